@@ -1,0 +1,30 @@
+/**
+ * Time, injected. The queue engine and everything with a timer take a {@link Clock} so that unit
+ * tests drive time by hand ({@link ManualClock} in `src/testing/`) and never sleep.
+ */
+
+/** An opaque timer handle returned by {@link Clock.setTimeout}. */
+export type TimerHandle = { readonly __timer: unique symbol } | object;
+
+/** Source of time and timers. */
+export interface Clock {
+  /** Milliseconds on a monotonic scale (not wall time). */
+  now(): number;
+  /** Calls `fn` once after `delayMs`. */
+  setTimeout(fn: () => void, delayMs: number): TimerHandle;
+  /** Cancels a timer; a handle that already fired or was cleared is ignored. */
+  clearTimeout(handle: TimerHandle): void;
+}
+
+/** The real clock: `performance.now()` and Node's timers (unref'd so they never hold the process open). */
+export const systemClock: Clock = {
+  now: () => performance.now(),
+  setTimeout(fn, delayMs) {
+    const t = setTimeout(fn, delayMs);
+    t.unref();
+    return t;
+  },
+  clearTimeout(handle) {
+    clearTimeout(handle as NodeJS.Timeout);
+  },
+};

@@ -1,0 +1,126 @@
+/**
+ * Usher's one error class and its code table.
+ *
+ * Every error Usher raises on purpose is a {@link UsherError} with a `code` from {@link ERROR_CODES}.
+ * The table gives each code its HTTP status, so the server turns any UsherError into a response
+ * without a second mapping. {@link AppError} is the one subclass, for demo authors: throw it from a
+ * function to show its message to that user (Gradio's `gr.Error`).
+ */
+
+/** Code → HTTP status and a default message. */
+export const ERROR_CODES = {
+  /** Request body is not valid JSON, or is not the expected shape. */
+  BAD_REQUEST: { status: 400, message: "Bad request." },
+  /** Join without a session hash. */
+  SESSION_MISSING: { status: 400, message: "Session hash not found." },
+  /** Input values do not fit the function's components. */
+  VALIDATION: { status: 422, message: "Input validation failed." },
+  /** No function with that fn_index or api name. */
+  UNKNOWN_FUNCTION: { status: 404, message: "No such function." },
+  /** No event with that id (cancel, call stream, ...). */
+  UNKNOWN_EVENT: { status: 404, message: "Event not found." },
+  /** Route or file that does not exist. */
+  NOT_FOUND: { status: 404, message: "Not Found" },
+  /** Direct POST to a queued function while `apiOpen` is false. */
+  API_CLOSED: {
+    status: 404,
+    message:
+      "This API endpoint does not accept direct HTTP POST requests. Please join the queue to use this API.",
+  },
+  /** Body or upload larger than allowed. */
+  PAYLOAD_TOO_LARGE: { status: 413, message: "Payload too large." },
+  /** Unsupported media type for a route. */
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, message: "Unsupported media type." },
+  /** Authentication required or failed. */
+  UNAUTHORIZED: { status: 401, message: "Not authenticated" },
+  /** Wrong username or password on /login. */
+  BAD_CREDENTIALS: { status: 400, message: "Incorrect credentials." },
+  /** Admission refused: `maxSize` waiting events already. */
+  QUEUE_FULL: { status: 503, message: "Queue is full." },
+  /** The queue is shutting down or stopped. */
+  QUEUE_STOPPED: { status: 503, message: "Queue is stopped." },
+  /** The store (for example Redis) cannot be reached. */
+  STORE_UNAVAILABLE: { status: 503, message: "Queue store unavailable." },
+  /** A function ran past its `timeoutMs`. */
+  TIMEOUT: { status: 504, message: "The function timed out." },
+  /** The event was cancelled (by the user, a disconnect, or shutdown). */
+  CANCELLED: { status: 499, message: "Cancelled." },
+  /** A batched function returned lists of the wrong length or shape. */
+  BATCH_SHAPE: { status: 500, message: "Batched function returned the wrong shape." },
+  /** A function returned values that its output components cannot take. */
+  OUTPUT_SHAPE: { status: 500, message: "Function returned the wrong shape." },
+  /** An error shown to the user on purpose (see {@link AppError}). */
+  APP_ERROR: { status: 500, message: "Error" },
+  /** Any other failure of a user's function. */
+  FUNCTION_ERROR: { status: 500, message: "Error" },
+  /** Invalid options given to Usher by the developer (thrown at setup, never at request time). */
+  INVALID_OPTIONS: { status: 500, message: "Invalid options." },
+  /** Something Usher did not expect; a bug. */
+  INTERNAL: { status: 500, message: "Internal error." },
+} as const satisfies Record<string, { status: number; message: string }>;
+
+/** One of the codes in {@link ERROR_CODES}. */
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+/** Fields that travel with an error to the client. */
+export interface UsherErrorOptions {
+  /** What goes in the JSON `detail` of an HTTP error; defaults to the message. */
+  detail?: unknown;
+  /** Title shown in the client's error toast. */
+  title?: string;
+  /** How long the client shows the error toast, in ms (null: until dismissed). */
+  durationMs?: number | null;
+  /** Whether the client shows the error at all. */
+  visible?: boolean;
+  /** Seconds for a `Retry-After` header (queue full). */
+  retryAfterS?: number;
+  /** The error that caused this one. */
+  cause?: unknown;
+}
+
+/** The error class of Usher. `code` picks the HTTP status from {@link ERROR_CODES}. */
+export class UsherError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly detail: unknown;
+  readonly title: string | undefined;
+  readonly durationMs: number | null | undefined;
+  readonly visible: boolean | undefined;
+  readonly retryAfterS: number | undefined;
+
+  constructor(code: ErrorCode, message?: string, options: UsherErrorOptions = {}) {
+    const msg = message ?? ERROR_CODES[code].message;
+    super(msg, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = "UsherError";
+    this.code = code;
+    this.status = ERROR_CODES[code].status;
+    this.detail = options.detail ?? msg;
+    this.title = options.title;
+    this.durationMs = options.durationMs;
+    this.visible = options.visible;
+    this.retryAfterS = options.retryAfterS;
+  }
+}
+
+/**
+ * Throw from a demo function to show `message` to the user who made the request (like `gr.Error`).
+ * Any other error shows a generic message unless `launch({ showError: true })`.
+ */
+export class AppError extends UsherError {
+  constructor(
+    message: string,
+    options: { title?: string; durationMs?: number | null; visible?: boolean } = {},
+  ) {
+    super("APP_ERROR", message, {
+      title: options.title ?? "Error",
+      durationMs: options.durationMs === undefined ? 10_000 : options.durationMs,
+      visible: options.visible ?? true,
+    });
+    this.name = "AppError";
+  }
+}
+
+/** True for a {@link UsherError} of the given code (or of any code when omitted). */
+export function isUsherError(err: unknown, code?: ErrorCode): err is UsherError {
+  return err instanceof UsherError && (code === undefined || err.code === code);
+}

@@ -1,0 +1,241 @@
+/**
+ * Every option of Usher, its type, its default and its check, in one place. Options are validated
+ * once, where they enter (`queue()`, `launch()`, an event listener), and resolved into the
+ * `Resolved…` types that the rest of the code reads without further checks.
+ */
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { z } from "zod";
+import { UsherError } from "./errors.ts";
+import type { QueueStore } from "./store/QueueStore.ts";
+
+const count = z.number().int().min(1);
+const durationMs = z.number().int().min(0);
+
+// ---------------------------------------------------------------------------------------------
+// queue()
+
+/** Options of `app.queue(...)` (Gradio's `demo.queue(...)`). */
+export interface QueueOptions {
+  /** Workers that run predictions in parallel from the shared pool (concurrency_count). Default 1. */
+  concurrencyCount?: number;
+  /** Most events allowed to wait; a join beyond it is refused with 503 (max_size). Default null: no limit. */
+  maxSize?: number | null;
+  /** When false, the direct POST routes (`/run`, `/api`) refuse queued functions (api_open). Default true, false on Spaces. */
+  apiOpen?: boolean;
+  /** Least time between two `estimation` messages to one waiting user, ms. Default 1000. */
+  statusUpdateMs?: number;
+  /** Where waiting events live. Default: an in-memory store for this process. */
+  store?: QueueStore;
+}
+
+/** {@link QueueOptions} with defaults applied. */
+export interface ResolvedQueueOptions {
+  readonly concurrencyCount: number;
+  readonly maxSize: number | null;
+  readonly apiOpen: boolean;
+  readonly statusUpdateMs: number;
+  readonly store: QueueStore | undefined;
+}
+
+const queueSchema = z
+  .object({
+    concurrencyCount: count.optional(),
+    maxSize: z.number().int().min(0).nullable().optional(),
+    apiOpen: z.boolean().optional(),
+    statusUpdateMs: durationMs.optional(),
+    store: z.custom<QueueStore>((v) => typeof v === "object" && v !== null && "claim" in v).optional(),
+  })
+  .strict();
+
+/** True when running on Hugging Face Spaces, where Gradio turns the queue on and closes the API. */
+export function onSpaces(env: NodeJS.ProcessEnv = process.env): boolean {
+  return typeof env["SPACE_ID"] === "string" && env["SPACE_ID"] !== "";
+}
+
+/** Validates and fills in {@link QueueOptions}. */
+export function resolveQueueOptions(options: QueueOptions = {}, env: NodeJS.ProcessEnv = process.env): ResolvedQueueOptions {
+  const o = parse(queueSchema, options, "queue()");
+  return {
+    concurrencyCount: o.concurrencyCount ?? 1,
+    maxSize: o.maxSize ?? null,
+    apiOpen: o.apiOpen ?? !onSpaces(env),
+    statusUpdateMs: o.statusUpdateMs ?? 1000,
+    store: o.store,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// launch()
+
+/** Options of `app.launch(...)`. */
+export interface LaunchOptions {
+  /** TCP port; 0 picks a free one. Default 7860. */
+  port?: number;
+  /** Interface to listen on. Default "127.0.0.1". */
+  host?: string;
+  /** Total parallel work, queued or direct (max_threads); raised to at least concurrencyCount. Default 40. */
+  maxThreads?: number;
+  /** Show the message of any error to users, not only of AppError. Default false. */
+  showError?: boolean;
+  /** How long a session may be without its stream before its events are dropped, ms. Default 5000. */
+  sessionGraceMs?: number;
+  /** Interval of heartbeat messages on open streams, ms. Default 15 000. */
+  heartbeatMs?: number;
+  /** Largest JSON request body, bytes. Default 10 MiB. */
+  maxBodyBytes?: number;
+  /** Largest uploaded file, bytes (null: no limit). Default 100 MiB. */
+  maxFileSize?: number | null;
+  /** Folder for uploads and output files. Default `<tmpdir>/usher`. */
+  cacheDir?: string;
+  /** Extra folders or files that `/file=` may serve. Default none. */
+  allowedPaths?: readonly string[];
+  /** Path prefix when served behind a proxy under a sub-path, e.g. "/demo". Default "". */
+  rootPath?: string;
+  /** Origins allowed cross-origin requests (CORS). Default none. */
+  allowedOrigins?: readonly string[];
+  /** Log level of the server's structured log, or false for none. Default "info". */
+  logLevel?: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | false;
+  /** Print the URL when ready. Default true. */
+  quiet?: boolean;
+}
+
+/** {@link LaunchOptions} with defaults applied. */
+export interface ResolvedLaunchOptions {
+  readonly port: number;
+  readonly host: string;
+  readonly maxThreads: number;
+  readonly showError: boolean;
+  readonly sessionGraceMs: number;
+  readonly heartbeatMs: number;
+  readonly maxBodyBytes: number;
+  readonly maxFileSize: number | null;
+  readonly cacheDir: string;
+  readonly allowedPaths: readonly string[];
+  readonly rootPath: string;
+  readonly allowedOrigins: readonly string[];
+  readonly logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | false;
+  readonly quiet: boolean;
+}
+
+const launchSchema = z
+  .object({
+    port: z.number().int().min(0).max(65535).optional(),
+    host: z.string().min(1).optional(),
+    maxThreads: count.optional(),
+    showError: z.boolean().optional(),
+    sessionGraceMs: durationMs.optional(),
+    heartbeatMs: z.number().int().min(1).optional(),
+    maxBodyBytes: count.optional(),
+    maxFileSize: count.nullable().optional(),
+    cacheDir: z.string().min(1).optional(),
+    allowedPaths: z.array(z.string()).optional(),
+    rootPath: z
+      .string()
+      .regex(/^(\/[^/?#]+)*$/, "rootPath must look like /a/b with no trailing slash")
+      .optional(),
+    allowedOrigins: z.array(z.string()).optional(),
+    logLevel: z.union([z.enum(["fatal", "error", "warn", "info", "debug", "trace"]), z.literal(false)]).optional(),
+    quiet: z.boolean().optional(),
+  })
+  .strict();
+
+/** Validates and fills in {@link LaunchOptions}. `concurrencyCount` raises `maxThreads`. */
+export function resolveLaunchOptions(options: LaunchOptions = {}, concurrencyCount = 1): ResolvedLaunchOptions {
+  const o = parse(launchSchema, options, "launch()");
+  return {
+    port: o.port ?? 7860,
+    host: o.host ?? "127.0.0.1",
+    maxThreads: Math.max(o.maxThreads ?? 40, concurrencyCount),
+    showError: o.showError ?? false,
+    sessionGraceMs: o.sessionGraceMs ?? 5000,
+    heartbeatMs: o.heartbeatMs ?? 15_000,
+    maxBodyBytes: o.maxBodyBytes ?? 10 * 1024 * 1024,
+    maxFileSize: o.maxFileSize === undefined ? 100 * 1024 * 1024 : o.maxFileSize,
+    cacheDir: o.cacheDir ?? join(tmpdir(), "usher"),
+    allowedPaths: o.allowedPaths ?? [],
+    rootPath: o.rootPath ?? "",
+    allowedOrigins: o.allowedOrigins ?? [],
+    logLevel: o.logLevel ?? "info",
+    quiet: o.quiet ?? false,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// event listeners (click / submit / change) and Interface
+
+/** Queue-related options of one event listener (Gradio's per-event arguments). */
+export interface EventQueueOptions {
+  /** Endpoint name in the API (`/predict`); false hides it from the API. Default: the function's name. */
+  apiName?: string | false;
+  /** Route this event through the queue. Default true. */
+  queue?: boolean;
+  /** The function takes lists of inputs and returns lists of outputs. Default false. */
+  batch?: boolean;
+  /** Most events per batch. Default 4. */
+  maxBatchSize?: number;
+  /** Own pool with this many slots (null: unlimited). Default: the shared pool of concurrencyCount. */
+  concurrencyLimit?: number | null;
+  /** Share a pool with other events of the same id. */
+  concurrencyId?: string;
+  /** What the page shows while it runs. Default "full". */
+  showProgress?: "full" | "minimal" | "hidden";
+  /** Expected duration of one call (one batch), ms, to seed ETAs before the first run. */
+  expectedDurationMs?: number;
+  /** End a call that runs longer than this with a timeout error. Default: no limit. */
+  timeoutMs?: number;
+}
+
+/** {@link EventQueueOptions} with defaults applied. */
+export interface ResolvedEventQueueOptions {
+  readonly apiName: string | false | undefined;
+  readonly queue: boolean;
+  readonly batch: boolean;
+  readonly maxBatchSize: number;
+  readonly concurrencyLimit: number | null | undefined;
+  readonly concurrencyId: string | undefined;
+  readonly showProgress: "full" | "minimal" | "hidden";
+  readonly expectedDurationMs: number | undefined;
+  readonly timeoutMs: number | undefined;
+}
+
+/** The schema of {@link EventQueueOptions}, for listeners that add their own fields with `.extend`. */
+export const eventQueueSchema = z.object({
+  apiName: z
+    .union([z.string().regex(/^[A-Za-z0-9_-]+$/, "apiName may use letters, digits, _ and -"), z.literal(false)])
+    .optional(),
+  queue: z.boolean().optional(),
+  batch: z.boolean().optional(),
+  maxBatchSize: count.optional(),
+  concurrencyLimit: count.nullable().optional(),
+  concurrencyId: z.string().min(1).optional(),
+  showProgress: z.enum(["full", "minimal", "hidden"]).optional(),
+  expectedDurationMs: durationMs.optional(),
+  timeoutMs: count.optional(),
+});
+
+/** Validates and fills in {@link EventQueueOptions}; `where` names the caller in error messages. */
+export function resolveEventQueueOptions(options: EventQueueOptions, where: string): ResolvedEventQueueOptions {
+  const o = parse(eventQueueSchema.passthrough(), options, where);
+  return {
+    apiName: o.apiName,
+    queue: o.queue ?? true,
+    batch: o.batch ?? false,
+    maxBatchSize: o.maxBatchSize ?? 4,
+    concurrencyLimit: o.concurrencyLimit,
+    concurrencyId: o.concurrencyId,
+    showProgress: o.showProgress ?? "full",
+    expectedDurationMs: o.expectedDurationMs,
+    timeoutMs: o.timeoutMs,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+
+/** Parses with `schema` or throws INVALID_OPTIONS naming every bad field. */
+export function parse<T>(schema: z.ZodType<T>, value: unknown, where: string): T {
+  const r = schema.safeParse(value);
+  if (r.success) return r.data;
+  const problems = r.error.issues.map((i) => `${i.path.join(".") || "(options)"}: ${i.message}`).join("; ");
+  throw new UsherError("INVALID_OPTIONS", `Invalid options for ${where}: ${problems}`);
+}

@@ -1,0 +1,91 @@
+/**
+ * Where waiting events and pool slot counts live. The engine reaches them only through this async
+ * interface so that a shared store (Redis, for several processes) can stand in for the in-memory
+ * one. Each method is one atomic step: a store implementation must never let two callers both
+ * admit past `maxSize` or both take the last free slot of a pool.
+ *
+ * Ordering rules every store must keep (the conformance suite in test/store/ checks them):
+ * - FIFO within a pool, by admission order;
+ * - `claim` picks, among pools with a free slot and waiting events, the pool whose head was
+ *   admitted first ("oldest head first");
+ * - a batch is the head plus the next waiting events of the same function in the same pool, in
+ *   order, up to that function's batch size (events of other functions keep their places).
+ */
+
+/** A waiting event as the store keeps it. Everything must survive a JSON round trip. */
+export interface StoredJob {
+  readonly eventId: string;
+  readonly sessionHash: string;
+  readonly fnId: number;
+  readonly poolId: string;
+  /** The inputs as sent on the wire. */
+  readonly data: unknown;
+  readonly rootUrl: string;
+  readonly meta: Readonly<Record<string, unknown>>;
+  /** Engine clock time of admission, ms. */
+  readonly enqueuedAtMs: number;
+}
+
+/** Outcome of {@link QueueStore.enqueue}. */
+export type EnqueueResult =
+  | {
+      readonly accepted: true;
+      /** Waiting events ahead of this one in its pool. */
+      readonly rank: number;
+      /** Waiting events in its pool, this one included. */
+      readonly poolSize: number;
+      /** Waiting events in every pool, this one included. */
+      readonly totalSize: number;
+    }
+  | { readonly accepted: false; readonly totalSize: number };
+
+/** What {@link QueueStore.claim} needs to know about pools and functions. */
+export interface ClaimRequest {
+  /** Slot limit per pool id (null: unlimited). Pools not listed here are not claimed from. */
+  readonly poolLimits: ReadonlyMap<string, number | null>;
+  /** Largest batch per fn id; 1 (or absent) for functions that do not batch. */
+  readonly batchSizes: ReadonlyMap<number, number>;
+}
+
+/** Jobs taken together for one call, holding one slot of `poolId`. */
+export interface Claim {
+  readonly poolId: string;
+  readonly fnId: number;
+  /** At least one job; several only for a batching function. */
+  readonly jobs: readonly StoredJob[];
+}
+
+/** Storage of the queue. See the file comment for the rules. */
+export interface QueueStore {
+  /** Appends `job` to its pool unless `maxSize` events already wait (null: no limit). */
+  enqueue(job: StoredJob, maxSize: number | null): Promise<EnqueueResult>;
+  /**
+   * Takes the next job (or batch) from the pool with a free slot whose head is oldest, and counts
+   * one more running slot in that pool. Null when nothing can start.
+   */
+  claim(request: ClaimRequest): Promise<Claim | null>;
+  /** Frees one running slot of `poolId` (after the job of a {@link Claim} ends). */
+  release(poolId: string): Promise<void>;
+  /** Removes a waiting event; returns it, or null when it is not waiting (running, done or unknown). */
+  remove(eventId: string): Promise<StoredJob | null>;
+  /** Removes every waiting event of a session and returns them in admission order. */
+  removeSession(sessionHash: string): Promise<StoredJob[]>;
+  /** The waiting events of one pool, in order (head first). */
+  waiting(poolId: string): Promise<readonly StoredJob[]>;
+  /** Rank (events ahead) and pool size of a waiting event, or null when it is not waiting. */
+  rank(eventId: string): Promise<{ rank: number; poolSize: number } | null>;
+  /** Waiting events in every pool. */
+  size(): Promise<number>;
+  /** Waiting events per pool id (pools with none may be absent). */
+  poolSizes(): Promise<Map<string, number>>;
+  /** Running slots of a pool. */
+  running(poolId: string): Promise<number>;
+  /**
+   * Calls `listener` when work may have become claimable because of something this process did
+   * not do itself (another process's join or release). Stores used by one process may never call it.
+   * Returns a function that unsubscribes.
+   */
+  subscribe(listener: () => void): () => void;
+  /** Releases connections and timers. */
+  close(): Promise<void>;
+}
