@@ -1,0 +1,106 @@
+import { createHash, randomBytes } from "node:crypto";
+import { createWriteStream } from "node:fs";
+import { copyFile, mkdir, realpath, rm, stat, writeFile } from "node:fs/promises";
+import { basename, isAbsolute, join, resolve, sep } from "node:path";
+import { UsherError } from "../errors.ts";
+import type { FileStore } from "./FileStore.ts";
+
+/** Keeps files on this machine's disk under `root` (uploads/ and outputs/). */
+export class LocalFileStore implements FileStore {
+  readonly root: string;
+  private readonly allowed: readonly string[];
+  private realRoots: Promise<string[]> | undefined;
+
+  /** `allowedPaths`: extra files or folders that may be read (e.g. example assets). */
+  constructor(root: string, allowedPaths: readonly string[] = []) {
+    this.root = resolve(root);
+    this.allowed = allowedPaths.map((p) => resolve(p));
+  }
+
+  async saveUpload(source: AsyncIterable<Uint8Array>, fileName: string, maxBytes: number | null): Promise<string> {
+    const dir = join(this.root, "uploads", randomBytes(16).toString("hex"));
+    await mkdir(dir, { recursive: true });
+    const path = join(dir, safeName(fileName));
+    const out = createWriteStream(path);
+    let size = 0;
+    try {
+      for await (const chunk of source) {
+        size += chunk.byteLength;
+        if (maxBytes !== null && size > maxBytes) {
+          throw new UsherError("PAYLOAD_TOO_LARGE", `File too large: the limit is ${maxBytes} bytes.`);
+        }
+        if (!out.write(chunk)) await new Promise<void>((r) => out.once("drain", () => r()));
+      }
+      await new Promise<void>((res, rej) => out.end((err?: Error | null) => (err ? rej(err) : res())));
+      return path;
+    } catch (err) {
+      out.destroy();
+      await rm(dir, { recursive: true, force: true });
+      throw err;
+    }
+  }
+
+  async saveOutput(data: Uint8Array, fileName: string): Promise<string> {
+    const hash = createHash("sha256").update(data).digest("hex").slice(0, 40);
+    const dir = join(this.root, "outputs", hash);
+    const path = join(dir, safeName(fileName));
+    try {
+      await stat(path);
+      return path;
+    } catch {
+      await mkdir(dir, { recursive: true });
+      await writeFile(path, data);
+      return path;
+    }
+  }
+
+  async importFile(path: string, fileName?: string): Promise<string> {
+    const readable = await this.resolveReadable(path);
+    if (readable !== null) return readable;
+    const abs = resolve(path);
+    const dir = join(this.root, "outputs", randomBytes(16).toString("hex"));
+    await mkdir(dir, { recursive: true });
+    const dest = join(dir, safeName(fileName ?? basename(abs)));
+    await copyFile(abs, dest);
+    return dest;
+  }
+
+  async resolveReadable(path: string): Promise<string | null> {
+    if (typeof path !== "string" || path === "" || path.includes("\0") || !isAbsolute(path)) return null;
+    let real: string;
+    try {
+      real = await realpath(path);
+      if (!(await stat(real)).isFile()) return null;
+    } catch {
+      return null;
+    }
+    const roots = await this.roots();
+    return roots.some((r) => real === r || real.startsWith(r.endsWith(sep) ? r : r + sep)) ? real : null;
+  }
+
+  /** Real paths of the readable roots (the store itself and the allowed paths that exist). */
+  private roots(): Promise<string[]> {
+    this.realRoots ??= (async () => {
+      await mkdir(this.root, { recursive: true });
+      const out: string[] = [];
+      for (const p of [this.root, ...this.allowed]) {
+        try {
+          out.push(await realpath(p));
+        } catch {
+          // an allowed path that does not exist yet can hold nothing to serve
+        }
+      }
+      return out;
+    })();
+    return this.realRoots;
+  }
+}
+
+/** A file name with no folders, no control characters and a sane length. */
+export function safeName(name: string): string {
+  const base = basename(String(name).replaceAll("\\", "/"))
+    .replace(/[\u0000-\u001f\u007f]/g, "")
+    .trim();
+  const cleaned = base === "" || base === "." || base === ".." ? "file" : base;
+  return cleaned.length > 200 ? cleaned.slice(cleaned.length - 200) : cleaned;
+}
