@@ -1,0 +1,76 @@
+/**
+ * Measures who is busy during a measurement window: the load generator itself (this process,
+ * `process.cpuUsage()`), the server under test (its child process, from `/proc/<pid>/stat` on
+ * Linux) and the generator's event-loop delay. CPU is given as a fraction of one core, so 1.0
+ * means a core was saturated and the figures around it are suspect.
+ */
+import { readFileSync } from "node:fs";
+import { monitorEventLoopDelay, type IntervalHistogram } from "node:perf_hooks";
+
+/** What a {@link CpuMeter} saw between `start()` and `stop()`. */
+export interface CpuReading {
+  readonly wallMs: number;
+  /** Load generator CPU, fraction of one core. */
+  readonly generatorCpu: number;
+  /** Server CPU, fraction of one core; null when it cannot be read (not Linux, process gone). */
+  readonly serverCpu: number | null;
+  /** 99th percentile of the generator's event-loop delay, ms. */
+  readonly generatorLoopDelayP99Ms: number;
+}
+
+/** Linux clock ticks per second for /proc times (`getconf CLK_TCK`, 100 on every common kernel). */
+const CLOCK_TICKS_PER_S = 100;
+
+/** Total CPU time (user + system) of process `pid` in ms, or null if unreadable. */
+export function readProcessCpuMs(pid: number): number | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    const utime = Number(fields[11]);
+    const stime = Number(fields[12]);
+    if (!Number.isFinite(utime) || !Number.isFinite(stime)) return null;
+    return ((utime + stime) * 1000) / CLOCK_TICKS_PER_S;
+  } catch {
+    return null;
+  }
+}
+
+/** One measurement window over the generator and, optionally, a server process. */
+export class CpuMeter {
+  readonly #serverPid: number | undefined;
+  #startMs = 0;
+  #startCpu: NodeJS.CpuUsage | null = null;
+  #startServerMs: number | null = null;
+  #histogram: IntervalHistogram | null = null;
+
+  /** @param serverPid Process id of the server under test, if any. */
+  constructor(serverPid?: number) {
+    this.#serverPid = serverPid;
+  }
+
+  /** Opens the window (calling it again restarts it). */
+  start(): void {
+    this.#histogram?.disable();
+    this.#histogram = monitorEventLoopDelay({ resolution: 10 });
+    this.#histogram.enable();
+    this.#startMs = performance.now();
+    this.#startCpu = process.cpuUsage();
+    this.#startServerMs = this.#serverPid === undefined ? null : readProcessCpuMs(this.#serverPid);
+  }
+
+  /** Closes the window and returns what it saw. */
+  stop(): CpuReading {
+    const wallMs = Math.max(1, performance.now() - this.#startMs);
+    const cpu = process.cpuUsage(this.#startCpu ?? undefined);
+    const serverNow = this.#serverPid === undefined ? null : readProcessCpuMs(this.#serverPid);
+    const histogram = this.#histogram;
+    histogram?.disable();
+    this.#histogram = null;
+    return {
+      wallMs,
+      generatorCpu: (cpu.user + cpu.system) / 1000 / wallMs,
+      serverCpu: serverNow === null || this.#startServerMs === null ? null : (serverNow - this.#startServerMs) / wallMs,
+      generatorLoopDelayP99Ms: histogram === null ? 0 : histogram.percentile(99) / 1e6,
+    };
+  }
+}

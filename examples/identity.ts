@@ -1,0 +1,56 @@
+/**
+ * The guide's own example: identity on text, queued. Everything a load test wants to change comes
+ * from the environment:
+ *   PORT (7860), HOST (127.0.0.1), CONCURRENCY_COUNT (1), MAX_SIZE (unlimited), API_OPEN (true),
+ *   BATCH (max batch size; batching is off when unset), STATUS_UPDATE_MS (1000).
+ * Run: npm start   (or: PORT=8000 CONCURRENCY_COUNT=4 npm start)
+ */
+import { Interface } from "usher";
+
+const env = process.env;
+const int = (name: string): number | undefined => {
+  const v = env[name];
+  if (v === undefined || v === "") return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a whole number, got "${v}"`);
+  return n;
+};
+const batchSize = int("BATCH");
+
+const demo =
+  batchSize === undefined
+    ? new Interface({
+        fn: (text: string) => text,
+        inputs: "text",
+        outputs: "text",
+        title: "Identity",
+        description: "Returns what you type. The example of Gradio's guide to maximum performance.",
+        examples: [["Hello, world!"]],
+        apiName: "predict",
+      })
+    : new Interface({
+        // Batched: one list per input in, one list per output out.
+        fn: (texts: string[]) => [texts],
+        inputs: "text",
+        outputs: "text",
+        title: "Identity (batched)",
+        description: `Returns what you type, ${batchSize} requests per call at most.`,
+        examples: [["Hello, world!"]],
+        batch: true,
+        maxBatchSize: batchSize,
+        apiName: "predict",
+      });
+
+demo.queue({
+  concurrencyCount: int("CONCURRENCY_COUNT") ?? 1,
+  maxSize: int("MAX_SIZE") ?? null,
+  apiOpen: env["API_OPEN"] === undefined ? true : !/^(0|false|no)$/i.test(env["API_OPEN"]),
+  statusUpdateMs: int("STATUS_UPDATE_MS") ?? 1000,
+});
+const app = await demo.launch({ port: int("PORT") ?? 7860, host: env["HOST"] ?? "127.0.0.1" });
+
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.once(signal, () => {
+    void app.close().then(() => process.exit(0));
+  });
+}

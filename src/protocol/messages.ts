@@ -1,0 +1,192 @@
+/**
+ * Gradio's queue messages (sse_v3, doc §3) and their translation from engine events. Pure: no I/O.
+ * Times on the wire are seconds; the engine speaks milliseconds.
+ */
+import type { EngineEvent, ErrorPayload, ProgressUnit } from "../queue/types.ts";
+import { diff } from "./diff.ts";
+
+/** Output object of a successful result (`output` of process_generating / process_completed). */
+export interface WireOutput {
+  data: unknown;
+  is_generating: boolean;
+  duration: number;
+  average_duration: number | null;
+  render_config: null;
+  changed_state_ids: never[];
+  used_cache: null;
+}
+
+/** Every message the server sends on a session stream. */
+export type WireMessage =
+  | { msg: "estimation"; event_id: string; rank: number; queue_size: number; rank_eta: number | null }
+  | { msg: "process_starts"; event_id: string; eta: number | null }
+  | { msg: "progress"; event_id: string; progress_data: readonly ProgressUnit[] }
+  | {
+      msg: "log";
+      event_id: string;
+      log: string;
+      level: string;
+      duration: number | null;
+      visible: boolean;
+      title: string;
+    }
+  | { msg: "process_generating"; event_id: string; output: WireOutput; success: true; time_limit: null }
+  | {
+      msg: "process_completed";
+      event_id: string;
+      output: WireOutput | WireError;
+      success: boolean;
+      title: string | null;
+      code?: string;
+    }
+  | { msg: "heartbeat"; event_id: null }
+  | { msg: "close_stream"; event_id: null }
+  | { msg: "unexpected_error"; event_id: null; message: string; session_not_found: boolean; success: false };
+
+/** Output of a failed result. */
+export interface WireError {
+  error: string | null;
+  duration?: number | null;
+  visible?: boolean;
+  title?: string;
+}
+
+const seconds = (ms: number): number => ms / 1000;
+const secondsOrNull = (ms: number | null): number | null => (ms === null ? null : ms / 1000);
+
+/** The wire form of an error payload (`output` of a failed process_completed). */
+export function wireError(error: ErrorPayload): WireError {
+  return {
+    error: error.message,
+    duration: secondsOrNull(error.durationMs),
+    visible: error.visible,
+    title: error.title,
+  };
+}
+
+/** The message for a cancelled event: an error status titled "Cancelled", code "cancelled". */
+export function cancelledMessage(eventId: string, reason: string): WireMessage {
+  const text =
+    reason === "disconnect"
+      ? "Cancelled: the connection was lost."
+      : reason === "shutdown"
+        ? "Cancelled: the server is shutting down."
+        : "Cancelled.";
+  return {
+    msg: "process_completed",
+    event_id: eventId,
+    output: { error: text, visible: true, title: "Cancelled", duration: null },
+    success: false,
+    title: "Cancelled",
+    code: "cancelled",
+  };
+}
+
+/**
+ * Keeps, per event, the last full output sent, so that the second and later generator chunks go
+ * out as diffs (sse_v2+). One per stream of messages (one per session for SSE v3).
+ */
+export class StreamDiffer {
+  private readonly last = new Map<string, unknown[]>();
+
+  /** Returns what to put in `output.data` for this chunk, and remembers the full value. */
+  chunk(eventId: string, full: unknown): unknown {
+    const values = Array.isArray(full) ? full : [full];
+    const prev = this.last.get(eventId);
+    this.last.set(eventId, values);
+    if (prev === undefined) return values;
+    return values.map((v, i) => (i < prev.length ? diff(prev[i], v) : diff(null, v)));
+  }
+
+  /** Forgets an ended event. */
+  end(eventId: string): void {
+    this.last.delete(eventId);
+  }
+}
+
+/**
+ * Translates an engine event into its sse_v3 wire message. `differ` turns generator chunks into
+ * diffs; pass null for transports that send full values (the /call API, Gradio 3.x websocket).
+ */
+export function toWireMessage(event: EngineEvent, differ: StreamDiffer | null): WireMessage {
+  switch (event.type) {
+    case "estimation":
+      return {
+        msg: "estimation",
+        event_id: event.eventId,
+        rank: event.rank,
+        queue_size: event.queueSize,
+        rank_eta: secondsOrNull(event.rankEtaMs),
+      };
+    case "started":
+      return { msg: "process_starts", event_id: event.eventId, eta: secondsOrNull(event.etaMs) };
+    case "progress":
+      return { msg: "progress", event_id: event.eventId, progress_data: event.progress };
+    case "log":
+      return {
+        msg: "log",
+        event_id: event.eventId,
+        log: event.message,
+        level: event.level,
+        duration: secondsOrNull(event.durationMs),
+        visible: event.visible,
+        title: event.title,
+      };
+    case "generating":
+      return {
+        msg: "process_generating",
+        event_id: event.eventId,
+        output: {
+          data: differ === null ? event.output : differ.chunk(event.eventId, event.output),
+          is_generating: true,
+          duration: seconds(event.durationMs),
+          average_duration: secondsOrNull(event.averageDurationMs),
+          render_config: null,
+          changed_state_ids: [],
+          used_cache: null,
+        },
+        success: true,
+        time_limit: null,
+      };
+    case "completed":
+      differ?.end(event.eventId);
+      return {
+        msg: "process_completed",
+        event_id: event.eventId,
+        output: {
+          data: event.output,
+          is_generating: false,
+          duration: seconds(event.durationMs),
+          average_duration: secondsOrNull(event.averageDurationMs),
+          render_config: null,
+          changed_state_ids: [],
+          used_cache: null,
+        },
+        success: true,
+        title: null,
+      };
+    case "failed":
+      differ?.end(event.eventId);
+      return {
+        msg: "process_completed",
+        event_id: event.eventId,
+        output: wireError(event.error),
+        success: false,
+        title: event.error.title,
+        code: event.error.code.toLowerCase(),
+      };
+    case "cancelled":
+      differ?.end(event.eventId);
+      return cancelledMessage(event.eventId, event.reason);
+  }
+}
+
+/** `{"msg":"heartbeat","event_id":null}` */
+export const HEARTBEAT: WireMessage = { msg: "heartbeat", event_id: null };
+/** `{"msg":"close_stream","event_id":null}` */
+export const CLOSE_STREAM: WireMessage = { msg: "close_stream", event_id: null };
+
+/** The stream-level error for a session the server does not know. */
+export function sessionNotFound(): WireMessage {
+  return { msg: "unexpected_error", event_id: null, message: "404: Not Found", session_not_found: true, success: false };
+}

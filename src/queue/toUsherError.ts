@@ -1,0 +1,20 @@
+/**
+ * The throwing twin of {@link toErrorPayload}, for the no-queue path (`runDirect`): the caller gets
+ * an UsherError whose message, title and visibility follow the same rules, with its code kept.
+ */
+import { ERROR_CODES, UsherError, isUsherError, type ErrorCode } from "../errors.ts";
+import { toErrorPayload } from "./toErrorPayload.ts";
+
+/** Converts a function's failure into an UsherError that is safe to show (see {@link toErrorPayload}). */
+export function toUsherError(err: unknown, showError: boolean): UsherError {
+  const p = toErrorPayload(err, showError);
+  // An UsherError whose message may be shown as is (AppError, TIMEOUT, ...) passes through untouched.
+  if (isUsherError(err) && p.message === err.message) return err;
+  const code = p.code as ErrorCode;
+  return new UsherError(code, p.message ?? ERROR_CODES[code].message, {
+    title: p.title,
+    durationMs: p.durationMs,
+    visible: p.visible,
+    cause: err,
+  });
+}

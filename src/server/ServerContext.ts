@@ -1,0 +1,35 @@
+import type { FastifyRequest } from "fastify";
+import type { AppFunction, ServedApp } from "../app/ServedApp.ts";
+import type { ResolvedLaunchOptions } from "../options.ts";
+import type { QueueEngine } from "../queue/QueueEngine.ts";
+import type { FileStore } from "../store/FileStore.ts";
+import type { SessionHub } from "./SessionHub.ts";
+
+/** Everything the routes share. */
+export interface ServerContext {
+  readonly app: ServedApp;
+  readonly engine: QueueEngine;
+  readonly hub: SessionHub;
+  readonly files: FileStore;
+  readonly options: ResolvedLaunchOptions;
+  /** Whether `.queue()` was called (or implied on Spaces). */
+  readonly queueEnabled: boolean;
+  /** The queue's `apiOpen`. */
+  readonly apiOpen: boolean;
+  readonly appId: number;
+  /** Public base URL of a request. */
+  rootOf(req: FastifyRequest): string;
+  /** A session's heartbeat stream closed: free its State unless it comes back within the grace period. */
+  heartbeatClosed(sessionHash: string): void;
+}
+
+/** Gradio's API prefix. */
+export const API_PREFIX = "/gradio_api";
+
+/** Picks a function by fn_index when given, else by endpoint name (with or without a leading slash). */
+export function findFunction(app: ServedApp, fnIndex: number | undefined, apiName: string | undefined): AppFunction | undefined {
+  if (fnIndex !== undefined) return app.functions[fnIndex];
+  if (apiName === undefined) return undefined;
+  const name = apiName.startsWith("/") ? apiName.slice(1) : apiName;
+  return app.functions.find((f) => f.apiName === name);
+}

@@ -1,0 +1,246 @@
+import type { Clock, TimerHandle } from "../clock.ts";
+import { TERMINAL_TYPES, type CancelReason, type EngineEvent } from "../queue/types.ts";
+import { Outbox } from "./Outbox.ts";
+import type { Sink } from "./Sink.ts";
+
+/** What the hub needs from the queue engine. */
+export interface SessionCanceller {
+  cancelSession(sessionHash: string, reason?: CancelReason): Promise<number>;
+}
+
+/** Options of {@link SessionHub}. */
+export interface SessionHubOptions {
+  readonly clock: Clock;
+  readonly engine: SessionCanceller;
+  /** How long events may wait for a reader before they are dropped, ms. */
+  readonly sessionGraceMs: number;
+  /** Interval of heartbeats on open streams, ms. */
+  readonly heartbeatMs: number;
+  /** Called when a session is forgotten (its State may go). */
+  readonly onSessionGone?: (sessionHash: string) => void;
+}
+
+/** One user's session: the events it waits for and where their messages go. */
+class Session {
+  readonly hash: string;
+  /** Accepted events whose terminal message has not been written yet. */
+  readonly pending = new Set<string>();
+  readonly outbox = new Outbox();
+  sink: Sink | null = null;
+  /** True while the sink's buffer is full; messages go to the outbox meanwhile. */
+  congested = false;
+  graceTimer: TimerHandle | null = null;
+  /** How long this session's events may wait for a reader, ms. */
+  graceMs: number;
+
+  constructor(hash: string, graceMs: number) {
+    this.hash = hash;
+    this.graceMs = graceMs;
+  }
+}
+
+/**
+ * Routes engine events to sessions. A session's messages are written to its attached stream, or
+ * kept (bounded, see {@link Outbox}) until one attaches. When a session with pending events has no
+ * stream for `sessionGraceMs` (it never opened one, or it dropped and did not come back), its
+ * events are cancelled: waiting ones leave the queue, running ones are aborted.
+ */
+export class SessionHub {
+  private readonly sessions = new Map<string, Session>();
+  private readonly options: SessionHubOptions;
+  private heartbeatTimer: TimerHandle | null = null;
+  private closed = false;
+
+  constructor(options: SessionHubOptions) {
+    this.options = options;
+  }
+
+  /** Number of sessions known (for metrics and tests). */
+  get size(): number {
+    return this.sessions.size;
+  }
+
+  /** Number of open streams. */
+  get openStreams(): number {
+    let n = 0;
+    for (const s of this.sessions.values()) if (s.sink !== null) n++;
+    return n;
+  }
+
+  /**
+   * Registers an event before it joins the queue, so no message for it can be lost. `graceMs`
+   * overrides the session's grace period (the /call API gives people time to run a second command).
+   */
+  expect(sessionHash: string, eventId: string, graceMs?: number): void {
+    const s = this.session(sessionHash);
+    if (graceMs !== undefined) s.graceMs = graceMs;
+    s.pending.add(eventId);
+    if (s.sink === null) this.armGrace(s);
+  }
+
+  /** Forgets an event whose join was refused. */
+  forget(sessionHash: string, eventId: string): void {
+    const s = this.sessions.get(sessionHash);
+    if (s === undefined) return;
+    s.pending.delete(eventId);
+    this.collect(s);
+  }
+
+  /** True when `eventId` is pending in `sessionHash`. */
+  has(sessionHash: string, eventId: string): boolean {
+    return this.sessions.get(sessionHash)?.pending.has(eventId) ?? false;
+  }
+
+  /** True when the session exists (has pending events or buffered messages). */
+  knows(sessionHash: string): boolean {
+    return this.sessions.has(sessionHash);
+  }
+
+  /** Engine listener: delivers or buffers one event. */
+  readonly deliver = (event: EngineEvent): void => {
+    const s = this.sessions.get(event.sessionHash);
+    if (s === undefined || !s.pending.has(event.eventId)) return;
+    if (s.sink !== null && !s.congested && s.outbox.size === 0) {
+      this.write(s, s.sink, event);
+    } else {
+      s.outbox.push(event);
+    }
+  };
+
+  /**
+   * Attaches a stream to a session; buffered messages go out at once. A second stream for the
+   * same session replaces the first (the newest reader wins). Returns false when the session is
+   * unknown (the caller reports session_not_found).
+   */
+  attach(sessionHash: string, sink: Sink): boolean {
+    const s = this.sessions.get(sessionHash);
+    if (s === undefined || this.closed) return false;
+    const previous = s.sink;
+    s.sink = sink;
+    s.congested = false;
+    if (previous !== null) previous.finish();
+    this.disarmGrace(s);
+    sink.onClose(() => this.detach(s, sink));
+    this.flush(s);
+    this.ensureHeartbeat();
+    return true;
+  }
+
+  /** Ends every stream and forgets every session (after the engine has ended all events). */
+  close(): void {
+    this.closed = true;
+    if (this.heartbeatTimer !== null) this.options.clock.clearTimeout(this.heartbeatTimer);
+    this.heartbeatTimer = null;
+    for (const s of this.sessions.values()) {
+      this.disarmGrace(s);
+      const sink = s.sink;
+      s.sink = null;
+      if (sink !== null) {
+        for (const e of s.outbox.drain()) sink.write(e);
+        sink.finish();
+      }
+    }
+    this.sessions.clear();
+  }
+
+  private session(hash: string): Session {
+    let s = this.sessions.get(hash);
+    if (s === undefined) {
+      s = new Session(hash, this.options.sessionGraceMs);
+      this.sessions.set(hash, s);
+    }
+    return s;
+  }
+
+  private write(s: Session, sink: Sink, event: EngineEvent): void {
+    const ok = sink.write(event);
+    if (TERMINAL_TYPES.has(event.type)) {
+      s.pending.delete(event.eventId);
+      if (s.pending.size === 0 && s.outbox.size === 0) {
+        s.sink = null;
+        sink.finish();
+        this.collect(s);
+        return;
+      }
+    }
+    if (!ok && s.sink === sink && !s.congested) {
+      s.congested = true;
+      sink.onDrain(() => {
+        if (s.sink !== sink) return;
+        s.congested = false;
+        this.flush(s);
+      });
+    }
+  }
+
+  private flush(s: Session): void {
+    const sink = s.sink;
+    if (sink === null) return;
+    if (s.pending.size === 0 && s.outbox.size === 0) {
+      // Nothing to wait for (e.g. a reconnect after everything was delivered): the protocol says close.
+      s.sink = null;
+      sink.finish();
+      this.collect(s);
+      return;
+    }
+    const items = s.outbox.drain();
+    for (let i = 0; i < items.length; i++) {
+      if (s.sink !== sink || s.congested) {
+        // The reader fell behind again, or the stream ended: keep the rest for later.
+        for (let j = i; j < items.length; j++) s.outbox.push(items[j] as EngineEvent);
+        return;
+      }
+      this.write(s, sink, items[i] as EngineEvent);
+    }
+  }
+
+  private detach(s: Session, sink: Sink): void {
+    if (s.sink !== sink) return;
+    s.sink = null;
+    s.congested = false;
+    if (s.pending.size > 0 || s.outbox.size > 0) this.armGrace(s);
+    else this.collect(s);
+  }
+
+  private armGrace(s: Session): void {
+    if (s.graceTimer !== null || this.closed) return;
+    s.graceTimer = this.options.clock.setTimeout(() => {
+      s.graceTimer = null;
+      if (s.sink !== null || this.sessions.get(s.hash) !== s) return;
+      // Gone for good: nobody will read these messages. Cancel what is still queued or running.
+      this.sessions.delete(s.hash);
+      this.options.onSessionGone?.(s.hash);
+      void this.options.engine.cancelSession(s.hash, "disconnect").catch(() => undefined);
+    }, s.graceMs);
+  }
+
+  private disarmGrace(s: Session): void {
+    if (s.graceTimer === null) return;
+    this.options.clock.clearTimeout(s.graceTimer);
+    s.graceTimer = null;
+  }
+
+  /** Drops a session that has nothing left to deliver and no reader. */
+  private collect(s: Session): void {
+    if (s.pending.size > 0 || s.outbox.size > 0 || s.sink !== null) return;
+    this.disarmGrace(s);
+    if (this.sessions.get(s.hash) === s) this.sessions.delete(s.hash);
+  }
+
+  private ensureHeartbeat(): void {
+    if (this.heartbeatTimer !== null || this.closed) return;
+    const beat = (): void => {
+      this.heartbeatTimer = null;
+      let open = 0;
+      for (const s of this.sessions.values()) {
+        if (s.sink !== null && !s.congested) {
+          s.sink.heartbeat();
+          open++;
+        }
+      }
+      // One timer for all streams, and none at all while no stream is open.
+      if (open > 0 && !this.closed) this.heartbeatTimer = this.options.clock.setTimeout(beat, this.options.heartbeatMs);
+    };
+    this.heartbeatTimer = this.options.clock.setTimeout(beat, this.options.heartbeatMs);
+  }
+}

@@ -1,0 +1,109 @@
+import type { ServerResponse } from "node:http";
+import { CLOSE_STREAM, HEARTBEAT, StreamDiffer, toWireMessage } from "../protocol/messages.ts";
+import { SSE_HEADERS, sseData, sseEvent } from "../protocol/sse.ts";
+import type { EngineEvent } from "../queue/types.ts";
+
+/** Where a session's messages go: an open event stream or socket. */
+export interface Sink {
+  /** Writes one message. False means the reader is behind: buffer until `onDrain` fires. */
+  write(event: EngineEvent): boolean;
+  /** The session has nothing pending: end the stream the way the protocol says. */
+  finish(): void;
+  /** Keeps proxies and the client's idle timers happy. */
+  heartbeat(): void;
+  /** Called once when the reader can take more after `write` returned false. */
+  onDrain(fn: () => void): void;
+  /** Called once when the connection goes away (not after `finish`). */
+  onClose(fn: () => void): void;
+}
+
+/** Base for sinks over an HTTP response used as an event stream. */
+abstract class ResponseSink implements Sink {
+  protected readonly res: ServerResponse;
+  protected ended = false;
+  private closeFns: (() => void)[] = [];
+
+  constructor(res: ServerResponse) {
+    this.res = res;
+    res.writeHead(200, SSE_HEADERS);
+    // Headers out at once: clients wait for them before they count the stream as open.
+    res.flushHeaders();
+    res.once("close", () => {
+      if (this.ended) return;
+      this.ended = true;
+      for (const fn of this.closeFns) fn();
+      this.closeFns = [];
+    });
+  }
+
+  abstract write(event: EngineEvent): boolean;
+  abstract finish(): void;
+  abstract heartbeat(): void;
+
+  onDrain(fn: () => void): void {
+    this.res.once("drain", fn);
+  }
+
+  onClose(fn: () => void): void {
+    this.closeFns.push(fn);
+  }
+
+  protected end(last?: string): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.closeFns = [];
+    if (last === undefined) this.res.end();
+    else this.res.end(last);
+  }
+}
+
+/** Gradio sse_v3 session stream (`GET /queue/data`): every event of the session, diffs for generators. */
+export class SseV3Sink extends ResponseSink {
+  private readonly differ = new StreamDiffer();
+
+  write(event: EngineEvent): boolean {
+    if (this.ended) return true;
+    return this.res.write(sseData(toWireMessage(event, this.differ)));
+  }
+
+  finish(): void {
+    this.end(sseData(CLOSE_STREAM));
+  }
+
+  heartbeat(): void {
+    if (!this.ended) this.res.write(sseData(HEARTBEAT));
+  }
+}
+
+/**
+ * The simple API's per-event stream (`GET /call/{name}/{event_id}`): named events carrying the
+ * output data only, full values (no diffs), and no queue status.
+ */
+export class CallSink extends ResponseSink {
+  write(event: EngineEvent): boolean {
+    if (this.ended) return true;
+    switch (event.type) {
+      case "generating":
+        return this.res.write(sseEvent("generating", event.output));
+      case "completed":
+        this.end(sseEvent("complete", event.output));
+        return true;
+      case "failed":
+        this.end(sseEvent("error", event.error.message));
+        return true;
+      case "cancelled":
+        this.end(sseEvent("error", "Cancelled."));
+        return true;
+      default:
+        return true;
+    }
+  }
+
+  finish(): void {
+    this.end();
+  }
+
+  heartbeat(): void {
+    if (!this.ended) this.res.write(sseEvent("heartbeat", null));
+  }
+}

@@ -1,0 +1,40 @@
+import { UsherError } from "../errors.ts";
+
+/** The fields of Gradio's PredictBody that Usher reads (doc §2.3). */
+export interface PredictBody {
+  readonly data: unknown[];
+  readonly fnIndex: number | undefined;
+  readonly sessionHash: string | undefined;
+}
+
+/** Longest session hash accepted; clients make ~11 characters. */
+const MAX_SESSION_HASH = 128;
+
+/** Checks the shape of a PredictBody; throws BAD_REQUEST with a clear detail. */
+export function parsePredictBody(body: unknown): PredictBody {
+  if (typeof body !== "object" || body === null || Array.isArray(body)) {
+    throw new UsherError("BAD_REQUEST", "Body must be a JSON object with a `data` list.");
+  }
+  const b = body as Record<string, unknown>;
+  if (!Array.isArray(b["data"])) throw new UsherError("BAD_REQUEST", "`data` must be a list of input values.");
+  const fnIndex = b["fn_index"];
+  if (fnIndex !== undefined && fnIndex !== null && !(Number.isSafeInteger(fnIndex) && (fnIndex as number) >= 0)) {
+    throw new UsherError("BAD_REQUEST", "`fn_index` must be a non-negative integer.");
+  }
+  const sessionHash = b["session_hash"];
+  if (sessionHash !== undefined && sessionHash !== null) {
+    if (typeof sessionHash !== "string" || sessionHash === "" || sessionHash.length > MAX_SESSION_HASH) {
+      throw new UsherError("BAD_REQUEST", "`session_hash` must be a non-empty string of at most 128 characters.");
+    }
+  }
+  return {
+    data: b["data"] as unknown[],
+    fnIndex: fnIndex === null ? undefined : (fnIndex as number | undefined),
+    sessionHash: sessionHash === null ? undefined : (sessionHash as string | undefined),
+  };
+}
+
+/** A fresh 32-hex-character id, like Gradio's `uuid4().hex`. */
+export function newEventId(): string {
+  return crypto.randomUUID().replaceAll("-", "");
+}

@@ -1,0 +1,44 @@
+import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
+import { UsherError } from "../errors.ts";
+
+/**
+ * Turns any error thrown in a route into a JSON `{ detail }` response: UsherErrors by their code,
+ * Fastify's own (bad JSON, body too large, wrong content type) by their status, anything else a
+ * logged 500 that says nothing about internals.
+ */
+export function replyError(err: unknown, req: FastifyRequest, reply: FastifyReply): void {
+  if (reply.sent || reply.raw.headersSent) {
+    reply.raw.destroy();
+    return;
+  }
+  if (err instanceof UsherError) {
+    if (err.retryAfterS !== undefined) void reply.header("retry-after", String(err.retryAfterS));
+    void reply.code(err.status).send({ detail: err.detail });
+    return;
+  }
+  const fe = err as Partial<FastifyError> & { message?: string };
+  const status = typeof fe.statusCode === "number" ? fe.statusCode : 500;
+  if (status >= 400 && status < 500) {
+    void reply.code(status).send({ detail: publicMessage(fe) });
+    return;
+  }
+  req.log.error({ err }, "unhandled error in route");
+  void reply.code(500).send({ detail: "Internal error." });
+}
+
+function publicMessage(fe: Partial<FastifyError>): string {
+  switch (fe.code) {
+    case "FST_ERR_CTP_INVALID_JSON_BODY":
+    case undefined:
+      if (fe.name === "SyntaxError" || fe.code === "FST_ERR_CTP_INVALID_JSON_BODY") return "Body is not valid JSON.";
+      return fe.message ?? "Bad request.";
+    case "FST_ERR_CTP_BODY_TOO_LARGE":
+      return "Request body is too large.";
+    case "FST_ERR_CTP_INVALID_MEDIA_TYPE":
+      return "Unsupported content type: send application/json.";
+    case "FST_ERR_CTP_EMPTY_JSON_BODY":
+      return "Body is empty; send a JSON object.";
+    default:
+      return fe.message ?? "Bad request.";
+  }
+}

@@ -1,0 +1,84 @@
+import type { FastifyInstance, FastifyRequest } from "fastify";
+import { UsherError } from "../../errors.ts";
+import { newEventId, parsePredictBody } from "../predictBody.ts";
+import { API_PREFIX, findFunction, type ServerContext } from "../ServerContext.ts";
+import { CallSink } from "../Sink.ts";
+
+/** How long a /call result waits for its GET before the event is dropped: long enough to type a second curl. */
+const CALL_READ_GRACE_MS = 60_000;
+
+/** `/run/{name}` and `/api/{name}` (direct POST, bounded by maxThreads) and the `/call` API. */
+export function directRoutes(server: FastifyInstance, ctx: ServerContext): void {
+  const P = API_PREFIX;
+
+  const run = async (req: FastifyRequest) => {
+    const name = (req.params as { name: string }).name;
+    const body = parsePredictBody(req.body);
+    // As in Gradio, an explicit fn_index wins over the name in the path.
+    const fn = findFunction(ctx.app, body.fnIndex, body.fnIndex === undefined ? name : undefined);
+    if (fn === undefined) throw new UsherError("UNKNOWN_FUNCTION", `No endpoint named /${name}.`);
+    if (!ctx.apiOpen && ctx.queueEnabled && fn.queue) throw new UsherError("API_CLOSED");
+    fn.validate(body.data);
+    const result = await ctx.engine.runDirect(fn.id, body.data, {
+      sessionHash: body.sessionHash ?? newEventId(),
+      rootUrl: ctx.rootOf(req),
+      meta: {},
+    });
+    return {
+      data: result.output,
+      is_generating: false,
+      duration: result.durationMs / 1000,
+      average_duration: result.averageDurationMs === null ? null : result.averageDurationMs / 1000,
+      render_config: null,
+      changed_state_ids: [],
+    };
+  };
+  for (const path of [`${P}/run/:name`, `${P}/run/:name/`, `${P}/api/:name`, `${P}/api/:name/`]) {
+    server.post(path, { errorHandler: runErrorHandler }, run);
+  }
+
+  server.post(`${P}/call/:name`, async (req) => {
+    const name = (req.params as { name: string }).name;
+    const b = req.body as Record<string, unknown> | null;
+    const body = parsePredictBody(b);
+    const fn = findFunction(ctx.app, undefined, name);
+    if (fn === undefined || fn.apiName === null) throw new UsherError("UNKNOWN_FUNCTION", `No endpoint named /${name}.`);
+    fn.validate(body.data);
+    const eventId = newEventId();
+    // Each /call event is its own session: its stream is per event, and a session hash in the body
+    // must not tie it to another reader.
+    const session = `call:${eventId}`;
+    ctx.hub.expect(session, eventId, Math.max(ctx.options.sessionGraceMs, CALL_READ_GRACE_MS));
+    try {
+      await ctx.engine.join({ fnId: fn.id, sessionHash: session, data: body.data, eventId, rootUrl: ctx.rootOf(req) });
+    } catch (err) {
+      ctx.hub.forget(session, eventId);
+      throw err;
+    }
+    return { event_id: eventId };
+  });
+
+  server.get(`${P}/call/:name/:eventId`, (req, reply) => {
+    const { eventId } = req.params as { name: string; eventId: string };
+    const session = `call:${eventId}`;
+    if (!ctx.hub.knows(session)) throw new UsherError("UNKNOWN_EVENT", "No such event, or its result was already read.");
+    reply.hijack();
+    ctx.hub.attach(session, new CallSink(reply.raw));
+  });
+}
+
+/** Gradio's /run answers a failed function with `500 {"error": …}`; request errors keep `{detail}`. */
+function runErrorHandler(this: FastifyInstance, err: unknown, req: FastifyRequest, reply: import("fastify").FastifyReply): void {
+  if (err instanceof UsherError && err.status >= 500 && err.code !== "QUEUE_FULL" && err.code !== "QUEUE_STOPPED") {
+    const visible = err.visible ?? true;
+    void reply.code(500).send({
+      error: err.code === "FUNCTION_ERROR" && err.message === "" ? null : err.message,
+      duration: err.durationMs === undefined || err.durationMs === null ? null : err.durationMs / 1000,
+      visible,
+      title: err.title ?? "Error",
+      detail: err.message,
+    });
+    return;
+  }
+  throw err;
+}

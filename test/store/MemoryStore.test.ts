@@ -1,0 +1,4 @@
+import { MemoryStore } from "../../src/store/MemoryStore.ts";
+import { runQueueStoreConformance } from "./conformance.ts";
+
+runQueueStoreConformance("MemoryStore", () => new MemoryStore());
