@@ -1,0 +1,203 @@
+/**
+ * Queue position and ETA messages (`estimation`) for waiting events.
+ *
+ * ETA: `rankEtaMs` is the expected time until the event's RESULT, from a simulation of its pool
+ * ({@link EtaTail}): slots free when their running job is expected to end, waiting events are
+ * grouped into batches the way claim will group them, each batch takes the earliest free slot.
+ *
+ * When messages go out:
+ * - on join, the new event gets one at once. Its ETA comes from the pool's tail (O(log slots))
+ *   when the tail is current; after a change other than an append (a job ended, a cancel, a
+ *   dispatch) the pool is walked again once, and the following joins extend that walk. For pools
+ *   longer than {@link EXACT_WALK_MAX}, a tail younger than {@link STALE_TAIL_MAX_AGE_MS} is used
+ *   even if stale (with "nothing starts before now" as correction), so that a long queue never
+ *   costs a walk per join; broadcast rounds rebuild it.
+ * - when ranks in a pool change, a broadcast round is requested. Rounds of one pool are spaced by
+ *   `statusUpdateMs` (statusUpdateMs = 0: one per macrotask, through a 0 ms clock timer, so many
+ *   dispatches in a row cost one walk). A round walks the pool once and sends an update to each
+ *   event whose rank changed (or whose ETA moved by more than 10%), unless that event got a message
+ *   less than statusUpdateMs ago; then a later round updates it. So each waiting event gets at most
+ *   one message per statusUpdateMs however many dispatches happen.
+ */
+import type { Clock } from "../clock.ts";
+import type { QueueStore, StoredJob } from "../store/QueueStore.ts";
+import { EtaTail } from "./EtaTail.ts";
+import type { EventRecord } from "./EventRecord.ts";
+import type { FnState } from "./FnState.ts";
+import type { PoolState } from "./PoolState.ts";
+import type { EngineEvent } from "./types.ts";
+
+/** Pools at most this long get an exact walk at join whenever their tail is stale. */
+export const EXACT_WALK_MAX = 500;
+/** Longest a stale tail of a long pool serves joins before a walk, ms. */
+export const STALE_TAIL_MAX_AGE_MS = 1000;
+/** An unchanged rank is re-sent only if the expected result time moved by more than this fraction of the ETA. */
+export const ETA_CHANGE_RATIO = 0.1;
+
+/** What the estimator needs from the engine. */
+export interface EstimatorHost {
+  readonly store: QueueStore;
+  readonly clock: Clock;
+  readonly statusUpdateMs: number;
+  readonly fns: ReadonlyMap<number, FnState>;
+  readonly records: ReadonlyMap<string, EventRecord>;
+  readonly pools: ReadonlyMap<string, PoolState>;
+  emit(event: EngineEvent): void;
+}
+
+type WalkVisitor = (job: StoredJob, rank: number, size: number, endMs: number | null, nowMs: number) => void;
+
+/** Computes ETAs and sends `estimation` events. See the file comment. */
+export class Estimator {
+  readonly #host: EstimatorHost;
+  #closed = false;
+
+  constructor(host: EstimatorHost) {
+    this.#host = host;
+  }
+
+  /**
+   * Sends the first estimation of a just-admitted event (`rank`, `poolSize` from the store).
+   * Returns undefined when done, or a promise when the pool had to be walked first.
+   */
+  announceJoin(r: EventRecord, rank: number, poolSize: number): Promise<void> | undefined {
+    const fs = r.fn;
+    const pool = fs.pool;
+    const now = this.#host.clock.now();
+    if (rank === 0) {
+      // Head of its pool: the simulation is just the running jobs, and it gives a fresh tail.
+      const tail = this.#newTail(pool, now);
+      pool.tail = tail;
+      pool.tailDirty = false;
+      pool.version++;
+      this.#send(r, 0, poolSize, toEta(tail.place(fs.fn.id, fs.duration.valueMs, fs.batchSize, now), now), now);
+      return undefined;
+    }
+    const tail = pool.tail;
+    if (tail !== null && (!pool.tailDirty || (poolSize > EXACT_WALK_MAX && now - tail.builtAtMs < STALE_TAIL_MAX_AGE_MS))) {
+      pool.version++;
+      this.#send(r, rank, poolSize, toEta(tail.place(fs.fn.id, fs.duration.valueMs, fs.batchSize, now), now), now);
+      return undefined;
+    }
+    return this.#walkForJoin(r);
+  }
+
+  /** Fallback for a store that let an event start before its join was answered: rank 0, ETA its call. */
+  announceStart(r: EventRecord): void {
+    this.#send(r, 0, 1, r.fn.duration.valueMs, this.#host.clock.now());
+  }
+
+  /** Ranks in `pool` changed: make sure a broadcast round runs (see the file comment for pacing). */
+  requestRound(pool: PoolState): void {
+    if (this.#closed) return;
+    if (pool.roundRunning) {
+      pool.roundAgain = true;
+      return;
+    }
+    if (pool.roundTimer !== null) return;
+    const clock = this.#host.clock;
+    const delayMs = Math.max(0, pool.lastRoundAtMs + this.#host.statusUpdateMs - clock.now());
+    pool.roundTimer = clock.setTimeout(() => void this.#round(pool), delayMs);
+  }
+
+  /** Stops every round and clears their timers. */
+  close(): void {
+    this.#closed = true;
+    for (const pool of this.#host.pools.values()) {
+      if (pool.roundTimer !== null) this.#host.clock.clearTimeout(pool.roundTimer);
+      pool.roundTimer = null;
+      pool.roundAgain = false;
+    }
+  }
+
+  async #walkForJoin(r: EventRecord): Promise<void> {
+    try {
+      await this.#walk(r.fn.pool, (job, rank, size, endMs, now) => {
+        if (job.eventId === r.eventId && r.state === "waiting" && !r.announced) this.#send(r, rank, size, toEta(endMs, now), now);
+      });
+    } catch {
+      // The store could not list the pool: the event still waits; the next round will tell it.
+    }
+  }
+
+  async #round(pool: PoolState): Promise<void> {
+    const host = this.#host;
+    pool.roundTimer = null;
+    if (this.#closed) return;
+    pool.lastRoundAtMs = host.clock.now();
+    pool.roundRunning = true;
+    let deferred = false;
+    try {
+      await this.#walk(pool, (job, rank, size, endMs, now) => {
+        const r = host.records.get(job.eventId);
+        // Events of other processes, not yet announced, or being cancelled get nothing from a round.
+        if (r === undefined || r.state !== "waiting" || !r.announced || r.cancelReason !== null) return;
+        const eta = toEta(endMs, now);
+        if (rank === r.lastRank && !etaMoved(r, eta, now)) return;
+        if (now - r.lastEstAtMs < host.statusUpdateMs) {
+          deferred = true;
+          return;
+        }
+        this.#send(r, rank, size, eta, now);
+      });
+    } catch {
+      // Store unreachable: the next change requests another round.
+    } finally {
+      pool.roundRunning = false;
+      if (deferred || pool.roundAgain) {
+        pool.roundAgain = false;
+        this.requestRound(pool);
+      }
+    }
+  }
+
+  /** Reads the pool's waiting list and simulates it in order, rebuilding the pool's tail. */
+  async #walk(pool: PoolState, visit: WalkVisitor): Promise<void> {
+    const host = this.#host;
+    const version = pool.version;
+    const list = await host.store.waiting(pool.id);
+    const now = host.clock.now();
+    const tail = this.#newTail(pool, now);
+    const size = list.length;
+    for (let i = 0; i < size; i++) {
+      const job = list[i] as StoredJob;
+      const fs = host.fns.get(job.fnId);
+      const endMs = tail.place(job.fnId, fs === undefined ? null : fs.duration.valueMs, fs === undefined ? 1 : fs.batchSize, now);
+      visit(job, i, size, endMs, now);
+    }
+    pool.tail = tail;
+    // Anything that touched the pool while the list was read is missing from this tail.
+    pool.tailDirty = pool.version !== version;
+  }
+
+  #newTail(pool: PoolState, now: number): EtaTail {
+    const ends: number[] = [];
+    for (const job of pool.running) {
+      const avg = job.fn.duration.valueMs;
+      ends.push(avg === null ? now : job.startMs + avg);
+    }
+    return new EtaTail(now, pool.slots, ends);
+  }
+
+  #send(r: EventRecord, rank: number, queueSize: number, rankEtaMs: number | null, now: number): void {
+    r.announced = true;
+    r.lastEstAtMs = now;
+    r.lastRank = rank;
+    r.lastEtaMs = rankEtaMs;
+    this.#host.emit({ type: "estimation", eventId: r.eventId, sessionHash: r.sessionHash, rank, queueSize, rankEtaMs });
+  }
+}
+
+function toEta(endMs: number | null, now: number): number | null {
+  return endMs === null ? null : endMs - now;
+}
+
+/**
+ * Whether the expected result time moved by more than {@link ETA_CHANGE_RATIO} of the ETA since
+ * the last message (the ETA shrinking as time passes is not a move).
+ */
+function etaMoved(r: EventRecord, eta: number | null, now: number): boolean {
+  if (eta === null || r.lastEtaMs === null) return eta !== r.lastEtaMs;
+  const moved = Math.abs(now + eta - (r.lastEstAtMs + r.lastEtaMs));
+  return moved > ETA_CHANGE_RATIO * Math.max(eta, 1);
+}

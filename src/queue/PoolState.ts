@@ -1,0 +1,42 @@
+import type { TimerHandle } from "../clock.ts";
+import type { EtaTail } from "./EtaTail.ts";
+import type { RunningJob } from "./RunningJob.ts";
+
+/** One pool as the engine sees it: limits, local running jobs and the estimation bookkeeping. */
+export class PoolState {
+  /** "default", `id:${concurrencyId}` or `fn:${fnId}`. */
+  readonly id: string;
+  /** Slot limit given to the store (null: no per-pool limit). */
+  readonly limit: number | null;
+  /** Jobs that can really run at once: min(limit, maxThreads). */
+  readonly slots: number;
+  /** Jobs of this pool started by this engine and not yet settled. */
+  readonly running = new Set<RunningJob>();
+
+  /** ETA state after the last walk plus the events appended since (see {@link EtaTail}). */
+  tail: EtaTail | null = null;
+  /** True when something other than an append changed the pool since `tail` was built. */
+  tailDirty = true;
+  /** Bumped on every change of the pool (append included), to spot a walk that raced one. */
+  version = 0;
+
+  /** Pending broadcast round, if any. */
+  roundTimer: TimerHandle | null = null;
+  /** Clock time the last round started; rounds are spaced by statusUpdateMs. */
+  lastRoundAtMs = Number.NEGATIVE_INFINITY;
+  /** A round is between its store read and its walk; another request waits for it. */
+  roundRunning = false;
+  roundAgain = false;
+
+  constructor(id: string, limit: number | null, maxThreads: number) {
+    this.id = id;
+    this.limit = limit;
+    this.slots = limit === null ? maxThreads : Math.min(limit, maxThreads);
+  }
+
+  /** Marks the ETA tail stale. */
+  invalidate(): void {
+    this.tailDirty = true;
+    this.version++;
+  }
+}

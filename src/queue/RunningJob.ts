@@ -1,0 +1,181 @@
+/**
+ * One call of a function for one or more events (a batch), from claim until invoke settles. It is
+ * the {@link InvokeContext} handed to the function: progress and log calls land here and go out
+ * to the job's events that are still live.
+ */
+import type { Clock, TimerHandle } from "../clock.ts";
+import { UsherError } from "../errors.ts";
+import type { EventRecord } from "./EventRecord.ts";
+import type { FnState } from "./FnState.ts";
+import type {
+  EngineEvent,
+  EventInfo,
+  InvokeContext,
+  LogLevel,
+  LogOptions,
+  ProgressUnit,
+} from "./types.ts";
+
+/** Least time between two progress messages of one job, ms; the latest value wins in between. */
+export const PROGRESS_INTERVAL_MS = 50;
+
+/** Default time a log toast stays, ms. */
+export const LOG_TOAST_MS = 10_000;
+
+const LOG_TITLES: Readonly<Record<LogLevel, string>> = { info: "Info", warning: "Warning", success: "Success" };
+
+/** What a job needs from the engine. */
+export interface JobHost {
+  readonly clock: Clock;
+  emit(event: EngineEvent): void;
+}
+
+/** A running call. The engine owns the lifecycle fields; the function sees only {@link InvokeContext}. */
+export class RunningJob implements InvokeContext {
+  readonly fn: FnState;
+  /** The job's events, same order as `events` and the inputs. */
+  readonly records: readonly EventRecord[];
+  readonly events: readonly EventInfo[];
+  readonly startMs: number;
+  /** Events of the job that have not ended. At 0 before `settled`, the job is aborted. */
+  live: number;
+  /** The function has finished (invoke settled, stream ended): ending events no longer aborts it. */
+  settled = false;
+  /** Why the job is aborted when its last event ends (TIMEOUT sets its own; else CANCELLED). */
+  abortReason: UsherError | null = null;
+  timeoutTimer: TimerHandle | null = null;
+  /** Resolves once a stream closed by {@link abort} has run its cleanup. */
+  closing: Promise<unknown> | null = null;
+
+  readonly #host: JobHost;
+  #controller: AbortController | null = null;
+  #aborted: UsherError | null = null;
+  #iterator: AsyncIterator<unknown> | null = null;
+  #pendingProgress: readonly ProgressUnit[] | null = null;
+  #progressTimer: TimerHandle | null = null;
+  #lastProgressAtMs = Number.NEGATIVE_INFINITY;
+
+  constructor(host: JobHost, fn: FnState, records: readonly EventRecord[], events: readonly EventInfo[], startMs: number) {
+    this.#host = host;
+    this.fn = fn;
+    this.records = records;
+    this.events = events;
+    this.startMs = startMs;
+    this.live = records.length;
+  }
+
+  /** Created on first use: most functions never look at it, and an AbortController is not free. */
+  get signal(): AbortSignal {
+    if (this.#controller === null) {
+      this.#controller = new AbortController();
+      if (this.#aborted !== null) this.#controller.abort(this.#aborted);
+    }
+    return this.#controller.signal;
+  }
+
+  /** True once aborted (every event ended before the function finished). */
+  get aborted(): boolean {
+    return this.#aborted !== null;
+  }
+
+  // Arrow properties, not methods: user code may pass `ctx.progress` around unbound.
+  readonly progress = (units: readonly ProgressUnit[]): void => {
+    if (this.live === 0 || this.settled) return;
+    const now = this.#host.clock.now();
+    if (this.#progressTimer === null && now - this.#lastProgressAtMs >= PROGRESS_INTERVAL_MS) {
+      this.#lastProgressAtMs = now;
+      this.#sendProgress(units);
+      return;
+    }
+    this.#pendingProgress = units;
+    if (this.#progressTimer === null) {
+      this.#progressTimer = this.#host.clock.setTimeout(this.#onProgressTimer, this.#lastProgressAtMs + PROGRESS_INTERVAL_MS - now);
+    }
+  };
+
+  readonly log = (level: LogLevel, message: string, options?: LogOptions): void => {
+    if (this.live === 0 || this.settled) return;
+    const title = options?.title ?? LOG_TITLES[level] ?? "Info";
+    const durationMs = options?.durationMs === undefined ? LOG_TOAST_MS : options.durationMs;
+    const visible = options?.visible ?? true;
+    for (const r of this.records) {
+      if (r.state !== "running") continue;
+      this.#host.emit({ type: "log", eventId: r.eventId, sessionHash: r.sessionHash, level, message, title, durationMs, visible });
+    }
+  };
+
+  /** Sends a pending (coalesced) progress value now. Called before any terminal event of the job. */
+  flushProgress(): void {
+    const units = this.#pendingProgress;
+    if (units === null) return;
+    this.#pendingProgress = null;
+    if (this.#progressTimer !== null) {
+      this.#host.clock.clearTimeout(this.#progressTimer);
+      this.#progressTimer = null;
+    }
+    this.#lastProgressAtMs = this.#host.clock.now();
+    this.#sendProgress(units);
+  }
+
+  /** Remembers the stream's iterator so that {@link abort} can close it. */
+  setIterator(it: AsyncIterator<unknown>): void {
+    this.#iterator = it;
+    if (this.#aborted !== null) this.#closeIterator();
+  }
+
+  /**
+   * Every event has ended while the function still runs: abort its signal and close its stream.
+   * Its slot stays taken until the function really settles (the engine waits for that).
+   */
+  abort(reason: UsherError): void {
+    if (this.#aborted !== null) return;
+    this.#aborted = reason;
+    this.clearTimers();
+    this.#controller?.abort(reason);
+    this.#closeIterator();
+  }
+
+  /** Cancels the timeout and progress timers. */
+  clearTimers(): void {
+    const clock = this.#host.clock;
+    if (this.timeoutTimer !== null) {
+      clock.clearTimeout(this.timeoutTimer);
+      this.timeoutTimer = null;
+    }
+    if (this.#progressTimer !== null) {
+      clock.clearTimeout(this.#progressTimer);
+      this.#progressTimer = null;
+    }
+    this.#pendingProgress = null;
+  }
+
+  readonly #onProgressTimer = (): void => {
+    this.#progressTimer = null;
+    this.flushProgress();
+  };
+
+  #sendProgress(units: readonly ProgressUnit[]): void {
+    for (const r of this.records) {
+      if (r.state !== "running") continue;
+      this.#host.emit({ type: "progress", eventId: r.eventId, sessionHash: r.sessionHash, progress: units });
+    }
+  }
+
+  #closeIterator(): void {
+    const it = this.#iterator;
+    if (it === null || this.closing !== null || typeof it.return !== "function") return;
+    // An async generator queues return() behind a pending next(); its finally blocks run then.
+    try {
+      this.closing = Promise.resolve(it.return()).catch(noop);
+    } catch {
+      this.closing = Promise.resolve();
+    }
+  }
+}
+
+/** The reason a job is aborted when all its events were cancelled. */
+export function cancelledError(): UsherError {
+  return new UsherError("CANCELLED", "Every event of this job was cancelled.");
+}
+
+function noop(): void {}
