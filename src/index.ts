@@ -1,0 +1,9 @@
+/**
+ * Usher's public API. See README.md for the quick start and src/options.ts for every option.
+ */
+export * from "./app/index.ts";
+export { AppError, UsherError, ERROR_CODES, isUsherError } from "./errors.ts";
+export type { ErrorCode } from "./errors.ts";
+export type { QueueOptions, LaunchOptions, EventQueueOptions } from "./options.ts";
+export type { RunningApp } from "./server/launchApp.ts";
+export type { ProgressUnit, LogLevel } from "./queue/types.ts";
