@@ -1,0 +1,206 @@
+import type { Component, ProcessContext } from "../components/Component.ts";
+import { State } from "../components/State.ts";
+import { UsherError } from "../errors.ts";
+import type { EventInfo, InvokeContext, InvokeResult } from "../queue/types.ts";
+import type { FileStore } from "../store/FileStore.ts";
+import type { AppFunction } from "./ServedApp.ts";
+import type { Dependency } from "./Dependency.ts";
+import { createEventContext } from "./EventContext.ts";
+import type { SessionState } from "./SessionState.ts";
+
+/** What {@link BuiltFunction} needs besides its dependency. */
+export interface BuiltFunctionParts {
+  readonly dependency: Dependency;
+  /** Endpoint name without "/", or null when hidden. */
+  readonly apiName: string | null;
+  /** Config ids of the inputs and outputs (State values are keyed by them). */
+  readonly inputIds: readonly number[];
+  readonly outputIds: readonly number[];
+  /** Name of each input in `/info` and in validation errors. */
+  readonly parameterNames: readonly string[];
+  readonly state: SessionState;
+  readonly files: FileStore;
+}
+
+/** One problem with one input value, as the 422 `detail` lists it. */
+export interface ValidationProblem {
+  readonly is_valid: false;
+  readonly message: string;
+  readonly parameter_name: string | null;
+}
+
+/**
+ * A dependency made runnable: the {@link AppFunction} the server validates with and the engine
+ * invokes. `invoke` preprocesses the wire inputs (State from the session), calls the developer's
+ * function with the positional arguments and an {@link EventContext}, and postprocesses the
+ * result into one wire value per output (State outputs stored, sent as null).
+ */
+export class BuiltFunction implements AppFunction {
+  readonly id: number;
+  readonly name: string;
+  readonly apiName: string | null;
+  readonly queue: boolean;
+  readonly inputCount: number;
+  readonly batch: boolean;
+  readonly maxBatchSize: number;
+  readonly concurrencyId: string | undefined;
+  readonly concurrencyLimit: number | null | undefined;
+  readonly expectedDurationMs: number | undefined;
+  readonly timeoutMs: number | undefined;
+  readonly #dep: Dependency;
+  readonly #parts: BuiltFunctionParts;
+
+  constructor(parts: BuiltFunctionParts) {
+    const dep = parts.dependency;
+    this.#dep = dep;
+    this.#parts = parts;
+    this.id = dep.fnIndex;
+    this.apiName = parts.apiName;
+    this.name = parts.apiName === null ? `fn_index ${dep.fnIndex}` : `/${parts.apiName}`;
+    this.queue = dep.options.queue;
+    this.inputCount = dep.inputs.length;
+    this.batch = dep.options.batch;
+    this.maxBatchSize = dep.options.maxBatchSize;
+    this.concurrencyId = dep.options.concurrencyId;
+    this.concurrencyLimit = dep.options.concurrencyLimit;
+    this.expectedDurationMs = dep.options.expectedDurationMs;
+    this.timeoutMs = dep.options.timeoutMs;
+  }
+
+  validate(data: unknown): void {
+    if (!Array.isArray(data)) {
+      throw new UsherError("BAD_REQUEST", `"data" must be a list with one value per input (${this.inputCount} for ${this.name}).`);
+    }
+    if (data.length !== this.inputCount) {
+      const message = `${this.name} takes ${this.inputCount} input value${this.inputCount === 1 ? "" : "s"}, got ${data.length}.`;
+      throw new UsherError("VALIDATION", message, { detail: [{ is_valid: false, message, parameter_name: null }] });
+    }
+    const problems: ValidationProblem[] = [];
+    this.#dep.inputs.forEach((component, i) => {
+      if (component instanceof State) return; // clients send null for state
+      const message = component.validate(data[i]);
+      if (message !== null) problems.push({ is_valid: false, message, parameter_name: this.#parts.parameterNames[i] ?? null });
+    });
+    if (problems.length > 0) {
+      throw new UsherError("VALIDATION", problems.map((p) => p.message).join(" "), { detail: problems });
+    }
+  }
+
+  async invoke(inputs: readonly unknown[], ctx: InvokeContext): Promise<InvokeResult> {
+    if (inputs.length !== ctx.events.length || inputs.length === 0) {
+      throw new UsherError("INTERNAL", `${this.name} invoked with ${inputs.length} inputs for ${ctx.events.length} events.`);
+    }
+    return this.batch ? this.#invokeBatch(inputs, ctx) : this.#invokeOne(inputs[0], ctx);
+  }
+
+  async #invokeOne(data: unknown, ctx: InvokeContext): Promise<InvokeResult> {
+    const event = ctx.events[0]!;
+    this.validate(data);
+    const args = await this.#preprocess(data as unknown[], event);
+    const result = await this.#dep.fn(...args, createEventContext(ctx));
+    if (isStream(result)) return { kind: "stream", chunks: this.#stream(result, event) };
+    return { kind: "values", outputs: [await this.#postprocess(this.#split(result), event)] };
+  }
+
+  async #invokeBatch(inputs: readonly unknown[], ctx: InvokeContext): Promise<InvokeResult> {
+    const size = inputs.length;
+    const perEvent = await Promise.all(
+      inputs.map((data, e) => {
+        this.validate(data);
+        return this.#preprocess(data as unknown[], ctx.events[e]!);
+      }),
+    );
+    // Gradio's convention: one list per input component, one entry per event.
+    const lists = this.#dep.inputs.map((_, i) => perEvent.map((args) => args[i]));
+    const result = await this.#dep.fn(...lists, createEventContext(ctx));
+    if (isStream(result)) throw new UsherError("BATCH_SHAPE", `Batched function ${this.name} returned a generator; batched functions must return lists.`);
+    const outputCount = this.#dep.outputs.length;
+    if (outputCount === 0) return { kind: "values", outputs: inputs.map(() => []) };
+    if (!Array.isArray(result) || result.length !== outputCount) {
+      throw new UsherError(
+        "BATCH_SHAPE",
+        `Batched function ${this.name} must return one list per output component (${outputCount}), got ${describeValue(result)}.`,
+      );
+    }
+    for (const list of result) {
+      if (!Array.isArray(list) || list.length !== size) {
+        throw new UsherError(
+          "BATCH_SHAPE",
+          `Batched function returned ${Array.isArray(list) ? list.length : describeValue(list)} outputs for ${size} inputs.`,
+        );
+      }
+    }
+    const outputs = await Promise.all(
+      ctx.events.map((event, e) => this.#postprocess(result.map((list: unknown[]) => list[e]), event)),
+    );
+    return { kind: "values", outputs };
+  }
+
+  async *#stream(source: AsyncIterable<unknown> | Iterable<unknown>, event: EventInfo): AsyncGenerator<unknown[]> {
+    let yielded = false;
+    // for-await closes the developer's generator when the engine stops reading (cancel, disconnect).
+    for await (const value of source) {
+      const outputs = await this.#postprocess(this.#split(value), event);
+      yielded = true;
+      yield outputs;
+    }
+    if (!yielded) yield this.#dep.outputs.map(() => null);
+  }
+
+  #processContext(event: EventInfo): ProcessContext {
+    return { files: this.#parts.files, rootUrl: event.rootUrl };
+  }
+
+  #preprocess(data: readonly unknown[], event: EventInfo): Promise<unknown[]> {
+    const ctx = this.#processContext(event);
+    return Promise.all(
+      this.#dep.inputs.map((component, i) =>
+        component instanceof State
+          ? this.#parts.state.get(event.sessionHash, this.#parts.inputIds[i]!, component)
+          : component.preprocess(data[i], ctx),
+      ),
+    );
+  }
+
+  /** Wire values for one event's outputs; State outputs are stored once all the others succeeded. */
+  async #postprocess(values: readonly unknown[], event: EventInfo): Promise<unknown[]> {
+    const ctx = this.#processContext(event);
+    const outputs = this.#dep.outputs;
+    const wire = await Promise.all(values.map((v, j) => (outputs[j] instanceof State ? null : outputs[j]!.postprocess(v, ctx))));
+    outputs.forEach((component, j) => {
+      if (component instanceof State) this.#parts.state.set(event.sessionHash, this.#parts.outputIds[j]!, values[j]);
+    });
+    return wire;
+  }
+
+  /** One value per output: the value itself for one output, the returned array for several. */
+  #split(result: unknown): unknown[] {
+    const outputs = this.#dep.outputs;
+    if (outputs.length === 0) return [];
+    if (outputs.length === 1) return [result];
+    if (!Array.isArray(result) || result.length !== outputs.length) {
+      throw new UsherError(
+        "OUTPUT_SHAPE",
+        `${this.name} has ${outputs.length} outputs (${outputs.map((c) => describeComponent(c)).join(", ")}) and must return an array of ${outputs.length} values, got ${Array.isArray(result) ? `an array of ${result.length}` : describeValue(result)}.`,
+      );
+    }
+    return result;
+  }
+}
+
+/** True for what streams: an async iterable, or a sync generator object. */
+function isStream(value: unknown): value is AsyncIterable<unknown> | Iterable<unknown> {
+  if (typeof value !== "object" || value === null) return false;
+  if (Symbol.asyncIterator in value) return true;
+  return Object.prototype.toString.call(value) === "[object Generator]";
+}
+
+function describeComponent(c: Component<unknown>): string {
+  return c.describe();
+}
+
+function describeValue(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return `an array of ${value.length}`;
+  return typeof value === "object" ? "an object" : typeof value;
+}

@@ -1,0 +1,57 @@
+import type { EventInfo, InvokeContext, LogOptions, ProgressUnit } from "../queue/types.ts";
+import { UsherError } from "../errors.ts";
+
+/**
+ * The last argument of every event function: what Gradio passes through `gr.Progress()`,
+ * `gr.Info()`, `gr.Request` and friends, in one object.
+ *
+ * ```ts
+ * btn.click({ fn: async (prompt: string, ctx: EventContext) => { ctx.progress(0.5, "halfway"); ... } });
+ * ```
+ */
+export interface EventContext {
+  /** Aborted when the user cancels or leaves, the call times out, or the server shuts down. */
+  readonly signal: AbortSignal;
+  /** Session of the user (of the first event, in a batch). */
+  readonly sessionHash: string;
+  /** Id of the event (of the first event, in a batch). */
+  readonly eventId: string;
+  /** Every event of this call: one, or several in a batch (same order as the batch lists). */
+  readonly events: readonly EventInfo[];
+  /** Per-request data from the server (username, headers, ...), of the first event. */
+  readonly meta: Readonly<Record<string, unknown>>;
+  /**
+   * Shows a progress bar: a fraction 0..1, or `[step, total]`. Only the latest call is sent
+   * (progress is coalesced), so calling it in a tight loop is cheap.
+   */
+  progress(value: number | readonly [step: number, total: number], desc?: string, unit?: string): void;
+  /** Shows an info toast to the user (gr.Info). */
+  info(message: string, options?: LogOptions): void;
+  /** Shows a warning toast to the user (gr.Warning). */
+  warning(message: string, options?: LogOptions): void;
+  /** Shows a success toast to the user (gr.Success). */
+  success(message: string, options?: LogOptions): void;
+}
+
+/** Builds the {@link EventContext} of one call from the engine's {@link InvokeContext}. */
+export function createEventContext(ctx: InvokeContext): EventContext {
+  const first = ctx.events[0];
+  if (first === undefined) throw new UsherError("INTERNAL", "A call with no events.");
+  return {
+    signal: ctx.signal,
+    sessionHash: first.sessionHash,
+    eventId: first.eventId,
+    events: ctx.events,
+    meta: first.meta,
+    progress(value, desc, unit = "steps") {
+      const unitOf = (v: typeof value): ProgressUnit =>
+        typeof v === "number"
+          ? { index: null, length: null, unit, progress: v, desc: desc ?? null }
+          : { index: v[0], length: v[1], unit, progress: null, desc: desc ?? null };
+      ctx.progress([unitOf(value)]);
+    },
+    info: (message, options) => ctx.log("info", message, options),
+    warning: (message, options) => ctx.log("warning", message, options),
+    success: (message, options) => ctx.log("success", message, options),
+  };
+}
