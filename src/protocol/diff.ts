@@ -70,15 +70,26 @@ export function applyDiff(value: unknown, edits: readonly DiffEdit[]): unknown {
       continue;
     }
     let cur = root as Record<string | number, unknown>;
-    for (let i = 0; i < path.length - 1; i++) cur = cur[path[i] as string | number] as Record<string | number, unknown>;
+    for (let i = 0; i < path.length - 1; i++) cur = ownValue(cur, path[i] as string | number) as Record<string | number, unknown>;
     const last = path[path.length - 1] as string | number;
-    if (action === "replace") cur[last] = v;
-    else if (action === "append") cur[last] = String(cur[last]) + String(v);
+    if (action === "replace") setOwn(cur, last, v);
+    else if (action === "append") setOwn(cur, last, String(ownValue(cur, last)) + String(v));
     else if (action === "add") {
       if (Array.isArray(cur)) cur.splice(Number(last), 0, v);
-      else cur[last] = v;
+      else setOwn(cur, last, v);
     } else if (Array.isArray(cur)) cur.splice(Number(last), 1);
     else delete cur[last];
   }
   return root;
+}
+
+// Outputs are data from users: a key such as "__proto__" must stay a plain own key. Reading or
+// assigning it with `o[k]` would reach the prototype (and through it, Object.prototype of the page).
+
+function ownValue(o: Record<string | number, unknown>, key: string | number): unknown {
+  return Object.hasOwn(o, key) ? o[key] : undefined;
+}
+
+function setOwn(o: Record<string | number, unknown>, key: string | number, value: unknown): void {
+  Object.defineProperty(o, key, { value, writable: true, enumerable: true, configurable: true });
 }

@@ -181,6 +181,24 @@ export function toWireMessage(event: EngineEvent, differ: StreamDiffer | null): 
   }
 }
 
+/**
+ * `JSON.stringify(toWireMessage(event, differ))`, with a fast path for `estimation`, the message
+ * a status round sends to every waiting user: at 10 000 users the generic path's object and
+ * stringify cost more than the rest of the round's JavaScript. Same text, same field order.
+ */
+export function wireJson(event: EngineEvent, differ: StreamDiffer | null): string {
+  if (event.type !== "estimation") return JSON.stringify(toWireMessage(event, differ));
+  return (
+    `{"msg":"estimation","event_id":${JSON.stringify(event.eventId)},"rank":${jsonNumber(event.rank)},` +
+    `"queue_size":${jsonNumber(event.queueSize)},"rank_eta":${event.rankEtaMs === null ? "null" : jsonNumber(event.rankEtaMs / 1000)}}`
+  );
+}
+
+/** A number as JSON writes it (non-finite ones are null). */
+function jsonNumber(n: number): string {
+  return Number.isFinite(n) ? String(n) : "null";
+}
+
 /** `{"msg":"heartbeat","event_id":null}` */
 export const HEARTBEAT: WireMessage = { msg: "heartbeat", event_id: null };
 /** `{"msg":"close_stream","event_id":null}` */

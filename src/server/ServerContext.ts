@@ -3,7 +3,10 @@ import type { AppFunction, ServedApp } from "../app/ServedApp.ts";
 import type { ResolvedLaunchOptions } from "../options.ts";
 import type { QueueEngine } from "../queue/QueueEngine.ts";
 import type { FileStore } from "../store/FileStore.ts";
+import type { Authenticator } from "./auth/Authenticator.ts";
+import type { Metrics } from "./metrics.ts";
 import type { SessionHub } from "./SessionHub.ts";
+import type { LegacyRouter } from "./ws/LegacyRouter.ts";
 
 /** Everything the routes share. */
 export interface ServerContext {
@@ -19,8 +22,22 @@ export interface ServerContext {
   readonly appId: number;
   /** Public base URL of a request. */
   rootOf(req: FastifyRequest): string;
-  /** A session's heartbeat stream closed: free its State unless it comes back within the grace period. */
+  /**
+   * Login check when `launch({ auth })` is set, else null/absent. Doors outside Fastify's routing
+   * (a WebSocket upgrade) must call `auth.userOf(req.headers.cookie)` and refuse null with 401.
+   */
+  readonly auth?: Authenticator | null;
+  /** Prometheus metrics (`launch({ metrics })`), else null/absent. */
+  readonly metrics?: Metrics | null;
+  /**
+   * A session's presence stream (heartbeat stream or queue socket) closed: free its State unless
+   * one comes back within the grace period.
+   */
   heartbeatClosed(sessionHash: string): void;
+  /** A presence stream of the session opened: its State stays while one is open. */
+  sessionOpened?(sessionHash: string): void;
+  /** Routes Gradio 3.x queue sockets (`/queue/join`); absent: that door is closed. */
+  readonly legacy?: LegacyRouter | null;
 }
 
 /** Gradio's API prefix. */

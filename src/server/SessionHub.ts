@@ -44,6 +44,10 @@ class Session {
  * kept (bounded, see {@link Outbox}) until one attaches. When a session with pending events has no
  * stream for `sessionGraceMs` (it never opened one, or it dropped and did not come back), its
  * events are cancelled: waiting ones leave the queue, running ones are aborted.
+ *
+ * An SSE stream ends once its session has nothing pending (sse_v3's close_stream); a persistent
+ * sink (the multiplexed WebSocket, {@link Sink.persistent}) stays attached for the tab's next
+ * events, and its session lives as long as it does.
  */
 export class SessionHub {
   private readonly sessions = new Map<string, Session>();
@@ -96,6 +100,20 @@ export class SessionHub {
     return this.sessions.has(sessionHash);
   }
 
+  /**
+   * Looks for a session this hub does not know where other processes keep theirs, and takes it
+   * over when found (a user reconnecting through another front). Only a hub of a shared queue
+   * (ClusterSessionHub) has anywhere to look; this one answers false.
+   */
+  adopt(_sessionHash: string): Promise<boolean> {
+    return Promise.resolve(false);
+  }
+
+  /** True when `eventId` is pending in `sessionHash`, here or (shared queue) in another process. */
+  owns(sessionHash: string, eventId: string): Promise<boolean> {
+    return Promise.resolve(this.has(sessionHash, eventId));
+  }
+
   /** Engine listener: delivers or buffers one event. */
   readonly deliver = (event: EngineEvent): void => {
     const s = this.sessions.get(event.sessionHash);
@@ -110,15 +128,20 @@ export class SessionHub {
   /**
    * Attaches a stream to a session; buffered messages go out at once. A second stream for the
    * same session replaces the first (the newest reader wins). Returns false when the session is
-   * unknown (the caller reports session_not_found).
+   * unknown (the caller reports session_not_found) unless the sink is persistent (a socket opens
+   * before its first join), or when the hub is closed.
    */
   attach(sessionHash: string, sink: Sink): boolean {
-    const s = this.sessions.get(sessionHash);
-    if (s === undefined || this.closed) return false;
+    if (this.closed) return false;
+    let s = this.sessions.get(sessionHash);
+    if (s === undefined) {
+      if (sink.persistent !== true) return false;
+      s = this.session(sessionHash);
+    }
     const previous = s.sink;
     s.sink = sink;
     s.congested = false;
-    if (previous !== null) previous.finish();
+    if (previous !== null) previous.finish("replaced");
     this.disarmGrace(s);
     sink.onClose(() => this.detach(s, sink));
     this.flush(s);
@@ -137,7 +160,7 @@ export class SessionHub {
       s.sink = null;
       if (sink !== null) {
         for (const e of s.outbox.drain()) sink.write(e);
-        sink.finish();
+        sink.finish("shutdown");
       }
     }
     this.sessions.clear();
@@ -156,9 +179,9 @@ export class SessionHub {
     const ok = sink.write(event);
     if (TERMINAL_TYPES.has(event.type)) {
       s.pending.delete(event.eventId);
-      if (s.pending.size === 0 && s.outbox.size === 0) {
+      if (s.pending.size === 0 && s.outbox.size === 0 && sink.persistent !== true) {
         s.sink = null;
-        sink.finish();
+        sink.finish("idle");
         this.collect(s);
         return;
       }
@@ -177,9 +200,11 @@ export class SessionHub {
     const sink = s.sink;
     if (sink === null) return;
     if (s.pending.size === 0 && s.outbox.size === 0) {
+      // A persistent sink waits for the next join.
+      if (sink.persistent === true) return;
       // Nothing to wait for (e.g. a reconnect after everything was delivered): the protocol says close.
       s.sink = null;
-      sink.finish();
+      sink.finish("idle");
       this.collect(s);
       return;
     }

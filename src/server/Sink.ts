@@ -1,14 +1,25 @@
 import type { ServerResponse } from "node:http";
-import { CLOSE_STREAM, HEARTBEAT, StreamDiffer, toWireMessage } from "../protocol/messages.ts";
+import { CLOSE_STREAM, HEARTBEAT, StreamDiffer, wireJson } from "../protocol/messages.ts";
 import { SSE_HEADERS, sseData, sseEvent } from "../protocol/sse.ts";
 import type { EngineEvent } from "../queue/types.ts";
 
+/** Why the hub ends a sink. */
+export type FinishReason = "idle" | "replaced" | "shutdown";
+
 /** Where a session's messages go: an open event stream or socket. */
 export interface Sink {
+  /**
+   * True for a sink that outlives its events (the multiplexed WebSocket): the hub keeps it
+   * attached when nothing is pending, and may attach it to a session that has no event yet.
+   */
+  readonly persistent?: boolean;
   /** Writes one message. False means the reader is behind: buffer until `onDrain` fires. */
   write(event: EngineEvent): boolean;
-  /** The session has nothing pending: end the stream the way the protocol says. */
-  finish(): void;
+  /**
+   * Ends the stream the way the protocol says: "idle" (the session has nothing pending; never
+   * for persistent sinks), "replaced" (a newer stream of the session took over), "shutdown".
+   */
+  finish(reason: FinishReason): void;
   /** Keeps proxies and the client's idle timers happy. */
   heartbeat(): void;
   /** Called once when the reader can take more after `write` returned false. */
@@ -63,7 +74,7 @@ export class SseV3Sink extends ResponseSink {
 
   write(event: EngineEvent): boolean {
     if (this.ended) return true;
-    return this.res.write(sseData(toWireMessage(event, this.differ)));
+    return this.res.write(`data: ${wireJson(event, this.differ)}\n\n`);
   }
 
   finish(): void {

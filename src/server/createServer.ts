@@ -1,6 +1,12 @@
 import multipart from "@fastify/multipart";
 import Fastify, { LogController, type FastifyInstance } from "fastify";
 import { UsherError } from "../errors.ts";
+import { authRoutes } from "./auth/authRoutes.ts";
+import { clientErrorHandler } from "./clientErrorHandler.ts";
+import { metricsRoute } from "./metrics.ts";
+import { logFunctionErrors } from "./logFunctionErrors.ts";
+import { noteRefusal } from "./noteRefusal.ts";
+import { RefusalLog } from "./RefusalLog.ts";
 import { replyError } from "./replyError.ts";
 import { configRoutes } from "./routes/configRoutes.ts";
 import { directRoutes } from "./routes/directRoutes.ts";
@@ -8,6 +14,7 @@ import { fileRoutes } from "./routes/fileRoutes.ts";
 import { pageRoutes } from "./routes/pageRoutes.ts";
 import { queueRoutes } from "./routes/queueRoutes.ts";
 import type { ServerContext } from "./ServerContext.ts";
+import { attachWebSockets } from "./ws/attachWebSockets.ts";
 
 /** Builds the HTTP server with every route; the caller listens. */
 export async function createServer(ctx: ServerContext): Promise<FastifyInstance> {
@@ -21,9 +28,19 @@ export async function createServer(ctx: ServerContext): Promise<FastifyInstance>
     // Long-lived streams must not be cut by Node's request timeout.
     requestTimeout: 0,
     keepAliveTimeout: 65_000,
+    // URLs the router cannot decode or with an over-long part get the same JSON `{detail}` 4xx.
+    frameworkErrors: (err, req, reply) => replyError(err, req, reply),
+    clientErrorHandler,
   });
 
-  server.setErrorHandler((err, req, reply) => replyError(err, req, reply));
+  const refusals = options.logLevel === false ? null : new RefusalLog(server.log);
+  server.addHook("onClose", async () => refusals?.close());
+  server.setErrorHandler((err, req, reply) => {
+    replyError(err, req, reply);
+    noteRefusal(ctx.metrics ?? null, refusals, err, reply.statusCode);
+  });
+  if (options.logLevel !== false) logFunctionErrors(ctx.engine, server.log);
+  ctx.metrics?.watch(server.server);
   server.setNotFoundHandler((_req, reply) => {
     void reply.code(404).send({ detail: "Not Found" });
   });
@@ -61,10 +78,16 @@ export async function createServer(ctx: ServerContext): Promise<FastifyInstance>
     if (req.url.length > 8192) throw new UsherError("BAD_REQUEST", "URL too long.");
   });
 
+  // After the CORS hook (a preflight is answered before any login check) and multipart (the JS
+  // client logs in with FormData), before every route: routes declared later get the login hook.
+  if (ctx.auth) authRoutes(server, ctx, ctx.auth);
+  if (ctx.metrics) metricsRoute(server, ctx.metrics);
+
   configRoutes(server, ctx);
   queueRoutes(server, ctx);
   directRoutes(server, ctx);
   fileRoutes(server, ctx);
   pageRoutes(server, ctx);
+  attachWebSockets(server, ctx);
   return server;
 }

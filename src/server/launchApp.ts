@@ -12,11 +12,22 @@ import {
   type QueueOptions,
 } from "../options.ts";
 import { QueueEngine } from "../queue/QueueEngine.ts";
+import { FileSweeper } from "../store/FileSweeper.ts";
+import { WorkerPool } from "../runtime/WorkerPool.ts";
 import { LocalFileStore } from "../store/LocalFileStore.ts";
+import { isSharedStore } from "../store/SharedQueueStore.ts";
+import { runWorker } from "../worker/runWorker.ts";
+import { workerRole } from "../worker/workerRole.ts";
+import { Authenticator } from "./auth/Authenticator.ts";
+import { cliLaunchHook } from "./cliLaunchHook.ts";
 import { createServer } from "./createServer.ts";
+import { Metrics } from "./metrics.ts";
 import { requestRoot } from "./requestRoot.ts";
 import type { ServerContext } from "./ServerContext.ts";
+import { prepareSharedQueue } from "./sharedQueue.ts";
 import { SessionHub } from "./SessionHub.ts";
+import { handleSignals } from "./shutdown.ts";
+import { LegacyRouter } from "./ws/LegacyRouter.ts";
 
 /** A launched app. */
 export interface RunningApp {
@@ -25,36 +36,72 @@ export interface RunningApp {
   readonly port: number;
   /** The queue engine (for metrics and tests). */
   readonly engine: QueueEngine;
+  /** The pool of worker threads that runs `inWorker()` functions (for metrics and tests). */
+  readonly workers: WorkerPool;
   /** Stops admitting, tells waiting users, lets running work finish (up to `graceMs`), closes every connection. */
   close(options?: { graceMs?: number }): Promise<void>;
 }
 
 /** Launches `app`; `queue` is null when `.queue()` was never called (on Spaces the queue is on anyway). */
-export async function launchApp(app: Buildable, queue: QueueOptions | null, options: LaunchOptions = {}): Promise<RunningApp> {
+export function launchApp(app: Buildable, queue: QueueOptions | null, options: LaunchOptions = {}): Promise<RunningApp> {
+  // Under `usher worker app.ts` the app file's launch() runs a worker instead of a server.
+  const role = workerRole();
+  if (role !== undefined) {
+    const worker = launchWorker(app, queue, options);
+    role.started.push(worker);
+    return worker;
+  }
+  // Under the `usher` CLI the command line's --port/--host win, and the CLI learns of the launch.
+  const cli = cliLaunchHook();
+  if (cli === undefined) return listen(app, queue, options);
+  const launch = listen(app, queue, { ...options, ...cli.overrides });
+  cli.launches.push(launch);
+  return launch;
+}
+
+async function listen(app: Buildable, queue: QueueOptions | null, options: LaunchOptions): Promise<RunningApp> {
   const queueEnabled = queue !== null || onSpaces();
   const q = resolveQueueOptions(queue ?? {});
   const l = resolveLaunchOptions(options, q.concurrencyCount);
-  const files = new LocalFileStore(l.cacheDir, l.allowedPaths);
-  const served = app.build({ files });
-  const engine = new QueueEngine({
+  // A store shared by several processes (Redis) brings files, State and an event bus they all reach.
+  const shared = isSharedStore(q.store) ? await prepareSharedQueue(q.store, l.cacheDir, l.allowedPaths) : null;
+  const files = shared?.files ?? new LocalFileStore(l.cacheDir, l.allowedPaths);
+  // Threads start with the first inWorker() call: apps without worker functions start none.
+  const workers = new WorkerPool({ threads: l.workerThreads, abortGraceMs: l.workerAbortGraceMs });
+  const served = app.build({ files, workers, ...(shared === null ? {} : { state: shared.state }) });
+  // Gradio 3.x sockets send their inputs only when their job starts: see ws/legacyInputs.ts.
+  const legacy = new LegacyRouter({
     functions: served.functions,
+    concurrencyCount: q.concurrencyCount,
+    maxThreads: l.maxThreads,
+    averageMs: (fnId) => engine.averageDurationMs(fnId),
+    // With a shared store the job may run in another process: the socket asks for inputs at once.
+    eagerInputs: shared !== null,
+  });
+  const engine: QueueEngine = new QueueEngine({
+    functions: served.functions.map((f) => legacy.wrap(f)),
     ...(q.store === undefined ? {} : { store: q.store }),
     concurrencyCount: q.concurrencyCount,
     maxSize: q.maxSize,
     maxThreads: l.maxThreads,
     statusUpdateMs: q.statusUpdateMs,
     showError: l.showError,
+    ...(shared === null ? {} : { bus: shared.relay, runJobs: q.localWorkers }),
   });
-  const hub = new SessionHub({
+  const hubOptions = {
     clock: systemClock,
     engine,
     sessionGraceMs: l.sessionGraceMs,
     heartbeatMs: l.heartbeatMs,
-    onSessionGone: (h) => served.closeSession(h),
-  });
+    onSessionGone: (h: string) => served.closeSession(h),
+  };
+  const hub = shared === null ? new SessionHub(hubOptions) : shared.makeHub(hubOptions);
   engine.on(hub.deliver);
+  engine.on(legacy.deliver);
 
   const heartbeatTimers = new Map<string, NodeJS.Timeout>();
+  /** Open presence streams per session (heartbeat streams, queue sockets). */
+  const presence = new Map<string, number>();
   const ctx: ServerContext = {
     app: served,
     engine,
@@ -63,9 +110,23 @@ export async function launchApp(app: Buildable, queue: QueueOptions | null, opti
     options: l,
     queueEnabled,
     apiOpen: q.apiOpen,
+    auth: l.auth === null ? null : new Authenticator(l.auth),
+    metrics: l.metrics ? new Metrics(engine, hub) : null,
     appId: randomInt(1, 2 ** 47),
+    legacy,
+    sessionOpened(sessionHash) {
+      presence.set(sessionHash, (presence.get(sessionHash) ?? 0) + 1);
+      clearTimeout(heartbeatTimers.get(sessionHash));
+      heartbeatTimers.delete(sessionHash);
+    },
     rootOf: (req) => requestRoot(req.headers, "encrypted" in req.socket && req.socket.encrypted === true, l.rootPath),
     heartbeatClosed(sessionHash) {
+      const open = (presence.get(sessionHash) ?? 1) - 1;
+      if (open > 0) {
+        presence.set(sessionHash, open);
+        return;
+      }
+      presence.delete(sessionHash);
       clearTimeout(heartbeatTimers.get(sessionHash));
       const t = setTimeout(() => {
         heartbeatTimers.delete(sessionHash);
@@ -82,20 +143,48 @@ export async function launchApp(app: Buildable, queue: QueueOptions | null, opti
   const host = l.host.includes(":") ? `[${l.host}]` : l.host === "0.0.0.0" ? "127.0.0.1" : l.host;
   const url = `http://${host}:${port}${l.rootPath}`;
   if (!l.quiet) console.log(`Running on local URL:  ${url}`);
+  // Uploads and outputs older than fileTtlMs go; the sweeper's timer never holds the process open.
+  const sweeper = new FileSweeper({ root: files.root, ttlMs: l.fileTtlMs });
+  sweeper.start();
 
   let closing: Promise<void> | undefined;
-  return {
+  let removeSignalHandlers = (): void => undefined;
+  const running: RunningApp = {
     url,
     port,
     engine,
+    workers,
     close(closeOptions = {}) {
       closing ??= (async () => {
+        removeSignalHandlers();
+        await sweeper.stop();
         await engine.close(closeOptions.graceMs === undefined ? {} : { graceMs: closeOptions.graceMs });
+        await workers.close();
         hub.close();
         for (const t of heartbeatTimers.values()) clearTimeout(t);
         await server.close();
+        if (shared !== null) await shared.store.close();
       })();
       return closing;
     },
   };
+  if (l.handleSignals) removeSignalHandlers = handleSignals(() => running.close(), l.logLevel === false ? null : server.log);
+  return running;
+}
+
+/** `launch()` under `usher worker`: a worker with the launch's options that apply to one. */
+async function launchWorker(app: Buildable, queue: QueueOptions | null, options: LaunchOptions): Promise<RunningApp> {
+  const worker = await runWorker(
+    { build: (env) => app.build(env), queueOptions: queue },
+    {
+      ...(options.maxThreads === undefined ? {} : { maxThreads: options.maxThreads }),
+      ...(options.showError === undefined ? {} : { showError: options.showError }),
+      ...(options.cacheDir === undefined ? {} : { cacheDir: options.cacheDir }),
+      ...(options.allowedPaths === undefined ? {} : { allowedPaths: options.allowedPaths }),
+      ...(options.workerThreads === undefined ? {} : { workerThreads: options.workerThreads }),
+      ...(options.handleSignals === undefined ? {} : { handleSignals: options.handleSignals }),
+      ...(options.quiet === undefined ? {} : { quiet: options.quiet }),
+    },
+  );
+  return { url: "", port: 0, engine: worker.engine, workers: worker.workers, close: (o) => worker.close(o) };
 }

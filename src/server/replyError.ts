@@ -38,6 +38,10 @@ function publicMessage(fe: Partial<FastifyError>): string {
       return "Unsupported content type: send application/json.";
     case "FST_ERR_CTP_EMPTY_JSON_BODY":
       return "Body is empty; send a JSON object.";
+    case "FST_ERR_BAD_URL":
+      return "The URL is not valid (bad percent-encoding).";
+    case "FST_ERR_MAX_PARAM_LENGTH":
+      return "A part of the URL is too long.";
     default:
       return fe.message ?? "Bad request.";
   }

@@ -7,7 +7,10 @@ import { CallSink } from "../Sink.ts";
 /** How long a /call result waits for its GET before the event is dropped: long enough to type a second curl. */
 const CALL_READ_GRACE_MS = 60_000;
 
-/** `/run/{name}` and `/api/{name}` (direct POST, bounded by maxThreads) and the `/call` API. */
+/**
+ * `/run/{name}` and `/api/{name}` (direct POST, bounded by maxThreads; also at the root, where
+ * Gradio 3.x clients post) and the `/call` API.
+ */
 export function directRoutes(server: FastifyInstance, ctx: ServerContext): void {
   const P = API_PREFIX;
 
@@ -33,8 +36,10 @@ export function directRoutes(server: FastifyInstance, ctx: ServerContext): void 
       changed_state_ids: [],
     };
   };
-  for (const path of [`${P}/run/:name`, `${P}/run/:name/`, `${P}/api/:name`, `${P}/api/:name/`]) {
-    server.post(path, { errorHandler: runErrorHandler }, run);
+  for (const prefix of [P, ""]) {
+    for (const path of [`${prefix}/run/:name`, `${prefix}/run/:name/`, `${prefix}/api/:name`, `${prefix}/api/:name/`]) {
+      server.post(path, { errorHandler: runErrorHandler }, run);
+    }
   }
 
   server.post(`${P}/call/:name`, async (req) => {
@@ -58,10 +63,11 @@ export function directRoutes(server: FastifyInstance, ctx: ServerContext): void 
     return { event_id: eventId };
   });
 
-  server.get(`${P}/call/:name/:eventId`, (req, reply) => {
+  server.get(`${P}/call/:name/:eventId`, async (req, reply) => {
     const { eventId } = req.params as { name: string; eventId: string };
     const session = `call:${eventId}`;
-    if (!ctx.hub.knows(session)) throw new UsherError("UNKNOWN_EVENT", "No such event, or its result was already read.");
+    // The POST may have landed on another front of a shared queue.
+    if (!ctx.hub.knows(session) && !(await ctx.hub.adopt(session))) throw new UsherError("UNKNOWN_EVENT", "No such event, or its result was already read.");
     reply.hijack();
     ctx.hub.attach(session, new CallSink(reply.raw));
   });

@@ -8,24 +8,32 @@ import { API_PREFIX, type ServerContext } from "../ServerContext.ts";
 /** Most files in one upload request (the client sends at most 1000 per request). */
 const MAX_FILES_PER_UPLOAD = 1000;
 
-/** `/upload` (multipart field `files`) and `/file=<path>` (only from the file store or allowed paths). */
+/**
+ * `/upload` (multipart field `files`) and `/file=<path>` (only from the file store or allowed
+ * paths), under `/gradio_api` and at the root (Gradio 3.x clients).
+ */
 export function fileRoutes(server: FastifyInstance, ctx: ServerContext): void {
-  const P = API_PREFIX;
-
-  server.post(`${P}/upload`, async (req) => {
+  const upload = async (req: FastifyRequest) => {
     if (!req.isMultipart()) throw new UsherError("UNSUPPORTED_MEDIA_TYPE", "Send files as multipart/form-data in a field named `files`.");
     const paths: string[] = [];
-    for await (const part of req.parts({ limits: { files: MAX_FILES_PER_UPLOAD } })) {
-      if (part.type !== "file") continue;
-      if (part.fieldname !== "files") {
-        part.file.resume();
-        continue;
+    try {
+      for await (const part of req.parts({ limits: { files: MAX_FILES_PER_UPLOAD } })) {
+        if (part.type !== "file") continue;
+        if (part.fieldname !== "files") {
+          part.file.resume();
+          continue;
+        }
+        paths.push(await ctx.files.saveUpload(part.file, part.filename || "file", ctx.options.maxFileSize));
       }
-      paths.push(await ctx.files.saveUpload(part.file, part.filename || "file", ctx.options.maxFileSize));
+    } catch (err) {
+      // A body cut short or not multipart after all: the parser throws a plain Error (no status).
+      const status = (err as { statusCode?: unknown }).statusCode;
+      if (err instanceof UsherError || typeof status === "number") throw err;
+      throw new UsherError("BAD_REQUEST", "The multipart body is malformed or incomplete.", { cause: err });
     }
     if (paths.length === 0) throw new UsherError("BAD_REQUEST", "No file found in the field `files`.");
     return paths;
-  });
+  };
 
   const serveFile = async (req: FastifyRequest, reply: import("fastify").FastifyReply) => {
     const raw = (req.params as Record<string, string>)["*"] ?? "";
@@ -52,8 +60,11 @@ export function fileRoutes(server: FastifyInstance, ctx: ServerContext): void {
       );
     return reply.send(createReadStream(real));
   };
-  server.get(`${P}/file=*`, serveFile);
-  server.get(`${P}/file/*`, serveFile);
+  for (const prefix of [API_PREFIX, ""]) {
+    server.post(`${prefix}/upload`, upload);
+    server.get(`${prefix}/file=*`, serveFile);
+    server.get(`${prefix}/file/*`, serveFile);
+  }
 }
 
 const MIME: Readonly<Record<string, string>> = {

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from "fastify";
 import { UsherError } from "../../errors.ts";
 import { sessionNotFound } from "../../protocol/messages.ts";
+import { legacyEstimation } from "../../protocol/legacyMessages.ts";
 import { SSE_HEADERS, sseData } from "../../protocol/sse.ts";
 import { newEventId, parsePredictBody } from "../predictBody.ts";
 import { API_PREFIX, findFunction, type ServerContext } from "../ServerContext.ts";
@@ -38,11 +39,13 @@ export function queueRoutes(server: FastifyInstance, ctx: ServerContext): void {
     return { event_id: eventId };
   });
 
-  server.get(`${P}/queue/data`, (req, reply) => {
+  server.get(`${P}/queue/data`, async (req, reply) => {
     const q = req.query as Record<string, unknown>;
     const sessionHash = typeof q["session_hash"] === "string" ? q["session_hash"] : "";
+    // Unknown here, a session may live on another front of a shared queue (adopt says 503 if its store is down).
+    const known = sessionHash !== "" && (ctx.hub.knows(sessionHash) || (await ctx.hub.adopt(sessionHash)));
     reply.hijack();
-    if (sessionHash === "" || !ctx.hub.knows(sessionHash)) {
+    if (!known) {
       // Gradio answers an unknown session inside a 200 stream, and the client expects that shape.
       reply.raw.writeHead(200, SSE_HEADERS);
       reply.raw.end(sseData(sessionNotFound()));
@@ -59,14 +62,17 @@ export function queueRoutes(server: FastifyInstance, ctx: ServerContext): void {
       throw new UsherError("BAD_REQUEST", "`event_id` and `session_hash` are required.");
     }
     // Only the session that owns an event may cancel it.
-    if (!ctx.hub.has(sessionHash, eventId) || !(await ctx.engine.cancel(eventId, "user"))) {
+    if (!(await ctx.hub.owns(sessionHash, eventId)) || !(await ctx.engine.cancel(eventId, "user"))) {
       throw new UsherError("UNKNOWN_EVENT", "No such event waiting or running in this session.");
     }
     return { success: true };
   });
 
   // Gradio 6 made /reset a no-op (cancel does the work); the client still calls it after cancel.
+  // Gradio 3.x clients post it at the root after closing an event's socket, which already
+  // cancelled the event.
   server.post(`${P}/reset`, async () => ({ success: true }));
+  server.post("/reset", async () => ({ success: true }));
 
   server.get(`${P}/queue/status`, async () => ({
     msg: "estimation",
@@ -75,6 +81,9 @@ export function queueRoutes(server: FastifyInstance, ctx: ServerContext): void {
     queue_size: await ctx.engine.size(),
     rank_eta: null,
   }));
+  // Gradio 3.x's form: every estimation field, no rank (no event asked). Usher keeps averages per
+  // function, not 3.x's one global average, so those fields carry 3.x's "nothing measured" values.
+  server.get("/queue/status", async () => legacyEstimation(null, await ctx.engine.size(), null, { averageMs: null, slots: 1 }));
 
   server.get(`${P}/heartbeat/:session`, (req, reply) => {
     const session = (req.params as { session: string }).session;
@@ -82,7 +91,11 @@ export function queueRoutes(server: FastifyInstance, ctx: ServerContext): void {
     const res = reply.raw;
     res.writeHead(200, SSE_HEADERS);
     res.flushHeaders();
-    const timer = setInterval(() => res.write("data: ALIVE\n\n"), ctx.options.heartbeatMs);
+    ctx.sessionOpened?.(session);
+    // A reader that does not read gets no more beats than fit in the socket's buffer.
+    const timer = setInterval(() => {
+      if (!res.writableNeedDrain) res.write("data: ALIVE\n\n");
+    }, ctx.options.heartbeatMs);
     timer.unref();
     res.once("close", () => {
       clearInterval(timer);

@@ -1,0 +1,83 @@
+import type { LegacyAverages } from "../../protocol/legacyMessages.ts";
+import { resolvePools } from "../../queue/resolvePools.ts";
+import type { EngineEvent, EngineFunction } from "../../queue/types.ts";
+import { withLegacyInputs, type LegacyInputSource } from "./legacyInputs.ts";
+
+/** What the router needs to know about a 3.x event's socket. */
+export interface LegacyEventSocket {
+  /** An engine event of its event. */
+  deliver(event: EngineEvent): void;
+  /** Its inputs once received, or null when they will never come (see {@link LegacyInputSource}). */
+  inputs(): Promise<unknown[] | null>;
+}
+
+/** Options of {@link LegacyRouter}. */
+export interface LegacyRouterOptions {
+  /** The app's functions, their queue options and the engine's caps (for the slots of each pool). */
+  readonly functions: readonly EngineFunction[];
+  readonly concurrencyCount: number;
+  readonly maxThreads: number;
+  /** The moving average of a function's call, ms, or null (the engine's; called after it exists). */
+  readonly averageMs: (fnId: number) => number | null;
+  /**
+   * Ask for the inputs right after admission instead of at start: for a queue shared by several
+   * processes, where the job may run where the socket is not. Default false (3.x's timing).
+   */
+  readonly eagerInputs?: boolean;
+}
+
+/**
+ * Routes engine events to Gradio 3.x sockets (one socket per event, so keyed by event id, unlike
+ * the session hub), and hands the engine a 3.x event's inputs when its job starts (see
+ * legacyInputs.ts). The socket's session hash stays the event's session (State works as in 3.x),
+ * so these events cannot go through the hub, whose sessions have one stream each.
+ */
+export class LegacyRouter implements LegacyInputSource {
+  readonly #sockets = new Map<string, LegacyEventSocket>();
+  readonly #averageMs: (fnId: number) => number | null;
+  /** See {@link LegacyRouterOptions.eagerInputs}. */
+  readonly eagerInputs: boolean;
+  readonly #slots = new Map<number, number>();
+
+  constructor(options: LegacyRouterOptions) {
+    this.#averageMs = options.averageMs;
+    this.eagerInputs = options.eagerInputs ?? false;
+    // The engine's own pool rules, so that 3.x's "average / workers" uses the real worker count.
+    const { fns } = resolvePools(options.functions, options.concurrencyCount, options.maxThreads);
+    for (const [id, f] of fns) this.#slots.set(id, f.pool.slots);
+  }
+
+  /** Engine listener. */
+  readonly deliver = (event: EngineEvent): void => {
+    this.#sockets.get(event.eventId)?.deliver(event);
+  };
+
+  /** Routes `eventId` to `socket` (before it joins, so that nothing is missed). */
+  register(eventId: string, socket: LegacyEventSocket): void {
+    this.#sockets.set(eventId, socket);
+  }
+
+  /** Stops routing `eventId` (it ended, or its join was refused). */
+  unregister(eventId: string): void {
+    this.#sockets.delete(eventId);
+  }
+
+  inputsOf(eventId: string): Promise<unknown[] | null> | undefined {
+    return this.#sockets.get(eventId)?.inputs();
+  }
+
+  /** A function's averages for 3.x estimations. */
+  averages(fnId: number): LegacyAverages {
+    return { averageMs: this.#averageMs(fnId), slots: this.#slots.get(fnId) ?? 1 };
+  }
+
+  /** `fn`, able to run 3.x events (their inputs come at start). */
+  wrap(fn: EngineFunction): EngineFunction {
+    return withLegacyInputs(fn, this);
+  }
+
+  /** Open 3.x events (for tests and metrics). */
+  get size(): number {
+    return this.#sockets.size;
+  }
+}

@@ -1,0 +1,130 @@
+import { WebSocket } from "ws";
+
+/** Bytes queued for one socket above which it counts as congested (messages then coalesce upstream). */
+export const WS_HIGH_WATER_BYTES = 64 * 1024;
+/** A congested socket counts as drained again below this many queued bytes. */
+export const WS_LOW_WATER_BYTES = 16 * 1024;
+
+/**
+ * One server-side WebSocket with the two things every queue socket needs on top of `ws`:
+ *
+ * - backpressure: {@link send} returns false once `bufferedAmount` passes
+ *   {@link WS_HIGH_WATER_BYTES}; the caller then keeps later messages in a bounded, coalescing
+ *   outbox until {@link onDrain} fires. While congested the socket also stops reading, so a client
+ *   that sends requests without reading the answers is slowed by TCP instead of growing our buffer.
+ * - liveness: {@link tick} (called by {@link WsPinger}) pings; a peer that neither answered the
+ *   last ping, sent a frame, nor took any of our queued bytes since is terminated, which ends its
+ *   events the way any disconnect does.
+ */
+export class WsChannel {
+  readonly ws: WebSocket;
+  /** Set by a pong, a message or a drain; cleared by each {@link tick}. */
+  alive = true;
+  #congested = false;
+  #bufferedAtTick = 0;
+  #drainFns: (() => void)[] | null = null;
+  #onFlushed: ((err?: Error) => void) | null = null;
+
+  constructor(ws: WebSocket) {
+    this.ws = ws;
+    ws.on("pong", markAlive);
+    channels.set(ws, this);
+  }
+
+  /** True while the socket is open. */
+  get open(): boolean {
+    return this.ws.readyState === WebSocket.OPEN;
+  }
+
+  /** True while queued bytes are above the high-water mark. */
+  get congested(): boolean {
+    return this.#congested;
+  }
+
+  /**
+   * Sends one text frame. Returns false when the socket is now congested (the frame is queued all
+   * the same): send nothing more that can wait until {@link onDrain}. A closed socket drops it.
+   */
+  send(text: string): boolean {
+    const ws = this.ws;
+    if (ws.readyState !== WebSocket.OPEN) return true;
+    if (this.#congested) {
+      ws.send(text, this.#flushed());
+      return false;
+    }
+    // A frame's callback runs once it is handed to the kernel, and so is everything before it.
+    // Only a frame that may cross the mark needs one (a UTF-8 character is at most 3 bytes).
+    if (ws.bufferedAmount + text.length * 3 < WS_HIGH_WATER_BYTES) {
+      ws.send(text);
+      return true;
+    }
+    ws.send(text, this.#flushed());
+    if (ws.bufferedAmount < WS_HIGH_WATER_BYTES) return true;
+    this.#congested = true;
+    // Stop reading the client's frames until it reads ours.
+    ws.pause();
+    return false;
+  }
+
+  /** Calls `fn` once, when the socket is no longer congested (at once if it is not). */
+  onDrain(fn: () => void): void {
+    if (!this.#congested) {
+      queueMicrotask(fn);
+      return;
+    }
+    (this.#drainFns ??= []).push(fn);
+  }
+
+  /** Closes with `code` and a short reason (at most 123 bytes of UTF-8). */
+  close(code: number, reason: string): void {
+    const ws = this.ws;
+    if (ws.readyState === WebSocket.CLOSING || ws.readyState === WebSocket.CLOSED) return;
+    if (this.#congested) ws.resume();
+    ws.close(code, reason);
+  }
+
+  /**
+   * One liveness round: terminates a peer that showed no sign of life since the last round
+   * (returns false), else pings it. A congested peer that took some of our bytes is alive.
+   */
+  tick(): boolean {
+    const ws = this.ws;
+    if (ws.readyState !== WebSocket.OPEN) return ws.readyState === WebSocket.CONNECTING;
+    if (this.#congested && ws.bufferedAmount < this.#bufferedAtTick) this.alive = true;
+    if (!this.alive) {
+      ws.terminate();
+      return false;
+    }
+    this.alive = false;
+    this.#bufferedAtTick = ws.bufferedAmount;
+    ws.ping();
+    return true;
+  }
+
+  #flushed(): (err?: Error) => void {
+    this.#onFlushed ??= (err?: Error) => {
+      if (err !== undefined && err !== null) return;
+      this.alive = true;
+      if (!this.#congested || this.ws.bufferedAmount > WS_LOW_WATER_BYTES) return;
+      this.#congested = false;
+      this.ws.resume();
+      const fns = this.#drainFns;
+      this.#drainFns = null;
+      if (fns !== null) for (const fn of fns) fn();
+    };
+    return this.#onFlushed;
+  }
+}
+
+/** Socket → channel, so that one shared listener serves every socket (no closure per socket). */
+const channels = new WeakMap<WebSocket, WsChannel>();
+
+function markAlive(this: WebSocket): void {
+  const c = channels.get(this);
+  if (c !== undefined) c.alive = true;
+}
+
+/** The channel of a socket, if any. */
+export function channelOf(ws: WebSocket): WsChannel | undefined {
+  return channels.get(ws);
+}

@@ -1,0 +1,101 @@
+import { StreamDiffer, wireJson } from "../../protocol/messages.ts";
+import type { EngineEvent } from "../../queue/types.ts";
+import { Outbox } from "../Outbox.ts";
+import type { FinishReason, Sink } from "../Sink.ts";
+import type { WsChannel } from "./WsChannel.ts";
+
+/** Close code when a newer socket of the same session takes over (application range 4000–4999). */
+export const WS_REPLACED = 4000;
+
+/**
+ * The multiplexed queue socket as a {@link SessionHub} sink: every event of the session goes out
+ * as the same sse_v3 message object as on `/queue/data` (generator chunks as diffs after the
+ * first), tagged by `event_id`. It is persistent: it stays open when the session has nothing
+ * pending, waiting for the tab's next join.
+ *
+ * While a join is in flight its event is "held": the engine already emits the first estimation
+ * (and may even start and finish a fast event) before `engine.join` returns, but the client can
+ * only route messages of an `event_id` it got from `joined`. Held messages wait in a small
+ * coalescing {@link Outbox} and go out right after `joined`.
+ */
+export class WsSink implements Sink {
+  readonly persistent = true;
+  readonly #channel: WsChannel;
+  readonly #differ = new StreamDiffer();
+  #held: Map<string, Outbox> | null = null;
+  #closeFns: (() => void)[] = [];
+  #ended = false;
+
+  constructor(channel: WsChannel) {
+    this.#channel = channel;
+  }
+
+  write(event: EngineEvent): boolean {
+    const held = this.#held?.get(event.eventId);
+    if (held !== undefined) {
+      held.push(event);
+      return true;
+    }
+    if (this.#ended) return true;
+    return this.#channel.send(wireJson(event, this.#differ));
+  }
+
+  /** Sends a frame that is not an engine event (hello, joined, errors). */
+  reply(frame: Record<string, unknown>): void {
+    if (!this.#ended) this.#channel.send(JSON.stringify(frame));
+  }
+
+  /** Holds messages of `eventId` until {@link release} or {@link drop}. */
+  hold(eventId: string): void {
+    (this.#held ??= new Map()).set(eventId, new Outbox());
+  }
+
+  /** Sends what was held for `eventId` (call right after its `joined`). */
+  release(eventId: string): void {
+    const held = this.#unhold(eventId);
+    if (held !== undefined) for (const e of held.drain()) this.write(e);
+  }
+
+  /** Forgets what was held for `eventId` (its join was refused). */
+  drop(eventId: string): void {
+    this.#unhold(eventId);
+  }
+
+  finish(reason: FinishReason): void {
+    if (this.#ended) return;
+    this.#ended = true;
+    this.#closeFns = [];
+    // "idle" never comes for a persistent sink.
+    if (reason === "replaced") this.#channel.close(WS_REPLACED, "Another connection took over this session.");
+    else this.#channel.close(1001, "The server is shutting down.");
+  }
+
+  heartbeat(): void {
+    // WsPinger pings every socket, congested or not; nothing to add here.
+  }
+
+  onDrain(fn: () => void): void {
+    this.#channel.onDrain(fn);
+  }
+
+  onClose(fn: () => void): void {
+    this.#closeFns.push(fn);
+  }
+
+  /** The socket closed (called by its owner). */
+  closed(): void {
+    if (this.#ended) return;
+    this.#ended = true;
+    const fns = this.#closeFns;
+    this.#closeFns = [];
+    for (const fn of fns) fn();
+  }
+
+  #unhold(eventId: string): Outbox | undefined {
+    const held = this.#held?.get(eventId);
+    if (held === undefined) return undefined;
+    this.#held?.delete(eventId);
+    if (this.#held?.size === 0) this.#held = null;
+    return held;
+  }
+}

@@ -1,0 +1,139 @@
+import type { IncomingMessage } from "node:http";
+import type { Duplex } from "node:stream";
+import type { FastifyInstance } from "fastify";
+import { WebSocketServer, type WebSocket } from "ws";
+import { requestRoot } from "../requestRoot.ts";
+import { API_PREFIX, type ServerContext } from "../ServerContext.ts";
+import { LegacyQueueSocket } from "./LegacyQueueSocket.ts";
+import { QueueSocket } from "./QueueSocket.ts";
+import { WsPinger } from "./WsPinger.ts";
+
+/** Path of the multiplexed queue socket. */
+export const QUEUE_WS_PATH = `${API_PREFIX}/queue/ws`;
+/** Path of Gradio 3.x's per-event queue socket (root level, as 3.x served it). */
+export const LEGACY_QUEUE_PATH = "/queue/join";
+
+/** Longest session hash accepted; clients make ~11 characters. */
+const MAX_SESSION_HASH = 128;
+/** Longest upgrade URL accepted (the HTTP routes refuse longer ones too). */
+const MAX_URL = 8192;
+/** How long sockets get to finish their close handshake at shutdown before they are cut, ms. */
+const CLOSE_HANDSHAKE_MS = 1000;
+
+/**
+ * Serves the queue's WebSockets on the HTTP server's `upgrade` event, with `ws` in `noServer`
+ * mode: {@link QUEUE_WS_PATH} (one multiplexed socket per tab, {@link QueueSocket}) and
+ * {@link LEGACY_QUEUE_PATH} (Gradio 3.x, {@link LegacyQueueSocket}).
+ *
+ * Why `ws` directly and not @fastify/websocket: an upgrade needs none of Fastify's request
+ * lifecycle but a URL check, the login check and a same-origin check, done here before the
+ * handshake (a refusal is a plain HTTP status, not a socket that opens and closes); and the plugin
+ * keeps a Fastify request, a reply and a duplex stream wrapper alive per socket, which counts at
+ * 10 000 idle users. Frames are limited to `maxBodyBytes` (1009 above), compression is off (a zlib
+ * context per socket would cost more than the socket).
+ */
+export function attachWebSockets(server: FastifyInstance, ctx: ServerContext): void {
+  // Without a router (a context built without one) there is no 3.x socket.
+  const legacy = ctx.legacy ?? null;
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: ctx.options.maxBodyBytes,
+    perMessageDeflate: false,
+    clientTracking: true,
+  });
+  const pinger = new WsPinger(ctx.options.heartbeatMs);
+  const allowedOrigins = new Set(ctx.options.allowedOrigins);
+  let closing = false;
+
+  server.server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    socket.on("error", destroySelf);
+    const rawUrl = req.url ?? "/";
+    if (rawUrl.length > MAX_URL) return refuse(socket, 414, "URL too long.");
+    const url = new URL(rawUrl, "http://localhost");
+    const path = url.pathname.endsWith("/") && url.pathname.length > 1 ? url.pathname.slice(0, -1) : url.pathname;
+    const isQueue = path === QUEUE_WS_PATH;
+    const isLegacy = path === LEGACY_QUEUE_PATH && legacy !== null;
+    if (!isQueue && !isLegacy) return refuse(socket, 404, "Not Found");
+    if (closing) return refuse(socket, 503, "Queue is stopped.");
+    if (!originAllowed(req, allowedOrigins)) return refuse(socket, 403, "Cross-origin WebSocket refused.");
+    if (ctx.auth && ctx.auth.userOf(req.headers.cookie) === null) return refuse(socket, 401, "Not authenticated");
+    let sessionHash = url.searchParams.get("session_hash");
+    if (isQueue && sessionHash !== null && (sessionHash === "" || sessionHash.length > MAX_SESSION_HASH)) {
+      return refuse(socket, 400, "`session_hash` must be a non-empty string of at most 128 characters.");
+    }
+    const rootUrl = requestRoot(req.headers, "encrypted" in req.socket && req.socket.encrypted === true, ctx.options.rootPath);
+    wss.handleUpgrade(req, socket, head, (ws: WebSocket) => {
+      if (isQueue) {
+        sessionHash ??= newSessionHash();
+        new QueueSocket(ctx, ws, sessionHash, rootUrl, pinger, server.log);
+      } else if (legacy !== null) {
+        new LegacyQueueSocket(ctx, legacy, ws, rootUrl, pinger, server.log);
+      }
+    });
+  });
+
+  // Upgraded sockets are no longer the HTTP server's: close them ourselves. By now the engine has
+  // ended every event (their sockets said so and closed) and the hub closed the tabs' sockets.
+  server.addHook("preClose", async () => {
+    closing = true;
+    pinger.stop();
+    const open = [...wss.clients];
+    if (open.length === 0) return;
+    const closed = Promise.all(open.map((ws) => new Promise<void>((resolve) => {
+      if (ws.readyState === ws.CLOSED) return resolve();
+      ws.once("close", () => resolve());
+      ws.close(1001, "The server is shutting down.");
+    })));
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([closed, new Promise<void>((resolve) => (timer = setTimeout(resolve, CLOSE_HANDSHAKE_MS)))]);
+    clearTimeout(timer);
+    for (const ws of wss.clients) ws.terminate();
+  });
+}
+
+function destroySelf(this: Duplex): void {
+  this.destroy();
+}
+
+/** Answers an upgrade with an HTTP error and a JSON `{detail}`, then drops the connection. */
+function refuse(socket: Duplex, status: number, detail: string): void {
+  const body = JSON.stringify({ detail });
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_TEXT[status] ?? "Error"}\r\n` +
+      "connection: close\r\ncontent-type: application/json\r\n" +
+      `content-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+  );
+}
+
+const STATUS_TEXT: Readonly<Record<number, string>> = {
+  400: "Bad Request",
+  401: "Unauthorized",
+  403: "Forbidden",
+  404: "Not Found",
+  414: "URI Too Long",
+  503: "Service Unavailable",
+};
+
+/**
+ * Browsers send any page's Origin on a WebSocket and no CORS applies, so a socket from another
+ * site could act for a logged-in user: allow no Origin (non-browser clients), the app's own
+ * host, or `allowedOrigins`.
+ */
+function originAllowed(req: IncomingMessage, allowed: ReadonlySet<string>): boolean {
+  const origin = req.headers.origin;
+  if (origin === undefined || allowed.has(origin)) return true;
+  let host: string;
+  try {
+    host = new URL(origin).host;
+  } catch {
+    return false;
+  }
+  const forwarded = req.headers["x-forwarded-host"];
+  const own = (Array.isArray(forwarded) ? forwarded[0] : forwarded)?.split(",")[0]?.trim() || req.headers.host;
+  return host === own;
+}
+
+/** A session hash for a socket that came without one (like the clients' ~11 base-36 characters). */
+function newSessionHash(): string {
+  return crypto.randomUUID().replaceAll("-", "").slice(0, 12);
+}

@@ -1,0 +1,302 @@
+/**
+ * Gradio 3.x's per-event queue socket at `/queue/join` (doc §10.3), driven frame by frame, and
+ * the root-level routes 3.x clients use.
+ */
+import assert from "node:assert/strict";
+import { setTimeout as sleep } from "node:timers/promises";
+import { after, test } from "node:test";
+import { AppError, Interface } from "../../src/index.ts";
+import { LEGACY_DATA_TIMEOUT_MESSAGE, legacyTimeouts } from "../../src/server/ws/LegacyQueueSocket.ts";
+import { launch, post } from "../helpers/launch.ts";
+import { TestSocket, wsUrl, type Frame } from "../helpers/wsClient.ts";
+
+const ESTIMATION_FIELDS = ["msg", "rank", "queue_size", "avg_event_process_time", "avg_event_concurrent_process_time", "rank_eta", "queue_eta"];
+
+/** Opens a 3.x socket and answers `send_hash`. */
+async function legacyJoin(appUrl: string, fnIndex: number, session = "s3"): Promise<TestSocket> {
+  const s = new TestSocket(wsUrl(appUrl, "/queue/join"));
+  await s.next((f) => f["msg"] === "send_hash");
+  s.send({ fn_index: fnIndex, session_hash: session });
+  return s;
+}
+
+/** Answers `send_data` with `data`. */
+async function sendData(s: TestSocket, data: unknown[], fnIndex = 0): Promise<void> {
+  await s.next((f) => f["msg"] === "send_data", 10_000);
+  s.send({ data, event_data: null, fn_index: fnIndex, session_hash: "s3" });
+}
+
+function gate(): { wait: Promise<void>; open: () => void } {
+  let open!: () => void;
+  const wait = new Promise<void>((r) => (open = r));
+  return { wait, open };
+}
+
+test("the 3.x sequence: send_hash, estimation with every 3.x field, send_data, process_starts, process_completed, close 1000", async () => {
+  const app = await launch(new Interface({ fn: (s: string) => `${s}!`, inputs: "text", outputs: "text", apiName: "predict" }));
+  for (const round of [1, 2]) {
+    const s = await legacyJoin(app.url, 0);
+    await sendData(s, ["hi"]);
+    const done = await s.next((f) => f["msg"] === "process_completed");
+    assert.equal((await s.closed).code, 1000);
+    const msgs = s.frames.map((f) => f["msg"]);
+    assert.deepEqual(msgs, ["send_hash", "estimation", "send_data", "process_starts", "process_completed"]);
+    const est = s.frames[1] as Frame;
+    assert.deepEqual(Object.keys(est), ESTIMATION_FIELDS);
+    assert.equal(est["rank"], 0);
+    if (round === 2) assert.ok(est["avg_event_process_time"] > 0, "the average after one call");
+    assert.ok(!("event_id" in est), "3.x messages carry no event_id");
+    assert.deepEqual(s.frames[3], { msg: "process_starts" });
+    assert.deepEqual(Object.keys(done["output"]).sort(), ["average_duration", "data", "duration", "is_generating"]);
+    assert.deepEqual([done["output"].data, done["success"]], [["hi!"], true]);
+  }
+});
+
+test("inputs are asked for only when the event reaches a worker; the pool is never overcommitted", async () => {
+  let running = 0;
+  let most = 0;
+  const gates = [gate(), gate(), gate()];
+  let call = 0;
+  const demo = new Interface({
+    fn: async (s: string) => {
+      running++;
+      most = Math.max(most, running);
+      await gates[call++]!.wait;
+      running--;
+      return s;
+    },
+    inputs: "text",
+    outputs: "text",
+  });
+  const app = await launch(demo, { concurrencyCount: 1 });
+  const a = await legacyJoin(app.url, 0);
+  await sendData(a, ["a"]);
+  await a.next((f) => f["msg"] === "process_starts");
+  const b = await legacyJoin(app.url, 0);
+  const c = await legacyJoin(app.url, 0);
+  const estB = await b.next((f) => f["msg"] === "estimation");
+  const estC = await c.next((f) => f["msg"] === "estimation");
+  assert.deepEqual([estB["rank"], estC["rank"], estC["queue_size"]], [0, 1, 2]);
+  await sleep(100);
+  assert.ok(!b.frames.some((f) => f["msg"] === "send_data"), "no send_data while the worker is busy");
+  gates[0]!.open();
+  await a.next((f) => f["msg"] === "process_completed");
+  // b reaches the worker: only now its inputs are asked for; c moves up.
+  await sendData(b, ["b"]);
+  const moved = await c.next((f) => f["msg"] === "estimation" && f["rank"] === 0);
+  assert.equal(moved["queue_size"], 1);
+  assert.ok(!c.frames.some((f) => f["msg"] === "send_data"));
+  gates[1]!.open();
+  assert.deepEqual((await b.next((f) => f["msg"] === "process_completed"))["output"].data, ["b"]);
+  await sendData(c, ["c"]);
+  gates[2]!.open();
+  assert.deepEqual((await c.next((f) => f["msg"] === "process_completed"))["output"].data, ["c"]);
+  assert.equal(most, 1);
+});
+
+test("queue full: queue_full, then close", async () => {
+  const g = gate();
+  const demo = new Interface({
+    fn: async (s: string) => {
+      await g.wait;
+      return s;
+    },
+    inputs: "text",
+    outputs: "text",
+  });
+  const app = await launch(demo, { concurrencyCount: 1, maxSize: 1 });
+  const a = await legacyJoin(app.url, 0);
+  await sendData(a, ["a"]);
+  const b = await legacyJoin(app.url, 0);
+  await b.next((f) => f["msg"] === "estimation");
+  const c = await legacyJoin(app.url, 0);
+  await c.next((f) => f["msg"] === "queue_full");
+  assert.equal((await c.closed).code, 1000);
+  assert.deepEqual(
+    c.frames.map((f) => f["msg"]),
+    ["send_hash", "queue_full"],
+  );
+  g.open();
+  await sendData(b, ["b"]);
+  await b.next((f) => f["msg"] === "process_completed");
+});
+
+test("errors, generators (full values, no diffs), logs and progress", async () => {
+  const demo = new Interface({
+    fn: async function* (s: string, ctx: any) {
+      if (s === "boom") throw new AppError("kaboom");
+      ctx.info("starting");
+      ctx.progress(0.5, "half");
+      let acc = "";
+      for (const ch of s) {
+        acc += ch;
+        yield acc;
+      }
+    },
+    inputs: "text",
+    outputs: "text",
+  });
+  const app = await launch(demo);
+  const s = await legacyJoin(app.url, 0);
+  await sendData(s, ["abc"]);
+  await s.next((f) => f["msg"] === "process_completed");
+  const gen = s.frames.filter((f) => f["msg"] === "process_generating");
+  assert.deepEqual(
+    gen.map((f) => f["output"].data[0]),
+    ["a", "ab", "abc"],
+  );
+  assert.deepEqual(s.frames.find((f) => f["msg"] === "log"), { msg: "log", log: "starting", level: "info" });
+  assert.equal(s.frames.find((f) => f["msg"] === "progress")?.["progress_data"][0].desc, "half");
+  const e = await legacyJoin(app.url, 0);
+  await sendData(e, ["boom"]);
+  const failed = await e.next((f) => f["msg"] === "process_completed");
+  assert.deepEqual(failed, { msg: "process_completed", output: { error: "kaboom" }, success: false });
+});
+
+test("inputs that do not come in time, or are invalid, end the event with an error and free the slot", async () => {
+  const saved = { ...legacyTimeouts };
+  legacyTimeouts.dataMs = 200;
+  after(() => Object.assign(legacyTimeouts, saved));
+  const demo = new Interface({ fn: (a: string, n: number) => `${a}${n}`, inputs: ["text", "number"], outputs: "text" });
+  const app = await launch(demo, { concurrencyCount: 1 });
+  const slow = await legacyJoin(app.url, 0);
+  await slow.next((f) => f["msg"] === "send_data");
+  const next = await legacyJoin(app.url, 0);
+  const timedOut = await slow.next((f) => f["msg"] === "process_completed", 2000);
+  assert.deepEqual(timedOut, { msg: "process_completed", output: { error: LEGACY_DATA_TIMEOUT_MESSAGE }, success: false });
+  assert.equal((await slow.closed).code, 1000);
+  const bad = next;
+  await sendData(bad, [{ x: 1 }]);
+  const invalid = await bad.next((f) => f["msg"] === "process_completed");
+  assert.equal(invalid["success"], false);
+  assert.equal(typeof invalid["output"].error, "string");
+  // The slot is free again.
+  const good = await legacyJoin(app.url, 0);
+  await sendData(good, ["x", 2]);
+  assert.deepEqual((await good.next((f) => f["msg"] === "process_completed"))["output"].data, ["x2"]);
+});
+
+test("a socket that closes early takes its event out of the queue, or out of its slot", async () => {
+  const g = gate();
+  const demo = new Interface({
+    fn: async (s: string) => {
+      await g.wait;
+      return s;
+    },
+    inputs: "text",
+    outputs: "text",
+  });
+  const app = await launch(demo, { concurrencyCount: 1 });
+  const a = await legacyJoin(app.url, 0);
+  await sendData(a, ["a"]);
+  const b = await legacyJoin(app.url, 0);
+  await b.next((f) => f["msg"] === "estimation");
+  assert.equal(await app.engine.size(), 1);
+  b.close();
+  await sleep(100);
+  assert.equal(await app.engine.size(), 0, "the waiting event left at once (a 3.x socket cannot come back)");
+  g.open();
+  await a.next((f) => f["msg"] === "process_completed");
+  // An event whose socket goes while its inputs are asked for frees the slot.
+  const c = await legacyJoin(app.url, 0);
+  await c.next((f) => f["msg"] === "send_data");
+  c.ws.terminate();
+  await sleep(100);
+  const d = await legacyJoin(app.url, 0);
+  await sendData(d, ["d"]);
+  assert.deepEqual((await d.next((f) => f["msg"] === "process_completed"))["output"].data, ["d"]);
+});
+
+test("a batch: each event sends its own inputs; one that never does is dropped and the others get their results", async () => {
+  const saved = { ...legacyTimeouts };
+  legacyTimeouts.dataMs = 300;
+  after(() => Object.assign(legacyTimeouts, saved));
+  const g = gate();
+  let calls = 0;
+  const demo = new Interface({
+    fn: async (xs: string[]) => {
+      calls++;
+      if (calls === 1) await g.wait;
+      return [xs.map((x) => x.toUpperCase())];
+    },
+    inputs: "text",
+    outputs: "text",
+    batch: true,
+    maxBatchSize: 4,
+  });
+  const app = await launch(demo, { concurrencyCount: 1 });
+  const first = await legacyJoin(app.url, 0);
+  await sendData(first, ["first"]);
+  await first.next((f) => f["msg"] === "process_starts");
+  const sockets = [await legacyJoin(app.url, 0), await legacyJoin(app.url, 0), await legacyJoin(app.url, 0)];
+  for (const s of sockets) await s.next((f) => f["msg"] === "estimation");
+  g.open();
+  await first.next((f) => f["msg"] === "process_completed");
+  // All three start as one batch: each is asked for its inputs; the middle one never answers.
+  await sendData(sockets[0]!, ["x"]);
+  await sendData(sockets[2]!, ["z"]);
+  await sockets[1]!.next((f) => f["msg"] === "send_data");
+  const results = await Promise.all(sockets.map((s) => s.next((f) => f["msg"] === "process_completed", 3000)));
+  assert.deepEqual(results[0]?.["output"].data, ["X"]);
+  assert.deepEqual(results[1], { msg: "process_completed", output: { error: LEGACY_DATA_TIMEOUT_MESSAGE }, success: false });
+  assert.deepEqual(results[2]?.["output"].data, ["Z"]);
+  assert.equal(calls, 2, "one call for the batch");
+});
+
+test("bad frames: no hash in time, a bad hash, an unknown fn_index, binary, not JSON", async () => {
+  const saved = { ...legacyTimeouts };
+  legacyTimeouts.hashMs = 150;
+  after(() => Object.assign(legacyTimeouts, saved));
+  const app = await launch(new Interface({ fn: (s: string) => s, inputs: "text", outputs: "text" }));
+  const mute = new TestSocket(wsUrl(app.url, "/queue/join"));
+  assert.equal((await mute.closed).code, 1008);
+  const noHash = new TestSocket(wsUrl(app.url, "/queue/join"));
+  await noHash.next((f) => f["msg"] === "send_hash");
+  noHash.send({ fn_index: 0 });
+  assert.equal((await noHash.next((f) => f["msg"] === "process_completed"))["success"], false);
+  assert.equal((await noHash.closed).code, 1008);
+  const unknown = await legacyJoin(app.url, 5);
+  assert.deepEqual(await unknown.next((f) => f["msg"] === "process_completed"), {
+    msg: "process_completed",
+    output: { error: "No function with fn_index 5." },
+    success: false,
+  });
+  const bin = new TestSocket(wsUrl(app.url, "/queue/join"));
+  await bin.next((f) => f["msg"] === "send_hash");
+  bin.ws.send(Buffer.from([0]));
+  assert.equal((await bin.closed).code, 1003);
+  const notJson = new TestSocket(wsUrl(app.url, "/queue/join"));
+  await notJson.next((f) => f["msg"] === "send_hash");
+  notJson.send("{{");
+  assert.equal((await notJson.closed).code, 1007);
+  const ok = await legacyJoin(app.url, 0);
+  await sendData(ok, ["fine"]);
+  assert.deepEqual((await ok.next((f) => f["msg"] === "process_completed"))["output"].data, ["fine"]);
+});
+
+test("root-level routes for 3.x clients: /info, /app_id, /run, /api, /reset, /queue/status, /upload; /gradio_api ones unchanged", async () => {
+  const demo = new Interface({ fn: (s: string) => `${s}?`, inputs: "text", outputs: "text", apiName: "predict" });
+  const app = await launch(demo, { apiOpen: true });
+  const rootInfo = (await (await fetch(`${app.url}/info`)).json()) as Record<string, any>;
+  const prefixed = (await (await fetch(`${app.url}/gradio_api/info`)).json()) as Record<string, any>;
+  assert.deepEqual(rootInfo, prefixed);
+  assert.ok(rootInfo["named_endpoints"]["/predict"]);
+  assert.equal(((await (await fetch(`${app.url}/app_id`)).json()) as any).app_id, ((await (await fetch(`${app.url}/gradio_api/app_id`)).json()) as any).app_id);
+  assert.deepEqual((await post(`${app.url}/run/predict`, { data: ["r"] })).json.data, ["r?"]);
+  assert.deepEqual((await post(`${app.url}/api/predict`, { data: ["a"] })).json.data, ["a?"]);
+  assert.deepEqual((await post(`${app.url}/gradio_api/run/predict`, { data: ["p"] })).json.data, ["p?"]);
+  assert.equal((await post(`${app.url}/reset`, { session_hash: "x", fn_index: 0 })).status, 200);
+  const status = (await (await fetch(`${app.url}/queue/status`)).json()) as Record<string, unknown>;
+  assert.deepEqual(Object.keys(status), ESTIMATION_FIELDS);
+  assert.equal(status["queue_size"], 0);
+  const form = new FormData();
+  form.append("files", new Blob(["hello"]), "a.txt");
+  const uploaded = (await (await fetch(`${app.url}/upload`, { method: "POST", body: form })).json()) as string[];
+  assert.equal(uploaded.length, 1);
+  const served = await fetch(`${app.url}/file=${uploaded[0]}`);
+  assert.equal(await served.text(), "hello");
+  const config = (await (await fetch(`${app.url}/config`)).json()) as Record<string, any>;
+  assert.equal(config["dependencies"][0].types.continuous, false);
+  assert.equal(config["queue_ws"], "/gradio_api/queue/ws");
+  assert.ok(Number(String(config["version"]).split(".")[0]) >= 4 || String(config["version"]) >= "3.30");
+});
