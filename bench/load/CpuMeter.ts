@@ -14,8 +14,15 @@ export interface CpuReading {
   readonly generatorCpu: number;
   /** Server CPU, fraction of one core; null when it cannot be read (not Linux, process gone). */
   readonly serverCpu: number | null;
+  /**
+   * CPU used by everything else on the machine (other processes, kernel threads), in cores; null
+   * off Linux. Above ~0.2 the box was busy with something else and the figures are noisy.
+   */
+  readonly otherCpu: number | null;
   /** 99th percentile of the generator's event-loop delay, ms. */
   readonly generatorLoopDelayP99Ms: number;
+  /** Longest event-loop stall of the generator (GC, preemption by other processes), ms. */
+  readonly generatorLoopDelayMaxMs: number;
 }
 
 /** Linux clock ticks per second for /proc times (`getconf CLK_TCK`, 100 on every common kernel). */
@@ -35,12 +42,27 @@ export function readProcessCpuMs(pid: number): number | null {
   }
 }
 
+/** User + system CPU time of the whole machine in ms (all cores, from /proc/stat), or null if unreadable. */
+export function readMachineBusyMs(): number | null {
+  try {
+    const line = readFileSync("/proc/stat", "utf8").split("\n", 1)[0] ?? "";
+    const t = line.trim().split(/\s+/).slice(1).map(Number);
+    // Fields: user nice system idle iowait irq softirq steal. Process times cover user and
+    // system only, so interrupts (loopback networking) are left out on both sides.
+    const busy = (t[0] ?? 0) + (t[1] ?? 0) + (t[2] ?? 0);
+    return (busy * 1000) / CLOCK_TICKS_PER_S;
+  } catch {
+    return null;
+  }
+}
+
 /** One measurement window over the generator and, optionally, a server process. */
 export class CpuMeter {
   readonly #serverPid: number | undefined;
   #startMs = 0;
   #startCpu: NodeJS.CpuUsage | null = null;
   #startServerMs: number | null = null;
+  #startMachineMs: number | null = null;
   #histogram: IntervalHistogram | null = null;
 
   /** @param serverPid Process id of the server under test, if any. */
@@ -56,6 +78,7 @@ export class CpuMeter {
     this.#startMs = performance.now();
     this.#startCpu = process.cpuUsage();
     this.#startServerMs = this.#serverPid === undefined ? null : readProcessCpuMs(this.#serverPid);
+    this.#startMachineMs = readMachineBusyMs();
   }
 
   /** Closes the window and returns what it saw. */
@@ -63,14 +86,22 @@ export class CpuMeter {
     const wallMs = Math.max(1, performance.now() - this.#startMs);
     const cpu = process.cpuUsage(this.#startCpu ?? undefined);
     const serverNow = this.#serverPid === undefined ? null : readProcessCpuMs(this.#serverPid);
+    const machineNow = readMachineBusyMs();
     const histogram = this.#histogram;
     histogram?.disable();
     this.#histogram = null;
+    const generatorCpu = (cpu.user + cpu.system) / 1000 / wallMs;
+    const serverCpu =
+      serverNow === null || this.#startServerMs === null ? null : (serverNow - this.#startServerMs) / wallMs;
+    const machineCpu =
+      machineNow === null || this.#startMachineMs === null ? null : (machineNow - this.#startMachineMs) / wallMs;
     return {
       wallMs,
-      generatorCpu: (cpu.user + cpu.system) / 1000 / wallMs,
-      serverCpu: serverNow === null || this.#startServerMs === null ? null : (serverNow - this.#startServerMs) / wallMs,
+      generatorCpu,
+      serverCpu,
+      otherCpu: machineCpu === null ? null : Math.max(0, machineCpu - generatorCpu - (serverCpu ?? 0)),
       generatorLoopDelayP99Ms: histogram === null ? 0 : histogram.percentile(99) / 1e6,
+      generatorLoopDelayMaxMs: histogram === null ? 0 : histogram.max / 1e6,
     };
   }
 }

@@ -1,17 +1,30 @@
 /**
- * Gradio's sse_v3 protocol over raw `node:http` with keep-alive: a prediction is
+ * Gradio's sse_v3 protocol as a virtual user speaks it: a prediction is
  * `POST {prefix}/queue/join` then `GET {prefix}/queue/data?session_hash=…`, read until this
- * event's `process_completed` and the stream's `close_stream` (or its end).
+ * event's `process_completed` and the stream's `close_stream` (or its end). Each user has its own
+ * session hash and its own keep-alive {@link HttpClient}.
  */
-import http from "node:http";
+import type { HttpClient, HttpClientFactory } from "./HttpClient.ts";
+import { NodeHttpClient } from "./NodeHttpClient.ts";
+import { RawHttpClient } from "./RawHttpClient.ts";
 import { SseParser } from "./SseParser.ts";
 import { newRecord, type RequestRecord, type Transport, type VirtualUser } from "./Transport.ts";
 
-interface Target {
-  readonly hostname: string;
-  readonly port: number;
-  readonly prefix: string;
+/** Which HTTP client the users run on. */
+export type HttpClientKind = "raw" | "node-http";
+
+/** Options of {@link SseTransport}. */
+export interface SseTransportOptions {
+  /** Bare sockets ("raw", cheapest) or `node:http` with keep-alive Agents. @default "raw" */
+  readonly client?: HttpClientKind;
+  /** Gradio's `api_prefix`. @default "/gradio_api" */
+  readonly apiPrefix?: string;
 }
+
+const CLIENTS: Record<HttpClientKind, HttpClientFactory> = {
+  raw: (hostname, port) => new RawHttpClient(hostname, port),
+  "node-http": (hostname, port) => new NodeHttpClient(hostname, port),
+};
 
 /** Loose shape of the sse_v3 messages the generator reads. */
 interface WireMessage {
@@ -24,48 +37,52 @@ interface WireMessage {
   message?: string;
 }
 
-/** Speaks sse_v3 as a browser tab would: one session and one keep-alive connection pool per user. */
+/** sse_v3 over HTTP/1.1 keep-alive. */
 export class SseTransport implements Transport {
-  readonly name = "sse";
-  readonly #target: Target;
+  readonly name: string;
+  readonly #hostname: string;
+  readonly #port: number;
+  readonly #prefix: string;
+  readonly #makeClient: HttpClientFactory;
 
-  /**
-   * @param baseUrl Server root, e.g. "http://127.0.0.1:7860".
-   * @param apiPrefix Gradio's `api_prefix`. @default "/gradio_api"
-   */
-  constructor(baseUrl: string, apiPrefix = "/gradio_api") {
+  /** @param baseUrl Server root, e.g. "http://127.0.0.1:7860". */
+  constructor(baseUrl: string, options: SseTransportOptions = {}) {
     const url = new URL(baseUrl);
-    this.#target = { hostname: url.hostname, port: Number(url.port || 80), prefix: apiPrefix };
+    const client = options.client ?? "raw";
+    this.name = `sse/${client}`;
+    this.#hostname = url.hostname;
+    this.#port = Number(url.port || 80);
+    this.#prefix = options.apiPrefix ?? "/gradio_api";
+    this.#makeClient = CLIENTS[client];
   }
 
   createUser(index: number): VirtualUser {
-    return new SseUser(this.#target, index);
+    return new SseUser(this.#makeClient(this.#hostname, this.#port), this.#prefix, index);
   }
 }
 
 class SseUser implements VirtualUser {
-  readonly #target: Target;
+  readonly #client: HttpClient;
+  readonly #prefix: string;
   readonly #index: number;
   readonly #sessionHash: string;
-  // Like a browser: keep-alive, a handful of sockets for this user alone.
-  readonly #agent = new http.Agent({ keepAlive: true, maxSockets: 6 });
 
-  constructor(target: Target, index: number) {
-    this.#target = target;
+  constructor(client: HttpClient, prefix: string, index: number) {
+    this.#client = client;
+    this.#prefix = prefix;
     this.#index = index;
     this.#sessionHash = Math.random().toString(36).slice(2, 10) + index.toString(36);
   }
 
   close(): void {
-    this.#agent.destroy();
+    this.#client.close();
   }
 
   predict(input: string, timeoutMs: number): Promise<RequestRecord> {
-    const { hostname, port, prefix } = this.#target;
-    const rec = newRecord(this.#index, performance.now());
+    const rec = newRecord(this.#index, input, performance.now());
     return new Promise((resolve) => {
       let done = false;
-      let current: http.ClientRequest | null = null;
+      let abort: (() => void) | null = null;
       let eventId: string | null = null;
 
       const finish = (outcome: RequestRecord["outcome"], error: string | null = null): void => {
@@ -75,21 +92,21 @@ class SseUser implements VirtualUser {
         rec.endedMs = performance.now();
         rec.outcome = outcome;
         rec.error = error;
-        if (outcome === "timeout" || outcome === "error") current?.destroy();
+        if (outcome === "timeout" || outcome === "error") abort?.();
         resolve(rec);
       };
       const timer = setTimeout(() => finish("timeout", `no result after ${timeoutMs} ms`), timeoutMs);
 
       const onMessage = (data: string): void => {
+        if (done) return;
         let m: WireMessage;
         try {
           m = JSON.parse(data) as WireMessage;
         } catch {
-          finish("error", `bad SSE data: ${data.slice(0, 80)}`);
-          return;
+          return finish("error", `bad SSE data: ${data.slice(0, 80)}`);
         }
-        const now = performance.now();
         if (m.event_id != null && m.event_id !== eventId) return;
+        const now = performance.now();
         switch (m.msg) {
           case "estimation":
             rec.firstEstimation ??= {
@@ -111,11 +128,8 @@ class SseUser implements VirtualUser {
             break;
           case "process_completed":
             rec.completedMs = now;
-            if (m.success === false || (m.output != null && "error" in m.output)) {
-              finish("failed", errorText(m));
-            } else {
-              rec.output = m.output?.data;
-            }
+            if (m.success === false || (m.output != null && "error" in m.output)) finish("failed", errorText(m));
+            else rec.output = m.output?.data;
             break;
           case "close_stream":
             // The server ends the response right after; a completed event is done now.
@@ -131,74 +145,63 @@ class SseUser implements VirtualUser {
       };
 
       const openStream = (): void => {
-        const req = http.get(
+        const parser = new SseParser(onMessage);
+        let status = 0;
+        abort = this.#client.request(
           {
-            agent: this.#agent,
-            hostname,
-            port,
-            path: `${prefix}/queue/data?session_hash=${this.#sessionHash}`,
+            method: "GET",
+            path: `${this.#prefix}/queue/data?session_hash=${this.#sessionHash}`,
             headers: { accept: "text/event-stream" },
           },
-          (res) => {
-            if (res.statusCode !== 200) {
-              res.resume();
-              finish("error", `queue/data HTTP ${res.statusCode}`);
-              return;
-            }
-            res.setEncoding("utf8");
-            const parser = new SseParser(onMessage);
-            res.on("data", (chunk: string) => parser.push(chunk));
-            res.on("end", () => {
+          {
+            onHead: (s) => (status = s),
+            onData: (text) => {
+              if (status === 200) parser.push(text);
+            },
+            onEnd: () => {
+              if (status !== 200) return finish("error", `queue/data HTTP ${status}`);
               parser.end();
               if (rec.completedMs !== null) finish("completed");
               else finish("lost", "stream ended before process_completed");
-            });
-            res.on("error", (e) => finish("error", e.message));
+            },
+            onError: (e) => finish("error", `queue/data: ${e.message}`),
           },
         );
-        current = req;
-        req.on("error", (e) => finish("error", e.message));
       };
 
-      const body = JSON.stringify({
-        data: [input],
-        event_data: null,
-        fn_index: 0,
-        trigger_id: null,
-        session_hash: this.#sessionHash,
-      });
-      const join = http.request(
+      let status = 0;
+      let text = "";
+      abort = this.#client.request(
         {
-          agent: this.#agent,
-          hostname,
-          port,
           method: "POST",
-          path: `${prefix}/queue/join`,
-          headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body) },
+          path: `${this.#prefix}/queue/join`,
+          body: JSON.stringify({
+            data: [input],
+            event_data: null,
+            fn_index: 0,
+            trigger_id: null,
+            session_hash: this.#sessionHash,
+          }),
         },
-        (res) => {
-          let text = "";
-          res.setEncoding("utf8");
-          res.on("data", (chunk: string) => (text += chunk));
-          res.on("error", (e) => finish("error", e.message));
-          res.on("end", () => {
+        {
+          onHead: (s) => (status = s),
+          onData: (chunk) => (text += chunk),
+          onEnd: () => {
             rec.joinedMs = performance.now();
-            rec.httpStatus = res.statusCode ?? null;
+            rec.httpStatus = status;
             if (done) return;
-            if (res.statusCode === 503) return finish("refused", text);
-            if (res.statusCode !== 200) return finish("error", `join HTTP ${res.statusCode}: ${text.slice(0, 200)}`);
+            if (status === 503) return finish("refused", text);
+            if (status !== 200) return finish("error", `join HTTP ${status}: ${text.slice(0, 200)}`);
             try {
               eventId = (JSON.parse(text) as { event_id: string }).event_id;
             } catch {
               return finish("error", `join: bad JSON ${text.slice(0, 80)}`);
             }
             openStream();
-          });
+          },
+          onError: (e) => finish("error", `join: ${e.message}`),
         },
       );
-      current = join;
-      join.on("error", (e) => finish("error", e.message));
-      join.end(body);
     });
   }
 }

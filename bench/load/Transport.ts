@@ -31,6 +31,8 @@ export interface FirstEstimation {
 /** One prediction as a virtual user saw it. All times are `performance.now()` ms in the generator. */
 export interface RequestRecord {
   readonly user: number;
+  /** The input sent (`data[0]`). */
+  readonly input: string;
   outcome: Outcome;
   /** When the join request was sent. */
   joinStartMs: number;
@@ -69,10 +71,11 @@ export interface Transport {
   createUser(index: number): VirtualUser;
 }
 
-/** A fresh record for a prediction that starts now. */
-export function newRecord(user: number, nowMs: number): RequestRecord {
+/** A fresh record for a prediction of `input` by `user` that starts now. */
+export function newRecord(user: number, input: string, nowMs: number): RequestRecord {
   return {
     user,
+    input,
     outcome: "error",
     joinStartMs: nowMs,
     joinedMs: null,

@@ -26,9 +26,7 @@ export async function runOpenLoop(transport: Transport, options: OpenLoopOptions
   const pending: Promise<RequestRecord>[] = [];
   const launch = (index: number): void => {
     const user = transport.createUser(index);
-    pending.push(
-      user.predict(input(index), timeoutMs).finally(() => user.close()),
-    );
+    pending.push(user.predict(input(index), timeoutMs).finally(() => user.close()));
   };
 
   meter?.start();

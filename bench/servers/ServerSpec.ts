@@ -30,6 +30,11 @@ export interface ServerSpec {
    * (no ranks, no ETA). When false (default) the floor runs every request at once.
    */
   readonly floorLimitsConcurrency?: boolean | undefined;
+  /**
+   * Log the input of every function call, in call order, inside the server process; the child
+   * prints the log when it stops. Gives the FIFO check the server's true start order.
+   */
+  readonly recordCalls?: boolean | undefined;
 }
 
 /** Parses a {@link ServerSpec} from the JSON the parent passed; throws a TypeError on a bad shape. */

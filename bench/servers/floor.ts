@@ -2,4 +2,4 @@
 import { serveChild } from "./serveChild.ts";
 import { startFloorServer } from "./startFloorServer.ts";
 
-await serveChild((spec) => startFloorServer(spec));
+await serveChild(startFloorServer);

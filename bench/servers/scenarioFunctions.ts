@@ -14,16 +14,28 @@ export type ScenarioFunction =
   /** Async generator: yields the full text so far; the last value is the result. */
   | { readonly kind: "stream"; readonly fn: (x: string) => AsyncGenerator<string, void, void> };
 
-/** Builds the function a {@link FunctionSpec} names. */
-export function makeScenarioFunction(spec: FunctionSpec): ScenarioFunction {
+/** Called with each input as a call starts (batch items in batch order). */
+export type CallHook = (input: string) => void;
+
+/** Builds the function a {@link FunctionSpec} names; `onCall`, if given, sees every call first. */
+export function makeScenarioFunction(spec: FunctionSpec, onCall?: CallHook): ScenarioFunction {
   switch (spec.kind) {
     case "identity":
-      return { kind: "single", fn: (x: string) => x };
+      return onCall === undefined
+        ? { kind: "single", fn: (x: string) => x }
+        : {
+            kind: "single",
+            fn: (x: string) => {
+              onCall(x);
+              return x;
+            },
+          };
     case "sleep": {
       const { sleepMs } = spec;
       return {
         kind: "single",
         fn: async (x: string) => {
+          onCall?.(x);
           await sleep(sleepMs);
           return x;
         },
@@ -35,6 +47,7 @@ export function makeScenarioFunction(spec: FunctionSpec): ScenarioFunction {
         kind: "batch",
         maxBatchSize: spec.maxBatchSize,
         fn: async (xs: string[]): Promise<[string[]]> => {
+          if (onCall !== undefined) for (const x of xs) onCall(x);
           await sleep(baseMs + perItemMs * xs.length);
           return [xs];
         },
@@ -45,6 +58,7 @@ export function makeScenarioFunction(spec: FunctionSpec): ScenarioFunction {
       return {
         kind: "stream",
         fn: async function* (x: string) {
+          onCall?.(x);
           let text = x;
           for (let i = 0; i < tokens; i++) {
             await sleep(intervalMs);
@@ -55,4 +69,12 @@ export function makeScenarioFunction(spec: FunctionSpec): ScenarioFunction {
       };
     }
   }
+}
+
+/** What a correct server returns for `input` (the final value, for a stream). */
+export function expectedOutput(spec: FunctionSpec, input: string): string {
+  if (spec.kind !== "stream") return input;
+  let text = input;
+  for (let i = 0; i < spec.tokens; i++) text += ` t${i}`;
+  return text;
 }

@@ -5,7 +5,7 @@
 import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { fileURLToPath } from "node:url";
-import { READY_PREFIX } from "./serveChild.ts";
+import { CALLS_PREFIX, READY_PREFIX } from "./serveChild.ts";
 import type { ServerSpec } from "./ServerSpec.ts";
 
 /** The servers a scenario runs against. */
@@ -14,13 +14,19 @@ export type TargetName = "floor" | "usher";
 /** Every target, in the order they run. */
 export const TARGETS: readonly TargetName[] = ["floor", "usher"];
 
+/** What a child told on its way out. */
+export interface StopReport {
+  /** Inputs of every function call in call order, when the spec asked for `recordCalls`. */
+  readonly calls: string[] | null;
+}
+
 /** A server under test running in a child process. */
 export interface SpawnedServer {
   readonly target: TargetName;
   readonly url: string;
   readonly pid: number;
   /** SIGTERM, then SIGKILL if it has not exited after a grace period. */
-  stop(): Promise<void>;
+  stop(): Promise<StopReport>;
 }
 
 const ENTRIES: Record<TargetName, string> = {
@@ -44,13 +50,22 @@ export async function spawnServer(target: TargetName, spec: ServerSpec, startTim
   });
   let exited = false;
   child.once("exit", () => (exited = true));
+  /** Stdout after the ready line. */
+  let after = "";
+  const report = (): StopReport => {
+    const line = after.split("\n").find((l) => l.startsWith(CALLS_PREFIX));
+    return { calls: line === undefined ? null : (JSON.parse(line.slice(CALLS_PREFIX.length)) as string[]) };
+  };
 
   const url = await new Promise<string>((resolve, reject) => {
     let stdout = "";
     const fail = (why: string): void => {
       clearTimeout(timer);
       child.kill("SIGKILL");
-      reject(new Error(`${target} server did not start: ${why}${stderr === "" ? "" : `\n${stderr.trim()}`}`));
+      // The first line that names an error says most; the whole stderr tail follows it.
+      const errorLine = stderr.split("\n").find((line) => /Error\b/.test(line))?.trim();
+      const summary = errorLine === undefined ? why : `${why}: ${errorLine}`;
+      reject(new Error(`${target} server did not start: ${summary}${stderr === "" ? "" : `\n${stderr.trim()}`}`));
     };
     const timer = setTimeout(() => fail(`no ${READY_PREFIX.trim()} line after ${startTimeoutMs} ms`), startTimeoutMs);
     child.once("exit", (code, signal) => fail(`exited with ${signal ?? code}`));
@@ -64,7 +79,8 @@ export async function spawnServer(target: TargetName, spec: ServerSpec, startTim
       child.removeAllListeners("exit");
       child.once("exit", () => (exited = true));
       child.stdout.removeAllListeners("data");
-      child.stdout.resume();
+      after = stdout.slice(nl + 1);
+      child.stdout.on("data", (more: string) => (after += more));
       resolve(stdout.slice(at + READY_PREFIX.length, nl).trim());
     });
   });
@@ -74,12 +90,15 @@ export async function spawnServer(target: TargetName, spec: ServerSpec, startTim
     url,
     pid: child.pid ?? -1,
     async stop() {
-      if (exited) return;
-      const gone = once(child, "exit");
-      child.kill("SIGTERM");
-      const timer = setTimeout(() => child.kill("SIGKILL"), STOP_GRACE_MS);
-      await gone;
-      clearTimeout(timer);
+      if (!exited) {
+        // "close" (not "exit"): stdout has been read to its end, call log included.
+        const gone = once(child, "close");
+        child.kill("SIGTERM");
+        const timer = setTimeout(() => child.kill("SIGKILL"), STOP_GRACE_MS);
+        await gone;
+        clearTimeout(timer);
+      }
+      return report();
     },
   };
 }

@@ -9,7 +9,7 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { makeScenarioFunction } from "./scenarioFunctions.ts";
-import type { RunningServer } from "./serveChild.ts";
+import type { RunningServer, StartOptions } from "./serveChild.ts";
 import type { ServerSpec } from "./ServerSpec.ts";
 
 const PREFIX = "/gradio_api";
@@ -24,9 +24,10 @@ interface Session {
   stream: http.ServerResponse | null;
 }
 
-/** Starts the floor server for `spec` on `host:port` (0: any free port). */
-export async function startFloorServer(spec: ServerSpec, host = "127.0.0.1", port = 0): Promise<RunningServer> {
-  const fn = makeScenarioFunction(spec.fn);
+/** Starts the floor server for `spec` (by default on 127.0.0.1, any free port). */
+export async function startFloorServer(spec: ServerSpec, options: StartOptions = {}): Promise<RunningServer> {
+  const { host = "127.0.0.1", port = 0 } = options;
+  const fn = makeScenarioFunction(spec.fn, options.onCall);
   const limited = spec.floorLimitsConcurrency === true;
   const sessions = new Map<string, Session>();
   let nextEventId = 0;

@@ -5,7 +5,7 @@
  * does, this can become a static `import { Interface } from "../../src/index.ts"`.
  */
 import { makeScenarioFunction } from "./scenarioFunctions.ts";
-import type { RunningServer } from "./serveChild.ts";
+import type { RunningServer, StartOptions } from "./serveChild.ts";
 import type { ServerSpec } from "./ServerSpec.ts";
 
 /** The part of Usher's `Interface` options the bench uses. */
@@ -33,17 +33,18 @@ interface UsherApi {
 /** Where Usher's public API lives, relative to this file. */
 const USHER_ENTRY: string = "../../src/index.ts";
 
-/** Starts Usher for `spec` on `host:port` (0: any free port). */
-export async function startUsherServer(spec: ServerSpec, host = "127.0.0.1", port = 0): Promise<RunningServer> {
+/** Starts Usher for `spec` (by default on 127.0.0.1, any free port). */
+export async function startUsherServer(spec: ServerSpec, options: StartOptions = {}): Promise<RunningServer> {
+  const { host = "127.0.0.1", port = 0 } = options;
   const usher = (await import(USHER_ENTRY)) as UsherApi;
-  const fn = makeScenarioFunction(spec.fn);
-  const options: UsherInterfaceOptions = { fn: fn.fn, inputs: "text", outputs: "text", apiName: "predict" };
+  const fn = makeScenarioFunction(spec.fn, options.onCall);
+  const demoOptions: UsherInterfaceOptions = { fn: fn.fn, inputs: "text", outputs: "text", apiName: "predict" };
   if (fn.kind === "batch") {
-    options.batch = true;
-    options.maxBatchSize = fn.maxBatchSize;
+    demoOptions.batch = true;
+    demoOptions.maxBatchSize = fn.maxBatchSize;
   }
-  if (spec.expectedDurationMs !== undefined) options.expectedDurationMs = spec.expectedDurationMs;
-  const demo = new usher.Interface(options);
+  if (spec.expectedDurationMs !== undefined) demoOptions.expectedDurationMs = spec.expectedDurationMs;
+  const demo = new usher.Interface(demoOptions);
   demo.queue({
     concurrencyCount: spec.concurrencyCount,
     maxSize: spec.maxSize,

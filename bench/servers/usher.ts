@@ -2,4 +2,4 @@
 import { serveChild } from "./serveChild.ts";
 import { startUsherServer } from "./startUsherServer.ts";
 
-await serveChild((spec) => startUsherServer(spec));
+await serveChild(startUsherServer);

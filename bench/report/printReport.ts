@@ -1,0 +1,121 @@
+/** Formats scenario results as plain-text tables: absolute figures, ratios to the floor, targets. */
+import type { PointResult, RunOutcome, ScenarioResult } from "../scenarios/Scenario.ts";
+import type { RunStats } from "./summarize.ts";
+
+/** Generator CPU above this (fraction of a core) means the generator may be the bottleneck. */
+export const GENERATOR_SATURATED = 0.85;
+/** CPU used by other processes above this (cores) means the machine was not quiet. */
+export const MACHINE_BUSY = 0.25;
+
+const COLUMNS = [
+  ["point", 12],
+  ["target", 7],
+  ["req/s", 9],
+  ["p50 ms", 8],
+  ["p90 ms", 8],
+  ["p99 ms", 8],
+  ["done", 7],
+  ["errors", 7],
+  ["refused", 8],
+  ["gen CPU", 8],
+  ["srv CPU", 8],
+  ["other", 6],
+] as const;
+
+function row(cells: readonly string[]): string {
+  return cells
+    .map((cell, i) => {
+      const width = COLUMNS[i]?.[1] ?? 8;
+      return i < 2 ? cell.padEnd(width) : cell.padStart(width);
+    })
+    .join(" ")
+    .trimEnd();
+}
+
+const num = (x: number | null | undefined, digits = 1): string =>
+  x == null || Number.isNaN(x) ? "-" : x >= 1000 ? x.toFixed(0) : x.toFixed(digits);
+const lat = (x: number | null | undefined): string => (x == null ? "-" : x < 10 ? x.toFixed(2) : x.toFixed(1));
+const cpu = (x: number | null | undefined, flag: number): string =>
+  x == null ? "-" : `${(x * 100).toFixed(0)}%${x > flag ? "!" : ""}`;
+
+function statsRow(label: string, target: string, s: RunStats): string {
+  return row([
+    label,
+    target,
+    num(s.throughputPerS),
+    lat(s.latency?.p50Ms),
+    lat(s.latency?.p90Ms),
+    lat(s.latency?.p99Ms),
+    String(s.completed),
+    String(s.errors),
+    String(s.refused),
+    cpu(s.cpu?.generatorCpu, GENERATOR_SATURATED),
+    cpu(s.cpu?.serverCpu, 2),
+    cpu(s.cpu?.otherCpu, MACHINE_BUSY),
+  ]);
+}
+
+function ratioRow(floor: RunStats, usher: RunStats): string {
+  const r = (a: number | undefined, b: number | undefined): string =>
+    a === undefined || b === undefined || b === 0 ? "-" : `${(a / b).toFixed(2)}×`;
+  return row([
+    "",
+    "ratio",
+    r(usher.throughputPerS, floor.throughputPerS),
+    r(usher.latency?.p50Ms, floor.latency?.p50Ms),
+    r(usher.latency?.p90Ms, floor.latency?.p90Ms),
+    r(usher.latency?.p99Ms, floor.latency?.p99Ms),
+  ]);
+}
+
+function extraLine(target: string, s: RunStats): string | null {
+  const entries: [string, number | null][] = Object.entries(s.extra);
+  if (s.rounds.length > 1 && entries.length === 0) {
+    return `    ${target}: rounds ${s.rounds.map((r) => num(r)).join(", ")} req/s (best counts)`;
+  }
+  if (entries.length === 0) return null;
+  return `    ${target}: ${entries.map(([k, v]) => `${k}=${v === null ? "-" : Number.isInteger(v) ? v : v.toFixed(1)}`).join(" ")}`;
+}
+
+function pointLines(point: PointResult): string[] {
+  const lines: string[] = [];
+  const extras: string[] = [];
+  let label = point.label;
+  for (const [target, run] of Object.entries(point.runs) as [string, RunOutcome][]) {
+    if (run.ok) {
+      lines.push(statsRow(label, target, run.stats));
+      const extra = extraLine(target, run.stats);
+      if (extra !== null) extras.push(extra);
+      for (const sample of run.stats.errorSamples) extras.push(`    ${target} error: ${sample.slice(0, 140)}`);
+    } else {
+      lines.push(row([label, target, `did not run: ${run.error.split("\n")[0]?.slice(0, 90) ?? ""}`]));
+    }
+    label = "";
+  }
+  const floor = point.runs.floor;
+  const usher = point.runs.usher;
+  if (floor?.ok === true && usher?.ok === true) lines.push(ratioRow(floor.stats, usher.stats));
+  return [...lines, ...extras];
+}
+
+/** The whole report of one scenario as text. */
+export function formatScenario(result: ScenarioResult): string {
+  const lines = [`== ${result.name}: ${result.title} ==`];
+  if (result.points.length > 0) {
+    lines.push(row(COLUMNS.map(([name]) => name)));
+    for (const point of result.points) lines.push(...pointLines(point));
+  }
+  lines.push("targets:");
+  for (const c of result.checks) {
+    const verdict = c.pass === null ? "n/a " : c.pass ? "PASS" : "FAIL";
+    lines.push(`  ${verdict}  ${c.name.padEnd(36)} ${c.goal.padEnd(30)} ${c.actual}`);
+  }
+  const runs = result.points.flatMap((p) => Object.values(p.runs)).filter((r): r is RunOutcome & { ok: true } => r?.ok === true);
+  if (runs.some((r) => (r.stats.cpu?.generatorCpu ?? 0) > GENERATOR_SATURATED)) {
+    lines.push(`  note: "!" on gen CPU: the load generator used > ${GENERATOR_SATURATED * 100}% of a core; those figures may be generator-bound.`);
+  }
+  if (runs.some((r) => (r.stats.cpu?.otherCpu ?? 0) > MACHINE_BUSY)) {
+    lines.push(`  note: "!" on other: other processes used > ${MACHINE_BUSY} core; the machine was not quiet.`);
+  }
+  return lines.join("\n");
+}

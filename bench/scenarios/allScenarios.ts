@@ -1,0 +1,17 @@
+/** Every scenario, in the order `npm run bench` runs them. */
+import { batching } from "./batching.ts";
+import { burst } from "./burst.ts";
+import { churn } from "./churn.ts";
+import { compat } from "./compat.ts";
+import { connections } from "./connections.ts";
+import { eventLoop } from "./eventLoop.ts";
+import { fuzzMemory } from "./fuzzMemory.ts";
+import { onnxBatching } from "./onnxBatching.ts";
+import { overhead } from "./overhead.ts";
+import { redis } from "./redis.ts";
+import { scaling } from "./scaling.ts";
+import type { Scenario } from "./Scenario.ts";
+import { streaming } from "./streaming.ts";
+
+/** All scenarios, by run order. */
+export const allScenarios: readonly Scenario[] = [compat, overhead, scaling, batching, burst, streaming, onnxBatching, eventLoop, fuzzMemory, churn, connections, redis];

@@ -1,0 +1,156 @@
+/**
+ * Runs the points of a scenario. For each point, every target's server is started in its own
+ * process, then rounds of load alternate between targets (floor, usher, usher, floor, ...) so
+ * that slow drifts of the machine hit both alike; then the servers stop and the rounds are
+ * combined per target.
+ */
+import { CpuMeter, type CpuReading } from "../load/CpuMeter.ts";
+import { runClosedLoop, type LoadRun } from "../load/runClosedLoop.ts";
+import { runOpenLoop } from "../load/runOpenLoop.ts";
+import { SseTransport } from "../load/SseTransport.ts";
+import type { RequestRecord } from "../load/Transport.ts";
+import { summarize, type RunStats } from "../report/summarize.ts";
+import { expectedOutput } from "../servers/scenarioFunctions.ts";
+import { spawnServer, type SpawnedServer, type TargetName } from "../servers/spawnServer.ts";
+import type { BenchContext, Point, PointResult, RunOutcome } from "./Scenario.ts";
+
+/** Measures every point against every target of `ctx`, logging progress. */
+export async function measurePoints(ctx: BenchContext, scenario: string, points: readonly Point[]): Promise<PointResult[]> {
+  const results: PointResult[] = [];
+  for (const point of points) results.push(await measurePoint(ctx, `${scenario} ${point.label}`, point));
+  return results;
+}
+
+async function measurePoint(ctx: BenchContext, name: string, point: Point): Promise<PointResult> {
+  const runs: Partial<Record<TargetName, RunOutcome>> = {};
+  const servers = new Map<TargetName, SpawnedServer>();
+  for (const target of ctx.targets) {
+    try {
+      servers.set(target, await spawnServer(target, point.server));
+    } catch (e) {
+      runs[target] = { ok: false, error: (e as Error).message };
+      ctx.log(`  ${name} ${target}: did not start: ${(e as Error).message.split("\n")[0] ?? ""}`);
+    }
+  }
+  const rounds = new Map<TargetName, LoadRun[]>([...servers.keys()].map((t) => [t, []]));
+  const failures = new Map<TargetName, string>();
+  const calls = new Map<TargetName, string[] | null>();
+  const load = point.load;
+  const roundCount = load.rounds ?? (load.mode === "closed" ? 2 : 1);
+  try {
+    if (load.mode === "open") {
+      for (const [target, server] of servers) {
+        for (let i = 0; i < (load.warmupRounds ?? 0); i++) {
+          await runOpenLoop(transportFor(ctx, server), openOptions(load));
+        }
+        ctx.log(`  ${name} ${target}: warmed up`);
+      }
+    }
+    for (let i = 0; i < roundCount; i++) {
+      const order = [...servers.keys()];
+      if (i % 2 === 1) order.reverse();
+      for (const target of order) {
+        if (failures.has(target)) continue;
+        const server = servers.get(target) as SpawnedServer;
+        const started = performance.now();
+        try {
+          const run = await runRound(ctx, point, server);
+          flagWrongOutputs(run.records, point);
+          rounds.get(target)?.push(run);
+          const stats = summarize(run);
+          ctx.log(
+            `  ${name} ${target} round ${i + 1}/${roundCount}: ${stats.throughputPerS.toFixed(1)}/s, ` +
+              `p50 ${stats.latency?.p50Ms.toFixed(2) ?? "-"} ms (${((performance.now() - started) / 1000).toFixed(1)} s)`,
+          );
+        } catch (e) {
+          failures.set(target, `load run failed: ${(e as Error).stack ?? String(e)}`);
+        }
+      }
+    }
+  } finally {
+    for (const [target, server] of servers) calls.set(target, (await server.stop()).calls);
+  }
+  for (const [target, runsOfTarget] of rounds) {
+    const failure = failures.get(target);
+    runs[target] =
+      failure !== undefined
+        ? { ok: false, error: failure }
+        : { ok: true, stats: combine(point, runsOfTarget, calls.get(target) ?? null) };
+  }
+  // In the targets' order, whatever failed first.
+  const ordered: Partial<Record<TargetName, RunOutcome>> = {};
+  for (const target of ctx.targets) {
+    const outcome = runs[target];
+    if (outcome !== undefined) ordered[target] = outcome;
+  }
+  return { label: point.label, server: point.server, load: point.load, runs: ordered };
+}
+
+function transportFor(ctx: BenchContext, server: SpawnedServer): SseTransport {
+  return new SseTransport(server.url, { client: ctx.client });
+}
+
+function openOptions(load: Point["load"] & { mode: "open" }): { users: number; spreadMs: number; timeoutMs?: number } {
+  return { users: load.users, spreadMs: load.spreadMs, ...(load.timeoutMs === undefined ? {} : { timeoutMs: load.timeoutMs }) };
+}
+
+/** One round of `point.load` against a running server. */
+async function runRound(ctx: BenchContext, point: Point, server: SpawnedServer): Promise<LoadRun> {
+  const load = point.load;
+  const meter = new CpuMeter(server.pid);
+  if (load.mode === "open") return runOpenLoop(transportFor(ctx, server), { ...openOptions(load), meter });
+  return runClosedLoop(transportFor(ctx, server), {
+    users: load.users,
+    warmupMs: load.warmupMs * ctx.timeScale,
+    durationMs: load.durationMs * ctx.timeScale,
+    ...(load.timeoutMs === undefined ? {} : { timeoutMs: load.timeoutMs }),
+    meter,
+  });
+}
+
+/**
+ * One target's figures from its rounds: for a closed loop the round with the best throughput
+ * (the others' throughputs are kept in `rounds`); for open-loop waves all rounds together.
+ */
+function combine(point: Point, runs: readonly LoadRun[], calls: readonly string[] | null): RunStats {
+  const perRound = runs.map((r) => (r.records.filter((x) => x.outcome === "completed").length * 1000) / r.windowMs);
+  let run: LoadRun;
+  let roundsMs: number[];
+  if (point.load.mode === "closed") {
+    run = runs[perRound.indexOf(Math.max(...perRound))] as LoadRun;
+    roundsMs = [run.windowMs];
+  } else {
+    roundsMs = runs.map((r) => r.windowMs);
+    run = { records: runs.flatMap((r) => r.records), windowMs: roundsMs.reduce((a, b) => a + b, 0), cpu: averageCpu(runs) };
+  }
+  const extra = point.extra?.({ records: run.records, roundsMs, calls, cpu: run.cpu }) ?? {};
+  return { ...summarize(run, extra), rounds: perRound };
+}
+
+/** CPU readings of several rounds, weighted by their length. */
+function averageCpu(runs: readonly LoadRun[]): CpuReading | null {
+  const readings = runs.map((r) => r.cpu).filter((c): c is CpuReading => c !== null);
+  if (readings.length === 0) return null;
+  const wallMs = readings.reduce((a, c) => a + c.wallMs, 0);
+  const mean = (pick: (c: CpuReading) => number | null): number | null =>
+    readings.some((c) => pick(c) === null) ? null : readings.reduce((a, c) => a + (pick(c) as number) * c.wallMs, 0) / wallMs;
+  return {
+    wallMs,
+    generatorCpu: mean((c) => c.generatorCpu) ?? 0,
+    serverCpu: mean((c) => c.serverCpu),
+    otherCpu: mean((c) => c.otherCpu),
+    generatorLoopDelayP99Ms: Math.max(...readings.map((c) => c.generatorLoopDelayP99Ms)),
+    generatorLoopDelayMaxMs: Math.max(...readings.map((c) => c.generatorLoopDelayMaxMs)),
+  };
+}
+
+/** Turns completed predictions whose output is not what the function returns into errors. */
+function flagWrongOutputs(records: readonly RequestRecord[], point: Point): void {
+  for (const rec of records) {
+    if (rec.outcome !== "completed") continue;
+    const expected = [expectedOutput(point.server.fn, rec.input)];
+    if (JSON.stringify(rec.output) === JSON.stringify(expected)) continue;
+    rec.outcome = "error";
+    rec.error = `wrong output ${JSON.stringify(rec.output).slice(0, 60)} for input ${JSON.stringify(rec.input)}`;
+  }
+}

@@ -1,0 +1,44 @@
+/** Scenario "scaling": throughput grows linearly with concurrencyCount. */
+import { checkValue, pct, pointAt, statsOf } from "./checks.ts";
+import { measurePoints } from "./measurePoints.ts";
+import { DURATION_MS, WARMUP_MS, type Point, type Scenario, type TargetCheck } from "./Scenario.ts";
+
+const NAME = "scaling";
+const TITLE = "Concurrency scaling: async 100 ms function";
+const SLEEP_MS = 100;
+const COUNTS = [1, 8, 64, 512] as const;
+
+/** Users per point: twice the slots, so that a slot never waits for a user. */
+const usersFor = (concurrencyCount: number): number => Math.max(2, 2 * concurrencyCount);
+
+/** concurrencyCount 1, 8, 64, 512 with 2× as many closed-loop users on a function that waits 100 ms. */
+export const scaling: Scenario = {
+  name: NAME,
+  title: TITLE,
+  description:
+    `An async function waits ${SLEEP_MS} ms; Usher runs it with concurrencyCount 1, 8, 64 and 512 and twice as ` +
+    "many closed-loop users; the floor runs every request at once. Target: throughput ≥ 95% of " +
+    "min(concurrencyCount × 10/s, the floor's throughput with the same function and users).",
+  async run(ctx) {
+    const points: Point[] = COUNTS.map((concurrencyCount) => ({
+      label: `cc=${concurrencyCount}`,
+      server: { fn: { kind: "sleep", sleepMs: SLEEP_MS }, concurrencyCount, maxSize: null },
+      load: { mode: "closed", users: usersFor(concurrencyCount), warmupMs: WARMUP_MS, durationMs: DURATION_MS },
+    }));
+    const results = await measurePoints(ctx, NAME, points);
+    const checks: TargetCheck[] = COUNTS.map((concurrencyCount) => {
+      const p = pointAt(results, `cc=${concurrencyCount}`);
+      const floor = statsOf(p, "floor")?.throughputPerS;
+      const usher = statsOf(p, "usher")?.throughputPerS;
+      const ideal = floor === undefined ? null : Math.min(concurrencyCount * (1000 / SLEEP_MS), floor);
+      return checkValue(
+        `throughput @cc=${concurrencyCount}`,
+        `≥ 95% of min(${concurrencyCount * (1000 / SLEEP_MS)}/s, floor)`,
+        usher === undefined || ideal === null ? null : usher / ideal,
+        (r) => r >= 0.95,
+        (r) => `${pct(r)} (${usher?.toFixed(1)}/s of ${ideal?.toFixed(1)}/s)`,
+      );
+    });
+    return { name: NAME, title: TITLE, points: results, checks };
+  },
+};

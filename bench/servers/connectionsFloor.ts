@@ -1,0 +1,65 @@
+/**
+ * Floor of the `connections` scenario: a bare `node:net` server that accepts connections and, on
+ * a round, writes one estimation-sized message to each; no HTTP, no framing, no queue. What it
+ * costs is what any Node server pays to hold these sockets and to write to each once (a write is
+ * one system call per socket), on the same machine, so Usher's figures can be read against it.
+ *
+ * Probe over IPC as bench/servers/connectionsServer.ts: `mem`, `round`, `size` (connections).
+ * Prints `LISTENING <url>` when ready; exits when the IPC channel closes.
+ */
+import { createServer, type Socket } from "node:net";
+import { performance } from "node:perf_hooks";
+import type { MemReading, ProbeRequest, RoundReading } from "./connectionsServer.ts";
+
+/** The size of a typical estimation frame. */
+const MESSAGE = Buffer.from(
+  `data: ${JSON.stringify({ msg: "estimation", event_id: "0123456789abcdef0123456789abcdef", rank: 1234, queue_size: 9999, rank_eta: 12.5 })}\n\n`,
+);
+
+const sockets = new Set<Socket>();
+const server = createServer({ noDelay: true }, (socket) => {
+  sockets.add(socket);
+  socket.on("data", () => undefined);
+  socket.on("error", () => undefined);
+  socket.once("close", () => sockets.delete(socket));
+});
+await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+const address = server.address();
+const port = typeof address === "object" && address !== null ? address.port : 0;
+
+const gc = (globalThis as { gc?: () => void }).gc;
+
+async function mem(): Promise<MemReading> {
+  for (let i = 0; i < 3; i++) {
+    gc?.();
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  const m = process.memoryUsage();
+  return { rss: m.rss, heapUsed: m.heapUsed, external: m.external };
+}
+
+function round(): RoundReading {
+  const start = performance.eventLoopUtilization();
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  for (const s of sockets) s.write(MESSAGE);
+  const wallMs = performance.now() - t0;
+  const cpu = process.cpuUsage(cpu0);
+  return {
+    activeMs: performance.eventLoopUtilization(start).active,
+    wallMs,
+    userMs: cpu.user / 1000,
+    systemMs: cpu.system / 1000,
+    estimations: sockets.size,
+  };
+}
+
+process.on("message", (msg: ProbeRequest) => {
+  const answer = msg.cmd === "mem" ? mem() : Promise.resolve(msg.cmd === "round" ? round() : sockets.size);
+  void answer.then((value) => process.send?.({ cmd: msg.cmd, value }));
+});
+process.on("disconnect", () => {
+  for (const s of sockets) s.destroy();
+  server.close(() => process.exit(0));
+});
+console.log(`LISTENING http://127.0.0.1:${port}`);
