@@ -36,11 +36,17 @@ const ENTRIES: Record<TargetName, string> = {
 const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const STOP_GRACE_MS = 5000;
 
+/** Extra Node flags for the servers under test, e.g. BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=prof" to profile them. */
+function extraNodeArgs(): string[] {
+  const v = process.env["BENCH_NODE_ARGS"];
+  return v === undefined || v.trim() === "" ? [] : v.trim().split(/\s+/);
+}
+
 /** Starts `target` serving `spec`; rejects with the child's stderr if it fails to come up. */
 export async function spawnServer(target: TargetName, spec: ServerSpec, startTimeoutMs = 30_000): Promise<SpawnedServer> {
   const child = spawn(
     process.execPath,
-    ["--conditions=usher-source", "--import", "tsx", ENTRIES[target], JSON.stringify(spec)],
+    [...extraNodeArgs(), "--conditions=usher-source", "--import", "tsx", ENTRIES[target], JSON.stringify(spec)],
     { cwd: REPO_ROOT, stdio: ["pipe", "pipe", "pipe"] },
   );
   let stderr = "";
