@@ -3,11 +3,12 @@
  * once, where they enter (`queue()`, `launch()`, an event listener), and resolved into the
  * `Resolved…` types that the rest of the code reads without further checks.
  */
-import { tmpdir } from "node:os";
+import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import { z } from "zod";
 import { UsherError } from "./errors.ts";
 import type { QueueStore } from "./store/QueueStore.ts";
+import { isSharedStore } from "./store/SharedQueueStore.ts";
 
 const count = z.number().int().min(1);
 const durationMs = z.number().int().min(0);
@@ -25,8 +26,18 @@ export interface QueueOptions {
   apiOpen?: boolean;
   /** Least time between two `estimation` messages to one waiting user, ms. Default 1000. */
   statusUpdateMs?: number;
-  /** Where waiting events live. Default: an in-memory store for this process. */
+  /**
+   * Where waiting events live. Default: an in-memory store for this process. `redisStore({ url,
+   * keyPrefix })` shares one queue (FIFO, maxSize, limits, positions, ETAs, files, State) between
+   * every front and worker process using the same Redis and prefix; closing the app closes it.
+   */
   store?: QueueStore;
+  /**
+   * Whether this process runs queued jobs itself. Default true. With a shared store, false makes a
+   * front that only admits users and streams their results while worker processes (`runWorker`,
+   * `npx usher worker app.ts`) run the jobs; with the in-memory store it must stay true.
+   */
+  localWorkers?: boolean;
 }
 
 /** {@link QueueOptions} with defaults applied. */
@@ -36,6 +47,7 @@ export interface ResolvedQueueOptions {
   readonly apiOpen: boolean;
   readonly statusUpdateMs: number;
   readonly store: QueueStore | undefined;
+  readonly localWorkers: boolean;
 }
 
 const queueSchema = z
@@ -45,6 +57,7 @@ const queueSchema = z
     apiOpen: z.boolean().optional(),
     statusUpdateMs: durationMs.optional(),
     store: z.custom<QueueStore>((v) => typeof v === "object" && v !== null && "claim" in v).optional(),
+    localWorkers: z.boolean().optional(),
   })
   .strict();
 
@@ -56,12 +69,20 @@ export function onSpaces(env: NodeJS.ProcessEnv = process.env): boolean {
 /** Validates and fills in {@link QueueOptions}. */
 export function resolveQueueOptions(options: QueueOptions = {}, env: NodeJS.ProcessEnv = process.env): ResolvedQueueOptions {
   const o = parse(queueSchema, options, "queue()");
+  if (o.localWorkers === false && !isSharedStore(options.store)) {
+    throw new UsherError(
+      "INVALID_OPTIONS",
+      "Invalid options for queue(): localWorkers: false needs a shared store (redisStore(...)); with the in-memory store nothing would run the jobs.",
+    );
+  }
   return {
     concurrencyCount: o.concurrencyCount ?? 1,
     maxSize: o.maxSize ?? null,
     apiOpen: o.apiOpen ?? !onSpaces(env),
     statusUpdateMs: o.statusUpdateMs ?? 1000,
-    store: o.store,
+    // Zod may copy objects: keep the caller's own store.
+    store: options.store,
+    localWorkers: o.localWorkers ?? true,
   };
 }
 
@@ -98,7 +119,29 @@ export interface LaunchOptions {
   logLevel?: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | false;
   /** Print the URL when ready. Default true. */
   quiet?: boolean;
+  /**
+   * Require a login (Gradio's `auth`): a list of [username, password] pairs, or a function that
+   * answers whether a pair is valid. Default none: the app is open.
+   */
+  auth?: AuthOption;
+  /** Text shown on the login page when `auth` is set. Default none. */
+  authMessage?: string;
+  /** How long uploaded and output files are kept before the sweeper deletes them, ms. Default 1 h. */
+  fileTtlMs?: number;
+  /** Close gracefully on SIGTERM and SIGINT (stop admitting, finish running work, exit). Default true. */
+  handleSignals?: boolean;
+  /** Serve Prometheus metrics at `/metrics`. Default true. */
+  metrics?: boolean;
+  /** Threads of the pool that runs `inWorker()` functions (started on the first such call). Default `os.availableParallelism()`. */
+  workerThreads?: number;
+  /** Time a cancelled or timed-out `inWorker()` call gets to stop on its signal before its thread is terminated, ms. Default 3000. */
+  workerAbortGraceMs?: number;
 }
+
+/** `launch({ auth })`: [username, password] pairs or a check (true means the pair may log in). */
+export type AuthOption =
+  | readonly (readonly [string, string])[]
+  | ((username: string, password: string) => boolean | Promise<boolean>);
 
 /** {@link LaunchOptions} with defaults applied. */
 export interface ResolvedLaunchOptions {
@@ -116,6 +159,13 @@ export interface ResolvedLaunchOptions {
   readonly allowedOrigins: readonly string[];
   readonly logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | false;
   readonly quiet: boolean;
+  readonly auth: AuthOption | null;
+  readonly authMessage: string | null;
+  readonly fileTtlMs: number;
+  readonly handleSignals: boolean;
+  readonly metrics: boolean;
+  readonly workerThreads: number;
+  readonly workerAbortGraceMs: number;
 }
 
 const launchSchema = z
@@ -137,6 +187,18 @@ const launchSchema = z
     allowedOrigins: z.array(z.string()).optional(),
     logLevel: z.union([z.enum(["fatal", "error", "warn", "info", "debug", "trace"]), z.literal(false)]).optional(),
     quiet: z.boolean().optional(),
+    auth: z
+      .union([
+        z.array(z.tuple([z.string().min(1), z.string()])).min(1, "auth needs at least one [username, password] pair"),
+        z.custom<(u: string, p: string) => boolean>((v) => typeof v === "function", "auth must be pairs or a function"),
+      ])
+      .optional(),
+    authMessage: z.string().optional(),
+    fileTtlMs: z.number().int().min(1000).optional(),
+    handleSignals: z.boolean().optional(),
+    metrics: z.boolean().optional(),
+    workerThreads: count.optional(),
+    workerAbortGraceMs: durationMs.optional(),
   })
   .strict();
 
@@ -158,6 +220,14 @@ export function resolveLaunchOptions(options: LaunchOptions = {}, concurrencyCou
     allowedOrigins: o.allowedOrigins ?? [],
     logLevel: o.logLevel ?? "info",
     quiet: o.quiet ?? false,
+    // The schema checked the shape; keep the caller's own value (zod would copy a function's pairs).
+    auth: options.auth ?? null,
+    authMessage: o.authMessage ?? null,
+    fileTtlMs: o.fileTtlMs ?? 60 * 60 * 1000,
+    handleSignals: o.handleSignals ?? true,
+    metrics: o.metrics ?? true,
+    workerThreads: o.workerThreads ?? availableParallelism(),
+    workerAbortGraceMs: o.workerAbortGraceMs ?? 3000,
   };
 }
 

@@ -2,11 +2,13 @@ import type { Component, ProcessContext } from "../components/Component.ts";
 import { State } from "../components/State.ts";
 import { UsherError } from "../errors.ts";
 import type { EventInfo, InvokeContext, InvokeResult } from "../queue/types.ts";
+import { workerRefOf } from "../runtime/inWorker.ts";
+import type { WorkerPool } from "../runtime/WorkerPool.ts";
 import type { FileStore } from "../store/FileStore.ts";
 import type { AppFunction } from "./ServedApp.ts";
 import type { Dependency } from "./Dependency.ts";
 import { createEventContext } from "./EventContext.ts";
-import type { SessionState } from "./SessionState.ts";
+import type { SessionStateStore } from "./SessionState.ts";
 
 /** What {@link BuiltFunction} needs besides its dependency. */
 export interface BuiltFunctionParts {
@@ -18,8 +20,10 @@ export interface BuiltFunctionParts {
   readonly outputIds: readonly number[];
   /** Name of each input in `/info` and in validation errors. */
   readonly parameterNames: readonly string[];
-  readonly state: SessionState;
+  readonly state: SessionStateStore;
   readonly files: FileStore;
+  /** Runs the function when it was declared with `inWorker()`. */
+  readonly workers?: WorkerPool | undefined;
 }
 
 /** One problem with one input value, as the 422 `detail` lists it. */
@@ -97,7 +101,7 @@ export class BuiltFunction implements AppFunction {
     const event = ctx.events[0]!;
     this.validate(data);
     const args = await this.#preprocess(data as unknown[], event);
-    const result = await this.#dep.fn(...args, createEventContext(ctx));
+    const result = await this.#call(args, ctx);
     if (isStream(result)) return { kind: "stream", chunks: this.#stream(result, event) };
     return { kind: "values", outputs: [await this.#postprocess(this.#split(result), event)] };
   }
@@ -112,8 +116,12 @@ export class BuiltFunction implements AppFunction {
     );
     // Gradio's convention: one list per input component, one entry per event.
     const lists = this.#dep.inputs.map((_, i) => perEvent.map((args) => args[i]));
-    const result = await this.#dep.fn(...lists, createEventContext(ctx));
-    if (isStream(result)) throw new UsherError("BATCH_SHAPE", `Batched function ${this.name} returned a generator; batched functions must return lists.`);
+    const result = await this.#call(lists, ctx);
+    if (isStream(result)) {
+      // Closed before refusing it: a worker's stream holds its thread until then.
+      await Promise.resolve((result as Partial<AsyncIterator<unknown>>).return?.()).catch(() => undefined);
+      throw new UsherError("BATCH_SHAPE", `Batched function ${this.name} returned a generator; batched functions must return lists.`);
+    }
     const outputCount = this.#dep.outputs.length;
     if (outputCount === 0) return { kind: "values", outputs: inputs.map(() => []) };
     if (!Array.isArray(result) || result.length !== outputCount) {
@@ -147,6 +155,14 @@ export class BuiltFunction implements AppFunction {
     if (!yielded) yield this.#dep.outputs.map(() => null);
   }
 
+  /** Calls the developer's function: inline, or in the worker pool for an `inWorker()` function. */
+  #call(args: readonly unknown[], ctx: InvokeContext): unknown {
+    const ref = workerRefOf(this.#dep.fn);
+    if (ref === null) return this.#dep.fn(...args, createEventContext(ctx));
+    if (this.#parts.workers === undefined) throw new UsherError("INTERNAL", `${this.name} runs in a worker thread, but this app has no worker pool.`);
+    return this.#parts.workers.run(ref, args, ctx);
+  }
+
   #processContext(event: EventInfo): ProcessContext {
     return { files: this.#parts.files, rootUrl: event.rootUrl };
   }
@@ -167,9 +183,12 @@ export class BuiltFunction implements AppFunction {
     const ctx = this.#processContext(event);
     const outputs = this.#dep.outputs;
     const wire = await Promise.all(values.map((v, j) => (outputs[j] instanceof State ? null : outputs[j]!.postprocess(v, ctx))));
-    outputs.forEach((component, j) => {
-      if (component instanceof State) this.#parts.state.set(event.sessionHash, this.#parts.outputIds[j]!, values[j]);
-    });
+    // A shared state store answers with promises: the next event of the session must see the value.
+    await Promise.all(
+      outputs.map((component, j) =>
+        component instanceof State ? this.#parts.state.set(event.sessionHash, this.#parts.outputIds[j]!, values[j]) : undefined,
+      ),
+    );
     return wire;
   }
 

@@ -5,6 +5,8 @@
  */
 import type { EngineFunction } from "../queue/types.ts";
 import type { FileStore } from "../store/FileStore.ts";
+import type { WorkerPool } from "../runtime/WorkerPool.ts";
+import type { SessionStateStore } from "./SessionState.ts";
 
 /** One dependency (event listener) of a built app. Its `id` is its fn_index. */
 export interface AppFunction extends EngineFunction {
@@ -51,6 +53,10 @@ export interface ServedApp {
 /** What an app is built with. */
 export interface RuntimeEnv {
   readonly files: FileStore;
+  /** Runs functions declared with `inWorker()`; without it, such a function fails when called. */
+  readonly workers?: WorkerPool | undefined;
+  /** Where State values live. Default: in this process. */
+  readonly state?: SessionStateStore | undefined;
 }
 
 /** Anything that can be built into a {@link ServedApp} (Blocks, Interface). */

@@ -38,7 +38,7 @@ export function buildApp(source: AppSource, env: RuntimeEnv): BuiltApp {
   const apiNames = uniqueApiNames(
     source.dependencies.map((d) => (d.options.apiName === false ? null : (d.options.apiName ?? defaultApiName(d.fn)))),
   );
-  const state = new SessionState();
+  const state = env.state ?? new SessionState();
   const endpoints: ApiEndpointParts[] = source.dependencies.map((dependency, i) => ({
     dependency,
     apiName: apiNames[i] ?? null,
@@ -46,7 +46,7 @@ export function buildApp(source: AppSource, env: RuntimeEnv): BuiltApp {
     outputIds: dependency.outputs.map(id),
     parameterNames: namesFor(dependency),
   }));
-  const functions = endpoints.map((e) => new BuiltFunction({ ...e, state, files: env.files }));
+  const functions = endpoints.map((e) => new BuiltFunction({ ...e, state, files: env.files, workers: env.workers }));
   return new BuiltApp({ ...source, layout, functions, endpoints, state });
 }
 
