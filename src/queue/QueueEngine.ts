@@ -11,13 +11,23 @@
  * - dispatch is work-conserving without polling: a join, a freed slot or thread, a cancel or a store
  *   wake-up runs a dispatch pass at once; one pass claims while threads and slots allow; a pass in
  *   progress is never doubled (a flag makes it loop again instead).
+ *
+ * With a store shared by several processes (src/store/SharedQueueStore.ts, Redis) the same engine
+ * runs in every front and worker: an event's record lives in the process that admitted it while it
+ * waits (for its estimations) and in the process that claimed it while it runs; the store tells
+ * the admitting process when another one claimed or removed it. Events travel through an
+ * {@link EventBus} to the process holding the session's stream; cancels of events another process
+ * holds are forwarded to it; call durations are shared for ETAs. None of it is touched (beyond a
+ * null check) with the in-memory store.
  */
 import { randomUUID } from "node:crypto";
 import { systemClock, type Clock } from "../clock.ts";
 import { UsherError } from "../errors.ts";
 import { MemoryStore } from "../store/MemoryStore.ts";
 import type { Claim, ClaimRequest, EnqueueResult, QueueStore, StoredJob } from "../store/QueueStore.ts";
+import { isSharedStore, type QueueCluster } from "../store/SharedQueueStore.ts";
 import { Estimator } from "./Estimator.ts";
+import type { EventBus } from "./EventBus.ts";
 import { EventRecord } from "./EventRecord.ts";
 import type { FnState } from "./FnState.ts";
 import type { PoolState } from "./PoolState.ts";
@@ -33,6 +43,7 @@ import type {
   EngineEvent,
   EngineFunction,
   EngineListener,
+  ErrorPayload,
   EventInfo,
   JoinRequest,
 } from "./types.ts";
@@ -60,6 +71,13 @@ export interface QueueEngineOptions {
   readonly statusUpdateMs: number;
   /** Show the messages of errors that are not AppErrors. */
   readonly showError: boolean;
+  /**
+   * Whether this process claims and runs queued jobs. Default true. False: a front process of a
+   * shared store that only admits and streams, while worker processes run the jobs.
+   */
+  readonly runJobs?: boolean | undefined;
+  /** How emitted events reach the listeners. Default: called directly (see {@link EventBus}). */
+  readonly bus?: EventBus | undefined;
 }
 
 /** Result of {@link QueueEngine.join}. */
@@ -97,6 +115,11 @@ export class QueueEngine {
   readonly #jobHost: JobHost;
   readonly #unsubscribeStore: () => void;
   #listeners: readonly EngineListener[] = [];
+  /** The other processes of a shared store (null with an in-memory one: none of that cost). */
+  readonly #cluster: QueueCluster | null;
+  readonly #bus: EventBus | null;
+  readonly #runJobs: boolean;
+  readonly #unsubscribeCluster: (() => void)[] = [];
 
   /** Threads taken by running jobs, runDirect calls and a claim in flight. */
   readonly #threads: ThreadGate;
@@ -120,6 +143,9 @@ export class QueueEngine {
     }
     this.#store = options.store ?? new MemoryStore();
     this.#ownsStore = options.store === undefined;
+    this.#cluster = isSharedStore(this.#store) ? this.#store.cluster : null;
+    this.#bus = options.bus ?? null;
+    this.#runJobs = options.runJobs ?? true;
     this.#clock = options.clock ?? systemClock;
     this.#maxSize = options.maxSize;
     this.#threads = new ThreadGate(options.maxThreads);
@@ -143,12 +169,20 @@ export class QueueEngine {
       pools,
       records: this.#records,
       emit,
+      snapshot: this.#cluster === null ? null : this.#cluster.snapshot.bind(this.#cluster),
     });
-    this.#unsubscribeStore = this.#store.subscribe(() => {
+    this.#unsubscribeStore = this.#store.subscribe((change) => {
       // Another process changed the queue: our ETA tails may be wrong and work may be claimable.
-      for (const p of this.#pools.values()) p.invalidate();
-      this.#dispatch();
+      for (const p of this.#pools.values()) {
+        p.invalidate();
+        // Ranks of our waiting events may have moved (a claim or a removal elsewhere).
+        if (this.#records.size > 0) this.#estimator.requestRound(p);
+      }
+      // A claim elsewhere makes nothing claimable: many workers must not all answer it with a claim.
+      if (change !== "ranks") this.#dispatch();
     });
+    this.#bus?.connect((event) => this.#deliver(event));
+    if (this.#cluster !== null) this.#joinCluster(this.#cluster);
   }
 
   /** Adds a listener of engine events; returns a function that removes it. */
@@ -192,6 +226,11 @@ export class QueueEngine {
       this.#forget(record);
       throw this.#queueFull(res.totalSize);
     }
+    if (record.leftElsewhere) {
+      // Another process claimed (or removed) it before the store's answer got here: it is theirs.
+      this.#forget(record);
+      return { eventId, rank: res.rank, queueSize: res.poolSize };
+    }
     // Not "joining" any more means the store let a dispatch claim it first; that path announced it.
     if (record.state === "joining") {
       record.state = "waiting";
@@ -200,9 +239,10 @@ export class QueueEngine {
         record.cancelReason = null;
         await this.#cancelWaiting(record, reason);
       } else {
-        const walking = this.#estimator.announceJoin(record, res.rank, res.poolSize);
+        const walking = this.#estimator.announceJoin(record, res.rank, res.poolSize, res.running);
         this.#dispatch();
-        if (walking !== undefined) await walking;
+        // A shared store's estimation travels through its bus anyway: the join's answer need not wait for it.
+        if (walking !== undefined && this.#cluster === null) await walking;
       }
     }
     return { eventId, rank: res.rank, queueSize: res.poolSize };
@@ -214,8 +254,10 @@ export class QueueEngine {
    */
   async cancel(eventId: string, reason: CancelReason = "user"): Promise<boolean> {
     const r = this.#records.get(eventId);
+    // Unknown here: with a shared store another process may hold it.
+    if (r === undefined) return this.#cluster === null ? false : this.#cancelElsewhere(this.#cluster, eventId, reason);
     // A cancelReason already set means another cancel is in flight: that one ends the event.
-    if (r === undefined || r.cancelReason !== null) return false;
+    if (r.cancelReason !== null) return false;
     switch (r.state) {
       case "running":
         this.#end(r, cancelled(r, reason));
@@ -236,6 +278,12 @@ export class QueueEngine {
     let n = 0;
     for (const job of removed) {
       const r = this.#records.get(job.eventId);
+      if (r === undefined && this.#cluster !== null) {
+        // Admitted by another process: its cancelled message still goes out from here.
+        this.#emit({ type: "cancelled", eventId: job.eventId, sessionHash: job.sessionHash, reason });
+        n++;
+        continue;
+      }
       if (r === undefined || r.state === "ended") continue;
       this.#end(r, cancelled(r, reason));
       r.fn.pool.invalidate();
@@ -251,6 +299,7 @@ export class QueueEngine {
         }
       }
     }
+    if (this.#cluster !== null) n += await this.#cluster.cancelRunningSession(sessionHash, reason).catch(() => 0);
     if (removed.length > 0) this.#dispatch();
     return n;
   }
@@ -273,7 +322,7 @@ export class QueueEngine {
     try {
       const output = await call.result;
       const durationMs = this.#clock.now() - startMs;
-      fs.duration.record(durationMs);
+      this.#recordDuration(fs, durationMs);
       fs.pool.invalidate();
       return { output, durationMs, averageDurationMs: fs.duration.valueMs };
     } catch (err) {
@@ -289,6 +338,22 @@ export class QueueEngine {
   /** Waiting events in every pool. */
   size(): Promise<number> {
     return this.#store.size();
+  }
+
+  /**
+   * Events of this process per pool id, waiting and running (for metrics; walks every record, so
+   * call it on a scrape, not per request). Pools with none are listed with zeros.
+   */
+  poolCounts(): Map<string, { waiting: number; running: number }> {
+    const out = new Map<string, { waiting: number; running: number }>();
+    for (const id of this.#pools.keys()) out.set(id, { waiting: 0, running: 0 });
+    for (const r of this.#records.values()) {
+      const c = out.get(r.fn.pool.id);
+      if (c === undefined) continue;
+      if (r.state === "running") c.running++;
+      else if (r.state === "waiting" || r.state === "joining") c.waiting++;
+    }
+    return out;
   }
 
   /** The moving average of a function's call duration, ms (its seed before any call), or null. */
@@ -310,7 +375,7 @@ export class QueueEngine {
   // dispatch
 
   #dispatch(): void {
-    if (this.#closed) return;
+    if (this.#closed || !this.#runJobs) return;
     if (this.#dispatching) {
       this.#dispatchAgain = true;
       return;
@@ -351,7 +416,7 @@ export class QueueEngine {
     const pool = this.#pools.get(claim.poolId);
     if (fs === undefined || pool === undefined) {
       // A job of a function this engine does not know (another process's app): not ours to run.
-      void this.#releaseSlot(claim.poolId);
+      void this.#releaseSlot(claim.poolId, claim);
       return;
     }
     const now = this.#clock.now();
@@ -361,8 +426,9 @@ export class QueueEngine {
     for (const sj of claim.jobs) {
       let r = this.#records.get(sj.eventId);
       if (r === undefined) {
-        // Joined through another process sharing the store.
+        // Joined through another process sharing the store, which announced it.
         r = new EventRecord(sj.eventId, sj.sessionHash, fs);
+        r.announced = this.#cluster !== null;
         this.#records.set(sj.eventId, r);
       }
       if (r.cancelReason !== null || this.#closed) {
@@ -376,7 +442,7 @@ export class QueueEngine {
     pool.invalidate();
     this.#estimator.requestRound(pool);
     if (records.length === 0) {
-      void this.#releaseSlot(pool.id);
+      void this.#releaseSlot(pool.id, claim);
       return;
     }
     const job = new RunningJob(this.#jobHost, fs, records, infos, now);
@@ -398,10 +464,10 @@ export class QueueEngine {
     if (timeoutMs !== undefined && job.live > 0) {
       job.timeoutTimer = this.#clock.setTimeout(() => this.#timeout(job, timeoutMs), timeoutMs);
     }
-    void this.#run(job, inputs);
+    void this.#run(job, inputs, claim);
   }
 
-  async #run(job: RunningJob, inputs: readonly unknown[]): Promise<void> {
+  async #run(job: RunningJob, inputs: readonly unknown[], claim: Claim): Promise<void> {
     const fs = job.fn;
     try {
       if (job.live > 0) {
@@ -428,7 +494,7 @@ export class QueueEngine {
       pool.running.delete(job);
       this.#jobs.delete(job);
       pool.invalidate();
-      await this.#releaseSlot(pool.id);
+      await this.#releaseSlot(pool.id, claim);
     }
   }
 
@@ -453,7 +519,7 @@ export class QueueEngine {
     job.settled = true;
     if (job.live === 0) return;
     const durationMs = this.#clock.now() - job.startMs;
-    job.fn.duration.record(durationMs);
+    this.#recordDuration(job.fn, durationMs);
     const averageDurationMs = job.fn.duration.valueMs;
     for (const r of job.records) {
       if (r.state !== "running") continue;
@@ -471,7 +537,7 @@ export class QueueEngine {
     // A job whose events were all cancelled is not a representative run: do not record it.
     if (job.live === 0) return;
     const durationMs = this.#clock.now() - job.startMs;
-    job.fn.duration.record(durationMs);
+    this.#recordDuration(job.fn, durationMs);
     const averageDurationMs = job.fn.duration.valueMs;
     for (let i = 0; i < n; i++) {
       const r = job.records[i] as EventRecord;
@@ -501,14 +567,14 @@ export class QueueEngine {
   // ending events, slots and threads
 
   /** Emits the terminal event of `r` (once) and aborts its job if no event of it is left. */
-  #end(r: EventRecord, event: EngineEvent): void {
+  #end(r: EventRecord, event: EngineEvent, force = false): void {
     if (r.state === "ended") return;
     const job = r.job;
     // A coalesced progress value still pending goes out before the terminal event, never after.
     if (job !== null) job.flushProgress();
     r.state = "ended";
     this.#records.delete(r.eventId);
-    this.#emit(event);
+    this.#emit(event, force);
     if (job !== null && --job.live === 0 && !job.settled) job.abort(job.abortReason ?? cancelledError());
     if (this.#onDrained !== null) this.#checkDrained();
   }
@@ -529,14 +595,18 @@ export class QueueEngine {
       pool.invalidate();
       this.#estimator.requestRound(pool);
       this.#dispatch();
+    } else if (this.#cluster !== null && (r.state === "waiting" || r.leftElsewhere)) {
+      // Claimed by another process meanwhile: that one runs it, and must end it.
+      if (r.state === "waiting") this.#forget(r);
+      await this.#cluster.cancelEvent(r.eventId, reason).catch(() => null);
     }
     // Not in the store any more: a dispatch claimed it meanwhile and, seeing cancelReason, ended it.
     return true;
   }
 
-  async #releaseSlot(poolId: string): Promise<void> {
+  async #releaseSlot(poolId: string, claim?: Claim): Promise<void> {
     try {
-      await this.#store.release(poolId);
+      await this.#store.release(poolId, claim);
     } catch {
       // Store unreachable: its own recovery (e.g. slot leases) must free the slot.
     }
@@ -546,6 +616,107 @@ export class QueueEngine {
   /** A job or direct call ended: its thread goes to a waiting direct call, else to the queue. */
   #releaseThread(): void {
     if (!this.#threads.give()) this.#dispatch();
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // a queue shared with other processes (see src/store/SharedQueueStore.ts)
+
+  #joinCluster(cluster: QueueCluster): void {
+    this.#unsubscribeCluster.push(
+      cluster.onLeft((ids) => {
+        for (const id of ids) {
+          const r = this.#records.get(id);
+          if (r === undefined) continue;
+          if (r.state === "joining") r.leftElsewhere = true;
+          else if (r.state === "waiting") {
+            r.leftElsewhere = true;
+            this.#forget(r);
+          }
+        }
+      }),
+      // Only events this process runs: a forwarded cancel must never bounce back and forth.
+      cluster.onCancelRequest((eventId, reason) => {
+        if (this.#records.get(eventId)?.state === "running") void this.cancel(eventId, reason);
+      }),
+      cluster.onDuration((fnId, durationMs) => {
+        const fs = this.#fns.get(fnId);
+        if (fs === undefined) return;
+        fs.duration.record(durationMs);
+        fs.pool.invalidate();
+      }),
+      cluster.onReconnect((lostData) => this.#afterReconnect(lostData)),
+    );
+    // Start ETAs from what the other processes measured, not from nothing.
+    cluster
+      .loadDurations([...this.#fns.keys()])
+      .then((samples) => {
+        for (const [fnId, list] of samples) {
+          const fs = this.#fns.get(fnId);
+          if (fs !== undefined) for (const ms of list) fs.duration.record(ms);
+        }
+      })
+      .catch(() => undefined);
+  }
+
+  async #cancelElsewhere(cluster: QueueCluster, eventId: string, reason: CancelReason): Promise<boolean> {
+    const res = await cluster.cancelEvent(eventId, reason);
+    if (res === null) return false;
+    // Waiting: removed here, so its cancelled message goes out from here. Running: its process ends it.
+    if (res !== "forwarded") this.#emit({ type: "cancelled", eventId, sessionHash: res.sessionHash, reason });
+    return true;
+  }
+
+  #recordDuration(fs: FnState, durationMs: number): void {
+    fs.duration.record(durationMs);
+    this.#cluster?.shareDuration(fs.fn.id, durationMs);
+  }
+
+  /**
+   * The shared store's connection came back. Messages may have been missed: look again for
+   * claimable work, refresh every rank, and drop records of events another process took meanwhile.
+   * When the store came back empty, every event it held is gone: their users are told now.
+   */
+  #afterReconnect(lostData: boolean): void {
+    if (this.#closed) return;
+    for (const p of this.#pools.values()) {
+      p.invalidate();
+      this.#estimator.requestRound(p);
+    }
+    this.#dispatch();
+    if (lostData) {
+      // Events admitted before the break are gone; ones admitted since (the store was already back) are not.
+      const ids = [...this.#records.values()].filter((r) => r.state !== "joining").map((r) => r.eventId);
+      void this.#cluster
+        ?.lostEvents(ids)
+        .then((lost) => {
+          const error: ErrorPayload = {
+            message: "The queue store restarted and lost this request. Please try again.",
+            title: "Error",
+            durationMs: null,
+            visible: true,
+            code: "STORE_UNAVAILABLE",
+          };
+          for (const id of lost) {
+            const r = this.#records.get(id);
+            // Forced: the store no longer knows the event, and would drop a plain message for it.
+            if (r !== undefined) this.#end(r, { type: "failed", eventId: r.eventId, sessionHash: r.sessionHash, error }, true);
+          }
+        })
+        .catch(() => undefined);
+      return;
+    }
+    for (const r of this.#records.values()) {
+      if (r.state !== "waiting") continue;
+      void this.#store.rank(r.eventId).then(
+        (rank) => {
+          if (rank === null && r.state === "waiting") {
+            r.leftElsewhere = true;
+            this.#forget(r);
+          }
+        },
+        () => undefined,
+      );
+    }
   }
 
   // -------------------------------------------------------------------------------------------
@@ -573,12 +744,16 @@ export class QueueEngine {
   async #shutdown(graceMs: number): Promise<void> {
     this.#closed = true;
     this.#unsubscribeStore();
+    for (const unsubscribe of this.#unsubscribeCluster) unsubscribe();
     this.#estimator.close();
     const waiting: EventRecord[] = [];
     for (const r of this.#records.values()) {
       if (r.state === "joining") r.cancelReason ??= "shutdown";
       else if (r.state === "waiting" && r.cancelReason === null) waiting.push(r);
     }
+    // A shared queue keeps its waiting events for the other processes to run (their users read
+    // the results through another front): only this process's records of them go.
+    if (this.#cluster !== null) waiting.splice(0).forEach((r) => this.#forget(r));
     await Promise.all(
       waiting.map((r) =>
         this.#cancelWaiting(r, "shutdown").catch(() => {
@@ -613,7 +788,13 @@ export class QueueEngine {
 
   // -------------------------------------------------------------------------------------------
 
-  #emit(event: EngineEvent): void {
+  #emit(event: EngineEvent, force = false): void {
+    if (this.#bus === null) this.#deliver(event);
+    else this.#bus.publish(event, force);
+  }
+
+  /** Calls every listener with an event (directly, or as it comes off the bus). */
+  #deliver(event: EngineEvent): void {
     for (const listener of this.#listeners) {
       try {
         listener(event);

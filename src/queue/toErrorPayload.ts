@@ -20,6 +20,11 @@ const ALWAYS_SHOWN: ReadonlySet<ErrorCode> = new Set<ErrorCode>(["TIMEOUT", "BAT
  *   or the UsherError's own code when it is one (e.g. CANCELLED), so logs keep the real cause.
  */
 export function toErrorPayload(err: unknown, showError: boolean): ErrorPayload {
+  // The real cause goes to the log (not to the user): non-enumerable, so no copy or JSON carries it.
+  return Object.defineProperty(shownPayload(err, showError), "cause", { value: err, enumerable: false });
+}
+
+function shownPayload(err: unknown, showError: boolean): ErrorPayload {
   if (err instanceof AppError || (isUsherError(err) && ALWAYS_SHOWN.has(err.code))) {
     return {
       message: err.message,

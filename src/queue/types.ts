@@ -112,6 +112,11 @@ export interface ErrorPayload {
   readonly visible: boolean;
   /** The UsherError code behind it (TIMEOUT, BATCH_SHAPE, APP_ERROR, FUNCTION_ERROR, ...). */
   readonly code: string;
+  /**
+   * What the function threw, for the server's log only. Never sent to users: it is set as a
+   * non-enumerable property, so spreading or serializing the payload leaves it out.
+   */
+  readonly cause?: unknown;
 }
 
 /** Why an event was cancelled. */

@@ -3,6 +3,7 @@ import Fastify, { LogController, type FastifyInstance } from "fastify";
 import { UsherError } from "../errors.ts";
 import { authRoutes } from "./auth/authRoutes.ts";
 import { clientErrorHandler } from "./clientErrorHandler.ts";
+import { FastLane } from "./FastLane.ts";
 import { metricsRoute } from "./metrics.ts";
 import { logFunctionErrors } from "./logFunctionErrors.ts";
 import { noteRefusal } from "./noteRefusal.ts";
@@ -19,7 +20,11 @@ import { attachWebSockets } from "./ws/attachWebSockets.ts";
 /** Builds the HTTP server with every route; the caller listens. */
 export async function createServer(ctx: ServerContext): Promise<FastifyInstance> {
   const { options } = ctx;
+  // The hot pair join/data on bare node:http (FastLane.ts). Off when a hook below would change
+  // those requests: login (auth) and CORS. A new onRequest hook that must see them must turn it off too.
+  const lane = new FastLane(ctx, options.maxBodyBytes, !ctx.auth && options.allowedOrigins.length === 0);
   const server = Fastify({
+    serverFactory: (handler, opts) => lane.createServer(handler, opts),
     logger: options.logLevel === false ? false : { level: options.logLevel },
     // A log line per request would cost more than the request itself on the hot path.
     logController: new LogController({ disableRequestLogging: true }),
@@ -38,6 +43,14 @@ export async function createServer(ctx: ServerContext): Promise<FastifyInstance>
   server.setErrorHandler((err, req, reply) => {
     replyError(err, req, reply);
     noteRefusal(ctx.metrics ?? null, refusals, err, reply.statusCode);
+  });
+  lane.onError = (err, status) => {
+    if (status === 500 && !(err instanceof UsherError)) server.log.error({ err }, "unhandled error in route");
+    noteRefusal(ctx.metrics ?? null, refusals, err, status);
+  };
+  // Fastify answers 503 to requests that arrive while it closes: the lane leaves those to it.
+  server.addHook("preClose", async () => {
+    lane.enabled = false;
   });
   if (options.logLevel !== false) logFunctionErrors(ctx.engine, server.log);
   ctx.metrics?.watch(server.server);

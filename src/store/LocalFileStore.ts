@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from "node:crypto";
 import { createWriteStream } from "node:fs";
-import { copyFile, mkdir, realpath, rm, stat, writeFile } from "node:fs/promises";
+import { copyFile, mkdir, realpath, rm, stat, utimes, writeFile } from "node:fs/promises";
 import { basename, isAbsolute, join, resolve, sep } from "node:path";
 import { UsherError } from "../errors.ts";
 import type { FileStore } from "./FileStore.ts";
@@ -46,6 +46,9 @@ export class LocalFileStore implements FileStore {
     const path = join(dir, safeName(fileName));
     try {
       await stat(path);
+      // Written again: renew it, or the file sweeper (fileTtlMs) could delete it under the new user.
+      const now = new Date();
+      await utimes(dir, now, now).catch(() => undefined);
       return path;
     } catch {
       await mkdir(dir, { recursive: true });

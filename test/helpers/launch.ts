@@ -8,7 +8,7 @@ import { launchApp, type RunningApp } from "../../src/server/launchApp.ts";
  * `queue` null means `.queue()` was not called.
  */
 export async function launch(app: Buildable, queue: QueueOptions | null = {}, options: LaunchOptions = {}): Promise<RunningApp> {
-  const running = await launchApp(app, queue, { port: 0, host: "127.0.0.1", quiet: true, logLevel: false, ...options });
+  const running = await launchApp(app, queue, { port: 0, host: "127.0.0.1", quiet: true, logLevel: false, handleSignals: false, ...options });
   after(() => running.close({ graceMs: 0 }));
   return running;
 }
