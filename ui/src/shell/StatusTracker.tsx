@@ -1,0 +1,45 @@
+import { useEffect, useState } from "preact/hooks";
+import { describeProgress, formatStatus, secondsLeft, type JobStatus } from "../runtime/JobStatus.ts";
+
+/**
+ * The status of the event feeding an output: queue position and size, elapsed and expected time
+ * (ticking every 100 ms, so the wait counts down live between server estimates), a progress bar
+ * for `progress` messages, or the error. The data-* attributes carry the raw numbers for tests.
+ */
+export function StatusTracker({ status }: { status: JobStatus }) {
+  const [now, setNow] = useState(() => performance.now());
+  const live = status.stage !== "error";
+  useEffect(() => {
+    if (!live) return;
+    setNow(performance.now());
+    const timer = setInterval(() => setNow(performance.now()), 100);
+    return () => clearInterval(timer);
+  }, [live, status]);
+  const left = secondsLeft(status, now);
+  const unit = status.progress?.[0];
+  const progress = unit === undefined ? null : describeProgress(unit);
+  return (
+    <div
+      class={`status ${status.stage} show-${status.showProgress}`}
+      data-testid="status"
+      data-stage={status.stage}
+      data-rank={status.rank ?? undefined}
+      data-queue-size={status.queueSize ?? undefined}
+      data-eta-left={left === null ? undefined : left.toFixed(1)}
+      title={left === null ? undefined : `about ${left.toFixed(1)} s left`}
+    >
+      <span class="status-text" data-testid="status-text">
+        {formatStatus(status, now)}
+      </span>
+      {progress !== null && (
+        <div class="progress" data-testid="progress">
+          {progress.fraction !== null && (
+            <progress max={1} value={progress.fraction} aria-label={progress.caption || "Progress"} />
+          )}
+          <span class="progress-caption">{progress.caption}</span>
+        </div>
+      )}
+      {status.stage === "error" && status.message !== null && <span class="status-error">{status.message}</span>}
+    </div>
+  );
+}
