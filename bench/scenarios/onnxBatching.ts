@@ -23,9 +23,9 @@ const NAME = "onnxBatching";
 const TITLE = "Batching a real ONNX model: orientation classifier, maxBatchSize 16 vs 1";
 const USERS = 64;
 const WARMUP_MS = 2000;
-const DURATION_MS = 6000;
-/** Model-alone measurement window per batch size, ms (before timeScale). */
-const MODEL_WINDOW_MS = 2000;
+const DURATION_MS = 5000;
+/** Model-alone measurement window per batch size and round, ms (before timeScale). */
+const MODEL_WINDOW_MS = 1500;
 const ENTRY = fileURLToPath(new URL("../servers/onnxClassifier.ts", import.meta.url));
 const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
 
@@ -45,23 +45,34 @@ async function sampleImages(): Promise<{ dataUrl: string; expected: string }[]> 
   );
 }
 
-/** Items per second of the model call alone at batch size `n` (best of two windows). */
-async function modelItemsPerS(n: number, windowMs: number): Promise<number> {
+/**
+ * Items per second of the model call alone at batch 1 and 16, on one session: rounds alternate
+ * (1, 16, 16, 1, ...) so that a drift of the machine hits both alike, and the best round of each
+ * counts (outside load only ever slows a round down).
+ */
+async function modelAlone(windowMs: number, rounds: number): Promise<{ b1: number; b16: number }> {
   const classifier = await createOrientationClassifier();
   try {
     const tensor = await classifier.preprocess(await renderText("Orientation matters for OCR"));
-    const batch = Array.from({ length: n }, () => tensor);
+    const batches = { b1: [tensor], b16: Array.from({ length: 16 }, () => tensor) };
     // The first ~20 runs of an onnxruntime session are slow: warm up past them.
-    for (let i = 0; i < 30; i++) await classifier.run(batch);
-    let best = 0;
-    for (let round = 0; round < 2; round++) {
-      let items = 0;
-      const start = performance.now();
-      while (performance.now() - start < windowMs) {
-        await classifier.run(batch);
-        items += n;
+    for (let i = 0; i < 30; i++) {
+      await classifier.run(batches.b1);
+      await classifier.run(batches.b16);
+    }
+    const best = { b1: 0, b16: 0 };
+    for (let round = 0; round < rounds; round++) {
+      const order: ("b1" | "b16")[] = round % 2 === 0 ? ["b1", "b16"] : ["b16", "b1"];
+      for (const key of order) {
+        const batch = batches[key];
+        let items = 0;
+        const start = performance.now();
+        while (performance.now() - start < windowMs) {
+          await classifier.run(batch);
+          items += batch.length;
+        }
+        best[key] = Math.max(best[key], (items * 1000) / (performance.now() - start));
       }
-      best = Math.max(best, (items * 1000) / (performance.now() - start));
     }
     return best;
   } finally {
@@ -119,28 +130,46 @@ export const onnxBatching: Scenario = {
   title: TITLE,
   description:
     `The showcase's ONNX orientation classifier served by Usher with maxBatchSize 16 and 1, ${USERS} users ` +
-    "(saturated), against the model call alone at batch 16 and 1. Targets: batching gains end to end " +
+    "(saturated; 2 rounds each, alternating, best counts), against the model call alone at batch 16 and 1 " +
+    "(4 alternating rounds). Targets: batching gains end to end " +
     "(> 1.2×) and the model call alone gains ≥ 1.5× (2 cores).",
   async run(ctx) {
     const samples = await sampleImages();
-    const windowMs = MODEL_WINDOW_MS * ctx.timeScale;
     ctx.log(`  ${NAME}: model alone, batch 1 and 16`);
-    const model1 = await modelItemsPerS(1, windowMs);
-    const model16 = await modelItemsPerS(16, windowMs);
-    const points: PointResult[] = [];
-    const stats = new Map<number, RunStats>();
-    for (const maxBatchSize of [16, 1]) {
+    const model = await modelAlone(MODEL_WINDOW_MS * ctx.timeScale, 4);
+    // End to end: rounds alternate (16, 1, 1, 16) and the best of each batch size counts.
+    const best = new Map<number, RunStats>();
+    const failures = new Map<number, string>();
+    for (const maxBatchSize of [16, 1, 1, 16]) {
       ctx.log(`  ${NAME}: end to end, maxBatchSize ${maxBatchSize}`);
-      const label = `maxBatch=${maxBatchSize}`;
       try {
         const s = await endToEnd(ctx, maxBatchSize, samples);
-        const withModel = { ...s, extra: { ...s.extra, modelAlonePerS: Math.round(maxBatchSize === 16 ? model16 : model1) } };
-        stats.set(maxBatchSize, withModel);
-        points.push({ label, server: serverNote(maxBatchSize), load: LOAD, runs: { usher: { ok: true, stats: withModel } } });
+        const prev = best.get(maxBatchSize);
+        const rounds = [...(prev?.rounds ?? []), s.throughputPerS];
+        const winner = prev === undefined || s.throughputPerS > prev.throughputPerS ? s : prev;
+        best.set(maxBatchSize, { ...winner, rounds });
       } catch (e) {
-        points.push({ label, server: serverNote(maxBatchSize), load: LOAD, runs: { usher: { ok: false, error: (e as Error).message } } });
+        failures.set(maxBatchSize, (e as Error).message);
       }
     }
+    const points: PointResult[] = [16, 1].map((maxBatchSize) => {
+      const s = best.get(maxBatchSize);
+      const modelPerS = Math.round(maxBatchSize === 16 ? model.b16 : model.b1);
+      return {
+        label: `maxBatch=${maxBatchSize}`,
+        server: serverNote(maxBatchSize),
+        load: LOAD,
+        runs: {
+          usher:
+            s === undefined
+              ? { ok: false, error: failures.get(maxBatchSize) ?? "did not run" }
+              : { ok: true, stats: { ...s, extra: { ...s.extra, modelAlonePerS: modelPerS } } },
+        },
+      };
+    });
+    const stats = best;
+    const model16 = model.b16;
+    const model1 = model.b1;
     const e2e16 = stats.get(16)?.throughputPerS;
     const e2e1 = stats.get(1)?.throughputPerS;
     const checks: TargetCheck[] = [

@@ -55,6 +55,32 @@ test("npm pack tarball installs and serves a five-line app", { timeout: 240_000 
     } finally {
       child.kill("SIGTERM");
     }
+    // The CLI from the tarball runs a TypeScript app file (tsx ships as a dependency).
+    writeFileSync(
+      join(scratch, "app.ts"),
+      'import { Interface } from "usher";\nexport default new Interface({ fn: (x: string) => x + "?", inputs: "text", outputs: "text" });\n',
+    );
+    const cli = spawn(join(scratch, "node_modules/.bin/usher"), ["app.ts", "--port", "0"], { cwd: scratch, stdio: ["ignore", "pipe", "inherit"] });
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        let out = "";
+        cli.stdout.setEncoding("utf8");
+        cli.stdout.on("data", (c: string) => {
+          out += c;
+          const m = /Running on local URL:\s+(http:\/\/\S+)/.exec(out);
+          if (m) resolve(m[1]!);
+        });
+        cli.once("exit", (code) => reject(new Error(`usher app.ts exited with ${code}`)));
+      });
+      const res = await fetch(`${url}/gradio_api/run/predict`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ data: ["hi"] }),
+      });
+      assert.deepEqual(((await res.json()) as { data: unknown }).data, ["hi?"]);
+    } finally {
+      cli.kill("SIGTERM");
+    }
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }

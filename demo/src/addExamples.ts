@@ -1,0 +1,23 @@
+/**
+ * Examples for a Blocks layout, the way Interface adds them: a Dataset of sample rows whose click
+ * fills the inputs (a hidden, unqueued endpoint). File examples are paths; they are stored when
+ * an example is loaded.
+ */
+import { Dataset, type Component } from "usher";
+
+/** Adds a clickable examples table at the current place in the layout. */
+export function addExamples(inputs: readonly Component<any>[], rows: readonly (readonly unknown[])[]): Dataset {
+  const dataset = new Dataset({ components: inputs, samples: rows });
+  dataset.click({
+    fn: (index: number | null) => {
+      const row = (index === null ? undefined : rows[index]) ?? inputs.map(() => null);
+      return inputs.length === 1 ? row[0] : [...row];
+    },
+    inputs: [dataset],
+    outputs: inputs,
+    apiName: false,
+    queue: false,
+    showProgress: "hidden",
+  });
+  return dataset;
+}
