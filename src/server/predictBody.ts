@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { UsherError } from "../errors.ts";
 
 /** The fields of Gradio's PredictBody that Usher reads (doc §2.3). */
@@ -34,7 +35,20 @@ export function parsePredictBody(body: unknown): PredictBody {
   };
 }
 
-/** A fresh 32-hex-character id, like Gradio's `uuid4().hex`. */
+/** Random bytes for event ids, drawn 256 ids at a time: one call into the CSPRNG per 256 joins. */
+let idBytes = Buffer.alloc(0);
+let idAt = 0;
+
+/**
+ * A fresh 32-hex-character id, like Gradio's `uuid4().hex` (128 random bits, no version nibble).
+ * Hex of a slice of a pooled random buffer: randomUUID plus replaceAll cost more per join.
+ */
 export function newEventId(): string {
-  return crypto.randomUUID().replaceAll("-", "");
+  if (idAt === idBytes.length) {
+    idBytes = randomBytes(16 * 256);
+    idAt = 0;
+  }
+  const id = idBytes.toString("hex", idAt, idAt + 16);
+  idAt += 16;
+  return id;
 }

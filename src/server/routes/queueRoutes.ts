@@ -3,41 +3,15 @@ import { UsherError } from "../../errors.ts";
 import { sessionNotFound } from "../../protocol/messages.ts";
 import { legacyEstimation } from "../../protocol/legacyMessages.ts";
 import { SSE_HEADERS, sseData } from "../../protocol/sse.ts";
-import { newEventId, parsePredictBody } from "../predictBody.ts";
-import { API_PREFIX, findFunction, type ServerContext } from "../ServerContext.ts";
+import { joinQueue } from "../joinQueue.ts";
+import { API_PREFIX, type ServerContext } from "../ServerContext.ts";
 import { SseV3Sink } from "../Sink.ts";
 
 /** The sse_v3 queue: join, the session stream, cancel, status, heartbeat. */
 export function queueRoutes(server: FastifyInstance, ctx: ServerContext): void {
   const P = API_PREFIX;
 
-  server.post(`${P}/queue/join`, async (req) => {
-    const body = parsePredictBody(req.body);
-    if (body.sessionHash === undefined) throw new UsherError("SESSION_MISSING");
-    const fn = findFunction(ctx.app, body.fnIndex, undefined);
-    if (fn === undefined) {
-      throw new UsherError(
-        "UNKNOWN_FUNCTION",
-        body.fnIndex === undefined ? "No function index provided." : `No function with fn_index ${body.fnIndex}.`,
-      );
-    }
-    fn.validate(body.data);
-    const eventId = newEventId();
-    ctx.hub.expect(body.sessionHash, eventId);
-    try {
-      await ctx.engine.join({
-        fnId: fn.id,
-        sessionHash: body.sessionHash,
-        data: body.data,
-        eventId,
-        rootUrl: ctx.rootOf(req),
-      });
-    } catch (err) {
-      ctx.hub.forget(body.sessionHash, eventId);
-      throw err;
-    }
-    return { event_id: eventId };
-  });
+  server.post(`${P}/queue/join`, async (req) => joinQueue(ctx, req.body, ctx.rootOf(req)));
 
   server.get(`${P}/queue/data`, async (req, reply) => {
     const q = req.query as Record<string, unknown>;

@@ -1,0 +1,152 @@
+import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from "node:http";
+import type { FastifyRequest } from "fastify";
+import { UsherError } from "../errors.ts";
+import { joinQueue } from "./joinQueue.ts";
+import { API_PREFIX, type ServerContext } from "./ServerContext.ts";
+import { SseV3Sink } from "./Sink.ts";
+
+const JOIN_URL = `${API_PREFIX}/queue/join`;
+const DATA_URL = `${API_PREFIX}/queue/data?session_hash=`;
+/** Session hashes the lane takes from a query string as is: nothing to percent-decode, one parameter. */
+const PLAIN_HASH = /^[A-Za-z0-9_-]{1,128}$/;
+const JSON_TYPE = "application/json; charset=utf-8";
+
+/** How the lane's settings of node:http's server come from Fastify's options. */
+interface ServerSettings {
+  readonly keepAliveTimeout?: number | undefined;
+  readonly requestTimeout?: number | undefined;
+  readonly connectionTimeout?: number | undefined;
+}
+
+/**
+ * The two requests of every queued prediction, POST {prefix}/queue/join and GET
+ * {prefix}/queue/data, served on bare node:http before Fastify sees them.
+ *
+ * Why: with an identity function, Fastify's per-request machinery (routing, hooks, the content-type
+ * parser, reply serialization, wrapped promises) was about half of Usher's CPU per prediction
+ * (bench/README.md, "Profile-driven optimisation"). The lane does the same work as the routes
+ * (joinQueue, SseV3Sink) and gives the same answers and errors.
+ *
+ * It only takes what it can answer exactly like the routes would; everything else goes to
+ * Fastify's handler untouched (the body not yet read): any other URL or method, a content type
+ * other than plain `application/json`, no or a zero or an over-limit content-length, chunked
+ * bodies, a query string other than one plain `session_hash`, a session this process does not know
+ * (the route may adopt it from a shared store), and every request once the server is closing. It
+ * must be off when a route hook would change these requests (login, CORS): `enabled` is false then.
+ */
+export class FastLane {
+  /** Whether the lane takes anything; false: every request goes to Fastify. */
+  enabled: boolean;
+  readonly #ctx: ServerContext;
+  readonly #bodyLimit: number;
+  /**
+   * Told of every error the lane answers itself, with the status sent (the Fastify error handler's
+   * bookkeeping: refusal metrics and log, the log line of a 500).
+   */
+  onError: (err: unknown, status: number) => void = () => undefined;
+
+  constructor(ctx: ServerContext, bodyLimit: number, enabled: boolean) {
+    this.#ctx = ctx;
+    this.#bodyLimit = bodyLimit;
+    this.enabled = enabled;
+  }
+
+  /** A node:http server that offers each request to the lane, then to `fallback` (Fastify's handler). */
+  createServer(fallback: RequestListener, settings: ServerSettings): Server {
+    const server = createServer((req, res) => {
+      if (!this.enabled || !this.#take(req, res)) fallback(req, res);
+    });
+    // What Fastify sets on the server it makes itself (see its lib/server.js).
+    server.keepAliveTimeout = settings.keepAliveTimeout ?? 72_000;
+    server.requestTimeout = settings.requestTimeout ?? 0;
+    server.setTimeout(settings.connectionTimeout ?? 0);
+    return server;
+  }
+
+  /** Serves the request and returns true, or returns false having touched nothing. */
+  #take(req: IncomingMessage, res: ServerResponse): boolean {
+    const url = req.url;
+    if (url === JOIN_URL) return req.method === "POST" && this.#join(req, res);
+    if (req.method === "GET" && url !== undefined && url.startsWith(DATA_URL)) {
+      const hash = url.slice(DATA_URL.length);
+      if (!PLAIN_HASH.test(hash) || !this.#ctx.hub.knows(hash)) return false;
+      this.#ctx.hub.attach(hash, new SseV3Sink(res));
+      return true;
+    }
+    return false;
+  }
+
+  #join(req: IncomingMessage, res: ServerResponse): boolean {
+    const h = req.headers;
+    const type = h["content-type"];
+    if (type !== "application/json" && type !== JSON_TYPE) return false;
+    const length = Number(h["content-length"]);
+    if (h["transfer-encoding"] !== undefined || !(length > 0 && length <= this.#bodyLimit)) return false;
+    req.setEncoding("utf8");
+    let text = "";
+    req.on("data", (chunk: string) => {
+      text += chunk;
+    });
+    req.on("end", () => {
+      let body: unknown;
+      try {
+        body = parseJson(text);
+      } catch (err) {
+        this.#fail(res, err);
+        return;
+      }
+      // Same root URL as the route's: ctx.rootOf reads only the headers and the socket.
+      joinQueue(this.#ctx, body, this.#ctx.rootOf(req as unknown as FastifyRequest)).then(
+        (reply) => sendJson(res, 200, JSON.stringify(reply)),
+        (err: unknown) => this.#fail(res, err),
+      );
+    });
+    return true;
+  }
+
+  /** Answers like replyError does for the errors a join can throw. */
+  #fail(res: ServerResponse, err: unknown): void {
+    let status: number;
+    let detail: unknown;
+    if (err instanceof UsherError) {
+      status = err.status;
+      detail = err.detail;
+      if (err.retryAfterS !== undefined) res.setHeader("retry-after", String(err.retryAfterS));
+    } else if (err instanceof SyntaxError) {
+      status = 400;
+      detail = "Body is not valid JSON.";
+    } else {
+      status = 500;
+      detail = "Internal error.";
+    }
+    this.onError(err, status);
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    sendJson(res, status, JSON.stringify({ detail }));
+  }
+}
+
+/** What Fastify's reply.send(object) writes: status, JSON content type and length, the body. */
+function sendJson(res: ServerResponse, status: number, json: string): void {
+  res.writeHead(status, { "content-type": JSON_TYPE, "content-length": Buffer.byteLength(json) });
+  res.end(json);
+}
+
+/**
+ * JSON.parse with the rule of Fastify's parser (secure-json-parse): a `__proto__` key, or a
+ * `constructor` key holding a `prototype`, is a SyntaxError. The check runs only when the text
+ * contains one of those words or an escape, so ordinary bodies pay three substring scans.
+ */
+function parseJson(text: string): unknown {
+  // "\u": the words may be spelled with escapes, which the reviver sees decoded.
+  if (!text.includes("__proto__") && !text.includes("constructor") && !text.includes("\\u")) return JSON.parse(text);
+  return JSON.parse(text, function (this: unknown, key: string, value: unknown) {
+    if (key === "__proto__") throw new SyntaxError("Object contains forbidden prototype property");
+    if (key === "constructor" && typeof value === "object" && value !== null && Object.hasOwn(value, "prototype")) {
+      throw new SyntaxError("Object contains forbidden prototype property");
+    }
+    return value;
+  });
+}
