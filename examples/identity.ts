@@ -3,9 +3,12 @@
  * from the environment:
  *   PORT (7860), HOST (127.0.0.1), CONCURRENCY_COUNT (1), MAX_SIZE (unlimited), API_OPEN (true),
  *   BATCH (max batch size; batching is off when unset), STATUS_UPDATE_MS (1000).
+ * Scale-out: with REDIS_URL set (key prefix REDIS_PREFIX, default "usher:"), every process started
+ * this way, on any port or machine, shares one queue; LOCAL_WORKERS=0 makes a front that runs no
+ * jobs, and `npx usher worker examples/identity.ts` (same REDIS_URL) adds a worker.
  * Run: npm start   (or: PORT=8000 CONCURRENCY_COUNT=4 npm start)
  */
-import { Interface } from "usher";
+import { Interface, redisStore } from "usher";
 
 const env = process.env;
 const int = (name: string): number | undefined => {
@@ -46,6 +49,12 @@ demo.queue({
   maxSize: int("MAX_SIZE") ?? null,
   apiOpen: env["API_OPEN"] === undefined ? true : !/^(0|false|no)$/i.test(env["API_OPEN"]),
   statusUpdateMs: int("STATUS_UPDATE_MS") ?? 1000,
+  ...(env["REDIS_URL"] === undefined || env["REDIS_URL"] === ""
+    ? {}
+    : {
+        store: redisStore({ url: env["REDIS_URL"], keyPrefix: env["REDIS_PREFIX"] || "usher:" }),
+        localWorkers: int("LOCAL_WORKERS") !== 0,
+      }),
 });
 const app = await demo.launch({ port: int("PORT") ?? 7860, host: env["HOST"] ?? "127.0.0.1" });
 

@@ -41,6 +41,8 @@ export const ERROR_CODES = {
   QUEUE_STOPPED: { status: 503, message: "Queue is stopped." },
   /** The store (for example Redis) cannot be reached. */
   STORE_UNAVAILABLE: { status: 503, message: "Queue store unavailable." },
+  /** The worker process running a job died (its lease expired) and the job was not retried again. */
+  WORKER_LOST: { status: 500, message: "The worker running this request stopped responding." },
   /** A function ran past its `timeoutMs`. */
   TIMEOUT: { status: 504, message: "The function timed out." },
   /** The event was cancelled (by the user, a disconnect, or shutdown). */

@@ -8,7 +8,7 @@ import { buildApiInfo } from "./buildApiInfo.ts";
 import type { Dependency } from "./Dependency.ts";
 import { layoutJson, type NumberedLayout } from "./numberLayout.ts";
 import type { ConfigContext, ServedApp } from "./ServedApp.ts";
-import type { SessionState } from "./SessionState.ts";
+import type { SessionStateStore } from "./SessionState.ts";
 
 /** The Gradio version the config claims: ≥ 3.30 so clients use named endpoints and sse_v3. */
 export const GRADIO_VERSION = "5.49.1";
@@ -25,7 +25,7 @@ export interface BuiltAppParts {
   readonly layout: NumberedLayout;
   readonly functions: readonly BuiltFunction[];
   readonly endpoints: readonly ApiEndpointParts[];
-  readonly state: SessionState;
+  readonly state: SessionStateStore;
 }
 
 /**

@@ -1,12 +1,25 @@
 import type { State } from "../components/State.ts";
 
 /**
+ * Where State values live: {@link SessionState} in this process (the default), or a store every
+ * process of a scale-out deployment reaches (the Redis store's). Shared stores answer with promises.
+ */
+export interface SessionStateStore {
+  /** The session's value of the State with config id `id` (its initial value the first time). */
+  get(sessionHash: string, id: number, state: State): unknown;
+  /** Sets the session's value of the State with config id `id`. */
+  set(sessionHash: string, id: number, value: unknown): void | Promise<void>;
+  /** The session is gone: its values may go. */
+  delete(sessionHash: string): void;
+}
+
+/**
  * The values of State components, per session, in memory. Sessions are freed by
  * `ServedApp.closeSession` (when the page's heartbeat stream ends); as a backstop against clients
  * that never open one, the least recently used sessions beyond `capacity` are dropped, as Gradio's
  * StateHolder does (capacity 10 000).
  */
-export class SessionState {
+export class SessionState implements SessionStateStore {
   readonly #sessions = new Map<string, Map<number, unknown>>();
   readonly #capacity: number;
 

@@ -20,7 +20,8 @@
  *   one message per statusUpdateMs however many dispatches happen.
  */
 import type { Clock } from "../clock.ts";
-import type { QueueStore, StoredJob } from "../store/QueueStore.ts";
+import type { QueueStore } from "../store/QueueStore.ts";
+import type { PoolSnapshot } from "../store/SharedQueueStore.ts";
 import { EtaTail } from "./EtaTail.ts";
 import type { EventRecord } from "./EventRecord.ts";
 import type { FnState } from "./FnState.ts";
@@ -42,10 +43,21 @@ export interface EstimatorHost {
   readonly fns: ReadonlyMap<number, FnState>;
   readonly records: ReadonlyMap<string, EventRecord>;
   readonly pools: ReadonlyMap<string, PoolState>;
+  /**
+   * With a store shared by several processes: the pool as all of them see it (running jobs of
+   * other processes included). Null: the store's waiting list and this engine's running jobs.
+   */
+  readonly snapshot: ((poolId: string) => Promise<PoolSnapshot>) | null;
   emit(event: EngineEvent): void;
 }
 
-type WalkVisitor = (job: StoredJob, rank: number, size: number, endMs: number | null, nowMs: number) => void;
+/** What a walk needs of a waiting event. */
+interface WaitingRef {
+  readonly eventId: string;
+  readonly fnId: number;
+}
+
+type WalkVisitor = (job: WaitingRef, rank: number, size: number, endMs: number | null, nowMs: number) => void;
 
 /** Computes ETAs and sends `estimation` events. See the file comment. */
 export class Estimator {
@@ -60,13 +72,19 @@ export class Estimator {
    * Sends the first estimation of a just-admitted event (`rank`, `poolSize` from the store).
    * Returns undefined when done, or a promise when the pool had to be walked first.
    */
-  announceJoin(r: EventRecord, rank: number, poolSize: number): Promise<void> | undefined {
+  announceJoin(
+    r: EventRecord,
+    rank: number,
+    poolSize: number,
+    running?: readonly { readonly fnId: number; readonly ageMs: number }[],
+  ): Promise<void> | undefined {
     const fs = r.fn;
     const pool = fs.pool;
     const now = this.#host.clock.now();
-    if (rank === 0) {
+    // With other processes, running jobs are known from the store: its answer (`running`) or a walk.
+    if (rank === 0 && (this.#host.snapshot === null || running !== undefined)) {
       // Head of its pool: the simulation is just the running jobs, and it gives a fresh tail.
-      const tail = this.#newTail(pool, now);
+      const tail = running === undefined ? this.#newTail(pool, now) : this.#sharedTail(pool, now, { waiting: [], running });
       pool.tail = tail;
       pool.tailDirty = false;
       pool.version++;
@@ -155,12 +173,13 @@ export class Estimator {
   async #walk(pool: PoolState, visit: WalkVisitor): Promise<void> {
     const host = this.#host;
     const version = pool.version;
-    const list = await host.store.waiting(pool.id);
+    const snapshot = host.snapshot === null ? null : await host.snapshot(pool.id);
+    const list: readonly WaitingRef[] = snapshot === null ? await host.store.waiting(pool.id) : snapshot.waiting;
     const now = host.clock.now();
-    const tail = this.#newTail(pool, now);
+    const tail = snapshot === null ? this.#newTail(pool, now) : this.#sharedTail(pool, now, snapshot);
     const size = list.length;
     for (let i = 0; i < size; i++) {
-      const job = list[i] as StoredJob;
+      const job = list[i] as WaitingRef;
       const fs = host.fns.get(job.fnId);
       const endMs = tail.place(job.fnId, fs === undefined ? null : fs.duration.valueMs, fs === undefined ? 1 : fs.batchSize, now);
       visit(job, i, size, endMs, now);
@@ -175,6 +194,16 @@ export class Estimator {
     for (const job of pool.running) {
       const avg = job.fn.duration.valueMs;
       ends.push(avg === null ? now : job.startMs + avg);
+    }
+    return new EtaTail(now, pool.slots, ends);
+  }
+
+  /** The tail of a pool shared with other processes: their running jobs count too. */
+  #sharedTail(pool: PoolState, now: number, snapshot: PoolSnapshot): EtaTail {
+    const ends: number[] = [];
+    for (const job of snapshot.running) {
+      const avg = this.#host.fns.get(job.fnId)?.duration.valueMs ?? null;
+      ends.push(avg === null ? now : now - job.ageMs + avg);
     }
     return new EtaTail(now, pool.slots, ends);
   }

@@ -18,6 +18,8 @@ export class EventRecord {
   job: RunningJob | null = null;
   /** A cancel asked for while the store was being asked (join or removal in flight). */
   cancelReason: CancelReason | null = null;
+  /** A shared store says another process claimed or removed it: this process no longer owns it. */
+  leftElsewhere = false;
   /** Whether its first `estimation` was emitted (it must precede `started`). */
   announced = false;
   /** The last estimation sent: when, rank and rankEtaMs (for rate limiting and change detection). */

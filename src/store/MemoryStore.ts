@@ -9,7 +9,7 @@
  * sequence, never clock time (two events can share a millisecond).
  */
 import { UsherError } from "../errors.ts";
-import type { Claim, ClaimRequest, EnqueueResult, QueueStore, StoredJob } from "./QueueStore.ts";
+import type { Claim, ClaimRequest, EnqueueResult, QueueStore, StoreChange, StoredJob } from "./QueueStore.ts";
 
 /** One waiting event. `dead` once claimed or removed (the FIFO drops it when it reaches the head). */
 interface Entry {
@@ -257,7 +257,7 @@ export class MemoryStore implements QueueStore {
   }
 
   /** One process owns this store, so nothing ever happens behind its back: the listener is never called. */
-  subscribe(_listener: () => void): () => void {
+  subscribe(_listener: (change: StoreChange) => void): () => void {
     return noop;
   }
 

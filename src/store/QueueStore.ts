@@ -36,6 +36,11 @@ export type EnqueueResult =
       readonly poolSize: number;
       /** Waiting events in every pool, this one included. */
       readonly totalSize: number;
+      /**
+       * Shared stores, when the event is its pool's head: the pool's running jobs in every process
+       * (function and age, ms), which is all its first ETA needs, without another read.
+       */
+      readonly running?: readonly { readonly fnId: number; readonly ageMs: number }[] | undefined;
     }
   | { readonly accepted: false; readonly totalSize: number };
 
@@ -53,7 +58,15 @@ export interface Claim {
   readonly fnId: number;
   /** At least one job; several only for a batching function. */
   readonly jobs: readonly StoredJob[];
+  /**
+   * The slot's lease in a shared store (renewed while the job runs, so that the jobs of a process
+   * that dies are retried or failed); pass the claim back to {@link QueueStore.release}.
+   */
+  readonly leaseId?: string | undefined;
 }
+
+/** What another process changed (see {@link QueueStore.subscribe}). */
+export type StoreChange = "work" | "ranks";
 
 /** Storage of the queue. See the file comment for the rules. */
 export interface QueueStore {
@@ -64,8 +77,11 @@ export interface QueueStore {
    * one more running slot in that pool. Null when nothing can start.
    */
   claim(request: ClaimRequest): Promise<Claim | null>;
-  /** Frees one running slot of `poolId` (after the job of a {@link Claim} ends). */
-  release(poolId: string): Promise<void>;
+  /**
+   * Frees one running slot of `poolId` (after the job of a {@link Claim} ends). Give the claim when
+   * you have it: a shared store frees exactly that claim's lease.
+   */
+  release(poolId: string, claim?: Claim): Promise<void>;
   /** Removes a waiting event; returns it, or null when it is not waiting (running, done or unknown). */
   remove(eventId: string): Promise<StoredJob | null>;
   /** Removes every waiting event of a session and returns them in admission order. */
@@ -81,11 +97,11 @@ export interface QueueStore {
   /** Running slots of a pool. */
   running(poolId: string): Promise<number>;
   /**
-   * Calls `listener` when work may have become claimable because of something this process did
-   * not do itself (another process's join or release). Stores used by one process may never call it.
-   * Returns a function that unsubscribes.
+   * Calls `listener` when another process changed the queue: "work" when work may have become
+   * claimable (a join, a freed slot), "ranks" when only places in the queue moved (a claim, a
+   * removal). Stores used by one process may never call it. Returns a function that unsubscribes.
    */
-  subscribe(listener: () => void): () => void;
+  subscribe(listener: (change: StoreChange) => void): () => void;
   /** Releases connections and timers. */
   close(): Promise<void>;
 }

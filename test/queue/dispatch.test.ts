@@ -1,19 +1,20 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { MemoryStore } from "../../src/store/MemoryStore.ts";
+import type { StoreChange } from "../../src/store/QueueStore.ts";
 import { FakeFn, SlowEnqueueStore, callWith, join, makeEngine, settle } from "./helpers.ts";
 
 /** A store shared with "another process" that can add work behind the engine's back and say so. */
 class SharedStore extends MemoryStore {
-  #listeners: (() => void)[] = [];
-  override subscribe(listener: () => void): () => void {
+  #listeners: ((change: StoreChange) => void)[] = [];
+  override subscribe(listener: (change: StoreChange) => void): () => void {
     this.#listeners.push(listener);
     return () => {
       this.#listeners = this.#listeners.filter((l) => l !== listener);
     };
   }
   wake(): void {
-    for (const l of this.#listeners) l();
+    for (const l of this.#listeners) l("work");
   }
 }
 

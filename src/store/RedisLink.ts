@@ -1,0 +1,386 @@
+/**
+ * The connections of one {@link RedisStore} (one "node" of the cluster): a command connection
+ * with the Lua scripts, a subscriber connection for wake-ups and messages addressed to this node,
+ * the lease heartbeat and the reaper of expired leases, and reconnect detection.
+ *
+ * Failure behaviour: commands never wait for a connection (ioredis' offline queue is off), so
+ * while Redis is unreachable every call fails at once with STORE_UNAVAILABLE (HTTP 503) instead
+ * of hanging; ioredis reconnects by itself, and once both connections are back the node
+ * resubscribes, checks whether Redis lost its data, and tells its listeners (who catch up).
+ */
+import { randomBytes } from "node:crypto";
+import { Redis, type RedisOptions } from "ioredis";
+import { UsherError } from "../errors.ts";
+import { SCRIPTS, type ScriptName } from "./redisScripts.ts";
+
+/** Options of {@link redisStore}. */
+export interface RedisStoreOptions {
+  /** Redis URL. Default "redis://127.0.0.1:6379". */
+  url?: string;
+  /** Prefix of every key and channel; one per app (processes of one app share it). Default "usher:". */
+  keyPrefix?: string;
+  /**
+   * A process running a job renews its lease every `leaseMs / 3`; a lease not renewed for
+   * `leaseMs` (the process died or hangs) is reaped: its job is retried or failed. Default 15 000.
+   */
+  leaseMs?: number;
+  /** Runs a job whose process died at most this many times in all; then it fails. Default 2 (one retry). */
+  maxAttempts?: number;
+  /** How long a session's messages are kept for a reconnect, after its last message, ms. Default 600 000. */
+  sessionTtlMs?: number;
+  /** Most messages kept per session (older ones are trimmed). Default 1000. */
+  sessionMaxMessages?: number;
+  /** How long an uploaded or produced file is kept in Redis after its last use, ms. Default 3 600 000. */
+  fileTtlMs?: number;
+  /** Largest file kept in Redis, bytes (a bigger upload is refused with 413). Default 64 MiB. */
+  maxFileBytes?: number;
+  /** How long a session's State values are kept after their last use, ms. Default 21 600 000 (6 h). */
+  stateTtlMs?: number;
+  /** Most time {@link RedisStore.ready} (and so `launch()`) waits for Redis, ms. Default 10 000. */
+  connectTimeoutMs?: number;
+  /** Extra ioredis options (TLS, password...). */
+  redis?: RedisOptions;
+}
+
+/** {@link RedisStoreOptions} with defaults applied. */
+export interface ResolvedRedisStoreOptions {
+  readonly url: string;
+  readonly keyPrefix: string;
+  readonly leaseMs: number;
+  readonly maxAttempts: number;
+  readonly sessionTtlMs: number;
+  readonly sessionMaxMessages: number;
+  readonly fileTtlMs: number;
+  readonly maxFileBytes: number;
+  readonly stateTtlMs: number;
+  readonly connectTimeoutMs: number;
+  readonly redis: RedisOptions;
+}
+
+/** Checks and fills in {@link RedisStoreOptions}; throws INVALID_OPTIONS. */
+export function resolveRedisStoreOptions(o: RedisStoreOptions): ResolvedRedisStoreOptions {
+  const positive = (name: keyof RedisStoreOptions, value: number | undefined, fallback: number, min = 1): number => {
+    if (value === undefined) return fallback;
+    if (!Number.isInteger(value) || value < min) {
+      throw new UsherError("INVALID_OPTIONS", `redisStore(): ${name} must be an integer ≥ ${min}, got ${String(value)}.`);
+    }
+    return value;
+  };
+  const keyPrefix = o.keyPrefix ?? "usher:";
+  if (typeof keyPrefix !== "string" || keyPrefix === "") {
+    throw new UsherError("INVALID_OPTIONS", "redisStore(): keyPrefix must be a non-empty string.");
+  }
+  return {
+    url: o.url ?? "redis://127.0.0.1:6379",
+    keyPrefix,
+    leaseMs: positive("leaseMs", o.leaseMs, 15_000, 100),
+    maxAttempts: positive("maxAttempts", o.maxAttempts, 2),
+    sessionTtlMs: positive("sessionTtlMs", o.sessionTtlMs, 600_000),
+    sessionMaxMessages: positive("sessionMaxMessages", o.sessionMaxMessages, 1000),
+    fileTtlMs: positive("fileTtlMs", o.fileTtlMs, 3_600_000),
+    maxFileBytes: positive("maxFileBytes", o.maxFileBytes, 64 * 1024 * 1024),
+    stateTtlMs: positive("stateTtlMs", o.stateTtlMs, 6 * 3_600_000),
+    connectTimeoutMs: positive("connectTimeoutMs", o.connectTimeoutMs, 10_000),
+    redis: o.redis ?? {},
+  };
+}
+
+/** A message on this node's channel: a session message (M), events that left (L), a cancel request (C). */
+export type NodeMessageKind = "M" | "L" | "C";
+
+type ScriptFn = (...args: (string | number)[]) => Promise<unknown>;
+
+/** Connections, scripts, channels and timers of one node. See the file comment. */
+export class RedisLink {
+  readonly options: ResolvedRedisStoreOptions;
+  readonly prefix: string;
+  readonly nodeId = randomBytes(8).toString("hex");
+  /** Commands (scripts included). Fails fast while disconnected. */
+  readonly cmd: Redis;
+  readonly #sub: Redis;
+  readonly #wakeChannel: string;
+  readonly #nodeChannel: string;
+  readonly #nodeHandlers = new Map<NodeMessageKind, (body: string) => void>();
+  #wakeHandler: ((from: string, kind: string, args: readonly string[]) => void) | null = null;
+  readonly #reconnectHandlers = new Set<(lostData: boolean) => void>();
+  /** Leases this node holds: claim id → pool id. */
+  readonly held = new Map<string, string>();
+  readonly #heartbeat: NodeJS.Timeout;
+  #reaper: NodeJS.Timeout | null = null;
+  #epoch: string | null = null;
+  /** The first connection is complete (a break before it is the first connect's business). */
+  #connected = false;
+  #broken = false;
+  #resyncing = false;
+  #closed = false;
+  #lastWarnMs = 0;
+  readonly #ready: Promise<void>;
+
+  constructor(options: ResolvedRedisStoreOptions) {
+    this.options = options;
+    this.prefix = options.keyPrefix;
+    this.#wakeChannel = `${this.prefix}wake`;
+    this.#nodeChannel = `${this.prefix}to:${this.nodeId}`;
+    const common: RedisOptions = {
+      // Reconnect for ever, backing off to 1 s: Usher must recover without a restart.
+      retryStrategy: (times) => Math.min(50 * times, 1000),
+      maxRetriesPerRequest: 1,
+      ...options.redis,
+    };
+    // No offline queue: while Redis is away a join must get 503 at once, not hang.
+    this.cmd = new Redis(options.url, { ...common, enableOfflineQueue: false });
+    this.#sub = new Redis(options.url, { ...common, enableOfflineQueue: true });
+    for (const [name, lua] of Object.entries(SCRIPTS)) this.cmd.defineCommand(name, { numberOfKeys: 0, lua });
+    this.cmd.on("error", (err: Error) => this.#warn(err));
+    this.#sub.on("error", (err: Error) => this.#warn(err));
+    for (const conn of [this.cmd, this.#sub]) {
+      conn.on("close", () => {
+        if (!this.#closed) this.#broken = true;
+      });
+      conn.on("ready", () => this.#onReady());
+    }
+    this.#sub.on("message", (channel: string, message: string) => this.#onChannel(channel, message));
+    this.#ready = this.#connect();
+    // The ready promise may be awaited later (or never): do not let a failure go unhandled.
+    this.#ready.catch(() => undefined);
+    this.#heartbeat = setInterval(() => void this.#beat(), Math.max(50, Math.floor(options.leaseMs / 3)));
+    this.#heartbeat.unref();
+  }
+
+  /** Resolves once both connections are up and subscribed; rejects with STORE_UNAVAILABLE after `timeoutMs`. */
+  async ready(timeoutMs = this.options.connectTimeoutMs): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new UsherError("STORE_UNAVAILABLE", `Could not connect to Redis at ${redact(this.options.url)} within ${timeoutMs} ms.`)),
+        timeoutMs,
+      );
+      timer.unref();
+    });
+    try {
+      await Promise.race([this.#ready, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Runs a script; Redis being unreachable becomes STORE_UNAVAILABLE. */
+  async run(name: ScriptName, ...args: (string | number)[]): Promise<unknown> {
+    const fn = (this.cmd as unknown as Record<ScriptName, ScriptFn>)[name];
+    try {
+      return await fn.call(this.cmd, this.prefix, this.nodeId, ...args);
+    } catch (err) {
+      throw toStoreError(err);
+    }
+  }
+
+  /** Runs any command function; Redis being unreachable becomes STORE_UNAVAILABLE. */
+  async call<T>(fn: (redis: Redis) => Promise<T>): Promise<T> {
+    try {
+      return await fn(this.cmd);
+    } catch (err) {
+      throw toStoreError(err);
+    }
+  }
+
+  /** Runs a command whose failure is only worth a warning (publishing, cursors...). */
+  fire(fn: (redis: Redis) => Promise<unknown>): void {
+    try {
+      fn(this.cmd).catch((err: unknown) => this.#warn(err));
+    } catch (err) {
+      this.#warn(err);
+    }
+  }
+
+  /** Handles one kind of message addressed to this node. */
+  onNodeMessage(kind: NodeMessageKind, handler: (body: string) => void): void {
+    this.#nodeHandlers.set(kind, handler);
+  }
+
+  /** Handles wake-ups (`from` is the sending node; this node's own are passed too). */
+  onWake(handler: (from: string, kind: string, args: readonly string[]) => void): void {
+    this.#wakeHandler = handler;
+  }
+
+  /** Publishes a wake-up to every node: `kind` and its arguments. */
+  wake(kind: string, ...args: (string | number)[]): void {
+    this.fire((r) => r.publish(this.#wakeChannel, [this.nodeId, kind, ...args].join(" ")));
+  }
+
+  /** Called after a break, once both connections are back and subscribed. */
+  onReconnect(handler: (lostData: boolean) => void): () => void {
+    this.#reconnectHandlers.add(handler);
+    return () => this.#reconnectHandlers.delete(handler);
+  }
+
+  /** Stops timers and closes both connections. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    clearInterval(this.#heartbeat);
+    if (this.#reaper !== null) clearTimeout(this.#reaper);
+    await Promise.all([this.cmd, this.#sub].map((c) => c.quit().catch(() => c.disconnect())));
+  }
+
+  async #connect(): Promise<void> {
+    await Promise.all([waitReady(this.cmd), waitReady(this.#sub)]);
+    await this.#sub.subscribe(this.#wakeChannel, this.#nodeChannel);
+    await this.cmd.set(`${this.prefix}epoch`, randomBytes(8).toString("hex"), "NX");
+    this.#epoch = await this.cmd.get(`${this.prefix}epoch`);
+    this.#connected = true;
+    this.#broken = false;
+    void this.#beat();
+    this.#scheduleReap();
+  }
+
+  #onReady(): void {
+    if (!this.#connected || !this.#broken || this.#resyncing || this.#closed) return;
+    if (this.cmd.status !== "ready" || this.#sub.status !== "ready") return;
+    this.#resyncing = true;
+    void this.#resync().finally(() => {
+      this.#resyncing = false;
+    });
+  }
+
+  /** After a break: resubscribe, find out whether Redis lost its data, then tell the listeners. */
+  async #resync(): Promise<void> {
+    try {
+      await this.#sub.subscribe(this.#wakeChannel, this.#nodeChannel);
+      const epoch = await this.cmd.get(`${this.prefix}epoch`);
+      let lostData = false;
+      if (epoch === null || epoch !== this.#epoch) {
+        lostData = true;
+        await this.cmd.set(`${this.prefix}epoch`, randomBytes(8).toString("hex"), "NX");
+        this.#epoch = await this.cmd.get(`${this.prefix}epoch`);
+        // Our leases went with the data: nothing to renew any more.
+        this.held.clear();
+      }
+      this.#broken = false;
+      await this.#beat();
+      for (const h of this.#reconnectHandlers) {
+        try {
+          h(lostData);
+        } catch (err) {
+          this.#warn(err);
+        }
+      }
+    } catch (err) {
+      // Broke again meanwhile: the next "ready" tries again.
+      this.#warn(err);
+    }
+  }
+
+  #onChannel(channel: string, message: string): void {
+    if (channel === this.#nodeChannel) {
+      const handler = this.#nodeHandlers.get(message.charAt(0) as NodeMessageKind);
+      if (handler !== undefined) safely(() => handler(message.slice(1)), (e) => this.#warn(e));
+      return;
+    }
+    if (channel === this.#wakeChannel && this.#wakeHandler !== null) {
+      const [from = "", kind = "", ...args] = message.split(" ");
+      const handler = this.#wakeHandler;
+      safely(() => handler(from, kind, args), (e) => this.#warn(e));
+    }
+  }
+
+  /** Keeps this node alive in Redis and renews its leases. */
+  async #beat(): Promise<void> {
+    if (this.#closed || this.cmd.status !== "ready") return;
+    try {
+      const lost = (await this.run("usherRenew", this.options.leaseMs, ...this.held.keys())) as string[];
+      for (const id of lost) this.held.delete(id);
+      if (lost.length > 0) {
+        process.emitWarning(
+          `Usher lost ${lost.length} job lease(s): this process did not renew them within ${this.options.leaseMs} ms (a blocked event loop?); their jobs were retried or failed elsewhere.`,
+          "UsherLeaseWarning",
+        );
+      }
+    } catch (err) {
+      this.#warn(err);
+    }
+  }
+
+  /** Reaps expired leases about twice per lease period, at a random phase so nodes do not all reap at once. */
+  #scheduleReap(): void {
+    if (this.#closed) return;
+    const periodMs = Math.max(50, Math.floor(this.options.leaseMs / 2));
+    this.#reaper = setTimeout(() => {
+      void this.#reap().finally(() => this.#scheduleReap());
+    }, Math.floor(periodMs * (0.75 + Math.random() * 0.5)));
+    this.#reaper.unref();
+  }
+
+  async #reap(): Promise<void> {
+    if (this.cmd.status !== "ready") return;
+    const o = this.options;
+    const error = {
+      message: "The worker running this request stopped responding, and it was not retried again. Please try again.",
+      title: "Error",
+      durationMs: null,
+      visible: true,
+      code: "WORKER_LOST",
+    };
+    const retryLog = {
+      level: "warning",
+      message: "The worker running this request stopped responding; it is being retried.",
+      title: "Warning",
+      durationMs: 10_000,
+      visible: true,
+    };
+    try {
+      const [, retried = 0] = (await this.run(
+        "usherReap",
+        o.maxAttempts,
+        o.sessionTtlMs,
+        o.sessionMaxMessages,
+        JSON.stringify(error),
+        JSON.stringify(retryLog).slice(1),
+      )) as number[];
+      // The other nodes hear of the retried jobs through the wake channel; this node ignores its
+      // own wakes, so it must hear of them here (it may be the one with a free slot).
+      if (retried > 0) this.#wakeHandler?.("", "j", []);
+    } catch (err) {
+      this.#warn(err);
+    }
+  }
+
+  /** Connection trouble is expected while Redis restarts: one line per 5 s at most, not a flood. */
+  #warn(err: unknown): void {
+    if (this.#closed) return;
+    const now = Date.now();
+    if (now - this.#lastWarnMs < 5000) return;
+    this.#lastWarnMs = now;
+    process.emitWarning(`Usher Redis store (${redact(this.options.url)}): ${err instanceof Error ? err.message : String(err)}`, "UsherStoreWarning");
+  }
+}
+
+/** Resolves on the connection's first "ready". */
+function waitReady(conn: Redis): Promise<void> {
+  if (conn.status === "ready") return Promise.resolve();
+  return new Promise((resolve) => conn.once("ready", () => resolve()));
+}
+
+function safely(fn: () => void, onError: (err: unknown) => void): void {
+  try {
+    fn();
+  } catch (err) {
+    onError(err);
+  }
+}
+
+/** The URL without its password, for messages. */
+function redact(url: string): string {
+  return url.replace(/\/\/([^@/]*)@/, "//***@");
+}
+
+/** A Lua error is a bug (INTERNAL); anything else means Redis cannot be reached (STORE_UNAVAILABLE). */
+function toStoreError(err: unknown): UsherError {
+  if (err instanceof UsherError) return err;
+  const e = err as { name?: string; message?: string };
+  if (e.name === "ReplyError" && !/LOADING|MASTERDOWN|READONLY|BUSY/.test(e.message ?? "")) {
+    return new UsherError("INTERNAL", `Redis store script failed: ${e.message ?? String(err)}`, { cause: err });
+  }
+  return new UsherError("STORE_UNAVAILABLE", "The queue store (Redis) cannot be reached right now; please try again in a moment.", {
+    cause: err,
+  });
+}

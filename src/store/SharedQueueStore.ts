@@ -1,0 +1,111 @@
+/**
+ * What a store shared by several processes (Redis) offers besides the {@link QueueStore} itself.
+ * The in-memory path never sees any of it: the engine, the session hub and `launch()` look for
+ * {@link isSharedStore} once, at construction, and take the shared paths only then.
+ *
+ * - {@link QueueCluster}: what the engine needs to run one queue with other processes: hearing
+ *   that events it admitted were claimed or removed elsewhere, cancelling events another process
+ *   runs, the pool's running jobs and durations for ETAs;
+ * - {@link SessionBus}: the event bus. Engine events are published per session; a process holding
+ *   a session's stream receives them in order, and a process that adopts a session (a reconnect
+ *   through another front) replays what its user has not read yet;
+ * - a {@link FileStore} and a {@link SessionStateStore} that every process reaches.
+ */
+import type { SessionStateStore } from "../app/SessionState.ts";
+import type { CancelReason, EngineEvent } from "../queue/types.ts";
+import type { FileStore } from "./FileStore.ts";
+import type { QueueStore, StoredJob } from "./QueueStore.ts";
+
+/** A pool as every process sees it, for ETAs. */
+export interface PoolSnapshot {
+  /** Waiting events, head first. */
+  readonly waiting: readonly { readonly eventId: string; readonly fnId: number }[];
+  /** Running jobs (a batch counts once): their function and how long they have run, ms. */
+  readonly running: readonly { readonly fnId: number; readonly ageMs: number }[];
+}
+
+/** The engine's side of a shared queue. */
+export interface QueueCluster {
+  /** This process's id among the store's users (one per store instance). */
+  readonly nodeId: string;
+  /** Events admitted here that left the queue through another process (claimed or removed there). */
+  onLeft(listener: (eventIds: readonly string[]) => void): () => void;
+  /** Another process asks this one to cancel an event it runs. */
+  onCancelRequest(listener: (eventId: string, reason: CancelReason) => void): () => void;
+  /** Another process finished a call of `fnId` in `durationMs` (for the shared moving averages). */
+  onDuration(listener: (fnId: number, durationMs: number) => void): () => void;
+  /**
+   * The connection came back after a break: messages may have been missed. `lostData`: the store
+   * came back empty (a restart without persistence), so every event it held is gone.
+   */
+  onReconnect(listener: (lostData: boolean) => void): () => void;
+  /**
+   * Cancels an event this process has no record of: a waiting one is removed (returned), a
+   * running one is handed to the process running it ("forwarded"); null when it is unknown.
+   */
+  cancelEvent(eventId: string, reason: CancelReason): Promise<StoredJob | "forwarded" | null>;
+  /** Asks the other processes running events of a session to cancel them; returns how many. */
+  cancelRunningSession(sessionHash: string, reason: CancelReason): Promise<number>;
+  /** The pool's waiting events and running jobs across every process. */
+  snapshot(poolId: string): Promise<PoolSnapshot>;
+  /** Tells the other processes about a finished call (fire and forget). */
+  shareDuration(fnId: number, durationMs: number): void;
+  /** Which of these events the store no longer knows (waiting or running), e.g. after it lost its data. */
+  lostEvents(eventIds: readonly string[]): Promise<string[]>;
+  /** The latest call durations recorded by any process, oldest first, per function. */
+  loadDurations(fnIds: readonly number[]): Promise<Map<number, number[]>>;
+}
+
+/** One message of a session's log: its id in the log (ordered) and the engine event. */
+export interface SessionMessage {
+  readonly id: string;
+  readonly event: EngineEvent;
+}
+
+/** The event bus of a shared store (see the file comment). */
+export interface SessionBus {
+  /** Publishes an engine event to its session (an {@link EngineListener}; fire and forget, in order). */
+  readonly publish: (event: EngineEvent) => void;
+  /** Publishes even if the event is no longer pending (used to fail events the store lost). */
+  publishForced(event: EngineEvent): void;
+  /** Messages of the sessions this process holds, in log order per session. */
+  onMessage(listener: (sessionHash: string, message: SessionMessage) => void): () => void;
+  /**
+   * Makes this process hold the session: its new messages come here from now on. Returns the
+   * events still pending and the messages its user has not read (after the read cursor). When
+   * both are empty the process does not hold the session, unless `hold`.
+   */
+  adopt(sessionHash: string, hold?: boolean): Promise<{ pending: string[]; backlog: SessionMessage[] }>;
+  /** This process no longer holds the session. */
+  leave(sessionHash: string): void;
+  /** A reader of the session is attached here (or no longer is). */
+  setReader(sessionHash: string, attached: boolean): void;
+  /** True when a live process other than this one has a reader of the session. */
+  readerElsewhere(sessionHash: string): Promise<boolean>;
+  /** The session's events that have not ended, wherever they were admitted. */
+  pendingEvents(sessionHash: string): Promise<string[]>;
+  /** True when `eventId` belongs to the session and has not ended. */
+  isPending(sessionHash: string, eventId: string): Promise<boolean>;
+  /** The session's reader has been given every message up to `id` (a reconnect resumes after it). */
+  saveCursor(sessionHash: string, id: string): void;
+  /** See {@link QueueCluster.onReconnect}. */
+  onReconnect(listener: (lostData: boolean) => void): () => void;
+}
+
+/** A {@link QueueStore} shared by several processes. */
+export interface SharedQueueStore extends QueueStore {
+  readonly shared: true;
+  readonly cluster: QueueCluster;
+  readonly bus: SessionBus;
+  /** Resolves once connected; rejects with STORE_UNAVAILABLE after `timeoutMs`. */
+  ready(timeoutMs?: number): Promise<void>;
+  /** Files every process can read: uploads, outputs. `root` is this process's local cache. */
+  fileStore(root: string, allowedPaths: readonly string[]): FileStore;
+  /** State component values every process can read. */
+  sessionState(): SessionStateStore;
+}
+
+/** True for a store shared by several processes. */
+export function isSharedStore(store: QueueStore | null | undefined): store is SharedQueueStore {
+  return store !== null && store !== undefined && (store as Partial<SharedQueueStore>).shared === true;
+}

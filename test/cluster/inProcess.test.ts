@@ -1,0 +1,241 @@
+/**
+ * A shared queue on Redis with two fronts and a worker in this one process (each with its own
+ * store, so its own node): quick checks of the paths that cross processes. The multi-process
+ * tests (multiProcess.test.ts) prove the same with real OS processes.
+ */
+import assert from "node:assert/strict";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { after, describe, it } from "node:test";
+import { Client } from "@gradio/client";
+import { Interface, State, type UploadedFile } from "../../src/index.ts";
+import { redisStore } from "../../src/store/RedisStore.ts";
+import { runWorker } from "../../src/worker/runWorker.ts";
+import { launch, post, readSse } from "../helpers/launch.ts";
+import { REDIS_URL, testPrefix } from "../helpers/redis.ts";
+
+function upper(delayMs: number) {
+  return new Interface({
+    fn: async (x: string) => {
+      await sleep(delayMs);
+      return x.toUpperCase();
+    },
+    inputs: "text",
+    outputs: "text",
+    apiName: "up",
+  });
+}
+
+async function cluster(delayMs = 20) {
+  const keyPrefix = testPrefix("inproc");
+  const store = () => redisStore({ url: REDIS_URL, keyPrefix, leaseMs: 1000 });
+  const a = await launch(upper(delayMs), { store: store(), localWorkers: false });
+  const b = await launch(upper(delayMs), { store: store(), localWorkers: false });
+  const worker = await runWorker(upper(delayMs).queue({ store: store() }), { quiet: true, handleSignals: false });
+  after(() => worker.close({ graceMs: 0 }));
+  return { a, b, worker };
+}
+
+describe("shared queue in one process", () => {
+  it("joins on front A and streams the result from front B", async () => {
+    const { a, b } = await cluster();
+    const session = "s-cross";
+    const join = await post(`${a.url}/gradio_api/queue/join`, { data: ["hi"], fn_index: 0, session_hash: session });
+    assert.equal(join.status, 200, join.text);
+    const messages = await readSse(`${b.url}/gradio_api/queue/data?session_hash=${session}`);
+    const msgs = messages.map((m) => m.data.msg);
+    assert.deepEqual(msgs.slice(-2), ["process_completed", "close_stream"], JSON.stringify(msgs));
+    const done = messages.find((m) => m.data.msg === "process_completed")?.data;
+    assert.equal(done.event_id, join.json.event_id);
+    assert.deepEqual(done.output.data, ["HI"]);
+    assert.ok(msgs.includes("process_starts"), JSON.stringify(msgs));
+  });
+
+  it("serves the real @gradio/client through a front with no local workers", async () => {
+    const { a } = await cluster();
+    const client = await Client.connect(a.url);
+    assert.deepEqual((await client.predict("/up", ["abc"])).data, ["ABC"]);
+  });
+
+  it("cancels through front B an event joined on front A", async () => {
+    const { a, b } = await cluster(400);
+    const session = "s-cancel";
+    const first = await post(`${a.url}/gradio_api/queue/join`, { data: ["one"], fn_index: 0, session_hash: session });
+    const second = await post(`${a.url}/gradio_api/queue/join`, { data: ["two"], fn_index: 0, session_hash: session });
+    const stream = readSse(`${a.url}/gradio_api/queue/data?session_hash=${session}`);
+    await sleep(100);
+    const cancel = await post(`${b.url}/gradio_api/cancel`, { event_id: second.json.event_id, session_hash: session });
+    assert.equal(cancel.status, 200, cancel.text);
+    const messages = await stream;
+    const ends = messages.filter((m) => m.data.msg === "process_completed").map((m) => [m.data.event_id, m.data.success]);
+    assert.deepEqual(ends, [
+      [second.json.event_id, false],
+      [first.json.event_id, true],
+    ]);
+  });
+
+  it("shares uploads, output files and State between processes that have different disks", async () => {
+    const keyPrefix = testPrefix("files");
+    const store = () => redisStore({ url: REDIS_URL, keyPrefix });
+    // Each process gets its own cache folder, as if on its own machine.
+    const dirs = await Promise.all([0, 1, 2].map(() => mkdtemp(join(tmpdir(), "usher-node-"))));
+    after(() => Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true }))));
+    const app = () => {
+      const count = new State(0);
+      return new Interface({
+        fn: async (file: UploadedFile | null, n: number) => {
+          const text = (await file!.read()).toString("utf8");
+          return [{ data: Buffer.from(`${text.toUpperCase()} #${n + 1}`), name: "out.txt" }, n + 1];
+        },
+        inputs: ["file", count],
+        outputs: ["file", count],
+        apiName: "shout",
+      });
+    };
+    const a = await launch(app(), { store: store(), localWorkers: false }, { cacheDir: dirs[0]! });
+    const b = await launch(app(), { store: store(), localWorkers: false }, { cacheDir: dirs[1]! });
+    const worker = await runWorker(app().queue({ store: store() }), { quiet: true, handleSignals: false, cacheDir: dirs[2]! });
+    after(() => worker.close({ graceMs: 0 }));
+
+    const run = async (text: string): Promise<{ url: string; path: string }> => {
+      // Upload through A, join through B, read the result through B.
+      const form = new FormData();
+      form.append("files", new Blob([Buffer.from(text)]), "in.txt");
+      const up = await fetch(`${a.url}/gradio_api/upload`, { method: "POST", body: form });
+      assert.equal(up.status, 200);
+      const [path] = (await up.json()) as string[];
+      const joined = await post(`${b.url}/gradio_api/queue/join`, { data: [{ path, meta: { _type: "gradio.FileData" } }, null], fn_index: 0, session_hash: "files-s" });
+      assert.equal(joined.status, 200, joined.text);
+      const messages = await readSse(`${b.url}/gradio_api/queue/data?session_hash=files-s`);
+      const done = messages.find((m) => m.data.msg === "process_completed")?.data;
+      assert.equal(done?.success, true, JSON.stringify(messages.map((m) => m.data)));
+      return done.output.data[0];
+    };
+    const first = await run("hello");
+    // The output was made on the worker's disk; both fronts serve it.
+    for (const front of [a, b]) {
+      const res = await fetch(`${front.url}/gradio_api/file=${first.path}`);
+      assert.equal(res.status, 200);
+      assert.equal(await res.text(), "HELLO #1");
+    }
+    // The session's State (kept by the worker) is there for the next call.
+    const second = await run("again");
+    assert.equal(await (await fetch(`${a.url}/gradio_api/file=${second.path}`)).text(), "AGAIN #2");
+    // Paths outside the store stay refused, shared or not.
+    assert.equal((await fetch(`${a.url}/gradio_api/file=/etc/passwd`)).status, 404);
+  });
+
+  it("gives positions and ETAs across fronts, and forms batches from joins of both", async () => {
+    const keyPrefix = testPrefix("batch");
+    const store = () => redisStore({ url: REDIS_URL, keyPrefix });
+    const app = () =>
+      new Interface({
+        // Each output says how big its batch was; "block" holds the only slot for a while.
+        fn: async (xs: string[]) => {
+          if (xs.includes("block")) await sleep(500);
+          return [xs.map((x) => `${x}/${xs.length}`)];
+        },
+        inputs: "text",
+        outputs: "text",
+        batch: true,
+        maxBatchSize: 4,
+        expectedDurationMs: 500,
+        apiName: "b",
+      });
+    const a = await launch(app(), { store: store(), localWorkers: false });
+    const b = await launch(app(), { store: store(), localWorkers: false });
+    const worker = await runWorker(app().queue({ store: store() }), { quiet: true, handleSignals: false });
+    after(() => worker.close({ graceMs: 0 }));
+
+    const first = await post(`${a.url}/gradio_api/queue/join`, { data: ["block"], fn_index: 0, session_hash: "b0" });
+    await sleep(150); // "block" runs now
+    const joins = [];
+    for (const [i, front] of [a, b, a].entries()) {
+      joins.push(await post(`${front.url}/gradio_api/queue/join`, { data: [`x${i}`], fn_index: 0, session_hash: `b${i + 1}` }));
+    }
+    const streams = [first, ...joins].map((j, i) => readSse(`${(i % 2 === 0 ? b : a).url}/gradio_api/queue/data?session_hash=b${i}`));
+    const all = await Promise.all(streams);
+    const outputs = all.map((messages) => messages.find((m) => m.data.msg === "process_completed")?.data.output.data[0]);
+    // The three joins of both fronts waited together and ran as one batch.
+    assert.deepEqual(outputs, ["block/1", "x0/3", "x1/3", "x2/3"]);
+    // The last one (joined through A, third in line) was told its global position and an ETA.
+    const est = all[3]!.find((m) => m.data.msg === "estimation")?.data;
+    assert.equal(est?.queue_size, 3, JSON.stringify(all[3]!.map((m) => m.data)));
+    assert.equal(est?.rank, 2);
+    assert.ok(typeof est?.rank_eta === "number" && est.rank_eta > 0.5, `rank_eta ${est?.rank_eta}`);
+  });
+
+  it("cancels through front B a job running on the worker (its signal aborts)", async () => {
+    const keyPrefix = testPrefix("cancelrun");
+    const store = () => redisStore({ url: REDIS_URL, keyPrefix });
+    let aborted = 0;
+    const app = () =>
+      new Interface({
+        fn: async (x: string, ctx: { signal: AbortSignal }) => {
+          await new Promise<void>((resolve) => ctx.signal.addEventListener("abort", () => resolve(), { once: true }));
+          aborted++;
+          return x;
+        },
+        inputs: "text",
+        outputs: "text",
+        apiName: "wait",
+      });
+    const a = await launch(app(), { store: store(), localWorkers: false });
+    const b = await launch(app(), { store: store(), localWorkers: false });
+    const worker = await runWorker(app().queue({ store: store() }), { quiet: true, handleSignals: false });
+    after(() => worker.close({ graceMs: 0 }));
+    const joined = await post(`${a.url}/gradio_api/queue/join`, { data: ["w"], fn_index: 0, session_hash: "cr" });
+    const stream = readSse(`${a.url}/gradio_api/queue/data?session_hash=cr`);
+    await sleep(200); // running on the worker now
+    const cancel = await post(`${b.url}/gradio_api/cancel`, { event_id: joined.json.event_id, session_hash: "cr" });
+    assert.equal(cancel.status, 200, cancel.text);
+    const done = (await stream).find((m) => m.data.msg === "process_completed")?.data;
+    assert.equal(done?.success, false);
+    assert.equal(done?.title, "Cancelled");
+    assert.equal(aborted, 1, "the worker's function saw its abort signal");
+    // Someone else's session cannot cancel it.
+    const other = await post(`${b.url}/gradio_api/cancel`, { event_id: joined.json.event_id, session_hash: "intruder" });
+    assert.equal(other.status, 404);
+  });
+
+  it("cancels a session only when no front has a stream of it once the grace period ends", async () => {
+    const keyPrefix = testPrefix("grace");
+    const store = () => redisStore({ url: REDIS_URL, keyPrefix });
+    let aborted = 0;
+    const app = () =>
+      new Interface({
+        fn: async (x: string, ctx: { signal: AbortSignal }) => {
+          await new Promise<void>((resolve) => {
+            const t = setTimeout(resolve, 700);
+            ctx.signal.addEventListener("abort", () => {
+              aborted++;
+              clearTimeout(t);
+              resolve();
+            }, { once: true });
+          });
+          return x;
+        },
+        inputs: "text",
+        outputs: "text",
+        apiName: "slow",
+      });
+    const graceMs = 200;
+    const a = await launch(app(), { store: store(), localWorkers: false }, { sessionGraceMs: graceMs });
+    const b = await launch(app(), { store: store(), localWorkers: false }, { sessionGraceMs: graceMs });
+    const worker = await runWorker(app().queue({ store: store() }), { quiet: true, handleSignals: false });
+    after(() => worker.close({ graceMs: 0 }));
+    // Joined on A, read on B: A's grace passes, but B has a reader, so nothing is cancelled.
+    const kept = await post(`${a.url}/gradio_api/queue/join`, { data: ["kept"], fn_index: 0, session_hash: "g1" });
+    const messages = await readSse(`${b.url}/gradio_api/queue/data?session_hash=g1`);
+    const done = messages.find((m) => m.data.msg === "process_completed")?.data;
+    assert.equal(done?.event_id, kept.json.event_id);
+    assert.equal(done?.success, true, JSON.stringify(done));
+    assert.equal(aborted, 0);
+    // Joined on A and never read anywhere: cancelled after the grace period, its job aborted.
+    await post(`${a.url}/gradio_api/queue/join`, { data: ["dropped"], fn_index: 0, session_hash: "g2" });
+    await sleep(graceMs + 300);
+    assert.equal(aborted, 1);
+  });
+});

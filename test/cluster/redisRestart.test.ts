@@ -1,0 +1,100 @@
+/**
+ * Redis going away and coming back, on a private redis-server (so the shared one is never
+ * disturbed): meanwhile joins get 503 STORE_UNAVAILABLE with a JSON detail at once; afterwards
+ * Usher works again without a restart, and a user whose request Redis lost (no persistence) is
+ * told so instead of waiting for ever.
+ */
+import assert from "node:assert/strict";
+import { spawn, type ChildProcess } from "node:child_process";
+import { once } from "node:events";
+import { createServer } from "node:net";
+import { setTimeout as sleep } from "node:timers/promises";
+import { after, it } from "node:test";
+import { Interface } from "../../src/index.ts";
+import { redisStore } from "../../src/store/RedisStore.ts";
+import { launch, post, readSse } from "../helpers/launch.ts";
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const address = server.address();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return typeof address === "object" && address !== null ? address.port : 0;
+}
+
+async function startRedis(port: number): Promise<ChildProcess> {
+  const child = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], {
+    stdio: ["ignore", "pipe", "ignore"],
+  });
+  child.stdout!.setEncoding("utf8");
+  await new Promise<void>((resolve, reject) => {
+    let out = "";
+    child.once("exit", (code) => reject(new Error(`redis-server exited (${code})`)));
+    child.stdout!.on("data", (c: string) => {
+      out += c;
+      if (out.includes("Ready to accept connections")) resolve();
+    });
+  });
+  return child;
+}
+
+async function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const gone = once(child, "exit");
+  child.kill("SIGKILL");
+  await gone;
+}
+
+it("answers 503 STORE_UNAVAILABLE while Redis is down and recovers when it is back, without a restart", async () => {
+  const port = await freePort();
+  let redis = await startRedis(port);
+  after(() => stop(redis));
+  const demo = new Interface({
+    fn: async (x: string) => {
+      await sleep(x === "slow" ? 1500 : 20);
+      return x.toUpperCase();
+    },
+    inputs: "text",
+    outputs: "text",
+    apiName: "up",
+  });
+  const app = await launch(demo, { store: redisStore({ url: `redis://127.0.0.1:${port}`, keyPrefix: "restart:", leaseMs: 1000 }) });
+  const predict = async (session: string, x: string) => {
+    const joined = await post(`${app.url}/gradio_api/queue/join`, { data: [x], fn_index: 0, session_hash: session });
+    if (joined.status !== 200) return { status: joined.status, json: joined.json };
+    const messages = await readSse(`${app.url}/gradio_api/queue/data?session_hash=${session}`);
+    return { status: 200, json: messages.find((m) => m.data.msg === "process_completed")?.data ?? messages.map((m) => m.data) };
+  };
+  assert.deepEqual((await predict("before", "a")).json.output.data, ["A"]);
+
+  // A request in flight when Redis goes (and comes back empty).
+  const inflight = await post(`${app.url}/gradio_api/queue/join`, { data: ["slow"], fn_index: 0, session_hash: "inflight" });
+  const inflightStream = readSse(`${app.url}/gradio_api/queue/data?session_hash=inflight`);
+  await sleep(200);
+  await stop(redis);
+  await sleep(100);
+
+  const t0 = Date.now();
+  const refused = await post(`${app.url}/gradio_api/queue/join`, { data: ["b"], fn_index: 0, session_hash: "during" });
+  assert.equal(refused.status, 503, refused.text);
+  assert.match(String(refused.json.detail), /queue store \(Redis\) cannot be reached/);
+  assert.ok(Date.now() - t0 < 500, "refused at once, not after a hang");
+  assert.equal((await fetch(`${app.url}/gradio_api/queue/status`)).status, 503);
+
+  redis = await startRedis(port);
+  let after503: { status: number; json: any } = { status: 0, json: null };
+  for (let i = 0; i < 100; i++) {
+    after503 = await predict(`after${i}`, "c");
+    if (after503.status === 200) break;
+    await sleep(100);
+  }
+  assert.equal(after503.status, 200, JSON.stringify(after503.json));
+  assert.deepEqual(after503.json.output.data, ["C"]);
+
+  // Redis came back empty: the in-flight request is failed with a clear message, not left hanging.
+  assert.equal(inflight.status, 200);
+  const messages = await inflightStream;
+  const done = messages.find((m) => m.data.msg === "process_completed")?.data;
+  assert.equal(done?.success, false, JSON.stringify(messages.map((m) => m.data)));
+  assert.match(String(done.output.error), /restarted and lost this request/);
+});

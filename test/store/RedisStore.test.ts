@@ -1,0 +1,114 @@
+import assert from "node:assert/strict";
+import { setTimeout as sleep } from "node:timers/promises";
+import { describe, it } from "node:test";
+import { RedisStore } from "../../src/store/RedisStore.ts";
+import { makeRedisStore, rawRedis, testPrefix } from "../helpers/redis.ts";
+import { claimRequest, makeJob, runQueueStoreConformance } from "./conformance.ts";
+
+runQueueStoreConformance("RedisStore", () => makeRedisStore());
+
+/** Waits until `check` is true (polling is fine in a test), or fails after `timeoutMs`. */
+async function until(check: () => Promise<boolean>, what: string, timeoutMs = 5000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > end) assert.fail(`timed out waiting for ${what}`);
+    await sleep(20);
+  }
+}
+
+describe("RedisStore specifics", () => {
+  const redis = rawRedis();
+
+  it("refuses an event id that is already in the queue", async () => {
+    const s = await makeRedisStore();
+    try {
+      await s.enqueue(makeJob({ eventId: "x" }), null);
+      await assert.rejects(s.enqueue(makeJob({ eventId: "x" }), null), { code: "BAD_REQUEST" });
+    } finally {
+      await s.close();
+    }
+  });
+
+  it("wakes the other processes on a join and a release, never its own", async () => {
+    const keyPrefix = testPrefix();
+    const [a, b] = await Promise.all([makeRedisStore({ keyPrefix }), makeRedisStore({ keyPrefix })]);
+    try {
+      let wokeA = 0;
+      let wokeB = 0;
+      a.subscribe(() => wokeA++);
+      b.subscribe(() => wokeB++);
+      await a.enqueue(makeJob(), null);
+      await until(async () => wokeB >= 1, "B woken by A's join");
+      const claim = await b.claim(claimRequest({ default: 1 }));
+      await b.release("default", claim ?? undefined);
+      await until(async () => wokeA >= 2, "A woken by B's claim and release");
+      await sleep(50);
+      assert.equal(wokeB, 1, "B is not woken by its own claim and release");
+    } finally {
+      await Promise.all([a.close(), b.close()]);
+    }
+  });
+
+  it("retries the job of a process that stopped renewing its lease once, at its place, then fails it", async () => {
+    const keyPrefix = testPrefix();
+    const leaseMs = 300;
+    const job = makeJob({ eventId: "lost", sessionHash: "S" });
+    const first = await makeRedisStore({ keyPrefix, leaseMs });
+    await first.enqueue(job, null);
+    await first.enqueue(makeJob({ eventId: "behind", sessionHash: "T" }), null);
+    assert.deepEqual((await first.claim(claimRequest({ default: 1 })))?.jobs.map((j) => j.eventId), ["lost"]);
+    // Dies: no release, no more heartbeats.
+    await first.close();
+    const second = await makeRedisStore({ keyPrefix, leaseMs });
+    const req = claimRequest({ default: 1 });
+    // The lease expires and is reaped: the job is back at the head, before "behind".
+    await until(async () => (await second.running("default")) === 0, "the lease reaped", 3000);
+    assert.deepEqual((await second.waiting("default")).map((j) => j.eventId), ["lost", "behind"]);
+    const again = await second.claim(req);
+    assert.deepEqual(again?.jobs.map((j) => j.eventId), ["lost"]);
+    await second.close();
+    // Lost a second time: it fails, and its user is told why.
+    const third = await makeRedisStore({ keyPrefix, leaseMs });
+    try {
+      await until(async () => (await third.running("default")) === 0, "the second lease reaped", 3000);
+      assert.deepEqual((await third.waiting("default")).map((j) => j.eventId), ["behind"]);
+      const log = await redis.xrange(`${keyPrefix}ses:S:log`, "-", "+");
+      const events = log.map(([, fields]) => JSON.parse(fields[1] ?? "null"));
+      assert.deepEqual(events.map((e) => e.type), ["log", "failed"]);
+      assert.match(events[0].message, /retried/);
+      assert.equal(events[1].eventId, "lost");
+      assert.equal(events[1].error.code, "WORKER_LOST");
+      assert.match(events[1].error.message, /stopped responding/);
+      assert.equal(await redis.exists(`${keyPrefix}job:lost`), 0);
+      assert.equal(await redis.sismember(`${keyPrefix}ses:S:pending`, "lost"), 0);
+    } finally {
+      await third.close();
+    }
+  });
+
+  it("keeps a lease alive while its process renews it", async () => {
+    const s = await makeRedisStore({ leaseMs: 200 });
+    try {
+      await s.enqueue(makeJob(), null);
+      const claim = await s.claim(claimRequest({ default: 1 }));
+      await sleep(700);
+      assert.equal(await s.running("default"), 1, "still running after 3 lease periods");
+      await s.release("default", claim ?? undefined);
+      assert.equal(await s.running("default"), 0);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it("fails fast with STORE_UNAVAILABLE while Redis cannot be reached", async () => {
+    const s = new RedisStore({ url: "redis://127.0.0.1:1", keyPrefix: testPrefix(), connectTimeoutMs: 300 });
+    try {
+      await assert.rejects(s.ready(), { code: "STORE_UNAVAILABLE" });
+      const t0 = Date.now();
+      await assert.rejects(s.enqueue(makeJob(), null), { code: "STORE_UNAVAILABLE" });
+      assert.ok(Date.now() - t0 < 200, "no waiting for a connection");
+    } finally {
+      await s.close();
+    }
+  });
+});
