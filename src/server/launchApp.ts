@@ -24,7 +24,7 @@ import { createServer } from "./createServer.ts";
 import { Metrics } from "./metrics.ts";
 import { requestRoot } from "./requestRoot.ts";
 import type { ServerContext } from "./ServerContext.ts";
-import { prepareSharedQueue } from "./sharedQueue.ts";
+import { prepareSharedQueue } from "./prepareSharedQueue.ts";
 import { SessionHub } from "./SessionHub.ts";
 import { handleSignals } from "./shutdown.ts";
 import { LegacyRouter } from "./ws/LegacyRouter.ts";

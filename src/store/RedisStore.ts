@@ -53,6 +53,11 @@ export type { RedisStoreOptions } from "./RedisLink.ts";
 
 /** Calls kept per function in `dur:<fnId>` (the engine's moving-average window). */
 const DURATION_SAMPLES = 20;
+/**
+ * A node shares at most one call duration per function per this period (the latest): under load a
+ * sample per call would be a message to every node per call, for ETAs that need far fewer.
+ */
+const DURATION_SHARE_MS = 250;
 
 /** A store on Redis shared by every process with the same URL and key prefix. See the file comment. */
 export class RedisStore implements SharedQueueStore, QueueCluster {
@@ -64,6 +69,9 @@ export class RedisStore implements SharedQueueStore, QueueCluster {
   readonly #leftListeners = new Set<(ids: readonly string[]) => void>();
   readonly #cancelListeners = new Set<(eventId: string, reason: CancelReason) => void>();
   readonly #durationListeners = new Set<(fnId: number, ms: number) => void>();
+  /** Latest unshared call duration per function, and the timer that shares them. */
+  readonly #durations = new Map<number, number>();
+  #durationTimer: NodeJS.Timeout | null = null;
   /** ARGV tails of claim requests (the engine builds one request and reuses it). */
   readonly #claimArgs = new WeakMap<ClaimRequest, (string | number)[]>();
   #closed = false;
@@ -202,6 +210,7 @@ export class RedisStore implements SharedQueueStore, QueueCluster {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    if (this.#durationTimer !== null) clearTimeout(this.#durationTimer);
     await this.#link.close();
   }
 
@@ -249,9 +258,18 @@ export class RedisStore implements SharedQueueStore, QueueCluster {
   }
 
   shareDuration(fnId: number, durationMs: number): void {
-    const key = `${this.#link.prefix}dur:${fnId}`;
-    this.#link.fire((redis) => redis.multi().lpush(key, durationMs).ltrim(key, 0, DURATION_SAMPLES - 1).exec());
-    this.#link.wake("d", fnId, durationMs);
+    this.#durations.set(fnId, durationMs);
+    if (this.#durationTimer !== null) return;
+    this.#durationTimer = setTimeout(() => {
+      this.#durationTimer = null;
+      for (const [id, ms] of this.#durations) {
+        const key = `${this.#link.prefix}dur:${id}`;
+        this.#link.fire((redis) => redis.multi().lpush(key, ms).ltrim(key, 0, DURATION_SAMPLES - 1).exec());
+        this.#link.wake("d", id, ms);
+      }
+      this.#durations.clear();
+    }, DURATION_SHARE_MS);
+    this.#durationTimer.unref();
   }
 
   async lostEvents(eventIds: readonly string[]): Promise<string[]> {
