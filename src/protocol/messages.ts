@@ -64,6 +64,19 @@ export function wireError(error: ErrorPayload): WireError {
   };
 }
 
+/** The `output` of a successful chunk or result. */
+function wireOutput(data: unknown, generating: boolean, durationMs: number, averageDurationMs: number | null): WireOutput {
+  return {
+    data,
+    is_generating: generating,
+    duration: seconds(durationMs),
+    average_duration: secondsOrNull(averageDurationMs),
+    render_config: null,
+    changed_state_ids: [],
+    used_cache: null,
+  };
+}
+
 /** The message for a cancelled event: an error status titled "Cancelled", code "cancelled". */
 export function cancelledMessage(eventId: string, reason: string): WireMessage {
   const text =
@@ -136,15 +149,12 @@ export function toWireMessage(event: EngineEvent, differ: StreamDiffer | null): 
       return {
         msg: "process_generating",
         event_id: event.eventId,
-        output: {
-          data: differ === null ? event.output : differ.chunk(event.eventId, event.output),
-          is_generating: true,
-          duration: seconds(event.durationMs),
-          average_duration: secondsOrNull(event.averageDurationMs),
-          render_config: null,
-          changed_state_ids: [],
-          used_cache: null,
-        },
+        output: wireOutput(
+          differ === null ? event.output : differ.chunk(event.eventId, event.output),
+          true,
+          event.durationMs,
+          event.averageDurationMs,
+        ),
         success: true,
         time_limit: null,
       };
@@ -153,15 +163,7 @@ export function toWireMessage(event: EngineEvent, differ: StreamDiffer | null): 
       return {
         msg: "process_completed",
         event_id: event.eventId,
-        output: {
-          data: event.output,
-          is_generating: false,
-          duration: seconds(event.durationMs),
-          average_duration: secondsOrNull(event.averageDurationMs),
-          render_config: null,
-          changed_state_ids: [],
-          used_cache: null,
-        },
+        output: wireOutput(event.output, false, event.durationMs, event.averageDurationMs),
         success: true,
         title: null,
       };
