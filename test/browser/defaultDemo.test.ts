@@ -75,6 +75,8 @@ test("the API view shows each endpoint, and its JS and curl snippets work as sho
   await page.getByRole("heading", { name: "Use via API" }).waitFor();
   assert.equal(new URL(page.url()).searchParams.get("view"), "api");
   const endpoint = page.getByTestId("endpoint");
+  // The heading renders before /info answers: wait for the endpoints themselves before counting.
+  await endpoint.first().waitFor();
   assert.equal(await endpoint.count(), 1);
   assert.equal(await endpoint.getAttribute("data-endpoint"), "/predict");
 
