@@ -21,7 +21,7 @@ import { legacyPlaceholder } from "./legacyInputs.ts";
 import type { LegacyEventSocket, LegacyRouter } from "./LegacyRouter.ts";
 import { WsChannel } from "./WsChannel.ts";
 import type { WsPinger } from "./WsPinger.ts";
-import { errorReply, frameText } from "./wsFrames.ts";
+import { errorReply, readJsonFrame } from "./wsFrames.ts";
 
 /**
  * Gradio 3.x's timeouts, ms: `hashMs` for `{fn_index, session_hash}` after `send_hash`, `dataMs`
@@ -123,18 +123,9 @@ export class LegacyQueueSocket implements LegacyEventSocket {
   }
 
   #onMessage(data: RawData, isBinary: boolean): void {
-    this.#channel.alive = true;
-    if (isBinary) {
-      this.#channel.close(1003, "Binary frames are not supported: send JSON text.");
-      return;
-    }
-    let value: unknown;
-    try {
-      value = JSON.parse(frameText(data));
-    } catch {
-      this.#channel.close(1007, "Frame is not valid JSON.");
-      return;
-    }
+    const json = readJsonFrame(this.#channel, data, isBinary);
+    if (json === undefined) return;
+    const value = json.value;
     if (this.#phase === "hash") void this.#onHash(value);
     else if (this.#phase === "data") this.#onData(value);
     // Gradio 3.x reads the socket only when it expects something; anything else is ignored.

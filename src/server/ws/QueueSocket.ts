@@ -7,7 +7,7 @@ import { parseClientFrame, type JoinRef } from "./parseClientFrame.ts";
 import { WsChannel } from "./WsChannel.ts";
 import type { WsPinger } from "./WsPinger.ts";
 import { WsSink } from "./WsSink.ts";
-import { errorReply, frameText } from "./wsFrames.ts";
+import { errorReply, readJsonFrame } from "./wsFrames.ts";
 
 /** Detail of a cancel for an event this socket does not have. */
 const UNKNOWN_EVENT_DETAIL = "No such event waiting or running in this session.";
@@ -55,18 +55,9 @@ export class QueueSocket {
   }
 
   #onMessage(data: RawData, isBinary: boolean): void {
-    this.#channel.alive = true;
-    if (isBinary) {
-      this.#channel.close(1003, "Binary frames are not supported: send JSON text.");
-      return;
-    }
-    let value: unknown;
-    try {
-      value = JSON.parse(frameText(data));
-    } catch {
-      this.#channel.close(1007, "Frame is not valid JSON.");
-      return;
-    }
+    const json = readJsonFrame(this.#channel, data, isBinary);
+    if (json === undefined) return;
+    const value = json.value;
     const frame = parseClientFrame(value);
     if ("problem" in frame) {
       if (frame.joinRef !== undefined) this.#sink.reply({ msg: "join_error", ref: frame.joinRef, status: 400, detail: frame.problem });

@@ -1,6 +1,7 @@
 import type { FastifyBaseLogger } from "fastify";
 import type { RawData } from "ws";
 import { UsherError } from "../../errors.ts";
+import type { WsChannel } from "./WsChannel.ts";
 
 /** Status and detail of a refused request on a socket, as the HTTP doors would answer it. */
 export interface ErrorReply {
@@ -26,4 +27,22 @@ export function frameText(data: RawData): string {
   if (Buffer.isBuffer(data)) return data.toString("utf8");
   if (Array.isArray(data)) return Buffer.concat(data).toString("utf8");
   return Buffer.from(data).toString("utf8");
+}
+
+/**
+ * Decodes a client frame as JSON, counting it as a sign of life. A binary frame closes the socket
+ * with 1003 and invalid JSON with 1007; both then give undefined.
+ */
+export function readJsonFrame(channel: WsChannel, data: RawData, isBinary: boolean): { value: unknown } | undefined {
+  channel.alive = true;
+  if (isBinary) {
+    channel.close(1003, "Binary frames are not supported: send JSON text.");
+    return undefined;
+  }
+  try {
+    return { value: JSON.parse(frameText(data)) as unknown };
+  } catch {
+    channel.close(1007, "Frame is not valid JSON.");
+    return undefined;
+  }
 }
