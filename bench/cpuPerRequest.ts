@@ -5,7 +5,7 @@
  * server's own CPU per request is much less so, and it is what the overhead target comes down to
  * once a server saturates its core.
  *
- *   node --conditions=usher-source --import tsx bench/cpuPerRequest.ts [--n=4000] [--rounds=3] [--target=usher] [--baseline=DIR]
+ *   node scripts/ensure-dist.mjs && node --conditions=usher-source --import tsx bench/cpuPerRequest.ts [--n=4000] [--rounds=3] [--target=usher] [--baseline=DIR]
  *
  * `--baseline=DIR` adds a third server, "baseline": Usher from another checkout (e.g. a copy of the
  * tree before a change), spawned by that checkout's own bench/servers/spawnServer.ts, so that before

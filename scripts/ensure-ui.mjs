@@ -20,7 +20,7 @@ const SOURCES = [
 ];
 
 /** Newest modification time under `path` (a file or a folder), 0 when it does not exist. */
-function newest(path) {
+export function newest(path) {
   if (!existsSync(path)) return 0;
   const info = statSync(path);
   if (!info.isDirectory()) return info.mtimeMs;

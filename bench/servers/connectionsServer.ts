@@ -12,8 +12,7 @@
  * Prints `LISTENING <url>` when ready; exits when the IPC channel closes.
  */
 import { performance } from "node:perf_hooks";
-import { Interface } from "../../src/index.ts";
-import { launchApp } from "../../src/server/launchApp.ts";
+import { loadUsher } from "./loadUsher.ts";
 
 /** Longest a round may take before it is reported as it stands, ms. */
 const ROUND_TIMEOUT_MS = 30_000;
@@ -56,6 +55,7 @@ const release = (): void => {
   else w();
 };
 
+const { Interface } = await loadUsher();
 const demo = new Interface({
   fn: async () => {
     await nextRelease();
@@ -66,22 +66,19 @@ const demo = new Interface({
   apiName: "hold",
 });
 
-const app = await launchApp(
-  demo,
-  // statusUpdateMs 0: a round goes out at once when ranks change, not paced by the 1 s default.
-  { concurrencyCount: 1, statusUpdateMs: 0 },
-  {
-    port: 0,
-    host: "127.0.0.1",
-    quiet: true,
-    logLevel: false,
-    handleSignals: false,
-    // No ping or heartbeat round may fall into a measured status round.
-    heartbeatMs: 3_600_000,
-    // SSE users open their stream right after their join, but 10 000 of them take a while.
-    sessionGraceMs: 60_000,
-  },
-);
+// statusUpdateMs 0: a round goes out at once when ranks change, not paced by the 1 s default.
+demo.queue({ concurrencyCount: 1, statusUpdateMs: 0 });
+const app = await demo.launch({
+  port: 0,
+  host: "127.0.0.1",
+  quiet: true,
+  logLevel: false,
+  handleSignals: false,
+  // No ping or heartbeat round may fall into a measured status round.
+  heartbeatMs: 3_600_000,
+  // SSE users open their stream right after their join, but 10 000 of them take a while.
+  sessionGraceMs: 60_000,
+});
 // The only slot is taken before any user comes: every user waits.
 await app.engine.join({ fnId: 0, sessionHash: "bench-blocker", data: [], rootUrl: app.url });
 

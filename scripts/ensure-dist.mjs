@@ -1,0 +1,47 @@
+#!/usr/bin/env node
+// Builds the library (dist/, `tsc -p tsconfig.build.json`) when it is missing or older than its
+// sources. The bench runs Usher as users install it, the built package, not src/ through tsx:
+// tsx's transform (keepNames wrappers among others) made each prediction measurably slower.
+import { spawnSync } from "node:child_process";
+import { existsSync, statSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { newest } from "./ensure-ui.mjs";
+
+const ROOT = resolve(fileURLToPath(new URL("..", import.meta.url)));
+/** What dist/ is built from. */
+const SOURCES = ["src", "tsconfig.json", "tsconfig.build.json", "package-lock.json"];
+/** Written after a successful build: its time is the build's. */
+const STAMP = "dist/.built";
+
+/** Why dist/ needs building, or null when it is current. */
+export function staleReason(root = ROOT) {
+  const stamp = join(root, STAMP);
+  if (!existsSync(stamp)) return "dist is missing";
+  const builtAt = statSync(stamp).mtimeMs;
+  const changed = SOURCES.find((s) => newest(join(root, s)) > builtAt);
+  return changed === undefined ? null : `${changed} changed since the last build`;
+}
+
+/** Builds dist/ if it is missing or stale; throws when the build fails. */
+export function ensureDist(root = ROOT) {
+  const reason = staleReason(root);
+  if (reason === null) return false;
+  console.error(`Building the library (${reason})…`);
+  const r = spawnSync(process.execPath, [join(root, "node_modules/typescript/bin/tsc"), "-p", "tsconfig.build.json"], {
+    cwd: root,
+    stdio: "inherit",
+  });
+  if (r.status !== 0) throw new Error(`tsc -p tsconfig.build.json failed with exit code ${r.status ?? r.signal}`);
+  writeFileSync(join(root, STAMP), `${new Date().toISOString()}\n`);
+  return true;
+}
+
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
+  try {
+    ensureDist();
+  } catch (err) {
+    console.error(err instanceof Error ? err.message : err);
+    process.exit(1);
+  }
+}
