@@ -1,8 +1,9 @@
 import type { Server } from "node:http";
 import type { FastifyInstance } from "fastify";
-import { Counter, Gauge, Histogram, Registry } from "prom-client";
+import { Counter, Gauge, Registry } from "prom-client";
 import type { QueueEngine } from "../queue/QueueEngine.ts";
 import { TERMINAL_TYPES, type EngineEvent } from "../queue/types.ts";
+import { BucketHistogram } from "./BucketHistogram.ts";
 import type { SessionHub } from "./SessionHub.ts";
 
 /** Bucket bounds of the wait and run time histograms, seconds: 5 ms to 10 min. */
@@ -18,8 +19,8 @@ const TIME_BUCKETS_S = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
 export class Metrics {
   readonly registry = new Registry();
   readonly #refusals: Counter<"code">;
-  readonly #wait: Histogram;
-  readonly #run: Histogram<"outcome">;
+  readonly #wait: BucketHistogram;
+  readonly #run: BucketHistogram;
   /** Events seen and not ended: when they joined and, once started, when they started (ms). */
   readonly #times = new Map<string, { joinedMs: number; startedMs: number | null }>();
   readonly #now: () => number;
@@ -46,18 +47,18 @@ export class Metrics {
         for (const [pool, c] of engine.poolCounts()) this.set({ pool }, c.running);
       },
     });
-    this.#wait = new Histogram({
+    this.#wait = new BucketHistogram({
       name: "usher_wait_seconds",
       help: "Time from joining the queue to starting to run.",
-      buckets: TIME_BUCKETS_S,
-      registers,
+      bounds: TIME_BUCKETS_S,
+      registry: this.registry,
     });
-    this.#run = new Histogram({
+    this.#run = new BucketHistogram({
       name: "usher_run_seconds",
       help: "Time from starting to run to the end, by outcome (completed, failed, cancelled).",
-      labelNames: ["outcome"],
-      buckets: TIME_BUCKETS_S,
-      registers,
+      labelName: "outcome",
+      bounds: TIME_BUCKETS_S,
+      registry: this.registry,
     });
     this.#refusals = new Counter({
       name: "usher_refusals_total",
@@ -116,7 +117,7 @@ export class Metrics {
       }
     } else if (TERMINAL_TYPES.has(e.type)) {
       this.#times.delete(e.eventId);
-      if (t?.startedMs != null) this.#run.observe({ outcome: e.type }, (this.#now() - t.startedMs) / 1000);
+      if (t?.startedMs != null) this.#run.observe((this.#now() - t.startedMs) / 1000, e.type);
     }
   };
 }
