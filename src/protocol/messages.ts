@@ -100,20 +100,22 @@ export function cancelledMessage(eventId: string, reason: string): WireMessage {
  * out as diffs (sse_v2+). One per stream of messages (one per session for SSE v3).
  */
 export class StreamDiffer {
-  private readonly last = new Map<string, unknown[]>();
+  /** Made on the first chunk: most streams carry no generator, and a Map per stream showed in allocation profiles. */
+  private last: Map<string, unknown[]> | null = null;
 
   /** Returns what to put in `output.data` for this chunk, and remembers the full value. */
   chunk(eventId: string, full: unknown): unknown {
     const values = Array.isArray(full) ? full : [full];
-    const prev = this.last.get(eventId);
-    this.last.set(eventId, values);
+    const last = (this.last ??= new Map());
+    const prev = last.get(eventId);
+    last.set(eventId, values);
     if (prev === undefined) return values;
     return values.map((v, i) => (i < prev.length ? diff(prev[i], v) : diff(null, v)));
   }
 
   /** Forgets an ended event. */
   end(eventId: string): void {
-    this.last.delete(eventId);
+    this.last?.delete(eventId);
   }
 }
 
@@ -184,16 +186,42 @@ export function toWireMessage(event: EngineEvent, differ: StreamDiffer | null): 
 }
 
 /**
- * `JSON.stringify(toWireMessage(event, differ))`, with a fast path for `estimation`, the message
- * a status round sends to every waiting user: at 10 000 users the generic path's object and
- * stringify cost more than the rest of the round's JavaScript. Same text, same field order.
+ * `JSON.stringify(toWireMessage(event, differ))`, with fast paths for the messages every
+ * prediction sends: `estimation` (also what a status round sends to every waiting user),
+ * `process_starts` and a successful `process_completed`. Building the object and stringifying it
+ * was the largest single cost of an identity prediction in the engine; the templates write the
+ * same text in the same field order (test/protocol/wireJson.test.ts checks it against the generic path).
  */
 export function wireJson(event: EngineEvent, differ: StreamDiffer | null): string {
-  if (event.type !== "estimation") return JSON.stringify(toWireMessage(event, differ));
-  return (
-    `{"msg":"estimation","event_id":${JSON.stringify(event.eventId)},"rank":${jsonNumber(event.rank)},` +
-    `"queue_size":${jsonNumber(event.queueSize)},"rank_eta":${event.rankEtaMs === null ? "null" : jsonNumber(event.rankEtaMs / 1000)}}`
-  );
+  switch (event.type) {
+    case "estimation":
+      return (
+        `{"msg":"estimation","event_id":${JSON.stringify(event.eventId)},"rank":${jsonNumber(event.rank)},` +
+        `"queue_size":${jsonNumber(event.queueSize)},"rank_eta":${jsonSecondsOrNull(event.rankEtaMs)}}`
+      );
+    case "started":
+      return `{"msg":"process_starts","event_id":${JSON.stringify(event.eventId)},"eta":${jsonSecondsOrNull(event.etaMs)}}`;
+    case "completed": {
+      // undefined has no JSON text (the key is left out): the generic path handles it.
+      const data = JSON.stringify(event.output) as string | undefined;
+      if (data === undefined) break;
+      differ?.end(event.eventId);
+      return (
+        `{"msg":"process_completed","event_id":${JSON.stringify(event.eventId)},"output":{"data":${data},` +
+        `"is_generating":false,"duration":${jsonNumber(event.durationMs / 1000)},` +
+        `"average_duration":${jsonSecondsOrNull(event.averageDurationMs)},"render_config":null,"changed_state_ids":[],` +
+        `"used_cache":null},"success":true,"title":null}`
+      );
+    }
+    default:
+      break;
+  }
+  return JSON.stringify(toWireMessage(event, differ));
+}
+
+/** Milliseconds as JSON seconds, null for null. */
+function jsonSecondsOrNull(ms: number | null): string {
+  return ms === null ? "null" : jsonNumber(ms / 1000);
 }
 
 /** A number as JSON writes it (non-finite ones are null). */

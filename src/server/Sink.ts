@@ -114,6 +114,10 @@ abstract class ResponseSink implements Sink {
   }
 }
 
+/** Frames every stream ends or idles with, built once. */
+const CLOSE_STREAM_FRAME = sseData(CLOSE_STREAM);
+const HEARTBEAT_FRAME = sseData(HEARTBEAT);
+
 /** Gradio sse_v3 session stream (`GET /queue/data`): every event of the session, diffs for generators. */
 export class SseV3Sink extends ResponseSink {
   private readonly differ = new StreamDiffer();
@@ -124,11 +128,11 @@ export class SseV3Sink extends ResponseSink {
   }
 
   finish(): void {
-    this.end(sseData(CLOSE_STREAM));
+    this.end(CLOSE_STREAM_FRAME);
   }
 
   heartbeat(): void {
-    if (!this.ended) this.send(sseData(HEARTBEAT));
+    if (!this.ended) this.send(HEARTBEAT_FRAME);
   }
 }
 

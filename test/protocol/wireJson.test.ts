@@ -25,3 +25,36 @@ test("wireJson of other messages is the generic path (generator diffs included)"
   const gen = (output: unknown): EngineEvent => ({ type: "generating", eventId: "e", sessionHash: "s", output, durationMs: 5, averageDurationMs: null });
   for (const v of [["H"], ["He"], ["Hello"]]) assert.equal(wireJson(gen(v), a), JSON.stringify(toWireMessage(gen(v), b)));
 });
+
+test("wireJson's process_starts and process_completed fast paths write exactly what the generic path writes", () => {
+  const ms = fc.oneof(fc.double({ noDefaultInfinity: false }), fc.integer(), fc.constant(0), fc.constant(-0));
+  fc.assert(
+    fc.property(fc.string(), fc.option(ms, { nil: null }), (eventId, etaMs) => {
+      const e: EngineEvent = { type: "started", eventId, sessionHash: "s", etaMs };
+      assert.equal(wireJson(e, null), JSON.stringify(toWireMessage(e, null)));
+    }),
+  );
+  fc.assert(
+    fc.property(
+      fc.string(),
+      fc.oneof(fc.jsonValue(), fc.constant(undefined), fc.constant([undefined, () => 1, new Date(0)])),
+      ms,
+      fc.option(ms, { nil: null }),
+      (eventId, output, durationMs, averageDurationMs) => {
+        const e: EngineEvent = { type: "completed", eventId, sessionHash: "s", output, durationMs, averageDurationMs };
+        const a = new StreamDiffer();
+        const b = new StreamDiffer();
+        assert.equal(wireJson(e, a), JSON.stringify(toWireMessage(e, b)));
+      },
+    ),
+  );
+});
+
+test("wireJson's completed fast path forgets the stream's last chunk like the generic path", () => {
+  const differ = new StreamDiffer();
+  const gen = (output: unknown): EngineEvent => ({ type: "generating", eventId: "e", sessionHash: "s", output, durationMs: 5, averageDurationMs: null });
+  wireJson(gen(["Hello"]), differ);
+  wireJson({ type: "completed", eventId: "e", sessionHash: "s", output: ["Hello"], durationMs: 5, averageDurationMs: null }, differ);
+  // A new event with the same id starts from a full value again, not a diff against the old one.
+  assert.equal(wireJson(gen(["Hi"]), differ), JSON.stringify(toWireMessage(gen(["Hi"]), null)));
+});
