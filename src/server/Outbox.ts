@@ -3,17 +3,27 @@ import type { EngineEvent } from "../queue/types.ts";
 /** Most log messages kept per event while its reader is away or slow; older ones are dropped. */
 export const MAX_BUFFERED_LOGS_PER_EVENT = 50;
 
+/** Where one event's replaceable messages sit in `items` (-1: none), and how many logs it has. */
+interface EventSlots {
+  estimation: number;
+  progress: number;
+  generating: number;
+  logs: number;
+}
+
 /**
  * Messages waiting for a reader (no stream attached yet, or a slow one). Bounded: for each event it
  * keeps only the latest estimation, progress and generator chunk (latest value wins), a capped
  * number of logs, and its `started` and terminal messages, so that a reader that falls behind
  * cannot grow memory without bound.
+ *
+ * Every prediction passes through one (its first messages come before its stream), so the
+ * bookkeeping is one small record per event, keyed by the event id the engine already holds
+ * (no per-message key strings to build and hash), made only when needed.
  */
 export class Outbox {
   private items: (EngineEvent | undefined)[] = [];
-  /** `${eventId}\0${type}` → index in `items` of a message that a newer one may replace. */
-  private readonly latest = new Map<string, number>();
-  private readonly logCounts = new Map<string, number>();
+  private slots: Map<string, EventSlots> | null = null;
   private live = 0;
 
   get size(): number {
@@ -21,21 +31,27 @@ export class Outbox {
   }
 
   push(event: EngineEvent): void {
-    if (event.type === "estimation" || event.type === "progress" || event.type === "generating") {
-      const key = `${event.eventId}\0${event.type}`;
-      const at = this.latest.get(key);
-      if (at !== undefined) {
+    const type = event.type;
+    if (type === "estimation" || type === "progress" || type === "generating") {
+      const s = this.slotsOf(event.eventId);
+      const at = s[type];
+      if (at >= 0) {
         this.items[at] = event;
         return;
       }
-      this.latest.set(key, this.items.length);
-    } else if (event.type === "log") {
-      const n = this.logCounts.get(event.eventId) ?? 0;
-      if (n >= MAX_BUFFERED_LOGS_PER_EVENT) return;
-      this.logCounts.set(event.eventId, n + 1);
-    } else if (event.type === "completed" || event.type === "failed" || event.type === "cancelled") {
+      s[type] = this.items.length;
+    } else if (type === "log") {
+      const s = this.slotsOf(event.eventId);
+      if (s.logs >= MAX_BUFFERED_LOGS_PER_EVENT) return;
+      s.logs++;
+    } else if (type === "completed" || type === "failed" || type === "cancelled") {
       // A terminal message makes the event's pending estimation and progress pointless.
-      this.dropStale(event.eventId);
+      const s = this.slots?.get(event.eventId);
+      if (s !== undefined) {
+        this.dropAt(s.estimation);
+        this.dropAt(s.progress);
+        this.slots?.delete(event.eventId);
+      }
     }
     this.items.push(event);
     this.live++;
@@ -43,24 +59,30 @@ export class Outbox {
 
   /** Removes and returns every message, in order. */
   drain(): EngineEvent[] {
-    const out: EngineEvent[] = [];
-    for (const e of this.items) if (e !== undefined) out.push(e);
+    const items = this.items;
     this.items = [];
-    this.latest.clear();
-    this.logCounts.clear();
+    this.slots = null;
+    const live = this.live;
     this.live = 0;
+    if (live === items.length) return items as EngineEvent[];
+    const out: EngineEvent[] = [];
+    for (const e of items) if (e !== undefined) out.push(e);
     return out;
   }
 
-  private dropStale(eventId: string): void {
-    for (const type of ["estimation", "progress"] as const) {
-      const key = `${eventId}\0${type}`;
-      const at = this.latest.get(key);
-      if (at !== undefined) {
-        this.items[at] = undefined;
-        this.latest.delete(key);
-        this.live--;
-      }
+  private slotsOf(eventId: string): EventSlots {
+    const slots = (this.slots ??= new Map());
+    let s = slots.get(eventId);
+    if (s === undefined) {
+      s = { estimation: -1, progress: -1, generating: -1, logs: 0 };
+      slots.set(eventId, s);
     }
+    return s;
+  }
+
+  private dropAt(at: number): void {
+    if (at < 0 || this.items[at] === undefined) return;
+    this.items[at] = undefined;
+    this.live--;
   }
 }

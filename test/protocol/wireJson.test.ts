@@ -27,12 +27,19 @@ test("wireJson of other messages is the generic path (generator diffs included)"
 });
 
 test("wireJson's process_starts and process_completed fast paths write exactly what the generic path writes", () => {
-  const ms = fc.oneof(fc.double({ noDefaultInfinity: false }), fc.integer(), fc.constant(0), fc.constant(-0));
+  // Durations the way the engine makes them (differences of performance.now()), and edge cases.
+  const ms = fc.oneof(
+    fc.double({ noDefaultInfinity: false }),
+    fc.double({ min: -1e7, max: 1e7, noNaN: true }),
+    fc.integer(),
+    fc.constantFrom(0, -0, 0.0005, -0.0005, 0.0004999, 999.9995, 1e12, 1e15, -1e18),
+  );
   fc.assert(
     fc.property(fc.string(), fc.option(ms, { nil: null }), (eventId, etaMs) => {
       const e: EngineEvent = { type: "started", eventId, sessionHash: "s", etaMs };
       assert.equal(wireJson(e, null), JSON.stringify(toWireMessage(e, null)));
     }),
+    { numRuns: 5000 },
   );
   fc.assert(
     fc.property(
