@@ -34,6 +34,11 @@ export class PoolState {
     this.slots = limit === null ? maxThreads : Math.min(limit, maxThreads);
   }
 
+  /** True when this engine's own jobs fill the pool's limit (the store would refuse a claim). */
+  atLimit(): boolean {
+    return this.limit !== null && this.running.size >= this.limit;
+  }
+
   /** Marks the ETA tail stale. */
   invalidate(): void {
     this.tailDirty = true;

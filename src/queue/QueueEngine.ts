@@ -240,7 +240,9 @@ export class QueueEngine {
         await this.#cancelWaiting(record, reason);
       } else {
         const walking = this.#estimator.announceJoin(record, res.rank, res.poolSize, res.running);
-        this.#dispatch();
+        // A store of this process alone has no slot of that pool free while our jobs fill it: a
+        // claim would only come back empty (one per join under load). A shared store may have.
+        if (this.#cluster !== null || !fs.pool.atLimit()) this.#dispatch();
         // A shared store's estimation travels through its bus anyway: the join's answer need not wait for it.
         if (walking !== undefined && this.#cluster === null) await walking;
       }
