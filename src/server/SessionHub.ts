@@ -29,6 +29,9 @@ class Session {
   sink: Sink | null = null;
   /** True while the sink's buffer is full; messages go to the outbox meanwhile. */
   congested = false;
+  /** When the grace period running now ends (clock ms); null while none runs. */
+  graceDueMs: number | null = null;
+  /** Own timer of a grace period of a length other than the hub's (see {@link SessionHub.armGrace}). */
   graceTimer: TimerHandle | null = null;
   /** How long this session's events may wait for a reader, ms. */
   graceMs: number;
@@ -54,6 +57,13 @@ export class SessionHub {
   private readonly options: SessionHubOptions;
   private heartbeatTimer: TimerHandle | null = null;
   private closed = false;
+  /**
+   * Sessions in a grace period of the hub's length, in the order they entered it, which is the
+   * order their periods end (a Set iterates in insertion order). One timer, for the first, serves
+   * them all.
+   */
+  private readonly graceWaiting = new Set<Session>();
+  private graceTimer: TimerHandle | null = null;
 
   constructor(options: SessionHubOptions) {
     this.options = options;
@@ -154,6 +164,8 @@ export class SessionHub {
     this.closed = true;
     if (this.heartbeatTimer !== null) this.options.clock.clearTimeout(this.heartbeatTimer);
     this.heartbeatTimer = null;
+    if (this.graceTimer !== null) this.options.clock.clearTimeout(this.graceTimer);
+    this.graceTimer = null;
     for (const s of this.sessions.values()) {
       this.disarmGrace(s);
       const sink = s.sink;
@@ -227,22 +239,62 @@ export class SessionHub {
     else this.collect(s);
   }
 
+  /**
+   * Starts the session's grace period: when it ends with still no reader, its events are
+   * cancelled. Every prediction starts one (its join comes before its stream) and nearly every
+   * one ends a moment later, so periods of the hub's length share one timer (a timer each was
+   * about 2% of an identity prediction's CPU); a session with its own length (the /call API's)
+   * has its own timer.
+   */
   private armGrace(s: Session): void {
-    if (s.graceTimer !== null || this.closed) return;
-    s.graceTimer = this.options.clock.setTimeout(() => {
-      s.graceTimer = null;
-      if (s.sink !== null || this.sessions.get(s.hash) !== s) return;
-      // Gone for good: nobody will read these messages. Cancel what is still queued or running.
-      this.sessions.delete(s.hash);
-      this.options.onSessionGone?.(s.hash);
-      void this.options.engine.cancelSession(s.hash, "disconnect").catch(() => undefined);
-    }, s.graceMs);
+    if (s.graceDueMs !== null || this.closed) return;
+    const clock = this.options.clock;
+    s.graceDueMs = clock.now() + s.graceMs;
+    if (s.graceMs !== this.options.sessionGraceMs) {
+      s.graceTimer = clock.setTimeout(() => {
+        s.graceTimer = null;
+        s.graceDueMs = null;
+        this.graceEnded(s);
+      }, s.graceMs);
+      return;
+    }
+    this.graceWaiting.add(s);
+    if (this.graceTimer === null) this.graceTimer = clock.setTimeout(this.onGraceTimer, s.graceMs);
   }
 
   private disarmGrace(s: Session): void {
-    if (s.graceTimer === null) return;
-    this.options.clock.clearTimeout(s.graceTimer);
-    s.graceTimer = null;
+    if (s.graceDueMs === null) return;
+    s.graceDueMs = null;
+    this.graceWaiting.delete(s);
+    if (s.graceTimer !== null) {
+      this.options.clock.clearTimeout(s.graceTimer);
+      s.graceTimer = null;
+    }
+  }
+
+  /** Ends the periods that are due, oldest first, and sets the timer for the next one. */
+  private readonly onGraceTimer = (): void => {
+    this.graceTimer = null;
+    const now = this.options.clock.now();
+    for (const s of this.graceWaiting) {
+      const due = s.graceDueMs ?? now;
+      if (due > now) {
+        this.graceTimer = this.options.clock.setTimeout(this.onGraceTimer, due - now);
+        return;
+      }
+      this.graceWaiting.delete(s);
+      s.graceDueMs = null;
+      this.graceEnded(s);
+    }
+  };
+
+  /** A grace period ended: if the session still has no reader, it is gone for good. */
+  private graceEnded(s: Session): void {
+    if (s.sink !== null || this.sessions.get(s.hash) !== s || this.closed) return;
+    // Nobody will read these messages. Cancel what is still queued or running.
+    this.sessions.delete(s.hash);
+    this.options.onSessionGone?.(s.hash);
+    void this.options.engine.cancelSession(s.hash, "disconnect").catch(() => undefined);
   }
 
   /** Drops a session that has nothing left to deliver and no reader. */

@@ -117,6 +117,34 @@ test("a session that never opens its stream is cancelled after the grace period"
   assert.equal(hub.knows("s"), false);
 });
 
+test("grace periods of many sessions each end on time, restarted ones from their restart, own lengths too", async () => {
+  const { clock, hub, cancelled } = setup(5000);
+  hub.expect("a", "e1");
+  await clock.advance(1000);
+  hub.expect("b", "e2");
+  hub.expect("c", "e3", 2500); // its own length (the /call API's)
+  await clock.advance(1000);
+  // "a" gets a reader at 2 s and loses it at 3 s: its period starts again then.
+  const sink = new FakeSink();
+  hub.attach("a", sink);
+  await clock.advance(1000);
+  sink.disconnect();
+  hub.expect("d", "e4");
+  await clock.advance(499); // 3.499 s
+  assert.deepEqual(cancelled, []);
+  await clock.advance(1); // 3.5 s: c (1 s + 2.5 s)
+  assert.deepEqual(cancelled.map(([h]) => h), ["c"]);
+  await clock.advance(2499); // 5.999 s
+  assert.deepEqual(cancelled.map(([h]) => h), ["c"]);
+  await clock.advance(1); // 6 s: b (1 s + 5 s)
+  assert.deepEqual(cancelled.map(([h]) => h), ["c", "b"]);
+  await clock.advance(1999); // 7.999 s
+  assert.deepEqual(cancelled.map(([h]) => h), ["c", "b"]);
+  await clock.advance(1); // 8 s: a (restarted at 3 s) and d (3 s)
+  assert.deepEqual(cancelled.map(([h]) => h).sort(), ["a", "b", "c", "d"]);
+  hub.close();
+});
+
 test("a dropped stream that comes back within the grace period loses nothing", async () => {
   const { clock, hub, cancelled } = setup(5000);
   hub.expect("s", "e1");
