@@ -20,7 +20,8 @@
  *   one message per statusUpdateMs however many dispatches happen.
  * - a round is time-sliced: the walk decides who gets a message, then the messages go out in pool
  *   order in slices of about {@link ROUND_SLICE_MS} of loop time (the clock is read every
- *   {@link ROUND_CLOCK_EVERY} sends), yielding to the event loop between slices (`clock.defer`,
+ *   {@link ROUND_CLOCK_EVERY} sends; a slice's size also follows the pace of the one before, whose
+ *   writes may partly happen after it, see `#sendSliced`), yielding to the event loop between slices (`clock.defer`,
  *   setImmediate semantics) so that running jobs' I/O, joins and cancels are served while 10 000
  *   users are told their new rank. A small round is one slice, sent synchronously after its walk.
  *   At send time the event must still be waiting, announced and not being cancelled (no
@@ -48,8 +49,10 @@ export const STALE_TAIL_MAX_AGE_MS = 1000;
 export const ETA_CHANGE_RATIO = 0.1;
 /** Loop time one slice of a status round may take (its walk included) before it yields, ms. */
 export const ROUND_SLICE_MS = 8;
-/** Sends of a round between two looks at the clock. */
+/** Sends of a round between two looks at the clock; also the fewest sends of a slice. */
 export const ROUND_CLOCK_EVERY = 32;
+/** Most sends of a round's first slice, before its pace is known. */
+export const ROUND_FIRST_SLICE_MAX = 256;
 
 /** What the estimator needs from the engine. */
 export interface EstimatorHost {
@@ -199,9 +202,13 @@ export class Estimator {
   }
 
   /**
-   * Sends a round's messages in order, yielding to the event loop whenever a slice (counted from
-   * `sliceStartMs`, the walk's start) has used {@link ROUND_SLICE_MS}. Each event is checked again
-   * at its turn: one that started, ended or is being cancelled meanwhile is skipped.
+   * Sends a round's messages in order, in slices (see the file comment). A slice ends when it has
+   * used {@link ROUND_SLICE_MS} (the first one counted from `sliceStartMs`, the walk's start), or
+   * when it has sent as many messages as the previous slice's pace allows: part of a message's
+   * cost comes after the slice (an HTTP response hands its bytes to the kernel at the end of the
+   * tick), so the time from one slice's start to the next one's is what a slice really held the
+   * loop, and the next slice is sized from it. Each event is checked again at its turn: one that
+   * started, ended or is being cancelled meanwhile is skipped.
    */
   async #sendSliced(
     due: readonly EventRecord[],
@@ -212,19 +219,25 @@ export class Estimator {
   ): Promise<void> {
     const clock = this.#host.clock;
     let now = clock.now();
+    let limit = ROUND_FIRST_SLICE_MAX;
+    let sent = 0;
     for (let i = 0; i < due.length; i++) {
-      if (i % ROUND_CLOCK_EVERY === 0) {
+      const look = sent % ROUND_CLOCK_EVERY === 0;
+      if (look) now = clock.now();
+      if (sent >= limit || (look && now - sliceStartMs >= ROUND_SLICE_MS)) {
+        await new Promise<void>((resolve) => clock.defer(resolve));
         now = clock.now();
-        if (now - sliceStartMs >= ROUND_SLICE_MS) {
-          await new Promise<void>((resolve) => clock.defer(resolve));
-          now = clock.now();
-          sliceStartMs = now;
-        }
+        // Messages the last slice's real time (its deferred part included) allows in one slice.
+        const perSendMs = sent > 0 ? (now - sliceStartMs) / sent : 0;
+        limit = perSendMs > 0 ? Math.max(ROUND_CLOCK_EVERY, Math.floor(ROUND_SLICE_MS / perSendMs)) : ROUND_FIRST_SLICE_MAX;
+        sliceStartMs = now;
+        sent = 0;
       }
       if (this.#closed) return;
       const r = due[i] as EventRecord;
       if (r.state !== "waiting" || !r.announced || r.cancelReason !== null) continue;
       this.#send(r, ranks[i] as number, size, toEta(ends[i] ?? null, now), now);
+      sent++;
     }
   }
 

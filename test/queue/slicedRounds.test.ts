@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { ROUND_CLOCK_EVERY, ROUND_SLICE_MS } from "../../src/queue/Estimator.ts";
+import { ROUND_CLOCK_EVERY, ROUND_FIRST_SLICE_MAX, ROUND_SLICE_MS } from "../../src/queue/Estimator.ts";
 import type { QueueEngine } from "../../src/queue/QueueEngine.ts";
 import type { ManualClock } from "../../src/testing/ManualClock.ts";
 import { FakeFn, join, makeEngine, settle, type FakeFnOptions, type Recorder } from "./helpers.ts";
@@ -83,6 +83,37 @@ describe("sliced status rounds", () => {
     );
     await clock.advance(0);
     assert.equal(estimationsSince(rec, from).length, 199, "no second round: nothing changed");
+    await engine.close({ graceMs: 0 });
+  });
+
+  it("sizes a slice by the previous one's real time, when the writes' cost comes after the slice", async () => {
+    // Like an HTTP response that hands its bytes to the kernel at the end of the tick: the sends
+    // themselves cost nothing, the work after the slice 1 ms per send.
+    const { engine, clock, rec, f } = await setup(1000);
+    let owed = 0;
+    engine.on((e) => {
+      if (e.type !== "estimation") return;
+      if (owed++ === 0)
+        queueMicrotask(() => {
+          clock.spend(owed);
+          owed = 0;
+        });
+    });
+    const from = rec.events.length;
+    f.last().resolve();
+    await settle();
+    const perTurn: number[] = [];
+    do {
+      const before = estimationsSince(rec, from).length;
+      await clock.turn();
+      perTurn.push(estimationsSince(rec, from).length - before);
+    } while (clock.deferredCount > 0);
+    assert.equal(perTurn[0], ROUND_FIRST_SLICE_MAX + ROUND_CLOCK_EVERY, "the first slice, then one at the pace it showed");
+    assert.ok(
+      perTurn.slice(1).every((n) => n <= ROUND_CLOCK_EVERY),
+      `later slices at most ${ROUND_CLOCK_EVERY} sends: ${perTurn.join(" ")}`,
+    );
+    assert.equal(estimationsSince(rec, from).length, 999, "all of them in the end");
     await engine.close({ graceMs: 0 });
   });
 
