@@ -289,9 +289,13 @@ export class Estimator {
   }
 }
 
-/** Time from `now` to an expected end; never negative (a round's late slice may pass an end). */
+/**
+ * Time from `now` to an expected end in whole milliseconds; never negative (a round's late slice
+ * may pass an end). Whole: `rank_eta` (seconds on the wire) then has at most three decimals, which
+ * JSON writes in half the time of a full double (a round writes 10 000 of them) and ~10 bytes shorter.
+ */
 function toEta(endMs: number | null, now: number): number | null {
-  return endMs === null ? null : Math.max(0, endMs - now);
+  return endMs === null ? null : Math.max(0, Math.round(endMs - now));
 }
 
 /**
