@@ -14,6 +14,11 @@ export interface Clock {
   setTimeout(fn: () => void, delayMs: number): TimerHandle;
   /** Cancels a timer; a handle that already fired or was cleared is ignored. */
   clearTimeout(handle: TimerHandle): void;
+  /**
+   * Calls `fn` once after the event loop has had a turn (`setImmediate` semantics: pending I/O is
+   * handled first). Long synchronous work yields with it so that sockets and timers are served.
+   */
+  defer(fn: () => void): void;
 }
 
 /** The real clock: `performance.now()` and Node's timers (unref'd so they never hold the process open). */
@@ -26,5 +31,8 @@ export const systemClock: Clock = {
   },
   clearTimeout(handle) {
     clearTimeout(handle as NodeJS.Timeout);
+  },
+  defer(fn) {
+    setImmediate(fn);
   },
 };

@@ -2,8 +2,11 @@
  * Scenario "connections": one Usher process holding 10 000 idle waiting users over the queue
  * WebSocket and, in a second process, 10 000 over SSE. Measured inside the server (see
  * bench/servers/connectionsServer.ts): memory per user, as the growth of RSS and of heap plus
- * external after garbage collection from before the users came to when they all wait; and the
- * event-loop busy time of one status round (an estimation to every waiting user), median of 10.
+ * external after garbage collection from before the users came to when they all wait; and one
+ * status round (an estimation to every waiting user), medians of 10: the longest stretch the event
+ * loop was held (what the 50 ms target is about: how long anything else may wait, now that a round
+ * is sent in time slices), next to the round's total event-loop busy time, its CPU time (user and
+ * kernel) and the wall time until the last estimation was written.
  *
  * Usher only, read against a floor: a bare `node:net` server holding as many TCP connections and
  * writing one estimation-sized message to each (bench/servers/connectionsFloor.ts), i.e. the
@@ -30,7 +33,7 @@ const USERS = 10_000;
 const WARMUP_USERS = 500;
 /** Status rounds measured; the median counts. */
 const ROUNDS = 10;
-/** Targets: bytes of RSS per user, and the event-loop time of one round. */
+/** Targets: bytes of RSS per user, and the longest stretch one round holds the event loop. */
 const RSS_TARGET: Record<Transport, number> = { websocket: 10_000, sse: 16_000 };
 const ROUND_TARGET_MS = 50;
 
@@ -44,8 +47,13 @@ const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
 interface Measured {
   readonly rssPerUser: number;
   readonly heapExternalPerUser: number;
-  /** Per round: event-loop busy time, and CPU time in user space and in the kernel, ms. */
+  /**
+   * Per round: longest loop stretch, event-loop busy time in total, wall time until the last
+   * estimation was written, and CPU time in user space and in the kernel, ms.
+   */
+  readonly roundsStretchMs: readonly number[];
   readonly roundsActiveMs: readonly number[];
+  readonly roundsWallMs: readonly number[];
   readonly roundsCpuMs: readonly number[];
   readonly roundsUserMs: readonly number[];
   readonly roundsSystemMs: readonly number[];
@@ -143,14 +151,18 @@ async function measure(ctx: BenchContext, transport: Transport | "floor"): Promi
     const waiting = await server.probe<number>("size");
     if (waiting < USERS) throw new Error(`only ${waiting} of ${USERS} users are waiting`);
     const afterMem = await server.probe<MemReading>("mem");
+    const roundsStretchMs: number[] = [];
     const roundsActiveMs: number[] = [];
+    const roundsWallMs: number[] = [];
     const roundsCpuMs: number[] = [];
     const roundsUserMs: number[] = [];
     const roundsSystemMs: number[] = [];
     let estimations = 0;
     for (let i = 0; i < ROUNDS; i++) {
       const r = await server.probe<RoundReading>("round");
+      roundsStretchMs.push(r.longestStretchMs);
       roundsActiveMs.push(r.activeMs);
+      roundsWallMs.push(r.wallMs);
       roundsCpuMs.push(r.userMs + r.systemMs);
       roundsUserMs.push(r.userMs);
       roundsSystemMs.push(r.systemMs);
@@ -161,7 +173,9 @@ async function measure(ctx: BenchContext, transport: Transport | "floor"): Promi
     return {
       rssPerUser: (afterMem.rss - before.rss) / USERS,
       heapExternalPerUser: (afterMem.heapUsed + afterMem.external - (before.heapUsed + before.external)) / USERS,
+      roundsStretchMs,
       roundsActiveMs,
+      roundsWallMs,
       roundsCpuMs,
       roundsUserMs,
       roundsSystemMs,
@@ -180,11 +194,16 @@ function median(xs: readonly number[]): number {
 
 const kb = (bytes: number): string => `${(bytes / 1000).toFixed(1)} kB`;
 
-/** "busy B ms (CPU C ms = U user + S kernel) for N" with medians of the rounds. */
+/**
+ * "longest stretch L ms; busy B ms in total (CPU C ms = U user + S kernel), last written after W ms,
+ * for N users" with medians of the rounds.
+ */
 function roundFigures(m: Measured): string {
   return (
-    `busy ${median(m.roundsActiveMs).toFixed(1)} ms (CPU ${median(m.roundsCpuMs).toFixed(1)} ms = ` +
-    `${median(m.roundsUserMs).toFixed(1)} user + ${median(m.roundsSystemMs).toFixed(1)} kernel) for ${m.estimationsPerRound} users`
+    `longest stretch ${median(m.roundsStretchMs).toFixed(1)} ms; busy ${median(m.roundsActiveMs).toFixed(1)} ms in total ` +
+    `(CPU ${median(m.roundsCpuMs).toFixed(1)} ms = ${median(m.roundsUserMs).toFixed(1)} user + ` +
+    `${median(m.roundsSystemMs).toFixed(1)} kernel), last written after ${median(m.roundsWallMs).toFixed(1)} ms, ` +
+    `for ${m.estimationsPerRound} users`
   );
 }
 
@@ -194,8 +213,9 @@ export const connections: Scenario = {
   title: TITLE,
   description:
     `${USERS} idle waiting users over the queue WebSocket, then over SSE, one server process each; memory per ` +
-    `user (RSS, heap + external, after GC) and the event-loop time of one status round to all, median of ${ROUNDS}. ` +
-    `Targets: RSS ≤ 10 kB per WebSocket user, ≤ 16 kB per SSE user; round < ${ROUND_TARGET_MS} ms. Usher only.`,
+    `user (RSS, heap + external, after GC) and one status round to all, medians of ${ROUNDS}: the longest stretch it ` +
+    `holds the event loop, its total busy time, CPU (user/kernel) and wall time. Targets: RSS ≤ 10 kB per WebSocket ` +
+    `user, ≤ 16 kB per SSE user; longest loop stretch of a round < ${ROUND_TARGET_MS} ms. Usher only.`,
   async run(ctx) {
     const checks: TargetCheck[] = [];
     if (!ctx.targets.includes("usher")) return { name: NAME, title: TITLE, points: [], checks };
@@ -215,7 +235,7 @@ export const connections: Scenario = {
     for (const transport of ["websocket", "sse"] as const) {
       try {
         const m = await measure(ctx, transport);
-        const busy = median(m.roundsActiveMs);
+        const stretch = median(m.roundsStretchMs);
         checks.push({
           name: `usher ${transport}: RSS per user`,
           goal: `≤ ${kb(RSS_TARGET[transport])}`,
@@ -223,10 +243,10 @@ export const connections: Scenario = {
           pass: m.rssPerUser <= RSS_TARGET[transport],
         });
         checks.push({
-          name: `usher ${transport}: status round`,
-          goal: `< ${ROUND_TARGET_MS} ms loop time`,
-          actual: `${roundFigures(m)}${floorNote((f) => `(one write per socket) ${roundFigures(f)}`)}`,
-          pass: busy < ROUND_TARGET_MS,
+          name: `usher ${transport}: status round: longest loop stretch`,
+          goal: `< ${ROUND_TARGET_MS} ms (busy in total shown)`,
+          actual: `${roundFigures(m)}${floorNote((f) => `(one write per socket, one synchronous loop) ${roundFigures(f)}`)}`,
+          pass: stretch < ROUND_TARGET_MS,
         });
       } catch (e) {
         const message = ((e as Error).message ?? String(e)).split("\n")[0] ?? "";

@@ -10,6 +10,7 @@
 import { createServer, type Socket } from "node:net";
 import { performance } from "node:perf_hooks";
 import type { MemReading, ProbeRequest, RoundReading } from "./connectionsServer.ts";
+import { startLoopProbe } from "./loopProbe.ts";
 
 /** The size of a typical estimation frame. */
 const MESSAGE = Buffer.from(
@@ -38,16 +39,20 @@ async function mem(): Promise<MemReading> {
   return { rss: m.rss, heapUsed: m.heapUsed, external: m.external };
 }
 
-function round(): RoundReading {
+/** One synchronous loop over the sockets: its longest stretch is the whole round. */
+async function round(): Promise<RoundReading> {
+  const probe = startLoopProbe();
   const start = performance.eventLoopUtilization();
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   for (const s of sockets) s.write(MESSAGE);
   const wallMs = performance.now() - t0;
   const cpu = process.cpuUsage(cpu0);
+  const activeMs = performance.eventLoopUtilization(start).active;
   return {
-    activeMs: performance.eventLoopUtilization(start).active,
+    activeMs,
     wallMs,
+    longestStretchMs: await probe.stop(),
     userMs: cpu.user / 1000,
     systemMs: cpu.system / 1000,
     estimations: sockets.size,
@@ -55,7 +60,7 @@ function round(): RoundReading {
 }
 
 process.on("message", (msg: ProbeRequest) => {
-  const answer = msg.cmd === "mem" ? mem() : Promise.resolve(msg.cmd === "round" ? round() : sockets.size);
+  const answer = msg.cmd === "mem" ? mem() : msg.cmd === "round" ? round() : Promise.resolve(sockets.size);
   void answer.then((value) => process.send?.({ cmd: msg.cmd, value }));
 });
 process.on("disconnect", () => {

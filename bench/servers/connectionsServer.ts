@@ -7,12 +7,15 @@
  * - `{cmd:"round"}` → ends the running call; the next waiting event starts and every other one
  *   moves up a rank, so the engine sends a status round (one `estimation` to each waiting user).
  *   Answers the event loop's busy time from the release until the last of those estimations was
- *   written to its connection (`performance.eventLoopUtilization().active`), and the wall time.
+ *   written to its connection (`performance.eventLoopUtilization().active`), the wall time of the
+ *   same span, the CPU time, and the longest stretch the loop was held in it (a round is sent in
+ *   time slices, see src/queue/Estimator.ts; measured by bench/servers/loopProbe.ts).
  *
  * Prints `LISTENING <url>` when ready; exits when the IPC channel closes.
  */
 import { performance } from "node:perf_hooks";
 import { loadUsher } from "./loadUsher.ts";
+import { startLoopProbe } from "./loopProbe.ts";
 
 /** Longest a round may take before it is reported as it stands, ms. */
 const ROUND_TIMEOUT_MS = 30_000;
@@ -33,6 +36,11 @@ export interface RoundReading {
   readonly activeMs: number;
   /** Wall time of the same span, ms. */
   readonly wallMs: number;
+  /**
+   * Longest stretch the event loop was held without a turn in the same span (and up to the next
+   * turn after it), ms: what a timer or another connection's I/O may have waited.
+   */
+  readonly longestStretchMs: number;
   /** CPU time of the process in the same span: in JavaScript and libraries (user), in the kernel (system), ms. */
   readonly userMs: number;
   readonly systemMs: number;
@@ -105,6 +113,7 @@ async function round(): Promise<RoundReading> {
     if (e.type === "estimation" && ++estimations === expected) process.nextTick(done);
   });
   const timer = setTimeout(done, ROUND_TIMEOUT_MS);
+  const probe = startLoopProbe();
   const start = performance.eventLoopUtilization();
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
@@ -113,9 +122,17 @@ async function round(): Promise<RoundReading> {
   const wallMs = performance.now() - t0;
   const activeMs = performance.eventLoopUtilization(start).active;
   const cpu = process.cpuUsage(cpu0);
+  const longestStretchMs = await probe.stop();
   clearTimeout(timer);
   off();
-  return { activeMs, wallMs, userMs: cpu.user / 1000, systemMs: cpu.system / 1000, estimations: Math.min(estimations, expected) };
+  return {
+    activeMs,
+    wallMs,
+    longestStretchMs,
+    userMs: cpu.user / 1000,
+    systemMs: cpu.system / 1000,
+    estimations: Math.min(estimations, expected),
+  };
 }
 
 process.on("message", (msg: ProbeRequest) => {

@@ -22,9 +22,9 @@ export class PoolState {
 
   /** Pending broadcast round, if any. */
   roundTimer: TimerHandle | null = null;
-  /** Clock time the last round started; rounds are spaced by statusUpdateMs. */
+  /** Clock time the last round started, then ended (its last slice); rounds are spaced by statusUpdateMs. */
   lastRoundAtMs = Number.NEGATIVE_INFINITY;
-  /** A round is between its store read and its walk; another request waits for it. */
+  /** A round is between its store read and its last slice; another request waits for it (roundAgain). */
   roundRunning = false;
   roundAgain = false;
 

@@ -53,6 +53,10 @@ class BulkClock implements Clock {
   clearTimeout(handle: TimerHandle): void {
     this.#timers.delete(handle as { at: number; fn: () => void });
   }
+  /** The next turn of the loop: a timer due now (fired by the next advance). */
+  defer(fn: () => void): void {
+    this.setTimeout(fn, 0);
+  }
   get pending(): number {
     return this.#timers.size;
   }
