@@ -153,9 +153,12 @@ export class SessionHub {
     s.congested = false;
     if (previous !== null) previous.finish("replaced");
     this.disarmGrace(s);
-    sink.onClose(() => this.detach(s, sink));
     this.flush(s);
-    this.ensureHeartbeat();
+    // Still attached (most SSE streams of a prediction end in the flush): watch for the reader leaving.
+    if (s.sink === sink) {
+      sink.onClose(() => this.detach(s, sink));
+      this.ensureHeartbeat();
+    }
     return true;
   }
 

@@ -32,9 +32,10 @@ export interface Sink {
 abstract class ResponseSink implements Sink {
   protected readonly res: ServerResponse;
   protected ended = false;
-  private closeFns: (() => void)[] = [];
+  /** Null until someone asks: a stream that ends in the tick it opened never needs a listener. */
+  private closeFns: (() => void)[] | null = null;
 
-  private corked = false;
+  private flushQueued = false;
   private wrote = false;
   /**
    * This tick's messages, joined: written as one string, so one HTTP chunk. Written one by one,
@@ -45,17 +46,12 @@ abstract class ResponseSink implements Sink {
 
   constructor(res: ServerResponse) {
     this.res = res;
+    // Node holds the headers until the first write or end, so they leave with this tick's
+    // messages in one write (one syscall instead of one per message: writes were the largest
+    // cost in the profile). If nothing is written in this tick, they go out at its end: clients
+    // wait for them.
     res.writeHead(200, SSE_HEADERS);
-    // Headers and whatever the hub flushes in this tick leave in one write (one syscall instead of
-    // one per message: writes were the largest cost in the profile). If nothing is written in
-    // this tick, the headers still go out at once: clients wait for them.
-    this.cork();
-    res.once("close", () => {
-      if (this.ended) return;
-      this.ended = true;
-      for (const fn of this.closeFns) fn();
-      this.closeFns = [];
-    });
+    this.queueFlush();
   }
 
   abstract write(event: EngineEvent): boolean;
@@ -67,26 +63,35 @@ abstract class ResponseSink implements Sink {
   }
 
   onClose(fn: () => void): void {
+    if (this.closeFns === null) {
+      this.closeFns = [];
+      this.res.once("close", () => {
+        if (this.ended) return;
+        this.ended = true;
+        const fns = this.closeFns ?? [];
+        this.closeFns = [];
+        for (const f of fns) f();
+      });
+    }
     this.closeFns.push(fn);
   }
 
-  /** Holds writes until the end of this tick, then sends them together. */
-  protected cork(): void {
-    if (this.corked) return;
-    this.corked = true;
-    this.res.cork();
+  /** Sends this tick's messages (or the bare headers) at the end of the tick. */
+  private queueFlush(): void {
+    if (this.flushQueued) return;
+    this.flushQueued = true;
     process.nextTick(() => {
-      this.corked = false;
-      if (!this.ended) this.flushPending();
-      this.res.uncork();
-      if (!this.wrote && !this.ended) this.res.flushHeaders();
+      this.flushQueued = false;
+      if (this.ended) return;
+      this.flushPending();
+      if (!this.wrote) this.res.flushHeaders();
     });
   }
 
-  /** Writes a chunk as part of this tick's batch; false when the reader is behind. */
+  /** Adds a chunk to this tick's write; false when the reader is behind. */
   protected send(chunk: string): boolean {
     this.wrote = true;
-    this.cork();
+    this.queueFlush();
     this.pending += chunk;
     // A tick's worth beyond the high-water mark is written at once, so the reader's backpressure
     // shows at the same point as when every message was written (res.write says false).

@@ -119,6 +119,7 @@ test("a session that never opens its stream is cancelled after the grace period"
 
 test("grace periods of many sessions each end on time, restarted ones from their restart, own lengths too", async () => {
   const { clock, hub, cancelled } = setup(5000);
+  const names = (): string[] => cancelled.map(([h]) => h);
   hub.expect("a", "e1");
   await clock.advance(1000);
   hub.expect("b", "e2");
@@ -131,17 +132,17 @@ test("grace periods of many sessions each end on time, restarted ones from their
   sink.disconnect();
   hub.expect("d", "e4");
   await clock.advance(499); // 3.499 s
-  assert.deepEqual(cancelled, []);
+  assert.deepEqual(names(), []);
   await clock.advance(1); // 3.5 s: c (1 s + 2.5 s)
-  assert.deepEqual(cancelled.map(([h]) => h), ["c"]);
+  assert.deepEqual(names(), ["c"]);
   await clock.advance(2499); // 5.999 s
-  assert.deepEqual(cancelled.map(([h]) => h), ["c"]);
+  assert.deepEqual(names(), ["c"]);
   await clock.advance(1); // 6 s: b (1 s + 5 s)
-  assert.deepEqual(cancelled.map(([h]) => h), ["c", "b"]);
+  assert.deepEqual(names(), ["c", "b"]);
   await clock.advance(1999); // 7.999 s
-  assert.deepEqual(cancelled.map(([h]) => h), ["c", "b"]);
+  assert.deepEqual(names(), ["c", "b"]);
   await clock.advance(1); // 8 s: a (restarted at 3 s) and d (3 s)
-  assert.deepEqual(cancelled.map(([h]) => h).sort(), ["a", "b", "c", "d"]);
+  assert.deepEqual(names().sort(), ["a", "b", "c", "d"]);
   hub.close();
 });
 
