@@ -81,13 +81,16 @@ export class BuiltFunction implements AppFunction {
       const message = `${this.name} takes ${this.inputCount} input value${this.inputCount === 1 ? "" : "s"}, got ${data.length}.`;
       throw new UsherError("VALIDATION", message, { detail: [{ is_valid: false, message, parameter_name: null }] });
     }
-    const problems: ValidationProblem[] = [];
-    this.#dep.inputs.forEach((component, i) => {
-      if (component instanceof State) return; // clients send null for state
+    // Runs on every join and every call: nothing is allocated unless an input is wrong.
+    let problems: ValidationProblem[] | null = null;
+    const inputs = this.#dep.inputs;
+    for (let i = 0; i < inputs.length; i++) {
+      const component = inputs[i]!;
+      if (component instanceof State) continue; // clients send null for state
       const message = component.validate(data[i]);
-      if (message !== null) problems.push({ is_valid: false, message, parameter_name: this.#parts.parameterNames[i] ?? null });
-    });
-    if (problems.length > 0) {
+      if (message !== null) (problems ??= []).push({ is_valid: false, message, parameter_name: this.#parts.parameterNames[i] ?? null });
+    }
+    if (problems !== null) {
       throw new UsherError("VALIDATION", problems.map((p) => p.message).join(" "), { detail: problems });
     }
   }
