@@ -1,11 +1,11 @@
 /**
- * CPU time per prediction of each server under test: one user makes N sequential predictions of
- * the identity function (queue on, concurrencyCount 1), and the server child's user + system time
+ * CPU time per prediction of each server under test: one user (or `--users=U`, each sequential)
+ * makes N predictions of the identity function (queue on, concurrencyCount 1), and the server child's user + system time
  * is read from /proc/PID/stat before and after. Throughput on a shared machine is noisy; a
  * server's own CPU per request is much less so, and it is what the overhead target comes down to
  * once a server saturates its core.
  *
- *   node scripts/ensure-dist.mjs && node --conditions=usher-source --import tsx bench/cpuPerRequest.ts [--n=4000] [--rounds=3] [--target=usher] [--baseline=DIR]
+ *   node scripts/ensure-dist.mjs && node --conditions=usher-source --import tsx bench/cpuPerRequest.ts [--n=4000] [--rounds=3] [--users=1] [--target=usher] [--baseline=DIR]
  *
  * `--baseline=DIR` adds a third server, "baseline": Usher from another checkout (e.g. a copy of the
  * tree before a change), spawned by that checkout's own bench/servers/spawnServer.ts, so that before
@@ -31,14 +31,18 @@ function argValue(name: string, fallback: string): string {
   return hit === undefined ? fallback : hit.slice(name.length + 3);
 }
 
-/** Runs `n` sequential predictions; throws on the first that does not complete with its input. */
-async function predictions(user: VirtualUser, n: number): Promise<number> {
+/** Runs `n` predictions, split over the users (each sequential); throws on the first that does not complete. */
+async function predictions(users: readonly VirtualUser[], n: number): Promise<number> {
   const t0 = performance.now();
-  for (let i = 0; i < n; i++) {
-    const input = `x${i}`;
-    const rec = await user.predict(input, 10_000);
-    if (rec.outcome !== "completed") throw new Error(`prediction ${i}: ${rec.outcome} ${rec.error ?? ""}`);
-  }
+  const each = Math.ceil(n / users.length);
+  await Promise.all(
+    users.map(async (user, u) => {
+      for (let i = 0; i < each; i++) {
+        const rec = await user.predict(`x${u}-${i}`, 10_000);
+        if (rec.outcome !== "completed") throw new Error(`prediction ${i} of user ${u}: ${rec.outcome} ${rec.error ?? ""}`);
+      }
+    }),
+  );
   return performance.now() - t0;
 }
 
@@ -47,39 +51,41 @@ async function main(): Promise<void> {
   const rounds = Number(argValue("rounds", "3"));
   const only = argValue("target", "");
   const baseline = argValue("baseline", "");
+  const userCount = Number(argValue("users", "1"));
   const targets: string[] = TARGETS.filter((t) => only === "" || t === only);
   if (baseline !== "") targets.push("baseline");
-  const servers = new Map<string, { server: SpawnedServer; user: VirtualUser }>();
+  const servers = new Map<string, { server: SpawnedServer; users: VirtualUser[] }>();
   try {
     for (const t of targets) {
       const server =
         t === "baseline"
           ? await ((await import(pathToFileURL(resolve(baseline, "bench/servers/spawnServer.ts")).href)) as { spawnServer: typeof spawnServer }).spawnServer("usher", SPEC)
           : await spawnServer(t as "floor" | "usher", SPEC);
-      const user = new SseTransport(server.url).createUser(0);
-      await predictions(user, Math.ceil(n / 4)); // warm-up: JIT, pools, first-run averages
-      servers.set(t, { server, user });
+      const transport = new SseTransport(server.url);
+      const users = Array.from({ length: userCount }, (_, i) => transport.createUser(i));
+      await predictions(users, Math.ceil(n / 4)); // warm-up: JIT, pools, first-run averages
+      servers.set(t, { server, users });
     }
     const best = new Map<string, number>();
     for (let r = 0; r < rounds; r++) {
       for (const t of r % 2 === 0 ? targets : [...targets].reverse()) {
-        const { server, user } = servers.get(t)!;
+        const { server, users } = servers.get(t)!;
         const before = readProcessCpuMs(server.pid);
-        const wallMs = await predictions(user, n);
+        const wallMs = await predictions(users, n);
         const after = readProcessCpuMs(server.pid);
         if (before === null || after === null) throw new Error(`cannot read /proc/${server.pid}/stat`);
         const us = ((after - before) * 1000) / n;
         best.set(t, Math.min(best.get(t) ?? Infinity, us));
         console.log(
           `round ${r + 1} ${t.padEnd(8)}  ${us.toFixed(0).padStart(4)} µs CPU/prediction` +
-            `  ${((wallMs * 1000) / n).toFixed(0).padStart(4)} µs wall/prediction  (${n} sequential)`,
+            `  ${((wallMs * 1000) / n).toFixed(0).padStart(4)} µs wall/prediction  (${n}, ${userCount} user${userCount === 1 ? "" : "s"})`,
         );
       }
     }
     console.log(`best: ${[...best].map(([t, us]) => `${t} ${us.toFixed(0)} µs`).join(", ")}`);
   } finally {
-    for (const { server, user } of servers.values()) {
-      user.close();
+    for (const { server, users } of servers.values()) {
+      for (const user of users) user.close();
       await server.stop();
     }
   }
