@@ -102,7 +102,15 @@ export class Estimator {
     const now = this.#host.clock.now();
     // With other processes, running jobs are known from the store: its answer (`running`) or a walk.
     if (rank === 0 && (this.#host.snapshot === null || running !== undefined)) {
-      // Head of its pool: the simulation is just the running jobs, and it gives a fresh tail.
+      // Head of its pool with a slot free here (a pool of this process alone): it starts as soon as
+      // it is claimed, so its ETA is its own call. No tail is built: that costs a walk of the
+      // running jobs, on every join of a busy pool with many slots.
+      if (running === undefined && pool.running.size < pool.slots) {
+        const avg = fs.duration.valueMs;
+        this.#send(r, 0, poolSize, avg === null ? null : toEta(now + avg, now), now);
+        return undefined;
+      }
+      // Head of a full pool: the simulation is just the running jobs, and it gives a fresh tail.
       const tail = running === undefined ? this.#newTail(pool, now) : this.#sharedTail(pool, now, { waiting: [], running });
       pool.tail = tail;
       pool.tailDirty = false;

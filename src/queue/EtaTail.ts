@@ -20,7 +20,14 @@ interface OpenBatch {
 export class EtaTail {
   /** Clock time the walk started at. */
   readonly builtAtMs: number;
+  /** When each busy slot is next free. */
   readonly #free = new MinHeap();
+  /**
+   * Slots free from `builtAtMs` on, counted rather than kept in the heap: a pool of 512 slots
+   * with few running jobs cost 512 heap pushes per tail, and a tail is built on every join at
+   * the head of a pool. They are the earliest free slots, so they are taken first.
+   */
+  #freeNow: number;
   /** Created on the first batching function placed (most pools have none). */
   #open: Map<number, OpenBatch> | null = null;
 
@@ -31,7 +38,7 @@ export class EtaTail {
   constructor(nowMs: number, slots: number, runningEndsMs: readonly number[]) {
     this.builtAtMs = nowMs;
     for (const end of runningEndsMs) this.#free.push(Math.max(end, nowMs));
-    for (let i = runningEndsMs.length; i < slots; i++) this.#free.push(nowMs);
+    this.#freeNow = Math.max(0, slots - runningEndsMs.length);
   }
 
   /**
@@ -50,7 +57,11 @@ export class EtaTail {
       }
     }
     // A tail kept from an earlier walk may hold slot times in the past: nothing starts before now.
-    const start = Math.max(this.#free.pop() ?? nowMs, nowMs);
+    let start: number;
+    if (this.#freeNow > 0) {
+      this.#freeNow--;
+      start = Math.max(this.builtAtMs, nowMs);
+    } else start = Math.max(this.#free.pop() ?? nowMs, nowMs);
     const end = start + (avgMs ?? 0);
     this.#free.push(end);
     if (batchSize > 1) {
