@@ -9,7 +9,7 @@ const USERS = [1, 10, 50] as const;
 /**
  * Rounds per target, alternating, the best one counting; and their length. The ratio is taken
  * between two CPU-bound processes on a VM whose speed drifts by ±15% from minute to minute: four
- * shorter rounds per target gave steadier ratios than two of 5 s (DURATION_MS) for about the same time.
+ * shorter rounds per target gave steadier ratios than two of 4 s (DURATION_MS) for about the same time.
  */
 const ROUNDS = 4;
 const ROUND_MS = 3000;

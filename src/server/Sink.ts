@@ -46,10 +46,9 @@ abstract class ResponseSink implements Sink {
 
   constructor(res: ServerResponse) {
     this.res = res;
-    // Node holds the headers until the first write or end, so they leave with this tick's
-    // messages in one write (one syscall instead of one per message: writes were the largest
-    // cost in the profile). If nothing is written in this tick, they go out at its end: clients
-    // wait for them.
+    // The headers leave with this tick's messages in one write (one syscall instead of one per
+    // message: writes were the largest cost in the profile). If nothing is written in this tick,
+    // they go out at its end: clients wait for them.
     res.writeHead(200, SSE_HEADERS);
     this.queueFlush();
   }
@@ -76,15 +75,20 @@ abstract class ResponseSink implements Sink {
     this.closeFns.push(fn);
   }
 
-  /** Sends this tick's messages (or the bare headers) at the end of the tick. */
+  /**
+   * Sends this tick's messages (or the bare headers) at the end of the tick. The response stays
+   * corked until then, so that what is written in this tick (a write past the high-water mark
+   * included) leaves with the headers in one write.
+   */
   private queueFlush(): void {
     if (this.flushQueued) return;
     this.flushQueued = true;
+    this.res.cork();
     process.nextTick(() => {
       this.flushQueued = false;
-      if (this.ended) return;
-      this.flushPending();
-      if (!this.wrote) this.res.flushHeaders();
+      if (!this.ended) this.flushPending();
+      this.res.uncork();
+      if (!this.wrote && !this.ended) this.res.flushHeaders();
     });
   }
 
