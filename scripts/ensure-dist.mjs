@@ -3,10 +3,10 @@
 // sources. The bench runs Usher as users install it, the built package, not src/ through tsx:
 // tsx's transform (keepNames wrappers among others) made each prediction measurably slower.
 import { spawnSync } from "node:child_process";
-import { existsSync, statSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { newest } from "./ensure-ui.mjs";
+import { staleAgainst } from "./ensure-ui.mjs";
 
 const ROOT = resolve(fileURLToPath(new URL("..", import.meta.url)));
 /** What dist/ is built from. */
@@ -16,11 +16,7 @@ const STAMP = "dist/.built";
 
 /** Why dist/ needs building, or null when it is current. */
 export function staleReason(root = ROOT) {
-  const stamp = join(root, STAMP);
-  if (!existsSync(stamp)) return "dist is missing";
-  const builtAt = statSync(stamp).mtimeMs;
-  const changed = SOURCES.find((s) => newest(join(root, s)) > builtAt);
-  return changed === undefined ? null : `${changed} changed since the last build`;
+  return staleAgainst(root, STAMP, SOURCES, "dist");
 }
 
 /** Builds dist/ if it is missing or stale; throws when the build fails. */

@@ -20,7 +20,7 @@ const SOURCES = [
 ];
 
 /** Newest modification time under `path` (a file or a folder), 0 when it does not exist. */
-export function newest(path) {
+function newest(path) {
   if (!existsSync(path)) return 0;
   const info = statSync(path);
   if (!info.isDirectory()) return info.mtimeMs;
@@ -29,13 +29,21 @@ export function newest(path) {
   return max;
 }
 
+/**
+ * Why the build whose marker file is `built` (relative to `root`) is out of date, or null: the
+ * marker is missing (`what` is missing), or one of `sources` changed after it was written.
+ */
+export function staleAgainst(root, built, sources, what) {
+  const marker = join(root, built);
+  if (!existsSync(marker)) return `${what} is missing`;
+  const builtAt = statSync(marker).mtimeMs;
+  const changed = sources.find((s) => newest(join(root, s)) > builtAt);
+  return changed === undefined ? null : `${changed} changed since the last build`;
+}
+
 /** Why the page needs building, or null when ui/dist is current. */
 export function staleReason(root = ROOT) {
-  const built = join(root, "ui/dist/index.html");
-  if (!existsSync(built)) return "ui/dist is missing";
-  const builtAt = statSync(built).mtimeMs;
-  const changed = SOURCES.find((s) => newest(join(root, s)) > builtAt);
-  return changed === undefined ? null : `${changed} changed since the last build`;
+  return staleAgainst(root, "ui/dist/index.html", SOURCES, "ui/dist");
 }
 
 /** Builds the page (`npm run build:ui`) if it is missing or stale; throws when the build fails. */
