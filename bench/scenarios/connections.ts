@@ -22,7 +22,7 @@ import { readFileSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 import { openRawUsers, openSseUsers, openWsUsers, type IdleUsers } from "../load/IdleUsers.ts";
-import type { MemReading, ProbeRequest, RoundReading } from "../servers/connectionsServer.ts";
+import type { MemReading, ProbeRequest, RoundReading } from "../servers/serverReadings.ts";
 import type { BenchContext, Scenario, TargetCheck } from "./Scenario.ts";
 
 const NAME = "connections";

@@ -8,9 +8,7 @@
  * Prints `LISTENING <url>` when ready; exits when the IPC channel closes.
  */
 import { createServer, type Socket } from "node:net";
-import { performance } from "node:perf_hooks";
-import type { MemReading, ProbeRequest, RoundReading } from "./connectionsServer.ts";
-import { startLoopProbe } from "./loopProbe.ts";
+import { measureRound, memAfterGc, type ProbeRequest, type RoundReading } from "./serverReadings.ts";
 
 /** The size of a typical estimation frame. */
 const MESSAGE = Buffer.from(
@@ -28,39 +26,16 @@ await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
 const address = server.address();
 const port = typeof address === "object" && address !== null ? address.port : 0;
 
-const gc = (globalThis as { gc?: () => void }).gc;
-
-async function mem(): Promise<MemReading> {
-  for (let i = 0; i < 3; i++) {
-    gc?.();
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  const m = process.memoryUsage();
-  return { rss: m.rss, heapUsed: m.heapUsed, external: m.external };
-}
-
 /** One synchronous loop over the sockets: its longest stretch is the whole round. */
-async function round(): Promise<RoundReading> {
-  const probe = startLoopProbe();
-  const start = performance.eventLoopUtilization();
-  const cpu0 = process.cpuUsage();
-  const t0 = performance.now();
-  for (const s of sockets) s.write(MESSAGE);
-  const wallMs = performance.now() - t0;
-  const cpu = process.cpuUsage(cpu0);
-  const activeMs = performance.eventLoopUtilization(start).active;
-  return {
-    activeMs,
-    wallMs,
-    longestStretchMs: await probe.stop(),
-    userMs: cpu.user / 1000,
-    systemMs: cpu.system / 1000,
-    estimations: sockets.size,
-  };
+function round(): Promise<RoundReading> {
+  return measureRound(() => {
+    for (const s of sockets) s.write(MESSAGE);
+    return sockets.size;
+  });
 }
 
 process.on("message", (msg: ProbeRequest) => {
-  const answer = msg.cmd === "mem" ? mem() : msg.cmd === "round" ? round() : Promise.resolve(sockets.size);
+  const answer = msg.cmd === "mem" ? memAfterGc() : msg.cmd === "round" ? round() : Promise.resolve(sockets.size);
   void answer.then((value) => process.send?.({ cmd: msg.cmd, value }));
 });
 process.on("disconnect", () => {

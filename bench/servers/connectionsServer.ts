@@ -13,40 +13,11 @@
  *
  * Prints `LISTENING <url>` when ready; exits when the IPC channel closes.
  */
-import { performance } from "node:perf_hooks";
 import { loadUsher } from "./loadUsher.ts";
-import { startLoopProbe } from "./loopProbe.ts";
+import { measureRound, memAfterGc, type ProbeRequest, type RoundReading } from "./serverReadings.ts";
 
 /** Longest a round may take before it is reported as it stands, ms. */
 const ROUND_TIMEOUT_MS = 30_000;
-
-/** Probe requests from the parent. */
-export type ProbeRequest = { readonly cmd: "mem" } | { readonly cmd: "round" } | { readonly cmd: "size" };
-
-/** Memory after GC, bytes. */
-export interface MemReading {
-  readonly rss: number;
-  readonly heapUsed: number;
-  readonly external: number;
-}
-
-/** One status round, measured in the server. */
-export interface RoundReading {
-  /** Event-loop busy time from the release to the last estimation written, ms. */
-  readonly activeMs: number;
-  /** Wall time of the same span, ms. */
-  readonly wallMs: number;
-  /**
-   * Longest stretch the event loop was held without a turn in the same span (and up to the next
-   * turn after it), ms: what a timer or another connection's I/O may have waited.
-   */
-  readonly longestStretchMs: number;
-  /** CPU time of the process in the same span: in JavaScript and libraries (user), in the kernel (system), ms. */
-  readonly userMs: number;
-  readonly systemMs: number;
-  /** Estimations sent in the round. */
-  readonly estimations: number;
-}
 
 const waiters: (() => void)[] = [];
 let credits = 0;
@@ -90,17 +61,6 @@ const app = await demo.launch({
 // The only slot is taken before any user comes: every user waits.
 await app.engine.join({ fnId: 0, sessionHash: "bench-blocker", data: [], rootUrl: app.url });
 
-const gc = (globalThis as { gc?: () => void }).gc;
-
-async function mem(): Promise<MemReading> {
-  for (let i = 0; i < 3; i++) {
-    gc?.();
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  const m = process.memoryUsage();
-  return { rss: m.rss, heapUsed: m.heapUsed, external: m.external };
-}
-
 async function round(): Promise<RoundReading> {
   const expected = (await app.engine.size()) - 1;
   let estimations = 0;
@@ -113,34 +73,24 @@ async function round(): Promise<RoundReading> {
     if (e.type === "estimation" && ++estimations === expected) process.nextTick(done);
   });
   const timer = setTimeout(done, ROUND_TIMEOUT_MS);
-  const probe = startLoopProbe();
-  const start = performance.eventLoopUtilization();
-  const cpu0 = process.cpuUsage();
-  const t0 = performance.now();
-  release();
-  await finished;
-  const wallMs = performance.now() - t0;
-  const activeMs = performance.eventLoopUtilization(start).active;
-  const cpu = process.cpuUsage(cpu0);
-  const longestStretchMs = await probe.stop();
-  clearTimeout(timer);
-  off();
-  return {
-    activeMs,
-    wallMs,
-    longestStretchMs,
-    userMs: cpu.user / 1000,
-    systemMs: cpu.system / 1000,
-    estimations: Math.min(estimations, expected),
-  };
+  try {
+    return await measureRound(async () => {
+      release();
+      await finished;
+      return Math.min(estimations, expected);
+    });
+  } finally {
+    clearTimeout(timer);
+    off();
+  }
 }
 
 process.on("message", (msg: ProbeRequest) => {
-  const answer = msg.cmd === "mem" ? mem() : msg.cmd === "round" ? round() : app.engine.size();
+  const answer = msg.cmd === "mem" ? memAfterGc() : msg.cmd === "round" ? round() : app.engine.size();
   void answer.then((value) => process.send?.({ cmd: msg.cmd, value }));
 });
 process.on("disconnect", () => {
   void app.close({ graceMs: 0 }).finally(() => process.exit(0));
 });
-if (gc === undefined) console.error("warning: run with --expose-gc, memory figures include garbage");
+if ((globalThis as { gc?: unknown }).gc === undefined) console.error("warning: run with --expose-gc, memory figures include garbage");
 console.log(`LISTENING ${app.url}`);
