@@ -1,6 +1,6 @@
 /** Formats scenario results as plain-text tables: absolute figures, ratios to the floor, targets. */
 import type { PointResult, RunOutcome, ScenarioResult } from "../scenarios/Scenario.ts";
-import type { RunStats } from "./summarize.ts";
+import { median, type RunStats } from "./summarize.ts";
 
 /** Generator CPU above this (fraction of a core) means the generator may be the bottleneck. */
 export const GENERATOR_SATURATED = 0.85;
@@ -55,13 +55,21 @@ function statsRow(label: string, target: string, s: RunStats): string {
   ]);
 }
 
+/** Usher's throughput over the floor's in each pair of rounds (rounds alternate, so a pair ran back to back). */
+function pairRatios(floor: RunStats, usher: RunStats): number[] {
+  const n = Math.min(floor.rounds.length, usher.rounds.length);
+  return Array.from({ length: n }, (_, i) => (usher.rounds[i] as number) / (floor.rounds[i] as number));
+}
+
+/** Latency ratios of all rounds; the throughput ratio is the median over round pairs when there are several. */
 function ratioRow(floor: RunStats, usher: RunStats): string {
   const r = (a: number | undefined, b: number | undefined): string =>
     a === undefined || b === undefined || b === 0 ? "-" : `${(a / b).toFixed(2)}×`;
+  const pairs = pairRatios(floor, usher);
   return row([
     "",
     "ratio",
-    r(usher.throughputPerS, floor.throughputPerS),
+    pairs.length > 1 ? `${median(pairs).toFixed(2)}×` : r(usher.throughputPerS, floor.throughputPerS),
     r(usher.latency?.p50Ms, floor.latency?.p50Ms),
     r(usher.latency?.p90Ms, floor.latency?.p90Ms),
     r(usher.latency?.p99Ms, floor.latency?.p99Ms),
@@ -71,7 +79,7 @@ function ratioRow(floor: RunStats, usher: RunStats): string {
 function extraLine(target: string, s: RunStats): string | null {
   const entries: [string, number | null][] = Object.entries(s.extra);
   if (s.rounds.length > 1 && entries.length === 0) {
-    return `    ${target}: rounds ${s.rounds.map((r) => num(r)).join(", ")} req/s (best counts)`;
+    return `    ${target}: rounds ${s.rounds.map((r) => num(r)).join(", ")} req/s`;
   }
   if (entries.length === 0) return null;
   return `    ${target}: ${entries.map(([k, v]) => `${k}=${v === null ? "-" : Number.isInteger(v) ? v : v.toFixed(1)}`).join(" ")}`;
@@ -94,7 +102,11 @@ function pointLines(point: PointResult): string[] {
   }
   const floor = point.runs.floor;
   const usher = point.runs.usher;
-  if (floor?.ok === true && usher?.ok === true) lines.push(ratioRow(floor.stats, usher.stats));
+  if (floor?.ok === true && usher?.ok === true) {
+    lines.push(ratioRow(floor.stats, usher.stats));
+    const pairs = pairRatios(floor.stats, usher.stats);
+    if (pairs.length > 1) extras.push(`    usher/floor by round pair: ${pairs.map((r) => r.toFixed(2)).join(", ")} (median counts)`);
+  }
   return [...lines, ...extras];
 }
 

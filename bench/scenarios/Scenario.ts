@@ -25,11 +25,14 @@ export type LoadPlan =
       /** Per prediction. @default 30000 */
       readonly timeoutMs?: number;
       /**
-       * Rounds per target, alternating between targets (floor, usher, usher, floor...); the round
-       * with the best throughput counts, since load from outside the bench only ever slows a
-       * round down. @default 2
+       * Rounds per target, alternating between targets (floor, usher | usher, floor | ...), each
+       * target keeping its users between rounds. A target's figures are all its rounds together;
+       * ratios between targets are the median of the ratios of each round's adjacent pair (see
+       * `pairedMedian` in checks.ts). @default 2
        */
       readonly rounds?: number;
+      /** Warm-up of every round after a target's first (`warmupMs`), ms. @default 250 */
+      readonly roundWarmupMs?: number;
     }
   /** Open loop: `users` arrive evenly over `spreadMs` (0: at once), one prediction each. */
   | {
@@ -48,7 +51,7 @@ export type LoadPlan =
 export interface PointObservations {
   /** Every measured prediction (all measured rounds). */
   readonly records: readonly RequestRecord[];
-  /** Length of each measured round (one entry for closed loops), ms. */
+  /** Length of each measured round, ms. */
   readonly roundsMs: readonly number[];
   /** Server-side call order (inputs), when the spec set `recordCalls`. */
   readonly calls: readonly string[] | null;

@@ -1,5 +1,5 @@
 /** Small helpers scenarios use to read results and state their targets. */
-import type { RunStats } from "../report/summarize.ts";
+import { median, type RunStats } from "../report/summarize.ts";
 import type { TargetName } from "../servers/spawnServer.ts";
 import type { PointResult, TargetCheck } from "./Scenario.ts";
 
@@ -27,6 +27,26 @@ export function checkValue(
 ): TargetCheck {
   if (value === null || Number.isNaN(value)) return { name, goal, actual: "n/a", pass: null };
   return { name, goal, actual: format(value), pass: pass(value) };
+}
+
+/**
+ * The median over round pairs of `value(usher's throughput, floor's throughput)`, pairing each
+ * target's i-th round; null if either target did not run. Closed-loop rounds alternate (floor,
+ * usher | usher, floor | ...), so a pair ran back to back: on this VM the speed of both processes
+ * drifts by ±30% within seconds (the generator's own CPU per request moves with it), and a pair's
+ * ratio cancels that drift where a ratio of each target's best or mean round does not.
+ */
+export function pairedMedian(point: PointResult | undefined, value: (usher: number, floor: number) => number): number | null {
+  const u = statsOf(point, "usher")?.rounds;
+  const f = statsOf(point, "floor")?.rounds;
+  if (u === undefined || f === undefined) return null;
+  const n = Math.min(u.length, f.length);
+  const values: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const v = value(u[i] as number, f[i] as number);
+    if (Number.isFinite(v)) values.push(v);
+  }
+  return values.length === 0 ? null : median(values);
 }
 
 /** `a / b`, or null if either is missing or b is 0. */

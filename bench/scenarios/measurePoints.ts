@@ -5,7 +5,7 @@
  * combined per target.
  */
 import { CpuMeter, type CpuReading } from "../load/CpuMeter.ts";
-import { runClosedLoop, type LoadRun } from "../load/runClosedLoop.ts";
+import { ClosedLoop, type LoadRun } from "../load/ClosedLoop.ts";
 import { runOpenLoop } from "../load/runOpenLoop.ts";
 import { SseTransport } from "../load/SseTransport.ts";
 import type { RequestRecord } from "../load/Transport.ts";
@@ -37,6 +37,13 @@ async function measurePoint(ctx: BenchContext, name: string, point: Point): Prom
   const calls = new Map<TargetName, string[] | null>();
   const load = point.load;
   const roundCount = load.rounds ?? (load.mode === "closed" ? 2 : 1);
+  // Closed loops: each target's users live across its rounds (warm connections and sessions).
+  const loops = new Map<TargetName, ClosedLoop>();
+  if (load.mode === "closed") {
+    for (const [target, server] of servers) {
+      loops.set(target, new ClosedLoop(transportFor(ctx, server), { users: load.users, ...(load.timeoutMs === undefined ? {} : { timeoutMs: load.timeoutMs }) }));
+    }
+  }
   try {
     if (load.mode === "open") {
       for (const [target, server] of servers) {
@@ -54,7 +61,7 @@ async function measurePoint(ctx: BenchContext, name: string, point: Point): Prom
         const server = servers.get(target) as SpawnedServer;
         const started = performance.now();
         try {
-          const run = await runRound(ctx, point, server);
+          const run = await runRound(ctx, point, server, loops.get(target), i === 0);
           flagWrongOutputs(run.records, point);
           rounds.get(target)?.push(run);
           const stats = summarize(run);
@@ -68,6 +75,7 @@ async function measurePoint(ctx: BenchContext, name: string, point: Point): Prom
       }
     }
   } finally {
+    for (const loop of loops.values()) loop.close();
     for (const [target, server] of servers) calls.set(target, (await server.stop()).calls);
   }
   for (const [target, runsOfTarget] of rounds) {
@@ -94,35 +102,27 @@ function openOptions(load: Point["load"] & { mode: "open" }): { users: number; s
   return { users: load.users, spreadMs: load.spreadMs, ...(load.timeoutMs === undefined ? {} : { timeoutMs: load.timeoutMs }) };
 }
 
-/** One round of `point.load` against a running server. */
-async function runRound(ctx: BenchContext, point: Point, server: SpawnedServer): Promise<LoadRun> {
+/** Warm-up of a closed-loop round after a target's first, ms (before `timeScale`). */
+const ROUND_WARMUP_MS = 250;
+
+/** One round of `point.load` against a running server (closed loops: with that target's `loop`). */
+async function runRound(ctx: BenchContext, point: Point, server: SpawnedServer, loop: ClosedLoop | undefined, first: boolean): Promise<LoadRun> {
   const load = point.load;
   const meter = new CpuMeter(server.pid);
   if (load.mode === "open") return runOpenLoop(transportFor(ctx, server), { ...openOptions(load), meter });
-  return runClosedLoop(transportFor(ctx, server), {
-    users: load.users,
-    warmupMs: load.warmupMs * ctx.timeScale,
-    durationMs: load.durationMs * ctx.timeScale,
-    ...(load.timeoutMs === undefined ? {} : { timeoutMs: load.timeoutMs }),
-    meter,
-  });
+  if (loop === undefined) throw new Error("closed-loop round without its users");
+  const warmupMs = first ? load.warmupMs : (load.roundWarmupMs ?? ROUND_WARMUP_MS);
+  return loop.round(warmupMs * ctx.timeScale, load.durationMs * ctx.timeScale, meter);
 }
 
 /**
- * One target's figures from its rounds: for a closed loop the round with the best throughput
- * (the others' throughputs are kept in `rounds`); for open-loop waves all rounds together.
+ * One target's figures from its rounds, all of them together (the throughput is their mean; each
+ * round's throughput is kept in `rounds`, in round order, for paired ratios).
  */
 function combine(point: Point, runs: readonly LoadRun[], calls: readonly string[] | null): RunStats {
   const perRound = runs.map((r) => (r.records.filter((x) => x.outcome === "completed").length * 1000) / r.windowMs);
-  let run: LoadRun;
-  let roundsMs: number[];
-  if (point.load.mode === "closed") {
-    run = runs[perRound.indexOf(Math.max(...perRound))] as LoadRun;
-    roundsMs = [run.windowMs];
-  } else {
-    roundsMs = runs.map((r) => r.windowMs);
-    run = { records: runs.flatMap((r) => r.records), windowMs: roundsMs.reduce((a, b) => a + b, 0), cpu: averageCpu(runs) };
-  }
+  const roundsMs = runs.map((r) => r.windowMs);
+  const run: LoadRun = { records: runs.flatMap((r) => r.records), windowMs: roundsMs.reduce((a, b) => a + b, 0), cpu: averageCpu(runs) };
   const extra = point.extra?.({ records: run.records, roundsMs, calls, cpu: run.cpu }) ?? {};
   return { ...summarize(run, extra), rounds: perRound };
 }

@@ -1,5 +1,5 @@
 /** Scenario "overhead": what the queue costs on a function that costs nothing. */
-import { checkValue, pct, pointAt, ratio, statsOf, times } from "./checks.ts";
+import { checkValue, pairedMedian, pct, pointAt, ratio, statsOf, times } from "./checks.ts";
 import { measurePoints } from "./measurePoints.ts";
 import { WARMUP_MS, type Point, type Scenario, type TargetCheck } from "./Scenario.ts";
 
@@ -7,12 +7,13 @@ const NAME = "overhead";
 const TITLE = "Overhead: identity function, queue on";
 const USERS = [1, 10, 50] as const;
 /**
- * Rounds per target, alternating, the best one counting; and their length. The ratio is taken
- * between two CPU-bound processes on a VM whose speed drifts by ±15% from minute to minute: four
- * shorter rounds per target gave steadier ratios than two of 4 s (DURATION_MS) for about the same time.
+ * Rounds per target, alternating, and their length. The ratio is taken between two CPU-bound
+ * processes on a VM whose speed drifts by ±30% within seconds: many short rounds, each compared
+ * with the other target's round next to it (`pairedMedian`), gave steadier ratios than a few long
+ * ones compared by their best.
  */
-const ROUNDS = 4;
-const ROUND_MS = 3000;
+const ROUNDS = 8;
+const ROUND_MS = 1500;
 
 /** Identity function, queue on (Usher's default concurrencyCount 1), closed loop of 1, 10 and 50 users. */
 export const overhead: Scenario = {
@@ -34,7 +35,7 @@ export const overhead: Scenario = {
       return checkValue(
         `throughput @${users} user${users === 1 ? "" : "s"}`,
         "≥ 80% of floor",
-        ratio(statsOf(p, "usher")?.throughputPerS, statsOf(p, "floor")?.throughputPerS),
+        pairedMedian(p, (usher, floor) => usher / floor),
         (r) => r >= 0.8,
         pct,
       );
