@@ -33,7 +33,7 @@
  *   two messages to one event closer than statusUpdateMs. Closing stops a round between slices.
  */
 import type { Clock } from "../clock.ts";
-import type { QueueStore } from "../store/QueueStore.ts";
+import type { ImmediateQueueStore, QueueStore } from "../store/QueueStore.ts";
 import type { PoolSnapshot } from "../store/SharedQueueStore.ts";
 import { EtaTail } from "./EtaTail.ts";
 import type { EventRecord } from "./EventRecord.ts";
@@ -57,6 +57,8 @@ export const ROUND_FIRST_SLICE_MAX = 256;
 /** What the estimator needs from the engine. */
 export interface EstimatorHost {
   readonly store: QueueStore;
+  /** The store again when it answers in the call (in-memory): walks then run without a promise. */
+  readonly immediate: ImmediateQueueStore | null;
   readonly clock: Clock;
   readonly statusUpdateMs: number;
   readonly fns: ReadonlyMap<number, FnState>;
@@ -155,14 +157,27 @@ export class Estimator {
     }
   }
 
-  async #walkForJoin(r: EventRecord): Promise<void> {
-    try {
-      await this.#walk(r.fn.pool, (job, rank, size, endMs, now) => {
-        if (job.eventId === r.eventId && r.state === "waiting" && !r.announced) this.#send(r, rank, size, toEta(endMs, now), now);
+  #walkForJoin(r: EventRecord): Promise<void> | undefined {
+    const visit: WalkVisitor = (job, rank, size, endMs, now) => {
+      if (job.eventId === r.eventId && r.state === "waiting" && !r.announced) this.#send(r, rank, size, toEta(endMs, now), now);
+    };
+    const immediate = this.#host.immediate;
+    if (immediate !== null && this.#host.snapshot === null) {
+      // The message goes out after the walk: its listeners must not see the store mid-visit.
+      let rank = -1;
+      let size = 0;
+      let endMs: number | null = null;
+      let at = 0;
+      this.#walkNow(r.fn.pool, immediate, (job, i, n, end, now) => {
+        if (job.eventId !== r.eventId) return;
+        [rank, size, endMs, at] = [i, n, end, now];
       });
-    } catch {
-      // The store could not list the pool: the event still waits; the next round will tell it.
+      if (rank >= 0 && r.state === "waiting" && !r.announced) this.#send(r, rank, size, toEta(endMs, at), at);
+      return undefined;
     }
+    return this.#walk(r.fn.pool, visit).catch(() => {
+      // The store could not list the pool: the event still waits; the next round will tell it.
+    });
   }
 
   async #round(pool: PoolState): Promise<void> {
@@ -258,15 +273,26 @@ export class Estimator {
     const now = host.clock.now();
     const tail = snapshot === null ? this.#newTail(pool, now) : this.#sharedTail(pool, now, snapshot);
     const size = list.length;
-    for (let i = 0; i < size; i++) {
-      const job = list[i] as WaitingRef;
-      const fs = host.fns.get(job.fnId);
-      const endMs = tail.place(job.fnId, fs === undefined ? null : fs.duration.valueMs, fs === undefined ? 1 : fs.batchSize, now);
-      visit(job, i, size, endMs, now);
-    }
+    for (let i = 0; i < size; i++) this.#place(tail, list[i] as WaitingRef, i, size, now, visit);
     pool.tail = tail;
     // Anything that touched the pool while the list was read is missing from this tail.
     pool.tailDirty = pool.version !== version;
+  }
+
+  /** {@link #walk} over a store that answers in the call: nothing can change the pool meanwhile. */
+  #walkNow(pool: PoolState, store: ImmediateQueueStore, visit: WalkVisitor): void {
+    const now = this.#host.clock.now();
+    const tail = this.#newTail(pool, now);
+    store.forEachWaiting(pool.id, (job, i, size) => this.#place(tail, job, i, size, now, visit));
+    pool.tail = tail;
+    pool.tailDirty = false;
+  }
+
+  /** Places the `i`-th waiting event of a walk in `tail` and shows it to `visit`. */
+  #place(tail: EtaTail, job: WaitingRef, i: number, size: number, now: number, visit: WalkVisitor): void {
+    const fs = this.#host.fns.get(job.fnId);
+    const endMs = tail.place(job.fnId, fs === undefined ? null : fs.duration.valueMs, fs === undefined ? 1 : fs.batchSize, now);
+    visit(job, i, size, endMs, now);
   }
 
   #newTail(pool: PoolState, now: number): EtaTail {

@@ -24,7 +24,7 @@ import { randomUUID } from "node:crypto";
 import { systemClock, type Clock } from "../clock.ts";
 import { UsherError } from "../errors.ts";
 import { MemoryStore } from "../store/MemoryStore.ts";
-import type { Claim, ClaimRequest, EnqueueResult, QueueStore, StoredJob } from "../store/QueueStore.ts";
+import { isImmediateStore, type Claim, type ClaimRequest, type EnqueueResult, type ImmediateQueueStore, type QueueStore, type StoredJob } from "../store/QueueStore.ts";
 import { isSharedStore, type QueueCluster } from "../store/SharedQueueStore.ts";
 import { Estimator } from "./Estimator.ts";
 import type { EventBus } from "./EventBus.ts";
@@ -99,6 +99,8 @@ export interface DirectResult {
 /** Runs functions for queued events. See the file comment for its invariants. */
 export class QueueEngine {
   readonly #store: QueueStore;
+  /** The store again when it answers in the call (in-memory): no promise per queue operation. */
+  readonly #immediate: ImmediateQueueStore | null;
   readonly #ownsStore: boolean;
   readonly #clock: Clock;
   readonly #maxSize: number | null;
@@ -143,6 +145,7 @@ export class QueueEngine {
     }
     this.#store = options.store ?? new MemoryStore();
     this.#ownsStore = options.store === undefined;
+    this.#immediate = isImmediateStore(this.#store) ? this.#store : null;
     this.#cluster = isSharedStore(this.#store) ? this.#store.cluster : null;
     this.#bus = options.bus ?? null;
     this.#runJobs = options.runJobs ?? true;
@@ -163,6 +166,7 @@ export class QueueEngine {
     this.#jobHost = { clock: this.#clock, emit };
     this.#estimator = new Estimator({
       store: this.#store,
+      immediate: this.#immediate,
       clock: this.#clock,
       statusUpdateMs: options.statusUpdateMs,
       fns,
@@ -217,7 +221,8 @@ export class QueueEngine {
     };
     let res: EnqueueResult;
     try {
-      res = await this.#store.enqueue(job, this.#maxSize);
+      const store = this.#immediate;
+      res = store !== null ? store.enqueueNow(job, this.#maxSize) : await this.#store.enqueue(job, this.#maxSize);
     } catch (err) {
       this.#forget(record);
       throw err;
@@ -383,7 +388,27 @@ export class QueueEngine {
       return;
     }
     this.#dispatching = true;
-    void this.#dispatchLoop();
+    if (this.#immediate !== null) this.#dispatchNow(this.#immediate);
+    else void this.#dispatchLoop();
+  }
+
+  /** {@link #dispatchLoop} for a store that answers in the call: the same loop without awaits. */
+  #dispatchNow(store: ImmediateQueueStore): void {
+    try {
+      do {
+        this.#dispatchAgain = false;
+        while (!this.#closed && this.#threads.tryTake()) {
+          const claim = store.claimNow(this.#claimRequest);
+          if (claim === null) {
+            this.#threads.give();
+            break;
+          }
+          this.#startJob(claim);
+        }
+      } while (this.#dispatchAgain && !this.#closed);
+    } finally {
+      this.#dispatching = false;
+    }
   }
 
   async #dispatchLoop(): Promise<void> {
@@ -473,7 +498,8 @@ export class QueueEngine {
     const fs = job.fn;
     try {
       if (job.live > 0) {
-        const result = await fs.fn.invoke(inputs, job);
+        const called = fs.fn.invoke(inputs, job);
+        const result = called instanceof Promise ? await called : called;
         if (result.kind === "values") {
           job.settled = true;
           this.#complete(job, result.outputs);
@@ -496,7 +522,8 @@ export class QueueEngine {
       pool.running.delete(job);
       this.#jobs.delete(job);
       pool.invalidate();
-      await this.#releaseSlot(pool.id, claim);
+      const released = this.#releaseSlot(pool.id, claim);
+      if (released !== undefined) await released;
     }
   }
 
@@ -606,7 +633,17 @@ export class QueueEngine {
     return true;
   }
 
-  async #releaseSlot(poolId: string, claim?: Claim): Promise<void> {
+  /** Frees a slot in the store, then the thread; undefined when done in the call (immediate store). */
+  #releaseSlot(poolId: string, claim?: Claim): Promise<void> | undefined {
+    if (this.#immediate !== null) {
+      this.#immediate.releaseNow(poolId);
+      this.#releaseThread();
+      return undefined;
+    }
+    return this.#releaseSlotAsync(poolId, claim);
+  }
+
+  async #releaseSlotAsync(poolId: string, claim?: Claim): Promise<void> {
     try {
       await this.#store.release(poolId, claim);
     } catch {

@@ -86,9 +86,10 @@ export interface EngineFunction {
   readonly timeoutMs?: number | undefined;
   /**
    * Runs the function for `inputs` (one entry per event: the raw `data` array the user sent).
-   * Preprocessing, calling the user's code and postprocessing all happen inside.
+   * Preprocessing, calling the user's code and postprocessing all happen inside. May answer (or
+   * throw) in the call when nothing inside waits; the engine then spends no microtask on it.
    */
-  invoke(inputs: readonly unknown[], ctx: InvokeContext): Promise<InvokeResult>;
+  invoke(inputs: readonly unknown[], ctx: InvokeContext): InvokeResult | Promise<InvokeResult>;
 }
 
 /** A request to join the queue, after the door has validated it. */

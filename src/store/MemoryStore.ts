@@ -9,7 +9,7 @@
  * sequence, never clock time (two events can share a millisecond).
  */
 import { UsherError } from "../errors.ts";
-import type { Claim, ClaimRequest, EnqueueResult, QueueStore, StoreChange, StoredJob } from "./QueueStore.ts";
+import type { Claim, ClaimRequest, EnqueueResult, ImmediateQueueStore, StoreChange, StoredJob } from "./QueueStore.ts";
 
 /** One waiting event. `dead` once claimed or removed (the FIFO drops it when it reaches the head). */
 interface Entry {
@@ -79,6 +79,16 @@ class FnFifo {
     }
   }
 
+  /** Calls `visit` on each live entry in order with its index among them. */
+  forEachLive(visit: (entry: Entry, index: number) => void): void {
+    const items = this.#items;
+    let n = 0;
+    for (let i = this.#head; i < items.length; i++) {
+      const e = items[i];
+      if (e !== undefined && !e.dead) visit(e, n++);
+    }
+  }
+
   /** Live entries in order. */
   *entries(): IterableIterator<Entry> {
     for (let i = this.#head; i < this.#items.length; i++) {
@@ -122,7 +132,8 @@ class Pool {
 }
 
 /** In-process {@link QueueStore}. See the file comment for its layout and costs. */
-export class MemoryStore implements QueueStore {
+export class MemoryStore implements ImmediateQueueStore {
+  readonly answersInCall: boolean = true;
   #seq = 0;
   #total = 0;
   readonly #pools = new Map<string, Pool>();
@@ -130,6 +141,10 @@ export class MemoryStore implements QueueStore {
   readonly #bySession = new Map<string, SessionList>();
 
   async enqueue(job: StoredJob, maxSize: number | null): Promise<EnqueueResult> {
+    return this.enqueueNow(job, maxSize);
+  }
+
+  enqueueNow(job: StoredJob, maxSize: number | null): EnqueueResult {
     if (maxSize !== null && this.#total >= maxSize) return { accepted: false, totalSize: this.#total };
     if (this.#byEvent.has(job.eventId)) {
       throw new UsherError("BAD_REQUEST", `Event ${job.eventId} is already waiting.`);
@@ -147,6 +162,10 @@ export class MemoryStore implements QueueStore {
   }
 
   async claim(request: ClaimRequest): Promise<Claim | null> {
+    return this.claimNow(request);
+  }
+
+  claimNow(request: ClaimRequest): Claim | null {
     let best: Entry | undefined;
     for (const pool of this.#pools.values()) {
       if (pool.size === 0) continue;
@@ -171,6 +190,10 @@ export class MemoryStore implements QueueStore {
   }
 
   async release(poolId: string): Promise<void> {
+    this.releaseNow(poolId);
+  }
+
+  releaseNow(poolId: string): void {
     const pool = this.#pools.get(poolId);
     if (pool !== undefined && pool.running > 0) pool.running--;
   }
@@ -197,7 +220,31 @@ export class MemoryStore implements QueueStore {
 
   async waiting(poolId: string): Promise<readonly StoredJob[]> {
     const pool = this.#pools.get(poolId);
-    if (pool === undefined || pool.size === 0) return [];
+    const out: StoredJob[] = new Array<StoredJob>(pool?.size ?? 0);
+    let n = 0;
+    this.forEachWaiting(poolId, (job) => {
+      out[n++] = job;
+    });
+    out.length = n;
+    return out;
+  }
+
+  forEachWaiting(poolId: string, visit: (job: StoredJob, index: number, size: number) => void): void {
+    const pool = this.#pools.get(poolId);
+    if (pool === undefined || pool.size === 0) return;
+    const size = pool.size;
+    let single: FnFifo | undefined;
+    let live = 0;
+    for (const f of pool.fifos.values()) {
+      if (f.live === 0) continue;
+      single = f;
+      live++;
+    }
+    if (live === 1 && single !== undefined) {
+      // One function waiting (the usual pool): its FIFO is the pool's order.
+      single.forEachLive((e, i) => visit(e.job, i, size));
+      return;
+    }
     // k-way merge of the function FIFOs by sequence; k (functions per pool) is small.
     const its: IterableIterator<Entry>[] = [];
     const heads: (Entry | undefined)[] = [];
@@ -207,9 +254,7 @@ export class MemoryStore implements QueueStore {
       its.push(it);
       heads.push(it.next().value as Entry | undefined);
     }
-    const out: StoredJob[] = new Array<StoredJob>(pool.size);
-    let n = 0;
-    for (;;) {
+    for (let n = 0; ; n++) {
       let bi = -1;
       let best: Entry | undefined;
       for (let i = 0; i < heads.length; i++) {
@@ -220,11 +265,9 @@ export class MemoryStore implements QueueStore {
         }
       }
       if (best === undefined) break;
-      out[n++] = best.job;
+      visit(best.job, n, size);
       heads[bi] = its[bi]?.next().value as Entry | undefined;
     }
-    out.length = n;
-    return out;
   }
 
   async rank(eventId: string): Promise<{ rank: number; poolSize: number } | null> {

@@ -105,3 +105,39 @@ export interface QueueStore {
   /** Releases connections and timers. */
   close(): Promise<void>;
 }
+
+/**
+ * A store whose queue operations finish inside the call (the in-memory one). The engine calls these
+ * on its per-event path instead of the async ones: each async call costs a promise and a microtask
+ * turn, three per prediction, and nothing here ever waits for I/O.
+ */
+export interface ImmediateQueueStore extends QueueStore {
+  /**
+   * True when the methods below may be used instead of the async ones. A subclass that makes an
+   * async method do more (e.g. a test store that holds `enqueue` back) sets it false.
+   */
+  readonly answersInCall: boolean;
+  /** {@link QueueStore.enqueue}, answered in the call. */
+  enqueueNow(job: StoredJob, maxSize: number | null): EnqueueResult;
+  /** {@link QueueStore.claim}, answered in the call. */
+  claimNow(request: ClaimRequest): Claim | null;
+  /** {@link QueueStore.release}, done in the call. */
+  releaseNow(poolId: string): void;
+  /**
+   * {@link QueueStore.waiting} without building the list: `visit` gets each waiting event of the
+   * pool in order, its index and the pool's size. The pool must not change during the visit.
+   */
+  forEachWaiting(poolId: string, visit: (job: StoredJob, index: number, size: number) => void): void;
+}
+
+/** Whether `store` answers its queue operations in the call (see {@link ImmediateQueueStore}). */
+export function isImmediateStore(store: QueueStore): store is ImmediateQueueStore {
+  const s = store as Partial<ImmediateQueueStore>;
+  return (
+    s.answersInCall === true &&
+    typeof s.enqueueNow === "function" &&
+    typeof s.claimNow === "function" &&
+    typeof s.releaseNow === "function" &&
+    typeof s.forEachWaiting === "function"
+  );
+}

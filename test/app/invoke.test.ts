@@ -83,9 +83,9 @@ describe("invoke", () => {
 
   test("the wrong number of outputs is OUTPUT_SHAPE", async () => {
     const app = new Interface({ fn: () => ["a"], outputs: ["text", "text"] }).build(NO_FILES_ENV);
-    await assert.rejects(app.functions[0]!.invoke([[]], fakeContext()), (e) => isUsherError(e, "OUTPUT_SHAPE") && /must return an array of 2 values, got an array of 1/.test(e.message));
+    await assert.rejects(async () => app.functions[0]!.invoke([[]], fakeContext()), (e) => isUsherError(e, "OUTPUT_SHAPE") && /must return an array of 2 values, got an array of 1/.test(e.message));
     const app2 = new Interface({ fn: () => "a", outputs: ["text", "text"] }).build(NO_FILES_ENV);
-    await assert.rejects(app2.functions[0]!.invoke([[]], fakeContext()), (e) => isUsherError(e, "OUTPUT_SHAPE"));
+    await assert.rejects(async () => app2.functions[0]!.invoke([[]], fakeContext()), (e) => isUsherError(e, "OUTPUT_SHAPE"));
   });
 
   test("no outputs: the result is ignored", async () => {
@@ -100,10 +100,10 @@ describe("invoke", () => {
         throw appError;
       },
     });
-    await assert.rejects(app.functions[0]!.invoke([[]], fakeContext()), (e) => e === appError);
+    await assert.rejects(async () => app.functions[0]!.invoke([[]], fakeContext()), (e) => e === appError);
     const boom = new TypeError("boom");
     const app2 = single({ fn: async () => Promise.reject(boom) });
-    await assert.rejects(app2.functions[0]!.invoke([[]], fakeContext()), (e) => e === boom);
+    await assert.rejects(async () => app2.functions[0]!.invoke([[]], fakeContext()), (e) => e === boom);
   });
 
   test("the context: signal, session, progress and toasts", async () => {
@@ -139,7 +139,7 @@ describe("invoke", () => {
 
   test("invalid data is refused at invoke too", async () => {
     const app = new Interface({ fn: (x: string) => x, inputs: "text", outputs: "text" }).build(NO_FILES_ENV);
-    await assert.rejects(app.functions[0]!.invoke([[1, 2]], fakeContext()), (e) => isUsherError(e, "VALIDATION"));
+    await assert.rejects(async () => app.functions[0]!.invoke([[1, 2]], fakeContext()), (e) => isUsherError(e, "VALIDATION"));
   });
 });
 
@@ -307,11 +307,11 @@ describe("batch", () => {
     const app = batched((words: string[]) => [words.slice(1), words.map(() => 1)]);
     const ctx = fakeContext([event("a"), event("b"), event("c"), event("d")]);
     await assert.rejects(
-      app.functions[0]!.invoke([["a", 1], ["b", 1], ["c", 1], ["d", 1]], ctx),
+      async () => app.functions[0]!.invoke([["a", 1], ["b", 1], ["c", 1], ["d", 1]], ctx),
       (e) => isUsherError(e, "BATCH_SHAPE") && e.message === "Batched function returned 3 outputs for 4 inputs.",
     );
     const app2 = batched((words: string[]) => [words]);
-    await assert.rejects(app2.functions[0]!.invoke([["a", 1]], fakeContext()), (e) => isUsherError(e, "BATCH_SHAPE") && /one list per output component \(2\)/.test(e.message));
+    await assert.rejects(async () => app2.functions[0]!.invoke([["a", 1]], fakeContext()), (e) => isUsherError(e, "BATCH_SHAPE") && /one list per output component \(2\)/.test(e.message));
   });
 
   test("State in a batch: each event reads and writes its own session", async () => {
@@ -368,7 +368,7 @@ describe("files through invoke", () => {
       assert.equal(await readFile(fd["path"] as string, "utf8"), "PIXELS");
       const outside = join(t.dir, "outside.png");
       await writeFile(outside, "x");
-      await assert.rejects(app.functions[0]!.invoke([[{ path: outside }]], fakeContext()), (e) => e instanceof UsherError && e.code === "VALIDATION");
+      await assert.rejects(async () => app.functions[0]!.invoke([[{ path: outside }]], fakeContext()), (e) => e instanceof UsherError && e.code === "VALIDATION");
     } finally {
       await t.cleanup();
     }

@@ -152,6 +152,8 @@ export class Channel implements AsyncIterable<unknown> {
  * event is already in the queue (claimable) before the engine hears back.
  */
 export class SlowEnqueueStore extends MemoryStore {
+  /** Its enqueue waits: the engine must take the async path, as with a remote store. */
+  override readonly answersInCall = false;
   readonly held: (() => void)[] = [];
   override enqueue(job: StoredJob, maxSize: number | null): Promise<EnqueueResult> {
     const result = super.enqueue(job, maxSize);

@@ -65,7 +65,7 @@ export function withLegacyInputs(fn: EngineFunction, source: LegacyInputSource):
     maxBatchSize: fn.maxBatchSize,
     expectedDurationMs: fn.expectedDurationMs,
     timeoutMs: fn.timeoutMs,
-    invoke(inputs: readonly unknown[], ctx: InvokeContext): Promise<InvokeResult> {
+    invoke(inputs: readonly unknown[], ctx: InvokeContext): InvokeResult | Promise<InvokeResult> {
       if (!inputs.some((v) => placeholderEventId(v) !== undefined)) return fn.invoke(inputs, ctx);
       return fetchInputs(inputs, ctx, source).then((real) => fn.invoke(real, ctx));
     },
