@@ -1,7 +1,7 @@
 /** Scenario "overhead": what the queue costs on a function that costs nothing. */
 import { checkValue, pairedMedian, pct, pointAt, ratio, statsOf, times } from "./checks.ts";
 import { measurePoints } from "./measurePoints.ts";
-import { WARMUP_MS, type Point, type Scenario, type TargetCheck } from "./Scenario.ts";
+import { type Point, type Scenario, type TargetCheck } from "./Scenario.ts";
 
 const NAME = "overhead";
 const TITLE = "Overhead: identity function, queue on";
@@ -12,8 +12,12 @@ const USERS = [1, 10, 50] as const;
  * with the other target's round next to it (`pairedMedian`), gave steadier ratios than a few long
  * ones compared by their best.
  */
-const ROUNDS = 8;
-const ROUND_MS = 1500;
+const ROUNDS = 24;
+const ROUND_MS = 500;
+/** Warm-up of each later round: the users restart from idle, and a prediction takes a few ms at most. */
+const ROUND_WARMUP_MS = 100;
+/** First warm-up of each server: JIT and heap sizing settle in well under this. */
+const FIRST_WARMUP_MS = 2000;
 
 /** Identity function, queue on (Usher's default concurrencyCount 1), closed loop of 1, 10 and 50 users. */
 export const overhead: Scenario = {
@@ -27,7 +31,7 @@ export const overhead: Scenario = {
     const points: Point[] = USERS.map((users) => ({
       label: `users=${users}`,
       server: { fn: { kind: "identity" }, concurrencyCount: 1, maxSize: null },
-      load: { mode: "closed", users, warmupMs: WARMUP_MS, durationMs: ROUND_MS, rounds: ROUNDS },
+      load: { mode: "closed", users, warmupMs: FIRST_WARMUP_MS, roundWarmupMs: ROUND_WARMUP_MS, durationMs: ROUND_MS, rounds: ROUNDS },
     }));
     const results = await measurePoints(ctx, NAME, points);
     const checks: TargetCheck[] = USERS.map((users) => {
