@@ -202,6 +202,15 @@ export class QueueEngine {
    * UNKNOWN_FUNCTION, QUEUE_STOPPED (after close) or QUEUE_FULL (with `retryAfterS`).
    */
   async join(req: JoinRequest): Promise<JoinResult> {
+    return this.admit(req);
+  }
+
+  /**
+   * {@link join}, answered (or thrown) in the call when nothing has to wait: a store that answers
+   * in the call (in-memory) and no pool walk pending on it. The join route uses it so that a
+   * prediction's answer costs no promise hops; everything else may use `join`.
+   */
+  admit(req: JoinRequest): JoinResult | Promise<JoinResult> {
     if (this.#closed) throw new UsherError("QUEUE_STOPPED");
     const fs = this.#fns.get(req.fnId);
     if (fs === undefined) throw new UsherError("UNKNOWN_FUNCTION", `No function with fn_index ${req.fnId}.`);
@@ -219,40 +228,56 @@ export class QueueEngine {
       meta: req.meta ?? EMPTY_META,
       enqueuedAtMs: this.#clock.now(),
     };
+    const store = this.#immediate;
+    if (store === null) return this.#enqueueAsync(record, job);
     let res: EnqueueResult;
     try {
-      const store = this.#immediate;
-      res = store !== null ? store.enqueueNow(job, this.#maxSize) : await this.#store.enqueue(job, this.#maxSize);
+      res = store.enqueueNow(job, this.#maxSize);
     } catch (err) {
       this.#forget(record);
       throw err;
     }
+    return this.#enqueued(record, res);
+  }
+
+  async #enqueueAsync(record: EventRecord, job: StoredJob): Promise<JoinResult> {
+    let res: EnqueueResult;
+    try {
+      res = await this.#store.enqueue(job, this.#maxSize);
+    } catch (err) {
+      this.#forget(record);
+      throw err;
+    }
+    return this.#enqueued(record, res);
+  }
+
+  /** The rest of a join once the store has answered. */
+  #enqueued(record: EventRecord, res: EnqueueResult): JoinResult | Promise<JoinResult> {
     if (!res.accepted) {
       this.#forget(record);
       throw this.#queueFull(res.totalSize);
     }
+    const result: JoinResult = { eventId: record.eventId, rank: res.rank, queueSize: res.poolSize };
     if (record.leftElsewhere) {
       // Another process claimed (or removed) it before the store's answer got here: it is theirs.
       this.#forget(record);
-      return { eventId, rank: res.rank, queueSize: res.poolSize };
+      return result;
     }
     // Not "joining" any more means the store let a dispatch claim it first; that path announced it.
-    if (record.state === "joining") {
-      record.state = "waiting";
-      if (record.cancelReason !== null) {
-        const reason = record.cancelReason;
-        record.cancelReason = null;
-        await this.#cancelWaiting(record, reason);
-      } else {
-        const walking = this.#estimator.announceJoin(record, res.rank, res.poolSize, res.running);
-        // A store of this process alone has no slot of that pool free while our jobs fill it: a
-        // claim would only come back empty (one per join under load). A shared store may have.
-        if (this.#cluster !== null || !fs.pool.atLimit()) this.#dispatch();
-        // A shared store's estimation travels through its bus anyway: the join's answer need not wait for it.
-        if (walking !== undefined && this.#cluster === null) await walking;
-      }
+    if (record.state !== "joining") return result;
+    record.state = "waiting";
+    if (record.cancelReason !== null) {
+      const reason = record.cancelReason;
+      record.cancelReason = null;
+      return this.#cancelWaiting(record, reason).then(() => result);
     }
-    return { eventId, rank: res.rank, queueSize: res.poolSize };
+    const walking = this.#estimator.announceJoin(record, res.rank, res.poolSize, res.running);
+    // A store of this process alone has no slot of that pool free while our jobs fill it: a
+    // claim would only come back empty (one per join under load). A shared store may have.
+    if (this.#cluster !== null || !record.fn.pool.atLimit()) this.#dispatch();
+    // A shared store's estimation travels through its bus anyway: the join's answer need not wait for it.
+    if (walking !== undefined && this.#cluster === null) return walking.then(() => result);
+    return result;
   }
 
   /**

@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from "node:http";
 import type { FastifyRequest } from "fastify";
 import { UsherError } from "../errors.ts";
-import { joinQueue } from "./joinQueue.ts";
+import { joinQueue, type JoinReply } from "./joinQueue.ts";
 import { API_PREFIX, type ServerContext } from "./ServerContext.ts";
 import { SseV3Sink } from "./Sink.ts";
 
@@ -95,11 +95,20 @@ export class FastLane {
         this.#fail(res, err);
         return;
       }
-      // Same root URL as the route's: ctx.rootOf reads only the headers and the socket.
-      joinQueue(this.#ctx, body, this.#ctx.rootOf(req as unknown as FastifyRequest)).then(
-        (reply) => sendJson(res, 200, JSON.stringify(reply)),
-        (err: unknown) => this.#fail(res, err),
-      );
+      let reply: JoinReply | Promise<JoinReply>;
+      try {
+        // Same root URL as the route's: ctx.rootOf reads only the headers and the socket.
+        reply = joinQueue(this.#ctx, body, this.#ctx.rootOf(req as unknown as FastifyRequest));
+      } catch (err) {
+        this.#fail(res, err);
+        return;
+      }
+      if (reply instanceof Promise) {
+        reply.then(
+          (r) => sendJson(res, 200, JSON.stringify(r)),
+          (err: unknown) => this.#fail(res, err),
+        );
+      } else sendJson(res, 200, JSON.stringify(reply));
     });
     return true;
   }

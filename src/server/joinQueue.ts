@@ -5,11 +5,13 @@ import { findFunction, type ServerContext } from "./ServerContext.ts";
 /**
  * POST {prefix}/queue/join's work once the body is parsed: checks it, admits the event and returns
  * the response body. Shared by the Fastify route and the raw-http fast lane (see FastLane.ts), so
- * both give the same answers and the same errors (thrown as UsherError).
+ * both give the same answers and the same errors (thrown as UsherError). Answers (or throws) in
+ * the call when the engine does (see QueueEngine.admit), else returns a promise.
  */
-export async function joinQueue(ctx: ServerContext, rawBody: unknown, rootUrl: string): Promise<{ event_id: string }> {
+export function joinQueue(ctx: ServerContext, rawBody: unknown, rootUrl: string): JoinReply | Promise<JoinReply> {
   const body = parsePredictBody(rawBody);
-  if (body.sessionHash === undefined) throw new UsherError("SESSION_MISSING");
+  const sessionHash = body.sessionHash;
+  if (sessionHash === undefined) throw new UsherError("SESSION_MISSING");
   const fn = findFunction(ctx.app, body.fnIndex, undefined);
   if (fn === undefined) {
     throw new UsherError(
@@ -19,12 +21,26 @@ export async function joinQueue(ctx: ServerContext, rawBody: unknown, rootUrl: s
   }
   fn.validate(body.data);
   const eventId = newEventId();
-  ctx.hub.expect(body.sessionHash, eventId);
+  ctx.hub.expect(sessionHash, eventId);
+  const reply: JoinReply = { event_id: eventId };
+  let admitted: unknown;
   try {
-    await ctx.engine.join({ fnId: fn.id, sessionHash: body.sessionHash, data: body.data, eventId, rootUrl });
+    admitted = ctx.engine.admit({ fnId: fn.id, sessionHash, data: body.data, eventId, rootUrl });
   } catch (err) {
-    ctx.hub.forget(body.sessionHash, eventId);
+    ctx.hub.forget(sessionHash, eventId);
     throw err;
   }
-  return { event_id: eventId };
+  if (!(admitted instanceof Promise)) return reply;
+  return admitted.then(
+    () => reply,
+    (err: unknown) => {
+      ctx.hub.forget(sessionHash, eventId);
+      throw err;
+    },
+  );
+}
+
+/** The body of a join's answer. */
+export interface JoinReply {
+  readonly event_id: string;
 }
