@@ -23,6 +23,10 @@ interface EventSlots {
  */
 export class Outbox {
   private items: (EngineEvent | undefined)[] = [];
+  /** The slots of the first event buffered, kept inline: most outboxes only ever hold one event. */
+  private firstId: string | null = null;
+  private first: EventSlots | null = null;
+  /** Slots of the other events. */
   private slots: Map<string, EventSlots> | null = null;
   private live = 0;
 
@@ -46,11 +50,14 @@ export class Outbox {
       s.logs++;
     } else if (type === "completed" || type === "failed" || type === "cancelled") {
       // A terminal message makes the event's pending estimation and progress pointless.
-      const s = this.slots?.get(event.eventId);
-      if (s !== undefined) {
+      const s = this.firstId === event.eventId ? this.first : this.slots?.get(event.eventId);
+      if (s != null) {
         this.dropAt(s.estimation);
         this.dropAt(s.progress);
-        this.slots?.delete(event.eventId);
+        if (s === this.first) {
+          this.firstId = null;
+          this.first = null;
+        } else this.slots?.delete(event.eventId);
       }
     }
     this.items.push(event);
@@ -61,6 +68,8 @@ export class Outbox {
   drain(): EngineEvent[] {
     const items = this.items;
     this.items = [];
+    this.firstId = null;
+    this.first = null;
     this.slots = null;
     const live = this.live;
     this.live = 0;
@@ -71,12 +80,14 @@ export class Outbox {
   }
 
   private slotsOf(eventId: string): EventSlots {
-    const slots = (this.slots ??= new Map());
-    let s = slots.get(eventId);
-    if (s === undefined) {
-      s = { estimation: -1, progress: -1, generating: -1, logs: 0 };
-      slots.set(eventId, s);
-    }
+    if (this.firstId === eventId && this.first !== null) return this.first;
+    let s = this.slots?.get(eventId);
+    if (s !== undefined) return s;
+    s = { estimation: -1, progress: -1, generating: -1, logs: 0 };
+    if (this.firstId === null) {
+      this.firstId = eventId;
+      this.first = s;
+    } else (this.slots ??= new Map()).set(eventId, s);
     return s;
   }
 

@@ -66,3 +66,15 @@ test("Outbox caps logs per event", () => {
   box.push(log("a", "again"));
   assert.equal(box.size, 1);
 });
+
+test("Outbox: after the first event ends, a second event's replaceable message still replaces its own", () => {
+  const box = new Outbox();
+  box.push(est("a", 1));
+  box.push(est("b", 2));
+  box.push(done("a"));
+  box.push(est("b", 1)); // b moved up: replaces b's estimation, does not add a second one
+  box.push(est("c", 2));
+  box.push(est("c", 1));
+  assert.equal(box.size, 3);
+  assert.deepEqual(box.drain(), [est("b", 1), done("a"), est("c", 1)]);
+});
