@@ -128,6 +128,8 @@ export class QueueEngine {
 
   #dispatching = false;
   #dispatchAgain = false;
+  /** A dispatch is queued as a microtask (see {@link #dispatchSoon}). */
+  #dispatchQueued = false;
 
   #closed = false;
   #closePromise: Promise<void> | null = null;
@@ -274,7 +276,7 @@ export class QueueEngine {
     const walking = this.#estimator.announceJoin(record, res.rank, res.poolSize, res.running);
     // A store of this process alone has no slot of that pool free while our jobs fill it: a
     // claim would only come back empty (one per join under load). A shared store may have.
-    if (this.#cluster !== null || !record.fn.pool.atLimit()) this.#dispatch();
+    if (this.#cluster !== null || !record.fn.pool.atLimit()) this.#dispatchSoon();
     // A shared store's estimation travels through its bus anyway: the join's answer need not wait for it.
     if (walking !== undefined && this.#cluster === null) return walking.then(() => result);
     return result;
@@ -415,6 +417,20 @@ export class QueueEngine {
     this.#dispatching = true;
     if (this.#immediate !== null) this.#dispatchNow(this.#immediate);
     else void this.#dispatchLoop();
+  }
+
+  /**
+   * A join's dispatch, in a microtask rather than in the call: the join's answer is written first
+   * (the client sends its next request while the function runs), and the joins of one tick share
+   * one dispatch pass. Events still start in admission order: the store's order decides.
+   */
+  #dispatchSoon(): void {
+    if (this.#dispatchQueued) return;
+    this.#dispatchQueued = true;
+    queueMicrotask(() => {
+      this.#dispatchQueued = false;
+      this.#dispatch();
+    });
   }
 
   /** {@link #dispatchLoop} for a store that answers in the call: the same loop without awaits. */
