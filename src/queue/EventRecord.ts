@@ -14,6 +14,8 @@ export class EventRecord {
   readonly sessionHash: string;
   readonly fn: FnState;
   state: EventState = "joining";
+  /** Clock time this process admitted it, ms; null for an event admitted by another process. */
+  joinedAtMs: number | null = null;
   /** The job running it, once started. */
   job: RunningJob | null = null;
   /** A cancel asked for while the store was being asked (join or removal in flight). */

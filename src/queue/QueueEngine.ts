@@ -230,6 +230,7 @@ export class QueueEngine {
       meta: req.meta ?? EMPTY_META,
       enqueuedAtMs: this.#clock.now(),
     };
+    record.joinedAtMs = job.enqueuedAtMs;
     const store = this.#immediate;
     if (store === null) return this.#enqueueAsync(record, job);
     let res: EnqueueResult;
@@ -526,7 +527,8 @@ export class QueueEngine {
       if (r.state !== "running") continue;
       if (!r.announced) this.#estimator.announceStart(r);
       if (r.state !== "running") continue;
-      this.#emit({ type: "started", eventId: r.eventId, sessionHash: r.sessionHash, etaMs });
+      const waitedMs = r.joinedAtMs === null ? undefined : now - r.joinedAtMs;
+      this.#emit({ type: "started", eventId: r.eventId, sessionHash: r.sessionHash, etaMs, waitedMs });
     }
     const timeoutMs = fs.fn.timeoutMs;
     if (timeoutMs !== undefined && job.live > 0) {
@@ -640,6 +642,10 @@ export class QueueEngine {
   #end(r: EventRecord, event: EngineEvent, force = false): void {
     if (r.state === "ended") return;
     const job = r.job;
+    // A started event that fails or is cancelled says how long it ran (metrics read it).
+    if (job !== null && (event.type === "failed" || event.type === "cancelled") && event.ranMs === undefined) {
+      event = { ...event, ranMs: this.#clock.now() - job.startMs };
+    }
     // A coalesced progress value still pending goes out before the terminal event, never after.
     if (job !== null) job.flushProgress();
     r.state = "ended";

@@ -146,6 +146,8 @@ export type EngineEvent =
       readonly type: "started";
       /** Expected run time of this call in ms (the moving average), or null. */
       readonly etaMs: number | null;
+      /** How long it waited since this process admitted it, ms; absent when another process did. */
+      readonly waitedMs?: number | undefined;
     })
   | (EventBase & { readonly type: "progress"; readonly progress: readonly ProgressUnit[] })
   | (EventBase & {
@@ -170,8 +172,18 @@ export type EngineEvent =
       readonly durationMs: number;
       readonly averageDurationMs: number | null;
     })
-  | (EventBase & { readonly type: "failed"; readonly error: ErrorPayload })
-  | (EventBase & { readonly type: "cancelled"; readonly reason: CancelReason });
+  | (EventBase & {
+      readonly type: "failed";
+      readonly error: ErrorPayload;
+      /** How long it ran here before it failed, ms; absent when it had not started here. */
+      readonly ranMs?: number | undefined;
+    })
+  | (EventBase & {
+      readonly type: "cancelled";
+      readonly reason: CancelReason;
+      /** How long it ran here before it was cancelled, ms; absent when it had not started here. */
+      readonly ranMs?: number | undefined;
+    });
 
 /** The `type`s of {@link EngineEvent}s that end an event's life. */
 export const TERMINAL_TYPES: ReadonlySet<EngineEvent["type"]> = new Set(["completed", "failed", "cancelled"]);

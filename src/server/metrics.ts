@@ -2,7 +2,7 @@ import type { Server } from "node:http";
 import type { FastifyInstance } from "fastify";
 import { Counter, Gauge, Registry } from "prom-client";
 import type { QueueEngine } from "../queue/QueueEngine.ts";
-import { TERMINAL_TYPES, type EngineEvent } from "../queue/types.ts";
+import type { EngineEvent } from "../queue/types.ts";
 import { BucketHistogram } from "./BucketHistogram.ts";
 import type { SessionHub } from "./SessionHub.ts";
 
@@ -13,21 +13,17 @@ const TIME_BUCKETS_S = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
  * Prometheus metrics of one app. The registry is the app's own (not prom-client's global one), so
  * several apps in one process (tests, benchmarks) do not mix their figures.
  *
- * Queue depth and connections are read when scraped; wait and run times come from the engine's
- * events, so the request path pays one map operation per event and nothing per HTTP request.
+ * Queue depth and connections are read when scraped; wait and run times come inside the engine's
+ * `started` and terminal events, so the request path pays two histogram counts per prediction.
  */
 export class Metrics {
   readonly registry = new Registry();
   readonly #refusals: Counter<"code">;
   readonly #wait: BucketHistogram;
   readonly #run: BucketHistogram;
-  /** Events seen and not ended: when they joined and, once started, when they started (ms). */
-  readonly #times = new Map<string, { joinedMs: number; startedMs: number | null }>();
-  readonly #now: () => number;
   #connections = 0;
 
-  constructor(engine: QueueEngine, hub: SessionHub, now: () => number = () => performance.now()) {
-    this.#now = now;
+  constructor(engine: QueueEngine, hub: SessionHub) {
     const registers = [this.registry];
     new Gauge({
       name: "usher_queue_depth",
@@ -104,20 +100,21 @@ export class Metrics {
     return this.registry.metrics();
   }
 
+  // The engine's events carry the times (no per-event bookkeeping here).
   readonly #onEvent = (e: EngineEvent): void => {
-    const t = this.#times.get(e.eventId);
-    if (e.type === "estimation") {
-      if (t === undefined) this.#times.set(e.eventId, { joinedMs: this.#now(), startedMs: null });
-    } else if (e.type === "started") {
-      const now = this.#now();
-      if (t === undefined) this.#times.set(e.eventId, { joinedMs: now, startedMs: now });
-      else {
-        this.#wait.observe((now - t.joinedMs) / 1000);
-        t.startedMs = now;
-      }
-    } else if (TERMINAL_TYPES.has(e.type)) {
-      this.#times.delete(e.eventId);
-      if (t?.startedMs != null) this.#run.observe((this.#now() - t.startedMs) / 1000, e.type);
+    switch (e.type) {
+      case "started":
+        if (e.waitedMs !== undefined) this.#wait.observe(e.waitedMs / 1000);
+        return;
+      case "completed":
+        this.#run.observe(e.durationMs / 1000, e.type);
+        return;
+      case "failed":
+      case "cancelled":
+        if (e.ranMs !== undefined) this.#run.observe(e.ranMs / 1000, e.type);
+        return;
+      default:
+        return;
     }
   };
 }
