@@ -416,8 +416,7 @@ export class QueueEngine {
       return;
     }
     this.#dispatching = true;
-    if (this.#immediate !== null) this.#dispatchNow(this.#immediate);
-    else void this.#dispatchLoop();
+    void this.#dispatchLoop();
   }
 
   /**
@@ -434,26 +433,9 @@ export class QueueEngine {
     });
   }
 
-  /** {@link #dispatchLoop} for a store that answers in the call: the same loop without awaits. */
-  #dispatchNow(store: ImmediateQueueStore): void {
-    try {
-      do {
-        this.#dispatchAgain = false;
-        while (!this.#closed && this.#threads.tryTake()) {
-          const claim = store.claimNow(this.#claimRequest);
-          if (claim === null) {
-            this.#threads.give();
-            break;
-          }
-          this.#startJob(claim);
-        }
-      } while (this.#dispatchAgain && !this.#closed);
-    } finally {
-      this.#dispatching = false;
-    }
-  }
-
+  /** Claims and starts jobs while threads and work last; runs in the call with an immediate store. */
   async #dispatchLoop(): Promise<void> {
+    const immediate = this.#immediate;
     try {
       do {
         this.#dispatchAgain = false;
@@ -461,7 +443,7 @@ export class QueueEngine {
         while (!this.#closed && this.#threads.tryTake()) {
           let claim: Claim | null;
           try {
-            claim = await this.#store.claim(this.#claimRequest);
+            claim = immediate !== null ? immediate.claimNow(this.#claimRequest) : await this.#store.claim(this.#claimRequest);
           } catch {
             // Store unreachable: give up this pass; the next trigger tries again.
             this.#threads.give();
