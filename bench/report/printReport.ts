@@ -61,6 +61,12 @@ function pairRatios(floor: RunStats, usher: RunStats): number[] {
   return Array.from({ length: n }, (_, i) => (usher.rounds[i] as number) / (floor.rounds[i] as number));
 }
 
+/** The server's CPU time per completed prediction over the measured rounds, µs; null when unknown. */
+function serverCpuUs(s: RunStats): number | null {
+  const cpu = s.cpu?.serverCpu;
+  return cpu == null || s.throughputPerS <= 0 ? null : (cpu * 1e6) / s.throughputPerS;
+}
+
 /** Latency ratios of all rounds; the throughput ratio is the median over round pairs when there are several. */
 function ratioRow(floor: RunStats, usher: RunStats): string {
   const r = (a: number | undefined, b: number | undefined): string =>
@@ -106,6 +112,13 @@ function pointLines(point: PointResult): string[] {
     lines.push(ratioRow(floor.stats, usher.stats));
     const pairs = pairRatios(floor.stats, usher.stats);
     if (pairs.length > 1) extras.push(`    usher/floor by round pair: ${pairs.map((r) => r.toFixed(2)).join(", ")} (median counts)`);
+    const cpuUs = [serverCpuUs(floor.stats), serverCpuUs(usher.stats)] as const;
+    if (cpuUs[0] !== null && cpuUs[1] !== null) {
+      extras.push(
+        `    server CPU per prediction: floor ${cpuUs[0].toFixed(0)} µs, usher ${cpuUs[1].toFixed(0)} µs (${(cpuUs[1] / cpuUs[0]).toFixed(2)}×; ` +
+          "a reading the generator's speed does not cap)",
+      );
+    }
   }
   return [...lines, ...extras];
 }
