@@ -1,6 +1,6 @@
 /** Formats scenario results as plain-text tables: absolute figures, ratios to the floor, targets. */
 import type { PointResult, RunOutcome, ScenarioResult } from "../scenarios/Scenario.ts";
-import { median, type RunStats } from "./summarize.ts";
+import { median, roundPairs, type RunStats } from "./summarize.ts";
 
 /** Generator CPU above this (fraction of a core) means the generator may be the bottleneck. */
 export const GENERATOR_SATURATED = 0.85;
@@ -55,23 +55,19 @@ function statsRow(label: string, target: string, s: RunStats): string {
   ]);
 }
 
-/** Usher's throughput over the floor's in each pair of rounds (rounds alternate, so a pair ran back to back). */
-function pairRatios(floor: RunStats, usher: RunStats): number[] {
-  const n = Math.min(floor.rounds.length, usher.rounds.length);
-  return Array.from({ length: n }, (_, i) => (usher.rounds[i] as number) / (floor.rounds[i] as number));
-}
-
 /** The server's CPU time per completed prediction over the measured rounds, µs; null when unknown. */
 function serverCpuUs(s: RunStats): number | null {
   const cpu = s.cpu?.serverCpu;
   return cpu == null || s.throughputPerS <= 0 ? null : (cpu * 1e6) / s.throughputPerS;
 }
 
-/** Latency ratios of all rounds; the throughput ratio is the median over round pairs when there are several. */
-function ratioRow(floor: RunStats, usher: RunStats): string {
+/**
+ * Latency ratios of all rounds; the throughput ratio is the median of `pairs` (usher / floor per
+ * round pair) when there are several.
+ */
+function ratioRow(floor: RunStats, usher: RunStats, pairs: readonly number[]): string {
   const r = (a: number | undefined, b: number | undefined): string =>
     a === undefined || b === undefined || b === 0 ? "-" : `${(a / b).toFixed(2)}×`;
-  const pairs = pairRatios(floor, usher);
   return row([
     "",
     "ratio",
@@ -109,8 +105,8 @@ function pointLines(point: PointResult): string[] {
   const floor = point.runs.floor;
   const usher = point.runs.usher;
   if (floor?.ok === true && usher?.ok === true) {
-    lines.push(ratioRow(floor.stats, usher.stats));
-    const pairs = pairRatios(floor.stats, usher.stats);
+    const pairs = roundPairs(usher.stats.rounds, floor.stats.rounds, (u, f) => u / f);
+    lines.push(ratioRow(floor.stats, usher.stats, pairs));
     if (pairs.length > 1) extras.push(`    usher/floor by round pair: ${pairs.map((r) => r.toFixed(2)).join(", ")} (median counts)`);
     const cpuUs = [serverCpuUs(floor.stats), serverCpuUs(usher.stats)] as const;
     if (cpuUs[0] !== null && cpuUs[1] !== null) {

@@ -45,6 +45,19 @@ export function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, rank - 1))] as number;
 }
 
+/**
+ * `value(usher's i-th round, floor's i-th round)` for each round both targets ran. Closed-loop
+ * rounds alternate (floor, usher | usher, floor | ...), so each pair ran back to back.
+ */
+export function roundPairs(
+  usherRounds: readonly number[],
+  floorRounds: readonly number[],
+  value: (usher: number, floor: number) => number,
+): number[] {
+  const n = Math.min(usherRounds.length, floorRounds.length);
+  return Array.from({ length: n }, (_, i) => value(usherRounds[i] as number, floorRounds[i] as number));
+}
+
 /** Median of any array of numbers; NaN when empty. */
 export function median(values: readonly number[]): number {
   return percentile([...values].sort((a, b) => a - b), 50);

@@ -1,5 +1,5 @@
 /** Small helpers scenarios use to read results and state their targets. */
-import { median, type RunStats } from "../report/summarize.ts";
+import { median, roundPairs, type RunStats } from "../report/summarize.ts";
 import type { TargetName } from "../servers/spawnServer.ts";
 import type { PointResult, TargetCheck } from "./Scenario.ts";
 
@@ -40,12 +40,7 @@ export function pairedMedian(point: PointResult | undefined, value: (usher: numb
   const u = statsOf(point, "usher")?.rounds;
   const f = statsOf(point, "floor")?.rounds;
   if (u === undefined || f === undefined) return null;
-  const n = Math.min(u.length, f.length);
-  const values: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const v = value(u[i] as number, f[i] as number);
-    if (Number.isFinite(v)) values.push(v);
-  }
+  const values = roundPairs(u, f, value).filter((v) => Number.isFinite(v));
   return values.length === 0 ? null : median(values);
 }
 

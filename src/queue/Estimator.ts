@@ -163,9 +163,6 @@ export class Estimator {
   }
 
   #walkForJoin(r: EventRecord): Promise<void> | undefined {
-    const visit: WalkVisitor = (job, rank, size, endMs, now) => {
-      if (job.eventId === r.eventId && r.state === "waiting" && !r.announced) this.#send(r, rank, size, toEta(endMs, now), now);
-    };
     const immediate = this.#host.immediate;
     if (immediate !== null && this.#host.snapshot === null) {
       // The message goes out after the walk: its listeners must not see the store mid-visit.
@@ -175,11 +172,17 @@ export class Estimator {
       let at = 0;
       this.#walkNow(r.fn.pool, immediate, (job, i, n, end, now) => {
         if (job.eventId !== r.eventId) return;
-        [rank, size, endMs, at] = [i, n, end, now];
+        rank = i;
+        size = n;
+        endMs = end;
+        at = now;
       });
       if (rank >= 0 && r.state === "waiting" && !r.announced) this.#send(r, rank, size, toEta(endMs, at), at);
       return undefined;
     }
+    const visit: WalkVisitor = (job, rank, size, endMs, now) => {
+      if (job.eventId === r.eventId && r.state === "waiting" && !r.announced) this.#send(r, rank, size, toEta(endMs, now), now);
+    };
     return this.#walk(r.fn.pool, visit).catch(() => {
       // The store could not list the pool: the event still waits; the next round will tell it.
     });
