@@ -93,6 +93,17 @@ test("parallel attempts are counted as they start: a burst gets the free ones, t
   one.failed();
   one.failed(); // settling twice counts once
   assert.equal(refusal(t.begin("2.2.2.2", "u5")).retryAfterS, 2);
+
+  // Two attempts at one name in flight; the right one settles first and clears the name's record:
+  // the wrong one still counts, in the record that replaced it.
+  const v = new LoginThrottle({ freeFailuresPerAddress: 100, freeFailuresPerUser: 2 }, clock);
+  const wrong = ticket(v.begin("6.6.6.1", "ada"));
+  ticket(v.begin("6.6.6.2", "ada")).succeeded();
+  const later = ticket(v.begin("6.6.6.3", "ada"));
+  wrong.failed();
+  later.failed();
+  assert.equal(refusal(v.begin("6.6.6.4", "ada")).scope, "user");
+  assert.deepEqual(v.size, { addresses: 2, users: 1 });
 });
 
 test("memory stays bounded when one address rotates user names and when many addresses do", () => {

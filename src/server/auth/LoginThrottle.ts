@@ -162,16 +162,18 @@ export class LoginThrottle {
     return e;
   }
 
-  #fail(map: Map<string, Entry>, key: string, e: Entry, free: number, now: number): void {
-    e.pending--;
+  #fail(map: Map<string, Entry>, key: string, mine: Entry, free: number, now: number): void {
+    mine.pending--;
+    // The record this attempt started with may have been cleared (a success for the same name) or
+    // evicted meanwhile: the failure goes to the current record, or brings this one back.
+    const e = map.get(key) ?? mine;
     e.failures++;
     e.lastFailureMs = now;
     if (e.failures >= free) {
       const doublings = Math.min(e.failures - free, 30);
       e.blockedUntilMs = now + Math.min(this.#maxMs, this.#baseMs * 2 ** doublings);
     }
-    // Back to the end of the order: the front stays the least recently failing record. A record
-    // that was evicted meanwhile (the map was full) comes back: its failures still count.
+    // Back to the end of the order: the front stays the least recently failing record.
     map.delete(key);
     if (map.size >= this.#maxEntries) {
       const oldest = map.keys().next();

@@ -91,8 +91,10 @@ export function authRoutes(server: FastifyInstance, ctx: ServerContext, auth: Au
       if (!outcome.ok) {
         if (outcome.throttled !== null) {
           const message = throttledMessage(outcome.throttled);
-          void reply.header("retry-after", String(outcome.throttled.retryAfterS));
-          if (browserForm) return sendLoginPage(reply, message, 429);
+          if (browserForm) {
+            void reply.header("retry-after", String(outcome.throttled.retryAfterS));
+            return sendLoginPage(reply, message, 429);
+          }
           throw new UsherError("TOO_MANY_LOGINS", message, { retryAfterS: outcome.throttled.retryAfterS });
         }
         if (browserForm) return sendLoginPage(reply, "Incorrect credentials.", 400);
