@@ -254,9 +254,10 @@ test("failed logins per address: 10 free, then 429 with Retry-After, even for th
   await assert.rejects(Client.connect(a.url, { auth: ["ada", "lovelace"] }));
 });
 
-test("failed logins per user name across addresses (through a trusted proxy); other names go on; a success does not reset the address", async () => {
+test("failed logins per user name across addresses (through a trusted proxy); other names and the owner's known address go on; a success does not reset the address", async () => {
   // The test's peer is 127.0.0.1, trusted by default: X-Forwarded-For names the client, as nginx's would.
   const a = await launch(demo, {}, { auth: pairs });
+  cookieOf(await postLogin(a.url, "ada", "lovelace", { "x-forwarded-for": "198.51.100.250" })); // ada, at home
   for (let i = 0; i < 10; i++) {
     const res = await postLogin(a.url, "ada", `guess${i}`, { "x-forwarded-for": `198.51.100.${i}` });
     assert.equal(res.status, 400, `attempt ${i}`);
@@ -266,6 +267,8 @@ test("failed logins per user name across addresses (through a trusted proxy); ot
   assert.ok(Number(blocked.headers.get("retry-after")) >= 1);
   assert.match(((await blocked.json()) as { detail: string }).detail, /^Too many failed logins for this user name\. Try again in \d+ s\.$/);
   cookieOf(await postLogin(a.url, "bob", "pw", { "x-forwarded-for": "198.51.100.201" }));
+  // Where ada logged in before, the guesses elsewhere do not lock her out.
+  cookieOf(await postLogin(a.url, "ada", "lovelace", { "x-forwarded-for": "198.51.100.250" }));
   // One address: 9 failures, a success as bob, one more failure: the 11th attempt waits.
   const from = { "x-forwarded-for": "192.0.2.1, 203.0.113.9" }; // the client is the right-most untrusted entry
   for (let i = 0; i < 9; i++) assert.equal((await postLogin(a.url, `x${i}`, "no", from)).status, 400);

@@ -45,19 +45,27 @@ test("an address gets its free failures, then waits 1 s, 2 s, 4 s … up to the 
   assert.equal(refusal(t.begin("1.2.3.4", "x")).retryAfterS, 8, "capped at maxDelayMs");
 });
 
-test("a user name is throttled across addresses; its success clears it, but not the address's count", () => {
+test("a user name is throttled across addresses; a success resets no count, but its pair (address, name) skips the name's limit", () => {
   const clock = new ManualClock();
   const t = new LoginThrottle({ freeFailuresPerAddress: 5, freeFailuresPerUser: 3 }, clock);
+  ticket(t.begin("10.0.0.50", "ada")).succeeded(); // the owner, at home
   for (let i = 0; i < 3; i++) ticket(t.begin(`10.0.0.${i}`, "ada")).failed();
   assert.deepEqual(refusal(t.begin("10.0.0.99", "ada")), { scope: "user", retryAfterS: 1 });
-  // Other names from the same addresses go on.
+  // Other names from the same addresses go on; the owner's known address is not locked out.
   ticket(t.begin("10.0.0.0", "bob")).succeeded();
-  clock.spend(1000);
-  // The real user gets in after the wait: the name's record is cleared…
   ticket(t.begin("10.0.0.50", "ada")).succeeded();
-  for (let i = 0; i < 2; i++) ticket(t.begin("10.0.0.51", "ada")).failed();
-  ticket(t.begin("10.0.0.52", "ada")).failed();
-  refusal(t.begin("10.0.0.53", "ada"));
+  // The owner's logins did not reset the name's count: the next failure elsewhere waits longer.
+  clock.spend(1000);
+  ticket(t.begin("10.0.0.51", "ada")).failed();
+  assert.deepEqual(refusal(t.begin("10.0.0.52", "ada")), { scope: "user", retryAfterS: 2 });
+  // A known pair's failures count against its address only, and the address limit still holds.
+  for (let i = 0; i < 5; i++) ticket(t.begin("10.0.0.50", "ada")).failed();
+  assert.equal(refusal(t.begin("10.0.0.50", "ada")).scope, "address");
+  // Known pairs are forgotten after knownForMs.
+  clock.spend(7 * 24 * 3600 * 1000);
+  assert.deepEqual(t.size.known, 2);
+  ticket(t.begin("10.0.0.0", "carl")).succeeded();
+  assert.deepEqual(t.size.known, 1);
 
   // …while a success does not give an address more guesses at other names.
   const u = new LoginThrottle({ freeFailuresPerAddress: 5, freeFailuresPerUser: 100 }, clock);
@@ -73,7 +81,7 @@ test("records are forgotten forgetMs after the last failure; a form without a na
   ticket(t.begin("1.1.1.1", undefined)).failed();
   ticket(t.begin("1.1.1.1", undefined)).failed();
   refusal(t.begin("1.1.1.1", "ada"));
-  assert.deepEqual(t.size, { addresses: 1, users: 0 });
+  assert.deepEqual(t.size, { addresses: 1, users: 0, known: 0 });
   clock.spend(600_000);
   // Forgotten: two free failures again, not one attempt after a doubled wait.
   ticket(t.begin("1.1.1.1", "ada")).failed();
@@ -94,8 +102,7 @@ test("parallel attempts are counted as they start: a burst gets the free ones, t
   one.failed(); // settling twice counts once
   assert.equal(refusal(t.begin("2.2.2.2", "u5")).retryAfterS, 2);
 
-  // Two attempts at one name in flight; the right one settles first and clears the name's record:
-  // the wrong one still counts, in the record that replaced it.
+  // Attempts at one name in flight that settle in any order: every failure counts once.
   const v = new LoginThrottle({ freeFailuresPerAddress: 100, freeFailuresPerUser: 2 }, clock);
   const wrong = ticket(v.begin("6.6.6.1", "ada"));
   ticket(v.begin("6.6.6.2", "ada")).succeeded();
@@ -103,7 +110,22 @@ test("parallel attempts are counted as they start: a burst gets the free ones, t
   wrong.failed();
   later.failed();
   assert.equal(refusal(v.begin("6.6.6.4", "ada")).scope, "user");
-  assert.deepEqual(v.size, { addresses: 2, users: 1 });
+  assert.deepEqual(v.size, { addresses: 2, users: 1, known: 1 });
+});
+
+test("a record evicted while its attempt was in flight comes back with that failure", () => {
+  const clock = new ManualClock();
+  const t = new LoginThrottle({ freeFailuresPerAddress: 100, freeFailuresPerUser: 2, maxEntries: 2 }, clock);
+  ticket(t.begin("8.8.8.1", "ada")).failed();
+  const inFlight = ticket(t.begin("8.8.8.2", "ada"));
+  // Two other names push ada's record out of the full table while her attempt runs.
+  ticket(t.begin("8.8.8.3", "x")).failed();
+  ticket(t.begin("8.8.8.4", "y")).failed();
+  // A new attempt at ada starts a new record; both failures land in it.
+  const again = ticket(t.begin("8.8.8.5", "ada"));
+  inFlight.failed();
+  again.failed();
+  assert.equal(refusal(t.begin("8.8.8.6", "ada")).scope, "user");
 });
 
 test("memory stays bounded when one address rotates user names and when many addresses do", () => {

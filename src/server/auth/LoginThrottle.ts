@@ -14,8 +14,10 @@ export interface LoginThrottleOptions {
   readonly maxDelayMs?: number;
   /** A record is forgotten this long after its last failure, ms (at least `maxDelayMs`). Default 1 h. */
   readonly forgetMs?: number;
-  /** Most records kept per kind (addresses, user names); the least recently failing go first. Default 10 000. */
+  /** Most records kept per kind (addresses, user names, known pairs); the least recent go first. Default 10 000. */
   readonly maxEntries?: number;
+  /** How long a successful login makes its (address, user name) pair known, ms. Default 7 days. */
+  readonly knownForMs?: number;
 }
 
 /** Why an attempt may not be made now. */
@@ -40,9 +42,9 @@ interface Entry {
 
 /** An attempt let through: settle it exactly once with its outcome. */
 export interface LoginTicket {
-  /** The check said yes: the user's record is cleared, the address's count stays as it was. */
+  /** The check said yes: the (address, user name) pair becomes known; no failure count is reset. */
   succeeded(): void;
-  /** The check said no: counts against both the address and the user name. */
+  /** The check said no: counts against the address, and the user name unless the pair is known. */
   failed(): void;
 }
 
@@ -54,6 +56,11 @@ export interface LoginTicket {
  *
  * Attempts are counted when they start (as pending), not when their check returns: a burst of
  * parallel attempts gets no more than the free ones, and past them one at a time.
+ *
+ * A success resets no count (an attacker's count on a name keeps growing when its owner logs in).
+ * It makes its (address, user name) pair known for `knownForMs`, and a known pair skips the user
+ * name's limit (never the address's): someone who keeps failing at a user name from elsewhere
+ * cannot lock its owner out from where they usually log in.
  *
  * Memory is bounded: at most `maxEntries` records per kind, user names kept as fixed-size digests,
  * IPv6 addresses grouped by /64 (one host holds a whole /64), records forgotten `forgetMs` after
@@ -70,6 +77,9 @@ export class LoginThrottle {
   /** Map order is the order of last change: the front is the least recently failing record. */
   readonly #addresses = new Map<string, Entry>();
   readonly #users = new Map<string, Entry>();
+  /** Known (address, user name) pairs → when they stop being known (clock ms). Insertion ordered. */
+  readonly #known = new Map<string, number>();
+  readonly #knownForMs: number;
 
   constructor(options: LoginThrottleOptions = {}, clock: Clock = systemClock) {
     this.#clock = clock;
@@ -79,11 +89,12 @@ export class LoginThrottle {
     this.#maxMs = options.maxDelayMs ?? 15 * 60 * 1000;
     this.#forgetMs = Math.max(options.forgetMs ?? 60 * 60 * 1000, this.#maxMs);
     this.#maxEntries = options.maxEntries ?? 10_000;
+    this.#knownForMs = options.knownForMs ?? 7 * 24 * 60 * 60 * 1000;
   }
 
   /** Records kept now (addresses, user names), for tests and metrics. */
-  get size(): { addresses: number; users: number } {
-    return { addresses: this.#addresses.size, users: this.#users.size };
+  get size(): { addresses: number; users: number; known: number } {
+    return { addresses: this.#addresses.size, users: this.#users.size, known: this.#known.size };
   }
 
   /**
@@ -93,7 +104,10 @@ export class LoginThrottle {
   begin(address: string, username: string | undefined): LoginTicket | LoginRefusal {
     const now = this.#clock.now();
     const addressKey = addressKeyOf(address);
-    const userKey = username === undefined ? undefined : userKeyOf(username);
+    const nameKey = username === undefined ? undefined : userKeyOf(username);
+    const pairKey = nameKey === undefined ? undefined : `${addressKey} ${nameKey}`;
+    // A known pair is not subject to the user name's limit, and its failures do not count there.
+    const userKey = pairKey !== undefined && this.#isKnown(pairKey, now) ? undefined : nameKey;
     const a = this.#live(this.#addresses, addressKey, now);
     const u = userKey === undefined ? undefined : this.#live(this.#users, userKey, now);
     const byAddress = this.#wait(a, this.#freeAddress, now);
@@ -115,10 +129,13 @@ export class LoginThrottle {
         settled = true;
         entryA.pending--;
         this.#dropIfEmpty(this.#addresses, addressKey, entryA);
-        // The right password for this name: its earlier failures were someone's typos or were
-        // guesses that no longer matter. The address's count stays: a success as one user does
-        // not buy more guesses at another.
-        if (entryU !== undefined && userKey !== undefined && this.#users.get(userKey) === entryU) this.#users.delete(userKey);
+        // No count is reset: a success as one user buys no guesses at another, and the owner's
+        // login buys an attacker of the same name none either.
+        if (entryU !== undefined && userKey !== undefined) {
+          entryU.pending--;
+          this.#dropIfEmpty(this.#users, userKey, entryU);
+        }
+        if (pairKey !== undefined) this.#markKnown(pairKey);
       },
       failed: () => {
         if (settled) return;
@@ -128,6 +145,30 @@ export class LoginThrottle {
         if (entryU !== undefined && userKey !== undefined) this.#fail(this.#users, userKey, entryU, this.#freeUser, at);
       },
     };
+  }
+
+  #isKnown(pairKey: string, now: number): boolean {
+    const until = this.#known.get(pairKey);
+    if (until === undefined) return false;
+    if (now < until) return true;
+    this.#known.delete(pairKey);
+    return false;
+  }
+
+  #markKnown(pairKey: string): void {
+    const now = this.#clock.now();
+    this.#known.delete(pairKey);
+    // Every pair is known for the same time, so the front is the first to expire.
+    for (const [k, until] of this.#known) {
+      if (until > now) break;
+      this.#known.delete(k);
+    }
+    while (this.#known.size >= this.#maxEntries) {
+      const oldest = this.#known.keys().next();
+      if (oldest.done === true) break;
+      this.#known.delete(oldest.value);
+    }
+    this.#known.set(pairKey, now + this.#knownForMs);
   }
 
   /** The record of `key`, or undefined when there is none or it has expired (then it is removed). */
