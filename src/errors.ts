@@ -35,6 +35,10 @@ export const ERROR_CODES = {
   UNAUTHORIZED: { status: 401, message: "Not authenticated" },
   /** Wrong username or password on /login. */
   BAD_CREDENTIALS: { status: 400, message: "Incorrect credentials." },
+  /** Too many failed logins from this address or for this user name: wait `Retry-After` seconds. */
+  TOO_MANY_LOGINS: { status: 429, message: "Too many failed logins." },
+  /** A state-changing request from another site's page (not in `allowedOrigins`) while auth is on. */
+  CROSS_ORIGIN: { status: 403, message: "Cross-origin request refused." },
   /** Admission refused: `maxSize` waiting events already. */
   QUEUE_FULL: { status: 503, message: "Queue is full." },
   /** The queue is shutting down or stopped. */
@@ -74,7 +78,7 @@ export interface UsherErrorOptions {
   durationMs?: number | null;
   /** Whether the client shows the error at all. */
   visible?: boolean;
-  /** Seconds for a `Retry-After` header (queue full). */
+  /** Seconds for a `Retry-After` header (queue full, too many failed logins). */
   retryAfterS?: number;
   /** The error that caused this one. */
   cause?: unknown;

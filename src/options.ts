@@ -3,6 +3,7 @@
  * once, where they enter (`queue()`, `launch()`, an event listener), and resolved into the
  * `Resolved…` types that the rest of the code reads without further checks.
  */
+import { isIP } from "node:net";
 import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import { z } from "zod";
@@ -113,8 +114,20 @@ export interface LaunchOptions {
   allowedPaths?: readonly string[];
   /** Path prefix when served behind a proxy under a sub-path, e.g. "/demo". Default "". */
   rootPath?: string;
-  /** Origins allowed cross-origin requests (CORS). Default none. */
+  /**
+   * Origins allowed cross-origin requests (CORS), e.g. `"https://my.site"`. With `auth`, these are
+   * also the only other origins whose pages may log in, upload, join or open a socket with the
+   * login cookie (others get 403). Default none.
+   */
   allowedOrigins?: readonly string[];
+  /**
+   * Peers whose `X-Forwarded-For` and `X-Forwarded-Proto` are believed (the proxy in front of Usher):
+   * addresses, CIDR ranges (`"10.0.0.0/8"`) or `"loopback"`, `"linklocal"`, `"uniquelocal"`; false
+   * believes none. They give the client address of the login rate limit and whether the request
+   * came over https (the login cookie is then `Secure`). Default `["loopback"]`: a proxy on the
+   * same machine, as in the README's nginx setup.
+   */
+  trustProxy?: false | readonly string[];
   /** Log level of the server's structured log, or false for none. Default "info". */
   logLevel?: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | false;
   /** Print the URL when ready. Default true. */
@@ -157,6 +170,7 @@ export interface ResolvedLaunchOptions {
   readonly allowedPaths: readonly string[];
   readonly rootPath: string;
   readonly allowedOrigins: readonly string[];
+  readonly trustProxy: false | readonly string[];
   readonly logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | false;
   readonly quiet: boolean;
   readonly auth: AuthOption | null;
@@ -185,6 +199,14 @@ const launchSchema = z
       .regex(/^(\/[^/?#]+)*$/, "rootPath must look like /a/b with no trailing slash")
       .optional(),
     allowedOrigins: z.array(z.string()).optional(),
+    trustProxy: z
+      .union([
+        z.literal(false),
+        z.array(
+          z.string().refine(isProxyAddress, "trustProxy entries are IP addresses, CIDR ranges, \"loopback\", \"linklocal\" or \"uniquelocal\""),
+        ),
+      ])
+      .optional(),
     logLevel: z.union([z.enum(["fatal", "error", "warn", "info", "debug", "trace"]), z.literal(false)]).optional(),
     quiet: z.boolean().optional(),
     auth: z
@@ -218,6 +240,7 @@ export function resolveLaunchOptions(options: LaunchOptions = {}, concurrencyCou
     allowedPaths: o.allowedPaths ?? [],
     rootPath: o.rootPath ?? "",
     allowedOrigins: o.allowedOrigins ?? [],
+    trustProxy: o.trustProxy ?? ["loopback"],
     logLevel: o.logLevel ?? "info",
     quiet: o.quiet ?? false,
     // The schema checked the shape; keep the caller's own value (zod would copy a function's pairs).
@@ -298,6 +321,16 @@ export function resolveEventQueueOptions(options: EventQueueOptions, where: stri
     expectedDurationMs: o.expectedDurationMs,
     timeoutMs: o.timeoutMs,
   };
+}
+
+/** An entry of `trustProxy`: a named range, an address, or address/prefix-length. */
+function isProxyAddress(s: string): boolean {
+  if (s === "loopback" || s === "linklocal" || s === "uniquelocal") return true;
+  const slash = s.indexOf("/");
+  if (slash < 0) return isIP(s) !== 0;
+  const family = isIP(s.slice(0, slash));
+  const bits = s.slice(slash + 1);
+  return family !== 0 && /^\d{1,3}$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128);
 }
 
 // ---------------------------------------------------------------------------------------------

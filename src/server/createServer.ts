@@ -29,6 +29,8 @@ export async function createServer(ctx: ServerContext): Promise<FastifyInstance>
     // A log line per request would cost more than the request itself on the hot path.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: options.maxBodyBytes,
+    // Whose X-Forwarded-For/-Proto to believe (req.ip, req.protocol): see launch({ trustProxy }).
+    trustProxy: options.trustProxy === false ? false : [...options.trustProxy],
     forceCloseConnections: true,
     // Long-lived streams must not be cut by Node's request timeout.
     requestTimeout: 0,

@@ -66,6 +66,7 @@ test("behind nginx with the README's config", { skip }, async () => {
   const size = new Interface({ fn: (f: { path: string } | null) => f, inputs: new File(), outputs: new File(), apiName: "echo_file" });
   const app = await launch(demo, {}, { rootPath: "/demo" });
   const fileApp = await launch(size, {}, { rootPath: "/files" });
+  const authApp = await launch(demo, {}, { rootPath: "/auth", auth: [["ada", "pw"]] });
 
   const dir = await mkdtemp(join(tmpdir(), "usher-nginx-"));
   const port = await freePort();
@@ -76,7 +77,8 @@ test("behind nginx with the README's config", { skip }, async () => {
   // A second location for a second app, made from the same lines.
   const loc = /( {4}location \/demo\/ \{[\s\S]*? {4}\}\n)/.exec(sample)?.[1] ?? "";
   const filesLoc = loc.replace("/demo/", "/files/").replace("http://127.0.0.1:7860/", `http://127.0.0.1:${fileApp.port}/`);
-  const server = demoBlock.replace(/\n\}\s*$/, `\n${filesLoc}}\n`);
+  const authLoc = loc.replace("/demo/", "/auth/").replace("http://127.0.0.1:7860/", `http://127.0.0.1:${authApp.port}/`);
+  const server = demoBlock.replace(/\n\}\s*$/, `\n${filesLoc}${authLoc}}\n`);
   const conf = [
     "worker_processes 1;",
     "daemon off;",
@@ -139,4 +141,31 @@ test("behind nginx with the README's config", { skip }, async () => {
     ws.once("error", reject);
   });
   ws.close();
+
+  // With auth behind the proxy: the page's own requests (Origin = the public origin, which only
+  // X-Forwarded-Host names: nginx's Host drops the port) log in, join and open sockets; another
+  // origin's are refused; failed logins are throttled through the proxy too.
+  const page = { origin: base };
+  const login = (password: string, headers: Record<string, string>) =>
+    fetch(`${base}/auth/login`, { method: "POST", headers, body: new URLSearchParams({ username: "ada", password }) });
+  assert.equal((await login("pw", { origin: "https://evil.example" })).status, 403);
+  const ok = await login("pw", page);
+  assert.equal(ok.status, 200, await ok.clone().text());
+  const cookie = ok.headers.getSetCookie().map((c) => c.split(";")[0]).join("; ");
+  const run = await fetch(`${base}/auth/gradio_api/run/stream`, {
+    method: "POST",
+    headers: { ...page, cookie, "content-type": "application/json" },
+    body: JSON.stringify({ data: ["x"] }),
+  });
+  assert.equal(run.status, 200, await run.clone().text());
+  const authWs = new WebSocket(`ws://127.0.0.1:${port}/auth/gradio_api/queue/ws?session_hash=nginx`, { headers: { ...page, cookie } });
+  await new Promise<void>((resolve, reject) => {
+    authWs.once("open", () => resolve());
+    authWs.once("error", reject);
+  });
+  authWs.close();
+  for (let i = 0; i < 10; i++) assert.equal((await login("wrong", page)).status, 400);
+  const throttled = await login("pw", page);
+  assert.equal(throttled.status, 429);
+  assert.ok(Number(throttled.headers.get("retry-after")) >= 1);
 });

@@ -2,6 +2,8 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { UsherError } from "../../errors.ts";
 import type { ServerContext } from "../ServerContext.ts";
 import { LOGIN_TTL_MS, type Authenticator } from "./Authenticator.ts";
+import { foreignOrigin } from "./foreignOrigin.ts";
+import type { LoginRefusal } from "./LoginThrottle.ts";
 import { loginPage } from "./loginPage.ts";
 
 /**
@@ -20,21 +22,41 @@ const SERVE_LOGIN_PAGE = true;
 /** Most bytes of a login form (two short fields). */
 const MAX_LOGIN_BODY_BYTES = 16 * 1024;
 
+/** Methods that only read: every other one changes something and must come from an allowed page. */
+const SAFE_METHODS: ReadonlySet<string> = new Set(["GET", "HEAD", "OPTIONS"]);
+
+/** GET routes that change state all the same (a logout revokes the token). */
+const STATE_CHANGING_GETS: ReadonlySet<string> = new Set(["/logout"]);
+
 /**
  * Gradio's login flow: `POST /login` with form fields `username` and `password` answers
  * `200 {"success":true}` and sets the `access-token-…` cookies (a browser's form post is
  * redirected back to the page instead); wrong credentials are `400 {"detail":"Incorrect
  * credentials."}`. Every other route answers 401 without a valid cookie.
+ *
+ * Hardening: failed logins are rate-limited per client address and user name (429 with
+ * `Retry-After`, see LoginThrottle); `/logout` revokes the token; state-changing requests
+ * (every method but GET/HEAD/OPTIONS, and `/logout`) from another site's page are refused with 403
+ * unless its origin is in `allowedOrigins` (a cross-site form or upload would otherwise ride the
+ * user's cookie, and a cross-site login would let every visitor's browser guess passwords for a
+ * site); the cookies are `Secure` when the request came over https.
  */
 export function authRoutes(server: FastifyInstance, ctx: ServerContext, auth: Authenticator): void {
   const { rootPath } = ctx.options;
   const authMessage = ctx.options.authMessage;
+  const allowedOrigins: ReadonlySet<string> = new Set(ctx.options.allowedOrigins);
 
   server.addHook("onRequest", async (req, reply) => {
     // A CORS preflight carries no cookies by design; the CORS hook answers it.
     if (reply.sent || req.method === "OPTIONS") return;
     const q = req.url.indexOf("?");
     const path = q < 0 ? req.url : req.url.slice(0, q);
+    // Before the login check: a foreign page's request is refused for what it is, with or
+    // without the cookie (without one it could only log in, which is refused too).
+    if (!SAFE_METHODS.has(req.method) || STATE_CHANGING_GETS.has(path)) {
+      const foreign = foreignOrigin(req.headers, allowedOrigins);
+      if (foreign !== null) throw new UsherError("CROSS_ORIGIN", foreign);
+    }
     if (PUBLIC_PATHS.has(path) || path.startsWith("/assets/")) return;
     if (auth.userOf(req.headers.cookie) !== null) return;
     if (SERVE_LOGIN_PAGE && req.method === "GET" && path === "/") {
@@ -63,18 +85,28 @@ export function authRoutes(server: FastifyInstance, ctx: ServerContext, auth: Au
 
     const login = async (req: FastifyRequest, reply: FastifyReply) => {
       const fields = await readFields(req);
-      const username = fields.get("username");
-      const password = fields.get("password");
       const browserForm = isBrowserForm(req);
-      const token = username === undefined || password === undefined ? null : await auth.login(username, password);
-      if (token === null) {
+      // req.ip is the peer, or with a trusted proxy (launch({ trustProxy })) the client it names.
+      const outcome = await auth.attempt(req.ip, fields.get("username"), fields.get("password"));
+      if (!outcome.ok) {
+        if (outcome.throttled !== null) {
+          const message = throttledMessage(outcome.throttled);
+          if (browserForm) {
+            void reply.header("retry-after", String(outcome.throttled.retryAfterS));
+            return sendLoginPage(reply, message, 429);
+          }
+          throw new UsherError("TOO_MANY_LOGINS", message, { retryAfterS: outcome.throttled.retryAfterS });
+        }
         if (browserForm) return sendLoginPage(reply, "Incorrect credentials.", 400);
         throw new UsherError("BAD_CREDENTIALS");
       }
       const maxAgeS = Math.floor(LOGIN_TTL_MS / 1000);
+      // Over https (directly, or said by a trusted proxy) the Lax cookie is Secure too: it is then
+      // never sent over plain http, where anyone on the path could read it.
+      const secure = req.protocol === "https" ? "; Secure" : "";
       void reply.header("set-cookie", [
-        `${auth.cookieName}=${token}; Path=/; Max-Age=${maxAgeS}; HttpOnly; SameSite=None; Secure`,
-        `${auth.unsecureCookieName}=${token}; Path=/; Max-Age=${maxAgeS}; HttpOnly; SameSite=Lax`,
+        `${auth.cookieName}=${outcome.token}; Path=/; Max-Age=${maxAgeS}; HttpOnly; SameSite=None; Secure`,
+        `${auth.unsecureCookieName}=${outcome.token}; Path=/; Max-Age=${maxAgeS}; HttpOnly; SameSite=Lax${secure}`,
       ]);
       if (browserForm) return reply.code(303).header("location", `${rootPath}/`).send();
       return { success: true };
@@ -82,17 +114,28 @@ export function authRoutes(server: FastifyInstance, ctx: ServerContext, auth: Au
     scope.post("/login", login);
     scope.post("/login/", login);
 
-    scope.get("/logout", async (_req, reply) =>
-      reply
+    const logout = async (req: FastifyRequest, reply: FastifyReply) => {
+      // The token is refused from now on, wherever it was copied to, not only forgotten here.
+      auth.revoke(req.headers.cookie);
+      const secure = req.protocol === "https" ? "; Secure" : "";
+      return reply
         .header("set-cookie", [
           `${auth.cookieName}=; Path=/; Max-Age=0; HttpOnly; SameSite=None; Secure`,
-          `${auth.unsecureCookieName}=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax`,
+          `${auth.unsecureCookieName}=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax${secure}`,
         ])
+        .header("cache-control", "no-store")
         .code(303)
         .header("location", `${rootPath}/`)
-        .send(),
-    );
+        .send();
+    };
+    scope.get("/logout", logout);
   });
+}
+
+/** The 429's detail: what is throttled and for how long. */
+function throttledMessage(r: LoginRefusal): string {
+  const what = r.scope === "address" ? "from your address" : "for this user name";
+  return `Too many failed logins ${what}. Try again in ${r.retryAfterS} s.`;
 }
 
 /** The text fields of a urlencoded or multipart form (the JS client sends FormData). */

@@ -2,6 +2,7 @@ import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
 import type { FastifyInstance } from "fastify";
 import { WebSocketServer, type WebSocket } from "ws";
+import { foreignOrigin } from "../auth/foreignOrigin.ts";
 import { requestRoot } from "../requestRoot.ts";
 import { API_PREFIX, type ServerContext } from "../ServerContext.ts";
 import { LegacyQueueSocket } from "./LegacyQueueSocket.ts";
@@ -55,7 +56,10 @@ export function attachWebSockets(server: FastifyInstance, ctx: ServerContext): v
     const isLegacy = path === LEGACY_QUEUE_PATH && legacy !== null;
     if (!isQueue && !isLegacy) return refuse(socket, 404, "Not Found");
     if (closing) return refuse(socket, 503, "Queue is stopped.");
-    if (!originAllowed(req, allowedOrigins)) return refuse(socket, 403, "Cross-origin WebSocket refused.");
+    // Browsers send any page's Origin on a WebSocket and no CORS applies, so a socket from another
+    // site could act for a logged-in user: only this server's pages and allowedOrigins may open one.
+    const foreign = foreignOrigin(req.headers, allowedOrigins);
+    if (foreign !== null) return refuse(socket, 403, foreign);
     if (ctx.auth && ctx.auth.userOf(req.headers.cookie) === null) return refuse(socket, 401, "Not authenticated");
     let sessionHash = url.searchParams.get("session_hash");
     if (isQueue && sessionHash !== null && (sessionHash === "" || sessionHash.length > MAX_SESSION_HASH)) {
@@ -113,25 +117,6 @@ const STATUS_TEXT: Readonly<Record<number, string>> = {
   414: "URI Too Long",
   503: "Service Unavailable",
 };
-
-/**
- * Browsers send any page's Origin on a WebSocket and no CORS applies, so a socket from another
- * site could act for a logged-in user: allow no Origin (non-browser clients), the app's own
- * host, or `allowedOrigins`.
- */
-function originAllowed(req: IncomingMessage, allowed: ReadonlySet<string>): boolean {
-  const origin = req.headers.origin;
-  if (origin === undefined || allowed.has(origin)) return true;
-  let host: string;
-  try {
-    host = new URL(origin).host;
-  } catch {
-    return false;
-  }
-  const forwarded = req.headers["x-forwarded-host"];
-  const own = (Array.isArray(forwarded) ? forwarded[0] : forwarded)?.split(",")[0]?.trim() || req.headers.host;
-  return host === own;
-}
 
 /** A session hash for a socket that came without one (like the clients' ~11 base-36 characters). */
 function newSessionHash(): string {
