@@ -76,7 +76,7 @@ type Phase =
  * `{data, event_data, fn_index, session_hash}` → `process_starts` → `progress`/`log`/
  * `process_generating` (full values) → `process_completed`, then a close with 1000. A full queue
  * is `queue_full` then close. The inputs come only when the job starts: see legacyInputs.ts; a
- * client that does not send them in time loses its turn ({@link LegacyQueueSocket.#awaitData}).
+ * client that does not send them in time loses its turn (see `#awaitData`).
  *
  * With a queue shared by several processes ({@link LegacyRouter.eagerInputs}) the job may run
  * where this socket is not, so the inputs are asked for right after the hash instead, and the
