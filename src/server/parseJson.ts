@@ -18,6 +18,8 @@ const MAX_REASON = 200;
  * could spell them), so ordinary bodies pay three substring scans.
  */
 export function parseJson(text: string): unknown {
+  // A byte order mark is not JSON, but Fastify's parser (secure-json-parse) allowed one.
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   if (!text.includes("__proto__") && !text.includes("constructor") && !text.includes("\\u")) return JSON.parse(text);
   return JSON.parse(text, dropPoisonKeys);
 }
