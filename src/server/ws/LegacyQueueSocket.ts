@@ -343,7 +343,8 @@ export class LegacyQueueSocket implements LegacyEventSocket {
     }
     this.#endDataWait();
     const why = elapsedMs >= maxMs ? "max" : this.#dataExtended ? "slow" : "silent";
-    this.#log.info({ eventId: this.#eventId, elapsedMs, why }, "a Gradio 3.x client lost its turn: its inputs did not come in time");
+    // Debug only: a client can cause this at will, and refusals are not logged one by one.
+    this.#log.debug({ eventId: this.#eventId, elapsedMs, why }, "a Gradio 3.x client lost its turn: its inputs did not come in time");
     this.#abandon(legacyDataTimeoutMessage(why, why === "max" ? maxMs : periodMs));
   };
 
