@@ -62,7 +62,7 @@ test("a good upload keeps its files; one over maxFileSize gets 413 and keeps non
 
   const alone = await upload(app.url, form([{ name: "big.bin", bytes: 100 * MAX_FILE_SIZE }]));
   assert.equal(alone.status, 413);
-  assert.deepEqual(alone.json, { detail: `File too large: the limit is ${MAX_FILE_SIZE} bytes per file.` });
+  assert.deepEqual(alone.json, { detail: `File too large: the limit is ${MAX_FILE_SIZE} bytes per file; nothing was kept.` });
   assert.deepEqual(await uploads(), kept, "no truncated file left");
 
   const mixed = await upload(app.url, form([{ name: "x.txt", bytes: 5 }, { name: "y.txt", bytes: 6 }, { name: "big.bin", bytes: MAX_FILE_SIZE + 1 }]));

@@ -72,7 +72,8 @@ export function fileRoutes(server: FastifyInstance, ctx: ServerContext): void {
 
 /** The 413 of a file over `launch({ maxFileSize })`. */
 function fileTooLarge(maxFileSize: number | null): UsherError {
-  return new UsherError("PAYLOAD_TOO_LARGE", `File too large: the limit is ${maxFileSize ?? Number.MAX_SAFE_INTEGER} bytes per file.`);
+  // Without maxFileSize only a store's own limit applies, and the store says which.
+  return new UsherError("PAYLOAD_TOO_LARGE", maxFileSize === null ? "File too large; nothing was kept." : `File too large: the limit is ${maxFileSize} bytes per file; nothing was kept.`);
 }
 
 /** What a failed upload answers: the parser's errors say what was wrong in Usher's words. */
