@@ -149,6 +149,13 @@ export interface LaunchOptions {
   workerThreads?: number;
   /** Time a cancelled or timed-out `inWorker()` call gets to stop on its signal before its thread is terminated, ms. Default 3000. */
   workerAbortGraceMs?: number;
+  /**
+   * Time a Gradio 3.x socket (`/queue/join`) gets to answer `send_data` with its inputs, ms: the
+   * job holds its slot meanwhile. A socket that sends nothing for this long loses its turn (an
+   * error, then close) and the slot goes to the next event; one still sending keeps it while each
+   * such period brings at least 4 KiB/s, up to 60 s in all (Gradio 3.x's own limit). Default 5000.
+   */
+  legacyDataTimeoutMs?: number;
 }
 
 /** `launch({ auth })`: [username, password] pairs or a check (true means the pair may log in). */
@@ -180,6 +187,7 @@ export interface ResolvedLaunchOptions {
   readonly metrics: boolean;
   readonly workerThreads: number;
   readonly workerAbortGraceMs: number;
+  readonly legacyDataTimeoutMs: number;
 }
 
 const launchSchema = z
@@ -221,6 +229,7 @@ const launchSchema = z
     metrics: z.boolean().optional(),
     workerThreads: count.optional(),
     workerAbortGraceMs: durationMs.optional(),
+    legacyDataTimeoutMs: count.optional(),
   })
   .strict();
 
@@ -251,6 +260,7 @@ export function resolveLaunchOptions(options: LaunchOptions = {}, concurrencyCou
     metrics: o.metrics ?? true,
     workerThreads: o.workerThreads ?? availableParallelism(),
     workerAbortGraceMs: o.workerAbortGraceMs ?? 3000,
+    legacyDataTimeoutMs: o.legacyDataTimeoutMs ?? 5000,
   };
 }
 

@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type RequestListener, type Server, 
 import type { FastifyRequest } from "fastify";
 import { UsherError } from "../errors.ts";
 import { joinQueue, type JoinReply } from "./joinQueue.ts";
+import { invalidJsonMessage, parseJson } from "./parseJson.ts";
 import { API_PREFIX, type ServerContext } from "./ServerContext.ts";
 import { SseV3Sink } from "./Sink.ts";
 
@@ -123,7 +124,7 @@ export class FastLane {
       if (err.retryAfterS !== undefined) res.setHeader("retry-after", String(err.retryAfterS));
     } else if (err instanceof SyntaxError) {
       status = 400;
-      detail = "Body is not valid JSON.";
+      detail = invalidJsonMessage(err);
     } else {
       status = 500;
       detail = "Internal error.";
@@ -141,21 +142,4 @@ export class FastLane {
 function sendJson(res: ServerResponse, status: number, json: string): void {
   res.writeHead(status, { "content-type": JSON_TYPE, "content-length": Buffer.byteLength(json) });
   res.end(json);
-}
-
-/**
- * JSON.parse with the rule of Fastify's parser (secure-json-parse): a `__proto__` key, or a
- * `constructor` key holding a `prototype`, is a SyntaxError. The check runs only when the text
- * contains one of those words or an escape, so ordinary bodies pay three substring scans.
- */
-function parseJson(text: string): unknown {
-  // "\u": the words may be spelled with escapes, which the reviver sees decoded.
-  if (!text.includes("__proto__") && !text.includes("constructor") && !text.includes("\\u")) return JSON.parse(text);
-  return JSON.parse(text, function (this: unknown, key: string, value: unknown) {
-    if (key === "__proto__") throw new SyntaxError("Object contains forbidden prototype property");
-    if (key === "constructor" && typeof value === "object" && value !== null && Object.hasOwn(value, "prototype")) {
-      throw new SyntaxError("Object contains forbidden prototype property");
-    }
-    return value;
-  });
 }

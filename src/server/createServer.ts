@@ -7,6 +7,7 @@ import { FastLane } from "./FastLane.ts";
 import { metricsRoute } from "./metrics.ts";
 import { logFunctionErrors } from "./logFunctionErrors.ts";
 import { noteRefusal } from "./noteRefusal.ts";
+import { invalidJsonMessage, parseJson } from "./parseJson.ts";
 import { RefusalLog } from "./RefusalLog.ts";
 import { replyError } from "./replyError.ts";
 import { configRoutes } from "./routes/configRoutes.ts";
@@ -38,6 +39,20 @@ export async function createServer(ctx: ServerContext): Promise<FastifyInstance>
     // URLs the router cannot decode or with an over-long part get the same JSON `{detail}` 4xx.
     frameworkErrors: (err, req, reply) => replyError(err, req, reply),
     clientErrorHandler,
+  });
+
+  // JSON bodies as the fast lane and the sockets parse them (parseJson.ts): `__proto__` keys are
+  // dropped rather than the body refused, and a refusal quotes the parser's reason.
+  server.addContentTypeParser("application/json", { parseAs: "string" }, (_req, body, done) => {
+    if (body === "") {
+      done(new UsherError("BAD_REQUEST", "Body is empty; send a JSON object."), undefined);
+      return;
+    }
+    try {
+      done(null, parseJson(body as string));
+    } catch (err) {
+      done(new UsherError("BAD_REQUEST", invalidJsonMessage(err)), undefined);
+    }
   });
 
   const refusals = options.logLevel === false ? null : new RefusalLog(server.log);

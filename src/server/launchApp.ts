@@ -77,6 +77,7 @@ async function listen(app: Buildable, queue: QueueOptions | null, options: Launc
     averageMs: (fnId) => engine.averageDurationMs(fnId),
     // With a shared store the job may run in another process: the socket asks for inputs at once.
     eagerInputs: shared !== null,
+    dataTimeoutMs: l.legacyDataTimeoutMs,
   });
   const engine: QueueEngine = new QueueEngine({
     functions: served.functions.map((f) => legacy.wrap(f)),

@@ -8,9 +8,16 @@ export interface FileStore {
   readonly root: string;
   /**
    * Streams an upload to disk under a fresh folder and returns its server path.
-   * Throws UsherError PAYLOAD_TOO_LARGE once more than `maxBytes` arrive (the partial file is removed).
+   * Throws UsherError PAYLOAD_TOO_LARGE once more than `maxBytes` arrive. On any failure (too
+   * large, the source failing or aborted, the disk) nothing of it is left behind.
    */
   saveUpload(source: AsyncIterable<Uint8Array>, fileName: string, maxBytes: number | null): Promise<string>;
+  /**
+   * Deletes an upload that {@link saveUpload} returned (its whole folder, and any shared copy), at
+   * once: for a request refused after some of its files were written. A path that is not an
+   * upload of this store is ignored; a missing one is not an error.
+   */
+  discardUpload(path: string): Promise<void>;
   /** Stores bytes a function produced; content-addressed, so equal outputs share one file. Returns its path. */
   saveOutput(data: Uint8Array, fileName: string): Promise<string>;
   /** Copies a file the function returned by path into the store (unless already inside); returns the stored path. */

@@ -1,7 +1,8 @@
 import { createHash, randomBytes } from "node:crypto";
 import { createWriteStream } from "node:fs";
 import { copyFile, mkdir, realpath, rm, stat, utimes, writeFile } from "node:fs/promises";
-import { basename, isAbsolute, join, resolve, sep } from "node:path";
+import { basename, dirname, isAbsolute, join, resolve, sep } from "node:path";
+import { pipeline } from "node:stream/promises";
 import { UsherError } from "../errors.ts";
 import type { FileStore } from "./FileStore.ts";
 
@@ -21,23 +22,42 @@ export class LocalFileStore implements FileStore {
     const dir = join(this.root, "uploads", randomBytes(16).toString("hex"));
     await mkdir(dir, { recursive: true });
     const path = join(dir, safeName(fileName));
-    const out = createWriteStream(path);
     let size = 0;
     try {
-      for await (const chunk of source) {
-        size += chunk.byteLength;
-        if (maxBytes !== null && size > maxBytes) {
-          throw new UsherError("PAYLOAD_TOO_LARGE", `File too large: the limit is ${maxBytes} bytes.`);
-        }
-        if (!out.write(chunk)) await new Promise<void>((r) => out.once("drain", () => r()));
-      }
-      await new Promise<void>((res, rej) => out.end((err?: Error | null) => (err ? rej(err) : res())));
+      // pipeline: backpressure, and on any failure (the limit, an aborted source, the disk) every
+      // stream is destroyed and the error comes here, never as an unhandled 'error' event.
+      await pipeline(
+        source,
+        async function* limit(chunks: AsyncIterable<Uint8Array>) {
+          for await (const chunk of chunks) {
+            size += chunk.byteLength;
+            if (maxBytes !== null && size > maxBytes) {
+              throw new UsherError("PAYLOAD_TOO_LARGE", `File too large: the limit is ${maxBytes} bytes.`);
+            }
+            yield chunk;
+          }
+        },
+        createWriteStream(path),
+      );
       return path;
     } catch (err) {
-      out.destroy();
       await rm(dir, { recursive: true, force: true });
       throw err;
     }
+  }
+
+  async discardUpload(path: string): Promise<void> {
+    const dir = this.uploadDirOf(path);
+    if (dir !== null) await rm(dir, { recursive: true, force: true });
+  }
+
+  /** The folder of an upload path (`<root>/uploads/<32 hex>/<name>`), or null for any other path. */
+  uploadDirOf(path: string): string | null {
+    if (typeof path !== "string" || path.includes("\0")) return null;
+    const abs = resolve(path);
+    const dir = dirname(abs);
+    const ok = dirname(dir) === join(this.root, "uploads") && /^[0-9a-f]{32}$/.test(basename(dir)) && basename(abs) === safeName(basename(abs));
+    return ok ? dir : null;
   }
 
   async saveOutput(data: Uint8Array, fileName: string): Promise<string> {

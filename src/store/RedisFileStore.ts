@@ -36,8 +36,22 @@ export class RedisFileStore implements FileStore {
     const shared = this.#link.options.maxFileBytes;
     const limit = maxBytes === null ? shared : Math.min(maxBytes, shared);
     const path = await this.#local.saveUpload(source, fileName, limit);
-    await this.#share(path, await readFile(path));
+    try {
+      await this.#share(path, await readFile(path));
+    } catch (err) {
+      // Not shared, not returned: nobody could use or delete it.
+      await this.#local.discardUpload(path);
+      throw err;
+    }
     return path;
+  }
+
+  async discardUpload(path: string): Promise<void> {
+    if (this.#local.uploadDirOf(path) === null) return;
+    await this.#local.discardUpload(path);
+    const rel = relativeOf(path);
+    // Redis unreachable: the shared copy still expires after fileTtlMs.
+    if (rel !== null) await this.#link.call((r) => r.del(this.#key(rel))).catch(() => undefined);
   }
 
   async saveOutput(data: Uint8Array, fileName: string): Promise<string> {

@@ -47,6 +47,7 @@ export const NO_FILES_ENV: RuntimeEnv = {
   files: {
     root: "/nonexistent",
     saveUpload: () => Promise.reject(new Error("no files in this test")),
+    discardUpload: () => Promise.reject(new Error("no files in this test")),
     saveOutput: () => Promise.reject(new Error("no files in this test")),
     importFile: () => Promise.reject(new Error("no files in this test")),
     resolveReadable: () => Promise.resolve(null),

@@ -3,10 +3,11 @@
  * the root-level routes 3.x clients use.
  */
 import assert from "node:assert/strict";
+import { connect, type Socket } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
 import { after, test } from "node:test";
 import { AppError, Interface } from "../../src/index.ts";
-import { LEGACY_DATA_TIMEOUT_MESSAGE, legacyTimeouts } from "../../src/server/ws/LegacyQueueSocket.ts";
+import { legacyDataTimeoutMessage, legacyTimeouts } from "../../src/server/ws/LegacyQueueSocket.ts";
 import { launch, post } from "../helpers/launch.ts";
 import { TestSocket, wsUrl, type Frame } from "../helpers/wsClient.ts";
 
@@ -154,16 +155,13 @@ test("errors, generators (full values, no diffs), logs and progress", async () =
 });
 
 test("inputs that do not come in time, or are invalid, end the event with an error and free the slot", async () => {
-  const saved = { ...legacyTimeouts };
-  legacyTimeouts.dataMs = 200;
-  after(() => Object.assign(legacyTimeouts, saved));
   const demo = new Interface({ fn: (a: string, n: number) => `${a}${n}`, inputs: ["text", "number"], outputs: "text" });
-  const app = await launch(demo, { concurrencyCount: 1 });
+  const app = await launch(demo, { concurrencyCount: 1 }, { legacyDataTimeoutMs: 200 });
   const slow = await legacyJoin(app.url, 0);
   await slow.next((f) => f["msg"] === "send_data");
   const next = await legacyJoin(app.url, 0);
   const timedOut = await slow.next((f) => f["msg"] === "process_completed", 2000);
-  assert.deepEqual(timedOut, { msg: "process_completed", output: { error: LEGACY_DATA_TIMEOUT_MESSAGE }, success: false });
+  assert.deepEqual(timedOut, { msg: "process_completed", output: { error: legacyDataTimeoutMessage("silent", 200) }, success: false });
   assert.equal((await slow.closed).code, 1000);
   const bad = next;
   await sendData(bad, [{ x: 1 }]);
@@ -174,6 +172,60 @@ test("inputs that do not come in time, or are invalid, end the event with an err
   const good = await legacyJoin(app.url, 0);
   await sendData(good, ["x", 2]);
   assert.deepEqual((await good.next((f) => f["msg"] === "process_completed"))["output"].data, ["x2"]);
+});
+
+test("two silent 3.x sockets holding both slots no longer hold a 200 ms job for 60 s (issue 14, item 4)", async () => {
+  const demo = new Interface({
+    fn: async (s: string) => {
+      await sleep(200);
+      return s;
+    },
+    inputs: "text",
+    outputs: "text",
+  });
+  const app = await launch(demo, { concurrencyCount: 2 }, { legacyDataTimeoutMs: 500 });
+  const silent = [await legacyJoin(app.url, 0, "mute1"), await legacyJoin(app.url, 0, "mute2")];
+  for (const s of silent) await s.next((f) => f["msg"] === "send_data");
+  const t0 = performance.now();
+  const user = await legacyJoin(app.url, 0, "user");
+  await sendData(user, ["mine"]);
+  const done = await user.next((f) => f["msg"] === "process_completed", 10_000);
+  const waitedMs = performance.now() - t0;
+  assert.deepEqual(done["output"].data, ["mine"]);
+  // 500 ms for the silent ones to lose their turn, 200 ms of work: well under a second, not 60 s.
+  assert.ok(waitedMs < 3000, `waited ${Math.round(waitedMs)} ms`);
+  for (const s of silent) {
+    const lost = await s.next((f) => f["msg"] === "process_completed");
+    assert.deepEqual(lost, { msg: "process_completed", output: { error: legacyDataTimeoutMessage("silent", 500) }, success: false });
+    assert.equal((await s.closed).code, 1000);
+  }
+});
+
+test("a large answer still arriving at a fair rate keeps its turn past legacyDataTimeoutMs; a trickle does not", async () => {
+  const demo = new Interface({ fn: (s: string) => String(s.length), inputs: "text", outputs: "text" });
+  const app = await launch(demo, { concurrencyCount: 1 }, { legacyDataTimeoutMs: 300 });
+  const big = "x".repeat(160 * 1024);
+  // 16 KiB every 60 ms (about 270 KiB/s, far above the 4 KiB/s floor): about 600 ms in all.
+  const slow = await RawLegacySocket.open(app.url);
+  await slow.next((f) => f["msg"] === "send_hash");
+  slow.sendText(JSON.stringify({ fn_index: 0, session_hash: "slow" }));
+  await slow.next((f) => f["msg"] === "send_data");
+  const t0 = performance.now();
+  await slow.sendTextSlowly(JSON.stringify({ data: [big], event_data: null, fn_index: 0, session_hash: "slow" }), 16 * 1024, 60);
+  const sentMs = performance.now() - t0;
+  const done = await slow.next((f) => f["msg"] === "process_completed", 10_000);
+  assert.deepEqual([done["success"], done["output"].data], [true, [String(big.length)]], `sent over ${Math.round(sentMs)} ms`);
+  assert.ok(sentMs > 300, "the answer took longer than one silence period");
+  // 8 bytes every 60 ms: alive, but far below the floor.
+  const trickle = await RawLegacySocket.open(app.url);
+  await trickle.next((f) => f["msg"] === "send_hash");
+  trickle.sendText(JSON.stringify({ fn_index: 0, session_hash: "trickle" }));
+  await trickle.next((f) => f["msg"] === "send_data");
+  const sending = trickle.sendTextSlowly(JSON.stringify({ data: [big], event_data: null, fn_index: 0, session_hash: "trickle" }), 8, 60);
+  const lost = await trickle.next((f) => f["msg"] === "process_completed", 5000);
+  trickle.stop();
+  await sending;
+  assert.deepEqual(lost["output"], { error: legacyDataTimeoutMessage("silent", 300) });
 });
 
 test("a socket that closes early takes its event out of the queue, or out of its slot", async () => {
@@ -208,9 +260,6 @@ test("a socket that closes early takes its event out of the queue, or out of its
 });
 
 test("a batch: each event sends its own inputs; one that never does is dropped and the others get their results", async () => {
-  const saved = { ...legacyTimeouts };
-  legacyTimeouts.dataMs = 300;
-  after(() => Object.assign(legacyTimeouts, saved));
   const g = gate();
   let calls = 0;
   const demo = new Interface({
@@ -224,7 +273,7 @@ test("a batch: each event sends its own inputs; one that never does is dropped a
     batch: true,
     maxBatchSize: 4,
   });
-  const app = await launch(demo, { concurrencyCount: 1 });
+  const app = await launch(demo, { concurrencyCount: 1 }, { legacyDataTimeoutMs: 300 });
   const first = await legacyJoin(app.url, 0);
   await sendData(first, ["first"]);
   await first.next((f) => f["msg"] === "process_starts");
@@ -238,7 +287,7 @@ test("a batch: each event sends its own inputs; one that never does is dropped a
   await sockets[1]!.next((f) => f["msg"] === "send_data");
   const results = await Promise.all(sockets.map((s) => s.next((f) => f["msg"] === "process_completed", 3000)));
   assert.deepEqual(results[0]?.["output"].data, ["X"]);
-  assert.deepEqual(results[1], { msg: "process_completed", output: { error: LEGACY_DATA_TIMEOUT_MESSAGE }, success: false });
+  assert.deepEqual(results[1], { msg: "process_completed", output: { error: legacyDataTimeoutMessage("silent", 300) }, success: false });
   assert.deepEqual(results[2]?.["output"].data, ["Z"]);
   assert.equal(calls, 2, "one call for the batch");
 });
@@ -300,3 +349,126 @@ test("root-level routes for 3.x clients: /info, /app_id, /run, /api, /reset, /qu
   assert.equal(config["queue_ws"], "/gradio_api/queue/ws");
   assert.ok(Number(String(config["version"]).split(".")[0]) >= 4 || String(config["version"]) >= "3.30");
 });
+
+/**
+ * A WebSocket client on a bare TCP connection, so that one frame can be sent a few bytes at a time
+ * (the `ws` client writes a frame at once).
+ */
+class RawLegacySocket {
+  readonly frames: Frame[] = [];
+  readonly #sock: Socket;
+  #buf = Buffer.alloc(0);
+  #stopped = false;
+  #waiters: (() => void)[] = [];
+
+  private constructor(sock: Socket) {
+    this.#sock = sock;
+    sock.on("data", (chunk: Buffer) => {
+      this.#buf = Buffer.concat([this.#buf, chunk]);
+      this.#parse();
+    });
+    sock.on("error", () => undefined);
+  }
+
+  static open(appUrl: string): Promise<RawLegacySocket> {
+    const { hostname, port } = new URL(appUrl);
+    return new Promise((resolve, reject) => {
+      const sock = connect(Number(port), hostname);
+      sock.once("error", reject);
+      sock.once("connect", () => {
+        sock.write(
+          `GET /queue/join HTTP/1.1\r\nHost: ${hostname}:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+            "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n",
+        );
+        let head = Buffer.alloc(0);
+        const onHead = (chunk: Buffer): void => {
+          head = Buffer.concat([head, chunk]);
+          const end = head.indexOf("\r\n\r\n");
+          if (end < 0) return;
+          sock.off("data", onHead);
+          if (!head.subarray(0, end).toString().startsWith("HTTP/1.1 101")) return reject(new Error(head.toString()));
+          const raw = new RawLegacySocket(sock);
+          raw.#buf = head.subarray(end + 4);
+          raw.#parse();
+          resolve(raw);
+        };
+        sock.on("data", onHead);
+      });
+    });
+  }
+
+  /** Server frames are unmasked; only text frames are kept. */
+  #parse(): void {
+    for (;;) {
+      const b = this.#buf;
+      if (b.length < 2) return;
+      let len = (b[1] as number) & 0x7f;
+      let at = 2;
+      if (len === 126) {
+        if (b.length < 4) return;
+        len = b.readUInt16BE(2);
+        at = 4;
+      } else if (len === 127) {
+        if (b.length < 10) return;
+        len = Number(b.readBigUInt64BE(2));
+        at = 10;
+      }
+      if (b.length < at + len) return;
+      if (((b[0] as number) & 0x0f) === 1) this.frames.push(JSON.parse(b.subarray(at, at + len).toString()) as Frame);
+      this.#buf = b.subarray(at + len);
+      for (const w of this.#waiters.splice(0)) w();
+    }
+  }
+
+  async next(pred: (f: Frame) => boolean, timeoutMs = 5000): Promise<Frame> {
+    const deadline = performance.now() + timeoutMs;
+    for (;;) {
+      const f = this.frames.find(pred);
+      if (f !== undefined) return f;
+      const left = deadline - performance.now();
+      if (left <= 0) throw new Error(`no matching frame within ${timeoutMs} ms; got ${JSON.stringify(this.frames)}`);
+      await new Promise<void>((r) => {
+        const t = setTimeout(r, left);
+        this.#waiters.push(() => {
+          clearTimeout(t);
+          r();
+        });
+      });
+    }
+  }
+
+  /** One masked text frame (a zero mask: the payload goes as is). */
+  #frame(text: string): Buffer {
+    const payload = Buffer.from(text);
+    const n = payload.length;
+    const head = n < 126 ? Buffer.from([0x81, 0x80 | n]) : n < 65536 ? Buffer.alloc(4) : Buffer.alloc(10);
+    if (n >= 126 && n < 65536) {
+      head[0] = 0x81;
+      head[1] = 0x80 | 126;
+      head.writeUInt16BE(n, 2);
+    } else if (n >= 65536) {
+      head[0] = 0x81;
+      head[1] = 0x80 | 127;
+      head.writeBigUInt64BE(BigInt(n), 2);
+    }
+    return Buffer.concat([head, Buffer.alloc(4), payload]);
+  }
+
+  sendText(text: string): void {
+    this.#sock.write(this.#frame(text));
+  }
+
+  /** Sends one frame `chunkBytes` at a time, one chunk every `everyMs`, until done or {@link stop}. */
+  async sendTextSlowly(text: string, chunkBytes: number, everyMs: number): Promise<void> {
+    const bytes = this.#frame(text);
+    for (let i = 0; i < bytes.length && !this.#stopped && !this.#sock.destroyed; i += chunkBytes) {
+      this.#sock.write(bytes.subarray(i, i + chunkBytes));
+      await sleep(everyMs);
+    }
+  }
+
+  stop(): void {
+    this.#stopped = true;
+    this.#sock.destroy();
+  }
+}

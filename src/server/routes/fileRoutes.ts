@@ -13,6 +13,7 @@ const MAX_FILES_PER_UPLOAD = 1000;
  * paths), under `/gradio_api` and at the root (Gradio 3.x clients).
  */
 export function fileRoutes(server: FastifyInstance, ctx: ServerContext): void {
+  const maxFileSize = ctx.options.maxFileSize;
   const upload = async (req: FastifyRequest) => {
     if (!req.isMultipart()) throw new UsherError("UNSUPPORTED_MEDIA_TYPE", "Send files as multipart/form-data in a field named `files`.");
     const paths: string[] = [];
@@ -23,16 +24,18 @@ export function fileRoutes(server: FastifyInstance, ctx: ServerContext): void {
           part.file.resume();
           continue;
         }
-        paths.push(await ctx.files.saveUpload(part.file, part.filename || "file", ctx.options.maxFileSize));
+        paths.push(await ctx.files.saveUpload(part.file, part.filename || "file", maxFileSize));
+        // The parser stops a file at maxFileSize and ends it as if it were whole: only this says so.
+        if (part.file.truncated) throw fileTooLarge(maxFileSize);
       }
+      if (paths.length === 0) throw new UsherError("BAD_REQUEST", "No file found in the field `files`.");
+      return paths;
     } catch (err) {
-      // A body cut short or not multipart after all: the parser throws a plain Error (no status).
-      const status = (err as { statusCode?: unknown }).statusCode;
-      if (err instanceof UsherError || typeof status === "number") throw err;
-      throw new UsherError("BAD_REQUEST", "The multipart body is malformed or incomplete.", { cause: err });
+      // A refused upload (too large, too many files, malformed, aborted) keeps none of its files:
+      // they go now, before the answer, not at the next sweep.
+      await Promise.all(paths.map((p) => ctx.files.discardUpload(p).catch(() => undefined)));
+      throw uploadError(err, maxFileSize);
     }
-    if (paths.length === 0) throw new UsherError("BAD_REQUEST", "No file found in the field `files`.");
-    return paths;
   };
 
   const serveFile = async (req: FastifyRequest, reply: import("fastify").FastifyReply) => {
@@ -65,6 +68,28 @@ export function fileRoutes(server: FastifyInstance, ctx: ServerContext): void {
     server.get(`${prefix}/file=*`, serveFile);
     server.get(`${prefix}/file/*`, serveFile);
   }
+}
+
+/** The 413 of a file over `launch({ maxFileSize })`. */
+function fileTooLarge(maxFileSize: number | null): UsherError {
+  // Without maxFileSize only a store's own limit applies, and the store says which.
+  return new UsherError("PAYLOAD_TOO_LARGE", maxFileSize === null ? "File too large; nothing was kept." : `File too large: the limit is ${maxFileSize} bytes per file; nothing was kept.`);
+}
+
+/** What a failed upload answers: the parser's errors say what was wrong in Usher's words. */
+function uploadError(err: unknown, maxFileSize: number | null): unknown {
+  if (err instanceof UsherError) return err;
+  const code = (err as { code?: unknown }).code;
+  if (code === "FST_REQ_FILE_TOO_LARGE") return fileTooLarge(maxFileSize);
+  if (code === "FST_FILES_LIMIT") {
+    return new UsherError("PAYLOAD_TOO_LARGE", `Too many files: at most ${MAX_FILES_PER_UPLOAD} per request; nothing was kept.`);
+  }
+  if (code === "FST_PARTS_LIMIT" || code === "FST_FIELDS_LIMIT") {
+    return new UsherError("PAYLOAD_TOO_LARGE", "Too many parts in the multipart body; nothing was kept.");
+  }
+  // Any other status of the parser's stays; a body cut short or not multipart after all is a plain Error.
+  if (typeof (err as { statusCode?: unknown }).statusCode === "number") return err;
+  return new UsherError("BAD_REQUEST", "The multipart body is malformed or incomplete.", { cause: err });
 }
 
 const MIME: Readonly<Record<string, string>> = {

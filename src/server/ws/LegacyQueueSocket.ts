@@ -1,6 +1,8 @@
+import type { Duplex } from "node:stream";
 import type { FastifyBaseLogger } from "fastify";
 import type { RawData, WebSocket } from "ws";
 import type { AppFunction } from "../../app/ServedApp.ts";
+import type { TimerHandle } from "../../clock.ts";
 import { isUsherError } from "../../errors.ts";
 import {
   PROCESS_STARTS,
@@ -24,12 +26,34 @@ import type { WsPinger } from "./WsPinger.ts";
 import { errorReply, readJsonFrame } from "./wsFrames.ts";
 
 /**
- * Gradio 3.x's timeouts, ms: `hashMs` for `{fn_index, session_hash}` after `send_hash`, `dataMs`
- * for the inputs after `send_data`. Mutable so that tests can shorten them.
+ * Gradio 3.x's timeout for `{fn_index, session_hash}` after `send_hash`, ms (no slot is held
+ * meanwhile). Mutable so that tests can shorten it. The inputs' timeout is an option:
+ * {@link LegacyRouter.dataTimeoutMs}.
  */
-export const legacyTimeouts = { hashMs: 5_000, dataMs: 60_000 };
-/** Gradio 3.x's message when the inputs did not come in time. */
-export const LEGACY_DATA_TIMEOUT_MESSAGE = "Time out uploading data to server";
+export const legacyTimeouts = { hashMs: 5_000 };
+/**
+ * Longest wait for the inputs after `send_data`, however steadily they come, ms (Gradio 3.x's
+ * own limit; a longer `legacyDataTimeoutMs` raises it).
+ */
+export const LEGACY_DATA_MAX_MS = 60_000;
+/**
+ * Least rate, bytes/s, at which inputs still arriving when a silence period ends must have come
+ * during it to keep the turn: a slow uplink sending a large inline image passes, a client that
+ * trickles bytes to hold its slot does not.
+ */
+export const LEGACY_DATA_MIN_BYTES_PER_S = 4096;
+
+/** The message of a 3.x event that lost its turn because its inputs did not come in time. */
+export function legacyDataTimeoutMessage(why: "silent" | "slow" | "max", ms: number): string {
+  const s = `${Math.round(ms / 100) / 10} s`;
+  const what =
+    why === "silent"
+      ? `Your inputs did not arrive within ${s} after your turn came`
+      : why === "slow"
+        ? `Your inputs arrived too slowly (under ${LEGACY_DATA_MIN_BYTES_PER_S / 1024} KiB/s)`
+        : `Your inputs took more than ${s} to arrive`;
+  return `${what}, so your place went to the next request. Please try again.`;
+}
 
 /** Longest session hash accepted; clients make ~11 characters. */
 const MAX_SESSION_HASH = 128;
@@ -51,7 +75,8 @@ type Phase =
  * `send_hash` → `{fn_index, session_hash}` → `estimation`… → (its job starts) `send_data` →
  * `{data, event_data, fn_index, session_hash}` → `process_starts` → `progress`/`log`/
  * `process_generating` (full values) → `process_completed`, then a close with 1000. A full queue
- * is `queue_full` then close. The inputs come only when the job starts: see legacyInputs.ts.
+ * is `queue_full` then close. The inputs come only when the job starts: see legacyInputs.ts; a
+ * client that does not send them in time loses its turn (see `#awaitData`).
  *
  * With a queue shared by several processes ({@link LegacyRouter.eagerInputs}) the job may run
  * where this socket is not, so the inputs are asked for right after the hash instead, and the
@@ -71,7 +96,15 @@ export class LegacyQueueSocket implements LegacyEventSocket {
   #fn: AppFunction | null = null;
   #sessionHash = "";
   #eventId: string | null = null;
-  #timer: NodeJS.Timeout | null = null;
+  #timer: TimerHandle | null = null;
+  /** The raw connection under the socket: its bytes show inputs that are still arriving. */
+  readonly #raw: Duplex | null;
+  /** Bytes received in the current silence period after `send_data`. */
+  #dataBytes = 0;
+  /** When `send_data` went out (clock ms). */
+  #dataSinceMs = 0;
+  /** Whether the inputs' wait was extended past its first period (they were arriving). */
+  #dataExtended = false;
   #outbox: Outbox | null = null;
   #inputs: Promise<unknown[] | null> | null = null;
   #resolveInputs: ((inputs: unknown[] | null) => void) | null = null;
@@ -85,8 +118,10 @@ export class LegacyQueueSocket implements LegacyEventSocket {
     rootUrl: string,
     pinger: WsPinger,
     log: FastifyBaseLogger,
+    raw: Duplex | null = null,
   ) {
     this.#ctx = ctx;
+    this.#raw = raw;
     this.#router = router;
     this.#channel = new WsChannel(ws);
     this.#rootUrl = rootUrl;
@@ -100,14 +135,17 @@ export class LegacyQueueSocket implements LegacyEventSocket {
     });
     pinger.add(this.#channel);
     this.#channel.send(JSON.stringify(SEND_HASH));
-    this.#arm(legacyTimeouts.hashMs, () => this.#channel.close(1008, "No {fn_index, session_hash} received in time."));
+    this.#arm(legacyTimeouts.hashMs, () => {
+      this.#timer = null;
+      this.#channel.close(1008, "No {fn_index, session_hash} received in time.");
+    });
   }
 
   deliver(event: EngineEvent): void {
     if (TERMINAL_TYPES.has(event.type)) {
       // The engine is done with the event: stop routing, and free a job waiting for inputs.
       this.#router.unregister(event.eventId);
-      this.#clearTimer();
+      this.#endDataWait();
       this.#settleInputs(null);
     }
     if (this.#phase === "done") return;
@@ -150,9 +188,8 @@ export class LegacyQueueSocket implements LegacyEventSocket {
     if (this.#router.eagerInputs) {
       // Jobs may run in another process, which cannot ask this socket: the inputs come first.
       this.#sessionHash = sessionHash;
-      this.#phase = "data";
       this.#channel.send(JSON.stringify(SEND_DATA));
-      this.#arm(legacyTimeouts.dataMs, () => this.#abandon(LEGACY_DATA_TIMEOUT_MESSAGE));
+      this.#awaitData();
       return;
     }
     await this.#join(sessionHash, null);
@@ -197,7 +234,7 @@ export class LegacyQueueSocket implements LegacyEventSocket {
   }
 
   #onData(value: unknown): void {
-    this.#clearTimer();
+    this.#endDataWait();
     const fn = this.#fn as AppFunction;
     const data = typeof value === "object" && value !== null ? (value as Record<string, unknown>)["data"] : undefined;
     if (!Array.isArray(data)) {
@@ -229,9 +266,8 @@ export class LegacyQueueSocket implements LegacyEventSocket {
       // The inputs came with the join (eagerInputs).
       message = PROCESS_STARTS;
     } else if (event.type === "started") {
-      this.#phase = "data";
       message = SEND_DATA;
-      this.#arm(legacyTimeouts.dataMs, () => this.#abandon(LEGACY_DATA_TIMEOUT_MESSAGE));
+      this.#awaitData();
     } else {
       message = toLegacyMessage(event);
     }
@@ -265,11 +301,58 @@ export class LegacyQueueSocket implements LegacyEventSocket {
     }
   }
 
+  /**
+   * After `send_data`: the inputs must come before the client has been silent for the router's
+   * `dataTimeoutMs`. Here the job already holds its slot (and, in a batch, its siblings wait), so a
+   * client that never answers loses its turn at the end of the first period, instead of Gradio's
+   * 60 s; one whose (large) answer is still arriving at a fair rate keeps it, up to
+   * {@link LEGACY_DATA_MAX_MS}. `ws` hands over a frame only once it is complete, so progress is
+   * read from the raw connection.
+   */
+  #awaitData(): void {
+    this.#phase = "data";
+    this.#dataBytes = 0;
+    this.#dataExtended = false;
+    this.#dataSinceMs = this.#router.clock.now();
+    this.#raw?.on("data", this.#countBytes);
+    this.#arm(this.#router.dataTimeoutMs, this.#onDataPeriodEnd);
+  }
+
+  readonly #countBytes = (chunk: Buffer): void => {
+    this.#dataBytes += chunk.byteLength;
+  };
+
+  /** Stops the inputs' timer and byte count (any timer: only one runs at a time). */
+  #endDataWait(): void {
+    this.#clearTimer();
+    this.#raw?.off("data", this.#countBytes);
+  }
+
+  readonly #onDataPeriodEnd = (): void => {
+    this.#timer = null;
+    if (this.#phase !== "data") return;
+    const periodMs = this.#router.dataTimeoutMs;
+    const elapsedMs = this.#router.clock.now() - this.#dataSinceMs;
+    const maxMs = Math.max(LEGACY_DATA_MAX_MS, periodMs);
+    const steady = this.#dataBytes >= (LEGACY_DATA_MIN_BYTES_PER_S * periodMs) / 1000;
+    if (steady && elapsedMs < maxMs) {
+      this.#dataBytes = 0;
+      this.#dataExtended = true;
+      this.#arm(Math.min(periodMs, maxMs - elapsedMs), this.#onDataPeriodEnd);
+      return;
+    }
+    this.#endDataWait();
+    const why = elapsedMs >= maxMs ? "max" : this.#dataExtended ? "slow" : "silent";
+    // Debug only: a client can cause this at will, and refusals are not logged one by one.
+    this.#log.debug({ eventId: this.#eventId, elapsedMs, why }, "a Gradio 3.x client lost its turn: its inputs did not come in time");
+    this.#abandon(legacyDataTimeoutMessage(why, why === "max" ? maxMs : periodMs));
+  };
+
   /** Ends the event with an error of our own (bad or missing inputs): tell the client, then cancel. */
   #abandon(message: string): void {
     if (this.#phase === "done") return;
     this.#phase = "done";
-    this.#clearTimer();
+    this.#endDataWait();
     this.#channel.send(JSON.stringify(legacyError(message)));
     this.#channel.close(1000, "");
     const eventId = this.#eventId;
@@ -289,7 +372,7 @@ export class LegacyQueueSocket implements LegacyEventSocket {
   }
 
   #onClose(): void {
-    this.#clearTimer();
+    this.#endDataWait();
     const eventId = this.#eventId;
     const active = this.#phase === "queued" || this.#phase === "data" || this.#phase === "running";
     this.#phase = "done";
@@ -328,12 +411,11 @@ export class LegacyQueueSocket implements LegacyEventSocket {
 
   #arm(ms: number, fn: () => void): void {
     this.#clearTimer();
-    this.#timer = setTimeout(fn, ms);
-    this.#timer.unref();
+    this.#timer = this.#router.clock.setTimeout(fn, ms);
   }
 
   #clearTimer(): void {
-    if (this.#timer !== null) clearTimeout(this.#timer);
+    if (this.#timer !== null) this.#router.clock.clearTimeout(this.#timer);
     this.#timer = null;
   }
 }

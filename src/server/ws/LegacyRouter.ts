@@ -1,3 +1,4 @@
+import { systemClock, type Clock } from "../../clock.ts";
 import type { LegacyAverages } from "../../protocol/legacyMessages.ts";
 import { resolvePools } from "../../queue/resolvePools.ts";
 import type { EngineEvent, EngineFunction } from "../../queue/types.ts";
@@ -24,6 +25,10 @@ export interface LegacyRouterOptions {
    * processes, where the job may run where the socket is not. Default false (3.x's timing).
    */
   readonly eagerInputs?: boolean;
+  /** How long a socket may stay silent after `send_data` (`launch({ legacyDataTimeoutMs })`), ms. */
+  readonly dataTimeoutMs: number;
+  /** The sockets' timers. Default: {@link systemClock}. */
+  readonly clock?: Clock;
 }
 
 /**
@@ -37,11 +42,17 @@ export class LegacyRouter implements LegacyInputSource {
   readonly #averageMs: (fnId: number) => number | null;
   /** See {@link LegacyRouterOptions.eagerInputs}. */
   readonly eagerInputs: boolean;
+  /** See {@link LegacyRouterOptions.dataTimeoutMs}. */
+  readonly dataTimeoutMs: number;
+  /** The sockets' timers. */
+  readonly clock: Clock;
   readonly #slots = new Map<number, number>();
 
   constructor(options: LegacyRouterOptions) {
     this.#averageMs = options.averageMs;
     this.eagerInputs = options.eagerInputs ?? false;
+    this.dataTimeoutMs = options.dataTimeoutMs;
+    this.clock = options.clock ?? systemClock;
     // The engine's own pool rules, so that 3.x's "average / workers" uses the real worker count.
     const { fns } = resolvePools(options.functions, options.concurrencyCount, options.maxThreads);
     for (const [id, f] of fns) this.#slots.set(id, f.pool.slots);

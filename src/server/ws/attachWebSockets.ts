@@ -71,7 +71,7 @@ export function attachWebSockets(server: FastifyInstance, ctx: ServerContext): v
         sessionHash ??= newSessionHash();
         new QueueSocket(ctx, ws, sessionHash, rootUrl, pinger, server.log);
       } else if (legacy !== null) {
-        new LegacyQueueSocket(ctx, legacy, ws, rootUrl, pinger, server.log);
+        new LegacyQueueSocket(ctx, legacy, ws, rootUrl, pinger, server.log, socket);
       }
     });
   });

@@ -6,13 +6,14 @@
  *    ({@link legacyPlaceholder}); admission, `maxSize`, ranks and ETAs are those of any event;
  * 2. when the engine starts the job, the event's `started` reaches the socket, which sends
  *    `send_data`; the job holds its slot and thread meanwhile, exactly as 3.x's worker did while
- *    gathering data, so the pool is never overcommitted;
+ *    gathering data, so the pool is never overcommitted (but, unlike 3.x's 60 s, a silent client
+ *    loses its turn after `launch({ legacyDataTimeoutMs })`, default 5 s);
  * 3. every engine function is wrapped ({@link withLegacyInputs}): before calling the real
  *    function it swaps each placeholder for the inputs the socket received (validated there).
  *
- * Nothing is lost: an event whose inputs never come (60 s timeout, invalid data, disconnect) is
- * ended by its socket (an error, or a cancel) before its placeholder resolves to null; in a batch
- * it then borrows a sibling's inputs so that the call keeps its shape, and its output is dropped
+ * Nothing is lost: an event whose inputs never come (`legacyDataTimeoutMs` of silence, invalid
+ * data, disconnect) is ended by its socket (an error, or a cancel) before its placeholder resolves
+ * to null, so a silent client holds the slot for that long at most; in a batch it then borrows a sibling's inputs so that the call keeps its shape, and its output is dropped
  * by the engine since the event already ended (3.x dropped such events from the batch instead).
  *
  * This needs the job to run in the process that holds the socket. With a queue shared by several

@@ -1,6 +1,7 @@
 import type { FastifyBaseLogger } from "fastify";
 import type { RawData } from "ws";
 import { UsherError } from "../../errors.ts";
+import { parseJson } from "../parseJson.ts";
 import type { WsChannel } from "./WsChannel.ts";
 
 /** Status and detail of a refused request on a socket, as the HTTP doors would answer it. */
@@ -40,7 +41,7 @@ export function readJsonFrame(channel: WsChannel, data: RawData, isBinary: boole
     return undefined;
   }
   try {
-    return { value: JSON.parse(frameText(data)) as unknown };
+    return { value: parseJson(frameText(data)) };
   } catch {
     channel.close(1007, "Frame is not valid JSON.");
     return undefined;
