@@ -128,10 +128,6 @@ export class ClusterSessionHub extends SessionHub {
     return this.knows(sessionHash);
   }
 
-  override readerElsewhere(sessionHash: string): Promise<boolean> {
-    return this.#bus.readerElsewhere(sessionHash).catch(() => false);
-  }
-
   override async owns(sessionHash: string, eventId: string): Promise<boolean> {
     return this.has(sessionHash, eventId) || this.#bus.isPending(sessionHash, eventId);
   }

@@ -117,14 +117,6 @@ export class SessionHub {
   }
 
   /**
-   * True when another process has a stream of the session open (a shared queue's other fronts);
-   * this hub has no other process and answers false.
-   */
-  readerElsewhere(_sessionHash: string): Promise<boolean> {
-    return Promise.resolve(false);
-  }
-
-  /**
    * Looks for a session this hub does not know where other processes keep theirs, and takes it
    * over when found (a user reconnecting through another front). Only a hub of a shared queue
    * (ClusterSessionHub) has anywhere to look; this one answers false.

@@ -219,15 +219,16 @@ function normalizeAddress(address: string | undefined): string {
 }
 
 /**
- * Gives the answer to `headers`' request a client key cookie, once, and returns the key: the
- * `issue` of {@link SessionOwners.bind}. `setCookie` adds the header to the answer.
+ * Gives an answer a client key cookie, once, and returns the key: the `issue` of
+ * {@link SessionOwners.bind}. `setCookie` adds the header to the answer; `secure` (or the function
+ * that tells, asked only when a key is issued) whether the request came over https.
  */
-export function keyIssuer(secure: boolean, setCookie: (value: string) => void): () => string {
+export function keyIssuer(secure: boolean | (() => boolean), setCookie: (value: string) => void): () => string {
   let key: string | null = null;
   return () => {
     if (key === null) {
       key = newClientKey();
-      setCookie(clientKeyCookie(key, secure));
+      setCookie(clientKeyCookie(key, typeof secure === "boolean" ? secure : secure()));
     }
     return key;
   };

@@ -110,7 +110,8 @@ export function attachWebSockets(server: FastifyInstance, ctx: ServerContext): v
     const owners = ctx.owners;
     if (owners == null) return "strong";
     const standing = await owners.bind(hash, claim, keyIssuer(secure, (c) => cookies.set(req, c)));
-    if (standing === "weak" && (ctx.hub.hasReader(hash) || (!ctx.hub.knows(hash) && (await ctx.hub.readerElsewhere(hash))))) {
+    // Only a socket open here counts (see admitReader).
+    if (standing === "weak" && ctx.hub.hasReader(hash)) {
       throw new UsherError("SESSION_BUSY", "This session already has an open stream; a second reader is refused.");
     }
     return standing;
