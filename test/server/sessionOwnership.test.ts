@@ -176,6 +176,20 @@ test("the queue socket: another client's socket is refused 403, a concurrent one
   script.close();
 });
 
+test("a /call result has one reader: a second GET while the first reads is refused 409", async () => {
+  const call = await send(`${P}/call/up`, { body: { data: ["nine"] } });
+  assert.equal(call.status, 200, call.text);
+  const url = `${P}/call/up/${call.json.event_id}`;
+  const first = await openStream(url);
+  assert.equal(first.status, 200);
+  const second = await openStream(url);
+  assert.equal(second.status, 409);
+  assert.equal(typeof second.json.detail, "string");
+  gateOf("nine").open();
+  await first.stream!.ended;
+  assert.ok(first.stream!.messages.some((m) => Array.isArray(m) && m[0] === "NINE"), JSON.stringify(first.stream!.messages));
+});
+
 test("server-made ids carry 128 bits: a socket's session hash, event ids, client keys", async () => {
   const s = await queueSocket(app.url);
   assert.match(s.frames[0]?.["session_hash"], /^[0-9a-f]{32}$/);
