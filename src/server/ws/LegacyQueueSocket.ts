@@ -135,8 +135,7 @@ export class LegacyQueueSocket implements LegacyEventSocket {
     const value = json.value;
     if (this.#phase === "hash") {
       if (!this.#binding) void this.#onHash(value);
-    }
-    else if (this.#phase === "data") this.#onData(value);
+    } else if (this.#phase === "data") this.#onData(value);
     // Gradio 3.x reads the socket only when it expects something; anything else is ignored.
   }
 

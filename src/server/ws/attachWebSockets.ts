@@ -67,7 +67,7 @@ export function attachWebSockets(server: FastifyInstance, ctx: ServerContext): v
     if (closing) return refuse(socket, 503, "Queue is stopped.");
     if (!originAllowed(req, allowedOrigins)) return refuse(socket, 403, "Cross-origin WebSocket refused.");
     if (ctx.auth && ctx.auth.userOf(req.headers.cookie) === null) return refuse(socket, 401, "Not authenticated");
-    let sessionHash = url.searchParams.get("session_hash");
+    const sessionHash = url.searchParams.get("session_hash");
     if (isQueue && sessionHash !== null && (sessionHash === "" || sessionHash.length > MAX_SESSION_HASH)) {
       return refuse(socket, 400, "`session_hash` must be a non-empty string of at most 128 characters.");
     }
@@ -83,6 +83,7 @@ export function attachWebSockets(server: FastifyInstance, ctx: ServerContext): v
     // Opening the tab's socket subscribes to its session: the first one binds it, later ones must be its owner's.
     void bindSocket(hash, claim, req, rootUrl.startsWith("https:")).then(
       (standing) => {
+        if (closing) return refuse(socket, 503, "Queue is stopped.");
         wss.handleUpgrade(req, socket, head, (ws: WebSocket) => {
           // A socket of the session attached while this one was judged: the first one keeps it.
           if (standing === "weak" && ctx.owners != null && ctx.hub.hasReader(hash)) {
