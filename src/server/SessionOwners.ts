@@ -134,7 +134,7 @@ export class SessionOwners {
   #judge(sessionHash: string, owner: SessionOwner, claim: SessionClaim): Standing {
     if (owner.user !== claim.user) throw new UsherError("SESSION_FORBIDDEN", "This session belongs to another user.");
     if (claim.key !== null && owner.key !== null) {
-      if (claim.key !== owner.key) throw new UsherError("SESSION_FORBIDDEN", "This session belongs to another client.");
+      if (!sameKey(claim.key, owner.key)) throw new UsherError("SESSION_FORBIDDEN", "This session belongs to another client.");
       if (!owner.keyed) {
         owner.keyed = true;
         this.#shared?.markKeyed(sessionHash, owner);
@@ -210,6 +210,17 @@ export function newClientKey(): string {
  */
 export function clientKeyCookie(key: string, secure: boolean): string {
   return `${CLIENT_KEY_COOKIE}=${key}; Path=/; HttpOnly; SameSite=Lax${secure ? "; Secure" : ""}`;
+}
+
+/**
+ * Compares two keys in a time that does not depend on where they differ (a key is a secret:
+ * `!==` stops at the first difference). Keys are ASCII hex, so char codes compare as bytes.
+ */
+function sameKey(a: string, b: string): boolean {
+  if (a.length !== b.length) return false;
+  let diff = 0;
+  for (let i = 0; i < a.length; i++) diff |= a.charCodeAt(i) ^ b.charCodeAt(i);
+  return diff === 0;
 }
 
 /** One spelling per address: IPv4 clients of a dual-stack socket appear as `::ffff:a.b.c.d`. */
