@@ -4,11 +4,12 @@ import type { SessionOwner, SharedOwnerStore } from "../store/OwnerStore.ts";
 import { readCookie, type Authenticator } from "./auth/Authenticator.ts";
 import { newEventId } from "./predictBody.ts";
 
+export type { SessionOwner, SharedOwnerStore } from "../store/OwnerStore.ts";
+
 /** Name of the cookie that carries a browser's client key (see {@link SessionOwners}). */
 export const CLIENT_KEY_COOKIE = "usher-client-key";
 /** A client key: 128 random bits in hex, as {@link newEventId} makes them. */
 const KEY_SHAPE = /^[0-9a-f]{32}$/;
-export type { SessionOwner, SharedOwnerStore } from "../store/OwnerStore.ts";
 
 /** Records kept in this process; the least recently used go first beyond it. */
 const DEFAULT_CAPACITY = 100_000;
