@@ -33,6 +33,10 @@ export const ERROR_CODES = {
   UNSUPPORTED_MEDIA_TYPE: { status: 415, message: "Unsupported media type." },
   /** Authentication required or failed. */
   UNAUTHORIZED: { status: 401, message: "Not authenticated" },
+  /** A session (its stream, events or cancel) that belongs to another user or client. */
+  SESSION_FORBIDDEN: { status: 403, message: "This session belongs to someone else." },
+  /** A second stream of a session while its first is open, from a request that cannot prove it is the same client. */
+  SESSION_BUSY: { status: 409, message: "This session already has an open stream." },
   /** Wrong username or password on /login. */
   BAD_CREDENTIALS: { status: 400, message: "Incorrect credentials." },
   /** Too many failed logins from this address or for this user name: wait `Retry-After` seconds. */

@@ -20,7 +20,7 @@
  * holds are forwarded to it; call durations are shared for ETAs. None of it is touched (beyond a
  * null check) with the in-memory store.
  */
-import { randomUUID } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { systemClock, type Clock } from "../clock.ts";
 import { UsherError } from "../errors.ts";
 import { MemoryStore } from "../store/MemoryStore.ts";
@@ -216,7 +216,7 @@ export class QueueEngine {
     if (this.#closed) throw new UsherError("QUEUE_STOPPED");
     const fs = this.#fns.get(req.fnId);
     if (fs === undefined) throw new UsherError("UNKNOWN_FUNCTION", `No function with fn_index ${req.fnId}.`);
-    const eventId = req.eventId ?? randomUUID().replaceAll("-", "");
+    const eventId = req.eventId ?? randomBytes(16).toString("hex");
     if (this.#records.has(eventId)) throw new UsherError("BAD_REQUEST", `Event ${eventId} is already in the queue.`);
     const record = new EventRecord(eventId, req.sessionHash, fs);
     this.#records.set(eventId, record);

@@ -3,7 +3,7 @@
  * last chunk is the output, as the direct POST routes answer once. Progress and log calls are
  * dropped: nobody listens to a direct call.
  */
-import { randomUUID } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import type { Clock } from "../clock.ts";
 import { batchStreamError, outputsError, timeoutError } from "./functionErrors.ts";
 import type { EngineFunction, EventInfo, InvokeContext } from "./types.ts";
@@ -20,7 +20,7 @@ export interface DirectCall {
 export function startDirectCall(fn: EngineFunction, data: unknown, info: Omit<EventInfo, "eventId">, clock: Clock): DirectCall {
   const controller = new AbortController();
   const ctx: InvokeContext = {
-    events: [{ eventId: randomUUID().replaceAll("-", ""), sessionHash: info.sessionHash, rootUrl: info.rootUrl, meta: info.meta }],
+    events: [{ eventId: randomBytes(16).toString("hex"), sessionHash: info.sessionHash, rootUrl: info.rootUrl, meta: info.meta }],
     signal: controller.signal,
     progress: noop,
     log: noop,

@@ -4,6 +4,7 @@ import { UsherError } from "../errors.ts";
 import { joinQueue, type JoinReply } from "./joinQueue.ts";
 import { invalidJsonMessage, parseJson } from "./parseJson.ts";
 import { API_PREFIX, type ServerContext } from "./ServerContext.ts";
+import { issuerFor, requestClaim } from "./sessionAccess.ts";
 import { SseV3Sink } from "./Sink.ts";
 
 const JOIN_URL = `${API_PREFIX}/queue/join`;
@@ -32,7 +33,8 @@ interface ServerSettings {
  * Fastify's handler untouched (the body not yet read): any other URL or method, a content type
  * other than plain `application/json`, no or a zero or an over-limit content-length, chunked
  * bodies, a query string other than one plain `session_hash`, a session this process does not know
- * (the route may adopt it from a shared store), and every request once the server is closing. It
+ * (the route may adopt it from a shared store), a stream the session's owner check refuses or
+ * cannot judge here (see SessionOwners), and every request once the server is closing. It
  * must be off when a route hook would change these requests (login, CORS): `enabled` is false then.
  */
 export class FastLane {
@@ -70,8 +72,21 @@ export class FastLane {
     if (url === JOIN_URL) return req.method === "POST" && this.#join(req, res);
     if (req.method === "GET" && url !== undefined && url.startsWith(DATA_URL)) {
       const hash = url.slice(DATA_URL.length);
-      if (!PLAIN_HASH.test(hash) || !this.#ctx.hub.knows(hash)) return false;
-      this.#ctx.hub.attach(hash, new SseV3Sink(res));
+      const ctx = this.#ctx;
+      if (!PLAIN_HASH.test(hash) || !ctx.hub.knows(hash)) return false;
+      // The session's owner, judged from what this process knows; a refusal (or a question for the
+      // store) is the route's to answer.
+      const owners = ctx.owners;
+      if (owners != null) {
+        let standing;
+        try {
+          standing = owners.checkHere(hash, requestClaim(ctx, req));
+        } catch {
+          return false;
+        }
+        if (standing === undefined || (standing === "weak" && ctx.hub.hasReader(hash))) return false;
+      }
+      ctx.hub.attach(hash, new SseV3Sink(res));
       return true;
     }
     return false;
@@ -99,7 +114,9 @@ export class FastLane {
       let reply: JoinReply | Promise<JoinReply>;
       try {
         // Same root URL as the route's: ctx.rootOf reads only the headers and the socket.
-        reply = joinQueue(this.#ctx, body, this.#ctx.rootOf(req as unknown as FastifyRequest));
+        const ctx = this.#ctx;
+        const claim = requestClaim(ctx, req);
+        reply = joinQueue(ctx, body, ctx.rootOf(req as unknown as FastifyRequest), claim, issuerFor(ctx, req, (c) => res.setHeader("set-cookie", c)));
       } catch (err) {
         this.#fail(res, err);
         return;

@@ -6,6 +6,7 @@ import type { FileStore } from "../store/FileStore.ts";
 import type { Authenticator } from "./auth/Authenticator.ts";
 import type { Metrics } from "./metrics.ts";
 import type { SessionHub } from "./SessionHub.ts";
+import type { SessionOwners } from "./SessionOwners.ts";
 import type { LegacyRouter } from "./ws/LegacyRouter.ts";
 
 /** Everything the routes share. */
@@ -27,6 +28,11 @@ export interface ServerContext {
    * (a WebSocket upgrade) must call `auth.userOf(req.headers.cookie)` and refuse null with 401.
    */
   readonly auth?: Authenticator | null;
+  /**
+   * Who each session belongs to (see SessionOwners); every door that joins, streams or cancels a
+   * session asks it. Absent/null only in contexts built by hand for tests.
+   */
+  readonly owners?: SessionOwners | null;
   /** Prometheus metrics (`launch({ metrics })`), else null/absent. */
   readonly metrics?: Metrics | null;
   /**

@@ -110,6 +110,12 @@ export class SessionHub {
     return this.sessions.has(sessionHash);
   }
 
+  /** True when a stream of the session is attached here. */
+  hasReader(sessionHash: string): boolean {
+    const s = this.sessions.get(sessionHash);
+    return s !== undefined && s.sink !== null;
+  }
+
   /**
    * Looks for a session this hub does not know where other processes keep theirs, and takes it
    * over when found (a user reconnecting through another front). Only a hub of a shared queue
@@ -137,7 +143,8 @@ export class SessionHub {
 
   /**
    * Attaches a stream to a session; buffered messages go out at once. A second stream for the
-   * same session replaces the first (the newest reader wins). Returns false when the session is
+   * same session replaces the first (the newest reader wins): callers let only a request that
+   * proved it is the session's own client do that (see SessionOwners; others get SESSION_BUSY). Returns false when the session is
    * unknown (the caller reports session_not_found) unless the sink is persistent (a socket opens
    * before its first join), or when the hub is closed.
    */

@@ -26,6 +26,7 @@ import { requestRoot } from "./requestRoot.ts";
 import type { ServerContext } from "./ServerContext.ts";
 import { prepareSharedQueue } from "./prepareSharedQueue.ts";
 import { SessionHub } from "./SessionHub.ts";
+import { SessionOwners } from "./SessionOwners.ts";
 import { handleSignals } from "./shutdown.ts";
 import { LegacyRouter } from "./ws/LegacyRouter.ts";
 
@@ -112,6 +113,8 @@ async function listen(app: Buildable, queue: QueueOptions | null, options: Launc
     queueEnabled,
     apiOpen: q.apiOpen,
     auth: l.auth === null ? null : new Authenticator(l.auth),
+    // With a shared store the owner of each session is recorded there, for every front to enforce.
+    owners: new SessionOwners({ shared: shared === null ? null : shared.store.sessionOwners() }),
     metrics: l.metrics ? new Metrics(engine, hub) : null,
     appId: randomInt(1, 2 ** 47),
     legacy,

@@ -33,12 +33,14 @@
  * | P ses:<session>:readers  | set    | nodes with an open stream of the session (disconnect grace)          |
  * | P ses:<session>:cursor   | string | log id of the last message given to a reader (reconnects resume)     |
  * | P state:<session>        | hash   | State values (JSON) by component id, TTL stateTtlMs                  |
+ * | P owner:<session>        | string | who the session belongs to (JSON: user, key, address, keyed), TTL stateTtlMs |
  * | P file:<kind>/<id>/<name> | string | an uploaded or produced file's bytes, TTL fileTtlMs                 |
  * | channel P wake           | pubsub | "<node> <kind> <args>": j join, r release, x removal, c claim, d duration |
  * | channel P to:<nodeId>    | pubsub | M session message, L events left the queue, C cancel request         |
  */
 import { randomBytes } from "node:crypto";
 import type { SessionStateStore } from "../app/SessionState.ts";
+import type { SharedOwnerStore } from "./OwnerStore.ts";
 import { UsherError } from "../errors.ts";
 import type { CancelReason } from "../queue/types.ts";
 import type { FileStore } from "./FileStore.ts";
@@ -46,6 +48,7 @@ import type { Claim, ClaimRequest, EnqueueResult, QueueStore, StoreChange, Store
 import { RedisFileStore } from "./RedisFileStore.ts";
 import { RedisLink, resolveRedisStoreOptions, type RedisStoreOptions } from "./RedisLink.ts";
 import { RedisSessionBus } from "./RedisSessionBus.ts";
+import { RedisSessionOwners } from "./RedisSessionOwners.ts";
 import { RedisSessionState } from "./RedisSessionState.ts";
 import type { PoolSnapshot, QueueCluster, SessionBus, SharedQueueStore } from "./SharedQueueStore.ts";
 
@@ -306,6 +309,10 @@ export class RedisStore implements SharedQueueStore, QueueCluster {
 
   sessionState(): SessionStateStore {
     return new RedisSessionState(this.#link);
+  }
+
+  sessionOwners(): SharedOwnerStore {
+    return new RedisSessionOwners(this.#link);
   }
 
   #argsOf(request: ClaimRequest): (string | number)[] {

@@ -14,6 +14,7 @@
 import type { SessionStateStore } from "../app/SessionState.ts";
 import type { CancelReason, EngineEvent } from "../queue/types.ts";
 import type { FileStore } from "./FileStore.ts";
+import type { SharedOwnerStore } from "./OwnerStore.ts";
 import type { QueueStore, StoredJob } from "./QueueStore.ts";
 
 /** A pool as every process sees it, for ETAs. */
@@ -103,6 +104,8 @@ export interface SharedQueueStore extends QueueStore {
   fileStore(root: string, allowedPaths: readonly string[]): FileStore;
   /** State component values every process can read. */
   sessionState(): SessionStateStore;
+  /** Who each session belongs to, for every front to enforce. */
+  sessionOwners(): SharedOwnerStore;
 }
 
 /** True for a store shared by several processes. */

@@ -219,14 +219,34 @@ test("a socket that comes back within the grace period gets the messages it miss
   second.close();
 });
 
-test("a newer socket of the same session takes over; the old one is closed with 4000", async () => {
+test("a newer socket of the same session with its client key takes over (the old one is closed with 4000); one without is refused 409", async () => {
   const app = await launch(new Interface({ fn: (s: string) => s, inputs: "text", outputs: "text" }));
-  const old = await queueSocket(app.url, "twice");
-  const fresh = await queueSocket(app.url, "twice");
+  const cookie = { headers: { cookie: `usher-client-key=${"ab".repeat(16)}` } };
+  const old = await queueSocket(app.url, "twice", cookie);
+  const stranger = new TestSocket(wsUrl(app.url, "/gradio_api/queue/ws?session_hash=twice"));
+  assert.equal(await stranger.opened().then(() => "open", (e: Error) => e.message), "HTTP 403");
+  const fresh = await queueSocket(app.url, "twice", cookie);
   assert.equal((await old.closed).code, 4000);
   const id = (await join(fresh, 1, 0, ["x"]))["event_id"];
   assert.deepEqual((await completed(fresh, id))["output"].data, ["x"]);
   fresh.close();
+
+  // A client without cookies (a script): a second concurrent socket is refused, the first keeps its session.
+  const first = await queueSocket(app.url, "plain");
+  const second = new TestSocket(wsUrl(app.url, "/gradio_api/queue/ws?session_hash=plain"));
+  assert.equal(await second.opened().then(() => "open", (e: Error) => e.message), "HTTP 409");
+  const id2 = (await join(first, 2, 0, ["y"]))["event_id"];
+  assert.deepEqual((await completed(first, id2))["output"].data, ["y"]);
+  first.close();
+  await first.closed;
+  // Once the server has seen it go, the same client comes back.
+  let again: TestSocket | null = null;
+  for (let i = 0; again === null && i < 100; i++) {
+    again = await queueSocket(app.url, "plain").catch(() => null);
+    if (again === null) await sleep(10);
+  }
+  assert.ok(again !== null, "the client came back");
+  again.close();
 });
 
 test("frames that cannot be read: binary 1003, not JSON 1007, too large 1009; wrong shapes get an error; the server keeps serving", async () => {

@@ -1,5 +1,6 @@
-import type { FastifyInstance } from "fastify";
+import type { FastifyInstance, FastifyReply } from "fastify";
 import { API_PREFIX, type ServerContext } from "../ServerContext.ts";
+import { pageKeyCookie } from "../SessionOwners.ts";
 import { QUEUE_WS_PATH } from "../ws/attachWebSockets.ts";
 
 /**
@@ -7,8 +8,11 @@ import { QUEUE_WS_PATH } from "../ws/attachWebSockets.ts";
  * `/app_id` are served under `/gradio_api` and at the root, where Gradio 3.x clients read them.
  */
 export function configRoutes(server: FastifyInstance, ctx: ServerContext): void {
-  const config = async (req: Parameters<ServerContext["rootOf"]>[0]) =>
-    withSocketFields(
+  const config = async (req: Parameters<ServerContext["rootOf"]>[0], reply: FastifyReply) => {
+    // Clients read the config before they join: a browser gets its client key here (see SessionOwners).
+    const cookie = pageKeyCookie(req.headers.cookie, ctx.rootOf(req).startsWith("https:"));
+    if (cookie !== null) void reply.header("set-cookie", cookie);
+    return withSocketFields(
       ctx.app.config({
         rootUrl: ctx.rootOf(req),
         queueEnabled: ctx.queueEnabled,
@@ -19,6 +23,7 @@ export function configRoutes(server: FastifyInstance, ctx: ServerContext): void 
       }),
       ctx.queueEnabled,
     );
+  };
   server.get("/config", config);
   server.get("/config/", config);
 

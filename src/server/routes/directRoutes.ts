@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyRequest } from "fastify";
 import { UsherError } from "../../errors.ts";
 import { newEventId, parsePredictBody } from "../predictBody.ts";
 import { API_PREFIX, findFunction, type ServerContext } from "../ServerContext.ts";
+import { admitReader, requestClaim } from "../sessionAccess.ts";
 import { CallSink } from "../Sink.ts";
 
 /** How long a /call result waits for its GET before the event is dropped: long enough to type a second curl. */
@@ -22,6 +23,8 @@ export function directRoutes(server: FastifyInstance, ctx: ServerContext): void 
     if (fn === undefined) throw new UsherError("UNKNOWN_FUNCTION", `No endpoint named /${name}.`);
     if (!ctx.apiOpen && ctx.queueEnabled && fn.queue) throw new UsherError("API_CLOSED");
     fn.validate(body.data);
+    // A session hash in the body reaches that session's State: it must be the caller's.
+    if (body.sessionHash !== undefined) await ctx.owners?.bind(body.sessionHash, requestClaim(ctx, req.raw), null);
     const result = await ctx.engine.runDirect(fn.id, body.data, {
       sessionHash: body.sessionHash ?? newEventId(),
       rootUrl: ctx.rootOf(req),
@@ -53,6 +56,10 @@ export function directRoutes(server: FastifyInstance, ctx: ServerContext): void 
     // Each /call event is its own session: its stream is per event, and a session hash in the body
     // must not tie it to another reader.
     const session = `call:${eventId}`;
+    // The event id is the capability (128 bits, known only to this caller); a signed-in user or a
+    // browser's client key binds it further, so that no one else reads or cancels it.
+    const claim = requestClaim(ctx, req.raw);
+    if (claim.user !== null || claim.key !== null) await ctx.owners?.bind(session, claim, null, true);
     ctx.hub.expect(session, eventId, Math.max(ctx.options.sessionGraceMs, CALL_READ_GRACE_MS));
     try {
       await ctx.engine.join({ fnId: fn.id, sessionHash: session, data: body.data, eventId, rootUrl: ctx.rootOf(req) });
@@ -66,8 +73,13 @@ export function directRoutes(server: FastifyInstance, ctx: ServerContext): void 
   server.get(`${P}/call/:name/:eventId`, async (req, reply) => {
     const { eventId } = req.params as { name: string; eventId: string };
     const session = `call:${eventId}`;
+    // Another user's event: 403; a second reader while the first reads it: 409.
+    const standing = await admitReader(ctx, session, requestClaim(ctx, req.raw));
     // The POST may have landed on another front of a shared queue.
     if (!ctx.hub.knows(session) && !(await ctx.hub.adopt(session))) throw new UsherError("UNKNOWN_EVENT", "No such event, or its result was already read.");
+    if (standing === "weak" && ctx.owners != null && ctx.hub.hasReader(session)) {
+      throw new UsherError("SESSION_BUSY", "This event's result is being read by another request.");
+    }
     reply.hijack();
     ctx.hub.attach(session, new CallSink(reply.raw));
   });

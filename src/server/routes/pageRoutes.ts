@@ -3,6 +3,7 @@ import { extname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { FastifyInstance } from "fastify";
 import type { ServerContext } from "../ServerContext.ts";
+import { pageKeyCookie } from "../SessionOwners.ts";
 
 /**
  * The browser page: `ui/dist/index.html` at `/` and its content-hashed assets under `/assets/`.
@@ -42,16 +43,19 @@ export function pageRoutes(server: FastifyInstance, ctx: ServerContext, dist: st
     return;
   }
 
-  server.get("/", async (_req, reply) =>
-    reply
+  server.get("/", async (req, reply) => {
+    // The browser's client key comes with the page, before any join (see SessionOwners).
+    const cookie = pageKeyCookie(req.headers.cookie, ctx.rootOf(req).startsWith("https:"));
+    if (cookie !== null) void reply.header("set-cookie", cookie);
+    return reply
       .type("text/html; charset=utf-8")
       // Always revalidate the HTML: it names the current asset hashes.
       .header("cache-control", "no-cache")
       .header("content-security-policy", PAGE_CSP)
       .header("x-content-type-options", "nosniff")
       .header("referrer-policy", "same-origin")
-      .send(page.html),
-  );
+      .send(page.html);
+  });
 
   server.get("/assets/:name", async (req, reply) => {
     const asset = page.assets.get((req.params as { name: string }).name);

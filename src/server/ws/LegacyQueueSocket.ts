@@ -18,6 +18,7 @@ import { TERMINAL_TYPES, type EngineEvent } from "../../queue/types.ts";
 import { Outbox } from "../Outbox.ts";
 import { newEventId } from "../predictBody.ts";
 import type { ServerContext } from "../ServerContext.ts";
+import type { SessionClaim } from "../SessionOwners.ts";
 import type { Sink } from "../Sink.ts";
 import { legacyPlaceholder } from "./legacyInputs.ts";
 import type { LegacyEventSocket, LegacyRouter } from "./LegacyRouter.ts";
@@ -110,6 +111,10 @@ export class LegacyQueueSocket implements LegacyEventSocket {
   #resolveInputs: ((inputs: unknown[] | null) => void) | null = null;
   /** With eagerInputs: tells the hub this socket's sink went away. */
   #hubClosed: (() => void) | null = null;
+  /** What the upgrade request presented: the session it names must be its sender's (see SessionOwners). */
+  readonly #claim: SessionClaim | null;
+  /** The session's owner is being looked up: a second hash frame meanwhile is ignored. */
+  #binding = false;
 
   constructor(
     ctx: ServerContext,
@@ -119,9 +124,11 @@ export class LegacyQueueSocket implements LegacyEventSocket {
     pinger: WsPinger,
     log: FastifyBaseLogger,
     raw: Duplex | null = null,
+    claim: SessionClaim | null = null,
   ) {
     this.#ctx = ctx;
     this.#raw = raw;
+    this.#claim = claim;
     this.#router = router;
     this.#channel = new WsChannel(ws);
     this.#rootUrl = rootUrl;
@@ -164,8 +171,9 @@ export class LegacyQueueSocket implements LegacyEventSocket {
     const json = readJsonFrame(this.#channel, data, isBinary);
     if (json === undefined) return;
     const value = json.value;
-    if (this.#phase === "hash") void this.#onHash(value);
-    else if (this.#phase === "data") this.#onData(value);
+    if (this.#phase === "hash") {
+      if (!this.#binding) void this.#onHash(value);
+    } else if (this.#phase === "data") this.#onData(value);
     // Gradio 3.x reads the socket only when it expects something; anything else is ignored.
   }
 
@@ -183,6 +191,21 @@ export class LegacyQueueSocket implements LegacyEventSocket {
     if (fn === undefined) {
       this.#refuse(fnIndex === undefined ? "No function index provided." : `No function with fn_index ${String(fnIndex)}.`);
       return;
+    }
+    const owners = this.#ctx.owners;
+    if (owners != null && this.#claim !== null) {
+      // The hash names a session whose State the event will use: it must be this client's.
+      this.#binding = true;
+      try {
+        await owners.bind(sessionHash, this.#claim, null);
+      } catch (err) {
+        const { detail } = errorReply(err, this.#log);
+        this.#refuse(typeof detail === "string" ? detail : JSON.stringify(detail));
+        return;
+      } finally {
+        this.#binding = false;
+      }
+      if (this.#phase !== "hash") return;
     }
     this.#fn = fn;
     if (this.#router.eagerInputs) {

@@ -3,7 +3,11 @@ import type { Duplex } from "node:stream";
 import type { FastifyInstance } from "fastify";
 import { WebSocketServer, type WebSocket } from "ws";
 import { foreignOrigin } from "../auth/foreignOrigin.ts";
+import { isUsherError, UsherError } from "../../errors.ts";
+import { newEventId } from "../predictBody.ts";
 import { requestRoot } from "../requestRoot.ts";
+import { requestClaim } from "../sessionAccess.ts";
+import { keyIssuer, type SessionClaim, type Standing } from "../SessionOwners.ts";
 import { API_PREFIX, type ServerContext } from "../ServerContext.ts";
 import { LegacyQueueSocket } from "./LegacyQueueSocket.ts";
 import { QueueSocket } from "./QueueSocket.ts";
@@ -45,6 +49,12 @@ export function attachWebSockets(server: FastifyInstance, ctx: ServerContext): v
   const pinger = new WsPinger(ctx.options.heartbeatMs);
   const allowedOrigins = new Set(ctx.options.allowedOrigins);
   let closing = false;
+  /** A client key cookie to send with a handshake's 101 (its session was bound to a key issued then). */
+  const cookies = new WeakMap<IncomingMessage, string>();
+  wss.on("headers", (headers: string[], req: IncomingMessage) => {
+    const cookie = cookies.get(req);
+    if (cookie !== undefined) headers.push(`Set-Cookie: ${cookie}`);
+  });
 
   server.server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on("error", destroySelf);
@@ -61,20 +71,56 @@ export function attachWebSockets(server: FastifyInstance, ctx: ServerContext): v
     const foreign = foreignOrigin(req.headers, allowedOrigins);
     if (foreign !== null) return refuse(socket, 403, foreign);
     if (ctx.auth && ctx.auth.userOf(req.headers.cookie) === null) return refuse(socket, 401, "Not authenticated");
-    let sessionHash = url.searchParams.get("session_hash");
+    const sessionHash = url.searchParams.get("session_hash");
     if (isQueue && sessionHash !== null && (sessionHash === "" || sessionHash.length > MAX_SESSION_HASH)) {
       return refuse(socket, 400, "`session_hash` must be a non-empty string of at most 128 characters.");
     }
     const rootUrl = requestRoot(req.headers, "encrypted" in req.socket && req.socket.encrypted === true, ctx.options.rootPath);
-    wss.handleUpgrade(req, socket, head, (ws: WebSocket) => {
-      if (isQueue) {
-        sessionHash ??= newSessionHash();
-        new QueueSocket(ctx, ws, sessionHash, rootUrl, pinger, server.log);
-      } else if (legacy !== null) {
-        new LegacyQueueSocket(ctx, legacy, ws, rootUrl, pinger, server.log, socket);
-      }
-    });
+    const claim = requestClaim(ctx, req);
+    if (!isQueue) {
+      wss.handleUpgrade(req, socket, head, (ws: WebSocket) => {
+        if (legacy !== null) new LegacyQueueSocket(ctx, legacy, ws, rootUrl, pinger, server.log, socket, claim);
+      });
+      return;
+    }
+    const hash = sessionHash ?? newSessionHash();
+    // Opening the tab's socket subscribes to its session: the first one binds it, later ones must be its owner's.
+    void bindSocket(hash, claim, req, rootUrl.startsWith("https:")).then(
+      (standing) => {
+        if (closing) return refuse(socket, 503, "Queue is stopped.");
+        wss.handleUpgrade(req, socket, head, (ws: WebSocket) => {
+          // A socket of the session attached while this one was judged: the first one keeps it.
+          if (standing === "weak" && ctx.owners != null && ctx.hub.hasReader(hash)) {
+            ws.close(1008, "This session already has an open stream.");
+            return;
+          }
+          new QueueSocket(ctx, ws, hash, rootUrl, pinger, server.log);
+        });
+      },
+      (err: unknown) => {
+        if (isUsherError(err)) refuse(socket, err.status, typeof err.detail === "string" ? err.detail : err.message);
+        else {
+          server.log.error({ err }, "WebSocket session check failed");
+          refuse(socket, 500, "Internal error.");
+        }
+      },
+    );
   });
+
+  /**
+   * Binds (first socket) or judges (later ones) a socket's session, and refuses a second socket
+   * of a live session from a client that cannot prove it is the same one (see admitReader).
+   */
+  async function bindSocket(hash: string, claim: SessionClaim, req: IncomingMessage, secure: boolean): Promise<Standing> {
+    const owners = ctx.owners;
+    if (owners == null) return "strong";
+    const standing = await owners.bind(hash, claim, keyIssuer(secure, (c) => cookies.set(req, c)));
+    // Only a socket open here counts (see admitReader).
+    if (standing === "weak" && ctx.hub.hasReader(hash)) {
+      throw new UsherError("SESSION_BUSY", "This session already has an open stream; a second reader is refused.");
+    }
+    return standing;
+  }
 
   // Upgraded sockets are no longer the HTTP server's: close them ourselves. By now the engine has
   // ended every event (their sockets said so and closed) and the hub closed the tabs' sockets.
@@ -114,11 +160,13 @@ const STATUS_TEXT: Readonly<Record<number, string>> = {
   401: "Unauthorized",
   403: "Forbidden",
   404: "Not Found",
+  409: "Conflict",
   414: "URI Too Long",
+  500: "Internal Server Error",
   503: "Service Unavailable",
 };
 
-/** A session hash for a socket that came without one (like the clients' ~11 base-36 characters). */
+/** A session hash for a socket that came without one: 128 bits from the CSPRNG (32 hex characters). */
 function newSessionHash(): string {
-  return crypto.randomUUID().replaceAll("-", "").slice(0, 12);
+  return newEventId();
 }

@@ -1,0 +1,256 @@
+import type { IncomingHttpHeaders } from "node:http";
+import { UsherError } from "../errors.ts";
+import type { SessionOwner, SharedOwnerStore } from "../store/OwnerStore.ts";
+import { readCookie, type Authenticator } from "./auth/Authenticator.ts";
+import { newEventId } from "./predictBody.ts";
+
+export type { SessionOwner, SharedOwnerStore } from "../store/OwnerStore.ts";
+
+/** Name of the cookie that carries a browser's client key (see {@link SessionOwners}). */
+export const CLIENT_KEY_COOKIE = "usher-client-key";
+/** A client key: 128 random bits in hex, as {@link newEventId} makes them. */
+const KEY_SHAPE = /^[0-9a-f]{32}$/;
+
+/** Records kept in this process; the least recently used go first beyond it. */
+const DEFAULT_CAPACITY = 100_000;
+
+/** What a request presents about who sends it. */
+export interface SessionClaim {
+  /** The signed-in user (auth on), else null. */
+  readonly user: string | null;
+  /** The client key cookie it carries (well formed), else null. */
+  readonly key: string | null;
+  /** The address it came from (the proxy's behind a proxy). */
+  readonly address: string;
+}
+
+/**
+ * How a request that may touch a session fared: "strong" when it presented the session's client
+ * key (it may replace the session's reader: its own tab reconnecting), "weak" when nothing it
+ * presented contradicts the owner (a client that keeps no cookies, like `@gradio/client` in Node).
+ */
+export type Standing = "strong" | "weak";
+
+/** Options of {@link SessionOwners}. */
+export interface SessionOwnersOptions {
+  /** The shared store of a scale-out deployment; absent: this process is the only one. */
+  readonly shared?: SharedOwnerStore | null;
+  /** Records kept in this process (default 100 000). */
+  readonly capacity?: number;
+  /** Clock of the shared records' refreshes, ms. */
+  readonly now?: () => number;
+}
+
+interface Entry {
+  owner: SessionOwner;
+  /** When the shared record was last refreshed (now()), ms. */
+  touchedMs: number;
+}
+
+/**
+ * Who each session belongs to. A session is bound at its first join (POST /queue/join, /call,
+ * /run with a session hash, the queue WebSocket, a 3.x socket) to the signed-in user, the client
+ * key cookie the request carried (or the one issued with the answer: browsers keep it and send it
+ * on every later request, Node clients ignore it) and the request's address. Every later request
+ * of the session (join, stream, cancel) is judged against that owner:
+ *
+ * - another signed-in user: refused;
+ * - another client key: refused;
+ * - no key, while the session's client has shown it keeps its key: refused;
+ * - no key, from another address: refused;
+ * - else allowed: "strong" with the key, "weak" without.
+ *
+ * In a scale-out deployment the owner is recorded in the shared store once per session (the first
+ * front to see it claims it; the others read it once and keep it here), so every front enforces
+ * it without a store command per prediction.
+ */
+export class SessionOwners {
+  readonly #shared: SharedOwnerStore | null;
+  readonly #capacity: number;
+  readonly #now: () => number;
+  /** Least recently used first (a Map keeps insertion order; a use re-inserts). */
+  readonly #entries = new Map<string, Entry>();
+
+  constructor(options: SessionOwnersOptions = {}) {
+    this.#shared = options.shared ?? null;
+    this.#capacity = options.capacity ?? DEFAULT_CAPACITY;
+    this.#now = options.now ?? Date.now;
+  }
+
+  /** Number of records held in this process. */
+  get size(): number {
+    return this.#entries.size;
+  }
+
+  /**
+   * A join of `sessionHash`: binds the session to `claim` if it has no owner yet (to a key made
+   * by `issue`, which sets it in the answer, when the request carried none), else judges the
+   * claim. Throws (or rejects with) SESSION_FORBIDDEN. Answers in the call when the owner is known
+   * here (every join of a session after its first on this process).
+   */
+  bind(sessionHash: string, claim: SessionClaim, issue: (() => string) | null, anyAddress = false): Standing | Promise<Standing> {
+    const entry = this.#use(sessionHash);
+    if (entry !== undefined) return this.#judge(sessionHash, entry.owner, claim);
+    const owner: SessionOwner = {
+      user: claim.user,
+      key: claim.key ?? (issue === null ? null : issue()),
+      address: anyAddress ? null : claim.address,
+      keyed: claim.key !== null,
+    };
+    const shared = this.#shared;
+    if (shared === null) {
+      this.#remember(sessionHash, owner);
+      return claim.key === null ? "weak" : "strong";
+    }
+    return shared.claim(sessionHash, owner).then((inForce) => {
+      // Another join of the session may have recorded it here meanwhile: the store's answer wins.
+      this.#remember(sessionHash, inForce);
+      return this.#judge(sessionHash, inForce, claim);
+    });
+  }
+
+  /**
+   * A request that touches an existing session (its stream, a cancel, a heartbeat): judges the
+   * claim against the owner. A session with no recorded owner has nothing to protect ("weak").
+   */
+  check(sessionHash: string, claim: SessionClaim): Standing | Promise<Standing> {
+    const entry = this.#use(sessionHash);
+    if (entry !== undefined) return this.#judge(sessionHash, entry.owner, claim);
+    const shared = this.#shared;
+    if (shared === null) return "weak";
+    return shared.get(sessionHash).then((owner) => {
+      if (owner === null) return "weak";
+      this.#remember(sessionHash, owner);
+      return this.#judge(sessionHash, owner, claim);
+    });
+  }
+
+  /** Like {@link check}, but only from what this process knows: undefined when it would have to ask the store. */
+  checkHere(sessionHash: string, claim: SessionClaim): Standing | undefined {
+    const entry = this.#use(sessionHash);
+    if (entry !== undefined) return this.#judge(sessionHash, entry.owner, claim);
+    return this.#shared === null ? "weak" : undefined;
+  }
+
+  #judge(sessionHash: string, owner: SessionOwner, claim: SessionClaim): Standing {
+    if (owner.user !== claim.user) throw new UsherError("SESSION_FORBIDDEN", "This session belongs to another user.");
+    if (claim.key !== null && owner.key !== null) {
+      if (!sameKey(claim.key, owner.key)) throw new UsherError("SESSION_FORBIDDEN", "This session belongs to another client.");
+      if (!owner.keyed) {
+        owner.keyed = true;
+        this.#shared?.markKeyed(sessionHash, owner);
+      }
+      return "strong";
+    }
+    if (claim.key === null && owner.keyed) {
+      throw new UsherError(
+        "SESSION_FORBIDDEN",
+        `This session belongs to a client that sends its \`${CLIENT_KEY_COOKIE}\` cookie, and this request has none.`,
+      );
+    }
+    if (owner.address !== null && claim.address !== owner.address) {
+      throw new UsherError("SESSION_FORBIDDEN", "This session was opened from another address.");
+    }
+    return "weak";
+  }
+
+  #use(sessionHash: string): Entry | undefined {
+    const entry = this.#entries.get(sessionHash);
+    if (entry === undefined) return undefined;
+    // Most recently used last. A Map re-insert costs less than a linked list's bookkeeping here.
+    this.#entries.delete(sessionHash);
+    this.#entries.set(sessionHash, entry);
+    const shared = this.#shared;
+    if (shared !== null) {
+      const now = this.#now();
+      // The store's record must outlive the session's State: refresh it, but at most 4 times per TTL.
+      if (now - entry.touchedMs >= shared.ttlMs / 4) {
+        entry.touchedMs = now;
+        shared.touch(sessionHash);
+      }
+    }
+    return entry;
+  }
+
+  #remember(sessionHash: string, owner: SessionOwner): void {
+    this.#entries.delete(sessionHash);
+    this.#entries.set(sessionHash, { owner, touchedMs: this.#now() });
+    if (this.#entries.size > this.#capacity) {
+      const oldest = this.#entries.keys().next();
+      if (oldest.done !== true) this.#entries.delete(oldest.value);
+    }
+  }
+}
+
+/** What a request presents: the signed-in user (when auth is on), its client key and its address. */
+export function claimOf(auth: Authenticator | null | undefined, headers: IncomingHttpHeaders, remoteAddress: string | undefined): SessionClaim {
+  const cookie = headers.cookie;
+  return {
+    user: auth ? auth.userOf(cookie) : null,
+    key: clientKeyOf(cookie),
+    address: normalizeAddress(remoteAddress),
+  };
+}
+
+/** The well-formed client key of a `Cookie` header, or null. */
+export function clientKeyOf(cookieHeader: string | undefined): string | null {
+  if (cookieHeader === undefined || !cookieHeader.includes(CLIENT_KEY_COOKIE)) return null;
+  const key = readCookie(cookieHeader, CLIENT_KEY_COOKIE);
+  return key !== undefined && KEY_SHAPE.test(key) ? key : null;
+}
+
+/** A fresh client key: 128 bits from the CSPRNG. */
+export function newClientKey(): string {
+  return newEventId();
+}
+
+/**
+ * The `Set-Cookie` value that gives a browser its client key. HttpOnly (no script reads it),
+ * SameSite=Lax (no other site's request carries it), no Max-Age (it goes with the browser
+ * session, as the sessions it binds do), Secure when the request came over https.
+ */
+export function clientKeyCookie(key: string, secure: boolean): string {
+  return `${CLIENT_KEY_COOKIE}=${key}; Path=/; HttpOnly; SameSite=Lax${secure ? "; Secure" : ""}`;
+}
+
+/**
+ * Compares two keys in a time that does not depend on where they differ (a key is a secret:
+ * `!==` stops at the first difference). Keys are ASCII hex, so char codes compare as bytes.
+ */
+function sameKey(a: string, b: string): boolean {
+  if (a.length !== b.length) return false;
+  let diff = 0;
+  for (let i = 0; i < a.length; i++) diff |= a.charCodeAt(i) ^ b.charCodeAt(i);
+  return diff === 0;
+}
+
+/** One spelling per address: IPv4 clients of a dual-stack socket appear as `::ffff:a.b.c.d`. */
+function normalizeAddress(address: string | undefined): string {
+  if (address === undefined) return "";
+  return address.startsWith("::ffff:") ? address.slice(7) : address;
+}
+
+/**
+ * Gives an answer a client key cookie, once, and returns the key: the `issue` of
+ * {@link SessionOwners.bind}. `setCookie` adds the header to the answer; `secure` (or the function
+ * that tells, asked only when a key is issued) whether the request came over https.
+ */
+export function keyIssuer(secure: boolean | (() => boolean), setCookie: (value: string) => void): () => string {
+  let key: string | null = null;
+  return () => {
+    if (key === null) {
+      key = newClientKey();
+      setCookie(clientKeyCookie(key, typeof secure === "boolean" ? secure : secure()));
+    }
+    return key;
+  };
+}
+
+/**
+ * The `Set-Cookie` value that gives a browser its client key when its request (for the page or
+ * the config, before any join) carried none, else null. Issued that early so that a browser's
+ * tabs all join with the one key it keeps.
+ */
+export function pageKeyCookie(cookieHeader: string | undefined, secure: boolean): string | null {
+  return clientKeyOf(cookieHeader) === null ? clientKeyCookie(newClientKey(), secure) : null;
+}

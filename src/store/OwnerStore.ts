@@ -1,0 +1,25 @@
+/** Who a session belongs to, fixed at its first join (see server/SessionOwners.ts). */
+export interface SessionOwner {
+  /** The signed-in user who opened it (auth on), else null. */
+  readonly user: string | null;
+  /** The client key it is bound to (presented at the first join, or issued with its answer); null: none. */
+  readonly key: string | null;
+  /** The address of its first join; null: any (a `/call` event, whose id is the capability). */
+  readonly address: string | null;
+  /** True once a request of the session presented `key`: its client keeps cookies, so one without it is someone else. */
+  keyed: boolean;
+}
+
+/** Where the owners of a queue shared by several processes are kept (Redis), so that every front enforces them. */
+export interface SharedOwnerStore {
+  /** Records `owner` unless the session has one already; answers the owner in force. */
+  claim(sessionHash: string, owner: SessionOwner): Promise<SessionOwner>;
+  /** The session's owner, or null when none is recorded. */
+  get(sessionHash: string): Promise<SessionOwner | null>;
+  /** Records that the session's client presented its key (fire and forget). */
+  markKeyed(sessionHash: string, owner: SessionOwner): void;
+  /** Keeps the record alive: it lasts as long as the session's State (fire and forget). */
+  touch(sessionHash: string): void;
+  /** How long a record lives after it was last touched, ms. */
+  readonly ttlMs: number;
+}

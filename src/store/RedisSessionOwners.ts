@@ -1,0 +1,66 @@
+/**
+ * Session owners in Redis (`owner:<session>`, a string of JSON), so that every front of a shared
+ * queue enforces who a session belongs to (see server/SessionOwners.ts). A front writes or reads a
+ * session's record once (SET NX, or GET, when it first sees the session) and refreshes its TTL now
+ * and then; no command per prediction. Records live `stateTtlMs` after their last refresh, as the
+ * session's State does.
+ */
+import type { SessionOwner, SharedOwnerStore } from "./OwnerStore.ts";
+import type { RedisLink } from "./RedisLink.ts";
+
+/** {@link SharedOwnerStore} on Redis. See the file comment. */
+export class RedisSessionOwners implements SharedOwnerStore {
+  readonly #link: RedisLink;
+  readonly ttlMs: number;
+
+  constructor(link: RedisLink) {
+    this.#link = link;
+    this.ttlMs = link.options.stateTtlMs;
+  }
+
+  async claim(sessionHash: string, owner: SessionOwner): Promise<SessionOwner> {
+    const key = this.#key(sessionHash);
+    // SET NX GET needs Redis 7; NX then GET is two commands only when the session was claimed already.
+    const set = await this.#link.call((r) => r.set(key, encode(owner), "PX", this.ttlMs, "NX"));
+    if (set === "OK") return owner;
+    return (await this.get(sessionHash)) ?? owner;
+  }
+
+  async get(sessionHash: string): Promise<SessionOwner | null> {
+    const json = await this.#link.call((r) => r.get(this.#key(sessionHash)));
+    return json === null ? null : decode(json);
+  }
+
+  markKeyed(sessionHash: string, owner: SessionOwner): void {
+    this.#link.fire((r) => r.set(this.#key(sessionHash), encode(owner), "PX", this.ttlMs, "XX"));
+  }
+
+  touch(sessionHash: string): void {
+    this.#link.fire((r) => r.pexpire(this.#key(sessionHash), this.ttlMs));
+  }
+
+  #key(sessionHash: string): string {
+    return `${this.#link.prefix}owner:${sessionHash}`;
+  }
+}
+
+function encode(o: SessionOwner): string {
+  return JSON.stringify([o.user, o.key, o.address, o.keyed ? 1 : 0]);
+}
+
+/** A record this code wrote; anything else reads as "owned by nobody that can be matched". */
+function decode(json: string): SessionOwner {
+  try {
+    const v = JSON.parse(json) as unknown;
+    if (Array.isArray(v) && v.length === 4) {
+      const [user, key, address, keyed] = v as unknown[];
+      if ((user === null || typeof user === "string") && (key === null || typeof key === "string") && (address === null || typeof address === "string")) {
+        return { user, key, address, keyed: keyed === 1 };
+      }
+    }
+  } catch {
+    // fall through
+  }
+  // Unreadable: refuse everyone rather than let anyone in.
+  return { user: "\u0000unreadable", key: null, address: "\u0000", keyed: true };
+}
