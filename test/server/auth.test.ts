@@ -358,13 +358,18 @@ test("with auth, state-changing requests from another origin are refused with 40
   assert.equal((await fetch(`${a.url}/config`, { headers: { cookie, origin: "https://evil.example" } })).status, 200);
   // Both WebSocket doors, with the cookie.
   const wsBase = a.url.replace("http", "ws");
-  for (const path of ["/gradio_api/queue/ws?session_hash=co", "/queue/join"]) {
+  // Each accepted socket of the queue door gets its own session: a second live reader of one
+  // session is refused (409) for reasons that have nothing to do with origins.
+  let n = 0;
+  const paths = [() => `/gradio_api/queue/ws?session_hash=co${++n}`, () => "/queue/join"];
+  for (const pathOf of paths) {
+    const path = pathOf();
     const refused = await upgrade(`${wsBase}${path}`, { cookie, origin: "https://evil.example" });
     assert.equal(refused.status, 403, path);
     assert.match(refused.detail ?? "", /^Cross-origin request refused: origin "https:\/\/evil\.example"/);
-    assert.equal((await upgrade(`${wsBase}${path}`, { cookie, origin: "https://friend.example" })).status, 101, path);
-    assert.equal((await upgrade(`${wsBase}${path}`, { cookie, origin: new URL(a.url).origin })).status, 101, path);
-    assert.equal((await upgrade(`${wsBase}${path}`, { cookie })).status, 101, path);
+    assert.equal((await upgrade(`${wsBase}${pathOf()}`, { cookie, origin: "https://friend.example" })).status, 101, path);
+    assert.equal((await upgrade(`${wsBase}${pathOf()}`, { cookie, origin: new URL(a.url).origin })).status, 101, path);
+    assert.equal((await upgrade(`${wsBase}${pathOf()}`, { cookie })).status, 101, path);
   }
   // A cross-site /logout (an image or link on another site) neither logs out nor revokes.
   const out = await fetch(`${a.url}/logout`, { headers: { cookie, "sec-fetch-site": "cross-site" }, redirect: "manual" });
