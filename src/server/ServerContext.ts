@@ -1,3 +1,4 @@
+import type { IncomingMessage } from "node:http";
 import type { FastifyRequest } from "fastify";
 import type { AppFunction, ServedApp } from "../app/ServedApp.ts";
 import type { ResolvedLaunchOptions } from "../options.ts";
@@ -23,6 +24,11 @@ export interface ServerContext {
   readonly appId: number;
   /** Public base URL of a request. */
   rootOf(req: FastifyRequest): string;
+  /**
+   * A raw request's client address (the peer, or the client a trusted proxy names); absent only in
+   * contexts built by hand for tests, where the peer's address serves.
+   */
+  readonly clientAddress?: (req: Pick<IncomingMessage, "headers" | "socket">) => string | undefined;
   /**
    * Login check when `launch({ auth })` is set, else null/absent. Doors outside Fastify's routing
    * (a WebSocket upgrade) must call `auth.userOf(req.headers.cookie)` and refuse null with 401.

@@ -22,6 +22,7 @@ import { Authenticator } from "./auth/Authenticator.ts";
 import { cliLaunchHook } from "./cliLaunchHook.ts";
 import { createServer } from "./createServer.ts";
 import { Metrics } from "./metrics.ts";
+import { clientAddressOf } from "./clientAddress.ts";
 import { requestRoot } from "./requestRoot.ts";
 import type { ServerContext } from "./ServerContext.ts";
 import { prepareSharedQueue } from "./prepareSharedQueue.ts";
@@ -124,6 +125,7 @@ async function listen(app: Buildable, queue: QueueOptions | null, options: Launc
       heartbeatTimers.delete(sessionHash);
     },
     rootOf: (req) => requestRoot(req.headers, "encrypted" in req.socket && req.socket.encrypted === true, l.rootPath),
+    clientAddress: clientAddressOf(l.trustProxy),
     heartbeatClosed(sessionHash) {
       const open = (presence.get(sessionHash) ?? 1) - 1;
       if (open > 0) {

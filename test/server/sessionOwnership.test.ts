@@ -93,6 +93,33 @@ test("another client (its own key, or another address) gets 403 on the stream, t
   assert.deepEqual((await stream.stream!.next((m) => m.msg === "process_completed")).output.data, ["TWO"]);
 });
 
+test("behind a trusted proxy (loopback by default) the address is the client's it names; behind an untrusted one it is the proxy's", async () => {
+  const client = (ip: string) => ({ "x-forwarded-for": ip });
+  const j = await join("own-proxied", "proxied", client("203.0.113.5"));
+  assert.equal(j.status, 200, j.text);
+  const other = await openStream(`${P}/queue/data?session_hash=own-proxied`, { headers: client("203.0.113.9") });
+  assert.equal(other.status, 403, "another client behind the same proxy");
+  // A client cannot pose as another by prepending entries: only what the trusted proxy added counts.
+  const forged = await openStream(`${P}/queue/data?session_hash=own-proxied`, { headers: client("203.0.113.5, 203.0.113.9") });
+  assert.equal(forged.status, 403, "a forged chain");
+  const own = await openStream(`${P}/queue/data?session_hash=own-proxied`, { headers: client("203.0.113.5") });
+  assert.equal(own.status, 200);
+  gateOf("proxied").open();
+  assert.deepEqual((await own.stream!.next((m) => m.msg === "process_completed")).output.data, ["PROXIED"]);
+
+  // trustProxy: false: X-Forwarded-For is anyone's to send, so every request is its peer's.
+  const untrusted = await launch(demo(), { concurrencyCount: 2 }, { trustProxy: false });
+  {
+    const UP = `${untrusted.url}/gradio_api`;
+    const j2 = await send(`${UP}/queue/join`, { body: { data: ["plain"], fn_index: 0, session_hash: "own-untrusted" }, headers: client("203.0.113.5") });
+    assert.equal(j2.status, 200, j2.text);
+    const same = await openStream(`${UP}/queue/data?session_hash=own-untrusted`, { headers: client("203.0.113.9") });
+    assert.equal(same.status, 200, "the header is ignored: same peer");
+    gateOf("plain").open();
+    await same.stream!.next((m) => m.msg === "process_completed");
+  }
+});
+
 test("an outsider who knows only the session hash cannot cancel: 404 without the event id, and the event runs", async () => {
   const j = await join("own-3", "three");
   const stream = await openStream(`${P}/queue/data?session_hash=own-3`);
