@@ -70,7 +70,7 @@ export class FastLane {
     if (req.method === "GET" && url !== undefined && url.startsWith(DATA_URL)) {
       const hash = url.slice(DATA_URL.length);
       if (!PLAIN_HASH.test(hash) || !this.#ctx.hub.knows(hash)) return false;
-      this.#ctx.hub.attach(hash, new SseV3Sink(res));
+      this.#ctx.hub.attach(hash, new SseV3Sink(res, this.#ctx.budget ?? null));
       return true;
     }
     return false;

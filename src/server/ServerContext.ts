@@ -5,6 +5,7 @@ import type { QueueEngine } from "../queue/QueueEngine.ts";
 import type { FileStore } from "../store/FileStore.ts";
 import type { Authenticator } from "./auth/Authenticator.ts";
 import type { Metrics } from "./metrics.ts";
+import type { ReaderBudget } from "./ReaderBudget.ts";
 import type { SessionHub } from "./SessionHub.ts";
 import type { LegacyRouter } from "./ws/LegacyRouter.ts";
 
@@ -27,6 +28,8 @@ export interface ServerContext {
    * (a WebSocket upgrade) must call `auth.userOf(req.headers.cookie)` and refuse null with 401.
    */
   readonly auth?: Authenticator | null;
+  /** Caps on what readers leave unread (`maxConnectionBufferBytes`…); absent: none (tests). */
+  readonly budget?: ReaderBudget | null;
   /** Prometheus metrics (`launch({ metrics })`), else null/absent. */
   readonly metrics?: Metrics | null;
   /**

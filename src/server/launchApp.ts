@@ -22,6 +22,7 @@ import { Authenticator } from "./auth/Authenticator.ts";
 import { cliLaunchHook } from "./cliLaunchHook.ts";
 import { createServer } from "./createServer.ts";
 import { Metrics } from "./metrics.ts";
+import { ReaderBudget } from "./ReaderBudget.ts";
 import { requestRoot } from "./requestRoot.ts";
 import type { ServerContext } from "./ServerContext.ts";
 import { prepareSharedQueue } from "./prepareSharedQueue.ts";
@@ -88,15 +89,28 @@ async function listen(app: Buildable, queue: QueueOptions | null, options: Launc
     showError: l.showError,
     ...(shared === null ? {} : { bus: shared.relay, runJobs: q.localWorkers }),
   });
+  // Readers that leave results unread are cut off before they pin memory (see ReaderBudget).
+  const budget = new ReaderBudget({
+    clock: systemClock,
+    maxConnectionBytes: l.maxConnectionBufferBytes,
+    maxServerBytes: l.maxServerBufferBytes,
+    slowReaderMs: l.slowReaderMs,
+    // Called only once the server runs (metrics is set by then).
+    onCut: () => metrics?.refused("SLOW_READER"),
+    onDropped: () => metrics?.refused("RESULT_DROPPED"),
+  });
   const hubOptions = {
     clock: systemClock,
     engine,
     sessionGraceMs: l.sessionGraceMs,
     heartbeatMs: l.heartbeatMs,
     onSessionGone: (h: string) => served.closeSession(h),
+    budget,
+    keptResultTtlMs: l.keptResultTtlMs,
   };
   const hub = shared === null ? new SessionHub(hubOptions) : shared.makeHub(hubOptions);
   engine.on(hub.deliver);
+  const metrics = l.metrics ? new Metrics(engine, hub, budget) : null;
   engine.on(legacy.deliver);
 
   const heartbeatTimers = new Map<string, NodeJS.Timeout>();
@@ -111,7 +125,8 @@ async function listen(app: Buildable, queue: QueueOptions | null, options: Launc
     queueEnabled,
     apiOpen: q.apiOpen,
     auth: l.auth === null ? null : new Authenticator(l.auth),
-    metrics: l.metrics ? new Metrics(engine, hub) : null,
+    metrics,
+    budget,
     appId: randomInt(1, 2 ** 47),
     legacy,
     sessionOpened(sessionHash) {
@@ -161,6 +176,7 @@ async function listen(app: Buildable, queue: QueueOptions | null, options: Launc
         await engine.close(closeOptions.graceMs === undefined ? {} : { graceMs: closeOptions.graceMs });
         await workers.close();
         hub.close();
+        budget.close();
         for (const t of heartbeatTimers.values()) clearTimeout(t);
         await server.close();
         if (shared !== null) await shared.store.close();

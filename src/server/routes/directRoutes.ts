@@ -69,7 +69,7 @@ export function directRoutes(server: FastifyInstance, ctx: ServerContext): void 
     // The POST may have landed on another front of a shared queue.
     if (!ctx.hub.knows(session) && !(await ctx.hub.adopt(session))) throw new UsherError("UNKNOWN_EVENT", "No such event, or its result was already read.");
     reply.hijack();
-    ctx.hub.attach(session, new CallSink(reply.raw));
+    ctx.hub.attach(session, new CallSink(reply.raw, ctx.budget ?? null));
   });
 }
 

@@ -1,7 +1,7 @@
 import { StreamDiffer, wireJson } from "../../protocol/messages.ts";
-import type { EngineEvent } from "../../queue/types.ts";
+import { TERMINAL_TYPES, type EngineEvent } from "../../queue/types.ts";
 import { Outbox } from "../Outbox.ts";
-import type { FinishReason, Sink } from "../Sink.ts";
+import type { FinishReason, Sink, UnreadFinal } from "../Sink.ts";
 import type { WsChannel } from "./WsChannel.ts";
 
 /** Close code when a newer socket of the same session takes over (application range 4000–4999). */
@@ -25,9 +25,25 @@ export class WsSink implements Sink {
   #held: Map<string, Outbox> | null = null;
   #closeFns: (() => void)[] = [];
   #ended = false;
+  #cutFn: ((unread: UnreadFinal[]) => void) | null = null;
+  /** Final messages sent while the channel is watched by the budget (null: none). */
+  #unreadFinals: UnreadFinal[] | null = null;
 
   constructor(channel: WsChannel) {
     this.#channel = channel;
+    channel.onSettled(() => {
+      this.#unreadFinals = null;
+    });
+    channel.onCut(() => {
+      // Cut off for not reading: hand back what may be unread; the socket's close does not count as a drop.
+      this.#ended = true;
+      this.#closeFns = [];
+      const finals = this.#unreadFinals ?? [];
+      this.#unreadFinals = null;
+      const fn = this.#cutFn;
+      this.#cutFn = null;
+      fn?.(finals);
+    });
   }
 
   write(event: EngineEvent): boolean {
@@ -37,7 +53,14 @@ export class WsSink implements Sink {
       return true;
     }
     if (this.#ended) return true;
-    return this.#channel.send(wireJson(event, this.#differ));
+    const text = wireJson(event, this.#differ);
+    const ok = this.#channel.send(text);
+    if (this.#channel.watching && TERMINAL_TYPES.has(event.type)) (this.#unreadFinals ??= []).push({ event, bytes: text.length });
+    return ok;
+  }
+
+  onCut(fn: (unread: UnreadFinal[]) => void): void {
+    this.#cutFn = fn;
   }
 
   /** Sends a frame that is not an engine event (hello, joined, errors). */
