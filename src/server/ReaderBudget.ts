@@ -11,12 +11,26 @@ export const LARGE_MESSAGE_CHARS = 64 * 1024;
 export interface ReaderConnection {
   /** Bytes written and not yet taken by the peer (Node's buffers; a closed connection has none). */
   unread(): number;
+  /**
+   * Bytes the connection keeps besides its buffers while watched: the final messages it wrote,
+   * held to hand back if it is cut off. They count with its unread bytes.
+   */
+  readonly retainedBytes: number;
   /** Set by the budget while it watches this connection. */
   watching: boolean;
   /** The budget stopped watching: the reader caught up or left. */
   settled(): void;
   /** The reader is cut off: drop the connection now (the budget has already forgotten it). */
   cut(): void;
+}
+
+/** Whoever keeps results counted by {@link ReaderBudget.keep} (a session), and can give them up. */
+export interface KeptOwner {
+  /**
+   * The server needs the room for a reader that is reading: drop the kept results (their readers
+   * get RESULT_DROPPED when they come back). Returns how many results it gave up.
+   */
+  evict(): number;
 }
 
 /** Options of {@link ReaderBudget}. */
@@ -51,9 +65,12 @@ interface Watch {
  * - Per connection: a watched reader past `maxConnectionBytes` that takes no byte for
  *   `slowReaderMs` is cut off.
  * - Per server: the bytes of every watched connection plus the results kept for readers who were
- *   cut off ({@link keep}) stay under `maxServerBytes`: when a write takes the total past it, the
- *   connections past `maxConnectionBytes` are cut, most unread first, until it fits; a result that
- *   does not fit is not kept (its reader gets an error instead).
+ *   cut off or are away ({@link keep}) stay under `maxServerBytes`. When a write takes the total
+ *   past it, until it fits: the readers past their cap that took nothing since the last round are
+ *   cut (longest stalled first), then kept results are given up (oldest first: a reader that reads
+ *   now wins over one that left), then the other readers past their cap (most unread first; not
+ *   one whose message alone is over the cap: it gets the slow rule). A result that does not fit is
+ *   not kept (its reader gets an error instead).
  *
  * Unread bytes are read from the connection (`writableLength`, `bufferedAmount`), never counted
  * per message.
@@ -63,6 +80,8 @@ export class ReaderBudget {
   readonly #watched = new Map<ReaderConnection, Watch>();
   #watchedBytes = 0;
   #keptBytes = 0;
+  /** Kept bytes per owner, oldest first. */
+  readonly #kept = new Map<KeptOwner, number>();
   #timer: TimerHandle | null = null;
   #cuts = 0;
 
@@ -90,7 +109,7 @@ export class ReaderBudget {
     return this.#cuts;
   }
 
-  /** Call after writing a message of {@link LARGE_MESSAGE_CHARS} or more to `conn`. */
+  /** Call after writing a message of {@link LARGE_MESSAGE_CHARS} or more to `conn`, or retaining one. */
   wrote(conn: ReaderConnection): void {
     const unread = conn.unread();
     let w = this.#watched.get(conn);
@@ -106,7 +125,7 @@ export class ReaderBudget {
     }
     // A write is not progress: the stall clock keeps running.
     w.lowest = Math.max(w.lowest, unread);
-    this.#charge(w, unread);
+    this.#charge(w, unread + conn.retainedBytes);
     if (this.heldBytes > this.#o.maxServerBytes) this.#relieve();
   }
 
@@ -116,10 +135,11 @@ export class ReaderBudget {
     if (w !== undefined) this.#forget(conn, w);
   }
 
-  /** Counts `bytes` of a kept result when they fit under the server's cap; false when they do not. */
-  keep(bytes: number): boolean {
+  /** Counts `bytes` of a result `owner` keeps, when they fit under the server's cap; false when they do not. */
+  keep(owner: KeptOwner, bytes: number): boolean {
     if (this.heldBytes + bytes > this.#o.maxServerBytes) return false;
     this.#keptBytes += bytes;
+    this.#kept.set(owner, (this.#kept.get(owner) ?? 0) + bytes);
     return true;
   }
 
@@ -128,9 +148,12 @@ export class ReaderBudget {
     this.#o.onDropped?.();
   }
 
-  /** Releases bytes counted by {@link keep} (read, or expired). */
-  release(bytes: number): void {
-    this.#keptBytes = Math.max(0, this.#keptBytes - bytes);
+  /** Releases every byte `owner` kept (read, expired or evicted). */
+  release(owner: KeptOwner): void {
+    const bytes = this.#kept.get(owner);
+    if (bytes === undefined) return;
+    this.#kept.delete(owner);
+    this.#keptBytes -= bytes;
   }
 
   /** Stops the watchdog (the server is closing); watched connections are left to their owners. */
@@ -162,24 +185,45 @@ export class ReaderBudget {
     conn.cut();
   }
 
-  /** Cuts the connections past their cap, most unread first, until the total fits. */
+  /** Makes the total fit (see the class comment for the order). */
   #relieve(): void {
+    const now = this.#o.clock.now();
+    const stalled: [ReaderConnection, Watch][] = [];
     const over: [ReaderConnection, Watch][] = [];
     for (const [conn, w] of this.#watched) {
-      this.#charge(w, conn.unread());
-      if (w.charged > this.#o.maxConnectionBytes) over.push([conn, w]);
+      const unread = conn.unread();
+      this.#charge(w, unread + conn.retainedBytes);
+      if (unread <= this.#o.maxConnectionBytes) continue;
+      if (now - w.progressMs >= this.#tickMs) stalled.push([conn, w]);
+      else over.push([conn, w]);
+    }
+    stalled.sort((a, b) => a[1].progressMs - b[1].progressMs);
+    for (const [conn, w] of stalled) {
+      if (this.heldBytes <= this.#o.maxServerBytes) return;
+      this.#cut(conn, w, "server");
+    }
+    for (const owner of this.#kept.keys()) {
+      if (this.heldBytes <= this.#o.maxServerBytes) return;
+      for (let n = owner.evict(); n > 0; n--) this.dropped();
+      this.release(owner);
     }
     over.sort((a, b) => b[1].charged - a[1].charged);
     for (const [conn, w] of over) {
       if (this.heldBytes <= this.#o.maxServerBytes) return;
+      // A result larger than the cap on its own can still reach a reader that reads (the slow rule applies).
+      if (w.charged > this.#o.maxServerBytes) continue;
       this.#cut(conn, w, "server");
     }
   }
 
+  /** Period of the watchdog: a quarter of the allowance, so a stalled reader goes between 1 and 1.25 times slowReaderMs after its last progress. */
+  get #tickMs(): number {
+    return Math.max(10, Math.floor(this.#o.slowReaderMs / 4));
+  }
+
   #ensureTimer(): void {
     if (this.#timer !== null) return;
-    // A quarter of the allowance: a stalled reader goes between 1 and 1.25 times slowReaderMs after its last progress.
-    this.#timer = this.#o.clock.setTimeout(this.#tick, Math.max(10, Math.floor(this.#o.slowReaderMs / 4)));
+    this.#timer = this.#o.clock.setTimeout(this.#tick, this.#tickMs);
   }
 
   readonly #tick = (): void => {
@@ -191,7 +235,7 @@ export class ReaderBudget {
         this.#forget(conn, w);
         continue;
       }
-      this.#charge(w, unread);
+      this.#charge(w, unread + conn.retainedBytes);
       if (unread < w.lowest) {
         w.lowest = unread;
         w.progressMs = now;

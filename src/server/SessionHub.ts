@@ -3,7 +3,7 @@ import { ERROR_CODES } from "../errors.ts";
 import { ERROR_TOAST_MS } from "../queue/toErrorPayload.ts";
 import { TERMINAL_TYPES, type CancelReason, type EngineEvent } from "../queue/types.ts";
 import { Outbox } from "./Outbox.ts";
-import { LARGE_MESSAGE_CHARS, roughSize, type ReaderBudget } from "./ReaderBudget.ts";
+import { LARGE_MESSAGE_CHARS, roughSize, type KeptOwner, type ReaderBudget } from "./ReaderBudget.ts";
 import type { Sink, UnreadFinal } from "./Sink.ts";
 
 /** What the hub needs from the queue engine. */
@@ -31,7 +31,7 @@ export interface SessionHubOptions {
 }
 
 /** One user's session: the events it waits for and where their messages go. */
-class Session {
+class Session implements KeptOwner {
   readonly hash: string;
   /** Accepted events whose terminal message has not been written yet. */
   readonly pending = new Set<string>();
@@ -53,6 +53,21 @@ class Session {
   constructor(hash: string, graceMs: number) {
     this.hash = hash;
     this.graceMs = graceMs;
+  }
+
+  /** The budget needs the room: large outputs waiting here give way to RESULT_DROPPED. */
+  evict(): number {
+    this.keptBytes = 0;
+    let dropped = 0;
+    for (const e of this.outbox.drain()) {
+      const large = (e.type === "generating" || e.type === "completed") && roughSize(e.output) >= LARGE_MESSAGE_CHARS;
+      if (!large) this.outbox.push(e);
+      else if (e.type === "completed") {
+        this.outbox.push(resultDropped(e));
+        dropped++;
+      }
+    }
+    return dropped;
   }
 }
 
@@ -159,7 +174,7 @@ export class SessionHub {
     if (budget != null && (event.type === "completed" || event.type === "generating")) {
       const bytes = roughSize(event.output);
       if (bytes >= LARGE_MESSAGE_CHARS) {
-        if (!budget.keep(bytes)) {
+        if (!budget.keep(s, bytes)) {
           if (event.type === "completed") {
             budget.dropped();
             s.outbox.push(resultDropped(event));
@@ -193,7 +208,7 @@ export class SessionHub {
     const behind = s.outbox.drain();
     const budget = this.options.budget;
     for (const f of finals) {
-      if (budget == null || budget.keep(f.bytes)) {
+      if (budget == null || budget.keep(s, f.bytes)) {
         s.keptBytes += f.bytes;
         s.outbox.push(f.event);
       } else if (f.event.type === "completed") {
@@ -332,7 +347,7 @@ export class SessionHub {
   private releaseKept(s: Session): void {
     s.keptForReturn = false;
     if (s.keptBytes === 0) return;
-    this.options.budget?.release(s.keptBytes);
+    this.options.budget?.release(s);
     s.keptBytes = 0;
   }
 

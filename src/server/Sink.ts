@@ -55,6 +55,9 @@ abstract class ResponseSink implements Sink, ReaderConnection {
   #cutFn: ((unread: UnreadFinal[]) => void) | null = null;
   /** Final messages written while watched (null: none). */
   #unreadFinals: UnreadFinal[] | null = null;
+  retainedBytes = 0;
+  /** The final message being written now: the budget may cut the reader off in that very write. */
+  protected finalInFlight: UnreadFinal | null = null;
   /** Null until someone asks: a stream that ends in the tick it opened never needs a listener. */
   private closeFns: (() => void)[] | null = null;
 
@@ -97,11 +100,14 @@ abstract class ResponseSink implements Sink, ReaderConnection {
 
   settled(): void {
     this.#unreadFinals = null;
+    this.retainedBytes = 0;
   }
 
   cut(): void {
     const finals = this.#unreadFinals ?? [];
+    if (this.finalInFlight !== null) finals.push(this.finalInFlight);
     this.#unreadFinals = null;
+    this.retainedBytes = 0;
     const fn = this.#cutFn;
     this.#cutFn = null;
     this.ended = true;
@@ -114,7 +120,11 @@ abstract class ResponseSink implements Sink, ReaderConnection {
 
   /** Notes a final message just written (`chars` long), in case its reader is cut off unread. */
   protected wroteFinal(event: EngineEvent, chars: number): void {
-    if (this.watching) (this.#unreadFinals ??= []).push({ event, bytes: chars });
+    if (!this.watching) return;
+    (this.#unreadFinals ??= []).push({ event, bytes: chars });
+    this.retainedBytes += chars;
+    // Its output stays alive with it: count it now.
+    this.#budget?.wrote(this);
   }
 
   onClose(fn: () => void): void {
@@ -195,8 +205,11 @@ export class SseV3Sink extends ResponseSink {
   write(event: EngineEvent): boolean {
     if (this.ended) return true;
     const text = `data: ${wireJson(event, this.differ)}\n\n`;
+    if (!TERMINAL_TYPES.has(event.type)) return this.send(text);
+    this.finalInFlight = { event, bytes: text.length };
     const ok = this.send(text);
-    if (this.watching && TERMINAL_TYPES.has(event.type)) this.wroteFinal(event, text.length);
+    this.finalInFlight = null;
+    this.wroteFinal(event, text.length);
     return ok;
   }
 
@@ -235,7 +248,9 @@ export class CallSink extends ResponseSink {
   }
 
   private endWith(event: EngineEvent, text: string): boolean {
+    this.finalInFlight = { event, bytes: text.length };
     this.end(text);
+    this.finalInFlight = null;
     this.wroteFinal(event, text.length);
     return true;
   }

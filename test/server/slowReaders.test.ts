@@ -232,3 +232,32 @@ test("readers that read are not affected: large streamed chunks arrive in order"
   assert.equal(seen.at(-1), 19);
   assert.equal(await cuts(app), 0);
 });
+
+test("a reader cut off in the very write of a result (server cap) still ends with exactly one final", async () => {
+  // One unread result (and its copy held for a re-read) fits this cap, two do not.
+  const app = await launch(bigApp(), {}, { ...CAPS, maxServerBufferBytes: 30 * MiB, slowReaderMs: 60_000 });
+  await joinSse(app, "first", "F");
+  const a = neverReads(app, "/gradio_api/queue/data?session_hash=first");
+  await until("the first result written", async () => (await unreadOnConnections(app)) > 0);
+  // The second reader's socket is open before its result exists: the result's write passes the cap.
+  const s = await queueSocket(app.url, "second");
+  s.ws.pause();
+  s.send({ type: "join", ref: 1, fn_index: 0, data: ["S"] });
+  await until("the cut", async () => (await cuts(app)) === 1);
+  s.ws.resume();
+  const joined = await s.next((f) => f["msg"] === "joined");
+  await a.drain();
+  // A cut socket is terminated at once; one that was not stays open.
+  const secondCut = await Promise.race([s.closed.then(() => true), sleep(500).then(() => false)]);
+  // Whichever was cut, it reads its result or RESULT_DROPPED when it comes back: one final.
+  let f: Record<string, any>;
+  if (secondCut) {
+    const back = await queueSocket(app.url, "second");
+    f = await completed(back, joined["event_id"] as string);
+    back.close();
+  } else {
+    s.close();
+    f = (await readSse(`${app.url}/gradio_api/queue/data?session_hash=first`)).find((m) => m.data?.msg === "process_completed")?.data;
+  }
+  assert.ok(f["success"] === true ? f["output"].data[0].length === RESULT_CHARS + 1 : /not kept/.test(f["output"].error), JSON.stringify(f).slice(0, 200));
+});

@@ -22,6 +22,8 @@ export const WS_LOW_WATER_BYTES = 16 * 1024;
 export class WsChannel implements ReaderConnection {
   readonly ws: WebSocket;
   watching = false;
+  /** Set by the owner: bytes of final messages it holds while this channel is watched. */
+  retainedBytes = 0;
   readonly #budget: ReaderBudget | null;
   #cutFn: (() => void) | null = null;
   #settledFn: (() => void) | null = null;
@@ -95,11 +97,19 @@ export class WsChannel implements ReaderConnection {
   }
 
   settled(): void {
+    this.retainedBytes = 0;
     this.#settledFn?.();
+  }
+
+  /** The owner now holds `bytes` more of final messages for this watched channel. */
+  retain(bytes: number): void {
+    this.retainedBytes += bytes;
+    this.#budget?.wrote(this);
   }
 
   /** Cut off by the budget: the owner's hook runs, then the socket is terminated (its buffers freed). */
   cut(): void {
+    this.retainedBytes = 0;
     const fn = this.#cutFn;
     this.#cutFn = null;
     fn?.();

@@ -28,6 +28,7 @@ export class WsSink implements Sink {
   #cutFn: ((unread: UnreadFinal[]) => void) | null = null;
   /** Final messages sent while the channel is watched by the budget (null: none). */
   #unreadFinals: UnreadFinal[] | null = null;
+  #finalInFlight: UnreadFinal | null = null;
 
   constructor(channel: WsChannel) {
     this.#channel = channel;
@@ -39,6 +40,7 @@ export class WsSink implements Sink {
       this.#ended = true;
       this.#closeFns = [];
       const finals = this.#unreadFinals ?? [];
+      if (this.#finalInFlight !== null) finals.push(this.#finalInFlight);
       this.#unreadFinals = null;
       const fn = this.#cutFn;
       this.#cutFn = null;
@@ -54,8 +56,15 @@ export class WsSink implements Sink {
     }
     if (this.#ended) return true;
     const text = wireJson(event, this.#differ);
+    if (!TERMINAL_TYPES.has(event.type)) return this.#channel.send(text);
+    // The budget may cut the socket off in this very send: the final is handed back with the rest.
+    this.#finalInFlight = { event, bytes: text.length };
     const ok = this.#channel.send(text);
-    if (this.#channel.watching && TERMINAL_TYPES.has(event.type)) (this.#unreadFinals ??= []).push({ event, bytes: text.length });
+    this.#finalInFlight = null;
+    if (this.#channel.watching) {
+      (this.#unreadFinals ??= []).push({ event, bytes: text.length });
+      this.#channel.retain(text.length);
+    }
     return ok;
   }
 
