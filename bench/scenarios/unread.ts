@@ -7,9 +7,9 @@
  * the RESULT_DROPPED error).
  *
  * Usher only (the floor has no caps to compare), in a child process (bench/servers/unreadServer.ts)
- * whose RSS is sampled every 10 ms. Runs alone with
- * `node --conditions=usher-source --import tsx bench/run.ts unread` (after `npm run build`, or
- * with `USHER_FROM=source`).
+ * whose RSS is sampled every 10 ms. Runs alone (about 15 s) with
+ * `node --conditions=usher-source --import tsx bench/run.ts unread` or `npm run bench -- unread`;
+ * `UNREAD_OPTIONS='{"maxServerBufferBytes":…}'` passes other launch options to the server.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { connect, type Socket } from "node:net";

@@ -1,5 +1,6 @@
 /**
- * Child process of the `unread` scenario: an Usher app whose one function returns a 10 MB string
+ * Child process of the `unread` scenario (Usher from `src/` through tsx: the figure is memory, not
+ * CPU per request): an Usher app whose one function returns a 10 MB string
  * (a fresh one per call), with the launch options in argv[2] (JSON; `{}` for the defaults). It
  * samples its own RSS every 10 ms and answers over IPC:
  *
@@ -8,13 +9,12 @@
  *
  * Prints `LISTENING <url>` when ready; exits when the IPC channel closes.
  */
-import { loadUsher } from "./loadUsher.ts";
+import { Interface } from "../../src/index.ts";
 
 /** Characters of each result. */
 export const UNREAD_RESULT_CHARS = 10 * 1000 * 1000;
 
 const options = JSON.parse(process.argv[2] ?? "{}") as Record<string, number>;
-const { Interface } = await loadUsher();
 const demo = new Interface({ fn: (tag: string) => tag + "r".repeat(UNREAD_RESULT_CHARS), inputs: "text", outputs: "text", apiName: "big" });
 demo.queue({ concurrencyCount: 4, maxSize: 1000 });
 const app = await demo.launch({ port: 0, host: "127.0.0.1", quiet: true, logLevel: false, handleSignals: false, ...options });

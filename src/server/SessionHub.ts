@@ -4,7 +4,7 @@ import { ERROR_TOAST_MS } from "../queue/toErrorPayload.ts";
 import { TERMINAL_TYPES, type CancelReason, type EngineEvent } from "../queue/types.ts";
 import { Outbox } from "./Outbox.ts";
 import { LARGE_MESSAGE_CHARS, roughSize, type KeptOwner, type ReaderBudget } from "./ReaderBudget.ts";
-import type { Sink, UnreadFinal } from "./Sink.ts";
+import type { CutHandler, Sink, UnreadFinal } from "./Sink.ts";
 
 /** What the hub needs from the queue engine. */
 export interface SessionCanceller {
@@ -192,6 +192,8 @@ export class SessionHub {
    * have read are kept for `keptResultTtlMs`, within the budget (one that does not fit becomes a
    * RESULT_DROPPED error), so that the client that comes back reads its result or a clear error.
    */
+  private readonly onSinkCut: CutHandler = (sessionHash, sink, finals) => this.cutOff(sessionHash, sink, finals);
+
   private cutOff(sessionHash: string, sink: Sink, finals: readonly UnreadFinal[]): void {
     let s = this.sessions.get(sessionHash);
     if (s !== undefined && s.sink === sink) {
@@ -246,7 +248,7 @@ export class SessionHub {
     if (previous !== null) previous.finish("replaced");
     this.disarmGrace(s);
     // Before the flush: an SSE stream usually ends in it, and its reader may still not read what it got.
-    sink.onCut?.((finals) => this.cutOff(sessionHash, sink, finals));
+    sink.onCut?.(this.onSinkCut, sessionHash);
     this.flush(s);
     // Still attached (most SSE streams of a prediction end in the flush): watch for the reader leaving.
     if (s.sink === sink) {

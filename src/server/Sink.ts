@@ -28,11 +28,15 @@ export interface Sink {
   /** Called once when the connection goes away (not after `finish`). */
   onClose(fn: () => void): void;
   /**
-   * Called once when the reader is cut off for not reading (see {@link ReaderBudget}), with the
-   * final messages it had not read yet, to keep for its return. `onClose` does not fire then.
+   * Sets what runs once when the reader is cut off for not reading (see {@link ReaderBudget}):
+   * `handler(sessionHash, this, finals)` with the final messages it may not have read, to keep for
+   * its return. `onClose` does not fire then. (A handler and a hash, not a closure: one per stream.)
    */
-  onCut?(fn: (unread: UnreadFinal[]) => void): void;
+  onCut?(handler: CutHandler, sessionHash: string): void;
 }
+
+/** Told that `sink`, the stream of `sessionHash`, was cut off with `finals` maybe unread. */
+export type CutHandler = (sessionHash: string, sink: Sink, finals: UnreadFinal[]) => void;
 
 /** A final message a cut-off reader had not read, and its size as written. */
 export interface UnreadFinal {
@@ -52,12 +56,14 @@ abstract class ResponseSink implements Sink, ReaderConnection {
   readonly #budget: ReaderBudget | null;
   /** Captured at once: the response lets go of its socket when it finishes. */
   readonly #socket: ServerResponse["socket"];
-  #cutFn: ((unread: UnreadFinal[]) => void) | null = null;
+  #cutHandler: CutHandler | null = null;
+  #cutSession = "";
   /** Final messages written while watched (null: none). */
   #unreadFinals: UnreadFinal[] | null = null;
   retainedBytes = 0;
-  /** The final message being written now: the budget may cut the reader off in that very write. */
-  protected finalInFlight: UnreadFinal | null = null;
+  /** The final message being written now (and its length): the budget may cut the reader off in that very write. */
+  protected finalInFlight: EngineEvent | null = null;
+  protected finalInFlightChars = 0;
   /** Null until someone asks: a stream that ends in the tick it opened never needs a listener. */
   private closeFns: (() => void)[] | null = null;
 
@@ -89,8 +95,9 @@ abstract class ResponseSink implements Sink, ReaderConnection {
     this.res.once("drain", fn);
   }
 
-  onCut(fn: (unread: UnreadFinal[]) => void): void {
-    this.#cutFn = fn;
+  onCut(handler: CutHandler, sessionHash: string): void {
+    this.#cutHandler = handler;
+    this.#cutSession = sessionHash;
   }
 
   unread(): number {
@@ -105,17 +112,17 @@ abstract class ResponseSink implements Sink, ReaderConnection {
 
   cut(): void {
     const finals = this.#unreadFinals ?? [];
-    if (this.finalInFlight !== null) finals.push(this.finalInFlight);
+    if (this.finalInFlight !== null) finals.push({ event: this.finalInFlight, bytes: this.finalInFlightChars });
     this.#unreadFinals = null;
     this.retainedBytes = 0;
-    const fn = this.#cutFn;
-    this.#cutFn = null;
+    const handler = this.#cutHandler;
+    this.#cutHandler = null;
     this.ended = true;
     this.closeFns = [];
     this.pending = "";
     // Destroying the socket frees what it buffered; nothing written now could reach this reader.
     this.#socket?.destroy();
-    fn?.(finals);
+    handler?.(this.#cutSession, this, finals);
   }
 
   /** Notes a final message just written (`chars` long), in case its reader is cut off unread. */
@@ -206,7 +213,8 @@ export class SseV3Sink extends ResponseSink {
     if (this.ended) return true;
     const text = `data: ${wireJson(event, this.differ)}\n\n`;
     if (!TERMINAL_TYPES.has(event.type)) return this.send(text);
-    this.finalInFlight = { event, bytes: text.length };
+    this.finalInFlight = event;
+    this.finalInFlightChars = text.length;
     const ok = this.send(text);
     this.finalInFlight = null;
     this.wroteFinal(event, text.length);
@@ -248,7 +256,8 @@ export class CallSink extends ResponseSink {
   }
 
   private endWith(event: EngineEvent, text: string): boolean {
-    this.finalInFlight = { event, bytes: text.length };
+    this.finalInFlight = event;
+    this.finalInFlightChars = text.length;
     this.end(text);
     this.finalInFlight = null;
     this.wroteFinal(event, text.length);

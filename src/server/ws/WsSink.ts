@@ -1,7 +1,7 @@
 import { StreamDiffer, wireJson } from "../../protocol/messages.ts";
 import { TERMINAL_TYPES, type EngineEvent } from "../../queue/types.ts";
 import { Outbox } from "../Outbox.ts";
-import type { FinishReason, Sink, UnreadFinal } from "../Sink.ts";
+import type { CutHandler, FinishReason, Sink, UnreadFinal } from "../Sink.ts";
 import type { WsChannel } from "./WsChannel.ts";
 
 /** Close code when a newer socket of the same session takes over (application range 4000–4999). */
@@ -25,10 +25,12 @@ export class WsSink implements Sink {
   #held: Map<string, Outbox> | null = null;
   #closeFns: (() => void)[] = [];
   #ended = false;
-  #cutFn: ((unread: UnreadFinal[]) => void) | null = null;
+  #cutHandler: CutHandler | null = null;
+  #cutSession = "";
   /** Final messages sent while the channel is watched by the budget (null: none). */
   #unreadFinals: UnreadFinal[] | null = null;
-  #finalInFlight: UnreadFinal | null = null;
+  #finalInFlight: EngineEvent | null = null;
+  #finalInFlightChars = 0;
 
   constructor(channel: WsChannel) {
     this.#channel = channel;
@@ -40,11 +42,11 @@ export class WsSink implements Sink {
       this.#ended = true;
       this.#closeFns = [];
       const finals = this.#unreadFinals ?? [];
-      if (this.#finalInFlight !== null) finals.push(this.#finalInFlight);
+      if (this.#finalInFlight !== null) finals.push({ event: this.#finalInFlight, bytes: this.#finalInFlightChars });
       this.#unreadFinals = null;
-      const fn = this.#cutFn;
-      this.#cutFn = null;
-      fn?.(finals);
+      const handler = this.#cutHandler;
+      this.#cutHandler = null;
+      handler?.(this.#cutSession, this, finals);
     });
   }
 
@@ -58,7 +60,8 @@ export class WsSink implements Sink {
     const text = wireJson(event, this.#differ);
     if (!TERMINAL_TYPES.has(event.type)) return this.#channel.send(text);
     // The budget may cut the socket off in this very send: the final is handed back with the rest.
-    this.#finalInFlight = { event, bytes: text.length };
+    this.#finalInFlight = event;
+    this.#finalInFlightChars = text.length;
     const ok = this.#channel.send(text);
     this.#finalInFlight = null;
     if (this.#channel.watching) {
@@ -68,8 +71,9 @@ export class WsSink implements Sink {
     return ok;
   }
 
-  onCut(fn: (unread: UnreadFinal[]) => void): void {
-    this.#cutFn = fn;
+  onCut(handler: CutHandler, sessionHash: string): void {
+    this.#cutHandler = handler;
+    this.#cutSession = sessionHash;
   }
 
   /** Sends a frame that is not an engine event (hello, joined, errors). */
