@@ -225,10 +225,17 @@ const launchSchema = z
   })
   .strict();
 
+/** Default of `maxConnectionBufferBytes`: a few results of a usual size, unread. */
+const DEFAULT_CONNECTION_BUFFER_BYTES = 4 * 1024 * 1024;
+/** Default of `maxServerBufferBytes`. */
+const DEFAULT_SERVER_BUFFER_BYTES = 256 * 1024 * 1024;
+
 /** Validates and fills in {@link LaunchOptions}. `concurrencyCount` raises `maxThreads`. */
 export function resolveLaunchOptions(options: LaunchOptions = {}, concurrencyCount = 1): ResolvedLaunchOptions {
   const o = parse(launchSchema, options, "launch()");
-  if ((o.maxServerBufferBytes ?? 256 * 1024 * 1024) < (o.maxConnectionBufferBytes ?? 4 * 1024 * 1024)) {
+  const maxConnectionBufferBytes = o.maxConnectionBufferBytes ?? DEFAULT_CONNECTION_BUFFER_BYTES;
+  const maxServerBufferBytes = o.maxServerBufferBytes ?? DEFAULT_SERVER_BUFFER_BYTES;
+  if (maxServerBufferBytes < maxConnectionBufferBytes) {
     throw new UsherError("INVALID_OPTIONS", "Invalid options for launch(): maxServerBufferBytes must be at least maxConnectionBufferBytes");
   }
   return {
@@ -239,8 +246,8 @@ export function resolveLaunchOptions(options: LaunchOptions = {}, concurrencyCou
     sessionGraceMs: o.sessionGraceMs ?? 5000,
     heartbeatMs: o.heartbeatMs ?? 15_000,
     maxBodyBytes: o.maxBodyBytes ?? 10 * 1024 * 1024,
-    maxConnectionBufferBytes: o.maxConnectionBufferBytes ?? 4 * 1024 * 1024,
-    maxServerBufferBytes: o.maxServerBufferBytes ?? 256 * 1024 * 1024,
+    maxConnectionBufferBytes,
+    maxServerBufferBytes,
     slowReaderMs: o.slowReaderMs ?? 10_000,
     keptResultTtlMs: o.keptResultTtlMs ?? 60_000,
     maxFileSize: o.maxFileSize === undefined ? 100 * 1024 * 1024 : o.maxFileSize,

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { LARGE_MESSAGE_CHARS, ReaderBudget, roughSize, type ReaderConnection } from "../../src/server/ReaderBudget.ts";
+import { resolveLaunchOptions } from "../../src/options.ts";
 import { ManualClock } from "../../src/testing/ManualClock.ts";
 
 const MiB = 1024 * 1024;
@@ -135,4 +136,16 @@ test("roughSize is close to the JSON length of an output", () => {
   const json = JSON.stringify(output).length;
   const rough = roughSize(output);
   assert.ok(Math.abs(rough - json) < json * 0.05, `${rough} vs ${json}`);
+});
+
+test("the caps are launch options with defaults, validated once", () => {
+  const o = resolveLaunchOptions({});
+  assert.equal(o.maxConnectionBufferBytes, 4 * MiB);
+  assert.equal(o.maxServerBufferBytes, 256 * MiB);
+  assert.equal(o.slowReaderMs, 10_000);
+  assert.equal(o.keptResultTtlMs, 60_000);
+  assert.throws(() => resolveLaunchOptions({ maxConnectionBufferBytes: 1000 }), /maxConnectionBufferBytes/);
+  assert.throws(() => resolveLaunchOptions({ maxServerBufferBytes: 2 * MiB }), /maxServerBufferBytes must be at least maxConnectionBufferBytes/);
+  assert.throws(() => resolveLaunchOptions({ slowReaderMs: 0 }), /slowReaderMs/);
+  assert.equal(resolveLaunchOptions({ maxConnectionBufferBytes: MiB, maxServerBufferBytes: 2 * MiB }).maxServerBufferBytes, 2 * MiB);
 });
