@@ -187,13 +187,14 @@ export class SessionHub {
     s.outbox.push(event);
   }
 
+  /** {@link cutOff}, made once for every sink. */
+  private readonly onSinkCut: CutHandler = (sessionHash, sink, finals) => this.cutOff(sessionHash, sink, finals);
+
   /**
    * A reader was cut off for not reading: its stream is gone, and the final messages it may not
    * have read are kept for `keptResultTtlMs`, within the budget (one that does not fit becomes a
    * RESULT_DROPPED error), so that the client that comes back reads its result or a clear error.
    */
-  private readonly onSinkCut: CutHandler = (sessionHash, sink, finals) => this.cutOff(sessionHash, sink, finals);
-
   private cutOff(sessionHash: string, sink: Sink, finals: readonly UnreadFinal[]): void {
     let s = this.sessions.get(sessionHash);
     if (s !== undefined && s.sink === sink) {
@@ -407,9 +408,11 @@ export class SessionHub {
   private graceEnded(s: Session): void {
     if (s.sink !== null || this.sessions.get(s.hash) !== s || this.closed) return;
     this.sessions.delete(s.hash);
+    // Only the kept results of a reader that was cut off and did not come back: nothing to cancel,
+    // and the session itself (its State) may live on in another stream later.
+    const onlyKept = s.keptForReturn && s.pending.size === 0;
     this.releaseKept(s);
-    // Only kept results, which nobody came back for: the session itself may live on elsewhere.
-    if (s.pending.size === 0) return;
+    if (onlyKept) return;
     // Nobody will read these messages. Cancel what is still queued or running.
     this.options.onSessionGone?.(s.hash);
     void this.options.engine.cancelSession(s.hash, "disconnect").catch(() => undefined);
