@@ -30,6 +30,11 @@ export interface ServerContext {
   readonly auth?: Authenticator | null;
   /** Caps on what readers leave unread (`maxConnectionBufferBytes`…); absent: none (tests). */
   readonly budget?: ReaderBudget | null;
+  /**
+   * Counts and logs a refusal that is not an HTTP answer (a reader cut off, a result not kept),
+   * like the routes' refusals. Set by createServer.
+   */
+  refused?: (code: "SLOW_READER" | "RESULT_DROPPED") => void;
   /** Prometheus metrics (`launch({ metrics })`), else null/absent. */
   readonly metrics?: Metrics | null;
   /**

@@ -95,9 +95,9 @@ async function listen(app: Buildable, queue: QueueOptions | null, options: Launc
     maxConnectionBytes: l.maxConnectionBufferBytes,
     maxServerBytes: l.maxServerBufferBytes,
     slowReaderMs: l.slowReaderMs,
-    // Called only once the server runs (metrics is set by then).
-    onCut: () => metrics?.refused("SLOW_READER"),
-    onDropped: () => metrics?.refused("RESULT_DROPPED"),
+    // Counted and logged like any refusal (createServer); called only once the server runs.
+    onCut: () => ctx.refused?.("SLOW_READER"),
+    onDropped: () => ctx.refused?.("RESULT_DROPPED"),
   });
   const hubOptions = {
     clock: systemClock,
