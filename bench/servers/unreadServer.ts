@@ -11,8 +11,8 @@
  */
 import { Interface } from "../../src/index.ts";
 
-/** Characters of each result. */
-export const UNREAD_RESULT_CHARS = 10 * 1000 * 1000;
+/** Characters of each result (`UNREAD_RESULT_CHARS` to try another size). */
+export const UNREAD_RESULT_CHARS = Number(process.env["UNREAD_RESULT_CHARS"] ?? 10 * 1000 * 1000);
 
 const options = JSON.parse(process.argv[2] ?? "{}") as Record<string, number>;
 const demo = new Interface({ fn: (tag: string) => tag + "r".repeat(UNREAD_RESULT_CHARS), inputs: "text", outputs: "text", apiName: "big" });

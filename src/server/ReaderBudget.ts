@@ -62,13 +62,13 @@ interface Watch {
  * {@link LARGE_MESSAGE_CHARS} or more unread after a write is watched (its sink calls
  * {@link wrote}); it stops being watched once its reader has taken all but a few bytes.
  *
- * - Per connection: a watched reader past `maxConnectionBytes` that takes no byte for
- *   `slowReaderMs` is cut off.
+ * - Per connection: a watched reader holding more than `maxConnectionBytes` (its unread bytes plus
+ *   the final messages kept for it) that takes no byte for `slowReaderMs` is cut off.
  * - Per server: the bytes of every watched connection plus the results kept for readers who were
  *   cut off or are away ({@link keep}) stay under `maxServerBytes`. When a write takes the total
- *   past it, until it fits: the readers past their cap that took nothing since the last round are
- *   cut (longest stalled first), then kept results are given up (oldest first: a reader that reads
- *   now wins over one that left), then the other readers past their cap (most unread first; not
+ *   past it, until it fits: the watched readers that took nothing since the last round are cut
+ *   (longest stalled first), then kept results are given up (oldest first: a reader that reads
+ *   now wins over one that left), then the other readers past their cap (most held first; not
  *   one whose message alone is over the cap: it gets the slow rule). A result that does not fit is
  *   not kept (its reader gets an error instead).
  *
@@ -191,11 +191,9 @@ export class ReaderBudget {
     const stalled: [ReaderConnection, Watch][] = [];
     const over: [ReaderConnection, Watch][] = [];
     for (const [conn, w] of this.#watched) {
-      const unread = conn.unread();
-      this.#charge(w, unread + conn.retainedBytes);
-      if (unread <= this.#o.maxConnectionBytes) continue;
+      this.#charge(w, conn.unread() + conn.retainedBytes);
       if (now - w.progressMs >= this.#tickMs) stalled.push([conn, w]);
-      else over.push([conn, w]);
+      else if (w.charged > this.#o.maxConnectionBytes) over.push([conn, w]);
     }
     stalled.sort((a, b) => a[1].progressMs - b[1].progressMs);
     for (const [conn, w] of stalled) {
@@ -239,7 +237,7 @@ export class ReaderBudget {
       if (unread < w.lowest) {
         w.lowest = unread;
         w.progressMs = now;
-      } else if (unread > this.#o.maxConnectionBytes && now - w.progressMs >= this.#o.slowReaderMs) {
+      } else if (w.charged > this.#o.maxConnectionBytes && now - w.progressMs >= this.#o.slowReaderMs) {
         this.#cut(conn, w, "slow");
       }
     }

@@ -79,6 +79,19 @@ test("a reader past its cap that takes nothing for slowReaderMs is cut off; one 
   assert.equal(slow.wasCut, false);
 });
 
+test("the final messages a connection holds for a re-read count toward its cap", async () => {
+  const { budget, clock, cuts } = setup();
+  const c = new FakeConnection();
+  c.bytes = MiB / 2;
+  c.retainedBytes = MiB;
+  budget.wrote(c);
+  assert.equal(budget.heldBytes, 1.5 * MiB);
+  await clock.advance(1250);
+  assert.equal(c.wasCut, true);
+  assert.deepEqual(cuts, ["slow"]);
+  assert.equal(budget.heldBytes, 0);
+});
+
 test("the server cap cuts the readers furthest past their cap until the total fits, and bounds kept results", () => {
   const { budget, cuts, dropped } = setup();
   const conns = [4, 3, 2].map((m) => {
