@@ -51,6 +51,17 @@ export const ERROR_CODES = {
   STORE_UNAVAILABLE: { status: 503, message: "Queue store unavailable." },
   /** The worker process running a job died (its lease expired) and the job was not retried again. */
   WORKER_LOST: { status: 500, message: "The worker running this request stopped responding." },
+  /**
+   * A result was not kept for its reader: the reader left it unread (or was away) while the
+   * server's buffer for unread results (`maxServerBufferBytes`) was full.
+   */
+  RESULT_DROPPED: {
+    status: 503,
+    message:
+      "Your result was not kept: it was not read in time and the server's buffer for unread results was full. Please try again.",
+  },
+  /** A reader was cut off: it left more than its connection's cap unread for too long, or the server's cap was reached. */
+  SLOW_READER: { status: 408, message: "Disconnected: this client did not read its results." },
   /** A function ran past its `timeoutMs`. */
   TIMEOUT: { status: 504, message: "The function timed out." },
   /** The event was cancelled (by the user, a disconnect, or shutdown). */

@@ -106,6 +106,20 @@ export interface LaunchOptions {
   heartbeatMs?: number;
   /** Largest JSON request body, bytes. Default 10 MiB. */
   maxBodyBytes?: number;
+  /**
+   * Bytes one connection (event stream or socket) may leave unread before it is watched: a reader
+   * that stays past this for `slowReaderMs` without taking a byte is cut off. Default 4 MiB.
+   */
+  maxConnectionBufferBytes?: number;
+  /**
+   * Bytes all readers together may leave unread, plus results kept for readers who left: past
+   * this the readers furthest behind are cut off at once. Default 256 MiB.
+   */
+  maxServerBufferBytes?: number;
+  /** How long a reader past `maxConnectionBufferBytes` may go without taking a byte, ms. Default 10 000. */
+  slowReaderMs?: number;
+  /** How long the results of a reader that was cut off are kept for it to come back and read, ms. Default 60 000. */
+  keptResultTtlMs?: number;
   /** Largest uploaded file, bytes (null: no limit). Default 100 MiB. */
   maxFileSize?: number | null;
   /** Folder for uploads and output files. Default `<tmpdir>/usher`. */
@@ -172,6 +186,10 @@ export interface ResolvedLaunchOptions {
   readonly sessionGraceMs: number;
   readonly heartbeatMs: number;
   readonly maxBodyBytes: number;
+  readonly maxConnectionBufferBytes: number;
+  readonly maxServerBufferBytes: number;
+  readonly slowReaderMs: number;
+  readonly keptResultTtlMs: number;
   readonly maxFileSize: number | null;
   readonly cacheDir: string;
   readonly allowedPaths: readonly string[];
@@ -199,6 +217,11 @@ const launchSchema = z
     sessionGraceMs: durationMs.optional(),
     heartbeatMs: z.number().int().min(1).optional(),
     maxBodyBytes: count.optional(),
+    // Below 64 kB a connection would count as slow at its ordinary high-water mark.
+    maxConnectionBufferBytes: z.number().int().min(64 * 1024).optional(),
+    maxServerBufferBytes: z.number().int().min(64 * 1024).optional(),
+    slowReaderMs: z.number().int().min(1).optional(),
+    keptResultTtlMs: durationMs.optional(),
     maxFileSize: count.nullable().optional(),
     cacheDir: z.string().min(1).optional(),
     allowedPaths: z.array(z.string()).optional(),
@@ -233,9 +256,19 @@ const launchSchema = z
   })
   .strict();
 
+/** Default of `maxConnectionBufferBytes`: a few results of a usual size, unread. */
+const DEFAULT_CONNECTION_BUFFER_BYTES = 4 * 1024 * 1024;
+/** Default of `maxServerBufferBytes`. */
+const DEFAULT_SERVER_BUFFER_BYTES = 256 * 1024 * 1024;
+
 /** Validates and fills in {@link LaunchOptions}. `concurrencyCount` raises `maxThreads`. */
 export function resolveLaunchOptions(options: LaunchOptions = {}, concurrencyCount = 1): ResolvedLaunchOptions {
   const o = parse(launchSchema, options, "launch()");
+  const maxConnectionBufferBytes = o.maxConnectionBufferBytes ?? DEFAULT_CONNECTION_BUFFER_BYTES;
+  const maxServerBufferBytes = o.maxServerBufferBytes ?? DEFAULT_SERVER_BUFFER_BYTES;
+  if (maxServerBufferBytes < maxConnectionBufferBytes) {
+    throw new UsherError("INVALID_OPTIONS", "Invalid options for launch(): maxServerBufferBytes must be at least maxConnectionBufferBytes");
+  }
   return {
     port: o.port ?? 7860,
     host: o.host ?? "127.0.0.1",
@@ -244,6 +277,10 @@ export function resolveLaunchOptions(options: LaunchOptions = {}, concurrencyCou
     sessionGraceMs: o.sessionGraceMs ?? 5000,
     heartbeatMs: o.heartbeatMs ?? 15_000,
     maxBodyBytes: o.maxBodyBytes ?? 10 * 1024 * 1024,
+    maxConnectionBufferBytes,
+    maxServerBufferBytes,
+    slowReaderMs: o.slowReaderMs ?? 10_000,
+    keptResultTtlMs: o.keptResultTtlMs ?? 60_000,
     maxFileSize: o.maxFileSize === undefined ? 100 * 1024 * 1024 : o.maxFileSize,
     cacheDir: o.cacheDir ?? join(tmpdir(), "usher"),
     allowedPaths: o.allowedPaths ?? [],

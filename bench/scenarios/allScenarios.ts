@@ -12,6 +12,7 @@ import { redis } from "./redis.ts";
 import { scaling } from "./scaling.ts";
 import type { Scenario } from "./Scenario.ts";
 import { streaming } from "./streaming.ts";
+import { unread } from "./unread.ts";
 
 /** All scenarios, by run order. */
-export const allScenarios: readonly Scenario[] = [compat, overhead, scaling, batching, burst, streaming, onnxBatching, eventLoop, fuzzMemory, churn, connections, redis];
+export const allScenarios: readonly Scenario[] = [compat, overhead, scaling, batching, burst, streaming, onnxBatching, eventLoop, fuzzMemory, churn, connections, unread, redis];

@@ -86,7 +86,7 @@ export class FastLane {
         }
         if (standing === undefined || (standing === "weak" && ctx.hub.hasReader(hash))) return false;
       }
-      ctx.hub.attach(hash, new SseV3Sink(res));
+      ctx.hub.attach(hash, new SseV3Sink(res, ctx.budget ?? null));
       return true;
     }
     return false;

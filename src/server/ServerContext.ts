@@ -6,6 +6,7 @@ import type { QueueEngine } from "../queue/QueueEngine.ts";
 import type { FileStore } from "../store/FileStore.ts";
 import type { Authenticator } from "./auth/Authenticator.ts";
 import type { Metrics } from "./metrics.ts";
+import type { ReaderBudget } from "./ReaderBudget.ts";
 import type { SessionHub } from "./SessionHub.ts";
 import type { SessionOwners } from "./SessionOwners.ts";
 import type { LegacyRouter } from "./ws/LegacyRouter.ts";
@@ -39,6 +40,13 @@ export interface ServerContext {
    * session asks it. Absent/null only in contexts built by hand for tests.
    */
   readonly owners?: SessionOwners | null;
+  /** Caps on what readers leave unread (`maxConnectionBufferBytes`…); absent: none (tests). */
+  readonly budget?: ReaderBudget | null;
+  /**
+   * Counts and logs a refusal that is not an HTTP answer (a reader cut off, a result not kept),
+   * like the routes' refusals. Set by createServer.
+   */
+  refused?: (code: "SLOW_READER" | "RESULT_DROPPED") => void;
   /** Prometheus metrics (`launch({ metrics })`), else null/absent. */
   readonly metrics?: Metrics | null;
   /**

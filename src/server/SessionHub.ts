@@ -1,7 +1,10 @@
 import type { Clock, TimerHandle } from "../clock.ts";
+import { ERROR_CODES } from "../errors.ts";
+import { ERROR_TOAST_MS } from "../queue/toErrorPayload.ts";
 import { TERMINAL_TYPES, type CancelReason, type EngineEvent } from "../queue/types.ts";
 import { Outbox } from "./Outbox.ts";
-import type { Sink } from "./Sink.ts";
+import { LARGE_MESSAGE_CHARS, roughSize, type KeptOwner, type ReaderBudget } from "./ReaderBudget.ts";
+import type { CutHandler, Sink, UnreadFinal } from "./Sink.ts";
 
 /** What the hub needs from the queue engine. */
 export interface SessionCanceller {
@@ -18,10 +21,17 @@ export interface SessionHubOptions {
   readonly heartbeatMs: number;
   /** Called when a session is forgotten (its State may go). */
   readonly onSessionGone?: (sessionHash: string) => void;
+  /**
+   * Counts large results buffered for sessions without a reading stream, and cuts off readers
+   * that leave too much unread (their final messages come back here to be kept). Absent: no caps.
+   */
+  readonly budget?: ReaderBudget | null;
+  /** How long the final messages of a reader that was cut off are kept for its return, ms. */
+  readonly keptResultTtlMs?: number;
 }
 
 /** One user's session: the events it waits for and where their messages go. */
-class Session {
+class Session implements KeptOwner {
   readonly hash: string;
   /** Accepted events whose terminal message has not been written yet. */
   readonly pending = new Set<string>();
@@ -35,10 +45,29 @@ class Session {
   graceTimer: TimerHandle | null = null;
   /** How long this session's events may wait for a reader, ms. */
   graceMs: number;
+  /** Bytes of large messages in the outbox counted in the budget (released when read or dropped). */
+  keptBytes = 0;
+  /** True while the outbox holds the finals of a reader that was cut off: the grace is the kept TTL. */
+  keptForReturn = false;
 
   constructor(hash: string, graceMs: number) {
     this.hash = hash;
     this.graceMs = graceMs;
+  }
+
+  /** The budget needs the room: large outputs waiting here give way to RESULT_DROPPED. */
+  evict(): number {
+    this.keptBytes = 0;
+    let dropped = 0;
+    for (const e of this.outbox.drain()) {
+      const large = (e.type === "generating" || e.type === "completed") && roughSize(e.output) >= LARGE_MESSAGE_CHARS;
+      if (!large) this.outbox.push(e);
+      else if (e.type === "completed") {
+        this.outbox.push(resultDropped(e));
+        dropped++;
+      }
+    }
+    return dropped;
   }
 }
 
@@ -137,9 +166,75 @@ export class SessionHub {
     if (s.sink !== null && !s.congested && s.outbox.size === 0) {
       this.write(s, s.sink, event);
     } else {
-      s.outbox.push(event);
+      this.buffer(s, event);
     }
   };
+
+  /**
+   * Keeps a message for a session that has no reading stream now. A large output counts in the
+   * budget; one that does not fit is not kept: a final becomes a RESULT_DROPPED error, a generator
+   * chunk is skipped (the next one, or the final, carries the full value).
+   */
+  private buffer(s: Session, event: EngineEvent): void {
+    const budget = this.options.budget;
+    if (budget != null && (event.type === "completed" || event.type === "generating")) {
+      const bytes = roughSize(event.output);
+      if (bytes >= LARGE_MESSAGE_CHARS) {
+        if (!budget.keep(s, bytes)) {
+          if (event.type === "completed") {
+            budget.dropped();
+            s.outbox.push(resultDropped(event));
+          }
+          return;
+        }
+        s.keptBytes += bytes;
+      }
+    }
+    s.outbox.push(event);
+  }
+
+  /** {@link cutOff}, made once for every sink. */
+  private readonly onSinkCut: CutHandler = (sessionHash, sink, finals) => this.cutOff(sessionHash, sink, finals);
+
+  /**
+   * A reader was cut off for not reading: its stream is gone, and the final messages it may not
+   * have read are kept for `keptResultTtlMs`, within the budget (one that does not fit becomes a
+   * RESULT_DROPPED error), so that the client that comes back reads its result or a clear error.
+   */
+  private cutOff(sessionHash: string, sink: Sink, finals: readonly UnreadFinal[]): void {
+    let s = this.sessions.get(sessionHash);
+    if (s !== undefined && s.sink === sink) {
+      s.sink = null;
+      s.congested = false;
+    }
+    if (this.closed) return;
+    if (finals.length === 0) {
+      if (s !== undefined && s.sink === null) this.detached(s);
+      return;
+    }
+    s ??= this.session(sessionHash);
+    // What was buffered behind the cut stream goes after its finals, as it would have.
+    const behind = s.outbox.drain();
+    const budget = this.options.budget;
+    for (const f of finals) {
+      if (budget == null || budget.keep(s, f.bytes)) {
+        s.keptBytes += f.bytes;
+        s.outbox.push(f.event);
+      } else if (f.event.type === "completed") {
+        budget.dropped();
+        s.outbox.push(resultDropped(f.event));
+      } else s.outbox.push(f.event);
+    }
+    for (const e of behind) s.outbox.push(e);
+    if (s.sink !== null) {
+      // Another stream of the session is attached (it took over meanwhile): it reads them now.
+      this.flush(s);
+      return;
+    }
+    s.keptForReturn = true;
+    this.disarmGrace(s);
+    this.armGrace(s);
+  }
 
   /**
    * Attaches a stream to a session; buffered messages go out at once. A second stream for the
@@ -160,6 +255,8 @@ export class SessionHub {
     s.congested = false;
     if (previous !== null) previous.finish("replaced");
     this.disarmGrace(s);
+    // Before the flush: an SSE stream usually ends in it, and its reader may still not read what it got.
+    sink.onCut?.(this.onSinkCut, sessionHash);
     this.flush(s);
     // Still attached (most SSE streams of a prediction end in the flush): watch for the reader leaving.
     if (s.sink === sink) {
@@ -178,6 +275,7 @@ export class SessionHub {
     this.graceTimer = null;
     for (const s of this.sessions.values()) {
       this.disarmGrace(s);
+      this.releaseKept(s);
       const sink = s.sink;
       s.sink = null;
       if (sink !== null) {
@@ -231,6 +329,8 @@ export class SessionHub {
       return;
     }
     const items = s.outbox.drain();
+    // Handed to a stream: its bytes now count (if large) on that connection.
+    this.releaseKept(s);
     for (let i = 0; i < items.length; i++) {
       if (s.sink !== sink || s.congested) {
         // The reader fell behind again, or the stream ended: keep the rest for later.
@@ -245,8 +345,20 @@ export class SessionHub {
     if (s.sink !== sink) return;
     s.sink = null;
     s.congested = false;
+    this.detached(s);
+  }
+
+  private detached(s: Session): void {
     if (s.pending.size > 0 || s.outbox.size > 0) this.armGrace(s);
     else this.collect(s);
+  }
+
+  /** Releases the session's kept bytes from the budget (its outbox was read or dropped). */
+  private releaseKept(s: Session): void {
+    s.keptForReturn = false;
+    if (s.keptBytes === 0) return;
+    this.options.budget?.release(s);
+    s.keptBytes = 0;
   }
 
   /**
@@ -259,17 +371,18 @@ export class SessionHub {
   private armGrace(s: Session): void {
     if (s.graceDueMs !== null || this.closed) return;
     const clock = this.options.clock;
-    s.graceDueMs = clock.now() + s.graceMs;
-    if (s.graceMs !== this.options.sessionGraceMs) {
+    const graceMs = s.keptForReturn ? Math.max(s.graceMs, this.options.keptResultTtlMs ?? 0) : s.graceMs;
+    s.graceDueMs = clock.now() + graceMs;
+    if (graceMs !== this.options.sessionGraceMs) {
       s.graceTimer = clock.setTimeout(() => {
         s.graceTimer = null;
         s.graceDueMs = null;
         this.graceEnded(s);
-      }, s.graceMs);
+      }, graceMs);
       return;
     }
     this.graceWaiting.add(s);
-    if (this.graceTimer === null) this.graceTimer = clock.setTimeout(this.onGraceTimer, s.graceMs);
+    if (this.graceTimer === null) this.graceTimer = clock.setTimeout(this.onGraceTimer, graceMs);
   }
 
   private disarmGrace(s: Session): void {
@@ -301,8 +414,13 @@ export class SessionHub {
   /** A grace period ended: if the session still has no reader, it is gone for good. */
   private graceEnded(s: Session): void {
     if (s.sink !== null || this.sessions.get(s.hash) !== s || this.closed) return;
-    // Nobody will read these messages. Cancel what is still queued or running.
     this.sessions.delete(s.hash);
+    // Only the kept results of a reader that was cut off and did not come back: nothing to cancel,
+    // and the session itself (its State) may live on in another stream later.
+    const onlyKept = s.keptForReturn && s.pending.size === 0;
+    this.releaseKept(s);
+    if (onlyKept) return;
+    // Nobody will read these messages. Cancel what is still queued or running.
     this.options.onSessionGone?.(s.hash);
     void this.options.engine.cancelSession(s.hash, "disconnect").catch(() => undefined);
   }
@@ -330,4 +448,14 @@ export class SessionHub {
     };
     this.heartbeatTimer = this.options.clock.setTimeout(beat, this.options.heartbeatMs);
   }
+}
+
+/** What a reader gets instead of a result that did not fit in the budget. */
+function resultDropped(event: EngineEvent): EngineEvent {
+  return {
+    type: "failed",
+    eventId: event.eventId,
+    sessionHash: event.sessionHash,
+    error: { message: ERROR_CODES.RESULT_DROPPED.message, title: "Error", durationMs: ERROR_TOAST_MS, visible: true, code: "RESULT_DROPPED" },
+  };
 }

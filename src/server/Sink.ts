@@ -1,7 +1,8 @@
 import type { ServerResponse } from "node:http";
 import { CLOSE_STREAM, HEARTBEAT, StreamDiffer, wireJson } from "../protocol/messages.ts";
 import { SSE_HEADERS, sseData, sseEvent } from "../protocol/sse.ts";
-import type { EngineEvent } from "../queue/types.ts";
+import { TERMINAL_TYPES, type EngineEvent } from "../queue/types.ts";
+import { LARGE_MESSAGE_CHARS, type ReaderBudget, type ReaderConnection } from "./ReaderBudget.ts";
 
 /** Why the hub ends a sink. */
 export type FinishReason = "idle" | "replaced" | "shutdown";
@@ -26,12 +27,43 @@ export interface Sink {
   onDrain(fn: () => void): void;
   /** Called once when the connection goes away (not after `finish`). */
   onClose(fn: () => void): void;
+  /**
+   * Sets what runs once when the reader is cut off for not reading (see {@link ReaderBudget}):
+   * `handler(sessionHash, this, finals)` with the final messages it may not have read, to keep for
+   * its return. `onClose` does not fire then. (A handler and a hash, not a closure: one per stream.)
+   */
+  onCut?(handler: CutHandler, sessionHash: string): void;
 }
 
-/** Base for sinks over an HTTP response used as an event stream. */
-abstract class ResponseSink implements Sink {
+/** Told that `sink`, the stream of `sessionHash`, was cut off with `finals` maybe unread. */
+export type CutHandler = (sessionHash: string, sink: Sink, finals: UnreadFinal[]) => void;
+
+/** A final message a cut-off reader had not read, and its size as written. */
+export interface UnreadFinal {
+  readonly event: EngineEvent;
+  readonly bytes: number;
+}
+
+/**
+ * Base for sinks over an HTTP response used as an event stream. A large write puts it under the
+ * server's {@link ReaderBudget}, which reads its socket's `writableLength` and may cut it off; it
+ * then hands back the final messages written since it was watched, as they may be unread.
+ */
+abstract class ResponseSink implements Sink, ReaderConnection {
   protected readonly res: ServerResponse;
   protected ended = false;
+  watching = false;
+  readonly #budget: ReaderBudget | null;
+  /** Captured at once: the response lets go of its socket when it finishes. */
+  readonly #socket: ServerResponse["socket"];
+  #cutHandler: CutHandler | null = null;
+  #cutSession = "";
+  /** Final messages written while watched (null: none). */
+  #unreadFinals: UnreadFinal[] | null = null;
+  retainedBytes = 0;
+  /** The final message being written now (and its length): the budget may cut the reader off in that very write. */
+  protected finalInFlight: EngineEvent | null = null;
+  protected finalInFlightChars = 0;
   /** Null until someone asks: a stream that ends in the tick it opened never needs a listener. */
   private closeFns: (() => void)[] | null = null;
 
@@ -44,8 +76,10 @@ abstract class ResponseSink implements Sink {
    */
   private pending = "";
 
-  constructor(res: ServerResponse) {
+  constructor(res: ServerResponse, budget: ReaderBudget | null = null) {
     this.res = res;
+    this.#budget = budget;
+    this.#socket = res.socket;
     // The headers leave with this tick's messages in one write (one syscall instead of one per
     // message: writes were the largest cost in the profile). If nothing is written in this tick,
     // they go out at its end: clients wait for them.
@@ -61,10 +95,50 @@ abstract class ResponseSink implements Sink {
     this.res.once("drain", fn);
   }
 
+  onCut(handler: CutHandler, sessionHash: string): void {
+    this.#cutHandler = handler;
+    this.#cutSession = sessionHash;
+  }
+
+  unread(): number {
+    const socket = this.#socket;
+    return socket === null || socket.destroyed ? 0 : socket.writableLength;
+  }
+
+  settled(): void {
+    this.#unreadFinals = null;
+    this.retainedBytes = 0;
+  }
+
+  cut(): void {
+    const finals = this.#unreadFinals ?? [];
+    if (this.finalInFlight !== null) finals.push({ event: this.finalInFlight, bytes: this.finalInFlightChars });
+    this.#unreadFinals = null;
+    this.retainedBytes = 0;
+    const handler = this.#cutHandler;
+    this.#cutHandler = null;
+    this.ended = true;
+    this.closeFns = [];
+    this.pending = "";
+    // Destroying the socket frees what it buffered; nothing written now could reach this reader.
+    this.#socket?.destroy();
+    handler?.(this.#cutSession, this, finals);
+  }
+
+  /** Notes a final message just written (`chars` long), in case its reader is cut off unread. */
+  protected wroteFinal(event: EngineEvent, chars: number): void {
+    if (!this.watching) return;
+    (this.#unreadFinals ??= []).push({ event, bytes: chars });
+    this.retainedBytes += chars;
+    // Its output stays alive with it: count it now.
+    this.#budget?.wrote(this);
+  }
+
   onClose(fn: () => void): void {
     if (this.closeFns === null) {
       this.closeFns = [];
       this.res.once("close", () => {
+        if (this.watching) this.#budget?.forget(this);
         if (this.ended) return;
         this.ended = true;
         const fns = this.closeFns ?? [];
@@ -108,7 +182,9 @@ abstract class ResponseSink implements Sink {
     if (this.pending === "") return !this.res.writableNeedDrain;
     const chunk = this.pending;
     this.pending = "";
-    return this.res.write(chunk);
+    const ok = this.res.write(chunk);
+    if (chunk.length >= LARGE_MESSAGE_CHARS) this.#budget?.wrote(this);
+    return ok;
   }
 
   protected end(last?: string): void {
@@ -120,6 +196,8 @@ abstract class ResponseSink implements Sink {
     this.pending = "";
     if (rest === "") this.res.end();
     else this.res.end(rest);
+    // After the end the reader may still leave it unread: the socket holds it, and stays watched.
+    if (rest.length >= LARGE_MESSAGE_CHARS) this.#budget?.wrote(this);
   }
 }
 
@@ -133,7 +211,14 @@ export class SseV3Sink extends ResponseSink {
 
   write(event: EngineEvent): boolean {
     if (this.ended) return true;
-    return this.send(`data: ${wireJson(event, this.differ)}\n\n`);
+    const text = `data: ${wireJson(event, this.differ)}\n\n`;
+    if (!TERMINAL_TYPES.has(event.type)) return this.send(text);
+    this.finalInFlight = event;
+    this.finalInFlightChars = text.length;
+    const ok = this.send(text);
+    this.finalInFlight = null;
+    this.wroteFinal(event, text.length);
+    return ok;
   }
 
   finish(): void {
@@ -156,14 +241,11 @@ export class CallSink extends ResponseSink {
       case "generating":
         return this.send(sseEvent("generating", event.output));
       case "completed":
-        this.end(sseEvent("complete", event.output));
-        return true;
+        return this.endWith(event, sseEvent("complete", event.output));
       case "failed":
-        this.end(sseEvent("error", event.error.message));
-        return true;
+        return this.endWith(event, sseEvent("error", event.error.message));
       case "cancelled":
-        this.end(sseEvent("error", "Cancelled."));
-        return true;
+        return this.endWith(event, sseEvent("error", "Cancelled."));
       default:
         return true;
     }
@@ -171,6 +253,15 @@ export class CallSink extends ResponseSink {
 
   finish(): void {
     this.end();
+  }
+
+  private endWith(event: EngineEvent, text: string): boolean {
+    this.finalInFlight = event;
+    this.finalInFlightChars = text.length;
+    this.end(text);
+    this.finalInFlight = null;
+    this.wroteFinal(event, text.length);
+    return true;
   }
 
   heartbeat(): void {

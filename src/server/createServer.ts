@@ -1,6 +1,6 @@
 import multipart from "@fastify/multipart";
 import Fastify, { LogController, type FastifyInstance } from "fastify";
-import { UsherError } from "../errors.ts";
+import { ERROR_CODES, UsherError } from "../errors.ts";
 import { authRoutes } from "./auth/authRoutes.ts";
 import { clientErrorHandler } from "./clientErrorHandler.ts";
 import { FastLane } from "./FastLane.ts";
@@ -61,6 +61,7 @@ export async function createServer(ctx: ServerContext): Promise<FastifyInstance>
     replyError(err, req, reply);
     noteRefusal(ctx.metrics ?? null, refusals, err, reply.statusCode);
   });
+  ctx.refused = (code) => noteRefusal(ctx.metrics ?? null, refusals, new UsherError(code), ERROR_CODES[code].status);
   lane.onError = (err, status) => {
     if (status === 500 && !(err instanceof UsherError)) server.log.error({ err }, "unhandled error in route");
     noteRefusal(ctx.metrics ?? null, refusals, err, status);

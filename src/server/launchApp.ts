@@ -23,6 +23,7 @@ import { cliLaunchHook } from "./cliLaunchHook.ts";
 import { createServer } from "./createServer.ts";
 import { Metrics } from "./metrics.ts";
 import { clientAddressOf } from "./clientAddress.ts";
+import { ReaderBudget } from "./ReaderBudget.ts";
 import { requestRoot } from "./requestRoot.ts";
 import type { ServerContext } from "./ServerContext.ts";
 import { prepareSharedQueue } from "./prepareSharedQueue.ts";
@@ -91,15 +92,28 @@ async function listen(app: Buildable, queue: QueueOptions | null, options: Launc
     showError: l.showError,
     ...(shared === null ? {} : { bus: shared.relay, runJobs: q.localWorkers }),
   });
+  // Readers that leave results unread are cut off before they pin memory (see ReaderBudget).
+  const budget = new ReaderBudget({
+    clock: systemClock,
+    maxConnectionBytes: l.maxConnectionBufferBytes,
+    maxServerBytes: l.maxServerBufferBytes,
+    slowReaderMs: l.slowReaderMs,
+    // Counted and logged like any refusal (createServer); called only once the server runs.
+    onCut: () => ctx.refused?.("SLOW_READER"),
+    onDropped: () => ctx.refused?.("RESULT_DROPPED"),
+  });
   const hubOptions = {
     clock: systemClock,
     engine,
     sessionGraceMs: l.sessionGraceMs,
     heartbeatMs: l.heartbeatMs,
     onSessionGone: (h: string) => served.closeSession(h),
+    budget,
+    keptResultTtlMs: l.keptResultTtlMs,
   };
   const hub = shared === null ? new SessionHub(hubOptions) : shared.makeHub(hubOptions);
   engine.on(hub.deliver);
+  const metrics = l.metrics ? new Metrics(engine, hub, budget) : null;
   engine.on(legacy.deliver);
 
   const heartbeatTimers = new Map<string, NodeJS.Timeout>();
@@ -116,7 +130,8 @@ async function listen(app: Buildable, queue: QueueOptions | null, options: Launc
     auth: l.auth === null ? null : new Authenticator(l.auth),
     // With a shared store the owner of each session is recorded there, for every front to enforce.
     owners: new SessionOwners({ shared: shared === null ? null : shared.store.sessionOwners() }),
-    metrics: l.metrics ? new Metrics(engine, hub) : null,
+    metrics,
+    budget,
     appId: randomInt(1, 2 ** 47),
     legacy,
     sessionOpened(sessionHash) {
@@ -167,6 +182,7 @@ async function listen(app: Buildable, queue: QueueOptions | null, options: Launc
         await engine.close(closeOptions.graceMs === undefined ? {} : { graceMs: closeOptions.graceMs });
         await workers.close();
         hub.close();
+        budget.close();
         for (const t of heartbeatTimers.values()) clearTimeout(t);
         await server.close();
         if (shared !== null) await shared.store.close();

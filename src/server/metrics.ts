@@ -4,6 +4,7 @@ import { Counter, Gauge, Registry } from "prom-client";
 import type { QueueEngine } from "../queue/QueueEngine.ts";
 import type { EngineEvent } from "../queue/types.ts";
 import { BucketHistogram } from "./BucketHistogram.ts";
+import type { ReaderBudget } from "./ReaderBudget.ts";
 import type { SessionHub } from "./SessionHub.ts";
 
 /** Bucket bounds of the wait and run time histograms, seconds: 5 ms to 10 min. */
@@ -23,7 +24,7 @@ export class Metrics {
   readonly #run: BucketHistogram;
   #connections = 0;
 
-  constructor(engine: QueueEngine, hub: SessionHub) {
+  constructor(engine: QueueEngine, hub: SessionHub, budget: ReaderBudget | null = null) {
     const registers = [this.registry];
     new Gauge({
       name: "usher_queue_depth",
@@ -79,6 +80,18 @@ export class Metrics {
         this.set(hub.openStreams);
       },
     });
+    if (budget !== null) {
+      new Gauge({
+        name: "usher_unread_bytes",
+        help: "Bytes held for readers: left unread on watched connections, or kept for readers who were cut off or are away.",
+        labelNames: ["held"],
+        registers,
+        collect() {
+          this.set({ held: "connections" }, budget.heldBytes - budget.keptBytes);
+          this.set({ held: "kept" }, budget.keptBytes);
+        },
+      });
+    }
     engine.on(this.#onEvent);
   }
 

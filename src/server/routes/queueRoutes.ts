@@ -34,7 +34,7 @@ export function queueRoutes(server: FastifyInstance, ctx: ServerContext): void {
       reply.raw.end(sseData(sessionNotFound()));
       return;
     }
-    ctx.hub.attach(sessionHash, new SseV3Sink(reply.raw));
+    ctx.hub.attach(sessionHash, new SseV3Sink(reply.raw, ctx.budget ?? null));
   });
 
   server.post(`${P}/cancel`, async (req) => {

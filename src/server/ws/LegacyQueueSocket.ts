@@ -130,7 +130,7 @@ export class LegacyQueueSocket implements LegacyEventSocket {
     this.#raw = raw;
     this.#claim = claim;
     this.#router = router;
-    this.#channel = new WsChannel(ws);
+    this.#channel = new WsChannel(ws, ctx.budget ?? null);
     this.#rootUrl = rootUrl;
     this.#log = log;
     ws.on("message", (data: RawData, isBinary: boolean) => this.#onMessage(data, isBinary));

@@ -35,7 +35,7 @@ export class QueueSocket {
   constructor(ctx: ServerContext, ws: WebSocket, sessionHash: string, rootUrl: string, pinger: WsPinger, log: FastifyBaseLogger) {
     this.#ctx = ctx;
     this.#log = log;
-    this.#channel = new WsChannel(ws);
+    this.#channel = new WsChannel(ws, ctx.budget ?? null);
     this.#sink = new WsSink(this.#channel);
     this.#sessionHash = sessionHash;
     this.#rootUrl = rootUrl;

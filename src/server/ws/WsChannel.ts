@@ -1,4 +1,5 @@
 import { WebSocket } from "ws";
+import { LARGE_MESSAGE_CHARS, type ReaderBudget, type ReaderConnection } from "../ReaderBudget.ts";
 
 /** Bytes queued for one socket above which it counts as congested (messages then coalesce upstream). */
 export const WS_HIGH_WATER_BYTES = 64 * 1024;
@@ -15,9 +16,17 @@ export const WS_LOW_WATER_BYTES = 16 * 1024;
  * - liveness: {@link tick} (called by {@link WsPinger}) pings; a peer that neither answered the
  *   last ping, sent a frame, nor took any of our queued bytes since is terminated, which ends its
  *   events the way any disconnect does.
+ * - memory: a large frame puts it under the server's {@link ReaderBudget}, which reads
+ *   `bufferedAmount` and may cut it off (terminate) when its peer leaves too much unread.
  */
-export class WsChannel {
+export class WsChannel implements ReaderConnection {
   readonly ws: WebSocket;
+  watching = false;
+  /** Set by the owner: bytes of final messages it holds while this channel is watched. */
+  retainedBytes = 0;
+  readonly #budget: ReaderBudget | null;
+  #cutFn: (() => void) | null = null;
+  #settledFn: (() => void) | null = null;
   /** Set by a pong, a message or a drain; cleared by each {@link tick}. */
   alive = true;
   #congested = false;
@@ -25,9 +34,11 @@ export class WsChannel {
   #drainFns: (() => void)[] | null = null;
   #onFlushed: ((err?: Error) => void) | null = null;
 
-  constructor(ws: WebSocket) {
+  constructor(ws: WebSocket, budget: ReaderBudget | null = null) {
     this.ws = ws;
+    this.#budget = budget;
     ws.on("pong", markAlive);
+    if (budget !== null) ws.once("close", forgetChannel);
     channels.set(ws, this);
   }
 
@@ -48,6 +59,7 @@ export class WsChannel {
   send(text: string): boolean {
     const ws = this.ws;
     if (ws.readyState !== WebSocket.OPEN) return true;
+    if (text.length >= LARGE_MESSAGE_CHARS) return this.#sendLarge(text);
     if (this.#congested) {
       ws.send(text, this.#flushed());
       return false;
@@ -64,6 +76,59 @@ export class WsChannel {
     // Stop reading the client's frames until it reads ours.
     ws.pause();
     return false;
+  }
+
+  /** A frame large enough to count: sent with a flush callback, then shown to the budget. */
+  #sendLarge(text: string): boolean {
+    const ws = this.ws;
+    ws.send(text, this.#flushed());
+    this.#budget?.wrote(this);
+    if (ws.readyState !== WebSocket.OPEN) return true;
+    if (this.#congested) return false;
+    if (ws.bufferedAmount < WS_HIGH_WATER_BYTES) return true;
+    this.#congested = true;
+    ws.pause();
+    return false;
+  }
+
+  unread(): number {
+    const ws = this.ws;
+    return ws.readyState === WebSocket.OPEN || ws.readyState === WebSocket.CLOSING ? ws.bufferedAmount : 0;
+  }
+
+  settled(): void {
+    this.retainedBytes = 0;
+    this.#settledFn?.();
+  }
+
+  /** The owner now holds `bytes` more of final messages for this watched channel. */
+  retain(bytes: number): void {
+    this.retainedBytes += bytes;
+    this.#budget?.wrote(this);
+  }
+
+  /** Cut off by the budget: the owner's hook runs, then the socket is terminated (its buffers freed). */
+  cut(): void {
+    this.retainedBytes = 0;
+    const fn = this.#cutFn;
+    this.#cutFn = null;
+    fn?.();
+    this.ws.terminate();
+  }
+
+  /** Sets what runs when the budget cuts this socket off, before it is terminated. */
+  onCut(fn: () => void): void {
+    this.#cutFn = fn;
+  }
+
+  /** Sets what runs when the budget stops watching this socket (its peer caught up). */
+  onSettled(fn: () => void): void {
+    this.#settledFn = fn;
+  }
+
+  /** The socket closed: the budget stops counting it. */
+  forget(): void {
+    if (this.watching) this.#budget?.forget(this);
   }
 
   /** Calls `fn` once, when the socket is no longer congested (at once if it is not). */
@@ -122,6 +187,10 @@ const channels = new WeakMap<WebSocket, WsChannel>();
 function markAlive(this: WebSocket): void {
   const c = channels.get(this);
   if (c !== undefined) c.alive = true;
+}
+
+function forgetChannel(this: WebSocket): void {
+  channels.get(this)?.forget();
 }
 
 /** The channel of a socket, if any. */

@@ -1,7 +1,7 @@
 import { StreamDiffer, wireJson } from "../../protocol/messages.ts";
-import type { EngineEvent } from "../../queue/types.ts";
+import { TERMINAL_TYPES, type EngineEvent } from "../../queue/types.ts";
 import { Outbox } from "../Outbox.ts";
-import type { FinishReason, Sink } from "../Sink.ts";
+import type { CutHandler, FinishReason, Sink, UnreadFinal } from "../Sink.ts";
 import type { WsChannel } from "./WsChannel.ts";
 
 /** Close code when a newer socket of the same session takes over (application range 4000–4999). */
@@ -25,9 +25,29 @@ export class WsSink implements Sink {
   #held: Map<string, Outbox> | null = null;
   #closeFns: (() => void)[] = [];
   #ended = false;
+  #cutHandler: CutHandler | null = null;
+  #cutSession = "";
+  /** Final messages sent while the channel is watched by the budget (null: none). */
+  #unreadFinals: UnreadFinal[] | null = null;
+  #finalInFlight: EngineEvent | null = null;
+  #finalInFlightChars = 0;
 
   constructor(channel: WsChannel) {
     this.#channel = channel;
+    channel.onSettled(() => {
+      this.#unreadFinals = null;
+    });
+    channel.onCut(() => {
+      // Cut off for not reading: hand back what may be unread; the socket's close does not count as a drop.
+      this.#ended = true;
+      this.#closeFns = [];
+      const finals = this.#unreadFinals ?? [];
+      if (this.#finalInFlight !== null) finals.push({ event: this.#finalInFlight, bytes: this.#finalInFlightChars });
+      this.#unreadFinals = null;
+      const handler = this.#cutHandler;
+      this.#cutHandler = null;
+      handler?.(this.#cutSession, this, finals);
+    });
   }
 
   write(event: EngineEvent): boolean {
@@ -37,7 +57,23 @@ export class WsSink implements Sink {
       return true;
     }
     if (this.#ended) return true;
-    return this.#channel.send(wireJson(event, this.#differ));
+    const text = wireJson(event, this.#differ);
+    if (!TERMINAL_TYPES.has(event.type)) return this.#channel.send(text);
+    // The budget may cut the socket off in this very send: the final is handed back with the rest.
+    this.#finalInFlight = event;
+    this.#finalInFlightChars = text.length;
+    const ok = this.#channel.send(text);
+    this.#finalInFlight = null;
+    if (this.#channel.watching) {
+      (this.#unreadFinals ??= []).push({ event, bytes: text.length });
+      this.#channel.retain(text.length);
+    }
+    return ok;
+  }
+
+  onCut(handler: CutHandler, sessionHash: string): void {
+    this.#cutHandler = handler;
+    this.#cutSession = sessionHash;
   }
 
   /** Sends a frame that is not an engine event (hello, joined, errors). */
