@@ -14,7 +14,7 @@
 import type { SessionStateStore } from "../app/SessionState.ts";
 import type { CancelReason, EngineEvent } from "../queue/types.ts";
 import type { FileStore } from "./FileStore.ts";
-import type { QueueStore, StoredJob } from "./QueueStore.ts";
+import type { Claim, QueueStore, StoredJob } from "./QueueStore.ts";
 
 /** A pool as every process sees it, for ETAs. */
 export interface PoolSnapshot {
@@ -50,6 +50,13 @@ export interface QueueCluster {
   snapshot(poolId: string): Promise<PoolSnapshot>;
   /** Tells the other processes about a finished call (fire and forget). */
   shareDuration(fnId: number, durationMs: number): void;
+  /**
+   * After the store lost its data (see {@link onReconnect}): makes it know again a claim this
+   * process is still running (its jobs, lease and sessions' pending events), so that the jobs'
+   * messages reach their users and a death of this process is still noticed. Events the store
+   * knows again already are left alone.
+   */
+  restoreClaim(claim: Claim): Promise<void>;
   /** Which of these events the store no longer knows (waiting or running), e.g. after it lost its data. */
   lostEvents(eventIds: readonly string[]): Promise<string[]>;
   /** The latest call durations recorded by any process, oldest first, per function. */

@@ -95,6 +95,7 @@ redis.call('SADD', base .. ':pending', e)
 redis.call('PEXPIRE', base .. ':pending', ttl)
 redis.call('SADD', base .. ':nodes', NODE)
 redis.call('PEXPIRE', base .. ':nodes', ttl)
+redis.call('SADD', P .. 'nses:' .. NODE, h)
 local rank = redis.call('ZRANK', P .. 'wait:' .. pool, fn .. ':' .. e)
 local poolSize = redis.call('ZCARD', P .. 'wait:' .. pool)
 redis.call('PUBLISH', P .. 'wake', NODE .. ' j ' .. pool)
@@ -295,6 +296,7 @@ export const RENEW = `${PRELUDE}
 local leaseMs = tonumber(ARGV[3])
 local now = now_ms()
 redis.call('SET', P .. 'node:' .. NODE, now, 'PX', leaseMs)
+redis.call('ZADD', P .. 'nodes', now, NODE)
 local lost = {}
 for i = 4, #ARGV do
   if redis.call('ZADD', P .. 'leases', 'XX', 'CH', now + leaseMs, ARGV[i]) == 0 and not redis.call('ZSCORE', P .. 'leases', ARGV[i]) then
@@ -305,14 +307,20 @@ return lost
 `;
 
 /**
- * reap: ARGV = P, node, maxAttempts, sessionTtlMs, sessionMaxLen, failedErrorJson, retryLogJson.
+ * reap: ARGV = P, node, maxAttempts, sessionTtlMs, sessionMaxLen, failedErrorJson, retryLogJson, leaseMs.
  * Ends every lease that expired (its node stopped renewing it): each of its events that has not
  * ended goes back to its place in the queue if it has been tried fewer than maxAttempts times
- * (its user gets a warning log), else fails with the given error. Returns {leases, retried, failed}.
+ * (its user gets a warning log), else fails with the given error.
+ *
+ * Then lets go of the sessions of dead nodes (a node is dead once it has not renewed for `leaseMs`
+ * while another node did): a session no live node holds any more has no reader left
+ * (its front died and its user did not come back through another one), so its waiting events
+ * leave the queue and its running ones are cancelled (reason "disconnect"; the cancellations go
+ * to the session's log, for a user who comes back later). Returns {leases, retried, failed, gone}.
  */
 export const REAP = `${PRELUDE}
 local maxAttempts, ttl, maxlen = tonumber(ARGV[3]), ARGV[4], ARGV[5]
-local errJson, retryJson = ARGV[6], ARGV[7]
+local errJson, retryJson, leaseMs = ARGV[6], ARGV[7], tonumber(ARGV[8])
 local now = now_ms()
 local leases, retried, failed = 0, 0, 0
 local wake = {}
@@ -349,7 +357,44 @@ for _, claimId in ipairs(redis.call('ZRANGEBYSCORE', P .. 'leases', '-inf', now,
   end
 end
 for pool, _ in pairs(wake) do redis.call('PUBLISH', P .. 'wake', NODE .. ' r ' .. pool) end
-return {leases, retried, failed}
+local gone = 0
+-- Dead: no heartbeat for leaseMs while another node kept beating. Relative to the newest beat, not
+-- to the clock: after Redis was paused (SIGSTOP) every beat looks old, and no node is judged dead.
+local newest = redis.call('ZRANGE', P .. 'nodes', -1, -1, 'WITHSCORES')[2]
+local dead = {}
+if newest then dead = redis.call('ZRANGEBYSCORE', P .. 'nodes', '-inf', '(' .. (tonumber(newest) - leaseMs), 'LIMIT', 0, 20) end
+for _, n in ipairs(dead) do
+  do
+    local nk = P .. 'nses:' .. n
+    for _, h in ipairs(redis.call('SMEMBERS', nk)) do
+      local base = P .. 'ses:' .. h
+      redis.call('SREM', base .. ':nodes', n)
+      local held = false
+      for _, other in ipairs(redis.call('SMEMBERS', base .. ':nodes')) do
+        if redis.call('EXISTS', P .. 'node:' .. other) == 1 then held = true; break end
+      end
+      if not held then
+        local byOrigin = {}
+        local head = '{"sessionHash":' .. cjson.encode(h) .. ',"type":"cancelled","reason":"disconnect","eventId":'
+        for _, e in ipairs(redis.call('SMEMBERS', base .. ':pending')) do
+          local claimId = redis.call('HGET', P .. 'job:' .. e, 'claim')
+          if claimId then
+            local runner = redis.call('HGET', P .. 'claim:' .. claimId, 'node')
+            if runner then redis.call('PUBLISH', P .. 'to:' .. runner, 'C' .. cjson.encode({e, 'disconnect'})) end
+          elseif remove_waiting(e, byOrigin) then
+            redis.call('SREM', base .. ':pending', e)
+            deliver(h, head .. cjson.encode(e) .. '}', ttl, maxlen)
+          end
+          gone = gone + 1
+        end
+        tell_origins(byOrigin)
+      end
+    end
+    redis.call('DEL', nk)
+    redis.call('ZREM', P .. 'nodes', n)
+  end
+end
+return {leases, retried, failed, gone}
 `;
 
 /**
@@ -394,6 +439,7 @@ end
 if #pending > 0 or #backlog > 0 or ARGV[6] == '1' then
   redis.call('SADD', base .. ':nodes', NODE)
   redis.call('PEXPIRE', base .. ':nodes', ARGV[5])
+  redis.call('SADD', P .. 'nses:' .. NODE, ARGV[3])
 end
 return {pending, backlog}
 `;
@@ -404,6 +450,35 @@ for _, n in ipairs(redis.call('SMEMBERS', P .. 'ses:' .. ARGV[3] .. ':readers'))
   if n ~= NODE and redis.call('EXISTS', P .. 'node:' .. n) == 1 then return 1 end
 end
 return 0
+`;
+
+/**
+ * restore: ARGV = P, node, claimId, leaseMs, poolId, fnId, sessionTtlMs, (eventId, sessionHash, jobJson)...
+ * After Redis lost its data, a node still running a claim writes it back: each event it does not
+ * know again gets its job (claimed, tried once) and its place in its session's pending set, and
+ * the claim its running slot and lease, as if claimed now. Returns how many events were restored.
+ */
+export const RESTORE = `${PRELUDE}
+local claimId, leaseMs, pool, fn, ttl = ARGV[3], tonumber(ARGV[4]), ARGV[5], ARGV[6], ARGV[7]
+local now = now_ms()
+local ids = {}
+for i = 8, #ARGV - 2, 3 do
+  local e, h, json = ARGV[i], ARGV[i + 1], ARGV[i + 2]
+  local jk = P .. 'job:' .. e
+  if redis.call('EXISTS', jk) == 0 then
+    local seq = redis.call('INCR', P .. 'seq')
+    redis.call('HSET', jk, 'json', json, 'pool', pool, 'fn', fn, 'seq', seq, 'ses', h, 'origin', NODE, 'tries', 1, 'claim', claimId)
+    local pk = P .. 'ses:' .. h .. ':pending'
+    redis.call('SADD', pk, e)
+    redis.call('PEXPIRE', pk, ttl)
+    ids[#ids + 1] = e
+  end
+end
+if #ids == 0 then return 0 end
+redis.call('HSET', P .. 'claim:' .. claimId, 'pool', pool, 'fn', fn, 'node', NODE, 'start', now, 'events', cjson.encode(ids))
+redis.call('ZADD', P .. 'run:' .. pool, now, claimId)
+redis.call('ZADD', P .. 'leases', now + leaseMs, claimId)
+return #ids
 `;
 
 /** Every script, by the command name it is defined under. */
@@ -424,6 +499,7 @@ export const SCRIPTS = {
   usherPublish: PUBLISH,
   usherAdopt: ADOPT,
   usherReaderElsewhere: READER_ELSEWHERE,
+  usherRestore: RESTORE,
 } as const;
 
 /** Name of a script command. */
