@@ -28,6 +28,7 @@
  * | P node:<nodeId>          | string | liveness of a node, expires after leaseMs                            |
  * | P nodes                  | zset   | nodeId by its last heartbeat (Redis time): the reaper finds the dead |
  * | P nses:<nodeId>          | set    | sessions a node holds (joined or adopted there), for when it dies    |
+ * | P reaped, P calm         | string | time of the last reap; "calm" (TTL leaseMs): reap nothing after a pause |
  * | P dur:<fnId>             | list   | latest 20 call durations (ms), newest first, for shared ETAs         |
  * | P epoch                  | string | random id of this Redis dataset: a change means Redis lost its data  |
  * | P ses:<session>:log      | stream | the session's messages (field e = engine event JSON), capped, TTL    |

@@ -310,7 +310,9 @@ return lost
  * reap: ARGV = P, node, maxAttempts, sessionTtlMs, sessionMaxLen, failedErrorJson, retryLogJson, leaseMs.
  * Ends every lease that expired (its node stopped renewing it): each of its events that has not
  * ended goes back to its place in the queue if it has been tried fewer than maxAttempts times
- * (its user gets a warning log), else fails with the given error.
+ * (its user gets a warning log), else fails with the given error. After a gap of more than
+ * leaseMs since the previous reap (Redis was paused), it judges nothing for leaseMs: the live
+ * nodes renew first.
  *
  * Then lets go of the sessions of dead nodes (a node is dead once it has not renewed for `leaseMs`
  * while another node did): a session no live node holds any more has no reader left
@@ -322,6 +324,16 @@ export const REAP = `${PRELUDE}
 local maxAttempts, ttl, maxlen = tonumber(ARGV[3]), ARGV[4], ARGV[5]
 local errJson, retryJson, leaseMs = ARGV[6], ARGV[7], tonumber(ARGV[8])
 local now = now_ms()
+-- Reapers run about every leaseMs / 2. A longer gap since the last one means time jumped for
+-- everyone (Redis was paused, or every process stalled): every heartbeat and lease looks old. Judge
+-- nothing until the live nodes have had leaseMs to renew.
+local last = tonumber(redis.call('GET', P .. 'reaped') or '0')
+redis.call('SET', P .. 'reaped', now)
+if last > 0 and now - last > leaseMs then
+  redis.call('SET', P .. 'calm', now + leaseMs, 'PX', leaseMs)
+  return {0, 0, 0, 0}
+end
+if redis.call('EXISTS', P .. 'calm') == 1 then return {0, 0, 0, 0} end
 local leases, retried, failed = 0, 0, 0
 local wake = {}
 for _, claimId in ipairs(redis.call('ZRANGEBYSCORE', P .. 'leases', '-inf', now, 'LIMIT', 0, 100)) do
@@ -358,8 +370,7 @@ for _, claimId in ipairs(redis.call('ZRANGEBYSCORE', P .. 'leases', '-inf', now,
 end
 for pool, _ in pairs(wake) do redis.call('PUBLISH', P .. 'wake', NODE .. ' r ' .. pool) end
 local gone = 0
--- Dead: no heartbeat for leaseMs while another node kept beating. Relative to the newest beat, not
--- to the clock: after Redis was paused (SIGSTOP) every beat looks old, and no node is judged dead.
+-- Dead: no heartbeat for leaseMs while another node kept beating (relative to the newest beat).
 local newest = redis.call('ZRANGE', P .. 'nodes', -1, -1, 'WITHSCORES')[2]
 local dead = {}
 if newest then dead = redis.call('ZRANGEBYSCORE', P .. 'nodes', '-inf', '(' .. (tonumber(newest) - leaseMs), 'LIMIT', 0, 20) end

@@ -100,7 +100,8 @@ it(`survives Redis restarts and pauses, and front and worker kills, during a bur
         await sleep(downMs);
         await redis.restart();
       } else if (kind === "redis-pause") {
-        const pauseMs = between(300, 1500);
+        // Up to longer than a lease: the reaper must not take a pause for deaths.
+        const pauseMs = between(300, 4500);
         note(`redis SIGSTOP for ${pauseMs} ms`);
         redis.pause(true);
         await sleep(pauseMs);

@@ -4,13 +4,14 @@
  * - a job running on the worker when Redis is killed and restarted empty delivers its result, once,
  *   through the stream opened before (and a job that waited is told it was lost);
  * - a job that finishes while Redis is away delivers its result once Redis is back;
+ * - a pause of Redis longer than a lease is taken for no death (no retry, no session let go);
  * - a worker started after a job joined takes it at once.
  */
 import assert from "node:assert/strict";
 import { setTimeout as sleep } from "node:timers/promises";
 import { after, describe, it } from "node:test";
 import { Interface } from "../../src/index.ts";
-import { redisStore } from "../../src/store/RedisStore.ts";
+import { RedisStore, redisStore } from "../../src/store/RedisStore.ts";
 import { runWorker } from "../../src/worker/runWorker.ts";
 import { launch, post, readSse } from "../helpers/launch.ts";
 import { RedisServer } from "../helpers/redisServer.ts";
@@ -90,6 +91,30 @@ describe("Redis faults", () => {
     const done = ends(await stream);
     assert.equal(done.length, 1, JSON.stringify(done));
     assert.deepEqual(done[0].output.data, ["done sleep:600"]);
+  });
+
+  it("takes a pause of Redis longer than a lease for neither a dead worker nor a dead front", async () => {
+    const keyPrefix = `pause${prefixes++}:`;
+    const leaseMs = 300;
+    const front = new RedisStore({ url: redis.url, keyPrefix, leaseMs });
+    const worker = new RedisStore({ url: redis.url, keyPrefix, leaseMs });
+    after(() => Promise.all([front.close(), worker.close()]));
+    await Promise.all([front.ready(), worker.ready()]);
+    const job = (eventId: string) => ({ eventId, sessionHash: "user", fnId: 0, poolId: "default", data: [], rootUrl: "", meta: {}, enqueuedAtMs: 0 });
+    await front.enqueue(job("running"), null);
+    await front.enqueue(job("waiting"), null);
+    const claim = await worker.claim({ poolLimits: new Map([["default", 1]]), batchSizes: new Map() });
+    assert.deepEqual(claim?.jobs.map((j) => j.eventId), ["running"]);
+    // Let a few reaps pass, then stop Redis for three leases.
+    await sleep(2 * leaseMs);
+    redis.pause(true);
+    await sleep(3 * leaseMs);
+    redis.pause(false);
+    await sleep(3 * leaseMs);
+    assert.equal(await worker.running("default"), 1, "the lease survived the pause");
+    assert.deepEqual((await front.waiting("default")).map((j) => j.eventId), ["waiting"], "the front's session survived the pause");
+    assert.deepEqual((await front.bus.pendingEvents("user")).sort(), ["running", "waiting"]);
+    await worker.release("default", claim ?? undefined);
   });
 
   it("runs a job that joined before any worker started as soon as one starts", async () => {
