@@ -102,11 +102,6 @@ export class RedisSessionBus implements SessionBus {
     return this.#link.onReconnect(listener);
   }
 
-  /** Messages waiting for the connection (for tests and metrics). */
-  get unsent(): number {
-    return this.#outbox.length;
-  }
-
   #publish(event: EngineEvent, force: boolean): void {
     const m: Unsent = { event, json: JSON.stringify(event), force };
     // Behind messages still waiting: a session's messages keep their order.
