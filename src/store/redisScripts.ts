@@ -375,35 +375,33 @@ local newest = redis.call('ZRANGE', P .. 'nodes', -1, -1, 'WITHSCORES')[2]
 local dead = {}
 if newest then dead = redis.call('ZRANGEBYSCORE', P .. 'nodes', '-inf', '(' .. (tonumber(newest) - leaseMs), 'LIMIT', 0, 20) end
 for _, n in ipairs(dead) do
-  do
-    local nk = P .. 'nses:' .. n
-    for _, h in ipairs(redis.call('SMEMBERS', nk)) do
-      local base = P .. 'ses:' .. h
-      redis.call('SREM', base .. ':nodes', n)
-      local held = false
-      for _, other in ipairs(redis.call('SMEMBERS', base .. ':nodes')) do
-        if redis.call('EXISTS', P .. 'node:' .. other) == 1 then held = true; break end
-      end
-      if not held then
-        local byOrigin = {}
-        local head = '{"sessionHash":' .. cjson.encode(h) .. ',"type":"cancelled","reason":"disconnect","eventId":'
-        for _, e in ipairs(redis.call('SMEMBERS', base .. ':pending')) do
-          local claimId = redis.call('HGET', P .. 'job:' .. e, 'claim')
-          if claimId then
-            local runner = redis.call('HGET', P .. 'claim:' .. claimId, 'node')
-            if runner then redis.call('PUBLISH', P .. 'to:' .. runner, 'C' .. cjson.encode({e, 'disconnect'})) end
-          elseif remove_waiting(e, byOrigin) then
-            redis.call('SREM', base .. ':pending', e)
-            deliver(h, head .. cjson.encode(e) .. '}', ttl, maxlen)
-          end
-          gone = gone + 1
-        end
-        tell_origins(byOrigin)
-      end
+  local nk = P .. 'nses:' .. n
+  -- A bounded share per reap (the script blocks Redis while it runs); the rest at the next reaps.
+  for _, h in ipairs(redis.call('SPOP', nk, 200)) do
+    local base = P .. 'ses:' .. h
+    redis.call('SREM', base .. ':nodes', n)
+    local held = false
+    for _, other in ipairs(redis.call('SMEMBERS', base .. ':nodes')) do
+      if redis.call('EXISTS', P .. 'node:' .. other) == 1 then held = true; break end
     end
-    redis.call('DEL', nk)
-    redis.call('ZREM', P .. 'nodes', n)
+    if not held then
+      local byOrigin = {}
+      local head = '{"sessionHash":' .. cjson.encode(h) .. ',"type":"cancelled","reason":"disconnect","eventId":'
+      for _, e in ipairs(redis.call('SMEMBERS', base .. ':pending')) do
+        local claimId = redis.call('HGET', P .. 'job:' .. e, 'claim')
+        if claimId then
+          local runner = redis.call('HGET', P .. 'claim:' .. claimId, 'node')
+          if runner then redis.call('PUBLISH', P .. 'to:' .. runner, 'C' .. cjson.encode({e, 'disconnect'})) end
+        elseif remove_waiting(e, byOrigin) then
+          redis.call('SREM', base .. ':pending', e)
+          deliver(h, head .. cjson.encode(e) .. '}', ttl, maxlen)
+        end
+        gone = gone + 1
+      end
+      tell_origins(byOrigin)
+    end
   end
+  if redis.call('EXISTS', nk) == 0 then redis.call('ZREM', P .. 'nodes', n) end
 end
 return {leases, retried, failed, gone}
 `;
