@@ -22,6 +22,15 @@ export const OUTBOX_MAX = 10_000;
 /** While the outbox holds messages and the connection looks fine, it is retried this often, ms. */
 const OUTBOX_RETRY_MS = 1000;
 
+/** What the user of an event Redis lost (with no process left to write it back) is told. */
+const LOST_ERROR = {
+  message: "The queue store restarted and lost this request. Please try again.",
+  title: "Error",
+  durationMs: null,
+  visible: true,
+  code: "STORE_UNAVAILABLE",
+};
+
 interface Unsent {
   readonly event: EngineEvent;
   readonly json: string;
@@ -100,6 +109,16 @@ export class RedisSessionBus implements SessionBus {
 
   onReconnect(listener: (lostData: boolean) => void): () => void {
     return this.#link.onReconnect(listener);
+  }
+
+  get restoreGraceMs(): number {
+    return this.#link.options.leaseMs;
+  }
+
+  async failLost(sessionHash: string, eventIds: readonly string[]): Promise<string[]> {
+    if (eventIds.length === 0) return [];
+    const o = this.#link.options;
+    return (await this.#link.run("usherFailLost", sessionHash, JSON.stringify(LOST_ERROR), o.sessionTtlMs, o.sessionMaxMessages, ...eventIds)) as string[];
   }
 
   #publish(event: EngineEvent, force: boolean): void {

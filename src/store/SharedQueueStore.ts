@@ -95,6 +95,17 @@ export interface SessionBus {
   isPending(sessionHash: string, eventId: string): Promise<boolean>;
   /** The session's reader has been given every message up to `id` (a reconnect resumes after it). */
   saveCursor(sessionHash: string, id: string): void;
+  /**
+   * How long after the store lost its data the processes still running jobs have to write them
+   * back ({@link QueueCluster.restoreClaim}), ms: an event unknown after that is lost.
+   */
+  readonly restoreGraceMs: number;
+  /**
+   * After the store lost its data: fails, with a message saying so, each of these events of the
+   * session that the store does not know (not pending, no job) and whose log has no final message
+   * (one check, atomic with the failure: never a second final message). Returns the failed ids.
+   */
+  failLost(sessionHash: string, eventIds: readonly string[]): Promise<string[]>;
   /** See {@link QueueCluster.onReconnect}. */
   onReconnect(listener: (lostData: boolean) => void): () => void;
 }

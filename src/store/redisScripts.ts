@@ -490,6 +490,33 @@ redis.call('ZADD', P .. 'leases', now + leaseMs, claimId)
 return #ids
 `;
 
+/**
+ * failLost: ARGV = P, node, sessionHash, errorJson, sessionTtlMs, sessionMaxLen, eventId... After
+ * Redis lost its data: fails each event that nothing knows any more (not pending in its session,
+ * no job) and that has no final message in the session's log. Returns the failed ids.
+ */
+export const FAIL_LOST = `${PRELUDE}
+local h, errJson, ttl, maxlen = ARGV[3], ARGV[4], ARGV[5], ARGV[6]
+local base = P .. 'ses:' .. h
+local ended = {}
+-- The log holds only what came after the loss: short, and this runs once per loss.
+for _, entry in ipairs(redis.call('XRANGE', base .. ':log', '-', '+')) do
+  local ok, ev = pcall(cjson.decode, entry[2][2])
+  if ok and type(ev) == 'table' and (ev.type == 'completed' or ev.type == 'failed' or ev.type == 'cancelled') then
+    ended[ev.eventId] = true
+  end
+end
+local out = {}
+for i = 7, #ARGV do
+  local e = ARGV[i]
+  if not ended[e] and redis.call('SISMEMBER', base .. ':pending', e) == 0 and redis.call('EXISTS', P .. 'job:' .. e) == 0 then
+    deliver(h, '{"eventId":' .. cjson.encode(e) .. ',"sessionHash":' .. cjson.encode(h) .. ',"type":"failed","error":' .. errJson .. '}', ttl, maxlen)
+    out[#out + 1] = e
+  end
+end
+return out
+`;
+
 /** Every script, by the command name it is defined under. */
 export const SCRIPTS = {
   usherEnqueue: ENQUEUE,
@@ -509,6 +536,7 @@ export const SCRIPTS = {
   usherAdopt: ADOPT,
   usherReaderElsewhere: READER_ELSEWHERE,
   usherRestore: RESTORE,
+  usherFailLost: FAIL_LOST,
 } as const;
 
 /** Name of a script command. */

@@ -51,6 +51,7 @@ interface Outcome {
   result: "ok" | "error" | "timeout" | "wrong";
   message: string;
   waitedMs: number;
+  begunMs: number;
   /** The client's events (types and stages), for the failure message. */
   seen: string[];
 }
@@ -131,7 +132,7 @@ it(`survives Redis restarts and pauses, and front and worker kills, during a bur
     const live = fronts.filter((f): f is Child => f !== null);
     const front = live[between(0, live.length)] ?? fronts[0];
     const begun = Date.now();
-    const outcome: Outcome = { token, finals: 0, result: "timeout", message: "", waitedMs: 0, seen: [] };
+    const outcome: Outcome = { token, finals: 0, result: "timeout", message: "", waitedMs: 0, begunMs: begun, seen: [] };
     let client: Client | undefined;
     const run = (async () => {
       try {
@@ -204,6 +205,10 @@ it(`survives Redis restarts and pauses, and front and worker kills, during a bur
     [
       `chaos seed ${SEED}: ${JOBS} jobs in ${elapsedS.toFixed(1)} s; ok ${count("ok")}, error ${count("error")}, timeout ${count("timeout")}, wrong ${count("wrong")}; longest wait ${maxWaitMs} ms; jobs run twice (lease retry) ${retried}`,
       ...faults.map((f) => `  fault ${f}`),
+      ...[...outcomes]
+        .sort((x, y) => y.waitedMs - x.waitedMs)
+        .slice(0, 3)
+        .map((o) => `  slow ${o.token} ${o.waitedMs} ms from ${((o.begunMs - t0) / 1000).toFixed(1)}s, ran ${JSON.stringify(runs.get(o.token)?.map((r) => `${r.pid}@${((r.atMs - t0) / 1000).toFixed(1)}s`))}: ${o.seen.map((e) => e.slice(0, 40)).join(" ")}`),
       ...[...messages].map(([m, n]) => `  error x${n}: ${m}`),
     ].join("\n"),
   );

@@ -3,6 +3,7 @@
  * each with its own store, i.e. its own node) on a private redis-server:
  * - a job running on the worker when Redis is killed and restarted empty delivers its result, once,
  *   through the stream opened before (and a job that waited is told it was lost);
+ * - a job whose worker died while Redis restarted empty is failed with a clear message;
  * - a job that finishes while Redis is away delivers its result once Redis is back;
  * - a pause of Redis longer than a lease is taken for no death (no retry, no session let go);
  * - a worker started after a job joined takes it at once.
@@ -44,8 +45,8 @@ describe("Redis faults", () => {
       after(() => w.close({ graceMs: 0 }));
       return w;
     };
-    if (withWorker) await startWorker();
-    return { a, b, startWorker };
+    const worker = withWorker ? await startWorker() : null;
+    return { a, b, worker, startWorker };
   }
 
   const join = (url: string, session: string, input: string) => post(`${url}/gradio_api/queue/join`, { data: [input], fn_index: 0, session_hash: session });
@@ -76,6 +77,27 @@ describe("Redis faults", () => {
     const next = await join(b.url, "next", "sleep:10");
     assert.equal(next.status, 200, next.text);
     assert.deepEqual(ends(await readSse(`${a.url}/gradio_api/queue/data?session_hash=next`))[0]?.output.data, ["done sleep:10"]);
+  });
+
+  it("fails, with a clear message, a job whose worker died while Redis restarted empty", async () => {
+    const { a, b, worker } = await cluster();
+    const j = await join(a.url, "orphan", "sleep:5000");
+    assert.equal(j.status, 200, j.text);
+    const stream = readSse(`${b.url}/gradio_api/queue/data?session_hash=orphan`);
+    await sleep(400);
+    await redis.kill();
+    // The worker goes too, with no chance to tell anyone (Redis is away): nothing will write the job back.
+    await worker?.close({ graceMs: 0 });
+    await sleep(300);
+    const t0 = Date.now();
+    await redis.restart();
+    const done = ends(await stream);
+    const tookMs = Date.now() - t0;
+    assert.equal(done.length, 1, JSON.stringify(done));
+    assert.equal(done[0].success, false);
+    assert.match(String(done[0].output.error), /restarted and lost this request/);
+    // Told once the live processes had leaseMs (1500) to write their jobs back, not much later.
+    assert.ok(tookMs < 1500 + 2000, `told after ${tookMs} ms`);
   });
 
   it("delivers the result of a job that finished while Redis was away", async () => {
