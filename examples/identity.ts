@@ -2,7 +2,9 @@
  * The guide's own example: identity on text, queued. Everything a load test wants to change comes
  * from the environment:
  *   PORT (7860), HOST (127.0.0.1), CONCURRENCY_COUNT (1), MAX_SIZE (unlimited), API_OPEN (true),
- *   BATCH (max batch size; batching is off when unset), STATUS_UPDATE_MS (1000).
+ *   BATCH (max batch size; batching is off when unset), STATUS_UPDATE_MS (1000), DELAY_MS (0: the
+ *   function waits this long before answering, so that fault scenarios can be replayed with a job
+ *   that is still running).
  * Scale-out: with REDIS_URL set (key prefix REDIS_PREFIX, default "usher:"), every process started
  * this way, on any port or machine, shares one queue; LOCAL_WORKERS=0 makes a front that runs no
  * jobs, and `npx usher worker examples/identity.ts` (same REDIS_URL) adds a worker.
@@ -19,11 +21,17 @@ const int = (name: string): number | undefined => {
   return n;
 };
 const batchSize = int("BATCH");
+const delayMs = int("DELAY_MS") ?? 0;
+/** Resolves after DELAY_MS (at once when 0: no timer on the benchmark's path). */
+const delay = (): Promise<void> | undefined => (delayMs === 0 ? undefined : new Promise((resolve) => setTimeout(resolve, delayMs)));
 
 const demo =
   batchSize === undefined
     ? new Interface({
-        fn: (text: string) => text,
+        fn: (text: string) => {
+          const waiting = delay();
+          return waiting === undefined ? text : waiting.then(() => text);
+        },
         inputs: "text",
         outputs: "text",
         title: "Identity",
@@ -33,7 +41,10 @@ const demo =
       })
     : new Interface({
         // Batched: one list per input in, one list per output out.
-        fn: (texts: string[]) => [texts],
+        fn: (texts: string[]) => {
+          const waiting = delay();
+          return waiting === undefined ? [texts] : waiting.then(() => [texts]);
+        },
         inputs: "text",
         outputs: "text",
         title: "Identity (batched)",

@@ -122,6 +122,8 @@ export class QueueEngine {
   readonly #bus: EventBus | null;
   readonly #runJobs: boolean;
   readonly #unsubscribeCluster: (() => void)[] = [];
+  /** With a shared store: the claim of each running job, to restore it if the store loses its data. */
+  readonly #claims = new Map<RunningJob, Claim>();
 
   /** Threads taken by running jobs, runDirect calls and a claim in flight. */
   readonly #threads: ThreadGate;
@@ -188,7 +190,12 @@ export class QueueEngine {
       if (change !== "ranks") this.#dispatch();
     });
     this.#bus?.connect((event) => this.#deliver(event));
-    if (this.#cluster !== null) this.#joinCluster(this.#cluster);
+    if (this.#cluster !== null) {
+      this.#joinCluster(this.#cluster);
+      // Work may already wait in the shared queue (joined before this process started): nothing
+      // else would wake this engine until the next join or release somewhere.
+      this.#dispatchSoon();
+    }
   }
 
   /** Adds a listener of engine events; returns a function that removes it. */
@@ -503,6 +510,7 @@ export class QueueEngine {
     }
     pool.running.add(job);
     this.#jobs.add(job);
+    if (this.#cluster !== null) this.#claims.set(job, claim);
     const etaMs = fs.duration.valueMs;
     for (const r of records) {
       // A listener may cancel an event while we announce the others.
@@ -546,6 +554,7 @@ export class QueueEngine {
       const pool = fs.pool;
       pool.running.delete(job);
       this.#jobs.delete(job);
+      if (this.#cluster !== null) this.#claims.delete(job);
       pool.invalidate();
       const released = this.#releaseSlot(pool.id, claim);
       if (released !== undefined) await released;
@@ -752,10 +761,20 @@ export class QueueEngine {
     }
     this.#dispatch();
     if (lostData) {
+      const cluster = this.#cluster;
+      if (cluster === null) return;
+      // Jobs running here go on: the store learns of them again (their lease, their session's
+      // pending set), so that their results still reach their users and a death of this process
+      // is still noticed.
+      const restoring = [...this.#claims].map(([job, claim]) => {
+        const live = new Set(job.records.filter((r) => r.state === "running").map((r) => r.eventId));
+        return { ...claim, jobs: claim.jobs.filter((j) => live.has(j.eventId)) };
+      });
+      const restored = Promise.all(restoring.filter((c) => c.jobs.length > 0).map((c) => cluster.restoreClaim(c))).catch(() => undefined);
       // Events admitted before the break are gone; ones admitted since (the store was already back) are not.
-      const ids = [...this.#records.values()].filter((r) => r.state !== "joining").map((r) => r.eventId);
-      void this.#cluster
-        ?.lostEvents(ids)
+      const ids = [...this.#records.values()].filter((r) => r.state !== "joining" && r.state !== "running").map((r) => r.eventId);
+      void restored
+        .then(() => cluster.lostEvents(ids))
         .then((lost) => {
           const error: ErrorPayload = {
             message: "The queue store restarted and lost this request. Please try again.",

@@ -14,7 +14,9 @@
  * - read cursors: each message written to a stream moves the session's cursor in the store (at
  *   once for results, else at most every 50 ms), so the next stream resumes after it;
  * - readers: the store knows which fronts have a stream of a session, so a front whose grace
- *   period ends while the user reads on another front does not cancel the user's events.
+ *   period ends while the user reads on another front does not cancel the user's events;
+ * - lost events: after the store came back empty, an event nothing wrote back (its worker died
+ *   too) is failed with a clear message rather than awaited for ever.
  */
 import { TERMINAL_TYPES } from "../queue/types.ts";
 import type { SessionBus } from "../store/SharedQueueStore.ts";
@@ -51,6 +53,8 @@ export class ClusterSessionHub extends SessionHub {
   readonly #cursors = new Map<string, string>();
   #cursorTimer: NodeJS.Timeout | null = null;
   readonly #sweeper: NodeJS.Timeout;
+  readonly #unsubscribeReconnect: () => void;
+  #lostCheck: NodeJS.Timeout | null = null;
 
   constructor(options: ClusterSessionHubOptions) {
     const { bus, engine } = options;
@@ -76,6 +80,9 @@ export class ClusterSessionHub extends SessionHub {
     });
     this.#sweeper = setInterval(() => this.#sweep(), SWEEP_MS);
     this.#sweeper.unref();
+    this.#unsubscribeReconnect = bus.onReconnect((lostData) => {
+      if (lostData) this.#checkLostLater();
+    });
   }
 
   override expect(sessionHash: string, eventId: string, graceMs?: number): void {
@@ -134,6 +141,8 @@ export class ClusterSessionHub extends SessionHub {
 
   override close(): void {
     clearInterval(this.#sweeper);
+    this.#unsubscribeReconnect();
+    if (this.#lostCheck !== null) clearTimeout(this.#lostCheck);
     this.#saveCursors();
     super.close();
   }
@@ -242,6 +251,23 @@ export class ClusterSessionHub extends SessionHub {
     this.#cursorTimer = null;
     for (const [sessionHash, id] of this.#cursors) this.#bus.saveCursor(sessionHash, id);
     this.#cursors.clear();
+  }
+
+  /**
+   * The store came back empty. An event this front still waits for may have been running on a
+   * process that died meanwhile, so that nothing knows it any more: once the live processes have
+   * had time to write their running jobs back, each such event is failed with a clear message
+   * (the store checks, atomically, that nothing ended it meanwhile).
+   */
+  #checkLostLater(): void {
+    if (this.#lostCheck !== null) clearTimeout(this.#lostCheck);
+    this.#lostCheck = setTimeout(() => {
+      this.#lostCheck = null;
+      for (const [sessionHash, ids] of this.#pending) {
+        if (ids.size > 0) void this.#bus.failLost(sessionHash, [...ids]).catch(() => undefined);
+      }
+    }, this.#bus.restoreGraceMs);
+    this.#lostCheck.unref();
   }
 
   /** Lets go, in the store too, of the sessions this hub has forgotten (ended, or streamed elsewhere). */

@@ -192,6 +192,11 @@ export class RedisLink {
     }
   }
 
+  /** Connected, with no break since the last resync (messages sent now reach a store that knows its state). */
+  get healthy(): boolean {
+    return this.#connected && !this.#broken && !this.#closed && this.cmd.status === "ready";
+  }
+
   /** Handles one kind of message addressed to this node. */
   onNodeMessage(kind: NodeMessageKind, handler: (body: string) => void): void {
     this.#nodeHandlers.set(kind, handler);
@@ -335,6 +340,7 @@ export class RedisLink {
         o.sessionMaxMessages,
         JSON.stringify(error),
         JSON.stringify(retryLog).slice(1),
+        o.leaseMs,
       )) as number[];
       // The other nodes hear of the retried jobs through the wake channel; this node ignores its
       // own wakes, so it must hear of them here (it may be the one with a free slot).

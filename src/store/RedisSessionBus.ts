@@ -5,18 +5,51 @@
  * A node that adopts a session (a user reconnecting through another front) joins the session's
  * nodes and reads the log after the session's read cursor in one script: a message is either in
  * that backlog or arrives live afterwards (duplicates are dropped by log id).
+ *
+ * A message that cannot be published (Redis unreachable) waits in an outbox, in order, with every
+ * message after it, and goes out once the connection is back: a job that ends while Redis is away
+ * (or restarting) still delivers its result. After Redis lost its data the outbox is published
+ * forced, as the events' pending entries went with the data. The outbox keeps at most
+ * {@link OUTBOX_MAX} messages; past that, new progress messages are dropped, never a terminal one.
  */
-import type { EngineEvent } from "../queue/types.ts";
+import { isUsherError } from "../errors.ts";
+import { TERMINAL_TYPES, type EngineEvent } from "../queue/types.ts";
 import type { RedisLink } from "./RedisLink.ts";
 import type { SessionBus, SessionMessage } from "./SharedQueueStore.ts";
+
+/** Most messages waiting in the outbox (see the file comment). */
+export const OUTBOX_MAX = 10_000;
+/** While the outbox holds messages and the connection looks fine, it is retried this often, ms. */
+const OUTBOX_RETRY_MS = 1000;
+
+/** What the user of an event Redis lost (with no process left to write it back) is told. */
+const LOST_ERROR = {
+  message: "The queue store restarted and lost this request. Please try again.",
+  title: "Error",
+  durationMs: null,
+  visible: true,
+  code: "STORE_UNAVAILABLE",
+};
+
+interface Unsent {
+  readonly event: EngineEvent;
+  readonly json: string;
+  force: boolean;
+}
 
 /** {@link SessionBus} on Redis. See the file comment. */
 export class RedisSessionBus implements SessionBus {
   readonly #link: RedisLink;
   readonly #listeners = new Set<(sessionHash: string, message: SessionMessage) => void>();
+  /** Messages not published yet, in order (see the file comment). */
+  #outbox: Unsent[] = [];
+  #retryTimer: NodeJS.Timeout | null = null;
+  #droppedProgress = 0;
 
   constructor(link: RedisLink) {
     this.#link = link;
+    // Registered before any other listener: the engine's catch-up after a break comes after the flush.
+    link.onReconnect((lostData) => this.#flush(lostData));
     link.onNodeMessage("M", (body) => {
       const nl = body.indexOf("\n");
       const [sessionHash, id] = JSON.parse(body.slice(0, nl)) as [string, string];
@@ -48,7 +81,8 @@ export class RedisSessionBus implements SessionBus {
   }
 
   leave(sessionHash: string): void {
-    this.#link.fire((r) => r.srem(`${this.#link.prefix}ses:${sessionHash}:nodes`, this.#link.nodeId));
+    const p = this.#link.prefix;
+    this.#link.fire((r) => r.multi().srem(`${p}ses:${sessionHash}:nodes`, this.#link.nodeId).srem(`${p}nses:${this.#link.nodeId}`, sessionHash).exec());
   }
 
   setReader(sessionHash: string, attached: boolean): void {
@@ -77,11 +111,68 @@ export class RedisSessionBus implements SessionBus {
     return this.#link.onReconnect(listener);
   }
 
-  #publish(event: EngineEvent, force: boolean): void {
+  get restoreGraceMs(): number {
+    return this.#link.options.leaseMs;
+  }
+
+  async failLost(sessionHash: string, eventIds: readonly string[]): Promise<string[]> {
+    if (eventIds.length === 0) return [];
     const o = this.#link.options;
-    const json = JSON.stringify(event);
-    this.#link.fire(() =>
-      this.#link.run("usherPublish", event.sessionHash, event.eventId, event.type, json, force ? "1" : "0", o.sessionTtlMs, o.sessionMaxMessages),
-    );
+    return (await this.#link.run("usherFailLost", sessionHash, JSON.stringify(LOST_ERROR), o.sessionTtlMs, o.sessionMaxMessages, ...eventIds)) as string[];
+  }
+
+  #publish(event: EngineEvent, force: boolean): void {
+    const m: Unsent = { event, json: JSON.stringify(event), force };
+    // Behind messages still waiting: a session's messages keep their order.
+    if (this.#outbox.length > 0) this.#hold(m);
+    else this.#send(m);
+  }
+
+  #send(m: Unsent): void {
+    const o = this.#link.options;
+    const { event } = m;
+    this.#link
+      .run("usherPublish", event.sessionHash, event.eventId, event.type, m.json, m.force ? "1" : "0", o.sessionTtlMs, o.sessionMaxMessages)
+      .catch((err: unknown) => {
+        // A Lua error is a bug that a retry would repeat; an unreachable store is worth waiting for.
+        if (isUsherError(err, "STORE_UNAVAILABLE")) this.#hold(m);
+        else process.emitWarning(`Usher could not publish a session message: ${String(err)}`, "UsherStoreWarning");
+      });
+  }
+
+  #hold(m: Unsent): void {
+    if (this.#outbox.length >= OUTBOX_MAX && !TERMINAL_TYPES.has(m.event.type)) {
+      if (this.#droppedProgress++ === 0) {
+        process.emitWarning(`Usher's Redis outbox is full (${OUTBOX_MAX} messages): progress messages are dropped until Redis is back.`, "UsherStoreWarning");
+      }
+      return;
+    }
+    this.#outbox.push(m);
+    if (this.#retryTimer === null) {
+      // A failure without a break of the connection brings no reconnect: try again on a timer too.
+      this.#retryTimer = setInterval(() => {
+        if (this.#link.healthy) this.#flush(false);
+      }, OUTBOX_RETRY_MS);
+      this.#retryTimer.unref();
+    }
+  }
+
+  /** Sends the outbox, in order; what fails again goes back into it. */
+  #flush(lostData: boolean): void {
+    if (this.#retryTimer !== null) clearInterval(this.#retryTimer);
+    this.#retryTimer = null;
+    this.#droppedProgress = 0;
+    const outbox = this.#outbox;
+    this.#outbox = [];
+    for (const m of outbox) {
+      if (lostData) m.force = true;
+      this.#send(m);
+    }
+  }
+
+  /** Stops the outbox's retry timer (the link is closing). */
+  close(): void {
+    if (this.#retryTimer !== null) clearInterval(this.#retryTimer);
+    this.#retryTimer = null;
   }
 }

@@ -7,7 +7,8 @@
  * Every step that must be atomic is one Lua script (redisScripts.ts). Nothing polls: processes
  * wake each other through pub/sub (`wake` channel: a join, a release, a claim) and send each other
  * messages on per-node channels (`to:<node>`); the only timers are the lease heartbeat
- * (`leaseMs / 3`) and the reaper of expired leases (about `leaseMs / 2`).
+ * (`leaseMs / 3`) and the reaper (about `leaseMs / 2`) of expired leases and of the sessions of
+ * dead nodes (a front that died: its users' events leave the queue; see REAP in redisScripts.ts).
  *
  * Key layout (P = keyPrefix, default "usher:"; "seq" = admission sequence; one Redis primary,
  * Redis ≥ 6.2; not Redis Cluster):
@@ -25,6 +26,9 @@
  * | P leases                 | zset   | claimId by lease expiry (Redis time, ms): what the reaper looks at   |
  * | P claim:<claimId>        | hash   | pool, fn, node (runner), start, events (JSON list of eventIds)       |
  * | P node:<nodeId>          | string | liveness of a node, expires after leaseMs                            |
+ * | P nodes                  | zset   | nodeId by its last heartbeat (Redis time): the reaper finds the dead |
+ * | P nses:<nodeId>          | set    | sessions a node holds (joined or adopted there), for when it dies    |
+ * | P reaped, P calm         | string | time of the last reap; "calm" (TTL leaseMs): reap nothing after a pause |
  * | P dur:<fnId>             | list   | latest 20 call durations (ms), newest first, for shared ETAs         |
  * | P epoch                  | string | random id of this Redis dataset: a change means Redis lost its data  |
  * | P ses:<session>:log      | stream | the session's messages (field e = engine event JSON), capped, TTL    |
@@ -67,6 +71,7 @@ export class RedisStore implements SharedQueueStore, QueueCluster {
   readonly shared = true;
   readonly cluster: QueueCluster = this;
   readonly bus: SessionBus;
+  readonly #bus: RedisSessionBus;
   readonly #link: RedisLink;
   readonly #wakeListeners = new Set<(change: StoreChange) => void>();
   readonly #leftListeners = new Set<(ids: readonly string[]) => void>();
@@ -81,7 +86,8 @@ export class RedisStore implements SharedQueueStore, QueueCluster {
 
   constructor(options: RedisStoreOptions = {}) {
     this.#link = new RedisLink(resolveRedisStoreOptions(options));
-    this.bus = new RedisSessionBus(this.#link);
+    this.#bus = new RedisSessionBus(this.#link);
+    this.bus = this.#bus;
     this.#link.onWake((from, kind, args) => {
       if (from === this.#link.nodeId) return;
       if (kind === "d") {
@@ -214,6 +220,7 @@ export class RedisStore implements SharedQueueStore, QueueCluster {
     if (this.#closed) return;
     this.#closed = true;
     if (this.#durationTimer !== null) clearTimeout(this.#durationTimer);
+    this.#bus.close();
     await this.#link.close();
   }
 
@@ -273,6 +280,15 @@ export class RedisStore implements SharedQueueStore, QueueCluster {
       this.#durations.clear();
     }, DURATION_SHARE_MS);
     this.#durationTimer.unref();
+  }
+
+  async restoreClaim(claim: Claim): Promise<void> {
+    const leaseId = claim.leaseId ?? randomBytes(12).toString("hex");
+    const args: (string | number)[] = [];
+    for (const j of claim.jobs) args.push(j.eventId, j.sessionHash, JSON.stringify(j));
+    const o = this.#link.options;
+    const n = (await this.#link.run("usherRestore", leaseId, o.leaseMs, claim.poolId, claim.fnId, o.sessionTtlMs, ...args)) as number;
+    if (n > 0) this.#link.held.set(leaseId, claim.poolId);
   }
 
   async lostEvents(eventIds: readonly string[]): Promise<string[]> {

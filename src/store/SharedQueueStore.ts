@@ -15,7 +15,7 @@ import type { SessionStateStore } from "../app/SessionState.ts";
 import type { CancelReason, EngineEvent } from "../queue/types.ts";
 import type { FileStore } from "./FileStore.ts";
 import type { SharedOwnerStore } from "./OwnerStore.ts";
-import type { QueueStore, StoredJob } from "./QueueStore.ts";
+import type { Claim, QueueStore, StoredJob } from "./QueueStore.ts";
 
 /** A pool as every process sees it, for ETAs. */
 export interface PoolSnapshot {
@@ -51,6 +51,13 @@ export interface QueueCluster {
   snapshot(poolId: string): Promise<PoolSnapshot>;
   /** Tells the other processes about a finished call (fire and forget). */
   shareDuration(fnId: number, durationMs: number): void;
+  /**
+   * After the store lost its data (see {@link onReconnect}): makes it know again a claim this
+   * process is still running (its jobs, lease and sessions' pending events), so that the jobs'
+   * messages reach their users and a death of this process is still noticed. Events the store
+   * knows again already are left alone.
+   */
+  restoreClaim(claim: Claim): Promise<void>;
   /** Which of these events the store no longer knows (waiting or running), e.g. after it lost its data. */
   lostEvents(eventIds: readonly string[]): Promise<string[]>;
   /** The latest call durations recorded by any process, oldest first, per function. */
@@ -89,6 +96,17 @@ export interface SessionBus {
   isPending(sessionHash: string, eventId: string): Promise<boolean>;
   /** The session's reader has been given every message up to `id` (a reconnect resumes after it). */
   saveCursor(sessionHash: string, id: string): void;
+  /**
+   * How long after the store lost its data the processes still running jobs have to write them
+   * back ({@link QueueCluster.restoreClaim}), ms: an event unknown after that is lost.
+   */
+  readonly restoreGraceMs: number;
+  /**
+   * After the store lost its data: fails, with a message saying so, each of these events of the
+   * session that the store does not know (not pending, no job) and whose log has no final message
+   * (one check, atomic with the failure: never a second final message). Returns the failed ids.
+   */
+  failLost(sessionHash: string, eventIds: readonly string[]): Promise<string[]>;
   /** See {@link QueueCluster.onReconnect}. */
   onReconnect(listener: (lostData: boolean) => void): () => void;
 }

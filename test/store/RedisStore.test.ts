@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { setTimeout as sleep } from "node:timers/promises";
-import { describe, it } from "node:test";
+import { after, describe, it } from "node:test";
 import { RedisStore } from "../../src/store/RedisStore.ts";
 import { makeRedisStore, rawRedis, testPrefix } from "../helpers/redis.ts";
 import { claimRequest, makeJob, runQueueStoreConformance } from "./conformance.ts";
@@ -53,6 +53,11 @@ describe("RedisStore specifics", () => {
     const keyPrefix = testPrefix();
     const leaseMs = 300;
     const job = makeJob({ eventId: "lost", sessionHash: "S" });
+    // The users' front stays alive (else the reaper lets their sessions go: see the next test).
+    const front = await makeRedisStore({ keyPrefix, leaseMs });
+    after(() => front.close());
+    await front.bus.adopt("S", true);
+    await front.bus.adopt("T", true);
     const first = await makeRedisStore({ keyPrefix, leaseMs });
     await first.enqueue(job, null);
     await first.enqueue(makeJob({ eventId: "behind", sessionHash: "T" }), null);
@@ -83,6 +88,41 @@ describe("RedisStore specifics", () => {
       assert.equal(await redis.sismember(`${keyPrefix}ses:S:pending`, "lost"), 0);
     } finally {
       await third.close();
+    }
+  });
+
+  it("lets go of the sessions of a dead front that no live process holds: their events leave the queue, running ones are cancelled", async () => {
+    const keyPrefix = testPrefix();
+    const leaseMs = 300;
+    const front = await makeRedisStore({ keyPrefix, leaseMs });
+    const other = await makeRedisStore({ keyPrefix, leaseMs });
+    const worker = await makeRedisStore({ keyPrefix, leaseMs });
+    const cancels: string[] = [];
+    worker.onCancelRequest((eventId, reason) => cancels.push(`${eventId}:${reason}`));
+    try {
+      await front.enqueue(makeJob({ eventId: "runs", sessionHash: "gone" }), null);
+      await front.enqueue(makeJob({ eventId: "waits", sessionHash: "gone" }), null);
+      await front.enqueue(makeJob({ eventId: "kept", sessionHash: "back" }), null);
+      assert.deepEqual((await worker.claim(claimRequest({ default: 1 })))?.jobs.map((j) => j.eventId), ["runs"]);
+      // The user of "back" reconnected through the other front.
+      await other.bus.adopt("back");
+      // The front dies (no more heartbeats), the others live on.
+      await front.close();
+      const t0 = Date.now();
+      await until(async () => (await worker.size()) === 1, "the dead front's waiting event removed", 3000);
+      const boundMs = Date.now() - t0;
+      assert.ok(boundMs < 2 * leaseMs + 200, `gone after ${boundMs} ms`);
+      assert.deepEqual((await worker.waiting("default")).map((j) => j.eventId), ["kept"]);
+      await until(async () => cancels.length === 1, "the running event's runner asked to cancel it", 3000);
+      assert.deepEqual(cancels, ["runs:disconnect"]);
+      const log = await redis.xrange(`${keyPrefix}ses:gone:log`, "-", "+");
+      const events = log.map(([, fields]) => JSON.parse(fields[1] ?? "null"));
+      assert.deepEqual(events.map((e) => [e.type, e.eventId, e.reason]), [["cancelled", "waits", "disconnect"]]);
+      assert.deepEqual(await redis.smembers(`${keyPrefix}ses:gone:pending`), ["runs"]);
+      assert.equal(await redis.exists(`${keyPrefix}nses:${front.nodeId}`), 0);
+      assert.equal(await redis.zscore(`${keyPrefix}nodes`, front.nodeId), null);
+    } finally {
+      await Promise.all([other.close(), worker.close()]);
     }
   });
 
