@@ -3,7 +3,7 @@
  * sse_v3 they carry no `event_id` (one socket is one event), generator chunks are full values,
  * and errors are `{ error }` only. Times on the wire are seconds; the engine speaks milliseconds.
  */
-import type { EngineEvent } from "../queue/types.ts";
+import type { EventUpdate } from "./eventUpdates.ts";
 
 /** Output of a successful 3.x result. */
 export interface LegacyOutput {
@@ -81,10 +81,10 @@ export function legacyEstimation(
 }
 
 /**
- * Translates an engine event (other than `estimation` and `started`, which the socket handles
+ * Translates an event update (the engine's `EngineEvent`, other than `estimation` and `started`, which the socket handles
  * itself: they depend on its averages and on the data hand-over) into its 3.x message.
  */
-export function toLegacyMessage(event: EngineEvent): LegacyMessage | null {
+export function toLegacyMessage(event: EventUpdate): LegacyMessage | null {
   switch (event.type) {
     case "progress":
       return { msg: "progress", progress_data: event.progress };

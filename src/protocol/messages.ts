@@ -1,8 +1,8 @@
 /**
- * Gradio's queue messages (sse_v3, doc §3) and their translation from engine events. Pure: no I/O.
+ * Gradio's queue messages (sse_v3, doc §3) and their translation from event updates. Pure: no I/O.
  * Times on the wire are seconds; the engine speaks milliseconds.
  */
-import type { EngineEvent, ErrorPayload, ProgressUnit } from "../queue/types.ts";
+import type { EventUpdate, ProgressUnit, UpdateError } from "./eventUpdates.ts";
 import { diff } from "./diff.ts";
 
 /** Output object of a successful result (`output` of process_generating / process_completed). */
@@ -62,7 +62,7 @@ export function seconds(ms: number): number {
 const secondsOrNull = (ms: number | null): number | null => (ms === null ? null : seconds(ms));
 
 /** The wire form of an error payload (`output` of a failed process_completed). */
-export function wireError(error: ErrorPayload): WireError {
+export function wireError(error: UpdateError): WireError {
   return {
     error: error.message,
     duration: secondsOrNull(error.durationMs),
@@ -127,10 +127,10 @@ export class StreamDiffer {
 }
 
 /**
- * Translates an engine event into its sse_v3 wire message. `differ` turns generator chunks into
+ * Translates an event update (the engine's `EngineEvent`) into its sse_v3 wire message. `differ` turns generator chunks into
  * diffs; pass null for transports that send full values (the /call API, Gradio 3.x websocket).
  */
-export function toWireMessage(event: EngineEvent, differ: StreamDiffer | null): WireMessage {
+export function toWireMessage(event: EventUpdate, differ: StreamDiffer | null): WireMessage {
   switch (event.type) {
     case "estimation":
       return {
@@ -199,7 +199,7 @@ export function toWireMessage(event: EngineEvent, differ: StreamDiffer | null): 
  * was the largest single cost of an identity prediction in the engine; the templates write the
  * same text in the same field order (test/protocol/wireJson.test.ts checks it against the generic path).
  */
-export function wireJson(event: EngineEvent, differ: StreamDiffer | null): string {
+export function wireJson(event: EventUpdate, differ: StreamDiffer | null): string {
   switch (event.type) {
     case "estimation":
       return (
