@@ -43,6 +43,9 @@ export type WireMessage =
   | { msg: "close_stream"; event_id: null }
   | { msg: "unexpected_error"; event_id: null; message: string; session_not_found: boolean; success: false };
 
+/** A message about one event (every sse_v3 message that carries an `event_id`). */
+export type WireEventMessage = Extract<WireMessage, { event_id: string }>;
+
 /** Output of a failed result. */
 export interface WireError {
   error: string | null;
