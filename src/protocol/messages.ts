@@ -265,6 +265,20 @@ export const HEARTBEAT: WireMessage = { msg: "heartbeat", event_id: null };
 /** `{"msg":"close_stream","event_id":null}` */
 export const CLOSE_STREAM: WireMessage = { msg: "close_stream", event_id: null };
 
+/** `GET /queue/status`'s answer: the queue's size, as an estimation for no event. */
+export interface QueueStatus {
+  msg: "estimation";
+  event_id: null;
+  rank: null;
+  queue_size: number;
+  rank_eta: null;
+}
+
+/** The answer of `GET /queue/status` for a queue of `queueSize` waiting events. */
+export function queueStatus(queueSize: number): QueueStatus {
+  return { msg: "estimation", event_id: null, rank: null, queue_size: queueSize, rank_eta: null };
+}
+
 /** The stream-level error for a session the server does not know. */
 export function sessionNotFound(): WireMessage {
   return { msg: "unexpected_error", event_id: null, message: "404: Not Found", session_not_found: true, success: false };
