@@ -100,8 +100,9 @@ export function legacyEstimation(
 }
 
 /**
- * Translates an event update (the engine's `EngineEvent`, other than `estimation` and `started`, which the socket handles
- * itself: they depend on its averages and on the data hand-over) into its 3.x message.
+ * Translates an event update (the engine's `EngineEvent`) into its 3.x message; not `estimation`
+ * and `started`, which the socket handles itself: they depend on its averages and on the data
+ * hand-over.
  */
 export function toLegacyMessage(event: EventUpdate): LegacyMessage | null {
   switch (event.type) {

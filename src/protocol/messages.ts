@@ -130,8 +130,9 @@ export class StreamDiffer {
 }
 
 /**
- * Translates an event update (the engine's `EngineEvent`) into its sse_v3 wire message. `differ` turns generator chunks into
- * diffs; pass null for transports that send full values (the /call API, Gradio 3.x websocket).
+ * Translates an event update (the engine's `EngineEvent`) into its sse_v3 wire message. `differ`
+ * turns generator chunks into diffs; pass null for transports that send full values (the /call
+ * API, Gradio 3.x websocket).
  */
 export function toWireMessage(event: EventUpdate, differ: StreamDiffer | null): WireMessage {
   switch (event.type) {

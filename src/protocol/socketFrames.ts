@@ -38,7 +38,12 @@ export type WsServerFrame = WireMessage | WsControlFrame;
  * a join's `ref` may also be called `id` (the page's first client sent that).
  */
 export type WsClientFrame =
-  | { readonly type: "join"; readonly ref: JoinRef; readonly fn_index?: number | undefined; readonly data: readonly unknown[] }
+  | {
+      readonly type: "join";
+      readonly ref: JoinRef;
+      readonly fn_index?: number | undefined;
+      readonly data: readonly unknown[];
+    }
   | { readonly type: "cancel"; readonly event_id: string }
   | { readonly type: "ping" };
 

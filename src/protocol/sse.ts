@@ -15,13 +15,16 @@ export type CallEvent =
   | { readonly event: "error"; readonly data: string | null }
   | { readonly event: "heartbeat"; readonly data: null };
 
+/** The `data` of the /call stream's event `E`. */
+export type CallEventData<E extends CallEvent["event"]> = Extract<CallEvent, { event: E }>["data"];
+
 /** `data: <json>\n\n` */
 export function sseData(message: WireMessage): string {
   return `data: ${JSON.stringify(message)}\n\n`;
 }
 
 /** `event: <name>\ndata: <json>\n\n` (the /call API). */
-export function sseEvent<E extends CallEvent["event"]>(name: E, data: Extract<CallEvent, { event: E }>["data"]): string {
+export function sseEvent<E extends CallEvent["event"]>(name: E, data: CallEventData<E>): string {
   return `event: ${name}\ndata: ${JSON.stringify(data)}\n\n`;
 }
 

@@ -18,7 +18,8 @@ function sources(dir: string): string[] {
 /** The files a source file imports (relative specifiers only), as paths from the repository root. */
 function relativeImports(file: string): string[] {
   const text = readFileSync(file, "utf8");
-  const specs = [...text.matchAll(/^\s*(?:import|export)\b[^;]*?\bfrom\s+"(\.{1,2}\/[^"]+)"/gm)].map((m) => m[1] as string);
+  const from = /^\s*(?:import|export)\b[^;]*?\bfrom\s+"(\.{1,2}\/[^"]+)"/gm;
+  const specs = [...text.matchAll(from)].map((m) => m[1] as string);
   return specs.map((s) => relative(ROOT, resolve(file, "..", s)));
 }
 

@@ -10,20 +10,24 @@ import {
   joinedFrame,
   joinErrorFrame,
   PONG,
+  type WsControlFrame,
 } from "../../src/protocol/socketFrames.ts";
 
 test("control frames write the bytes the socket has always sent, in field order", () => {
-  assert.equal(JSON.stringify(helloFrame("abc")), '{"msg":"hello","session_hash":"abc"}');
-  assert.equal(JSON.stringify(joinedFrame("1", "e1")), '{"msg":"joined","ref":"1","event_id":"e1"}');
-  assert.equal(JSON.stringify(joinedFrame(null, "e1")), '{"msg":"joined","ref":null,"event_id":"e1"}');
-  assert.equal(JSON.stringify(joinErrorFrame(3, 404, "No.")), '{"msg":"join_error","ref":3,"status":404,"detail":"No."}');
-  assert.equal(
-    JSON.stringify(joinErrorFrame("r", 503, { error: "full" }, 1.5)),
-    '{"msg":"join_error","ref":"r","status":503,"detail":{"error":"full"},"retry_after":1.5}',
-  );
-  assert.equal(JSON.stringify(cancelErrorFrame("e", 404, "No.")), '{"msg":"cancel_error","event_id":"e","status":404,"detail":"No."}');
-  assert.equal(JSON.stringify(errorFrame("Bad.")), '{"msg":"error","detail":"Bad."}');
-  assert.equal(JSON.stringify(PONG), '{"msg":"pong"}');
+  const cases: [WsControlFrame, string][] = [
+    [helloFrame("abc"), '{"msg":"hello","session_hash":"abc"}'],
+    [joinedFrame("1", "e1"), '{"msg":"joined","ref":"1","event_id":"e1"}'],
+    [joinedFrame(null, "e1"), '{"msg":"joined","ref":null,"event_id":"e1"}'],
+    [joinErrorFrame(3, 404, "No."), '{"msg":"join_error","ref":3,"status":404,"detail":"No."}'],
+    [
+      joinErrorFrame("r", 503, { error: "full" }, 1.5),
+      '{"msg":"join_error","ref":"r","status":503,"detail":{"error":"full"},"retry_after":1.5}',
+    ],
+    [cancelErrorFrame("e", 404, "No."), '{"msg":"cancel_error","event_id":"e","status":404,"detail":"No."}'],
+    [errorFrame("Bad."), '{"msg":"error","detail":"Bad."}'],
+    [PONG, '{"msg":"pong"}'],
+  ];
+  for (const [frame, text] of cases) assert.equal(JSON.stringify(frame), text);
 });
 
 test("parseClientFrame reads frames into the wire union; `id` is the join's ref too", () => {
@@ -33,7 +37,12 @@ test("parseClientFrame reads frames into the wire union; `id` is the join's ref 
     fn_index: 2,
     data: [1],
   });
-  assert.deepEqual(parseClientFrame({ type: "join", id: 7, data: [] }), { type: "join", ref: 7, fn_index: undefined, data: [] });
+  assert.deepEqual(parseClientFrame({ type: "join", id: 7, data: [] }), {
+    type: "join",
+    ref: 7,
+    fn_index: undefined,
+    data: [],
+  });
   assert.deepEqual(parseClientFrame({ type: "cancel", event_id: "e" }), { type: "cancel", event_id: "e" });
   assert.deepEqual(parseClientFrame({ type: "ping" }), { type: "ping" });
   assert.deepEqual(parseClientFrame({ type: "join", ref: "r", fn_index: -1, data: [] }), {
@@ -45,20 +54,24 @@ test("parseClientFrame reads frames into the wire union; `id` is the join's ref 
 
 test("parseServerFrame checks the envelope only: a JSON object with a string msg", () => {
   assert.deepEqual(parseServerFrame('{"msg":"pong"}'), { msg: "pong" });
-  assert.deepEqual(parseServerFrame('{"msg":"estimation","event_id":"e","rank":0,"queue_size":1,"rank_eta":null}'), {
+  const estimation = '{"msg":"estimation","event_id":"e","rank":0,"queue_size":1,"rank_eta":null}';
+  assert.deepEqual(parseServerFrame(estimation), {
     msg: "estimation",
     event_id: "e",
     rank: 0,
     queue_size: 1,
     rank_eta: null,
   });
-  for (const text of ["not json", "null", "[]", '"msg"', '{"msg":1}', "{}"]) assert.equal(parseServerFrame(text), null, text);
+  for (const text of ["not json", "null", "[]", '"msg"', '{"msg":1}', "{}"]) {
+    assert.equal(parseServerFrame(text), null, text);
+  }
 });
 
 test("the 3.x socket's frames: the hash frame (or the old `hash`), then the data frame", () => {
   assert.deepEqual(parseLegacyHashFrame({ fn_index: 0, session_hash: "s" }), { session_hash: "s", fn_index: 0 });
   assert.deepEqual(parseLegacyHashFrame({ fn_index: "x", hash: "s" }), { session_hash: "s", fn_index: "x" });
-  const problem = "Expected {fn_index, session_hash}: `session_hash` must be a non-empty string of at most 128 characters.";
+  const problem =
+    "Expected {fn_index, session_hash}: `session_hash` must be a non-empty string of at most 128 characters.";
   for (const v of [null, [], { fn_index: 0 }, { session_hash: "" }, { session_hash: "x".repeat(129) }]) {
     assert.deepEqual(parseLegacyHashFrame(v), { problem });
   }

@@ -69,7 +69,8 @@ export class QueueSocket {
     const value = json.value;
     const frame = parseClientFrame(value);
     if ("problem" in frame) {
-      this.#sink.reply(frame.joinRef === undefined ? errorFrame(frame.problem) : joinErrorFrame(frame.joinRef, 400, frame.problem));
+      const { problem, joinRef } = frame;
+      this.#sink.reply(joinRef === undefined ? errorFrame(problem) : joinErrorFrame(joinRef, 400, problem));
       return;
     }
     switch (frame.type) {
