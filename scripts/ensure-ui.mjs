@@ -15,7 +15,6 @@ const SOURCES = [
   "ui/vite.config.ts",
   "ui/tsconfig.json",
   "src/protocol",
-  "src/queue/types.ts",
   "package-lock.json",
 ];
 

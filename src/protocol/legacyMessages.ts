@@ -2,8 +2,9 @@
  * Gradio 3.x's per-event WebSocket messages (`/queue/join`, doc §10.3). Pure: no I/O. Unlike
  * sse_v3 they carry no `event_id` (one socket is one event), generator chunks are full values,
  * and errors are `{ error }` only. Times on the wire are seconds; the engine speaks milliseconds.
+ * The client sends two frames: {@link LegacyHashFrame}, then {@link LegacyDataFrame} on `send_data`.
  */
-import type { EngineEvent } from "../queue/types.ts";
+import type { EventUpdate } from "./eventUpdates.ts";
 
 /** Output of a successful 3.x result. */
 export interface LegacyOutput {
@@ -32,6 +33,24 @@ export type LegacyMessage =
   | { msg: "log"; log: string; level: "info" | "warning" }
   | { msg: "process_generating"; output: LegacyOutput; success: true }
   | { msg: "process_completed"; output: LegacyOutput | { error: string | null }; success: boolean };
+
+/**
+ * The first frame of a Gradio 3.x queue socket, answering `send_hash`:
+ * `{"fn_index":N,"session_hash":"…"}` (clients older than 3.6 sent `hash`).
+ */
+export interface LegacyHashFrame {
+  readonly session_hash: string;
+  /** As sent: the socket looks the function up and quotes an unknown index back. */
+  readonly fn_index: unknown;
+}
+
+/** The inputs of a Gradio 3.x event, answering `send_data`: `{"data":[…], …}` (other fields ignored). */
+export interface LegacyDataFrame {
+  readonly data: unknown[];
+}
+
+/** Every frame a Gradio 3.x client sends on its queue socket (which one is expected depends on the phase). */
+export type LegacyClientFrame = LegacyHashFrame | LegacyDataFrame;
 
 /** What a 3.x estimation needs beyond the engine's event: the function's averages. */
 export interface LegacyAverages {
@@ -81,10 +100,11 @@ export function legacyEstimation(
 }
 
 /**
- * Translates an engine event (other than `estimation` and `started`, which the socket handles
- * itself: they depend on its averages and on the data hand-over) into its 3.x message.
+ * Translates an event update (the engine's `EngineEvent`) into its 3.x message; not `estimation`
+ * and `started`, which the socket handles itself: they depend on its averages and on the data
+ * hand-over.
  */
-export function toLegacyMessage(event: EngineEvent): LegacyMessage | null {
+export function toLegacyMessage(event: EventUpdate): LegacyMessage | null {
   switch (event.type) {
     case "progress":
       return { msg: "progress", progress_data: event.progress };

@@ -1,8 +1,8 @@
 /**
- * Gradio's queue messages (sse_v3, doc §3) and their translation from engine events. Pure: no I/O.
+ * Gradio's queue messages (sse_v3, doc §3) and their translation from event updates. Pure: no I/O.
  * Times on the wire are seconds; the engine speaks milliseconds.
  */
-import type { EngineEvent, ErrorPayload, ProgressUnit } from "../queue/types.ts";
+import type { EventUpdate, ProgressUnit, UpdateError } from "./eventUpdates.ts";
 import { diff } from "./diff.ts";
 
 /** Output object of a successful result (`output` of process_generating / process_completed). */
@@ -43,6 +43,9 @@ export type WireMessage =
   | { msg: "close_stream"; event_id: null }
   | { msg: "unexpected_error"; event_id: null; message: string; session_not_found: boolean; success: false };
 
+/** A message about one event (every sse_v3 message that carries an `event_id`). */
+export type WireEventMessage = Extract<WireMessage, { event_id: string }>;
+
 /** Output of a failed result. */
 export interface WireError {
   error: string | null;
@@ -62,7 +65,7 @@ export function seconds(ms: number): number {
 const secondsOrNull = (ms: number | null): number | null => (ms === null ? null : seconds(ms));
 
 /** The wire form of an error payload (`output` of a failed process_completed). */
-export function wireError(error: ErrorPayload): WireError {
+export function wireError(error: UpdateError): WireError {
   return {
     error: error.message,
     duration: secondsOrNull(error.durationMs),
@@ -127,10 +130,11 @@ export class StreamDiffer {
 }
 
 /**
- * Translates an engine event into its sse_v3 wire message. `differ` turns generator chunks into
- * diffs; pass null for transports that send full values (the /call API, Gradio 3.x websocket).
+ * Translates an event update (the engine's `EngineEvent`) into its sse_v3 wire message. `differ`
+ * turns generator chunks into diffs; pass null for transports that send full values (the /call
+ * API, Gradio 3.x websocket).
  */
-export function toWireMessage(event: EngineEvent, differ: StreamDiffer | null): WireMessage {
+export function toWireMessage(event: EventUpdate, differ: StreamDiffer | null): WireMessage {
   switch (event.type) {
     case "estimation":
       return {
@@ -199,7 +203,7 @@ export function toWireMessage(event: EngineEvent, differ: StreamDiffer | null): 
  * was the largest single cost of an identity prediction in the engine; the templates write the
  * same text in the same field order (test/protocol/wireJson.test.ts checks it against the generic path).
  */
-export function wireJson(event: EngineEvent, differ: StreamDiffer | null): string {
+export function wireJson(event: EventUpdate, differ: StreamDiffer | null): string {
   switch (event.type) {
     case "estimation":
       return (
@@ -261,6 +265,20 @@ function jsonNumber(n: number): string {
 export const HEARTBEAT: WireMessage = { msg: "heartbeat", event_id: null };
 /** `{"msg":"close_stream","event_id":null}` */
 export const CLOSE_STREAM: WireMessage = { msg: "close_stream", event_id: null };
+
+/** `GET /queue/status`'s answer: the queue's size, as an estimation for no event. */
+export interface QueueStatus {
+  msg: "estimation";
+  event_id: null;
+  rank: null;
+  queue_size: number;
+  rank_eta: null;
+}
+
+/** The answer of `GET /queue/status` for a queue of `queueSize` waiting events. */
+export function queueStatus(queueSize: number): QueueStatus {
+  return { msg: "estimation", event_id: null, rank: null, queue_size: queueSize, rank_eta: null };
+}
 
 /** The stream-level error for a session the server does not know. */
 export function sessionNotFound(): WireMessage {

@@ -61,7 +61,7 @@ test("wireJson's completed fast path forgets the stream's last chunk like the ge
   const differ = new StreamDiffer();
   const gen = (output: unknown): EngineEvent => ({ type: "generating", eventId: "e", sessionHash: "s", output, durationMs: 5, averageDurationMs: null });
   wireJson(gen(["Hello"]), differ);
-  wireJson({ type: "completed", eventId: "e", sessionHash: "s", output: ["Hello"], durationMs: 5, averageDurationMs: null }, differ);
+  wireJson({ type: "completed", eventId: "e", output: ["Hello"], durationMs: 5, averageDurationMs: null }, differ);
   // A new event with the same id starts from a full value again, not a diff against the old one.
   assert.equal(wireJson(gen(["Hi"]), differ), JSON.stringify(toWireMessage(gen(["Hi"]), null)));
 });

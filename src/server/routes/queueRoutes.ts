@@ -1,6 +1,6 @@
 import type { FastifyInstance } from "fastify";
 import { UsherError } from "../../errors.ts";
-import { sessionNotFound } from "../../protocol/messages.ts";
+import { queueStatus, sessionNotFound } from "../../protocol/messages.ts";
 import { legacyEstimation } from "../../protocol/legacyMessages.ts";
 import { SSE_HEADERS, sseData } from "../../protocol/sse.ts";
 import { joinQueue } from "../joinQueue.ts";
@@ -65,13 +65,7 @@ export function queueRoutes(server: FastifyInstance, ctx: ServerContext): void {
   server.post(`${P}/reset`, reset);
   server.post("/reset", reset);
 
-  server.get(`${P}/queue/status`, async () => ({
-    msg: "estimation",
-    event_id: null,
-    rank: null,
-    queue_size: await ctx.engine.size(),
-    rank_eta: null,
-  }));
+  server.get(`${P}/queue/status`, async () => queueStatus(await ctx.engine.size()));
   // Gradio 3.x's form: every estimation field, no rank (no event asked). Usher keeps averages per
   // function, not 3.x's one global average, so those fields carry 3.x's "nothing measured" values.
   server.get("/queue/status", async () => legacyEstimation(null, await ctx.engine.size(), null, { averageMs: null, slots: 1 }));

@@ -14,6 +14,7 @@ import {
   toLegacyMessage,
   type LegacyMessage,
 } from "../../protocol/legacyMessages.ts";
+import { parseLegacyDataFrame, parseLegacyHashFrame } from "../../protocol/parseLegacyFrame.ts";
 import { TERMINAL_TYPES, type EngineEvent } from "../../queue/types.ts";
 import { Outbox } from "../Outbox.ts";
 import { newEventId } from "../predictBody.ts";
@@ -55,9 +56,6 @@ export function legacyDataTimeoutMessage(why: "silent" | "slow" | "max", ms: num
         : `Your inputs took more than ${s} to arrive`;
   return `${what}, so your place went to the next request. Please try again.`;
 }
-
-/** Longest session hash accepted; clients make ~11 characters. */
-const MAX_SESSION_HASH = 128;
 
 type Phase =
   /** Waiting for `{fn_index, session_hash}`. */
@@ -179,14 +177,12 @@ export class LegacyQueueSocket implements LegacyEventSocket {
 
   async #onHash(value: unknown): Promise<void> {
     this.#clearTimer();
-    const f = typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
-    // Clients older than Gradio 3.6 sent {hash} on open.
-    const sessionHash = f["session_hash"] ?? f["hash"];
-    const fnIndex = f["fn_index"];
-    if (typeof sessionHash !== "string" || sessionHash === "" || sessionHash.length > MAX_SESSION_HASH) {
-      this.#refuse("Expected {fn_index, session_hash}: `session_hash` must be a non-empty string of at most 128 characters.");
+    const frame = parseLegacyHashFrame(value);
+    if ("problem" in frame) {
+      this.#refuse(frame.problem);
       return;
     }
+    const { session_hash: sessionHash, fn_index: fnIndex } = frame;
     const fn = Number.isSafeInteger(fnIndex) ? this.#ctx.app.functions[fnIndex as number] : undefined;
     if (fn === undefined) {
       this.#refuse(fnIndex === undefined ? "No function index provided." : `No function with fn_index ${String(fnIndex)}.`);
@@ -259,11 +255,12 @@ export class LegacyQueueSocket implements LegacyEventSocket {
   #onData(value: unknown): void {
     this.#endDataWait();
     const fn = this.#fn as AppFunction;
-    const data = typeof value === "object" && value !== null ? (value as Record<string, unknown>)["data"] : undefined;
-    if (!Array.isArray(data)) {
-      this.#abandon("`data` must be a list of input values.");
+    const frame = parseLegacyDataFrame(value);
+    if ("problem" in frame) {
+      this.#abandon(frame.problem);
       return;
     }
+    const data = frame.data;
     try {
       fn.validate(data);
     } catch (err) {

@@ -1,9 +1,18 @@
 import type { FastifyBaseLogger } from "fastify";
 import type { RawData, WebSocket } from "ws";
 import { UsherError } from "../../errors.ts";
+import { parseClientFrame } from "../../protocol/parseClientFrame.ts";
+import {
+  cancelErrorFrame,
+  errorFrame,
+  helloFrame,
+  joinedFrame,
+  joinErrorFrame,
+  PONG,
+  type JoinRef,
+} from "../../protocol/socketFrames.ts";
 import { newEventId } from "../predictBody.ts";
 import { findFunction, type ServerContext } from "../ServerContext.ts";
-import { parseClientFrame, type JoinRef } from "./parseClientFrame.ts";
 import { WsChannel } from "./WsChannel.ts";
 import type { WsPinger } from "./WsPinger.ts";
 import { WsSink } from "./WsSink.ts";
@@ -50,7 +59,7 @@ export class QueueSocket {
     pinger.add(this.#channel);
     ctx.sessionOpened?.(sessionHash);
     // The session hash first (the client may not have chosen it), then anything buffered for it.
-    this.#sink.reply({ msg: "hello", session_hash: sessionHash });
+    this.#sink.reply(helloFrame(sessionHash));
     if (!ctx.hub.attach(sessionHash, this.#sink)) this.#channel.close(1001, "The server is shutting down.");
   }
 
@@ -60,24 +69,24 @@ export class QueueSocket {
     const value = json.value;
     const frame = parseClientFrame(value);
     if ("problem" in frame) {
-      if (frame.joinRef !== undefined) this.#sink.reply({ msg: "join_error", ref: frame.joinRef, status: 400, detail: frame.problem });
-      else this.#sink.reply({ msg: "error", detail: frame.problem });
+      const { problem, joinRef } = frame;
+      this.#sink.reply(joinRef === undefined ? errorFrame(problem) : joinErrorFrame(joinRef, 400, problem));
       return;
     }
     switch (frame.type) {
       case "join":
-        void this.#join(frame.ref, frame.fnIndex, frame.data);
+        void this.#join(frame.ref, frame.fn_index, frame.data);
         return;
       case "cancel":
-        void this.#cancel(frame.eventId);
+        void this.#cancel(frame.event_id);
         return;
       case "ping":
-        this.#sink.reply({ msg: "pong" });
+        this.#sink.reply(PONG);
         return;
     }
   }
 
-  async #join(ref: JoinRef, fnIndex: number | undefined, data: unknown[]): Promise<void> {
+  async #join(ref: JoinRef, fnIndex: number | undefined, data: readonly unknown[]): Promise<void> {
     const ctx = this.#ctx;
     const fn = findFunction(ctx.app, fnIndex, undefined);
     if (fn === undefined) {
@@ -105,7 +114,7 @@ export class QueueSocket {
       this.#joinError(ref, err);
       return;
     }
-    this.#sink.reply({ msg: "joined", ref, event_id: eventId });
+    this.#sink.reply(joinedFrame(ref, eventId));
     this.#sink.release(eventId);
   }
 
@@ -117,17 +126,15 @@ export class QueueSocket {
       ok = (await ctx.hub.owns(this.#sessionHash, eventId)) && (await ctx.engine.cancel(eventId, "user"));
     } catch (err) {
       const { status, detail } = errorReply(err, this.#log);
-      this.#sink.reply({ msg: "cancel_error", event_id: eventId, status, detail });
+      this.#sink.reply(cancelErrorFrame(eventId, status, detail));
       return;
     }
-    if (!ok) this.#sink.reply({ msg: "cancel_error", event_id: eventId, status: 404, detail: UNKNOWN_EVENT_DETAIL });
+    if (!ok) this.#sink.reply(cancelErrorFrame(eventId, 404, UNKNOWN_EVENT_DETAIL));
   }
 
   #joinError(ref: JoinRef, err: unknown): void {
     const { status, detail, retryAfterS } = errorReply(err, this.#log);
-    const frame: Record<string, unknown> = { msg: "join_error", ref, status, detail };
-    if (retryAfterS !== undefined) frame["retry_after"] = retryAfterS;
-    this.#sink.reply(frame);
+    this.#sink.reply(joinErrorFrame(ref, status, detail, retryAfterS));
   }
 }
 

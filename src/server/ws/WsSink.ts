@@ -1,4 +1,5 @@
 import { StreamDiffer, wireJson } from "../../protocol/messages.ts";
+import type { WsControlFrame } from "../../protocol/socketFrames.ts";
 import { TERMINAL_TYPES, type EngineEvent } from "../../queue/types.ts";
 import { Outbox } from "../Outbox.ts";
 import type { CutHandler, FinishReason, Sink, UnreadFinal } from "../Sink.ts";
@@ -77,7 +78,7 @@ export class WsSink implements Sink {
   }
 
   /** Sends a frame that is not an engine event (hello, joined, errors). */
-  reply(frame: Record<string, unknown>): void {
+  reply(frame: WsControlFrame): void {
     if (!this.#ended) this.#channel.send(JSON.stringify(frame));
   }
 

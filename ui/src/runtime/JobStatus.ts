@@ -1,4 +1,4 @@
-import type { ProgressUnit } from "../../../src/queue/types.ts";
+import type { ProgressUnit } from "../../../src/protocol/eventUpdates.ts";
 
 /** Where an event stands, as its output components show it. Times are `performance.now()` ms. */
 export interface JobStatus {

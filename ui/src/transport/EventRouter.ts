@@ -1,4 +1,5 @@
-import { isTerminal, type EventMessage, type EventWireMessage } from "./Transport.ts";
+import type { WireEventMessage } from "../../../src/protocol/messages.ts";
+import { isTerminal, type EventMessage } from "./Transport.ts";
 
 type Listener = (message: EventMessage) => void;
 
@@ -9,7 +10,7 @@ type Listener = (message: EventMessage) => void;
  */
 export class EventRouter {
   readonly #listeners = new Map<string, Listener>();
-  readonly #early = new Map<string, EventWireMessage[]>();
+  readonly #early = new Map<string, WireEventMessage[]>();
 
   /** Events with a listener that have not ended. */
   get size(): number {
@@ -25,7 +26,7 @@ export class EventRouter {
   }
 
   /** Hands a message to its event's listener (or keeps it for later); forgets ended events. */
-  deliver(message: EventWireMessage): void {
+  deliver(message: WireEventMessage): void {
     const listener = this.#listeners.get(message.event_id);
     if (listener === undefined) {
       const list = this.#early.get(message.event_id) ?? [];

@@ -1,7 +1,8 @@
 import type { Endpoints } from "../config/Endpoints.ts";
 import { EventRouter } from "./EventRouter.ts";
 import { errorDetail, postJson } from "./postJson.ts";
-import type { EventHandle, EventMessage, EventWireMessage, JoinRequest, Transport } from "./Transport.ts";
+import { parseServerFrame } from "../../../src/protocol/parseServerFrame.ts";
+import type { EventHandle, EventMessage, JoinRequest, Transport } from "./Transport.ts";
 
 /**
  * Gradio's sse_v3 transport: `POST /queue/join` per event, and one `GET /queue/data` stream per
@@ -69,13 +70,9 @@ export class SseTransport implements Transport {
     const source = new EventSource(url, { withCredentials: false });
     this.#source = source;
     source.onmessage = (e: MessageEvent<string>) => {
-      let message: Record<string, unknown>;
-      try {
-        message = JSON.parse(e.data) as Record<string, unknown>;
-      } catch {
-        return;
-      }
-      switch (message["msg"]) {
+      const message = parseServerFrame(e.data);
+      if (message === null) return;
+      switch (message.msg) {
         case "close_stream":
           this.#closeStream(source);
           // A join answered before this close_stream was read is pending on a stream that has
@@ -86,10 +83,19 @@ export class SseTransport implements Transport {
           return;
         case "unexpected_error":
           this.#closeStream(source);
-          this.#router.failAll(typeof message["message"] === "string" ? message["message"] : "Unexpected error.");
+          this.#router.failAll(message.message);
+          return;
+        case "estimation":
+        case "process_starts":
+        case "progress":
+        case "log":
+        case "process_generating":
+        case "process_completed":
+          this.#router.deliver(message);
           return;
         default:
-          if (typeof message["event_id"] === "string") this.#router.deliver(message as unknown as EventWireMessage);
+          // Not a message of this stream (or a newer server's): nothing to route.
+          return;
       }
     };
     source.onerror = () => {

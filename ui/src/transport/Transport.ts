@@ -3,19 +3,17 @@
  * and sends every event through it: the SSE transport shares one `/queue/data` stream per session,
  * the WebSocket transport one socket. The runner above sees the same messages either way.
  */
-import type { WireMessage } from "../../../src/protocol/messages.ts";
-
-/** A server message about one event (every sse_v3 message that carries an `event_id`). */
-export type EventWireMessage = Extract<WireMessage, { event_id: string }>;
+import type { WireEventMessage } from "../../../src/protocol/messages.ts";
+import type { WsControlFrame } from "../../../src/protocol/socketFrames.ts";
 
 /**
  * What a transport reports about one event. Exactly one terminal message ends it:
  * `process_completed`, `join_error` or `connection_lost`.
  */
 export type EventMessage =
-  | EventWireMessage
+  | WireEventMessage
   /** The server refused the event (HTTP status of the join, or the WebSocket's `join_error`). */
-  | { readonly msg: "join_error"; readonly status: number; readonly detail: unknown }
+  | Pick<Extract<WsControlFrame, { msg: "join_error" }>, "msg" | "status" | "detail">
   /** The connection carrying the event went away before its end. */
   | { readonly msg: "connection_lost"; readonly message: string };
 

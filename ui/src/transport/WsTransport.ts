@@ -1,10 +1,7 @@
+import { parseServerFrame } from "../../../src/protocol/parseServerFrame.ts";
+import type { WsClientFrame, WsServerFrame } from "../../../src/protocol/socketFrames.ts";
 import { EventRouter } from "./EventRouter.ts";
-import type { EventHandle, EventMessage, EventWireMessage, JoinRequest, Transport } from "./Transport.ts";
-
-/** Frames the page sends on the queue socket. */
-export type WsClientFrame =
-  | { readonly type: "join"; readonly ref: string; readonly fn_index: number; readonly data: readonly unknown[] }
-  | { readonly type: "cancel"; readonly event_id: string };
+import type { EventHandle, EventMessage, JoinRequest, Transport } from "./Transport.ts";
 
 /** Waits before reconnecting after a lost socket; the server's default grace period is 5 s. */
 const RECONNECT_DELAYS_MS = [100, 500, 1500];
@@ -24,9 +21,9 @@ interface PendingJoin {
  * the browser's ~6 HTTP/1.1 connections per origin, so many tabs of one app do not starve each
  * other as one SSE stream per tab would.
  *
- * Frames: the page sends {@link WsClientFrame}s (the server also takes `id` for `ref`); it answers a join with
- * `{msg:"joined", ref, event_id}` or `{msg:"join_error", ref, status, detail}` and then sends the
- * same sse_v3 message objects as `/queue/data`. The socket opens on the first join and stays
+ * Frames (src/protocol/socketFrames.ts): the page sends {@link WsClientFrame}s; the server answers
+ * a join with `joined` or `join_error` and then sends the same sse_v3 message objects as
+ * `/queue/data`. The socket opens on the first join and stays
  * open; when it drops with events in flight, the page reconnects with the same session hash.
  */
 export class WsTransport implements Transport {
@@ -106,13 +103,8 @@ export class WsTransport implements Transport {
     };
     socket.onmessage = (e: MessageEvent) => {
       if (typeof e.data !== "string") return;
-      let message: Record<string, unknown>;
-      try {
-        message = JSON.parse(e.data) as Record<string, unknown>;
-      } catch {
-        return;
-      }
-      this.#onFrame(message);
+      const frame = parseServerFrame(e.data);
+      if (frame !== null) this.#onFrame(frame);
     };
     socket.onclose = () => {
       if (this.#socket !== socket) return;
@@ -155,30 +147,38 @@ export class WsTransport implements Transport {
     }, delay);
   }
 
-  #onFrame(message: Record<string, unknown>): void {
-    const msg = message["msg"];
-    if (msg === "joined" || msg === "join_error") {
-      const ref = String(message["ref"]);
-      const pending = this.#joining.get(ref);
-      this.#joining.delete(ref);
-      if (pending === undefined) return;
-      if (msg === "join_error") {
-        const status = typeof message["status"] === "number" ? message["status"] : 400;
-        pending.onMessage({ msg: "join_error", status, detail: message["detail"] });
+  #onFrame(frame: WsServerFrame): void {
+    switch (frame.msg) {
+      case "joined":
+      case "join_error": {
+        const ref = String(frame.ref);
+        const pending = this.#joining.get(ref);
+        this.#joining.delete(ref);
+        if (pending === undefined) return;
+        if (frame.msg === "join_error") {
+          pending.onMessage({ msg: "join_error", status: frame.status, detail: frame.detail });
+          return;
+        }
+        pending.eventId = frame.event_id;
+        this.#router.register(frame.event_id, pending.onMessage);
+        if (pending.cancelled) this.#send({ type: "cancel", event_id: frame.event_id });
         return;
       }
-      const eventId = String(message["event_id"]);
-      pending.eventId = eventId;
-      this.#router.register(eventId, pending.onMessage);
-      if (pending.cancelled) this.#send({ type: "cancel", event_id: eventId });
-      return;
+      case "unexpected_error":
+        this.#failAll(frame.message);
+        return;
+      case "estimation":
+      case "process_starts":
+      case "progress":
+      case "log":
+      case "process_generating":
+      case "process_completed":
+        this.#router.deliver(frame);
+        return;
+      default:
+        // hello (the session hash), heartbeat, close_stream, cancel_error, error, pong: nothing to route.
+        return;
     }
-    // hello (the session hash), heartbeat, close_stream, cancel_error, error: nothing to route.
-    if (msg === "unexpected_error") {
-      this.#failAll(typeof message["message"] === "string" ? message["message"] : "Unexpected error.");
-      return;
-    }
-    if (typeof message["event_id"] === "string") this.#router.deliver(message as unknown as EventWireMessage);
   }
 
   #failAll(reason: string): void {

@@ -1,11 +1,4 @@
-/** A client's reference for a join, echoed in `joined` / `join_error`. */
-export type JoinRef = string | number | null;
-
-/** A frame of the multiplexed queue socket, checked. */
-export type ClientFrame =
-  | { readonly type: "join"; readonly ref: JoinRef; readonly fnIndex: number | undefined; readonly data: unknown[] }
-  | { readonly type: "cancel"; readonly eventId: string }
-  | { readonly type: "ping" };
+import type { JoinRef, WsClientFrame } from "./socketFrames.ts";
 
 /** A frame that does not fit: what to tell the client (and the join's ref, when it had one). */
 export interface FrameProblem {
@@ -18,11 +11,12 @@ export interface FrameProblem {
 const MAX_REF = 128;
 
 /**
- * Checks a parsed JSON frame: `{"type":"join","ref":…,"fn_index":N,"data":[…]}`,
+ * The one place where a client frame of the multiplexed queue socket is read: checks a parsed
+ * JSON value against {@link WsClientFrame}: `{"type":"join","ref":…,"fn_index":N,"data":[…]}`,
  * `{"type":"cancel","event_id":"…"}` or `{"type":"ping"}`. The join's ref may also be called
  * `id` (the page's first client sent that); it is echoed back as `ref` either way.
  */
-export function parseClientFrame(value: unknown): ClientFrame | FrameProblem {
+export function parseClientFrame(value: unknown): WsClientFrame | FrameProblem {
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
     return { problem: "A frame must be a JSON object with a `type`." };
   }
@@ -42,14 +36,14 @@ export function parseClientFrame(value: unknown): ClientFrame | FrameProblem {
         return { problem: "`fn_index` must be a non-negative integer.", joinRef: ref };
       }
       if (!Array.isArray(f["data"])) return { problem: "`data` must be a list of input values.", joinRef: ref };
-      return { type: "join", ref, fnIndex: (fnIndex ?? undefined) as number | undefined, data: f["data"] };
+      return { type: "join", ref, fn_index: (fnIndex ?? undefined) as number | undefined, data: f["data"] };
     }
     case "cancel": {
       const eventId = f["event_id"];
       if (typeof eventId !== "string" || eventId === "" || eventId.length > MAX_REF) {
         return { problem: "`event_id` must be the id of one of this socket's events." };
       }
-      return { type: "cancel", eventId };
+      return { type: "cancel", event_id: eventId };
     }
     case "ping":
       return { type: "ping" };
