@@ -15,7 +15,10 @@ const nodeTestCalls = {
 
 /** The globals Node's own scripts (bin/, scripts/) use; tsc does not check the .mjs files. */
 const nodeGlobals = Object.fromEntries(
-  ["process", "console", "URL", "Buffer", "setTimeout", "clearTimeout", "setInterval", "clearInterval"].map((name) => [name, "readonly"]),
+  ["process", "console", "URL", "Buffer", "setTimeout", "clearTimeout", "setInterval", "clearInterval"].map((name) => [
+    name,
+    "readonly",
+  ]),
 );
 
 export default tseslint.config(
