@@ -22,7 +22,18 @@ const nodeGlobals = Object.fromEntries(
 );
 
 export default tseslint.config(
-  { ignores: ["**/node_modules/**", "dist/**", "ui/dist/**", "bench/results/**"] },
+  // .gitignore's folders: ESLint does not read it.
+  {
+    ignores: [
+      "**/node_modules/**",
+      "dist/**",
+      "ui/dist/**",
+      "bench/results/**",
+      ".usher-tmp/**",
+      ".scratch/**",
+      ".tmp-dist/**",
+    ],
+  },
   js.configs.recommended,
   { files: ["**/*.mjs", "**/*.js"], languageOptions: { globals: nodeGlobals } },
   {
