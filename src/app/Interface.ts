@@ -65,14 +65,16 @@ export class Interface<const TIn extends InterfaceIO = [], TBatch extends boolea
     if (typeof options !== "object" || options === null || typeof options.fn !== "function") {
       throw new UsherError("INVALID_OPTIONS", "Invalid options for Interface: fn must be a function.");
     }
-    super({
-      title: options.title,
-      css: options.css,
-      js: options.js,
-      head: options.head,
-      fillHeight: options.fillHeight,
-      fillWidth: options.fillWidth,
-    });
+    super(
+      defined({
+        title: options.title,
+        css: options.css,
+        js: options.js,
+        head: options.head,
+        fillHeight: options.fillHeight,
+        fillWidth: options.fillWidth,
+      }),
+    );
     const inputs = listOf(options.inputs).map(resolveComponent);
     const outputs = listOf(options.outputs).map(resolveComponent);
     // As in Gradio, one State input and one State output are the same State: the value the
@@ -118,24 +120,26 @@ export class Interface<const TIn extends InterfaceIO = [], TBatch extends boolea
       });
       const triggers: Trigger[] = [[submit!, "click"], ...inputs.filter((c) => c instanceof Textbox).map((c): Trigger => [c, "submit"])];
       this.listen(triggers, {
+        ...defined({
+          apiVisibility: options.apiVisibility,
+          apiDescription: options.apiDescription,
+          queue: options.queue,
+          batch: options.batch,
+          maxBatchSize: options.maxBatchSize,
+          concurrencyLimit: options.concurrencyLimit,
+          concurrencyId: options.concurrencyId,
+          showProgress: options.showProgress,
+          expectedDurationMs: options.expectedDurationMs,
+          timeoutMs: options.timeoutMs,
+        }),
         fn: options.fn as (...args: any[]) => unknown,
         inputs,
         outputs,
         apiName: options.apiName ?? "predict",
-        apiVisibility: options.apiVisibility,
-        apiDescription: options.apiDescription,
-        queue: options.queue,
-        batch: options.batch,
-        maxBatchSize: options.maxBatchSize,
-        concurrencyLimit: options.concurrencyLimit,
-        concurrencyId: options.concurrencyId,
-        showProgress: options.showProgress,
-        expectedDurationMs: options.expectedDurationMs,
-        timeoutMs: options.timeoutMs,
         scrollToOutput: true,
       });
       if (rows.length > 0) {
-        const dataset = new Dataset({ components: exampleInputs, samples: rows, samplesPerPage: options.examplesPerPage });
+        const dataset = new Dataset({ components: exampleInputs, samples: rows, ...defined({ samplesPerPage: options.examplesPerPage }) });
         // Loading an example is a hidden, unqueued endpoint that returns the row for the inputs.
         dataset.click({
           fn: (index: number | null) => {
@@ -157,6 +161,19 @@ export class Interface<const TIn extends InterfaceIO = [], TBatch extends boolea
   override get mode(): "blocks" | "interface" {
     return "interface";
   }
+}
+
+/**
+ * The fields of `options` that were given. Interface forwards its own options field by field, and an
+ * option left out must stay left out (exactOptionalPropertyTypes) rather than arrive as `undefined`.
+ */
+function defined<T extends object>(options: T): { [K in keyof T]?: Exclude<T[K], undefined> } {
+  const out: { [K in keyof T]?: Exclude<T[K], undefined> } = {};
+  for (const key of Object.keys(options) as (keyof T)[]) {
+    const value = options[key];
+    if (value !== undefined) out[key] = value as Exclude<T[keyof T], undefined>;
+  }
+  return out;
 }
 
 function listOf(spec: InterfaceIO | undefined): ComponentSpec[] {

@@ -84,9 +84,9 @@ export class Chatbot extends Component<ChatMessage[]> {
     return Promise.all(
       messages.map(async (m) => ({
         role: m.role as ChatMessage["role"],
-        metadata: (m.metadata ?? null) as ChatMessage["metadata"],
+        metadata: (m.metadata ?? null) as Record<string, unknown> | null,
         content: await this.content(m.content, ctx),
-        options: (m.options ?? null) as ChatMessage["options"],
+        options: (m.options ?? null) as Record<string, unknown>[] | null,
       })),
     );
   }

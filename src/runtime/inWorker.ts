@@ -56,6 +56,7 @@ export function inWorker(module: URL | string, exportName = "default", options: 
   // The app model reads a function's kind (generator or not) and name from the value it is given;
   // this stand-in gives both. It is never called: BuiltFunction sends the call to the pool.
   const standIn = ref.stream
+    // eslint-disable-next-line require-yield -- never called: it only has to be a generator function
     ? async function* () {
         throw notCallable(ref);
       }

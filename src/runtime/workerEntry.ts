@@ -5,7 +5,7 @@
  * signal, progress and log helpers talk to the main thread over the call's own port.
  */
 import { setPriority } from "node:os";
-import { threadId, type MessagePort } from "node:worker_threads";
+import { threadId } from "node:worker_threads";
 import { createEventContext } from "../app/EventContext.ts";
 import { UsherError } from "../errors.ts";
 import type { ErrorCode } from "../errors.ts";

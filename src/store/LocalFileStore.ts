@@ -122,6 +122,7 @@ export class LocalFileStore implements FileStore {
 /** A file name with no folders, no control characters and a sane length. */
 export function safeName(name: string): string {
   const base = basename(String(name).replaceAll("\\", "/"))
+    // eslint-disable-next-line no-control-regex -- control characters are what this strips
     .replace(/[\u0000-\u001f\u007f]/g, "")
     .trim();
   const cleaned = base === "" || base === "." || base === ".." ? "file" : base;

@@ -155,7 +155,7 @@ describe("shared queue in one process", () => {
     for (const [i, front] of [a, b, a].entries()) {
       joins.push(await post(`${front.url}/gradio_api/queue/join`, { data: [`x${i}`], fn_index: 0, session_hash: `b${i + 1}` }));
     }
-    const streams = [first, ...joins].map((j, i) => readSse(`${(i % 2 === 0 ? b : a).url}/gradio_api/queue/data?session_hash=b${i}`));
+    const streams = [first, ...joins].map((_j, i) => readSse(`${(i % 2 === 0 ? b : a).url}/gradio_api/queue/data?session_hash=b${i}`));
     const all = await Promise.all(streams);
     const outputs = all.map((messages) => messages.find((m) => m.data.msg === "process_completed")?.data.output.data[0]);
     // The three joins of both fronts waited together and ran as one batch.

@@ -43,7 +43,7 @@ test("a session bound with a key: strong with it, refused without it or with ano
 
 test("with auth the user decides first: another user is refused whatever else matches", () => {
   const owners = new SessionOwners();
-  owners.bind("s", claim({ user: "ada", key: K1 }), null);
+  void owners.bind("s", claim({ user: "ada", key: K1 }), null);
   forbidden(() => owners.check("s", claim({ user: "bob", key: K1 })), /another user/);
   forbidden(() => owners.bind("s", claim({ user: "bob", key: K1 }), null), /another user/);
   assert.equal(owners.check("s", claim({ user: "ada", key: K1 })), "strong");
@@ -52,17 +52,17 @@ test("with auth the user decides first: another user is refused whatever else ma
 test("an unknown session has nothing to protect; a /call session (any address) is judged on user and key only", () => {
   const owners = new SessionOwners();
   assert.equal(owners.check("nobody", claim()), "weak");
-  owners.bind("call:x", claim({ user: "ada" }), null, true);
+  void owners.bind("call:x", claim({ user: "ada" }), null, true);
   assert.equal(owners.check("call:x", claim({ user: "ada", address: "10.7.7.7" })), "weak");
   forbidden(() => owners.check("call:x", claim({ user: "bob" })), /another user/);
 });
 
 test("records are bounded: beyond capacity the least recently used goes", () => {
   const owners = new SessionOwners({ capacity: 2 });
-  owners.bind("a", claim({ key: K1 }), null);
-  owners.bind("b", claim({ key: K1 }), null);
-  owners.check("a", claim({ key: K1 }));
-  owners.bind("c", claim({ key: K1 }), null);
+  void owners.bind("a", claim({ key: K1 }), null);
+  void owners.bind("b", claim({ key: K1 }), null);
+  void owners.check("a", claim({ key: K1 }));
+  void owners.bind("c", claim({ key: K1 }), null);
   assert.equal(owners.size, 2);
   // "b" was least recently used: forgotten, so nothing protects it any more; "a" still is.
   assert.equal(owners.check("b", claim({ key: K2 })), "weak");
@@ -120,11 +120,11 @@ test("shared: the first front's claim wins, the other front enforces it, and a s
   assert.equal(b.checkHere("other", claim()), undefined);
   // The record's TTL is refreshed by use, at most 4 times per TTL.
   now = 100;
-  a.check("s", claim({ user: "ada" }));
+  await a.check("s", claim({ user: "ada" }));
   assert.equal(shared.touches, 0);
   now = 300;
-  a.check("s", claim({ user: "ada" }));
-  a.check("s", claim({ user: "ada" }));
+  await a.check("s", claim({ user: "ada" }));
+  await a.check("s", claim({ user: "ada" }));
   assert.equal(shared.touches, 1);
 });
 

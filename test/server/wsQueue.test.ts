@@ -128,7 +128,7 @@ test("same admission as POST /queue/join: queue full 503 with the same detail, 4
 test("cancel over the socket: a waiting and a running event end with Cancelled; unknown ids get cancel_error", async () => {
   let aborted = 0;
   const demo = new Interface({
-    fn: (s: string, ctx: any) =>
+    fn: (_s: string, ctx: any) =>
       new Promise<string>((_, reject) => {
         ctx.signal.addEventListener("abort", () => {
           aborted++;
@@ -167,7 +167,7 @@ test("cancel over the socket: a waiting and a running event end with Cancelled; 
 test("a dropped socket: after the grace period its waiting events leave the queue and its running one is aborted", async () => {
   let aborted = 0;
   const demo = new Interface({
-    fn: (s: string, ctx: any) =>
+    fn: (_s: string, ctx: any) =>
       new Promise<string>((_, reject) => {
         ctx.signal.addEventListener("abort", () => {
           aborted++;

@@ -86,7 +86,7 @@ export function directRoutes(server: FastifyInstance, ctx: ServerContext): void 
 }
 
 /** Gradio's /run answers a failed function with `500 {"error": …}`; request errors keep `{detail}`. */
-function runErrorHandler(this: FastifyInstance, err: unknown, req: FastifyRequest, reply: import("fastify").FastifyReply): void {
+function runErrorHandler(this: FastifyInstance, err: unknown, _req: FastifyRequest, reply: import("fastify").FastifyReply): void {
   if (err instanceof UsherError && err.status >= 500 && err.code !== "QUEUE_FULL" && err.code !== "QUEUE_STOPPED") {
     const visible = err.visible ?? true;
     void reply.code(500).send({
