@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from "node:http";
 import type { FastifyRequest } from "fastify";
-import { UsherError } from "../errors.ts";
+import { errorAnswer } from "../errors.ts";
 import { joinQueue, type JoinReply } from "./joinQueue.ts";
 import { invalidJsonMessage, parseJson } from "./parseJson.ts";
 import { API_PREFIX, type ServerContext } from "./ServerContext.ts";
@@ -131,20 +131,19 @@ export class FastLane {
     return true;
   }
 
-  /** Answers like replyError does for the errors a join can throw. */
+  /** Answers like replyError does for the errors a join can throw (see errorAnswer). */
   #fail(res: ServerResponse, err: unknown): void {
     let status: number;
     let detail: unknown;
-    if (err instanceof UsherError) {
-      status = err.status;
-      detail = err.detail;
-      if (err.retryAfterS !== undefined) res.setHeader("retry-after", String(err.retryAfterS));
-    } else if (err instanceof SyntaxError) {
+    if (err instanceof SyntaxError) {
+      // What Fastify's JSON parser reports, as replyError answers it.
       status = 400;
       detail = invalidJsonMessage(err);
     } else {
-      status = 500;
-      detail = "Internal error.";
+      const answer = errorAnswer(err);
+      status = answer.status;
+      detail = answer.detail;
+      if (answer.retryAfterS !== undefined) res.setHeader("retry-after", String(answer.retryAfterS));
     }
     this.onError(err, status);
     if (res.headersSent) {
