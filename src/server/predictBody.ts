@@ -18,10 +18,7 @@ export function parsePredictBody(body: unknown): PredictBody {
   }
   const b = body as Record<string, unknown>;
   if (!Array.isArray(b["data"])) throw new UsherError("BAD_REQUEST", "`data` must be a list of input values.");
-  const fnIndex = b["fn_index"];
-  if (fnIndex !== undefined && fnIndex !== null && !(Number.isSafeInteger(fnIndex) && (fnIndex as number) >= 0)) {
-    throw new UsherError("BAD_REQUEST", "`fn_index` must be a non-negative integer.");
-  }
+  const fnIndex = fnIndexOf(b["fn_index"]);
   const sessionHash = b["session_hash"];
   if (sessionHash !== undefined && sessionHash !== null) {
     if (typeof sessionHash !== "string" || sessionHash === "" || sessionHash.length > MAX_SESSION_HASH) {
@@ -30,9 +27,16 @@ export function parsePredictBody(body: unknown): PredictBody {
   }
   return {
     data: b["data"] as unknown[],
-    fnIndex: fnIndex === null ? undefined : (fnIndex as number | undefined),
+    fnIndex,
     sessionHash: sessionHash === null ? undefined : (sessionHash as string | undefined),
   };
+}
+
+/** A request's `fn_index`: undefined when absent (or null); BAD_REQUEST when not a non-negative integer. */
+export function fnIndexOf(value: unknown): number | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (!(Number.isSafeInteger(value) && (value as number) >= 0)) throw new UsherError("BAD_REQUEST", "`fn_index` must be a non-negative integer.");
+  return value as number;
 }
 
 /** Event ids drawn per call into the CSPRNG. */

@@ -3,7 +3,7 @@ import type { FastifyBaseLogger } from "fastify";
 import type { RawData, WebSocket } from "ws";
 import type { AppFunction } from "../../app/ServedApp.ts";
 import type { TimerHandle } from "../../clock.ts";
-import { isUsherError } from "../../errors.ts";
+import { errorAnswer, isUsherError, UsherError, type ErrorAnswer } from "../../errors.ts";
 import {
   PROCESS_STARTS,
   QUEUE_FULL,
@@ -16,7 +16,8 @@ import {
 } from "../../protocol/legacyMessages.ts";
 import { TERMINAL_TYPES, type EngineEvent } from "../../queue/types.ts";
 import { Outbox } from "../Outbox.ts";
-import { newEventId } from "../predictBody.ts";
+import { admit, checkInputs } from "../admission.ts";
+import { fnIndexOf, newEventId } from "../predictBody.ts";
 import type { ServerContext } from "../ServerContext.ts";
 import type { SessionClaim } from "../SessionOwners.ts";
 import type { Sink } from "../Sink.ts";
@@ -182,31 +183,23 @@ export class LegacyQueueSocket implements LegacyEventSocket {
     const f = typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
     // Clients older than Gradio 3.6 sent {hash} on open.
     const sessionHash = f["session_hash"] ?? f["hash"];
-    const fnIndex = f["fn_index"];
     if (typeof sessionHash !== "string" || sessionHash === "" || sessionHash.length > MAX_SESSION_HASH) {
-      this.#refuse("Expected {fn_index, session_hash}: `session_hash` must be a non-empty string of at most 128 characters.");
+      this.#refuse(errorAnswer(new UsherError("BAD_REQUEST", "Expected {fn_index, session_hash}: `session_hash` must be a non-empty string of at most 128 characters.")));
       return;
     }
-    const fn = Number.isSafeInteger(fnIndex) ? this.#ctx.app.functions[fnIndex as number] : undefined;
-    if (fn === undefined) {
-      this.#refuse(fnIndex === undefined ? "No function index provided." : `No function with fn_index ${String(fnIndex)}.`);
+    // The inputs come later (see #onData); the hash names a session whose State the event will use,
+    // so it must be this client's (admit binds it).
+    let fn: AppFunction;
+    this.#binding = true;
+    try {
+      fn = await admit(this.#ctx, "legacy", fnIndexOf(f["fn_index"]), undefined, null, sessionHash, this.#claim, null);
+    } catch (err) {
+      this.#refuse(errorReply(err, this.#log));
       return;
+    } finally {
+      this.#binding = false;
     }
-    const owners = this.#ctx.owners;
-    if (owners != null && this.#claim !== null) {
-      // The hash names a session whose State the event will use: it must be this client's.
-      this.#binding = true;
-      try {
-        await owners.bind(sessionHash, this.#claim, null);
-      } catch (err) {
-        const { detail } = errorReply(err, this.#log);
-        this.#refuse(typeof detail === "string" ? detail : JSON.stringify(detail));
-        return;
-      } finally {
-        this.#binding = false;
-      }
-      if (this.#phase !== "hash") return;
-    }
+    if (this.#phase !== "hash") return;
     this.#fn = fn;
     if (this.#router.eagerInputs) {
       // Jobs may run in another process, which cannot ask this socket: the inputs come first.
@@ -250,8 +243,7 @@ export class LegacyQueueSocket implements LegacyEventSocket {
         this.#channel.send(JSON.stringify(QUEUE_FULL));
         this.#channel.close(1000, "");
       } else {
-        const { detail } = errorReply(err, this.#log);
-        this.#refuse(typeof detail === "string" ? detail : JSON.stringify(detail), 1000);
+        this.#refuse(errorReply(err, this.#log), 1000);
       }
     }
   }
@@ -265,7 +257,7 @@ export class LegacyQueueSocket implements LegacyEventSocket {
       return;
     }
     try {
-      fn.validate(data);
+      checkInputs(fn, data);
     } catch (err) {
       this.#abandon(validationMessage(err));
       return;
@@ -387,11 +379,14 @@ export class LegacyQueueSocket implements LegacyEventSocket {
     this.#settleInputs(null);
   }
 
-  /** Refuses before (or at) admission: an error message, then a close. */
-  #refuse(message: string, code = 1008): void {
+  /**
+   * Refuses before admission (closing as {@link errorAnswer} says) or at it (`closeCode` 1000:
+   * 3.x closes normally once the client has its error message).
+   */
+  #refuse(answer: ErrorAnswer, closeCode = answer.closeCode): void {
     this.#phase = "done";
-    this.#channel.send(JSON.stringify(legacyError(message)));
-    this.#channel.close(code, code === 1000 ? "" : "Bad request.");
+    this.#channel.send(JSON.stringify(legacyError(answer.text)));
+    this.#channel.close(closeCode, closeCode === 1000 ? "" : answer.closeReason);
   }
 
   #onClose(): void {

@@ -1,8 +1,8 @@
 import type { FastifyBaseLogger } from "fastify";
 import type { RawData, WebSocket } from "ws";
-import { UsherError } from "../../errors.ts";
 import { newEventId } from "../predictBody.ts";
-import { findFunction, type ServerContext } from "../ServerContext.ts";
+import { admit, enqueue } from "../admission.ts";
+import type { ServerContext } from "../ServerContext.ts";
 import { parseClientFrame, type JoinRef } from "./parseClientFrame.ts";
 import { WsChannel } from "./WsChannel.ts";
 import type { WsPinger } from "./WsPinger.ts";
@@ -79,16 +79,11 @@ export class QueueSocket {
 
   async #join(ref: JoinRef, fnIndex: number | undefined, data: unknown[]): Promise<void> {
     const ctx = this.#ctx;
-    const fn = findFunction(ctx.app, fnIndex, undefined);
-    if (fn === undefined) {
-      this.#joinError(
-        ref,
-        new UsherError("UNKNOWN_FUNCTION", fnIndex === undefined ? "No function index provided." : `No function with fn_index ${fnIndex}.`),
-      );
-      return;
-    }
+    const session = this.#sessionHash;
+    // The session was bound to its owner when the socket opened (see attachWebSockets).
+    let fnId: number;
     try {
-      fn.validate(data);
+      fnId = admit(ctx, "ws", fnIndex, undefined, data, session, null, null).id;
     } catch (err) {
       this.#joinError(ref, err);
       return;
@@ -96,11 +91,9 @@ export class QueueSocket {
     const eventId = newEventId();
     // Registered before the join so that no message of the event can be lost (see WsSink).
     this.#sink.hold(eventId);
-    ctx.hub.expect(this.#sessionHash, eventId);
     try {
-      await ctx.engine.join({ fnId: fn.id, sessionHash: this.#sessionHash, data, eventId, rootUrl: this.#rootUrl });
+      await enqueue(ctx, fnId, session, data, eventId, this.#rootUrl);
     } catch (err) {
-      ctx.hub.forget(this.#sessionHash, eventId);
       this.#sink.drop(eventId);
       this.#joinError(ref, err);
       return;
