@@ -19,17 +19,19 @@ export function parsePredictBody(body: unknown): PredictBody {
   const b = body as Record<string, unknown>;
   if (!Array.isArray(b["data"])) throw new UsherError("BAD_REQUEST", "`data` must be a list of input values.");
   const fnIndex = fnIndexOf(b["fn_index"]);
-  const sessionHash = b["session_hash"];
-  if (sessionHash !== undefined && sessionHash !== null) {
-    if (typeof sessionHash !== "string" || sessionHash === "" || sessionHash.length > MAX_SESSION_HASH) {
-      throw new UsherError("BAD_REQUEST", "`session_hash` must be a non-empty string of at most 128 characters.");
-    }
+  return { data: b["data"] as unknown[], fnIndex, sessionHash: sessionHashOf(b["session_hash"]) };
+}
+
+/**
+ * A request's `session_hash` (body, frame or query): undefined when absent (or null); BAD_REQUEST
+ * when not a non-empty string of at most {@link MAX_SESSION_HASH} characters.
+ */
+export function sessionHashOf(value: unknown): string | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== "string" || value === "" || value.length > MAX_SESSION_HASH) {
+    throw new UsherError("BAD_REQUEST", `\`session_hash\` must be a non-empty string of at most ${MAX_SESSION_HASH} characters.`);
   }
-  return {
-    data: b["data"] as unknown[],
-    fnIndex,
-    sessionHash: sessionHash === null ? undefined : (sessionHash as string | undefined),
-  };
+  return value;
 }
 
 /** A request's `fn_index`: undefined when absent (or null); BAD_REQUEST when not a non-negative integer. */

@@ -152,6 +152,22 @@ test("a bad fn_index: the same 400 on every door", async () => {
   assert.deepEqual({ error: legacy.error, closeCode: legacy.closeCode }, { error: want.detail, closeCode: 1008 });
 });
 
+test("a missing or bad session_hash: the same 400 and message on every door that takes one", async () => {
+  const missing = expected("SESSION_MISSING", ERROR_CODES.SESSION_MISSING.message);
+  assert.deepEqual(await doors.joinLane({ data: ["x"], fn_index: 0 }), missing);
+  assert.deepEqual(await doors.joinRoute({ data: ["x"], fn_index: 0 }), missing);
+  const noHash = await doors.legacy({ fn_index: 0 });
+  assert.deepEqual({ error: noHash.error, closeCode: noHash.closeCode }, { error: missing.detail, closeCode: 1008 });
+  const long = "h".repeat(129);
+  const bad = expected("BAD_REQUEST", "`session_hash` must be a non-empty string of at most 128 characters.");
+  assert.deepEqual(await doors.joinLane({ data: ["x"], fn_index: 0, session_hash: long }), bad);
+  assert.deepEqual(await doors.joinRoute({ data: ["x"], fn_index: 0, session_hash: long }), bad);
+  assert.deepEqual(await doors.run("echo", { data: ["x"], session_hash: long }), bad);
+  assert.deepEqual(await doors.wsRefused(long), bad);
+  const legacy = await doors.legacy({ fn_index: 0, session_hash: long });
+  assert.deepEqual({ error: legacy.error, closeCode: legacy.closeCode }, { error: bad.detail, closeCode: 1008 });
+});
+
 test("wrong input count and types: the same 422 and detail on every door (3.x: its messages, when the inputs come)", async () => {
   for (const data of [[], ["a", "b"], [{ not: "text" }]]) {
     const first = await doors.joinLane({ data, fn_index: 0, session_hash: "door-3" });

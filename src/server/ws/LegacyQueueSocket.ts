@@ -3,7 +3,7 @@ import type { FastifyBaseLogger } from "fastify";
 import type { RawData, WebSocket } from "ws";
 import type { AppFunction } from "../../app/ServedApp.ts";
 import type { TimerHandle } from "../../clock.ts";
-import { errorAnswer, isUsherError, UsherError, type ErrorAnswer } from "../../errors.ts";
+import { isUsherError, UsherError, type ErrorAnswer } from "../../errors.ts";
 import {
   PROCESS_STARTS,
   QUEUE_FULL,
@@ -17,7 +17,7 @@ import {
 import { TERMINAL_TYPES, type EngineEvent } from "../../queue/types.ts";
 import { Outbox } from "../Outbox.ts";
 import { admit, checkInputs } from "../admission.ts";
-import { fnIndexOf, newEventId } from "../predictBody.ts";
+import { fnIndexOf, newEventId, sessionHashOf } from "../predictBody.ts";
 import type { ServerContext } from "../ServerContext.ts";
 import type { SessionClaim } from "../SessionOwners.ts";
 import type { Sink } from "../Sink.ts";
@@ -56,9 +56,6 @@ export function legacyDataTimeoutMessage(why: "silent" | "slow" | "max", ms: num
         : `Your inputs took more than ${s} to arrive`;
   return `${what}, so your place went to the next request. Please try again.`;
 }
-
-/** Longest session hash accepted; clients make ~11 characters. */
-const MAX_SESSION_HASH = 128;
 
 type Phase =
   /** Waiting for `{fn_index, session_hash}`. */
@@ -181,18 +178,19 @@ export class LegacyQueueSocket implements LegacyEventSocket {
   async #onHash(value: unknown): Promise<void> {
     this.#clearTimer();
     const f = typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
-    // Clients older than Gradio 3.6 sent {hash} on open.
-    const sessionHash = f["session_hash"] ?? f["hash"];
-    if (typeof sessionHash !== "string" || sessionHash === "" || sessionHash.length > MAX_SESSION_HASH) {
-      this.#refuse(errorAnswer(new UsherError("BAD_REQUEST", "Expected {fn_index, session_hash}: `session_hash` must be a non-empty string of at most 128 characters.")));
-      return;
-    }
     // The inputs come later (see #onData); the hash names a session whose State the event will use,
     // so it must be this client's (admit binds it).
+    let sessionHash: string;
     let fn: AppFunction;
     this.#binding = true;
     try {
-      fn = await admit(this.#ctx, "legacy", fnIndexOf(f["fn_index"]), undefined, null, sessionHash, this.#claim, null);
+      // Read in the order of POST /queue/join's body (see parsePredictBody, joinQueue).
+      const fnIndex = fnIndexOf(f["fn_index"]);
+      // Clients older than Gradio 3.6 sent {hash} on open.
+      const hash = sessionHashOf(f["session_hash"] ?? f["hash"]);
+      if (hash === undefined) throw new UsherError("SESSION_MISSING");
+      sessionHash = hash;
+      fn = await admit(this.#ctx, "legacy", fnIndex, undefined, null, sessionHash, this.#claim, null);
     } catch (err) {
       this.#refuse(errorReply(err, this.#log));
       return;

@@ -4,7 +4,7 @@ import type { FastifyInstance } from "fastify";
 import { WebSocketServer, type WebSocket } from "ws";
 import { foreignOrigin } from "../auth/foreignOrigin.ts";
 import { errorAnswer, UsherError, type ErrorAnswer } from "../../errors.ts";
-import { newEventId } from "../predictBody.ts";
+import { newEventId, sessionHashOf } from "../predictBody.ts";
 import { requestRoot } from "../requestRoot.ts";
 import { requestClaim } from "../sessionAccess.ts";
 import { keyIssuer, type SessionClaim, type Standing } from "../SessionOwners.ts";
@@ -18,8 +18,6 @@ export const QUEUE_WS_PATH = `${API_PREFIX}/queue/ws`;
 /** Path of Gradio 3.x's per-event queue socket (root level, as 3.x served it). */
 export const LEGACY_QUEUE_PATH = "/queue/join";
 
-/** Longest session hash accepted; clients make ~11 characters. */
-const MAX_SESSION_HASH = 128;
 /** Longest upgrade URL accepted (the HTTP routes refuse longer ones too). */
 const MAX_URL = 8192;
 /** The answer to an upgrade while the server closes. */
@@ -74,9 +72,11 @@ export function attachWebSockets(server: FastifyInstance, ctx: ServerContext): v
     const foreign = foreignOrigin(req.headers, allowedOrigins);
     if (foreign !== null) return refuse(socket, errorAnswer(new UsherError("CROSS_ORIGIN", foreign)));
     if (ctx.auth && ctx.auth.userOf(req.headers.cookie) === null) return refuse(socket, errorAnswer(new UsherError("UNAUTHORIZED")));
-    const sessionHash = url.searchParams.get("session_hash");
-    if (isQueue && sessionHash !== null && (sessionHash === "" || sessionHash.length > MAX_SESSION_HASH)) {
-      return refuse(socket, errorAnswer(new UsherError("BAD_REQUEST", "`session_hash` must be a non-empty string of at most 128 characters.")));
+    let sessionHash: string | undefined;
+    try {
+      sessionHash = isQueue ? sessionHashOf(url.searchParams.get("session_hash")) : undefined;
+    } catch (err) {
+      return refuse(socket, errorAnswer(err));
     }
     const rootUrl = requestRoot(req.headers, "encrypted" in req.socket && req.socket.encrypted === true, ctx.options.rootPath);
     const claim = requestClaim(ctx, req);
