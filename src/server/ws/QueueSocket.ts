@@ -17,7 +17,7 @@ const UNKNOWN_EVENT_DETAIL = "No such event waiting or running in this session."
  * session at once. The client joins (`{"type":"join","ref","fn_index","data"}`) and cancels
  * (`{"type":"cancel","event_id"}`); the server answers `joined` / `join_error` / `cancel_error`
  * and sends every sse_v3 message of the session's events through a {@link WsSink}. Joins go
- * through `engine.join` like `POST /queue/join`: same admission, limits and validation.
+ * through admission.ts like `POST /queue/join`: same admission, limits, validation and errors.
  *
  * Frames that cannot be read close the socket: binary 1003, not JSON 1007, too large 1009 (by
  * `ws`, from `maxPayload`). JSON of the wrong shape gets an `error` (or `join_error` 400) and the
