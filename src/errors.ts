@@ -27,6 +27,8 @@ export const ERROR_CODES = {
     message:
       "This API endpoint does not accept direct HTTP POST requests. Please join the queue to use this API.",
   },
+  /** A request URL longer than any route takes. */
+  URI_TOO_LONG: { status: 414, message: "URL too long." },
   /** Body or upload larger than allowed. */
   PAYLOAD_TOO_LARGE: { status: 413, message: "Payload too large." },
   /** Unsupported media type for a route. */

@@ -259,3 +259,7 @@ test("queue full: the same 503, message and Retry-After on every queue door; 3.x
   assert.equal(legacy.closeCode, 1000);
   open();
 });
+
+test("refused upgrades answer from the code table: a URL too long is 414 URI_TOO_LONG", async () => {
+  assert.deepEqual(await doors.wsRefused("h".repeat(9000)), expected("URI_TOO_LONG", ERROR_CODES.URI_TOO_LONG.message));
+});

@@ -59,8 +59,7 @@ export function attachWebSockets(server: FastifyInstance, ctx: ServerContext): v
   server.server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on("error", destroySelf);
     const rawUrl = req.url ?? "/";
-    // No code of the table: an URL too long for any route (as Node's parser would say).
-    if (rawUrl.length > MAX_URL) return refuseWith(socket, 414, "URL too long.");
+    if (rawUrl.length > MAX_URL) return refuse(socket, errorAnswer(new UsherError("URI_TOO_LONG")));
     const url = new URL(rawUrl, "http://localhost");
     const path = url.pathname.endsWith("/") && url.pathname.length > 1 ? url.pathname.slice(0, -1) : url.pathname;
     const isQueue = path === QUEUE_WS_PATH;
@@ -149,13 +148,9 @@ function destroySelf(this: Duplex): void {
 
 /** Answers an upgrade with an error's HTTP status and JSON `{detail}` (see errorAnswer), then drops the connection. */
 function refuse(socket: Duplex, answer: ErrorAnswer): void {
-  refuseWith(socket, answer.status, answer.detail);
-}
-
-function refuseWith(socket: Duplex, status: number, detail: unknown): void {
-  const body = JSON.stringify({ detail });
+  const body = JSON.stringify({ detail: answer.detail });
   socket.end(
-    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? "Error"}\r\n` +
+    `HTTP/1.1 ${answer.status} ${STATUS_CODES[answer.status] ?? "Error"}\r\n` +
       "connection: close\r\ncontent-type: application/json\r\n" +
       `content-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
   );
