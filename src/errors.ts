@@ -163,7 +163,7 @@ export interface ErrorAnswer {
   readonly retryAfterS: number | undefined;
   /** `detail` as text, for a close reason or a Gradio 3.x `{ error }` message. */
   readonly text: string;
-  /** WebSocket close code: 1013 (try again later) for a 503, 1011 for other 5xx, 1008 (policy) for a refused request. */
+  /** WebSocket close code: 1013 (try again later) for a 503, 1011 for other 5xx, 1008 (policy) for the rest. */
   readonly closeCode: number;
   /** WebSocket close reason: `text`, or the code's own message where `text` is longer than a close frame takes. */
   readonly closeReason: string;

@@ -65,7 +65,12 @@ export function admit(
 }
 
 /** The function a door's request names, or UNKNOWN_FUNCTION with the same message on every door. */
-export function resolveFunction(ctx: ServerContext, door: Door, fnIndex: number | undefined, apiName: string | undefined): AppFunction {
+export function resolveFunction(
+  ctx: ServerContext,
+  door: Door,
+  fnIndex: number | undefined,
+  apiName: string | undefined,
+): AppFunction {
   const functions = ctx.app.functions;
   if (fnIndex !== undefined && door !== "call") {
     const fn = functions[fnIndex];

@@ -32,7 +32,13 @@ export function joinQueue(
   return join(ctx, fn, sessionHash, body.data, rootUrl);
 }
 
-function join(ctx: ServerContext, fn: AppFunction, sessionHash: string, data: unknown[], rootUrl: string): JoinReply | Promise<JoinReply> {
+function join(
+  ctx: ServerContext,
+  fn: AppFunction,
+  sessionHash: string,
+  data: unknown[],
+  rootUrl: string,
+): JoinReply | Promise<JoinReply> {
   const reply: JoinReply = { event_id: newEventId() };
   const admitted = enqueue(ctx, fn.id, sessionHash, data, reply.event_id, rootUrl);
   return admitted instanceof Promise ? admitted.then(() => reply) : reply;

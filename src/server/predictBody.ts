@@ -29,7 +29,8 @@ export function parsePredictBody(body: unknown): PredictBody {
 export function sessionHashOf(value: unknown): string | undefined {
   if (value === undefined || value === null) return undefined;
   if (typeof value !== "string" || value === "" || value.length > MAX_SESSION_HASH) {
-    throw new UsherError("BAD_REQUEST", `\`session_hash\` must be a non-empty string of at most ${MAX_SESSION_HASH} characters.`);
+    const what = `\`session_hash\` must be a non-empty string of at most ${MAX_SESSION_HASH} characters.`;
+    throw new UsherError("BAD_REQUEST", what);
   }
   return value;
 }
@@ -37,7 +38,9 @@ export function sessionHashOf(value: unknown): string | undefined {
 /** A request's `fn_index`: undefined when absent (or null); BAD_REQUEST when not a non-negative integer. */
 export function fnIndexOf(value: unknown): number | undefined {
   if (value === undefined || value === null) return undefined;
-  if (!(Number.isSafeInteger(value) && (value as number) >= 0)) throw new UsherError("BAD_REQUEST", "`fn_index` must be a non-negative integer.");
+  if (!(Number.isSafeInteger(value) && (value as number) >= 0)) {
+    throw new UsherError("BAD_REQUEST", "`fn_index` must be a non-negative integer.");
+  }
   return value as number;
 }
 

@@ -3,8 +3,8 @@ import { errorAnswer, UsherError } from "../errors.ts";
 
 /**
  * Turns any error thrown in a route into a JSON `{ detail }` response: UsherErrors by their code
- * (see errorAnswer, shared with every other door), Fastify's own (bad JSON, body too large, wrong content type) by their status, anything else a
- * logged 500 that says nothing about internals.
+ * (see errorAnswer, shared with every other door), Fastify's own (bad JSON, body too large, wrong
+ * content type) by their status, anything else a logged 500 that says nothing about internals.
  */
 export function replyError(err: unknown, req: FastifyRequest, reply: FastifyReply): void {
   if (reply.sent || reply.raw.headersSent) {

@@ -27,6 +27,11 @@ interface LegacyAnswer {
   readonly closeCode: number;
 }
 
+/** A 3.x answer with every frame the socket got. */
+interface LegacyReply extends LegacyAnswer {
+  readonly frames: Frame[];
+}
+
 /** The answer every HTTP-shaped door must give for `code` with `message`. */
 function expected(code: ErrorCode, message: unknown, retryAfter: string | null = null): Answer {
   return { status: ERROR_CODES[code].status, detail: message, retryAfter };
@@ -38,19 +43,24 @@ type Headers = Record<string, string>;
 function postJson(url: string, body: unknown, headers: Headers = {}, type = "application/json"): Promise<Answer> {
   const text = typeof body === "string" ? body : JSON.stringify(body);
   return new Promise((resolve, reject) => {
-    const req = request(url, { method: "POST", agent: false, headers: { "content-type": type, "content-length": Buffer.byteLength(text), ...headers } });
+    const length = Buffer.byteLength(text);
+    const all = { "content-type": type, "content-length": length, ...headers };
+    const req = request(url, { method: "POST", agent: false, headers: all });
     req.on("response", (res) => {
       let out = "";
       res.setEncoding("utf8");
       res.on("data", (c: string) => (out += c));
       res.on("end", () => {
-        const retry = res.headers["retry-after"];
-        resolve({ status: res.statusCode ?? 0, detail: (JSON.parse(out) as { detail?: unknown }).detail, retryAfter: retry ?? null });
+        resolve({ status: res.statusCode ?? 0, detail: detailOf(out), retryAfter: res.headers["retry-after"] ?? null });
       });
     });
     req.on("error", reject);
     req.end(text);
   });
+}
+
+function detailOf(json: string): unknown {
+  return (JSON.parse(json) as { detail?: unknown }).detail;
 }
 
 /** The doors of one running app. */
@@ -60,9 +70,11 @@ function doorsOf(url: string) {
     /** POST /queue/join as the fast lane takes it (plain `application/json`). */
     joinLane: (body: unknown, headers?: Headers) => postJson(`${P}/queue/join`, body, headers),
     /** The same join through Fastify's route (a content type the lane leaves to it). */
-    joinRoute: (body: unknown, headers?: Headers) => postJson(`${P}/queue/join`, body, headers, "application/json; charset=UTF-8"),
+    joinRoute: (body: unknown, headers?: Headers) =>
+      postJson(`${P}/queue/join`, body, headers, "application/json; charset=UTF-8"),
     call: (name: string, body: unknown, headers?: Headers) => postJson(`${P}/call/${name}`, body, headers),
-    run: (name: string, body: unknown, headers?: Headers, path = `${P}/run`) => postJson(`${path}/${name}`, body, headers),
+    run: (name: string, body: unknown, headers?: Headers, path = `${P}/run`) =>
+      postJson(`${path}/${name}`, body, headers),
     /** A join frame over the multiplexed socket of `session`: its `join_error` as an Answer. */
     async ws(frame: unknown, session = "door-ws", headers: Headers = {}): Promise<Answer> {
       const s = new TestSocket(wsUrl(url, `/gradio_api/queue/ws?session_hash=${session}`), { headers });
@@ -71,7 +83,8 @@ function doorsOf(url: string) {
       const f = await s.next((m) => m["msg"] === "join_error" || m["msg"] === "joined");
       s.close();
       assert.equal(f["msg"], "join_error", JSON.stringify(f));
-      return { status: f["status"], detail: f["detail"], retryAfter: f["retry_after"] === undefined ? null : String(f["retry_after"]) };
+      const retryAfter = f["retry_after"] === undefined ? null : String(f["retry_after"]);
+      return { status: f["status"], detail: f["detail"], retryAfter };
     },
     /** A refused upgrade of the multiplexed socket: its HTTP status and `{detail}`. */
     wsRefused(session: string, headers: Headers = {}): Promise<Answer> {
@@ -83,12 +96,12 @@ function doorsOf(url: string) {
           let out = "";
           res.setEncoding("utf8");
           res.on("data", (c: string) => (out += c));
-          res.on("end", () => resolve({ status: res.statusCode ?? 0, detail: (JSON.parse(out) as { detail?: unknown }).detail, retryAfter: null }));
+          res.on("end", () => resolve({ status: res.statusCode ?? 0, detail: detailOf(out), retryAfter: null }));
         });
       });
     },
     /** Gradio 3.x: the hash frame, then (when `data` is given) the inputs at `send_data`. */
-    async legacy(hashFrame: unknown, data?: unknown, headers: Headers = {}): Promise<LegacyAnswer & { frames: Frame[] }> {
+    async legacy(hashFrame: unknown, data?: unknown, headers: Headers = {}): Promise<LegacyReply> {
       const s = new TestSocket(wsUrl(url, "/queue/join"), { headers });
       await s.next((f) => f["msg"] === "send_hash");
       s.send(hashFrame);
@@ -120,10 +133,8 @@ test("unknown function: the same 404 and message on every door", async () => {
   assert.deepEqual(await doors.ws({ type: "join", ref: 1, fn_index: 7, data: ["x"] }), want);
   // On /run an explicit fn_index wins over the name, as in Gradio.
   assert.deepEqual(await doors.run("echo", body), want);
-  assert.deepEqual(await doors.legacy({ fn_index: 7, session_hash: "door-3x" }).then(({ error, closeCode }) => ({ error, closeCode })), {
-    error: want.detail,
-    closeCode: 1008,
-  });
+  const legacy = await doors.legacy({ fn_index: 7, session_hash: "door-3x" });
+  assert.deepEqual({ error: legacy.error, closeCode: legacy.closeCode }, { error: want.detail, closeCode: 1008 });
   // By name (the doors that take one).
   const byName = expected("UNKNOWN_FUNCTION", "No endpoint named /nope.");
   assert.deepEqual(await doors.call("nope", { data: ["x"] }), byName);
@@ -168,7 +179,7 @@ test("a missing or bad session_hash: the same 400 and message on every door that
   assert.deepEqual({ error: legacy.error, closeCode: legacy.closeCode }, { error: bad.detail, closeCode: 1008 });
 });
 
-test("wrong input count and types: the same 422 and detail on every door (3.x: its messages, when the inputs come)", async () => {
+test("wrong input count and types: the same 422 and detail on every door (3.x: its messages, later)", async () => {
   for (const data of [[], ["a", "b"], [{ not: "text" }]]) {
     const first = await doors.joinLane({ data, fn_index: 0, session_hash: "door-3" });
     assert.equal(first.status, ERROR_CODES.VALIDATION.status, JSON.stringify(first));
@@ -178,7 +189,8 @@ test("wrong input count and types: the same 422 and detail on every door (3.x: i
     assert.deepEqual(await doors.call("echo", { data }), first);
     assert.deepEqual(await doors.run("echo", { data }), first);
     const legacy = await doors.legacy({ fn_index: 0, session_hash: "door-3x" }, data);
-    assert.deepEqual({ error: legacy.error, closeCode: legacy.closeCode }, { error: legacyText(first.detail), closeCode: 1000 });
+    const want = { error: legacyText(first.detail), closeCode: 1000 };
+    assert.deepEqual({ error: legacy.error, closeCode: legacy.closeCode }, want);
   }
 });
 

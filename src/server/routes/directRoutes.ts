@@ -55,7 +55,8 @@ export function directRoutes(server: FastifyInstance, ctx: ServerContext): void 
     // browser's client key binds it further, so that no one else reads or cancels it.
     const claim = requestClaim(ctx, req.raw);
     if (claim.user !== null || claim.key !== null) await ctx.owners?.bind(session, claim, null, true);
-    await enqueue(ctx, fn.id, session, body.data, eventId, ctx.rootOf(req), Math.max(ctx.options.sessionGraceMs, CALL_READ_GRACE_MS));
+    const graceMs = Math.max(ctx.options.sessionGraceMs, CALL_READ_GRACE_MS);
+    await enqueue(ctx, fn.id, session, body.data, eventId, ctx.rootOf(req), graceMs);
     return { event_id: eventId };
   });
 

@@ -70,7 +70,9 @@ export function attachWebSockets(server: FastifyInstance, ctx: ServerContext): v
     // site could act for a logged-in user: only this server's pages and allowedOrigins may open one.
     const foreign = foreignOrigin(req.headers, allowedOrigins);
     if (foreign !== null) return refuse(socket, errorAnswer(new UsherError("CROSS_ORIGIN", foreign)));
-    if (ctx.auth && ctx.auth.userOf(req.headers.cookie) === null) return refuse(socket, errorAnswer(new UsherError("UNAUTHORIZED")));
+    if (ctx.auth && ctx.auth.userOf(req.headers.cookie) === null) {
+      return refuse(socket, errorAnswer(new UsherError("UNAUTHORIZED")));
+    }
     let sessionHash: string | undefined;
     try {
       sessionHash = isQueue ? sessionHashOf(url.searchParams.get("session_hash")) : undefined;
