@@ -27,6 +27,8 @@ export const ERROR_CODES = {
     message:
       "This API endpoint does not accept direct HTTP POST requests. Please join the queue to use this API.",
   },
+  /** A request URL longer than any route takes. */
+  URI_TOO_LONG: { status: 414, message: "URL too long." },
   /** Body or upload larger than allowed. */
   PAYLOAD_TOO_LARGE: { status: 413, message: "Payload too large." },
   /** Unsupported media type for a route. */
@@ -144,4 +146,63 @@ export class AppError extends UsherError {
 /** True for a {@link UsherError} of the given code (or of any code when omitted). */
 export function isUsherError(err: unknown, code?: ErrorCode): err is UsherError {
   return err instanceof UsherError && (code === undefined || err.code === code);
+}
+
+/**
+ * How one error is answered on every door: the HTTP status, `Retry-After` and JSON `detail` of
+ * the HTTP routes (and of `join_error` frames and refused upgrades), and the close code and text
+ * of a WebSocket refused for it. See {@link errorAnswer}.
+ */
+export interface ErrorAnswer {
+  /** The code of the table; INTERNAL for anything that is not an UsherError. */
+  readonly code: ErrorCode;
+  readonly status: number;
+  /** The JSON `detail`: the UsherError's detail; for an unexpected error, a text that says nothing about internals. */
+  readonly detail: unknown;
+  /** Seconds for a `Retry-After` header (queue full, too many failed logins). */
+  readonly retryAfterS: number | undefined;
+  /** `detail` as text, for a close reason or a Gradio 3.x `{ error }` message. */
+  readonly text: string;
+  /** WebSocket close code: 1013 (try again later) for a 503, 1011 for other 5xx, 1008 (policy) for the rest. */
+  readonly closeCode: number;
+  /** WebSocket close reason: `text`, or the code's own message where `text` is longer than a close frame takes. */
+  readonly closeReason: string;
+  /** Whether the caller should log it: an error Usher did not raise on purpose (a bug). */
+  readonly unexpected: boolean;
+}
+
+/** Longest reason a WebSocket close frame carries (125 bytes of payload less the 2-byte code). */
+const MAX_CLOSE_REASON_BYTES = 123;
+
+const INTERNAL_ANSWER: ErrorAnswer = {
+  code: "INTERNAL",
+  status: ERROR_CODES.INTERNAL.status,
+  detail: ERROR_CODES.INTERNAL.message,
+  retryAfterS: undefined,
+  text: ERROR_CODES.INTERNAL.message,
+  closeCode: 1011,
+  closeReason: ERROR_CODES.INTERNAL.message,
+  unexpected: true,
+};
+
+/**
+ * The one mapping from an error to its answer on the wire, used by every door (the Fastify
+ * routes, the fast lane, the queue sockets, refused upgrades) so that they answer alike. Anything
+ * that is not an UsherError is an internal error whose message is not shown.
+ */
+export function errorAnswer(err: unknown): ErrorAnswer {
+  if (!(err instanceof UsherError)) return INTERNAL_ANSWER;
+  const status = err.status;
+  const detail = err.detail;
+  const text = typeof detail === "string" ? detail : JSON.stringify(detail);
+  return {
+    code: err.code,
+    status,
+    detail,
+    retryAfterS: err.retryAfterS,
+    text,
+    closeCode: status === 503 ? 1013 : status >= 500 ? 1011 : 1008,
+    closeReason: Buffer.byteLength(text) <= MAX_CLOSE_REASON_BYTES ? text : ERROR_CODES[err.code].message,
+    unexpected: false,
+  };
 }

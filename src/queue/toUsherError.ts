@@ -2,7 +2,7 @@
  * The throwing twin of {@link toErrorPayload}, for the no-queue path (`runDirect`): the caller gets
  * an UsherError whose message, title and visibility follow the same rules, with its code kept.
  */
-import { ERROR_CODES, UsherError, isUsherError, type ErrorCode } from "../errors.ts";
+import { ERROR_CODES, UsherError, isUsherError } from "../errors.ts";
 import { toErrorPayload } from "./toErrorPayload.ts";
 
 /** Converts a function's failure into an UsherError that is safe to show (see {@link toErrorPayload}). */
@@ -10,8 +10,7 @@ export function toUsherError(err: unknown, showError: boolean): UsherError {
   const p = toErrorPayload(err, showError);
   // An UsherError whose message may be shown as is (AppError, TIMEOUT, ...) passes through untouched.
   if (isUsherError(err) && p.message === err.message) return err;
-  const code = p.code as ErrorCode;
-  return new UsherError(code, p.message ?? ERROR_CODES[code].message, {
+  return new UsherError(p.code, p.message ?? ERROR_CODES[p.code].message, {
     title: p.title,
     durationMs: p.durationMs,
     visible: p.visible,

@@ -5,6 +5,7 @@
  * and never shows it a component. Beside: the server listens to {@link EngineEvent}s and turns them
  * into wire messages. Below: the {@link QueueStore} (src/store/) holds what waits.
  */
+import type { ErrorCode } from "../errors.ts";
 
 /** One unit of a progress bar (Gradio's ProgressUnit). */
 export interface ProgressUnit {
@@ -112,7 +113,7 @@ export interface ErrorPayload {
   readonly durationMs: number | null;
   readonly visible: boolean;
   /** The UsherError code behind it (TIMEOUT, BATCH_SHAPE, APP_ERROR, FUNCTION_ERROR, ...). */
-  readonly code: string;
+  readonly code: ErrorCode;
   /**
    * What the function threw, for the server's log only. Never sent to users: it is set as a
    * non-enumerable property, so spreading or serializing the payload leaves it out.

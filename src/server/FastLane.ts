@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from "node:http";
 import type { FastifyRequest } from "fastify";
-import { UsherError } from "../errors.ts";
+import { errorAnswer, UsherError } from "../errors.ts";
 import { joinQueue, type JoinReply } from "./joinQueue.ts";
 import { invalidJsonMessage, parseJson } from "./parseJson.ts";
 import { API_PREFIX, type ServerContext } from "./ServerContext.ts";
@@ -108,7 +108,8 @@ export class FastLane {
       try {
         body = parseJson(text);
       } catch (err) {
-        this.#fail(res, err);
+        // As the route's content-type parser refuses it (see createServer).
+        this.#fail(res, new UsherError("BAD_REQUEST", invalidJsonMessage(err)));
         return;
       }
       let reply: JoinReply | Promise<JoinReply>;
@@ -131,27 +132,16 @@ export class FastLane {
     return true;
   }
 
-  /** Answers like replyError does for the errors a join can throw. */
+  /** Answers like replyError does (see errorAnswer, shared with every door). */
   #fail(res: ServerResponse, err: unknown): void {
-    let status: number;
-    let detail: unknown;
-    if (err instanceof UsherError) {
-      status = err.status;
-      detail = err.detail;
-      if (err.retryAfterS !== undefined) res.setHeader("retry-after", String(err.retryAfterS));
-    } else if (err instanceof SyntaxError) {
-      status = 400;
-      detail = invalidJsonMessage(err);
-    } else {
-      status = 500;
-      detail = "Internal error.";
-    }
-    this.onError(err, status);
+    const answer = errorAnswer(err);
+    this.onError(err, answer.status);
     if (res.headersSent) {
       res.destroy();
       return;
     }
-    sendJson(res, status, JSON.stringify({ detail }));
+    if (answer.retryAfterS !== undefined) res.setHeader("retry-after", String(answer.retryAfterS));
+    sendJson(res, answer.status, JSON.stringify({ detail: answer.detail }));
   }
 }
 

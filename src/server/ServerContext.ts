@@ -1,6 +1,6 @@
 import type { IncomingMessage } from "node:http";
 import type { FastifyRequest } from "fastify";
-import type { AppFunction, ServedApp } from "../app/ServedApp.ts";
+import type { ServedApp } from "../app/ServedApp.ts";
 import type { ResolvedLaunchOptions } from "../options.ts";
 import type { QueueEngine } from "../queue/QueueEngine.ts";
 import type { FileStore } from "../store/FileStore.ts";
@@ -63,10 +63,3 @@ export interface ServerContext {
 /** Gradio's API prefix. */
 export const API_PREFIX = "/gradio_api";
 
-/** Picks a function by fn_index when given, else by endpoint name (with or without a leading slash). */
-export function findFunction(app: ServedApp, fnIndex: number | undefined, apiName: string | undefined): AppFunction | undefined {
-  if (fnIndex !== undefined) return app.functions[fnIndex];
-  if (apiName === undefined) return undefined;
-  const name = apiName.startsWith("/") ? apiName.slice(1) : apiName;
-  return app.functions.find((f) => f.apiName === name);
-}

@@ -18,21 +18,30 @@ export function parsePredictBody(body: unknown): PredictBody {
   }
   const b = body as Record<string, unknown>;
   if (!Array.isArray(b["data"])) throw new UsherError("BAD_REQUEST", "`data` must be a list of input values.");
-  const fnIndex = b["fn_index"];
-  if (fnIndex !== undefined && fnIndex !== null && !(Number.isSafeInteger(fnIndex) && (fnIndex as number) >= 0)) {
+  const fnIndex = fnIndexOf(b["fn_index"]);
+  return { data: b["data"] as unknown[], fnIndex, sessionHash: sessionHashOf(b["session_hash"]) };
+}
+
+/**
+ * A request's `session_hash` (body, frame or query): undefined when absent (or null); BAD_REQUEST
+ * when not a non-empty string of at most {@link MAX_SESSION_HASH} characters.
+ */
+export function sessionHashOf(value: unknown): string | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== "string" || value === "" || value.length > MAX_SESSION_HASH) {
+    const what = `\`session_hash\` must be a non-empty string of at most ${MAX_SESSION_HASH} characters.`;
+    throw new UsherError("BAD_REQUEST", what);
+  }
+  return value;
+}
+
+/** A request's `fn_index`: undefined when absent (or null); BAD_REQUEST when not a non-negative integer. */
+export function fnIndexOf(value: unknown): number | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (!(Number.isSafeInteger(value) && (value as number) >= 0)) {
     throw new UsherError("BAD_REQUEST", "`fn_index` must be a non-negative integer.");
   }
-  const sessionHash = b["session_hash"];
-  if (sessionHash !== undefined && sessionHash !== null) {
-    if (typeof sessionHash !== "string" || sessionHash === "" || sessionHash.length > MAX_SESSION_HASH) {
-      throw new UsherError("BAD_REQUEST", "`session_hash` must be a non-empty string of at most 128 characters.");
-    }
-  }
-  return {
-    data: b["data"] as unknown[],
-    fnIndex: fnIndex === null ? undefined : (fnIndex as number | undefined),
-    sessionHash: sessionHash === null ? undefined : (sessionHash as string | undefined),
-  };
+  return value as number;
 }
 
 /** Event ids drawn per call into the CSPRNG. */

@@ -1,29 +1,29 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
-import { UsherError } from "../errors.ts";
+import { errorAnswer, UsherError } from "../errors.ts";
 
 /**
- * Turns any error thrown in a route into a JSON `{ detail }` response: UsherErrors by their code,
- * Fastify's own (bad JSON, body too large, wrong content type) by their status, anything else a
- * logged 500 that says nothing about internals.
+ * Turns any error thrown in a route into a JSON `{ detail }` response: UsherErrors by their code
+ * (see errorAnswer, shared with every other door), Fastify's own (bad JSON, body too large, wrong
+ * content type) by their status, anything else a logged 500 that says nothing about internals.
  */
 export function replyError(err: unknown, req: FastifyRequest, reply: FastifyReply): void {
   if (reply.sent || reply.raw.headersSent) {
     reply.raw.destroy();
     return;
   }
-  if (err instanceof UsherError) {
-    if (err.retryAfterS !== undefined) void reply.header("retry-after", String(err.retryAfterS));
-    void reply.code(err.status).send({ detail: err.detail });
-    return;
+  if (!(err instanceof UsherError)) {
+    // Fastify's own request errors keep their status, with a message of ours.
+    const fe = err as Partial<FastifyError> & { message?: string };
+    const status = typeof fe.statusCode === "number" ? fe.statusCode : 500;
+    if (status >= 400 && status < 500) {
+      void reply.code(status).send({ detail: publicMessage(fe) });
+      return;
+    }
   }
-  const fe = err as Partial<FastifyError> & { message?: string };
-  const status = typeof fe.statusCode === "number" ? fe.statusCode : 500;
-  if (status >= 400 && status < 500) {
-    void reply.code(status).send({ detail: publicMessage(fe) });
-    return;
-  }
-  req.log.error({ err }, "unhandled error in route");
-  void reply.code(500).send({ detail: "Internal error." });
+  const answer = errorAnswer(err);
+  if (answer.unexpected) req.log.error({ err }, "unhandled error in route");
+  if (answer.retryAfterS !== undefined) void reply.header("retry-after", String(answer.retryAfterS));
+  void reply.code(answer.status).send({ detail: answer.detail });
 }
 
 function publicMessage(fe: Partial<FastifyError>): string {

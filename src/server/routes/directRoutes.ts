@@ -1,7 +1,8 @@
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { UsherError } from "../../errors.ts";
 import { newEventId, parsePredictBody } from "../predictBody.ts";
-import { API_PREFIX, findFunction, type ServerContext } from "../ServerContext.ts";
+import { admit, enqueue } from "../admission.ts";
+import { API_PREFIX, type ServerContext } from "../ServerContext.ts";
 import { admitReader, requestClaim } from "../sessionAccess.ts";
 import { CallSink } from "../Sink.ts";
 
@@ -18,13 +19,9 @@ export function directRoutes(server: FastifyInstance, ctx: ServerContext): void 
   const run = async (req: FastifyRequest) => {
     const name = (req.params as { name: string }).name;
     const body = parsePredictBody(req.body);
-    // As in Gradio, an explicit fn_index wins over the name in the path.
-    const fn = findFunction(ctx.app, body.fnIndex, body.fnIndex === undefined ? name : undefined);
-    if (fn === undefined) throw new UsherError("UNKNOWN_FUNCTION", `No endpoint named /${name}.`);
-    if (!ctx.apiOpen && ctx.queueEnabled && fn.queue) throw new UsherError("API_CLOSED");
-    fn.validate(body.data);
     // A session hash in the body reaches that session's State: it must be the caller's.
-    if (body.sessionHash !== undefined) await ctx.owners?.bind(body.sessionHash, requestClaim(ctx, req.raw), null);
+    const claim = body.sessionHash === undefined ? null : requestClaim(ctx, req.raw);
+    const fn = await admit(ctx, "run", body.fnIndex, name, body.data, body.sessionHash, claim, null);
     const result = await ctx.engine.runDirect(fn.id, body.data, {
       sessionHash: body.sessionHash ?? newEventId(),
       rootUrl: ctx.rootOf(req),
@@ -47,11 +44,9 @@ export function directRoutes(server: FastifyInstance, ctx: ServerContext): void 
 
   server.post(`${P}/call/:name`, async (req) => {
     const name = (req.params as { name: string }).name;
-    const b = req.body as Record<string, unknown> | null;
-    const body = parsePredictBody(b);
-    const fn = findFunction(ctx.app, undefined, name);
-    if (fn === undefined || fn.apiName === null) throw new UsherError("UNKNOWN_FUNCTION", `No endpoint named /${name}.`);
-    fn.validate(body.data);
+    const body = parsePredictBody(req.body);
+    // The event's session is its own (below), not one named in the body: nothing to bind yet.
+    const fn = admit(ctx, "call", undefined, name, body.data, undefined, null, null);
     const eventId = newEventId();
     // Each /call event is its own session: its stream is per event, and a session hash in the body
     // must not tie it to another reader.
@@ -60,13 +55,8 @@ export function directRoutes(server: FastifyInstance, ctx: ServerContext): void 
     // browser's client key binds it further, so that no one else reads or cancels it.
     const claim = requestClaim(ctx, req.raw);
     if (claim.user !== null || claim.key !== null) await ctx.owners?.bind(session, claim, null, true);
-    ctx.hub.expect(session, eventId, Math.max(ctx.options.sessionGraceMs, CALL_READ_GRACE_MS));
-    try {
-      await ctx.engine.join({ fnId: fn.id, sessionHash: session, data: body.data, eventId, rootUrl: ctx.rootOf(req) });
-    } catch (err) {
-      ctx.hub.forget(session, eventId);
-      throw err;
-    }
+    const graceMs = Math.max(ctx.options.sessionGraceMs, CALL_READ_GRACE_MS);
+    await enqueue(ctx, fn.id, session, body.data, eventId, ctx.rootOf(req), graceMs);
     return { event_id: eventId };
   });
 

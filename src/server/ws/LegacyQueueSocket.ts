@@ -3,7 +3,7 @@ import type { FastifyBaseLogger } from "fastify";
 import type { RawData, WebSocket } from "ws";
 import type { AppFunction } from "../../app/ServedApp.ts";
 import type { TimerHandle } from "../../clock.ts";
-import { isUsherError } from "../../errors.ts";
+import { isUsherError, UsherError, type ErrorAnswer } from "../../errors.ts";
 import {
   PROCESS_STARTS,
   QUEUE_FULL,
@@ -14,10 +14,11 @@ import {
   toLegacyMessage,
   type LegacyMessage,
 } from "../../protocol/legacyMessages.ts";
-import { parseLegacyDataFrame, parseLegacyHashFrame } from "../../protocol/parseLegacyFrame.ts";
+import { parseLegacyDataFrame } from "../../protocol/parseLegacyFrame.ts";
 import { TERMINAL_TYPES, type EngineEvent } from "../../queue/types.ts";
 import { Outbox } from "../Outbox.ts";
-import { newEventId } from "../predictBody.ts";
+import { admit, checkInputs } from "../admission.ts";
+import { fnIndexOf, newEventId, sessionHashOf } from "../predictBody.ts";
 import type { ServerContext } from "../ServerContext.ts";
 import type { SessionClaim } from "../SessionOwners.ts";
 import type { Sink } from "../Sink.ts";
@@ -177,32 +178,27 @@ export class LegacyQueueSocket implements LegacyEventSocket {
 
   async #onHash(value: unknown): Promise<void> {
     this.#clearTimer();
-    const frame = parseLegacyHashFrame(value);
-    if ("problem" in frame) {
-      this.#refuse(frame.problem);
+    const f = typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+    // The inputs come later (see #onData); the hash names a session whose State the event will use,
+    // so it must be this client's (admit binds it).
+    let sessionHash: string;
+    let fn: AppFunction;
+    this.#binding = true;
+    try {
+      // Read in the order of POST /queue/join's body (see parsePredictBody, joinQueue).
+      const fnIndex = fnIndexOf(f["fn_index"]);
+      // Clients older than Gradio 3.6 sent {hash} on open.
+      const hash = sessionHashOf(f["session_hash"] ?? f["hash"]);
+      if (hash === undefined) throw new UsherError("SESSION_MISSING");
+      sessionHash = hash;
+      fn = await admit(this.#ctx, "legacy", fnIndex, undefined, null, sessionHash, this.#claim, null);
+    } catch (err) {
+      this.#refuse(errorReply(err, this.#log));
       return;
+    } finally {
+      this.#binding = false;
     }
-    const { session_hash: sessionHash, fn_index: fnIndex } = frame;
-    const fn = Number.isSafeInteger(fnIndex) ? this.#ctx.app.functions[fnIndex as number] : undefined;
-    if (fn === undefined) {
-      this.#refuse(fnIndex === undefined ? "No function index provided." : `No function with fn_index ${String(fnIndex)}.`);
-      return;
-    }
-    const owners = this.#ctx.owners;
-    if (owners != null && this.#claim !== null) {
-      // The hash names a session whose State the event will use: it must be this client's.
-      this.#binding = true;
-      try {
-        await owners.bind(sessionHash, this.#claim, null);
-      } catch (err) {
-        const { detail } = errorReply(err, this.#log);
-        this.#refuse(typeof detail === "string" ? detail : JSON.stringify(detail));
-        return;
-      } finally {
-        this.#binding = false;
-      }
-      if (this.#phase !== "hash") return;
-    }
+    if (this.#phase !== "hash") return;
     this.#fn = fn;
     if (this.#router.eagerInputs) {
       // Jobs may run in another process, which cannot ask this socket: the inputs come first.
@@ -246,8 +242,7 @@ export class LegacyQueueSocket implements LegacyEventSocket {
         this.#channel.send(JSON.stringify(QUEUE_FULL));
         this.#channel.close(1000, "");
       } else {
-        const { detail } = errorReply(err, this.#log);
-        this.#refuse(typeof detail === "string" ? detail : JSON.stringify(detail), 1000);
+        this.#refuse(errorReply(err, this.#log), 1000);
       }
     }
   }
@@ -262,7 +257,7 @@ export class LegacyQueueSocket implements LegacyEventSocket {
     }
     const data = frame.data;
     try {
-      fn.validate(data);
+      checkInputs(fn, data);
     } catch (err) {
       this.#abandon(validationMessage(err));
       return;
@@ -384,11 +379,14 @@ export class LegacyQueueSocket implements LegacyEventSocket {
     this.#settleInputs(null);
   }
 
-  /** Refuses before (or at) admission: an error message, then a close. */
-  #refuse(message: string, code = 1008): void {
+  /**
+   * Refuses before admission (closing as {@link errorAnswer} says) or at it (`closeCode` 1000:
+   * 3.x closes normally once the client has its error message).
+   */
+  #refuse(answer: ErrorAnswer, closeCode = answer.closeCode): void {
     this.#phase = "done";
-    this.#channel.send(JSON.stringify(legacyError(message)));
-    this.#channel.close(code, code === 1000 ? "" : "Bad request.");
+    this.#channel.send(JSON.stringify(legacyError(answer.text)));
+    this.#channel.close(closeCode, closeCode === 1000 ? "" : answer.closeReason);
   }
 
   #onClose(): void {

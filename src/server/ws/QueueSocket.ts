@@ -1,6 +1,5 @@
 import type { FastifyBaseLogger } from "fastify";
 import type { RawData, WebSocket } from "ws";
-import { UsherError } from "../../errors.ts";
 import { parseClientFrame } from "../../protocol/parseClientFrame.ts";
 import {
   cancelErrorFrame,
@@ -11,8 +10,9 @@ import {
   PONG,
   type JoinRef,
 } from "../../protocol/socketFrames.ts";
+import { admit, enqueue } from "../admission.ts";
 import { newEventId } from "../predictBody.ts";
-import { findFunction, type ServerContext } from "../ServerContext.ts";
+import type { ServerContext } from "../ServerContext.ts";
 import { WsChannel } from "./WsChannel.ts";
 import type { WsPinger } from "./WsPinger.ts";
 import { WsSink } from "./WsSink.ts";
@@ -26,7 +26,7 @@ const UNKNOWN_EVENT_DETAIL = "No such event waiting or running in this session."
  * session at once. The client joins (`{"type":"join","ref","fn_index","data"}`) and cancels
  * (`{"type":"cancel","event_id"}`); the server answers `joined` / `join_error` / `cancel_error`
  * and sends every sse_v3 message of the session's events through a {@link WsSink}. Joins go
- * through `engine.join` like `POST /queue/join`: same admission, limits and validation.
+ * through admission.ts like `POST /queue/join`: same admission, limits, validation and errors.
  *
  * Frames that cannot be read close the socket: binary 1003, not JSON 1007, too large 1009 (by
  * `ws`, from `maxPayload`). JSON of the wrong shape gets an `error` (or `join_error` 400) and the
@@ -88,16 +88,11 @@ export class QueueSocket {
 
   async #join(ref: JoinRef, fnIndex: number | undefined, data: readonly unknown[]): Promise<void> {
     const ctx = this.#ctx;
-    const fn = findFunction(ctx.app, fnIndex, undefined);
-    if (fn === undefined) {
-      this.#joinError(
-        ref,
-        new UsherError("UNKNOWN_FUNCTION", fnIndex === undefined ? "No function index provided." : `No function with fn_index ${fnIndex}.`),
-      );
-      return;
-    }
+    const session = this.#sessionHash;
+    // The session was bound to its owner when the socket opened (see attachWebSockets).
+    let fnId: number;
     try {
-      fn.validate(data);
+      fnId = admit(ctx, "ws", fnIndex, undefined, data, session, null, null).id;
     } catch (err) {
       this.#joinError(ref, err);
       return;
@@ -105,11 +100,9 @@ export class QueueSocket {
     const eventId = newEventId();
     // Registered before the join so that no message of the event can be lost (see WsSink).
     this.#sink.hold(eventId);
-    ctx.hub.expect(this.#sessionHash, eventId);
     try {
-      await ctx.engine.join({ fnId: fn.id, sessionHash: this.#sessionHash, data, eventId, rootUrl: this.#rootUrl });
+      await enqueue(ctx, fnId, session, data, eventId, this.#rootUrl);
     } catch (err) {
-      ctx.hub.forget(this.#sessionHash, eventId);
       this.#sink.drop(eventId);
       this.#joinError(ref, err);
       return;

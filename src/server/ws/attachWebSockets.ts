@@ -1,10 +1,10 @@
-import type { IncomingMessage } from "node:http";
+import { STATUS_CODES, type IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
 import type { FastifyInstance } from "fastify";
 import { WebSocketServer, type WebSocket } from "ws";
 import { foreignOrigin } from "../auth/foreignOrigin.ts";
-import { isUsherError, UsherError } from "../../errors.ts";
-import { newEventId } from "../predictBody.ts";
+import { errorAnswer, UsherError, type ErrorAnswer } from "../../errors.ts";
+import { newEventId, sessionHashOf } from "../predictBody.ts";
 import { requestRoot } from "../requestRoot.ts";
 import { requestClaim } from "../sessionAccess.ts";
 import { keyIssuer, type SessionClaim, type Standing } from "../SessionOwners.ts";
@@ -18,10 +18,10 @@ export const QUEUE_WS_PATH = `${API_PREFIX}/queue/ws`;
 /** Path of Gradio 3.x's per-event queue socket (root level, as 3.x served it). */
 export const LEGACY_QUEUE_PATH = "/queue/join";
 
-/** Longest session hash accepted; clients make ~11 characters. */
-const MAX_SESSION_HASH = 128;
 /** Longest upgrade URL accepted (the HTTP routes refuse longer ones too). */
 const MAX_URL = 8192;
+/** The answer to an upgrade while the server closes. */
+const STOPPED = errorAnswer(new UsherError("QUEUE_STOPPED"));
 /** How long sockets get to finish their close handshake at shutdown before they are cut, ms. */
 const CLOSE_HANDSHAKE_MS = 1000;
 
@@ -59,21 +59,25 @@ export function attachWebSockets(server: FastifyInstance, ctx: ServerContext): v
   server.server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on("error", destroySelf);
     const rawUrl = req.url ?? "/";
-    if (rawUrl.length > MAX_URL) return refuse(socket, 414, "URL too long.");
+    if (rawUrl.length > MAX_URL) return refuse(socket, errorAnswer(new UsherError("URI_TOO_LONG")));
     const url = new URL(rawUrl, "http://localhost");
     const path = url.pathname.endsWith("/") && url.pathname.length > 1 ? url.pathname.slice(0, -1) : url.pathname;
     const isQueue = path === QUEUE_WS_PATH;
     const isLegacy = path === LEGACY_QUEUE_PATH && legacy !== null;
-    if (!isQueue && !isLegacy) return refuse(socket, 404, "Not Found");
-    if (closing) return refuse(socket, 503, "Queue is stopped.");
+    if (!isQueue && !isLegacy) return refuse(socket, errorAnswer(new UsherError("NOT_FOUND")));
+    if (closing) return refuse(socket, STOPPED);
     // Browsers send any page's Origin on a WebSocket and no CORS applies, so a socket from another
     // site could act for a logged-in user: only this server's pages and allowedOrigins may open one.
     const foreign = foreignOrigin(req.headers, allowedOrigins);
-    if (foreign !== null) return refuse(socket, 403, foreign);
-    if (ctx.auth && ctx.auth.userOf(req.headers.cookie) === null) return refuse(socket, 401, "Not authenticated");
-    const sessionHash = url.searchParams.get("session_hash");
-    if (isQueue && sessionHash !== null && (sessionHash === "" || sessionHash.length > MAX_SESSION_HASH)) {
-      return refuse(socket, 400, "`session_hash` must be a non-empty string of at most 128 characters.");
+    if (foreign !== null) return refuse(socket, errorAnswer(new UsherError("CROSS_ORIGIN", foreign)));
+    if (ctx.auth && ctx.auth.userOf(req.headers.cookie) === null) {
+      return refuse(socket, errorAnswer(new UsherError("UNAUTHORIZED")));
+    }
+    let sessionHash: string | undefined;
+    try {
+      sessionHash = isQueue ? sessionHashOf(url.searchParams.get("session_hash")) : undefined;
+    } catch (err) {
+      return refuse(socket, errorAnswer(err));
     }
     const rootUrl = requestRoot(req.headers, "encrypted" in req.socket && req.socket.encrypted === true, ctx.options.rootPath);
     const claim = requestClaim(ctx, req);
@@ -87,22 +91,21 @@ export function attachWebSockets(server: FastifyInstance, ctx: ServerContext): v
     // Opening the tab's socket subscribes to its session: the first one binds it, later ones must be its owner's.
     void bindSocket(hash, claim, req, rootUrl.startsWith("https:")).then(
       (standing) => {
-        if (closing) return refuse(socket, 503, "Queue is stopped.");
+        if (closing) return refuse(socket, STOPPED);
         wss.handleUpgrade(req, socket, head, (ws: WebSocket) => {
           // A socket of the session attached while this one was judged: the first one keeps it.
           if (standing === "weak" && ctx.owners != null && ctx.hub.hasReader(hash)) {
-            ws.close(1008, "This session already has an open stream.");
+            const busy = errorAnswer(new UsherError("SESSION_BUSY"));
+            ws.close(busy.closeCode, busy.closeReason);
             return;
           }
           new QueueSocket(ctx, ws, hash, rootUrl, pinger, server.log);
         });
       },
       (err: unknown) => {
-        if (isUsherError(err)) refuse(socket, err.status, typeof err.detail === "string" ? err.detail : err.message);
-        else {
-          server.log.error({ err }, "WebSocket session check failed");
-          refuse(socket, 500, "Internal error.");
-        }
+        const answer = errorAnswer(err);
+        if (answer.unexpected) server.log.error({ err }, "WebSocket session check failed");
+        refuse(socket, answer);
       },
     );
   });
@@ -145,26 +148,15 @@ function destroySelf(this: Duplex): void {
   this.destroy();
 }
 
-/** Answers an upgrade with an HTTP error and a JSON `{detail}`, then drops the connection. */
-function refuse(socket: Duplex, status: number, detail: string): void {
-  const body = JSON.stringify({ detail });
+/** Answers an upgrade with an error's HTTP status and JSON `{detail}` (see errorAnswer), then drops the connection. */
+function refuse(socket: Duplex, answer: ErrorAnswer): void {
+  const body = JSON.stringify({ detail: answer.detail });
   socket.end(
-    `HTTP/1.1 ${status} ${STATUS_TEXT[status] ?? "Error"}\r\n` +
+    `HTTP/1.1 ${answer.status} ${STATUS_CODES[answer.status] ?? "Error"}\r\n` +
       "connection: close\r\ncontent-type: application/json\r\n" +
       `content-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
   );
 }
-
-const STATUS_TEXT: Readonly<Record<number, string>> = {
-  400: "Bad Request",
-  401: "Unauthorized",
-  403: "Forbidden",
-  404: "Not Found",
-  409: "Conflict",
-  414: "URI Too Long",
-  500: "Internal Server Error",
-  503: "Service Unavailable",
-};
 
 /** A session hash for a socket that came without one: 128 bits from the CSPRNG (32 hex characters). */
 function newSessionHash(): string {

@@ -1,26 +1,17 @@
 import type { FastifyBaseLogger } from "fastify";
 import type { RawData } from "ws";
-import { UsherError } from "../../errors.ts";
+import { errorAnswer, type ErrorAnswer } from "../../errors.ts";
 import { parseJson } from "../parseJson.ts";
 import type { WsChannel } from "./WsChannel.ts";
 
-/** Status and detail of a refused request on a socket, as the HTTP doors would answer it. */
-export interface ErrorReply {
-  readonly status: number;
-  readonly detail: unknown;
-  /** Seconds until a retry may succeed (queue full). */
-  readonly retryAfterS?: number | undefined;
-}
-
 /**
- * The HTTP answer of an error, for a socket frame: an UsherError keeps its status and detail (a
- * full queue is 503 with the same detail as `POST /queue/join`); anything else is logged and
- * reported as a 500 that says nothing about internals.
+ * The answer of an error on a socket ({@link errorAnswer}, as the HTTP doors answer it: a full
+ * queue is 503 with the same detail as `POST /queue/join`), logging an unexpected one.
  */
-export function errorReply(err: unknown, log: FastifyBaseLogger): ErrorReply {
-  if (err instanceof UsherError) return { status: err.status, detail: err.detail, retryAfterS: err.retryAfterS };
-  log.error({ err }, "unhandled error on a queue socket");
-  return { status: 500, detail: "Internal error." };
+export function errorReply(err: unknown, log: FastifyBaseLogger): ErrorAnswer {
+  const answer = errorAnswer(err);
+  if (answer.unexpected) log.error({ err }, "unhandled error on a queue socket");
+  return answer;
 }
 
 /** The text of a (non-binary) frame. */

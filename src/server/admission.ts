@@ -1,0 +1,123 @@
+import type { AppFunction } from "../app/ServedApp.ts";
+import { UsherError } from "../errors.ts";
+import type { ServerContext } from "./ServerContext.ts";
+import type { SessionClaim } from "./SessionOwners.ts";
+
+/**
+ * The door a prediction comes through. The rules that differ by door are few and all here: how
+ * the function is named (`fn_index` on the queue doors, the api name on `/call`, either on
+ * `/run`, where an explicit `fn_index` wins as in Gradio) and whether `apiOpen` applies (direct
+ * `/run` only: the queue doors are the queue).
+ */
+export type Door = "join" | "ws" | "legacy" | "call" | "run";
+
+/**
+ * Every door's admission of a prediction, before the engine sees it: resolves the function,
+ * applies the rules of the door, validates the inputs (unless `data` is null: Gradio 3.x sends
+ * them when the job starts, and they are checked then with {@link checkInputs}) and binds the
+ * session to its sender where the door carries one (`claim` non-null; see SessionOwners, with a
+ * client key from `issue` when the request carried none). The door parses its frame or body
+ * before and hands the event to the engine after ({@link enqueue}, the 3.x router or
+ * `runDirect`): so every door refuses the same bad request with the same UsherError.
+ *
+ * Returns the function in the call when the session's owner is known here (every join after a
+ * session's first on this process) or there is nothing to bind (no claim), else a promise.
+ * Positional rather than one request object: the fast lane's join calls it per prediction, and an
+ * object per call would be an allocation the hot path did not make before.
+ */
+export function admit(
+  ctx: ServerContext,
+  door: Door,
+  fnIndex: number | undefined,
+  apiName: string | undefined,
+  data: readonly unknown[] | null,
+  sessionHash: string | undefined,
+  claim: null,
+  issue: null,
+): AppFunction;
+export function admit(
+  ctx: ServerContext,
+  door: Door,
+  fnIndex: number | undefined,
+  apiName: string | undefined,
+  data: readonly unknown[] | null,
+  sessionHash: string | undefined,
+  claim: SessionClaim | null,
+  issue: (() => string) | null,
+): AppFunction | Promise<AppFunction>;
+export function admit(
+  ctx: ServerContext,
+  door: Door,
+  fnIndex: number | undefined,
+  apiName: string | undefined,
+  data: readonly unknown[] | null,
+  sessionHash: string | undefined,
+  claim: SessionClaim | null,
+  issue: (() => string) | null,
+): AppFunction | Promise<AppFunction> {
+  const fn = resolveFunction(ctx, door, fnIndex, apiName);
+  if (door === "run" && !ctx.apiOpen && ctx.queueEnabled && fn.queue) throw new UsherError("API_CLOSED");
+  if (data !== null) fn.validate(data);
+  const owners = ctx.owners;
+  if (owners == null || claim === null || sessionHash === undefined) return fn;
+  const bound = owners.bind(sessionHash, claim, issue);
+  return bound instanceof Promise ? bound.then(() => fn) : fn;
+}
+
+/** The function a door's request names, or UNKNOWN_FUNCTION with the same message on every door. */
+export function resolveFunction(
+  ctx: ServerContext,
+  door: Door,
+  fnIndex: number | undefined,
+  apiName: string | undefined,
+): AppFunction {
+  const functions = ctx.app.functions;
+  if (fnIndex !== undefined && door !== "call") {
+    const fn = functions[fnIndex];
+    if (fn === undefined) throw new UsherError("UNKNOWN_FUNCTION", `No function with fn_index ${fnIndex}.`);
+    return fn;
+  }
+  if (apiName === undefined || door === "join" || door === "ws" || door === "legacy") {
+    throw new UsherError("UNKNOWN_FUNCTION", "No function index provided.");
+  }
+  const name = apiName.startsWith("/") ? apiName.slice(1) : apiName;
+  // Only named endpoints have a name: one of api_name=False is reached by fn_index (on /run).
+  const fn = functions.find((f) => f.apiName === name);
+  if (fn === undefined) throw new UsherError("UNKNOWN_FUNCTION", `No endpoint named /${name}.`);
+  return fn;
+}
+
+/** Checks inputs that came after admission (Gradio 3.x sends them when the job starts). */
+export function checkInputs(fn: AppFunction, data: readonly unknown[]): void {
+  fn.validate(data);
+}
+
+/**
+ * Hands an admitted event to the engine for a door whose messages go through the session hub:
+ * expected in the hub first (so that none is lost), forgotten again if the engine refuses.
+ * Settles in the call when the engine does (see QueueEngine.admit), else returns a promise.
+ */
+export function enqueue(
+  ctx: ServerContext,
+  fnId: number,
+  sessionHash: string,
+  data: readonly unknown[],
+  eventId: string,
+  rootUrl: string,
+  expectMs?: number,
+): void | Promise<void> {
+  const hub = ctx.hub;
+  hub.expect(sessionHash, eventId, expectMs);
+  let admitted: unknown;
+  try {
+    admitted = ctx.engine.admit({ fnId, sessionHash, data, eventId, rootUrl });
+  } catch (err) {
+    hub.forget(sessionHash, eventId);
+    throw err;
+  }
+  if (!(admitted instanceof Promise)) return;
+  return admitted.then(undefined, (err: unknown) => {
+    hub.forget(sessionHash, eventId);
+    throw err;
+  });
+}
