@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { parseLegacyDataFrame, parseLegacyHashFrame } from "../../src/protocol/parseLegacyFrame.ts";
+import { parseLegacyDataFrame } from "../../src/protocol/parseLegacyFrame.ts";
 import { parseClientFrame } from "../../src/protocol/parseClientFrame.ts";
 import { parseServerFrame } from "../../src/protocol/parseServerFrame.ts";
 import {
@@ -67,14 +67,9 @@ test("parseServerFrame checks the envelope only: a JSON object with a string msg
   }
 });
 
-test("the 3.x socket's frames: the hash frame (or the old `hash`), then the data frame", () => {
-  assert.deepEqual(parseLegacyHashFrame({ fn_index: 0, session_hash: "s" }), { session_hash: "s", fn_index: 0 });
-  assert.deepEqual(parseLegacyHashFrame({ fn_index: "x", hash: "s" }), { session_hash: "s", fn_index: "x" });
-  const problem =
-    "Expected {fn_index, session_hash}: `session_hash` must be a non-empty string of at most 128 characters.";
-  for (const v of [null, [], { fn_index: 0 }, { session_hash: "" }, { session_hash: "x".repeat(129) }]) {
-    assert.deepEqual(parseLegacyHashFrame(v), { problem });
-  }
+// The 3.x hash frame is read by the doors' shared readers (predictBody's fnIndexOf and
+// sessionHashOf, test/server/doors.test.ts), so that every door gives the same refusals.
+test("the 3.x socket's data frame", () => {
   assert.deepEqual(parseLegacyDataFrame({ data: [1], event_data: null, fn_index: 0 }), { data: [1] });
   for (const v of [null, "x", { data: "x" }]) {
     assert.deepEqual(parseLegacyDataFrame(v), { problem: "`data` must be a list of input values." });
