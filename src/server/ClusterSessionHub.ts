@@ -16,6 +16,7 @@
  * - readers: the store knows which fronts have a stream of a session, so a front whose grace
  *   period ends while the user reads on another front does not cancel the user's events.
  */
+import { every, type Clock, type Repeating, type TimerHandle } from "../clock.ts";
 import { TERMINAL_TYPES } from "../queue/types.ts";
 import type { SessionBus } from "../store/SharedQueueStore.ts";
 import type { FinishReason, Sink } from "./Sink.ts";
@@ -49,8 +50,9 @@ export class ClusterSessionHub extends SessionHub {
   readonly #readers = new Map<string, number>();
   /** Cursors not saved yet: session → log id. */
   readonly #cursors = new Map<string, string>();
-  #cursorTimer: NodeJS.Timeout | null = null;
-  readonly #sweeper: NodeJS.Timeout;
+  readonly #clock: Clock;
+  #cursorTimer: TimerHandle | null = null;
+  readonly #sweeper: Repeating;
 
   constructor(options: ClusterSessionHubOptions) {
     const { bus, engine } = options;
@@ -74,8 +76,8 @@ export class ClusterSessionHub extends SessionHub {
       },
       held: () => [...this.#held],
     });
-    this.#sweeper = setInterval(() => this.#sweep(), SWEEP_MS);
-    this.#sweeper.unref();
+    this.#clock = options.clock;
+    this.#sweeper = every(this.#clock, SWEEP_MS, () => this.#sweep());
   }
 
   override expect(sessionHash: string, eventId: string, graceMs?: number): void {
@@ -133,7 +135,7 @@ export class ClusterSessionHub extends SessionHub {
   }
 
   override close(): void {
-    clearInterval(this.#sweeper);
+    this.#sweeper.stop();
     this.#saveCursors();
     super.close();
   }
@@ -233,12 +235,11 @@ export class ClusterSessionHub extends SessionHub {
       return;
     }
     if (this.#cursorTimer !== null) return;
-    this.#cursorTimer = setTimeout(() => this.#saveCursors(), CURSOR_SAVE_MS);
-    this.#cursorTimer.unref();
+    this.#cursorTimer = this.#clock.setTimeout(() => this.#saveCursors(), CURSOR_SAVE_MS);
   }
 
   #saveCursors(): void {
-    if (this.#cursorTimer !== null) clearTimeout(this.#cursorTimer);
+    if (this.#cursorTimer !== null) this.#clock.clearTimeout(this.#cursorTimer);
     this.#cursorTimer = null;
     for (const [sessionHash, id] of this.#cursors) this.#bus.saveCursor(sessionHash, id);
     this.#cursors.clear();
