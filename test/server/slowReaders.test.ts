@@ -12,6 +12,7 @@ import { test } from "node:test";
 import { Interface } from "../../src/index.ts";
 import type { RunningApp } from "../../src/server/launchApp.ts";
 import { launch, post, readSse } from "../helpers/launch.ts";
+import { waitFor } from "../helpers/waitFor.ts";
 import { completed, join, queueSocket, TestSocket, wsUrl } from "../helpers/wsClient.ts";
 
 const MiB = 1024 * 1024;
@@ -37,11 +38,7 @@ async function metric(app: RunningApp, name: string, labels: string): Promise<nu
 }
 
 async function until(what: string, cond: () => Promise<boolean> | boolean, timeoutMs = 15_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(25);
-  }
+  await waitFor(cond, timeoutMs, what);
 }
 
 /** An HTTP GET on a raw socket that never reads its answer (until `drain`). */
