@@ -7,7 +7,6 @@
  */
 import assert from "node:assert/strict";
 import { connect, type Socket } from "node:net";
-import { setTimeout as sleep } from "node:timers/promises";
 import { test } from "node:test";
 import { Interface } from "../../src/index.ts";
 import type { RunningApp } from "../../src/server/launchApp.ts";
@@ -252,8 +251,13 @@ test("a reader cut off in the very write of a result (server cap) still ends wit
   s.ws.resume();
   const joined = await s.next((f) => f["msg"] === "joined");
   await a.drain();
-  // A cut socket is terminated at once; one that was not stays open.
-  const secondCut = await Promise.race([s.closed.then(() => true), sleep(500).then(() => false)]);
+  // A cut socket is terminated at once (the cut is behind us); one that was not answers a ping.
+  const secondCut = await new Promise<boolean>((resolve) => {
+    void s.closed.then(() => resolve(true));
+    if (s.ws.readyState !== s.ws.OPEN) return resolve(true);
+    s.ws.once("pong", () => resolve(false));
+    s.ws.ping();
+  });
   // Whichever was cut, it reads its result or RESULT_DROPPED when it comes back: one final.
   let f: Record<string, any>;
   if (secondCut) {
