@@ -36,3 +36,29 @@ export const systemClock: Clock = {
     setImmediate(fn);
   },
 };
+
+/** A repeating timer started by {@link every}. */
+export interface Repeating {
+  /** Stops the repetition; a call inside `fn` stops it too. */
+  stop(): void;
+}
+
+/**
+ * Calls `fn` every `intervalMs` on `clock` until stopped: the clock's one-shot timer, re-armed
+ * before each call (so `setInterval`'s cadence), which keeps {@link Clock} small and lets a
+ * {@link ManualClock} drive heartbeats and sweeps like any other timer.
+ */
+export function every(clock: Clock, intervalMs: number, fn: () => void): Repeating {
+  let handle: TimerHandle | null = null;
+  const tick = (): void => {
+    handle = clock.setTimeout(tick, intervalMs);
+    fn();
+  };
+  handle = clock.setTimeout(tick, intervalMs);
+  return {
+    stop() {
+      if (handle !== null) clock.clearTimeout(handle);
+      handle = null;
+    },
+  };
+}

@@ -15,6 +15,7 @@
 import { once } from "node:events";
 import { MessageChannel, type Worker } from "node:worker_threads";
 import type { Piscina } from "piscina";
+import { systemClock, type Clock, type TimerHandle } from "../clock.ts";
 import { UsherError, isUsherError } from "../errors.ts";
 import type { InvokeContext } from "../queue/types.ts";
 import type { WorkerRef } from "./inWorker.ts";
@@ -30,6 +31,7 @@ export function runWorkerCall(
   args: readonly unknown[],
   ctx: InvokeContext,
   abortGraceMs: number,
+  clock: Clock = systemClock,
 ): Promise<unknown> {
   const { port1, port2 } = new MessageChannel();
   const abortFlag = new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT));
@@ -37,7 +39,7 @@ export function runWorkerCall(
   let threadId: number | null = null;
   let outcome: Outcome | null = null;
   let stream: WorkerStream | null = null;
-  let graceTimer: NodeJS.Timeout | null = null;
+  let graceTimer: TimerHandle | null = null;
   let exited: Promise<unknown> | null = null;
   let terminated = false;
   let settled = false;
@@ -103,7 +105,7 @@ export function runWorkerCall(
     const reason: unknown = ctx.signal.reason;
     const code = isUsherError(reason) ? reason.code : "CANCELLED";
     post({ type: "abort", code, message: reason instanceof Error ? reason.message : "The call was cancelled." });
-    graceTimer = setTimeout(terminate, abortGraceMs);
+    graceTimer = clock.setTimeout(terminate, abortGraceMs);
   };
 
   const terminate = (): void => {
@@ -126,7 +128,7 @@ export function runWorkerCall(
       runError = err;
     }
     settled = true;
-    if (graceTimer !== null) clearTimeout(graceTimer);
+    if (graceTimer !== null) clock.clearTimeout(graceTimer);
     ctx.signal.removeEventListener("abort", onAbort);
     if (exited !== null) await exited;
     port1.close();

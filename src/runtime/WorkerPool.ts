@@ -7,6 +7,7 @@
  */
 import { availableParallelism } from "node:os";
 import { Piscina } from "piscina";
+import { systemClock, type Clock } from "../clock.ts";
 import { UsherError } from "../errors.ts";
 import type { InvokeContext } from "../queue/types.ts";
 import type { WorkerRef } from "./inWorker.ts";
@@ -22,6 +23,8 @@ export interface WorkerPoolOptions {
   readonly threads?: number | undefined;
   /** Time a cancelled call gets before its thread is terminated, ms. Default {@link DEFAULT_WORKER_ABORT_GRACE_MS}. */
   readonly abortGraceMs?: number | undefined;
+  /** The clock of the abort grace timers. Default {@link systemClock}. */
+  readonly clock?: Clock | undefined;
 }
 
 /** Runs worker functions; see the file comment. */
@@ -30,12 +33,14 @@ export class WorkerPool {
   readonly threads: number;
   /** Grace before a cancelled call's thread is terminated, ms. */
   readonly abortGraceMs: number;
+  readonly #clock: Clock;
   #pool: Piscina | null = null;
   #closed = false;
 
   constructor(options: WorkerPoolOptions = {}) {
     this.threads = options.threads ?? availableParallelism();
     this.abortGraceMs = options.abortGraceMs ?? DEFAULT_WORKER_ABORT_GRACE_MS;
+    this.#clock = options.clock ?? systemClock;
   }
 
   /**
@@ -44,7 +49,7 @@ export class WorkerPool {
    */
   run(ref: WorkerRef, args: readonly unknown[], ctx: InvokeContext): Promise<unknown> {
     if (this.#closed) return Promise.reject(new UsherError("QUEUE_STOPPED", "The worker pool is closed."));
-    return runWorkerCall(this.#ensurePool(), ref, args, ctx, this.abortGraceMs);
+    return runWorkerCall(this.#ensurePool(), ref, args, ctx, this.abortGraceMs, this.#clock);
   }
 
   /** Worker threads alive now (a terminated one is replaced; for tests and metrics). */

@@ -7,6 +7,7 @@
 import { setPriority } from "node:os";
 import { threadId } from "node:worker_threads";
 import { createEventContext } from "../app/EventContext.ts";
+import { systemClock } from "../clock.ts";
 import { UsherError } from "../errors.ts";
 import type { ErrorCode } from "../errors.ts";
 import type { InvokeContext, LogLevel, LogOptions, ProgressUnit } from "../queue/types.ts";
@@ -213,7 +214,7 @@ class ProgressSender {
   }
 
   update(units: readonly ProgressUnit[]): void {
-    const now = performance.now();
+    const now = systemClock.now();
     if (now - this.#lastSentMs >= PROGRESS_SEND_MS) {
       this.#pending = null;
       this.#lastSentMs = now;
@@ -227,7 +228,7 @@ class ProgressSender {
     const units = this.#pending;
     if (units === null) return;
     this.#pending = null;
-    this.#lastSentMs = performance.now();
+    this.#lastSentMs = systemClock.now();
     this.#send({ type: "progress", units });
   }
 }

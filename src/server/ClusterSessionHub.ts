@@ -18,6 +18,7 @@
  * - lost events: after the store came back empty, an event nothing wrote back (its worker died
  *   too) is failed with a clear message rather than awaited for ever.
  */
+import { every, type Clock, type Repeating, type TimerHandle } from "../clock.ts";
 import { TERMINAL_TYPES } from "../queue/types.ts";
 import type { SessionBus } from "../store/SharedQueueStore.ts";
 import type { FinishReason, Sink } from "./Sink.ts";
@@ -51,10 +52,11 @@ export class ClusterSessionHub extends SessionHub {
   readonly #readers = new Map<string, number>();
   /** Cursors not saved yet: session → log id. */
   readonly #cursors = new Map<string, string>();
-  #cursorTimer: NodeJS.Timeout | null = null;
-  readonly #sweeper: NodeJS.Timeout;
+  readonly #clock: Clock;
+  #cursorTimer: TimerHandle | null = null;
+  readonly #sweeper: Repeating;
   readonly #unsubscribeReconnect: () => void;
-  #lostCheck: NodeJS.Timeout | null = null;
+  #lostCheck: TimerHandle | null = null;
 
   constructor(options: ClusterSessionHubOptions) {
     const { bus, engine } = options;
@@ -78,8 +80,8 @@ export class ClusterSessionHub extends SessionHub {
       },
       held: () => [...this.#held],
     });
-    this.#sweeper = setInterval(() => this.#sweep(), SWEEP_MS);
-    this.#sweeper.unref();
+    this.#clock = options.clock;
+    this.#sweeper = every(this.#clock, SWEEP_MS, () => this.#sweep());
     this.#unsubscribeReconnect = bus.onReconnect((lostData) => {
       if (lostData) this.#checkLostLater();
     });
@@ -140,9 +142,9 @@ export class ClusterSessionHub extends SessionHub {
   }
 
   override close(): void {
-    clearInterval(this.#sweeper);
+    this.#sweeper.stop();
     this.#unsubscribeReconnect();
-    if (this.#lostCheck !== null) clearTimeout(this.#lostCheck);
+    if (this.#lostCheck !== null) this.#clock.clearTimeout(this.#lostCheck);
     this.#saveCursors();
     super.close();
   }
@@ -242,12 +244,11 @@ export class ClusterSessionHub extends SessionHub {
       return;
     }
     if (this.#cursorTimer !== null) return;
-    this.#cursorTimer = setTimeout(() => this.#saveCursors(), CURSOR_SAVE_MS);
-    this.#cursorTimer.unref();
+    this.#cursorTimer = this.#clock.setTimeout(() => this.#saveCursors(), CURSOR_SAVE_MS);
   }
 
   #saveCursors(): void {
-    if (this.#cursorTimer !== null) clearTimeout(this.#cursorTimer);
+    if (this.#cursorTimer !== null) this.#clock.clearTimeout(this.#cursorTimer);
     this.#cursorTimer = null;
     for (const [sessionHash, id] of this.#cursors) this.#bus.saveCursor(sessionHash, id);
     this.#cursors.clear();
@@ -260,14 +261,13 @@ export class ClusterSessionHub extends SessionHub {
    * (the store checks, atomically, that nothing ended it meanwhile).
    */
   #checkLostLater(): void {
-    if (this.#lostCheck !== null) clearTimeout(this.#lostCheck);
-    this.#lostCheck = setTimeout(() => {
+    if (this.#lostCheck !== null) this.#clock.clearTimeout(this.#lostCheck);
+    this.#lostCheck = this.#clock.setTimeout(() => {
       this.#lostCheck = null;
       for (const [sessionHash, ids] of this.#pending) {
         if (ids.size > 0) void this.#bus.failLost(sessionHash, [...ids]).catch(() => undefined);
       }
     }, this.#bus.restoreGraceMs);
-    this.#lostCheck.unref();
   }
 
   /** Lets go, in the store too, of the sessions this hub has forgotten (ended, or streamed elsewhere). */

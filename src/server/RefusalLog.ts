@@ -1,4 +1,5 @@
 import type { FastifyBaseLogger } from "fastify";
+import { systemClock, type Clock, type TimerHandle } from "../clock.ts";
 
 /** Length of one refusal summary window, ms. */
 export const REFUSAL_WINDOW_MS = 10_000;
@@ -13,11 +14,13 @@ export class RefusalLog {
   readonly #log: FastifyBaseLogger;
   readonly #windowMs: number;
   #counts = new Map<string, number>();
-  #timer: NodeJS.Timeout | null = null;
+  readonly #clock: Clock;
+  #timer: TimerHandle | null = null;
 
-  constructor(log: FastifyBaseLogger, windowMs = REFUSAL_WINDOW_MS) {
+  constructor(log: FastifyBaseLogger, windowMs = REFUSAL_WINDOW_MS, clock: Clock = systemClock) {
     this.#log = log;
     this.#windowMs = windowMs;
+    this.#clock = clock;
   }
 
   /** Notes one refusal of `code` (an UsherError code or HTTP_<status>). */
@@ -32,18 +35,17 @@ export class RefusalLog {
 
   /** Stops the timer (on close); what is counted and not yet logged is logged now. */
   close(): void {
-    if (this.#timer !== null) clearTimeout(this.#timer);
+    if (this.#timer !== null) this.#clock.clearTimeout(this.#timer);
     this.#timer = null;
     this.#flush();
   }
 
   #arm(): void {
-    this.#timer = setTimeout(() => {
+    this.#timer = this.#clock.setTimeout(() => {
       this.#timer = null;
       // Another window only while refusals go on; a quiet window ends the burst.
       if (this.#flush()) this.#arm();
     }, this.#windowMs);
-    this.#timer.unref();
   }
 
   #flush(): boolean {

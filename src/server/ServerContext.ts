@@ -1,6 +1,7 @@
 import type { IncomingMessage } from "node:http";
 import type { FastifyRequest } from "fastify";
 import type { ServedApp } from "../app/ServedApp.ts";
+import type { Clock } from "../clock.ts";
 import type { ResolvedLaunchOptions } from "../options.ts";
 import type { QueueEngine } from "../queue/QueueEngine.ts";
 import type { FileStore } from "../store/FileStore.ts";
@@ -23,6 +24,8 @@ export interface ServerContext {
   /** The queue's `apiOpen`. */
   readonly apiOpen: boolean;
   readonly appId: number;
+  /** Time for the routes' own timers (heartbeats, pings, refusal windows); absent: the system clock. */
+  readonly clock?: Clock;
   /** Public base URL of a request. */
   rootOf(req: FastifyRequest): string;
   /**

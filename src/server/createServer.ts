@@ -8,7 +8,7 @@ import { metricsRoute } from "./metrics.ts";
 import { logFunctionErrors } from "./logFunctionErrors.ts";
 import { noteRefusal } from "./noteRefusal.ts";
 import { invalidJsonMessage, parseJson } from "./parseJson.ts";
-import { RefusalLog } from "./RefusalLog.ts";
+import { REFUSAL_WINDOW_MS, RefusalLog } from "./RefusalLog.ts";
 import { replyError } from "./replyError.ts";
 import { configRoutes } from "./routes/configRoutes.ts";
 import { directRoutes } from "./routes/directRoutes.ts";
@@ -55,7 +55,7 @@ export async function createServer(ctx: ServerContext): Promise<FastifyInstance>
     }
   });
 
-  const refusals = options.logLevel === false ? null : new RefusalLog(server.log);
+  const refusals = options.logLevel === false ? null : new RefusalLog(server.log, REFUSAL_WINDOW_MS, ctx.clock);
   server.addHook("onClose", async () => refusals?.close());
   server.setErrorHandler((err, req, reply) => {
     replyError(err, req, reply);

@@ -3,7 +3,7 @@
  */
 import { randomInt } from "node:crypto";
 import type { Buildable } from "../app/ServedApp.ts";
-import { systemClock } from "../clock.ts";
+import { systemClock, type TimerHandle } from "../clock.ts";
 import {
   onSpaces,
   resolveLaunchOptions,
@@ -66,11 +66,12 @@ async function listen(app: Buildable, queue: QueueOptions | null, options: Launc
   const queueEnabled = queue !== null || onSpaces();
   const q = resolveQueueOptions(queue ?? {});
   const l = resolveLaunchOptions(options, q.concurrencyCount);
+  const clock = systemClock;
   // A store shared by several processes (Redis) brings files, State and an event bus they all reach.
   const shared = isSharedStore(q.store) ? await prepareSharedQueue(q.store, l.cacheDir, l.allowedPaths) : null;
   const files = shared?.files ?? new LocalFileStore(l.cacheDir, l.allowedPaths);
   // Threads start with the first inWorker() call: apps without worker functions start none.
-  const workers = new WorkerPool({ threads: l.workerThreads, abortGraceMs: l.workerAbortGraceMs });
+  const workers = new WorkerPool({ threads: l.workerThreads, abortGraceMs: l.workerAbortGraceMs, clock });
   const served = app.build({ files, workers, ...(shared === null ? {} : { state: shared.state }) });
   // Gradio 3.x sockets send their inputs only when their job starts: see ws/legacyInputs.ts.
   const legacy = new LegacyRouter({
@@ -81,6 +82,7 @@ async function listen(app: Buildable, queue: QueueOptions | null, options: Launc
     // With a shared store the job may run in another process: the socket asks for inputs at once.
     eagerInputs: shared !== null,
     dataTimeoutMs: l.legacyDataTimeoutMs,
+    clock,
   });
   const engine: QueueEngine = new QueueEngine({
     functions: served.functions.map((f) => legacy.wrap(f)),
@@ -90,11 +92,12 @@ async function listen(app: Buildable, queue: QueueOptions | null, options: Launc
     maxThreads: l.maxThreads,
     statusUpdateMs: q.statusUpdateMs,
     showError: l.showError,
+    clock,
     ...(shared === null ? {} : { bus: shared.relay, runJobs: q.localWorkers }),
   });
   // Readers that leave results unread are cut off before they pin memory (see ReaderBudget).
   const budget = new ReaderBudget({
-    clock: systemClock,
+    clock,
     maxConnectionBytes: l.maxConnectionBufferBytes,
     maxServerBytes: l.maxServerBufferBytes,
     slowReaderMs: l.slowReaderMs,
@@ -103,7 +106,7 @@ async function listen(app: Buildable, queue: QueueOptions | null, options: Launc
     onDropped: () => ctx.refused?.("RESULT_DROPPED"),
   });
   const hubOptions = {
-    clock: systemClock,
+    clock,
     engine,
     sessionGraceMs: l.sessionGraceMs,
     heartbeatMs: l.heartbeatMs,
@@ -116,7 +119,7 @@ async function listen(app: Buildable, queue: QueueOptions | null, options: Launc
   const metrics = l.metrics ? new Metrics(engine, hub, budget) : null;
   engine.on(legacy.deliver);
 
-  const heartbeatTimers = new Map<string, NodeJS.Timeout>();
+  const heartbeatTimers = new Map<string, TimerHandle>();
   /** Open presence streams per session (heartbeat streams, queue sockets). */
   const presence = new Map<string, number>();
   const ctx: ServerContext = {
@@ -127,16 +130,19 @@ async function listen(app: Buildable, queue: QueueOptions | null, options: Launc
     options: l,
     queueEnabled,
     apiOpen: q.apiOpen,
-    auth: l.auth === null ? null : new Authenticator(l.auth),
+    auth: l.auth === null ? null : new Authenticator(l.auth, Date.now, { clock }),
     // With a shared store the owner of each session is recorded there, for every front to enforce.
     owners: new SessionOwners({ shared: shared === null ? null : shared.store.sessionOwners() }),
     metrics,
     budget,
     appId: randomInt(1, 2 ** 47),
+    clock,
     legacy,
     sessionOpened(sessionHash) {
       presence.set(sessionHash, (presence.get(sessionHash) ?? 0) + 1);
-      clearTimeout(heartbeatTimers.get(sessionHash));
+      const grace = heartbeatTimers.get(sessionHash);
+      if (grace === undefined) return;
+      clock.clearTimeout(grace);
       heartbeatTimers.delete(sessionHash);
     },
     rootOf: (req) => requestRoot(req.headers, "encrypted" in req.socket && req.socket.encrypted === true, l.rootPath),
@@ -148,12 +154,12 @@ async function listen(app: Buildable, queue: QueueOptions | null, options: Launc
         return;
       }
       presence.delete(sessionHash);
-      clearTimeout(heartbeatTimers.get(sessionHash));
-      const t = setTimeout(() => {
+      const previous = heartbeatTimers.get(sessionHash);
+      if (previous !== undefined) clock.clearTimeout(previous);
+      const t = clock.setTimeout(() => {
         heartbeatTimers.delete(sessionHash);
         served.closeSession(sessionHash);
       }, l.sessionGraceMs);
-      t.unref();
       heartbeatTimers.set(sessionHash, t);
     },
   };
@@ -165,7 +171,7 @@ async function listen(app: Buildable, queue: QueueOptions | null, options: Launc
   const url = `http://${host}:${port}${l.rootPath}`;
   if (!l.quiet) console.log(`Running on local URL:  ${url}`);
   // Uploads and outputs older than fileTtlMs go; the sweeper's timer never holds the process open.
-  const sweeper = new FileSweeper({ root: files.root, ttlMs: l.fileTtlMs });
+  const sweeper = new FileSweeper({ root: files.root, ttlMs: l.fileTtlMs, clock });
   sweeper.start();
 
   let closing: Promise<void> | undefined;
@@ -183,7 +189,7 @@ async function listen(app: Buildable, queue: QueueOptions | null, options: Launc
         await workers.close();
         hub.close();
         budget.close();
-        for (const t of heartbeatTimers.values()) clearTimeout(t);
+        for (const t of heartbeatTimers.values()) clock.clearTimeout(t);
         await server.close();
         if (shared !== null) await shared.store.close();
       })();

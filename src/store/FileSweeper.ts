@@ -1,5 +1,6 @@
 import { readdir, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
+import { every, systemClock, type Clock, type Repeating } from "../clock.ts";
 
 /** Folders of a file store root whose entries expire (one folder per upload or output). */
 const SWEPT = ["uploads", "outputs"] as const;
@@ -14,6 +15,8 @@ export interface FileSweeperOptions {
   readonly intervalMs?: number;
   /** Wall clock in ms (file times are wall time). Default `Date.now`. */
   readonly now?: () => number;
+  /** The clock of the sweep timer. Default {@link systemClock}. */
+  readonly clock?: Clock;
 }
 
 /**
@@ -25,7 +28,7 @@ export interface FileSweeperOptions {
 export class FileSweeper {
   readonly #options: FileSweeperOptions;
   readonly #now: () => number;
-  #timer: NodeJS.Timeout | null = null;
+  #timer: Repeating | null = null;
   #sweeping: Promise<number> | null = null;
 
   constructor(options: FileSweeperOptions) {
@@ -37,13 +40,12 @@ export class FileSweeper {
   start(): void {
     if (this.#timer !== null) return;
     const intervalMs = this.#options.intervalMs ?? Math.min(Math.max(1000, Math.floor(this.#options.ttlMs / 4)), 5 * 60_000);
-    this.#timer = setInterval(() => void this.sweep(), intervalMs);
-    this.#timer.unref();
+    this.#timer = every(this.#options.clock ?? systemClock, intervalMs, () => void this.sweep());
   }
 
   /** Stops the timer and waits for a sweep in progress. */
   async stop(): Promise<void> {
-    if (this.#timer !== null) clearInterval(this.#timer);
+    this.#timer?.stop();
     this.#timer = null;
     await this.#sweeping;
   }

@@ -10,6 +10,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { Redis, type RedisOptions } from "ioredis";
+import { every, systemClock, type Clock, type Repeating, type TimerHandle } from "../clock.ts";
 import { UsherError } from "../errors.ts";
 import { SCRIPTS, type ScriptName } from "./redisScripts.ts";
 
@@ -105,15 +106,17 @@ export class RedisLink {
   readonly #reconnectHandlers = new Set<(lostData: boolean) => void>();
   /** Leases this node holds: claim id → pool id. */
   readonly held = new Map<string, string>();
-  readonly #heartbeat: NodeJS.Timeout;
-  #reaper: NodeJS.Timeout | null = null;
+  /** The clock of this node's timers. Leases expire on Redis's own time, so it is the real one. */
+  readonly clock: Clock = systemClock;
+  readonly #heartbeat: Repeating;
+  #reaper: TimerHandle | null = null;
   #epoch: string | null = null;
   /** The first connection is complete (a break before it is the first connect's business). */
   #connected = false;
   #broken = false;
   #resyncing = false;
   #closed = false;
-  #lastWarnMs = 0;
+  #lastWarnMs = -Infinity;
   readonly #ready: Promise<void>;
 
   constructor(options: ResolvedRedisStoreOptions) {
@@ -143,24 +146,22 @@ export class RedisLink {
     this.#ready = this.#connect();
     // The ready promise may be awaited later (or never): do not let a failure go unhandled.
     this.#ready.catch(() => undefined);
-    this.#heartbeat = setInterval(() => void this.#beat(), Math.max(50, Math.floor(options.leaseMs / 3)));
-    this.#heartbeat.unref();
+    this.#heartbeat = every(this.clock, Math.max(50, Math.floor(options.leaseMs / 3)), () => void this.#beat());
   }
 
   /** Resolves once both connections are up and subscribed; rejects with STORE_UNAVAILABLE after `timeoutMs`. */
   async ready(timeoutMs = this.options.connectTimeoutMs): Promise<void> {
-    let timer: NodeJS.Timeout | undefined;
+    let timer: TimerHandle | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(
+      timer = this.clock.setTimeout(
         () => reject(new UsherError("STORE_UNAVAILABLE", `Could not connect to Redis at ${redact(this.options.url)} within ${timeoutMs} ms.`)),
         timeoutMs,
       );
-      timer.unref();
     });
     try {
       await Promise.race([this.#ready, timeout]);
     } finally {
-      clearTimeout(timer);
+      if (timer !== undefined) this.clock.clearTimeout(timer);
     }
   }
 
@@ -222,8 +223,8 @@ export class RedisLink {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    clearInterval(this.#heartbeat);
-    if (this.#reaper !== null) clearTimeout(this.#reaper);
+    this.#heartbeat.stop();
+    if (this.#reaper !== null) this.clock.clearTimeout(this.#reaper);
     await Promise.all([this.cmd, this.#sub].map((c) => c.quit().catch(() => c.disconnect())));
   }
 
@@ -309,10 +310,9 @@ export class RedisLink {
   #scheduleReap(): void {
     if (this.#closed) return;
     const periodMs = Math.max(50, Math.floor(this.options.leaseMs / 2));
-    this.#reaper = setTimeout(() => {
+    this.#reaper = this.clock.setTimeout(() => {
       void this.#reap().finally(() => this.#scheduleReap());
     }, Math.floor(periodMs * (0.75 + Math.random() * 0.5)));
-    this.#reaper.unref();
   }
 
   async #reap(): Promise<void> {
@@ -353,7 +353,7 @@ export class RedisLink {
   /** Connection trouble is expected while Redis restarts: one line per 5 s at most, not a flood. */
   #warn(err: unknown): void {
     if (this.#closed) return;
-    const now = Date.now();
+    const now = this.clock.now();
     if (now - this.#lastWarnMs < 5000) return;
     this.#lastWarnMs = now;
     process.emitWarning(`Usher Redis store (${redact(this.options.url)}): ${err instanceof Error ? err.message : String(err)}`, "UsherStoreWarning");

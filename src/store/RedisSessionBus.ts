@@ -12,6 +12,7 @@
  * forced, as the events' pending entries went with the data. The outbox keeps at most
  * {@link OUTBOX_MAX} messages; past that, new progress messages are dropped, never a terminal one.
  */
+import { every, type Repeating } from "../clock.ts";
 import { isUsherError } from "../errors.ts";
 import { TERMINAL_TYPES, type EngineEvent } from "../queue/types.ts";
 import type { RedisLink } from "./RedisLink.ts";
@@ -43,7 +44,7 @@ export class RedisSessionBus implements SessionBus {
   readonly #listeners = new Set<(sessionHash: string, message: SessionMessage) => void>();
   /** Messages not published yet, in order (see the file comment). */
   #outbox: Unsent[] = [];
-  #retryTimer: NodeJS.Timeout | null = null;
+  #retryTimer: Repeating | null = null;
   #droppedProgress = 0;
 
   constructor(link: RedisLink) {
@@ -150,16 +151,15 @@ export class RedisSessionBus implements SessionBus {
     this.#outbox.push(m);
     if (this.#retryTimer === null) {
       // A failure without a break of the connection brings no reconnect: try again on a timer too.
-      this.#retryTimer = setInterval(() => {
+      this.#retryTimer = every(this.#link.clock, OUTBOX_RETRY_MS, () => {
         if (this.#link.healthy) this.#flush(false);
-      }, OUTBOX_RETRY_MS);
-      this.#retryTimer.unref();
+      });
     }
   }
 
   /** Sends the outbox, in order; what fails again goes back into it. */
   #flush(lostData: boolean): void {
-    if (this.#retryTimer !== null) clearInterval(this.#retryTimer);
+    this.#retryTimer?.stop();
     this.#retryTimer = null;
     this.#droppedProgress = 0;
     const outbox = this.#outbox;
@@ -172,7 +172,7 @@ export class RedisSessionBus implements SessionBus {
 
   /** Stops the outbox's retry timer (the link is closing). */
   close(): void {
-    if (this.#retryTimer !== null) clearInterval(this.#retryTimer);
+    this.#retryTimer?.stop();
     this.#retryTimer = null;
   }
 }

@@ -44,6 +44,7 @@
  */
 import { randomBytes } from "node:crypto";
 import type { SessionStateStore } from "../app/SessionState.ts";
+import type { TimerHandle } from "../clock.ts";
 import type { SharedOwnerStore } from "./OwnerStore.ts";
 import { UsherError } from "../errors.ts";
 import type { CancelReason } from "../queue/types.ts";
@@ -79,7 +80,7 @@ export class RedisStore implements SharedQueueStore, QueueCluster {
   readonly #durationListeners = new Set<(fnId: number, ms: number) => void>();
   /** Latest unshared call duration per function, and the timer that shares them. */
   readonly #durations = new Map<number, number>();
-  #durationTimer: NodeJS.Timeout | null = null;
+  #durationTimer: TimerHandle | null = null;
   /** ARGV tails of claim requests (the engine builds one request and reuses it). */
   readonly #claimArgs = new WeakMap<ClaimRequest, (string | number)[]>();
   #closed = false;
@@ -219,7 +220,7 @@ export class RedisStore implements SharedQueueStore, QueueCluster {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    if (this.#durationTimer !== null) clearTimeout(this.#durationTimer);
+    if (this.#durationTimer !== null) this.#link.clock.clearTimeout(this.#durationTimer);
     this.#bus.close();
     await this.#link.close();
   }
@@ -270,7 +271,7 @@ export class RedisStore implements SharedQueueStore, QueueCluster {
   shareDuration(fnId: number, durationMs: number): void {
     this.#durations.set(fnId, durationMs);
     if (this.#durationTimer !== null) return;
-    this.#durationTimer = setTimeout(() => {
+    this.#durationTimer = this.#link.clock.setTimeout(() => {
       this.#durationTimer = null;
       for (const [id, ms] of this.#durations) {
         const key = `${this.#link.prefix}dur:${id}`;
@@ -279,7 +280,6 @@ export class RedisStore implements SharedQueueStore, QueueCluster {
       }
       this.#durations.clear();
     }, DURATION_SHARE_MS);
-    this.#durationTimer.unref();
   }
 
   async restoreClaim(claim: Claim): Promise<void> {

@@ -4,8 +4,8 @@
  * be open together and the joins of the last tabs stall behind them; the WebSocket transport
  * (one socket per tab, outside that pool) must carry them all.
  *
- * Marked todo while the server has no WebSocket endpoint at `/gradio_api/queue/ws` (an upgrade
- * answered 404); any other failure to connect runs the test, and fails it.
+ * The WebSocket endpoint at `/gradio_api/queue/ws` must exist: an upgrade answered 404 (or any
+ * other failure to open it) fails the test before any tab opens.
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
@@ -33,30 +33,28 @@ const demo = new Interface({
 });
 const app = await launch(demo, { concurrencyCount: TABS });
 
-/** False only when the server answers the queue socket's upgrade with 404 (no such route). */
-async function hasQueueSocket(): Promise<boolean> {
+/** The queue socket's upgrade status when it is refused (404: no such route), "open" when it opens. */
+async function openQueueSocket(): Promise<number | string> {
   const url = `${app.url.replace(/^http/, "ws")}/gradio_api/queue/ws?session_hash=probe${Date.now()}`;
   return new Promise((resolve) => {
     const socket = new WebSocket(url);
     socket.once("open", () => {
       socket.close();
-      resolve(true);
+      resolve("open");
     });
     socket.once("unexpected-response", (_req, res) => {
-      resolve(res.statusCode !== 404);
+      resolve(res.statusCode ?? 0);
       socket.terminate();
     });
-    socket.once("error", () => resolve(true));
+    socket.once("error", (err) => resolve(err.message));
   });
 }
 
-const wsReady = await hasQueueSocket();
-
 test(
   "8 tabs in one browser context run their events at once over one WebSocket each",
-  wsReady ? { timeout: 60_000 } : { todo: "waiting for the WebSocket endpoint /gradio_api/queue/ws" },
+  { timeout: 60_000 },
   async () => {
-    if (!wsReady) return;
+    assert.equal(await openQueueSocket(), "open", "the WebSocket endpoint /gradio_api/queue/ws accepts an upgrade");
     const browser = await launchBrowser();
     const pages = await Promise.all(Array.from({ length: TABS }, () => browser.newPage()));
     const sockets = pages.map(() => 0);

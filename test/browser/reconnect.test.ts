@@ -3,7 +3,6 @@
  * the event for its grace period and replays what the tab missed, so the result still arrives.
  */
 import assert from "node:assert/strict";
-import { setTimeout as sleep } from "node:timers/promises";
 import { test } from "node:test";
 import { Interface, type EventContext } from "../../src/index.ts";
 import { launch } from "../helpers/launch.ts";
@@ -28,7 +27,14 @@ test("a dropped socket reconnects and the running event still completes", async 
   const proxy = await startProxy(app.port, "", { websockets: true });
   const page = await browser.newPage();
   const sockets: string[] = [];
-  page.on("websocket", (ws) => sockets.push(ws.url()));
+  /** Frames the page received, per socket. */
+  const received: string[][] = [];
+  page.on("websocket", (ws) => {
+    const frames: string[] = [];
+    sockets.push(ws.url());
+    received.push(frames);
+    ws.on("framereceived", (f) => frames.push(String(f.payload)));
+  });
   await page.goto(`${proxy.url}/`);
   await page.getByLabel("text", { exact: true }).fill("abc");
   await page.getByRole("button", { name: "Submit" }).click();
@@ -38,7 +44,8 @@ test("a dropped socket reconnects and the running event still completes", async 
   await eventually(() => assert.equal(sockets.length, 2, "the page opened a second socket"));
   const session = (u: string | undefined) => new URL(u ?? "ws://x").searchParams.get("session_hash");
   assert.equal(session(sockets[1]), session(sockets[0]), "same session");
-  await sleep(100);
+  // The server greeted the second socket: it is the session's reader, the result goes to it.
+  await eventually(() => assert.ok(received[1]?.some((f) => f.includes('"hello"')), "the second socket's hello"));
   release();
   await eventually(async () => assert.equal(await valueOf(page, "output"), "cba"));
   assert.equal(await page.getByRole("alert").count(), 0, "no error shown");

@@ -103,7 +103,10 @@ test("a file that launches itself is launched once, on the command line's port",
   const url = await c.url();
   assert.doesNotMatch(url, /:1$/);
   assert.equal(await predict(url, "x"), "self x");
-  await new Promise((r) => setTimeout(r, 300));
+  // Everything the process ever printed: its output once it has ended and its pipes closed.
+  const closed = once(c.child, "close");
+  await c.stop();
+  await closed;
   assert.equal([...c.output().matchAll(/Running on local URL/g)].length, 1);
 });
 

@@ -13,8 +13,9 @@ import { Client } from "@gradio/client";
 import { Interface, State, type UploadedFile } from "../../src/index.ts";
 import { redisStore } from "../../src/store/RedisStore.ts";
 import { runWorker } from "../../src/worker/runWorker.ts";
-import { launch, post, readSse } from "../helpers/launch.ts";
+import { launch, metric, post, readSse } from "../helpers/launch.ts";
 import { REDIS_URL, testPrefix } from "../helpers/redis.ts";
+import { waitFor } from "../helpers/waitFor.ts";
 
 function upper(delayMs: number) {
   return new Interface({
@@ -65,7 +66,7 @@ describe("shared queue in one process", () => {
     const first = await post(`${a.url}/gradio_api/queue/join`, { data: ["one"], fn_index: 0, session_hash: session });
     const second = await post(`${a.url}/gradio_api/queue/join`, { data: ["two"], fn_index: 0, session_hash: session });
     const stream = readSse(`${a.url}/gradio_api/queue/data?session_hash=${session}`);
-    await sleep(100);
+    await waitFor(async () => (await metric(a.url, "usher_open_streams")) === 1, 5000, "the stream open on A");
     const cancel = await post(`${b.url}/gradio_api/cancel`, { event_id: second.json.event_id, session_hash: session });
     assert.equal(cancel.status, 200, cancel.text);
     const messages = await stream;
@@ -130,11 +131,15 @@ describe("shared queue in one process", () => {
   it("gives positions and ETAs across fronts, and forms batches from joins of both", async () => {
     const keyPrefix = testPrefix("batch");
     const store = () => redisStore({ url: REDIS_URL, keyPrefix });
+    let blocking = false;
     const app = () =>
       new Interface({
         // Each output says how big its batch was; "block" holds the only slot for a while.
         fn: async (xs: string[]) => {
-          if (xs.includes("block")) await sleep(500);
+          if (xs.includes("block")) {
+            blocking = true;
+            await sleep(500);
+          }
           return [xs.map((x) => `${x}/${xs.length}`)];
         },
         inputs: "text",
@@ -150,7 +155,7 @@ describe("shared queue in one process", () => {
     after(() => worker.close({ graceMs: 0 }));
 
     const first = await post(`${a.url}/gradio_api/queue/join`, { data: ["block"], fn_index: 0, session_hash: "b0" });
-    await sleep(150); // "block" runs now
+    await waitFor(() => blocking, 5000, '"block" running');
     const joins = [];
     for (const [i, front] of [a, b, a].entries()) {
       joins.push(await post(`${front.url}/gradio_api/queue/join`, { data: [`x${i}`], fn_index: 0, session_hash: `b${i + 1}` }));
@@ -171,9 +176,11 @@ describe("shared queue in one process", () => {
     const keyPrefix = testPrefix("cancelrun");
     const store = () => redisStore({ url: REDIS_URL, keyPrefix });
     let aborted = 0;
+    let running = false;
     const app = () =>
       new Interface({
         fn: async (x: string, ctx: { signal: AbortSignal }) => {
+          running = true;
           await new Promise<void>((resolve) => ctx.signal.addEventListener("abort", () => resolve(), { once: true }));
           aborted++;
           return x;
@@ -188,7 +195,7 @@ describe("shared queue in one process", () => {
     after(() => worker.close({ graceMs: 0 }));
     const joined = await post(`${a.url}/gradio_api/queue/join`, { data: ["w"], fn_index: 0, session_hash: "cr" });
     const stream = readSse(`${a.url}/gradio_api/queue/data?session_hash=cr`);
-    await sleep(200); // running on the worker now
+    await waitFor(() => running, 5000, "running on the worker");
     const cancel = await post(`${b.url}/gradio_api/cancel`, { event_id: joined.json.event_id, session_hash: "cr" });
     assert.equal(cancel.status, 200, cancel.text);
     const done = (await stream).find((m) => m.data.msg === "process_completed")?.data;
@@ -234,8 +241,12 @@ describe("shared queue in one process", () => {
     assert.equal(done?.success, true, JSON.stringify(done));
     assert.equal(aborted, 0);
     // Joined on A and never read anywhere: cancelled after the grace period, its job aborted.
+    // (Its function would end by itself after 700 ms, unaborted.)
+    const joinedAt = performance.now();
     await post(`${a.url}/gradio_api/queue/join`, { data: ["dropped"], fn_index: 0, session_hash: "g2" });
-    await sleep(graceMs + 300);
+    await waitFor(() => aborted > 0, 5000, "the dropped session's job aborted");
+    const abortedAfterMs = performance.now() - joinedAt;
+    assert.ok(abortedAfterMs >= graceMs - 1, `aborted ${abortedAfterMs} ms after its join, within the grace period`);
     assert.equal(aborted, 1);
   });
 });

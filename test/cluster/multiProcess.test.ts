@@ -7,12 +7,12 @@
  */
 import assert from "node:assert/strict";
 import { createServer, request, type Server } from "node:http";
-import { setTimeout as sleep } from "node:timers/promises";
 import { after, before, describe, it } from "node:test";
 import { Client } from "@gradio/client";
-import { post, readSse } from "../helpers/launch.ts";
+import { metric, post, readSse } from "../helpers/launch.ts";
 import { spawnReady, type Child } from "../helpers/processes.ts";
 import { rawRedis, REDIS_URL, testPrefix } from "../helpers/redis.ts";
+import { waitFor } from "../helpers/waitFor.ts";
 
 const APP = "test/cluster/fixtures/clusterApp.ts";
 const LEASE_MS = 1500;
@@ -80,7 +80,8 @@ describe("one queue shared by four processes", () => {
 
   it("holds maxSize across both fronts: the next join is refused by either with 503 and a JSON detail", async () => {
     const running = await join(a, "full0", "sleep:1500:m0");
-    await sleep(200); // it is running now: it does not count toward maxSize
+    // Once it runs it does not count toward maxSize.
+    await waitFor(async () => (await calls()).includes("sleep:1500:m0"), 10_000, "the first job running");
     const waiting = [];
     for (let i = 1; i <= MAX_SIZE; i++) waiting.push(await join(i % 2 === 0 ? a : b, `full${i}`, `sleep:10:m${i}`));
     assert.deepEqual(waiting.map((r) => r.status), [200, 200, 200, 200]);
@@ -99,7 +100,11 @@ describe("one queue shared by four processes", () => {
     assert.equal(r.status, 200);
     // The user reads a little from A, then A dies (SIGKILL: no goodbye).
     const partial = readSse(`${a.ready}/gradio_api/queue/data?session_hash=orphan`).catch(() => []);
-    await sleep(300);
+    await waitFor(
+      async () => (await calls()).includes("sleep:800:orphan") && (await metric(a.ready, "usher_open_streams")) === 1,
+      10_000,
+      "the job running and its stream open on A",
+    );
     await a.kill("SIGKILL");
     await partial;
     assert.equal((await resultOf(b, "orphan", r.json.event_id)).split("|")[0], "sleep:800:orphan");
@@ -110,10 +115,7 @@ describe("one queue shared by four processes", () => {
     const r = await join(b, "killed", input);
     assert.equal(r.status, 200);
     let runner: string | null = null;
-    for (let i = 0; i < 100 && runner === null; i++) {
-      runner = await redis.get(`${prefix}test:runner:${input}`);
-      if (runner === null) await sleep(50);
-    }
+    await waitFor(async () => (runner = await redis.get(`${prefix}test:runner:${input}`)) !== null, 5000).catch(() => undefined);
     const victim = [workerApi, workerCli].find((w) => String(w.pid) === runner);
     assert.ok(victim, `the job runs on a worker (pid ${runner})`);
     const t0 = Date.now();

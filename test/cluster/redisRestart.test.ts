@@ -13,6 +13,7 @@ import { after, it } from "node:test";
 import { Interface } from "../../src/index.ts";
 import { redisStore } from "../../src/store/RedisStore.ts";
 import { launch, post, readSse } from "../helpers/launch.ts";
+import { waitFor } from "../helpers/waitFor.ts";
 
 async function freePort(): Promise<number> {
   const server = createServer();
@@ -49,8 +50,10 @@ it("answers 503 STORE_UNAVAILABLE while Redis is down and recovers when it is ba
   const port = await freePort();
   let redis = await startRedis(port);
   after(() => stop(redis));
+  let slowRuns = false;
   const demo = new Interface({
     fn: async (x: string) => {
+      if (x === "slow") slowRuns = true;
       await sleep(x === "slow" ? 1500 : 20);
       return x.toUpperCase();
     },
@@ -70,9 +73,9 @@ it("answers 503 STORE_UNAVAILABLE while Redis is down and recovers when it is ba
   // A request in flight when Redis goes (and comes back empty).
   const inflight = await post(`${app.url}/gradio_api/queue/join`, { data: ["slow"], fn_index: 0, session_hash: "inflight" });
   const inflightStream = readSse(`${app.url}/gradio_api/queue/data?session_hash=inflight`);
-  await sleep(200);
+  await waitFor(() => slowRuns, 5000, "the slow request running");
   await stop(redis);
-  await sleep(100);
+  await waitFor(async () => (await fetch(`${app.url}/gradio_api/queue/status`)).status === 503, 5000, "the server saw Redis go");
 
   const t0 = Date.now();
   const refused = await post(`${app.url}/gradio_api/queue/join`, { data: ["b"], fn_index: 0, session_hash: "during" });
@@ -83,11 +86,8 @@ it("answers 503 STORE_UNAVAILABLE while Redis is down and recovers when it is ba
 
   redis = await startRedis(port);
   let after503: { status: number; json: any } = { status: 0, json: null };
-  for (let i = 0; i < 100; i++) {
-    after503 = await predict(`after${i}`, "c");
-    if (after503.status === 200) break;
-    await sleep(100);
-  }
+  let attempt = 0;
+  await waitFor(async () => (after503 = await predict(`after${attempt++}`, "c")).status === 200, 10_000).catch(() => undefined);
   assert.equal(after503.status, 200, JSON.stringify(after503.json));
   assert.deepEqual(after503.json.output.data, ["C"]);
 

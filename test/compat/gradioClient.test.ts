@@ -2,16 +2,21 @@
  * Compatibility with the real @gradio/client (2.x, from npm), driven in Node against real servers.
  */
 import assert from "node:assert/strict";
-import { setTimeout as sleep } from "node:timers/promises";
 import { test } from "node:test";
 import { Client, handle_file } from "@gradio/client";
 import { AppError, Interface, NumberInput, Textbox } from "../../src/index.ts";
-import { launch } from "../helpers/launch.ts";
+import { eventCounts, launch } from "../helpers/launch.ts";
+import { waitFor } from "../helpers/waitFor.ts";
 
 type Ev = { type: string; stage?: string; [k: string]: any };
 
-async function collect(job: AsyncIterable<unknown>): Promise<Ev[]> {
-  const out: Ev[] = [];
+/** The client's status for an `estimation` message (a place in the queue). */
+function isEstimation(e: Ev): boolean {
+  return e.type === "status" && e.stage === "pending" && e.position !== undefined && e.original_msg === undefined;
+}
+
+/** Every event of a job, into `out` as they come (so a test can wait for one), resolved at its end. */
+async function collect(job: AsyncIterable<unknown>, out: Ev[] = []): Promise<Ev[]> {
   for await (const ev of job) out.push(ev as Ev);
   return out;
 }
@@ -55,12 +60,13 @@ test("submit reports estimation with rank and ETA, process start, progress, logs
   const client = await Client.connect(app.url, { events: ["data", "status", "log"] });
   const first = collect(client.submit("/gen", ["ab"]));
   const secondJob = client.submit("/gen", ["Hello"]);
-  const second = collect(secondJob);
-  await sleep(200);
+  const seen: Ev[] = [];
+  const second = collect(secondJob, seen);
+  await waitFor(() => seen.some(isEstimation), 5000, "the second job's estimation");
   release();
   const evs = await second;
   await first;
-  const estimation = evs.find((e) => e.type === "status" && e.stage === "pending" && e.position !== undefined && e.original_msg === undefined);
+  const estimation = evs.find(isEstimation);
   assert.ok(estimation, "an estimation status");
   // Nothing waits ahead of it (the first one runs), but its result needs the running call and its own.
   assert.equal(estimation.position, 0);
@@ -94,9 +100,9 @@ test("a full queue gives the client's busy error", async () => {
   const app = await launch(demo, { concurrencyCount: 1, maxSize: 1 });
   const client = await Client.connect(app.url);
   const running = client.predict("/slow", ["a"]);
-  await sleep(100);
+  await waitFor(() => eventCounts(app).running === 1, 5000, "a running");
   const waiting = client.predict("/slow", ["b"]);
-  await sleep(100);
+  await waitFor(() => eventCounts(app).waiting === 1, 5000, "b waiting");
   await assert.rejects(client.predict("/slow", ["c"]), (err: any) => {
     assert.match(String(err.message ?? err), /busy/i);
     return true;
@@ -144,12 +150,15 @@ test("cancel ends a waiting and a running event with a 'Cancelled' status, and f
   });
   const app = await launch(demo, { concurrencyCount: 1 });
   const client = await Client.connect(app.url, { events: ["data", "status"] });
+  // Each job is cancelled once the client has heard of it from the server (it knows its event id).
   const runningJob = client.submit("/hang", ["a"]);
-  const running = collect(runningJob);
-  await sleep(150);
+  const runningSeen: Ev[] = [];
+  const running = collect(runningJob, runningSeen);
+  await waitFor(() => runningSeen.some((e) => e.original_msg === "process_starts"), 5000, "a running");
   const waitingJob = client.submit("/hang", ["b"]);
-  const waiting = collect(waitingJob);
-  await sleep(150);
+  const waitingSeen: Ev[] = [];
+  const waiting = collect(waitingJob, waitingSeen);
+  await waitFor(() => waitingSeen.some(isEstimation), 5000, "b waiting");
   await waitingJob.cancel();
   await runningJob.cancel();
   for (const evs of [await waiting, await running]) {
@@ -203,9 +212,9 @@ test("concurrent predicts to a batched endpoint arrive in one call", async () =>
   const app = await launch(demo, { concurrencyCount: 1 });
   const client = await Client.connect(app.url);
   const blocker = client.predict("/upper", ["first"]);
-  await sleep(100);
+  await waitFor(() => eventCounts(app).running === 1, 5000, "the blocker running");
   const many = ["a", "b", "c", "d", "e"].map((x) => client.predict("/upper", [x]));
-  await sleep(200);
+  await waitFor(() => eventCounts(app).waiting === 5, 5000, "five waiting");
   release();
   const results = await Promise.all(many);
   assert.deepEqual(results.map((r: { data: unknown }) => (r.data as string[])[0]), ["A", "B", "C", "D", "E"]);

@@ -4,11 +4,11 @@
  * one WebSocket per call at `/queue/join` and the others with `POST /run/{name}`.
  */
 import assert from "node:assert/strict";
-import { setTimeout as sleep } from "node:timers/promises";
 import { test } from "node:test";
 import { client } from "gradio-client-v0";
 import { AppError, Blocks, Button, Interface, Textbox } from "../../src/index.ts";
-import { launch } from "../helpers/launch.ts";
+import { eventCounts, launch } from "../helpers/launch.ts";
+import { waitFor } from "../helpers/waitFor.ts";
 
 type Status = { stage: string; message?: string; position?: number; size?: number; eta?: number | null };
 
@@ -49,7 +49,7 @@ test("a generator streams full values, with queue position before it starts", as
       if (s.stage === "complete" || s.stage === "error") resolve();
     });
   });
-  await sleep(200);
+  await waitFor(() => statuses.some((s) => s.position !== undefined && s.size !== undefined), 5000, "an estimation");
   release();
   await finished;
   first.destroy();
@@ -75,9 +75,9 @@ test("a full queue is refused with the client's busy message", async () => {
   const app = await launch(demo, { concurrencyCount: 1, maxSize: 1 });
   const c = await client(app.url, {});
   const running = c.predict("/predict", ["a"]);
-  await sleep(100);
+  await waitFor(() => eventCounts(app).running === 1, 5000, "a running");
   const waiting = c.predict("/predict", ["b"]);
-  await sleep(100);
+  await waitFor(() => eventCounts(app).waiting === 1, 5000, "b waiting");
   await assert.rejects(c.predict("/predict", ["c"]), (s: Status) => {
     assert.equal(s.stage, "error");
     assert.equal(s.message, "This application is too busy. Keep trying!");
@@ -131,13 +131,12 @@ test("cancel closes the event's socket: a waiting event leaves the queue", async
   const app = await launch(demo, { concurrencyCount: 1 });
   const c = await client(app.url, {});
   const running = c.predict("/predict", ["a"]);
-  await sleep(100);
+  await waitFor(() => eventCounts(app).running === 1, 5000, "a running");
   const job = c.submit("/predict", ["b"]);
-  await sleep(100);
+  await waitFor(() => eventCounts(app).waiting === 1, 5000, "b waiting");
   assert.equal(await app.engine.size(), 1);
   await job.cancel();
-  await sleep(100);
-  assert.equal(await app.engine.size(), 0);
+  await waitFor(async () => (await app.engine.size()) === 0, 5000, "b left the queue");
   release();
   assert.deepEqual(((await running) as { data: unknown }).data, ["a"]);
 });

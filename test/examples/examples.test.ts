@@ -3,11 +3,11 @@
  * launched with the example's own queue settings (as `npm run example <file>` does).
  */
 import assert from "node:assert/strict";
-import { setTimeout as sleep } from "node:timers/promises";
 import { after, test } from "node:test";
 import { Client } from "@gradio/client";
 import type { Blocks, RunningApp } from "../../src/index.ts";
-import { post } from "../helpers/launch.ts";
+import { eventCounts, post } from "../helpers/launch.ts";
+import { waitFor } from "../helpers/waitFor.ts";
 
 async function launchExample(name: string): Promise<{ app: RunningApp; client: Client }> {
   const mod = (await import(`../../examples/${name}.ts`)) as { default: Blocks };
@@ -26,11 +26,11 @@ test("concurrency: 4 one-second calls run at once", async () => {
 });
 
 test("maxSize: with one running and 3 waiting, the next request is refused at once", async () => {
-  const { client } = await launchExample("maxSize");
+  const { app, client } = await launchExample("maxSize");
   const accepted = [client.predict("/predict", ["run"])];
-  await sleep(150);
+  await waitFor(() => eventCounts(app).running === 1, 5000, "one running");
   for (const x of ["w1", "w2", "w3"]) accepted.push(client.predict("/predict", [x]));
-  await sleep(150);
+  await waitFor(() => eventCounts(app).waiting === 3, 5000, "three waiting");
   const started = performance.now();
   await assert.rejects(client.predict("/predict", ["one too many"]), (err: any) => /busy|full/i.test(String(err.message ?? err)));
   assert.ok(performance.now() - started < 1000, "refused without waiting");

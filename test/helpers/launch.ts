@@ -53,3 +53,21 @@ export async function readSse(url: string, signal?: AbortSignal): Promise<{ even
   }
   return out;
 }
+
+/** One sample of the app's /metrics, e.g. `metric(app.url, "usher_open_streams")`; NaN when absent. */
+export async function metric(appUrl: string, sample: string): Promise<number> {
+  const text = await (await fetch(`${appUrl}/metrics`)).text();
+  const line = text.split("\n").find((l) => l.startsWith(`${sample} `));
+  return line === undefined ? Number.NaN : Number(line.slice(sample.length + 1));
+}
+
+/** Events running and waiting in the app's engine, every pool together (for waits on its state). */
+export function eventCounts(app: RunningApp): { running: number; waiting: number } {
+  let running = 0;
+  let waiting = 0;
+  for (const c of app.engine.poolCounts().values()) {
+    running += c.running;
+    waiting += c.waiting;
+  }
+  return { running, waiting };
+}

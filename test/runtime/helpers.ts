@@ -1,6 +1,7 @@
 import type { RunningApp } from "../../src/server/launchApp.ts";
 import type { EngineEvent } from "../../src/queue/types.ts";
 import { post, readSse } from "../helpers/launch.ts";
+import { waitFor as waitUntil } from "../helpers/waitFor.ts";
 
 /** Starts a call through `/call/<api>` and returns its event id. */
 export async function start(app: RunningApp, api: string, data: unknown[]): Promise<string> {
@@ -29,13 +30,9 @@ export function recordEvents(app: RunningApp): EngineEvent[] {
   return events;
 }
 
-/** Polls `check` every 20 ms until it returns a value other than undefined (or throws after `timeoutMs`). */
+/** Polls `check` until it returns a value other than undefined (or throws after `timeoutMs`). */
 export async function waitFor<T>(check: () => T | undefined, timeoutMs = 10_000, what = "condition"): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = check();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
+  let v: T | undefined;
+  await waitUntil(() => (v = check()) !== undefined, timeoutMs, what);
+  return v as T;
 }

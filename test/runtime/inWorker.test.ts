@@ -8,8 +8,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { Blocks, Button, Json, NumberInput, Textbox, inWorker } from "../../src/index.ts";
-import { launch, post } from "../helpers/launch.ts";
-import { call, recordEvents, start, result } from "./helpers.ts";
+import { eventCounts, launch, post } from "../helpers/launch.ts";
+import { call, recordEvents, start, result, waitFor } from "./helpers.ts";
 
 const mod = new URL("../fixtures/workerModule.ts", import.meta.url);
 
@@ -115,7 +115,7 @@ test("progress and log messages from inside the worker reach the user, before th
 test("a batched worker function receives the lists", async () => {
   // Fill the two slots first so that the batch requests wait together.
   const blockers = [call(app, "busy", [1000]), call(app, "busy", [1000])];
-  await new Promise((r) => setTimeout(r, 100));
+  await waitFor(() => (eventCounts(app).running === 2 ? true : undefined), 5000, "both slots busy");
   const words = ["a", "b", "c"];
   const outs = await Promise.all(words.map((w) => call(app, "shout", [w])));
   await Promise.all(blockers);

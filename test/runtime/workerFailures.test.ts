@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { Blocks, Button, Json, NumberInput, Textbox, inWorker } from "../../src/index.ts";
-import { launch } from "../helpers/launch.ts";
+import { eventCounts, launch } from "../helpers/launch.ts";
 import { call, recordEvents, result, start, waitFor } from "./helpers.ts";
 
 const mod = new URL("../fixtures/workerModule.ts", import.meta.url);
@@ -44,7 +44,7 @@ for (const kind of ["exit", "throw"]) {
     const app = await launch(workerApp(), { concurrencyCount: 2 }, { workerThreads: 2, showError: true });
     // The other user's call runs on the other thread while the crash happens.
     const [other, crashed] = await Promise.all([call(app, "busy", [300]), (async () => {
-      await new Promise((r) => setTimeout(r, 50));
+      await waitFor(() => (eventCounts(app).running === 1 ? true : undefined), 5000, "the other call running");
       return call(app, "crash", [kind]);
     })()]);
     assert.equal(crashed.event, "error");

@@ -12,6 +12,7 @@ import { test } from "node:test";
 import { Interface } from "../../src/index.ts";
 import { launchApp } from "../../src/server/launchApp.ts";
 import { runEngineChurn } from "../helpers/engineChurn.ts";
+import { waitFor } from "../helpers/waitFor.ts";
 
 const CYCLES = Number(process.env["CHURN_CYCLES"] ?? 100_000);
 const HTTP_CYCLES = Number(process.env["CHURN_HTTP_CYCLES"] ?? 300);
@@ -94,14 +95,13 @@ test(`${HTTP_CYCLES} real-HTTP join/leave cycles: queue empty, no timer, socket 
     while (next < HTTP_CYCLES) await cycle(next++);
   }));
   // Grace passes for the dropped and the never-opened.
-  for (let i = 0; i < 200 && ((await app.engine.size()) > 0 || app.engine.poolCounts().get("default")?.running !== 0); i++) {
-    await new Promise((r) => setTimeout(r, 20));
-  }
+  await waitFor(async () => (await app.engine.size()) === 0 && app.engine.poolCounts().get("default")?.running === 0, 4000).catch(() => undefined);
   assert.equal(await app.engine.size(), 0);
   assert.deepEqual(missed.slice(0, 3), [], `${stayed - completed} of ${stayed} who stayed got no result`);
   assert.ok(aborted > 0, "users who left while running had their function aborted");
   await app.close({ graceMs: 0 });
-  await new Promise((r) => setTimeout(r, 50));
+  // Closed sockets leave the handle list on the loop's next turns.
+  await waitFor(() => JSON.stringify(resources()) === JSON.stringify(before), 2000).catch(() => undefined);
   assert.deepEqual(resources(), before, "no timer or socket left after close");
   assert.equal(process.listenerCount("SIGTERM"), signalListeners);
   console.log(`# http churn: ${HTTP_CYCLES} cycles, ${started} started, ${completed} completed, ${aborted} aborted`);

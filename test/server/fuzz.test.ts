@@ -16,6 +16,7 @@ import WebSocket from "ws";
 import { Interface } from "../../src/index.ts";
 import { launch, post } from "../helpers/launch.ts";
 import { malformedRequest, RawClient, sendAll } from "../helpers/malformedRequests.ts";
+import { waitFor } from "../helpers/waitFor.ts";
 
 const MAX_FILE_SIZE = 1024;
 const RUNS = 10_000;
@@ -107,7 +108,7 @@ test("after the fuzz: the server serves, no file was written outside the store, 
     assert.ok(rel.length === 3 && (rel[0] === "uploads" || rel[0] === "outputs"), `unexpected file ${f}`);
     assert.ok((await stat(f)).size <= MAX_FILE_SIZE, `${f} is over maxFileSize`);
   }
-  for (let i = 0; i < 50 && (await app.engine.size()) > 0; i++) await new Promise((res) => setTimeout(res, 50));
+  await waitFor(async () => (await app.engine.size()) === 0, 2500).catch(() => undefined);
   assert.equal(await app.engine.size(), 0);
 });
 

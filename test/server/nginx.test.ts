@@ -15,6 +15,7 @@ import { Client, handle_file } from "@gradio/client";
 import WebSocket from "ws";
 import { File, Interface } from "../../src/index.ts";
 import { launch } from "../helpers/launch.ts";
+import { waitFor } from "../helpers/waitFor.ts";
 
 const NGINX = ["/usr/sbin/nginx", "/usr/bin/nginx"].find((p) => spawnSync(p, ["-v"]).status === 0);
 const skip = NGINX === undefined ? "nginx is not installed (.ci/run installs it: apt-get install -y nginx)" : false;
@@ -37,18 +38,15 @@ async function freePort(): Promise<number> {
 }
 
 async function waitForPort(port: number): Promise<void> {
-  for (let i = 0; i < 100; i++) {
-    const ok = await new Promise<boolean>((resolve) => {
+  const listens = (): Promise<boolean> =>
+    new Promise<boolean>((resolve) => {
       const s = connect(port, "127.0.0.1", () => {
         s.destroy();
         resolve(true);
       });
       s.on("error", () => resolve(false));
     });
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`nginx did not listen on ${port}`);
+  await waitFor(listens, 5000, `nginx listening on ${port}`);
 }
 
 test("behind nginx with the README's config", { skip }, async () => {

@@ -15,7 +15,10 @@ import { Interface } from "../../src/index.ts";
 import { resolveLaunchOptions } from "../../src/options.ts";
 import { RefusalLog } from "../../src/server/RefusalLog.ts";
 import { FileSweeper } from "../../src/store/FileSweeper.ts";
-import { launch, post } from "../helpers/launch.ts";
+import { ManualClock } from "../../src/testing/ManualClock.ts";
+import { open, SseStream } from "../helpers/httpClient.ts";
+import { launch, metric, post } from "../helpers/launch.ts";
+import { waitFor } from "../helpers/waitFor.ts";
 
 test("/metrics: queue depth per pool, wait and run histograms, refusals, connections", async () => {
   let release!: () => void;
@@ -37,7 +40,7 @@ test("/metrics: queue depth per pool, wait and run histograms, refusals, connect
   assert.equal(full.status, 503);
   await post(`${P}/queue/join`, "{bad json");
   const streams = [1, 2, 3].map((i) => fetch(`${P}/queue/data?session_hash=m${i}`).then((r) => r.text()));
-  await new Promise((r) => setTimeout(r, 100));
+  await waitFor(async () => (await metric(app.url, "usher_open_streams")) === 3, 5000, "three open streams");
   const during = await (await fetch(`${app.url}/metrics`)).text();
   assert.match(during, /usher_queue_depth\{pool="default"\} 2/);
   assert.match(during, /usher_running_events\{pool="default"\} 1/);
@@ -70,11 +73,12 @@ test("logs: one line per failed event with its id; refusals by burst, not per re
     },
   });
   const log = pino({ level: "info" }, sink);
-  const refusals = new RefusalLog(log, 50);
+  const clock = new ManualClock();
+  const refusals = new RefusalLog(log, 50, clock);
   for (let i = 0; i < 1000; i++) refusals.note(i % 2 === 0 ? "QUEUE_FULL" : "BAD_REQUEST", 503);
-  await new Promise((r) => setTimeout(r, 80));
+  await clock.advance(80);
   refusals.note("QUEUE_FULL", 503);
-  await new Promise((r) => setTimeout(r, 80));
+  await clock.advance(80);
   refusals.close();
   await new Promise((r) => setImmediate(r));
   const msgs = lines.map((l) => l["msg"]);
@@ -112,16 +116,18 @@ test("SIGTERM: stops admitting, finishes running work, tells waiting users, exit
   const join = (session: string) => post(`${P}/queue/join`, { data: [session], fn_index: 0, session_hash: session });
   assert.equal((await join("running")).status, 200);
   assert.equal((await join("waiting")).status, 200);
-  const running = fetch(`${P}/queue/data?session_hash=running`).then((r) => r.text());
-  const waiting = fetch(`${P}/queue/data?session_hash=waiting`).then((r) => r.text());
-  await new Promise((r) => setTimeout(r, 150));
+  const running = new SseStream(await open(`${P}/queue/data?session_hash=running`));
+  const waiting = new SseStream(await open(`${P}/queue/data?session_hash=waiting`));
+  await running.next((m) => m.msg === "process_starts");
+  await waiting.next((m) => m.msg === "estimation");
   child.kill("SIGTERM");
-  await new Promise((r) => setTimeout(r, 50));
+  // The waiting user is told as the shutdown begins: from then on joins are refused.
+  const told = await waiting.next((m) => m.msg === "process_completed");
   const late = await join("late").then((r) => r.status, () => 0);
   assert.ok(late === 503 || late === 0, `a join after SIGTERM is refused (got ${late})`);
-  const [run, wait] = await Promise.all([running, waiting]);
-  assert.match(run, /"msg":"process_completed"[^\n]*"success":true/, "the running call finished");
-  assert.match(wait, /"msg":"process_completed"[^\n]*"success":false/, "the waiting user was told");
+  const run = await running.next((m) => m.msg === "process_completed");
+  assert.equal(run.success, true, "the running call finished");
+  assert.equal(told.success, false, "the waiting user was told");
   assert.equal(await exited, "SIGTERM");
 });
 

@@ -4,11 +4,11 @@
  * legitimate client still resumes after a drop, and server-made ids carry 128 bits.
  */
 import assert from "node:assert/strict";
-import { setTimeout as sleep } from "node:timers/promises";
 import { test } from "node:test";
 import { Interface } from "../../src/index.ts";
 import { openStream, send } from "../helpers/httpClient.ts";
 import { launch } from "../helpers/launch.ts";
+import { waitFor } from "../helpers/waitFor.ts";
 import { queueSocket, TestSocket, wsUrl, type Frame } from "../helpers/wsClient.ts";
 
 /** Inputs wait until the test opens their gate: `open("x")` ends the call that got "x". */
@@ -159,17 +159,14 @@ test("a client without cookies whose stream dropped resumes once the server saw 
   const first = await openStream(`${P}/queue/data?session_hash=own-5`);
   await first.stream!.next((m) => m.msg === "process_starts");
   first.stream!.drop();
-  let back: Awaited<ReturnType<typeof openStream>> | null = null;
-  for (let i = 0; i < 200; i++) {
+  const came: { back?: Awaited<ReturnType<typeof openStream>> } = {};
+  await waitFor(async () => {
     const r = await openStream(`${P}/queue/data?session_hash=own-5`);
-    if (r.status === 200) {
-      back = r;
-      break;
-    }
-    assert.equal(r.status, 409, "only busy until the server sees the drop");
-    await sleep(10);
-  }
-  assert.ok(back !== null, "the client came back");
+    if (r.status === 200) came.back = r;
+    else assert.equal(r.status, 409, "only busy until the server sees the drop");
+    return r.status === 200;
+  }, 5000, "the client came back");
+  const back = came.back!;
   gateOf("five").open();
   const done = await back.stream!.next((m) => m.msg === "process_completed");
   assert.deepEqual(done.output.data, ["FIVE"]);

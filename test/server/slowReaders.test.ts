@@ -7,11 +7,11 @@
  */
 import assert from "node:assert/strict";
 import { connect, type Socket } from "node:net";
-import { setTimeout as sleep } from "node:timers/promises";
 import { test } from "node:test";
 import { Interface } from "../../src/index.ts";
 import type { RunningApp } from "../../src/server/launchApp.ts";
 import { launch, post, readSse } from "../helpers/launch.ts";
+import { waitFor } from "../helpers/waitFor.ts";
 import { completed, join, queueSocket, TestSocket, wsUrl } from "../helpers/wsClient.ts";
 
 const MiB = 1024 * 1024;
@@ -37,11 +37,7 @@ async function metric(app: RunningApp, name: string, labels: string): Promise<nu
 }
 
 async function until(what: string, cond: () => Promise<boolean> | boolean, timeoutMs = 15_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(25);
-  }
+  await waitFor(cond, timeoutMs, what);
 }
 
 /** An HTTP GET on a raw socket that never reads its answer (until `drain`). */
@@ -255,8 +251,13 @@ test("a reader cut off in the very write of a result (server cap) still ends wit
   s.ws.resume();
   const joined = await s.next((f) => f["msg"] === "joined");
   await a.drain();
-  // A cut socket is terminated at once; one that was not stays open.
-  const secondCut = await Promise.race([s.closed.then(() => true), sleep(500).then(() => false)]);
+  // A cut socket is terminated at once (the cut is behind us); one that was not answers a ping.
+  const secondCut = await new Promise<boolean>((resolve) => {
+    void s.closed.then(() => resolve(true));
+    if (s.ws.readyState !== s.ws.OPEN) return resolve(true);
+    s.ws.once("pong", () => resolve(false));
+    s.ws.ping();
+  });
   // Whichever was cut, it reads its result or RESULT_DROPPED when it comes back: one final.
   let f: Record<string, any>;
   if (secondCut) {

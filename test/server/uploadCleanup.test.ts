@@ -8,10 +8,10 @@ import { mkdtemp, readdir } from "node:fs/promises";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { setTimeout as sleep } from "node:timers/promises";
 import { test } from "node:test";
 import { Interface } from "../../src/index.ts";
 import { launch } from "../helpers/launch.ts";
+import { waitFor } from "../helpers/waitFor.ts";
 import { makeRedisStore, rawRedis } from "../helpers/redis.ts";
 
 const MAX_FILE_SIZE = 1024;
@@ -141,9 +141,5 @@ test("with the Redis store, a refused upload removes its local files and its sha
 });
 
 async function until(cond: () => Promise<boolean>, what: string, timeoutMs = 5000): Promise<void> {
-  const deadline = performance.now() + timeoutMs;
-  while (!(await cond())) {
-    if (performance.now() > deadline) assert.fail(`timed out waiting: ${what}`);
-    await sleep(10);
-  }
+  await waitFor(cond, timeoutMs, what);
 }

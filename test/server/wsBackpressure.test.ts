@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { get } from "node:http";
-import { setImmediate as tick, setTimeout as sleep } from "node:timers/promises";
+import { setImmediate as tick } from "node:timers/promises";
 import { test } from "node:test";
 import { Interface } from "../../src/index.ts";
 import { launch, post } from "../helpers/launch.ts";
@@ -14,36 +14,40 @@ import { completed, join, queueSocket, TestSocket, wsUrl } from "../helpers/wsCl
 /** Chunks the generator yields, and their size: 2000 × 50 kB = 100 MB if nothing were coalesced. */
 const CHUNKS = 2000;
 const CHUNK_BYTES = 50_000;
-/** How long the reader does not read. */
-const PAUSE_MS = 1500;
 
 /** Each chunk differs from the last at its start, so a diff is a full replace (no small appends). */
 function chunk(i: number): string {
   return String(i).padStart(6, "0") + "y".repeat(CHUNK_BYTES);
 }
 
-function floodApp() {
-  return new Interface({
+/** The app, and a promise of the generator's end: the reader does not read until then. */
+function floodApp(): { demo: Interface; produced: Promise<void> } {
+  let done!: () => void;
+  const produced = new Promise<void>((r) => (done = r));
+  const demo = new Interface({
     fn: async function* () {
       for (let i = 0; i < CHUNKS; i++) {
         yield chunk(i);
         await tick();
       }
+      done();
     },
     inputs: [],
     outputs: "text",
     apiName: "flood",
   });
+  return { demo, produced };
 }
 
 test("queue socket: a reader that stops reading gets coalesced chunks and the whole last value", async (t) => {
-  const app = await launch(floodApp());
+  const { demo, produced } = floodApp();
+  const app = await launch(demo);
   const s = await queueSocket(app.url, "slow");
   let bytes = 0;
   s.ws.on("message", (d: Buffer) => (bytes += d.length));
   const id = (await join(s, 1, 0, []))["event_id"];
   s.ws.pause();
-  await sleep(PAUSE_MS);
+  await produced;
   s.ws.resume();
   const done = await completed(s, id, 20_000);
   assert.equal(done["output"].data[0], chunk(CHUNKS - 1));
@@ -55,7 +59,8 @@ test("queue socket: a reader that stops reading gets coalesced chunks and the wh
 });
 
 test("3.x socket: the same bound for a per-event socket", async (t) => {
-  const app = await launch(floodApp());
+  const { demo, produced } = floodApp();
+  const app = await launch(demo);
   const s = new TestSocket(wsUrl(app.url, "/queue/join"));
   let bytes = 0;
   s.ws.on("message", (d: Buffer) => (bytes += d.length));
@@ -65,7 +70,7 @@ test("3.x socket: the same bound for a per-event socket", async (t) => {
   s.send({ data: [], event_data: null, fn_index: 0, session_hash: "slow3" });
   await s.next((f) => f["msg"] === "process_starts");
   s.ws.pause();
-  await sleep(PAUSE_MS);
+  await produced;
   s.ws.resume();
   const done = await s.next((f) => f["msg"] === "process_completed", 20_000);
   assert.equal(done["output"].data[0], chunk(CHUNKS - 1));
@@ -77,7 +82,8 @@ test("3.x socket: the same bound for a per-event socket", async (t) => {
 });
 
 test("SSE: the same bound for /queue/data", async (t) => {
-  const app = await launch(floodApp());
+  const { demo, produced } = floodApp();
+  const app = await launch(demo);
   const joined = await post(`${app.url}/gradio_api/queue/join`, { data: [], fn_index: 0, session_hash: "slowsse" });
   assert.equal(joined.status, 200);
   const text = await new Promise<string>((resolve, reject) => {
@@ -87,7 +93,7 @@ test("SSE: the same bound for /queue/data", async (t) => {
       res.on("data", (b: Buffer) => parts.push(b));
       res.on("end", () => resolve(Buffer.concat(parts).toString("utf8")));
       res.on("error", reject);
-      setTimeout(() => res.resume(), PAUSE_MS);
+      void produced.then(() => res.resume());
     }).on("error", reject);
   });
   const messages = text

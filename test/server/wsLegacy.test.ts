@@ -9,6 +9,7 @@ import { after, test } from "node:test";
 import { AppError, Interface } from "../../src/index.ts";
 import { legacyDataTimeoutMessage, legacyTimeouts } from "../../src/server/ws/LegacyQueueSocket.ts";
 import { launch, post } from "../helpers/launch.ts";
+import { waitFor } from "../helpers/waitFor.ts";
 import { TestSocket, wsUrl, type Frame } from "../helpers/wsClient.ts";
 
 const ESTIMATION_FIELDS = ["msg", "rank", "queue_size", "avg_event_process_time", "avg_event_concurrent_process_time", "rank_eta", "queue_eta"];
@@ -78,7 +79,8 @@ test("inputs are asked for only when the event reaches a worker; the pool is nev
   const estB = await b.next((f) => f["msg"] === "estimation");
   const estC = await c.next((f) => f["msg"] === "estimation");
   assert.deepEqual([estB["rank"], estC["rank"], estC["queue_size"]], [0, 1, 2]);
-  await sleep(100);
+  // Inputs are asked for when an event is dispatched: both still wait, so neither was asked.
+  assert.equal(await app.engine.size(), 2);
   assert.ok(!b.frames.some((f) => f["msg"] === "send_data"), "no send_data while the worker is busy");
   gates[0]!.open();
   await a.next((f) => f["msg"] === "process_completed");
@@ -245,16 +247,17 @@ test("a socket that closes early takes its event out of the queue, or out of its
   await b.next((f) => f["msg"] === "estimation");
   assert.equal(await app.engine.size(), 1);
   b.close();
-  await sleep(100);
-  assert.equal(await app.engine.size(), 0, "the waiting event left at once (a 3.x socket cannot come back)");
+  // At once: not after the grace period (5 s by default) of sockets that can come back.
+  await waitFor(async () => (await app.engine.size()) === 0, 5000, "the waiting event left at once (a 3.x socket cannot come back)");
   g.open();
   await a.next((f) => f["msg"] === "process_completed");
   // An event whose socket goes while its inputs are asked for frees the slot.
   const c = await legacyJoin(app.url, 0);
   await c.next((f) => f["msg"] === "send_data");
   c.ws.terminate();
-  await sleep(100);
+  // d gets the slot c held as soon as the server sees c go, not after legacyDataTimeoutMs (5 s).
   const d = await legacyJoin(app.url, 0);
+  await d.next((f) => f["msg"] === "send_data", 2000);
   await sendData(d, ["d"]);
   assert.deepEqual((await d.next((f) => f["msg"] === "process_completed"))["output"].data, ["d"]);
 });

@@ -7,7 +7,8 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { test } from "node:test";
 import { Interface, AppError } from "../../src/index.ts";
 import { applyDiff, type DiffEdit } from "../../src/protocol/diff.ts";
-import { launch, post } from "../helpers/launch.ts";
+import { launch, metric, post } from "../helpers/launch.ts";
+import { waitFor } from "../helpers/waitFor.ts";
 import { completed, join, queueSocket, TestSocket, wsUrl, type Frame } from "../helpers/wsClient.ts";
 
 /** A gate that tests open by hand. */
@@ -78,8 +79,7 @@ test("many interleaved events over one socket: joined first, diffs per event, on
     assert.ok(s.of(id).some((f) => f["msg"] === "process_starts"));
   }
   assert.ok(!s.frames.some((f) => f["msg"] === "close_stream"), "no close_stream on a socket");
-  // Still open for the tab's next event.
-  await sleep(50);
+  // Still open for the tab's next event (a close after the last completion would arrive before the next join's frames).
   assert.equal(s.ws.readyState, s.ws.OPEN);
   const again = await join(s, "late", 0, ["z", 1]);
   assert.deepEqual((await completed(s, again["event_id"]))["output"].data, ["z0,"]);
@@ -149,7 +149,7 @@ test("cancel over the socket: a waiting and a running event end with Cancelled; 
   s.send({ type: "cancel", event_id: a });
   const ca = await completed(s, a);
   assert.equal(ca["title"], "Cancelled");
-  await sleep(20);
+  await waitFor(() => aborted > 0, 5000, "the running call saw its abort");
   assert.equal(aborted, 1);
   s.send({ type: "cancel", event_id: "no-such-event" });
   const err = await s.next((f) => f["msg"] === "cancel_error");
@@ -184,12 +184,14 @@ test("a dropped socket: after the grace period its waiting events leave the queu
   await s.next((f) => f["msg"] === "process_starts");
   assert.equal(await app.engine.size(), 3);
   s.ws.terminate();
-  await sleep(100);
-  // Within the grace period nothing is lost yet.
-  assert.equal(await app.engine.size(), 3);
-  assert.equal(aborted, 0);
-  await sleep(300);
-  assert.equal(await app.engine.size(), 0);
+  // Within the grace period nothing is lost: the waiting events leave and the running one is
+  // aborted no sooner than 200 ms after the drop (1 ms of slack: the loop's clock counts whole ms).
+  const [emptiedMs, abortedMs] = await Promise.all([
+    waitFor(async () => (await app.engine.size()) === 0, 5000, "the waiting events left"),
+    waitFor(() => aborted > 0, 5000, "the running event was aborted"),
+  ]);
+  assert.ok(emptiedMs >= 199, `the waiting events left ${emptiedMs} ms after the drop`);
+  assert.ok(abortedMs >= 199, `the running event was aborted ${abortedMs} ms after the drop`);
   assert.equal(aborted, 1);
   for (const id of ids) assert.equal(app.engine.isActive(id), false);
 });
@@ -209,10 +211,11 @@ test("a socket that comes back within the grace period gets the messages it miss
   const id = (await join(first, 1, 0, ["hi"]))["event_id"];
   first.ws.terminate();
   await first.closed;
-  // Let the server see the drop (what is written into a dying socket is lost, as with SSE).
-  await sleep(50);
+  // Let the server see the drop (what is written into a dying socket is lost, as with SSE), then
+  // finish the event while no socket is there.
+  await waitFor(async () => (await metric(app.url, "usher_open_streams")) === 0, 5000, "the server saw the drop");
   g.open();
-  await sleep(50);
+  await waitFor(() => !app.engine.isActive(id), 5000, "the event finished");
   const second = await queueSocket(app.url, "back");
   const done = await completed(second, id);
   assert.deepEqual(done["output"].data, ["HI"]);
@@ -240,13 +243,9 @@ test("a newer socket of the same session with its client key takes over (the old
   first.close();
   await first.closed;
   // Once the server has seen it go, the same client comes back.
-  let again: TestSocket | null = null;
-  for (let i = 0; again === null && i < 100; i++) {
-    again = await queueSocket(app.url, "plain").catch(() => null);
-    if (again === null) await sleep(10);
-  }
-  assert.ok(again !== null, "the client came back");
-  again.close();
+  const back: { socket?: TestSocket | undefined } = {};
+  await waitFor(async () => (back.socket = await queueSocket(app.url, "plain").catch(() => undefined)) !== undefined, 5000, "the client came back");
+  back.socket?.close();
 });
 
 test("frames that cannot be read: binary 1003, not JSON 1007, too large 1009; wrong shapes get an error; the server keeps serving", async () => {
@@ -323,12 +322,13 @@ test("a peer that stops answering pings is cut, and its events end after the gra
   const waiting = (await join(silent, 2, 0, ["b"]))["event_id"];
   const closed = await silent.closed;
   assert.equal(closed.code, 1006, "terminated, no close handshake");
-  await sleep(250);
-  assert.equal(app.engine.isActive(waiting), false);
+  await waitFor(() => !app.engine.isActive(waiting), 5000, "the waiting event ended");
   assert.equal(await app.engine.size(), 0);
-  // A peer that answers stays.
+  // A peer that answers stays: a third ping means the rounds that would have cut it did not.
   const alive = await queueSocket(app.url, "alive");
-  await sleep(400);
+  let pings = 0;
+  alive.ws.on("ping", () => pings++);
+  await waitFor(() => pings >= 3, 5000, "three pings");
   assert.equal(alive.ws.readyState, alive.ws.OPEN);
   alive.close();
   g.open();

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from "fastify";
+import { every, systemClock } from "../../clock.ts";
 import { UsherError } from "../../errors.ts";
 import { queueStatus, sessionNotFound } from "../../protocol/messages.ts";
 import { legacyEstimation } from "../../protocol/legacyMessages.ts";
@@ -80,12 +81,11 @@ export function queueRoutes(server: FastifyInstance, ctx: ServerContext): void {
     res.flushHeaders();
     ctx.sessionOpened?.(session);
     // A reader that does not read gets no more beats than fit in the socket's buffer.
-    const timer = setInterval(() => {
+    const beats = every(ctx.clock ?? systemClock, ctx.options.heartbeatMs, () => {
       if (!res.writableNeedDrain) res.write("data: ALIVE\n\n");
-    }, ctx.options.heartbeatMs);
-    timer.unref();
+    });
     res.once("close", () => {
-      clearInterval(timer);
+      beats.stop();
       ctx.heartbeatClosed(session);
     });
   });

@@ -1,3 +1,4 @@
+import { every, systemClock, type Clock, type Repeating } from "../../clock.ts";
 import type { WsChannel } from "./WsChannel.ts";
 
 /** Sockets pinged per slice of a round, so that 10 000 sockets never block the loop at once. */
@@ -12,19 +13,18 @@ const PING_SLICE = 500;
 export class WsPinger {
   readonly #intervalMs: number;
   readonly #channels = new Set<WsChannel>();
-  #timer: NodeJS.Timeout | null = null;
+  readonly #clock: Clock;
+  #timer: Repeating | null = null;
 
-  constructor(intervalMs: number) {
+  constructor(intervalMs: number, clock: Clock = systemClock) {
     this.#intervalMs = intervalMs;
+    this.#clock = clock;
   }
 
   /** Watches a channel until {@link remove}. */
   add(channel: WsChannel): void {
     this.#channels.add(channel);
-    if (this.#timer === null) {
-      this.#timer = setInterval(() => this.#round(), this.#intervalMs);
-      this.#timer.unref();
-    }
+    this.#timer ??= every(this.#clock, this.#intervalMs, () => this.#round());
   }
 
   remove(channel: WsChannel): void {
@@ -34,7 +34,7 @@ export class WsPinger {
 
   /** Stops the timer (until the next {@link add}). */
   stop(): void {
-    if (this.#timer !== null) clearInterval(this.#timer);
+    this.#timer?.stop();
     this.#timer = null;
   }
 
@@ -46,7 +46,7 @@ export class WsPinger {
         const c = all[i] as WsChannel;
         if (this.#channels.has(c)) c.tick();
       }
-      if (to < all.length) setImmediate(slice, to);
+      if (to < all.length) this.#clock.defer(() => slice(to));
     };
     slice(0);
   }

@@ -2,6 +2,7 @@ import { STATUS_CODES, type IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
 import type { FastifyInstance } from "fastify";
 import { WebSocketServer, type WebSocket } from "ws";
+import { systemClock, type TimerHandle } from "../../clock.ts";
 import { foreignOrigin } from "../auth/foreignOrigin.ts";
 import { errorAnswer, UsherError, type ErrorAnswer } from "../../errors.ts";
 import { newEventId, sessionHashOf } from "../predictBody.ts";
@@ -46,7 +47,8 @@ export function attachWebSockets(server: FastifyInstance, ctx: ServerContext): v
     perMessageDeflate: false,
     clientTracking: true,
   });
-  const pinger = new WsPinger(ctx.options.heartbeatMs);
+  const clock = ctx.clock ?? systemClock;
+  const pinger = new WsPinger(ctx.options.heartbeatMs, clock);
   const allowedOrigins = new Set(ctx.options.allowedOrigins);
   let closing = false;
   /** A client key cookie to send with a handshake's 101 (its session was bound to a key issued then). */
@@ -137,9 +139,9 @@ export function attachWebSockets(server: FastifyInstance, ctx: ServerContext): v
       ws.once("close", () => resolve());
       ws.close(1001, "The server is shutting down.");
     })));
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([closed, new Promise<void>((resolve) => (timer = setTimeout(resolve, CLOSE_HANDSHAKE_MS)))]);
-    clearTimeout(timer);
+    let timer: TimerHandle | undefined;
+    await Promise.race([closed, new Promise<void>((resolve) => (timer = clock.setTimeout(resolve, CLOSE_HANDSHAKE_MS)))]);
+    if (timer !== undefined) clock.clearTimeout(timer);
     for (const ws of wss.clients) ws.terminate();
   });
 }
