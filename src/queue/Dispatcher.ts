@@ -7,20 +7,22 @@
  */
 import type { Claim } from "../store/QueueStore.ts";
 import type { EngineCore } from "./EngineCore.ts";
+import type { Estimator } from "./Estimator.ts";
+import { JobRunner } from "./JobRunner.ts";
 
-/** Claims queued work and hands each claim to the job runner. See the file comment. */
+/** Claims queued work and hands each claim to its {@link JobRunner}. See the file comment. */
 export class Dispatcher {
   readonly #core: EngineCore;
-  readonly #startJob: (claim: Claim) => void;
+  /** Owned here: each claim goes straight to it, and it releases through this dispatcher. */
+  readonly #runner: JobRunner;
   #dispatching = false;
   #dispatchAgain = false;
   /** A dispatch is queued as a microtask (see {@link dispatchSoon}). */
   #dispatchQueued = false;
 
-  /** `startJob` is called once per claim, in the pass that claimed it. */
-  constructor(core: EngineCore, startJob: (claim: Claim) => void) {
+  constructor(core: EngineCore, estimator: Estimator) {
     this.#core = core;
-    this.#startJob = startJob;
+    this.#runner = new JobRunner(core, estimator, this);
   }
 
   /** Runs a dispatch pass now, or makes the one in progress loop once more. */
@@ -70,7 +72,7 @@ export class Dispatcher {
             core.threads.give();
             break;
           }
-          this.#startJob(claim);
+          this.#runner.start(claim);
         }
       } while (this.#dispatchAgain && !core.closed);
     } finally {

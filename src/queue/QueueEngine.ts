@@ -23,7 +23,7 @@
  * This class is the engine's face and its composition; the work is done by its parts, which share
  * one {@link EngineCore} (state, emitting, ending an event): {@link Admission} (join, queue full,
  * taking a waiting event back out), {@link Dispatcher} (the dispatch loop, releasing slots and
- * threads), {@link JobRunner} (starting, running and finishing jobs), {@link Estimator} (ETAs and
+ * threads) and its {@link JobRunner} (starting, running and finishing jobs), {@link Estimator} (ETAs and
  * their publishing) and, with a shared store only, {@link ClusterLink}.
  */
 import { systemClock, type Clock } from "../clock.ts";
@@ -38,7 +38,6 @@ import { EngineCore, cancelled } from "./EngineCore.ts";
 import { Estimator } from "./Estimator.ts";
 import type { EventBus } from "./EventBus.ts";
 import type { EventRecord } from "./EventRecord.ts";
-import { JobRunner } from "./JobRunner.ts";
 import { resolvePools } from "./resolvePools.ts";
 import { startDirectCall } from "./callDirect.ts";
 import { toUsherError } from "./toUsherError.ts";
@@ -134,9 +133,7 @@ export class QueueEngine {
       emit: (event) => core.emit(event),
       snapshot: cluster === null ? null : cluster.snapshot.bind(cluster),
     });
-    // The runner is made after the dispatcher that calls it: the arrow reads it at call time.
-    this.#dispatcher = new Dispatcher(core, (claim) => runner.start(claim));
-    const runner = new JobRunner(core, this.#estimator, this.#dispatcher);
+    this.#dispatcher = new Dispatcher(core, this.#estimator);
     this.#admission = new Admission(core, this.#estimator, this.#dispatcher);
     this.#unsubscribeStore = store.subscribe((change) => {
       // Another process changed the queue: our ETA tails may be wrong and work may be claimable.
