@@ -93,69 +93,79 @@ export class Interface<const TIn extends InterfaceIO = [], TBatch extends boolea
     outputs.forEach((c, i) => {
       if (c.label === undefined) c.label = outputs.length === 1 ? "output" : `output ${i}`;
     });
-    const shown = (list: Component<unknown>[]) => list.filter((c) => !(c instanceof State));
-    const exampleInputs = shown(inputs);
-    const rows = exampleRows(options.examples, exampleInputs.length);
+    const rows = exampleRows(options.examples, inputs.filter((c) => !(c instanceof State)).length);
+    this.layout(() => this.#render(options, inputs, outputs, rows));
+  }
 
-    this.layout(() => {
-      if (options.title !== undefined) {
-        new Markdown(`<h1 style='text-align: center; margin-bottom: 1rem'>${escapeHtml(options.title)}</h1>`);
-      }
-      if (options.description !== undefined) new Markdown(options.description);
-      let submit: Button | undefined;
-      new Row(() => {
-        if (inputs.length > 0) {
-          new Column({ variant: "panel" }, () => {
-            for (const c of shown(inputs)) c.render();
-            new Row(() => {
-              submit = new Button({ value: options.submitButton ?? "Submit", variant: "primary" });
-            });
-          });
-        }
+  /**
+   * Gradio's Interface page: title and description, the inputs with their submit button beside the
+   * outputs, the examples, the article; one listener from the button (and Enter in a textbox).
+   */
+  #render(
+    options: InterfaceOptions<TIn, TBatch>,
+    inputs: readonly Component<unknown>[],
+    outputs: readonly Component<unknown>[],
+    rows: unknown[][],
+  ): void {
+    const shown = (list: readonly Component<unknown>[]) => list.filter((c) => !(c instanceof State));
+    const exampleInputs = shown(inputs);
+    if (options.title !== undefined) {
+      new Markdown(`<h1 style='text-align: center; margin-bottom: 1rem'>${escapeHtml(options.title)}</h1>`);
+    }
+    if (options.description !== undefined) new Markdown(options.description);
+    let submit: Button | undefined;
+    new Row(() => {
+      if (inputs.length > 0) {
         new Column({ variant: "panel" }, () => {
-          // A component can be both an input and an output; it is shown once, in the inputs.
-          for (const c of shown(outputs)) if (c.parent === null) c.render();
-          if (submit === undefined) submit = new Button({ value: options.submitButton ?? "Generate", variant: "primary" });
-        });
-      });
-      const triggers: Trigger[] = [[submit!, "click"], ...inputs.filter((c) => c instanceof Textbox).map((c): Trigger => [c, "submit"])];
-      this.listen(triggers, {
-        ...defined({
-          apiVisibility: options.apiVisibility,
-          apiDescription: options.apiDescription,
-          queue: options.queue,
-          batch: options.batch,
-          maxBatchSize: options.maxBatchSize,
-          concurrencyLimit: options.concurrencyLimit,
-          concurrencyId: options.concurrencyId,
-          showProgress: options.showProgress,
-          expectedDurationMs: options.expectedDurationMs,
-          timeoutMs: options.timeoutMs,
-        }),
-        fn: options.fn as (...args: any[]) => unknown,
-        inputs,
-        outputs,
-        apiName: options.apiName ?? "predict",
-        scrollToOutput: true,
-      });
-      if (rows.length > 0) {
-        const dataset = new Dataset({ components: exampleInputs, samples: rows, ...defined({ samplesPerPage: options.examplesPerPage }) });
-        // Loading an example is a hidden, unqueued endpoint that returns the row for the inputs.
-        dataset.click({
-          fn: (index: number | null) => {
-            const row = index === null ? undefined : rows[index];
-            const values = row ?? exampleInputs.map(() => null);
-            return exampleInputs.length === 1 ? values[0] : values;
-          },
-          inputs: [dataset],
-          outputs: exampleInputs,
-          apiName: false,
-          queue: false,
-          showProgress: "hidden",
+          for (const c of shown(inputs)) c.render();
+          new Row(() => {
+            submit = new Button({ value: options.submitButton ?? "Submit", variant: "primary" });
+          });
         });
       }
-      if (options.article !== undefined) new Markdown(options.article);
+      new Column({ variant: "panel" }, () => {
+        // A component can be both an input and an output; it is shown once, in the inputs.
+        for (const c of shown(outputs)) if (c.parent === null) c.render();
+        if (submit === undefined) submit = new Button({ value: options.submitButton ?? "Generate", variant: "primary" });
+      });
     });
+    const triggers: Trigger[] = [[submit!, "click"], ...inputs.filter((c) => c instanceof Textbox).map((c): Trigger => [c, "submit"])];
+    this.listen(triggers, {
+      ...defined({
+        apiVisibility: options.apiVisibility,
+        apiDescription: options.apiDescription,
+        queue: options.queue,
+        batch: options.batch,
+        maxBatchSize: options.maxBatchSize,
+        concurrencyLimit: options.concurrencyLimit,
+        concurrencyId: options.concurrencyId,
+        showProgress: options.showProgress,
+        expectedDurationMs: options.expectedDurationMs,
+        timeoutMs: options.timeoutMs,
+      }),
+      fn: options.fn as (...args: any[]) => unknown,
+      inputs,
+      outputs,
+      apiName: options.apiName ?? "predict",
+      scrollToOutput: true,
+    });
+    if (rows.length > 0) {
+      const dataset = new Dataset({ components: exampleInputs, samples: rows, ...defined({ samplesPerPage: options.examplesPerPage }) });
+      // Loading an example is a hidden, unqueued endpoint that returns the row for the inputs.
+      dataset.click({
+        fn: (index: number | null) => {
+          const row = index === null ? undefined : rows[index];
+          const values = row ?? exampleInputs.map(() => null);
+          return exampleInputs.length === 1 ? values[0] : values;
+        },
+        inputs: [dataset],
+        outputs: exampleInputs,
+        apiName: false,
+        queue: false,
+        showProgress: "hidden",
+      });
+    }
+    if (options.article !== undefined) new Markdown(options.article);
   }
 
   override get mode(): "blocks" | "interface" {

@@ -13,7 +13,7 @@
  * never counted as free.
  */
 import { once } from "node:events";
-import { MessageChannel, type Worker } from "node:worker_threads";
+import { MessageChannel, type MessagePort, type Worker } from "node:worker_threads";
 import type { Piscina } from "piscina";
 import { systemClock, type Clock, type TimerHandle } from "../clock.ts";
 import { UsherError, isUsherError } from "../errors.ts";
@@ -33,122 +33,171 @@ export function runWorkerCall(
   abortGraceMs: number,
   clock: Clock = systemClock,
 ): Promise<unknown> {
-  const { port1, port2 } = new MessageChannel();
-  const abortFlag = new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT));
-  const kill = new AbortController();
-  let threadId: number | null = null;
-  let outcome: Outcome | null = null;
-  let stream: WorkerStream | null = null;
-  let graceTimer: TimerHandle | null = null;
-  let exited: Promise<unknown> | null = null;
-  let terminated = false;
-  let settled = false;
-  let resolveEnd!: () => void;
-  const ended = new Promise<void>((r) => {
-    resolveEnd = r;
-  });
-  let resolveStream!: (s: WorkerStream) => void;
-  const streamed = new Promise<WorkerStream>((r) => {
-    resolveStream = r;
-  });
+  return new WorkerCall(pool, ref, ctx, abortGraceMs, clock).start(args);
+}
 
-  const post = (msg: ToWorker): void => {
+/** One call of a worker function and its state, from the task's start to the thread's release. See the file comment. */
+export class WorkerCall {
+  readonly #pool: Piscina;
+  readonly #ref: WorkerRef;
+  readonly #ctx: InvokeContext;
+  readonly #abortGraceMs: number;
+  readonly #clock: Clock;
+  /** Ours; the worker gets `port2` with the task. */
+  readonly #port1: MessagePort;
+  readonly #port2: MessagePort;
+  /** Set to 1 on abort: the worker's `signal.aborted` reads it, for loops that never yield. */
+  readonly #abortFlag = new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT));
+  /** Drops the task from piscina's queue, or terminates its thread once it runs. */
+  readonly #kill = new AbortController();
+  /** The thread running the task, once the worker said `start`. */
+  #threadId: number | null = null;
+  #outcome: Outcome | null = null;
+  #stream: WorkerStream | null = null;
+  #graceTimer: TimerHandle | null = null;
+  /** Resolves when a terminated thread has really exited. */
+  #exited: Promise<unknown> | null = null;
+  #terminated = false;
+  #settled = false;
+  #resolveEnd!: () => void;
+  readonly #ended = new Promise<void>((r) => {
+    this.#resolveEnd = r;
+  });
+  #resolveStream!: (s: WorkerStream) => void;
+  readonly #streamed = new Promise<WorkerStream>((r) => {
+    this.#resolveStream = r;
+  });
+  /** Settles when the thread is free again (finished, or terminated and exited). */
+  #finished: Promise<Outcome> | null = null;
+
+  constructor(pool: Piscina, ref: WorkerRef, ctx: InvokeContext, abortGraceMs: number, clock: Clock = systemClock) {
+    this.#pool = pool;
+    this.#ref = ref;
+    this.#ctx = ctx;
+    this.#abortGraceMs = abortGraceMs;
+    this.#clock = clock;
+    const { port1, port2 } = new MessageChannel();
+    this.#port1 = port1;
+    this.#port2 = port2;
+  }
+
+  /** Sends the task; resolves to its return value, or to its stream as soon as it starts streaming. */
+  start(args: readonly unknown[]): Promise<unknown> {
+    const ctx = this.#ctx;
+    this.#port1.on("message", (msg: FromWorker) => this.#onMessage(msg));
+    const ref = this.#ref;
+    const task: WorkerTask = {
+      moduleUrl: ref.moduleUrl,
+      exportName: ref.exportName,
+      args,
+      events: ctx.events,
+      port: this.#port2,
+      abortFlag: this.#abortFlag,
+    };
+    const finished = this.#run(task);
+    this.#finished = finished;
+    if (ctx.signal.aborted) this.#onAbort();
+    else ctx.signal.addEventListener("abort", this.#onAbort, { once: true });
+    return Promise.race([
+      this.#streamed,
+      finished.then((o) => {
+        if (this.#stream !== null) return this.#stream;
+        if (o.ok) return o.value;
+        throw o.error;
+      }),
+    ]);
+  }
+
+  #post = (msg: ToWorker): void => {
     try {
-      port1.postMessage(msg);
+      this.#port1.postMessage(msg);
     } catch {
       // The port is closed: the call already ended.
     }
   };
 
-  port1.on("message", (msg: FromWorker) => {
+  #onMessage(msg: FromWorker): void {
     switch (msg.type) {
       case "start":
-        threadId = msg.threadId;
-        if (ctx.signal.aborted) onAbort();
+        this.#threadId = msg.threadId;
+        if (this.#ctx.signal.aborted) this.#onAbort();
         break;
       case "progress":
-        ctx.progress(msg.units);
+        this.#ctx.progress(msg.units);
         break;
       case "log":
-        ctx.log(msg.level, msg.message, msg.options);
+        this.#ctx.log(msg.level, msg.message, msg.options);
         break;
       case "result":
-        outcome = { ok: true, value: msg.value };
+        this.#outcome = { ok: true, value: msg.value };
         break;
       case "error":
-        outcome = { ok: false, error: deserializeError(msg.error) };
-        if (stream !== null) stream.deliver({ type: "error", error: outcome.error });
+        this.#outcome = { ok: false, error: deserializeError(msg.error) };
+        if (this.#stream !== null) this.#stream.deliver({ type: "error", error: this.#outcome.error });
         break;
       case "stream":
-        stream = new WorkerStream(post, () => finished);
-        resolveStream(stream);
+        this.#stream = new WorkerStream(this.#post, () => this.#finished as Promise<Outcome>);
+        this.#resolveStream(this.#stream);
         break;
       case "chunk":
       case "done":
-        stream?.deliver(msg as StreamMessage);
+        this.#stream?.deliver(msg as StreamMessage);
         break;
       case "end":
-        resolveEnd();
+        this.#resolveEnd();
         break;
     }
-  });
+  }
 
-  const onAbort = (): void => {
-    if (threadId === null) {
+  /** The call's signal aborted: drop the task, or ask the worker to stop and start the grace timer. */
+  #onAbort = (): void => {
+    const ctx = this.#ctx;
+    if (this.#threadId === null) {
       // Still in the pool's queue: nothing ran, drop it. (Dispatched but not yet announced is a
       // window of microseconds; piscina then terminates that thread, which is also correct.)
-      kill.abort(ctx.signal.reason);
+      this.#kill.abort(ctx.signal.reason);
       return;
     }
-    if (Atomics.load(abortFlag, 0) !== 0) return;
-    Atomics.store(abortFlag, 0, 1);
+    if (Atomics.load(this.#abortFlag, 0) !== 0) return;
+    Atomics.store(this.#abortFlag, 0, 1);
     const reason: unknown = ctx.signal.reason;
     const code = isUsherError(reason) ? reason.code : "CANCELLED";
-    post({ type: "abort", code, message: reason instanceof Error ? reason.message : "The call was cancelled." });
-    graceTimer = clock.setTimeout(terminate, abortGraceMs);
+    this.#post({ type: "abort", code, message: reason instanceof Error ? reason.message : "The call was cancelled." });
+    this.#graceTimer = this.#clock.setTimeout(() => this.#terminate(), this.#abortGraceMs);
   };
 
-  const terminate = (): void => {
-    graceTimer = null;
-    if (settled) return;
-    terminated = true;
+  /** The grace after an abort ran out: terminate the thread (the pool starts a fresh one). */
+  #terminate(): void {
+    this.#graceTimer = null;
+    if (this.#settled) return;
+    this.#terminated = true;
     // Wait for the thread's real exit before the slot is freed: piscina answers as soon as it asked.
-    const worker = (pool.threads as Worker[]).find((w) => w.threadId === threadId);
-    if (worker !== undefined) exited = once(worker, "exit").catch(() => undefined);
-    kill.abort(new UsherError("CANCELLED", `${ref.exportName} ignored its abort signal for ${abortGraceMs} ms; its worker thread was terminated.`));
-  };
+    const worker = (this.#pool.threads as Worker[]).find((w) => w.threadId === this.#threadId);
+    if (worker !== undefined) this.#exited = once(worker, "exit").catch(() => undefined);
+    const { exportName } = this.#ref;
+    const message = `${exportName} ignored its abort signal for ${this.#abortGraceMs} ms; its worker thread was terminated.`;
+    this.#kill.abort(new UsherError("CANCELLED", message));
+  }
 
-  const task: WorkerTask = { moduleUrl: ref.moduleUrl, exportName: ref.exportName, args, events: ctx.events, port: port2, abortFlag };
-  const finished: Promise<Outcome> = (async (): Promise<Outcome> => {
+  /** Runs the task to the thread's release; resolves to what the call produced (never rejects). */
+  async #run(task: WorkerTask): Promise<Outcome> {
     let runError: unknown = null;
     try {
-      await pool.run(task, { transferList: [port2], signal: kill.signal });
-      await ended; // messages on our port may trail piscina's answer on its own port
+      await this.#pool.run(task, { transferList: [this.#port2], signal: this.#kill.signal });
+      await this.#ended; // messages on our port may trail piscina's answer on its own port
     } catch (err) {
       runError = err;
     }
-    settled = true;
-    if (graceTimer !== null) clock.clearTimeout(graceTimer);
-    ctx.signal.removeEventListener("abort", onAbort);
-    if (exited !== null) await exited;
-    port1.close();
-    port2.close();
-    if (outcome !== null) return outcome;
-    if (terminated || kill.signal.aborted) return { ok: false, error: abortError(ctx, kill.signal.reason) };
-    return { ok: false, error: crashError(ref, runError) };
-  })();
-
-  if (ctx.signal.aborted) onAbort();
-  else ctx.signal.addEventListener("abort", onAbort, { once: true });
-
-  return Promise.race([
-    streamed,
-    finished.then((o) => {
-      if (stream !== null) return stream;
-      if (o.ok) return o.value;
-      throw o.error;
-    }),
-  ]);
+    this.#settled = true;
+    if (this.#graceTimer !== null) this.#clock.clearTimeout(this.#graceTimer);
+    this.#ctx.signal.removeEventListener("abort", this.#onAbort);
+    if (this.#exited !== null) await this.#exited;
+    this.#port1.close();
+    this.#port2.close();
+    if (this.#outcome !== null) return this.#outcome;
+    if (this.#terminated || this.#kill.signal.aborted) return { ok: false, error: abortError(this.#ctx, this.#kill.signal.reason) };
+    return { ok: false, error: crashError(this.#ref, runError) };
+  }
 }
 
 function abortError(ctx: InvokeContext, killReason: unknown): Error {

@@ -1,9 +1,8 @@
 import type { Clock, TimerHandle } from "../clock.ts";
-import { ERROR_CODES } from "../errors.ts";
-import { ERROR_TOAST_MS } from "../queue/toErrorPayload.ts";
 import { TERMINAL_TYPES, type CancelReason, type EngineEvent } from "../queue/types.ts";
-import { Outbox } from "./Outbox.ts";
-import { LARGE_MESSAGE_CHARS, roughSize, type KeptOwner, type ReaderBudget } from "./ReaderBudget.ts";
+import { LARGE_MESSAGE_CHARS, roughSize, type ReaderBudget } from "./ReaderBudget.ts";
+import { Session, resultDropped } from "./Session.ts";
+import { SessionGrace } from "./SessionGrace.ts";
 import type { CutHandler, Sink, UnreadFinal } from "./Sink.ts";
 
 /** What the hub needs from the queue engine. */
@@ -30,47 +29,6 @@ export interface SessionHubOptions {
   readonly keptResultTtlMs?: number;
 }
 
-/** One user's session: the events it waits for and where their messages go. */
-class Session implements KeptOwner {
-  readonly hash: string;
-  /** Accepted events whose terminal message has not been written yet. */
-  readonly pending = new Set<string>();
-  readonly outbox = new Outbox();
-  sink: Sink | null = null;
-  /** True while the sink's buffer is full; messages go to the outbox meanwhile. */
-  congested = false;
-  /** When the grace period running now ends (clock ms); null while none runs. */
-  graceDueMs: number | null = null;
-  /** Own timer of a grace period of a length other than the hub's (see {@link SessionHub.armGrace}). */
-  graceTimer: TimerHandle | null = null;
-  /** How long this session's events may wait for a reader, ms. */
-  graceMs: number;
-  /** Bytes of large messages in the outbox counted in the budget (released when read or dropped). */
-  keptBytes = 0;
-  /** True while the outbox holds the finals of a reader that was cut off: the grace is the kept TTL. */
-  keptForReturn = false;
-
-  constructor(hash: string, graceMs: number) {
-    this.hash = hash;
-    this.graceMs = graceMs;
-  }
-
-  /** The budget needs the room: large outputs waiting here give way to RESULT_DROPPED. */
-  evict(): number {
-    this.keptBytes = 0;
-    let dropped = 0;
-    for (const e of this.outbox.drain()) {
-      const large = (e.type === "generating" || e.type === "completed") && roughSize(e.output) >= LARGE_MESSAGE_CHARS;
-      if (!large) this.outbox.push(e);
-      else if (e.type === "completed") {
-        this.outbox.push(resultDropped(e));
-        dropped++;
-      }
-    }
-    return dropped;
-  }
-}
-
 /**
  * Routes engine events to sessions. A session's messages are written to its attached stream, or
  * kept (bounded, see {@link Outbox}) until one attaches. When a session with pending events has no
@@ -86,16 +44,12 @@ export class SessionHub {
   private readonly options: SessionHubOptions;
   private heartbeatTimer: TimerHandle | null = null;
   private closed = false;
-  /**
-   * Sessions in a grace period of the hub's length, in the order they entered it, which is the
-   * order their periods end (a Set iterates in insertion order). One timer, for the first, serves
-   * them all.
-   */
-  private readonly graceWaiting = new Set<Session>();
-  private graceTimer: TimerHandle | null = null;
+  /** The sessions' grace periods (see {@link SessionGrace}). */
+  private readonly grace: SessionGrace;
 
   constructor(options: SessionHubOptions) {
     this.options = options;
+    this.grace = new SessionGrace(options.clock, options.sessionGraceMs, options.keptResultTtlMs ?? 0, (s) => this.graceEnded(s));
   }
 
   /** Number of sessions known (for metrics and tests). */
@@ -118,7 +72,7 @@ export class SessionHub {
     const s = this.session(sessionHash);
     if (graceMs !== undefined) s.graceMs = graceMs;
     s.pending.add(eventId);
-    if (s.sink === null) this.armGrace(s);
+    if (s.sink === null) this.grace.arm(s);
   }
 
   /** Forgets an event whose join was refused. */
@@ -232,8 +186,8 @@ export class SessionHub {
       return;
     }
     s.keptForReturn = true;
-    this.disarmGrace(s);
-    this.armGrace(s);
+    this.grace.disarm(s);
+    this.grace.arm(s);
   }
 
   /**
@@ -254,7 +208,7 @@ export class SessionHub {
     s.sink = sink;
     s.congested = false;
     if (previous !== null) previous.finish("replaced");
-    this.disarmGrace(s);
+    this.grace.disarm(s);
     // Before the flush: an SSE stream usually ends in it, and its reader may still not read what it got.
     sink.onCut?.(this.onSinkCut, sessionHash);
     this.flush(s);
@@ -271,10 +225,9 @@ export class SessionHub {
     this.closed = true;
     if (this.heartbeatTimer !== null) this.options.clock.clearTimeout(this.heartbeatTimer);
     this.heartbeatTimer = null;
-    if (this.graceTimer !== null) this.options.clock.clearTimeout(this.graceTimer);
-    this.graceTimer = null;
+    this.grace.close();
     for (const s of this.sessions.values()) {
-      this.disarmGrace(s);
+      this.grace.disarm(s);
       this.releaseKept(s);
       const sink = s.sink;
       s.sink = null;
@@ -349,7 +302,7 @@ export class SessionHub {
   }
 
   private detached(s: Session): void {
-    if (s.pending.size > 0 || s.outbox.size > 0) this.armGrace(s);
+    if (s.pending.size > 0 || s.outbox.size > 0) this.grace.arm(s);
     else this.collect(s);
   }
 
@@ -360,56 +313,6 @@ export class SessionHub {
     this.options.budget?.release(s);
     s.keptBytes = 0;
   }
-
-  /**
-   * Starts the session's grace period: when it ends with still no reader, its events are
-   * cancelled. Every prediction starts one (its join comes before its stream) and nearly every
-   * one ends a moment later, so periods of the hub's length share one timer (a timer each was
-   * about 2% of an identity prediction's CPU); a session with its own length (the /call API's)
-   * has its own timer.
-   */
-  private armGrace(s: Session): void {
-    if (s.graceDueMs !== null || this.closed) return;
-    const clock = this.options.clock;
-    const graceMs = s.keptForReturn ? Math.max(s.graceMs, this.options.keptResultTtlMs ?? 0) : s.graceMs;
-    s.graceDueMs = clock.now() + graceMs;
-    if (graceMs !== this.options.sessionGraceMs) {
-      s.graceTimer = clock.setTimeout(() => {
-        s.graceTimer = null;
-        s.graceDueMs = null;
-        this.graceEnded(s);
-      }, graceMs);
-      return;
-    }
-    this.graceWaiting.add(s);
-    if (this.graceTimer === null) this.graceTimer = clock.setTimeout(this.onGraceTimer, graceMs);
-  }
-
-  private disarmGrace(s: Session): void {
-    if (s.graceDueMs === null) return;
-    s.graceDueMs = null;
-    this.graceWaiting.delete(s);
-    if (s.graceTimer !== null) {
-      this.options.clock.clearTimeout(s.graceTimer);
-      s.graceTimer = null;
-    }
-  }
-
-  /** Ends the periods that are due, oldest first, and sets the timer for the next one. */
-  private readonly onGraceTimer = (): void => {
-    this.graceTimer = null;
-    const now = this.options.clock.now();
-    for (const s of this.graceWaiting) {
-      const due = s.graceDueMs ?? now;
-      if (due > now) {
-        this.graceTimer = this.options.clock.setTimeout(this.onGraceTimer, due - now);
-        return;
-      }
-      this.graceWaiting.delete(s);
-      s.graceDueMs = null;
-      this.graceEnded(s);
-    }
-  };
 
   /** A grace period ended: if the session still has no reader, it is gone for good. */
   private graceEnded(s: Session): void {
@@ -428,7 +331,7 @@ export class SessionHub {
   /** Drops a session that has nothing left to deliver and no reader. */
   private collect(s: Session): void {
     if (s.pending.size > 0 || s.outbox.size > 0 || s.sink !== null) return;
-    this.disarmGrace(s);
+    this.grace.disarm(s);
     if (this.sessions.get(s.hash) === s) this.sessions.delete(s.hash);
   }
 
@@ -448,14 +351,4 @@ export class SessionHub {
     };
     this.heartbeatTimer = this.options.clock.setTimeout(beat, this.options.heartbeatMs);
   }
-}
-
-/** What a reader gets instead of a result that did not fit in the budget. */
-function resultDropped(event: EngineEvent): EngineEvent {
-  return {
-    type: "failed",
-    eventId: event.eventId,
-    sessionHash: event.sessionHash,
-    error: { message: ERROR_CODES.RESULT_DROPPED.message, title: "Error", durationMs: ERROR_TOAST_MS, visible: true, code: "RESULT_DROPPED" },
-  };
 }

@@ -41,19 +41,7 @@ export async function createServer(ctx: ServerContext): Promise<FastifyInstance>
     clientErrorHandler,
   });
 
-  // JSON bodies as the fast lane and the sockets parse them (parseJson.ts): `__proto__` keys are
-  // dropped rather than the body refused, and a refusal quotes the parser's reason.
-  server.addContentTypeParser("application/json", { parseAs: "string" }, (_req, body, done) => {
-    if (body === "") {
-      done(new UsherError("BAD_REQUEST", "Body is empty; send a JSON object."), undefined);
-      return;
-    }
-    try {
-      done(null, parseJson(body as string));
-    } catch (err) {
-      done(new UsherError("BAD_REQUEST", invalidJsonMessage(err)), undefined);
-    }
-  });
+  addJsonParser(server);
 
   const refusals = options.logLevel === false ? null : new RefusalLog(server.log, REFUSAL_WINDOW_MS, ctx.clock);
   server.addHook("onClose", async () => refusals?.close());
@@ -76,24 +64,7 @@ export async function createServer(ctx: ServerContext): Promise<FastifyInstance>
     void reply.code(404).send({ detail: "Not Found" });
   });
 
-  if (options.allowedOrigins.length > 0) {
-    const allowed = new Set(options.allowedOrigins);
-    server.addHook("onRequest", async (req, reply) => {
-      const origin = req.headers.origin;
-      if (origin === undefined || !allowed.has(origin)) return;
-      void reply
-        .header("access-control-allow-origin", origin)
-        .header("access-control-allow-credentials", "true")
-        .header("vary", "Origin");
-      if (req.method === "OPTIONS") {
-        void reply
-          .header("access-control-allow-methods", "GET, POST, OPTIONS")
-          .header("access-control-allow-headers", req.headers["access-control-request-headers"] ?? "content-type")
-          .code(204)
-          .send();
-      }
-    });
-  }
+  if (options.allowedOrigins.length > 0) addCorsHook(server, new Set(options.allowedOrigins));
 
   await server.register(multipart, {
     limits: {
@@ -121,4 +92,41 @@ export async function createServer(ctx: ServerContext): Promise<FastifyInstance>
   pageRoutes(server, ctx);
   attachWebSockets(server, ctx);
   return server;
+}
+
+/**
+ * JSON bodies as the fast lane and the sockets parse them (parseJson.ts): `__proto__` keys are
+ * dropped rather than the body refused, and a refusal quotes the parser's reason.
+ */
+function addJsonParser(server: FastifyInstance): void {
+  server.addContentTypeParser("application/json", { parseAs: "string" }, (_req, body, done) => {
+    if (body === "") {
+      done(new UsherError("BAD_REQUEST", "Body is empty; send a JSON object."), undefined);
+      return;
+    }
+    try {
+      done(null, parseJson(body as string));
+    } catch (err) {
+      done(new UsherError("BAD_REQUEST", invalidJsonMessage(err)), undefined);
+    }
+  });
+}
+
+/** CORS for the allowed origins: their requests get the allow headers, their preflights a 204. */
+function addCorsHook(server: FastifyInstance, allowed: ReadonlySet<string>): void {
+  server.addHook("onRequest", async (req, reply) => {
+    const origin = req.headers.origin;
+    if (origin === undefined || !allowed.has(origin)) return;
+    void reply
+      .header("access-control-allow-origin", origin)
+      .header("access-control-allow-credentials", "true")
+      .header("vary", "Origin");
+    if (req.method === "OPTIONS") {
+      void reply
+        .header("access-control-allow-methods", "GET, POST, OPTIONS")
+        .header("access-control-allow-headers", req.headers["access-control-request-headers"] ?? "content-type")
+        .code(204)
+        .send();
+    }
+  });
 }

@@ -43,37 +43,8 @@ const STATE_CHANGING_GETS: ReadonlySet<string> = new Set(["/logout"]);
  */
 export function authRoutes(server: FastifyInstance, ctx: ServerContext, auth: Authenticator): void {
   const { rootPath } = ctx.options;
-  const authMessage = ctx.options.authMessage;
-  const allowedOrigins: ReadonlySet<string> = new Set(ctx.options.allowedOrigins);
-
-  server.addHook("onRequest", async (req, reply) => {
-    // A CORS preflight carries no cookies by design; the CORS hook answers it.
-    if (reply.sent || req.method === "OPTIONS") return;
-    const q = req.url.indexOf("?");
-    const path = q < 0 ? req.url : req.url.slice(0, q);
-    // Before the login check: a foreign page's request is refused for what it is, with or
-    // without the cookie (without one it could only log in, which is refused too).
-    if (!SAFE_METHODS.has(req.method) || STATE_CHANGING_GETS.has(path)) {
-      const foreign = foreignOrigin(req.headers, allowedOrigins);
-      if (foreign !== null) throw new UsherError("CROSS_ORIGIN", foreign);
-    }
-    if (PUBLIC_PATHS.has(path) || path.startsWith("/assets/")) return;
-    if (auth.userOf(req.headers.cookie) !== null) return;
-    if (SERVE_LOGIN_PAGE && req.method === "GET" && path === "/") {
-      return sendLoginPage(reply, null, 200);
-    }
-    throw new UsherError("UNAUTHORIZED", "Not authenticated", {
-      detail: { error: "Not authenticated", auth_message: authMessage, auth_required: true },
-    });
-  });
-
-  const sendLoginPage = (reply: FastifyReply, error: string | null, status: number): FastifyReply =>
-    reply
-      .code(status)
-      .type("text/html; charset=utf-8")
-      .header("cache-control", "no-store")
-      .header("content-security-policy", "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'")
-      .send(loginPage({ title: ctx.app.title, rootPath, message: authMessage, error }));
+  const sendLoginPage = loginPageSender(ctx);
+  addLoginGate(server, ctx, auth, sendLoginPage);
 
   // Form bodies are parsed only here: the API routes keep refusing them with 415.
   void server.register(async (scope) => {
@@ -129,6 +100,46 @@ export function authRoutes(server: FastifyInstance, ctx: ServerContext, auth: Au
         .send();
     };
     scope.get("/logout", logout);
+  });
+}
+
+/** Sends the login page with an error (or none) and a status. */
+type LoginPageSender = (reply: FastifyReply, error: string | null, status: number) => FastifyReply;
+
+function loginPageSender(ctx: ServerContext): LoginPageSender {
+  const { rootPath, authMessage } = ctx.options;
+  return (reply, error, status) =>
+    reply
+      .code(status)
+      .type("text/html; charset=utf-8")
+      .header("cache-control", "no-store")
+      .header("content-security-policy", "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'")
+      .send(loginPage({ title: ctx.app.title, rootPath, message: authMessage, error }));
+}
+
+/** The gate before every route: foreign pages' state-changing requests (403), then the login check (401). */
+function addLoginGate(server: FastifyInstance, ctx: ServerContext, auth: Authenticator, sendLoginPage: LoginPageSender): void {
+  const authMessage = ctx.options.authMessage;
+  const allowedOrigins: ReadonlySet<string> = new Set(ctx.options.allowedOrigins);
+  server.addHook("onRequest", async (req, reply) => {
+    // A CORS preflight carries no cookies by design; the CORS hook answers it.
+    if (reply.sent || req.method === "OPTIONS") return;
+    const q = req.url.indexOf("?");
+    const path = q < 0 ? req.url : req.url.slice(0, q);
+    // Before the login check: a foreign page's request is refused for what it is, with or
+    // without the cookie (without one it could only log in, which is refused too).
+    if (!SAFE_METHODS.has(req.method) || STATE_CHANGING_GETS.has(path)) {
+      const foreign = foreignOrigin(req.headers, allowedOrigins);
+      if (foreign !== null) throw new UsherError("CROSS_ORIGIN", foreign);
+    }
+    if (PUBLIC_PATHS.has(path) || path.startsWith("/assets/")) return;
+    if (auth.userOf(req.headers.cookie) !== null) return;
+    if (SERVE_LOGIN_PAGE && req.method === "GET" && path === "/") {
+      return sendLoginPage(reply, null, 200);
+    }
+    throw new UsherError("UNAUTHORIZED", "Not authenticated", {
+      detail: { error: "Not authenticated", auth_message: authMessage, auth_required: true },
+    });
   });
 }
 

@@ -1,4 +1,4 @@
-import type { FastifyInstance } from "fastify";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { every, systemClock } from "../../clock.ts";
 import { UsherError } from "../../errors.ts";
 import { queueStatus, sessionNotFound } from "../../protocol/messages.ts";
@@ -17,26 +17,7 @@ export function queueRoutes(server: FastifyInstance, ctx: ServerContext): void {
     joinQueue(ctx, req.body, ctx.rootOf(req), requestClaim(ctx, req.raw), issuerFor(ctx, req.raw, (c) => void reply.header("set-cookie", c))),
   );
 
-  server.get(`${P}/queue/data`, async (req, reply) => {
-    const q = req.query as Record<string, unknown>;
-    const sessionHash = typeof q["session_hash"] === "string" ? q["session_hash"] : "";
-    // Another user's or client's session: 403; a second reader of a live stream: 409 (see admitReader).
-    const standing = sessionHash === "" ? "weak" : await admitReader(ctx, sessionHash, requestClaim(ctx, req.raw));
-    // Unknown here, a session may live on another front of a shared queue (adopt says 503 if its store is down).
-    const known = sessionHash !== "" && (ctx.hub.knows(sessionHash) || (await ctx.hub.adopt(sessionHash)));
-    // A reader that attached while this one waited for the store keeps its stream too.
-    if (known && standing === "weak" && ctx.owners != null && ctx.hub.hasReader(sessionHash)) {
-      throw new UsherError("SESSION_BUSY", "This session already has an open stream; a second reader is refused.");
-    }
-    reply.hijack();
-    if (!known) {
-      // Gradio answers an unknown session inside a 200 stream, and the client expects that shape.
-      reply.raw.writeHead(200, SSE_HEADERS);
-      reply.raw.end(sseData(sessionNotFound()));
-      return;
-    }
-    ctx.hub.attach(sessionHash, new SseV3Sink(reply.raw, ctx.budget ?? null));
-  });
+  server.get(`${P}/queue/data`, async (req, reply) => streamSession(ctx, req, reply));
 
   server.post(`${P}/cancel`, async (req) => {
     const b = req.body as Record<string, unknown> | null;
@@ -89,4 +70,26 @@ export function queueRoutes(server: FastifyInstance, ctx: ServerContext): void {
       ctx.heartbeatClosed(session);
     });
   });
+}
+
+/** `GET /queue/data`: the session's SSE stream, for its owner, once (a second reader is refused). */
+async function streamSession(ctx: ServerContext, req: FastifyRequest, reply: FastifyReply): Promise<void> {
+  const q = req.query as Record<string, unknown>;
+  const sessionHash = typeof q["session_hash"] === "string" ? q["session_hash"] : "";
+  // Another user's or client's session: 403; a second reader of a live stream: 409 (see admitReader).
+  const standing = sessionHash === "" ? "weak" : await admitReader(ctx, sessionHash, requestClaim(ctx, req.raw));
+  // Unknown here, a session may live on another front of a shared queue (adopt says 503 if its store is down).
+  const known = sessionHash !== "" && (ctx.hub.knows(sessionHash) || (await ctx.hub.adopt(sessionHash)));
+  // A reader that attached while this one waited for the store keeps its stream too.
+  if (known && standing === "weak" && ctx.owners != null && ctx.hub.hasReader(sessionHash)) {
+    throw new UsherError("SESSION_BUSY", "This session already has an open stream; a second reader is refused.");
+  }
+  reply.hijack();
+  if (!known) {
+    // Gradio answers an unknown session inside a 200 stream, and the client expects that shape.
+    reply.raw.writeHead(200, SSE_HEADERS);
+    reply.raw.end(sseData(sessionNotFound()));
+    return;
+  }
+  ctx.hub.attach(sessionHash, new SseV3Sink(reply.raw, ctx.budget ?? null));
 }

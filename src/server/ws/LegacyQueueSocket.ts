@@ -22,11 +22,14 @@ import { fnIndexOf, newEventId, sessionHashOf } from "../predictBody.ts";
 import type { ServerContext } from "../ServerContext.ts";
 import type { SessionClaim } from "../SessionOwners.ts";
 import type { Sink } from "../Sink.ts";
-import { legacyPlaceholder } from "./legacyInputs.ts";
+import { legacyPlaceholder, validationMessage } from "./legacyInputs.ts";
+import { LegacyDataWait, legacyDataTimeoutMessage, type LegacyDataLoss } from "./LegacyDataWait.ts";
 import type { LegacyEventSocket, LegacyRouter } from "./LegacyRouter.ts";
 import { WsChannel } from "./WsChannel.ts";
 import type { WsPinger } from "./WsPinger.ts";
 import { errorReply, readJsonFrame } from "./wsFrames.ts";
+
+export { LEGACY_DATA_MAX_MS, LEGACY_DATA_MIN_BYTES_PER_S, legacyDataTimeoutMessage } from "./LegacyDataWait.ts";
 
 /**
  * Gradio 3.x's timeout for `{fn_index, session_hash}` after `send_hash`, ms (no slot is held
@@ -34,29 +37,6 @@ import { errorReply, readJsonFrame } from "./wsFrames.ts";
  * {@link LegacyRouter.dataTimeoutMs}.
  */
 export const legacyTimeouts = { hashMs: 5_000 };
-/**
- * Longest wait for the inputs after `send_data`, however steadily they come, ms (Gradio 3.x's
- * own limit; a longer `legacyDataTimeoutMs` raises it).
- */
-export const LEGACY_DATA_MAX_MS = 60_000;
-/**
- * Least rate, bytes/s, at which inputs still arriving when a silence period ends must have come
- * during it to keep the turn: a slow uplink sending a large inline image passes, a client that
- * trickles bytes to hold its slot does not.
- */
-export const LEGACY_DATA_MIN_BYTES_PER_S = 4096;
-
-/** The message of a 3.x event that lost its turn because its inputs did not come in time. */
-export function legacyDataTimeoutMessage(why: "silent" | "slow" | "max", ms: number): string {
-  const s = `${Math.round(ms / 100) / 10} s`;
-  const what =
-    why === "silent"
-      ? `Your inputs did not arrive within ${s} after your turn came`
-      : why === "slow"
-        ? `Your inputs arrived too slowly (under ${LEGACY_DATA_MIN_BYTES_PER_S / 1024} KiB/s)`
-        : `Your inputs took more than ${s} to arrive`;
-  return `${what}, so your place went to the next request. Please try again.`;
-}
 
 type Phase =
   /** Waiting for `{fn_index, session_hash}`. */
@@ -97,14 +77,8 @@ export class LegacyQueueSocket implements LegacyEventSocket {
   #sessionHash = "";
   #eventId: string | null = null;
   #timer: TimerHandle | null = null;
-  /** The raw connection under the socket: its bytes show inputs that are still arriving. */
-  readonly #raw: Duplex | null;
-  /** Bytes received in the current silence period after `send_data`. */
-  #dataBytes = 0;
-  /** When `send_data` went out (clock ms). */
-  #dataSinceMs = 0;
-  /** Whether the inputs' wait was extended past its first period (they were arriving). */
-  #dataExtended = false;
+  /** The wait for the inputs after `send_data` (see {@link LegacyDataWait}). */
+  readonly #dataWait: LegacyDataWait;
   #outbox: Outbox | null = null;
   #inputs: Promise<unknown[] | null> | null = null;
   #resolveInputs: ((inputs: unknown[] | null) => void) | null = null;
@@ -126,7 +100,7 @@ export class LegacyQueueSocket implements LegacyEventSocket {
     claim: SessionClaim | null = null,
   ) {
     this.#ctx = ctx;
-    this.#raw = raw;
+    this.#dataWait = new LegacyDataWait(router, raw, (why, limitMs, elapsedMs) => this.#onDataLost(why, limitMs, elapsedMs));
     this.#claim = claim;
     this.#router = router;
     this.#channel = new WsChannel(ws, ctx.budget ?? null);
@@ -316,52 +290,26 @@ export class LegacyQueueSocket implements LegacyEventSocket {
     }
   }
 
-  /**
-   * After `send_data`: the inputs must come before the client has been silent for the router's
-   * `dataTimeoutMs`. Here the job already holds its slot (and, in a batch, its siblings wait), so a
-   * client that never answers loses its turn at the end of the first period, instead of Gradio's
-   * 60 s; one whose (large) answer is still arriving at a fair rate keeps it, up to
-   * {@link LEGACY_DATA_MAX_MS}. `ws` hands over a frame only once it is complete, so progress is
-   * read from the raw connection.
-   */
+  /** After `send_data`: the inputs must come in time (see {@link LegacyDataWait}). */
   #awaitData(): void {
     this.#phase = "data";
-    this.#dataBytes = 0;
-    this.#dataExtended = false;
-    this.#dataSinceMs = this.#router.clock.now();
-    this.#raw?.on("data", this.#countBytes);
-    this.#arm(this.#router.dataTimeoutMs, this.#onDataPeriodEnd);
+    this.#dataWait.start();
   }
 
-  readonly #countBytes = (chunk: Buffer): void => {
-    this.#dataBytes += chunk.byteLength;
-  };
-
-  /** Stops the inputs' timer and byte count (any timer: only one runs at a time). */
+  /** Stops the inputs' wait, and any other timer of the socket. */
   #endDataWait(): void {
     this.#clearTimer();
-    this.#raw?.off("data", this.#countBytes);
+    this.#dataWait.stop();
   }
 
-  readonly #onDataPeriodEnd = (): void => {
-    this.#timer = null;
+  /** The inputs did not come in time: the event loses its turn. */
+  #onDataLost(why: LegacyDataLoss, limitMs: number, elapsedMs: number): void {
     if (this.#phase !== "data") return;
-    const periodMs = this.#router.dataTimeoutMs;
-    const elapsedMs = this.#router.clock.now() - this.#dataSinceMs;
-    const maxMs = Math.max(LEGACY_DATA_MAX_MS, periodMs);
-    const steady = this.#dataBytes >= (LEGACY_DATA_MIN_BYTES_PER_S * periodMs) / 1000;
-    if (steady && elapsedMs < maxMs) {
-      this.#dataBytes = 0;
-      this.#dataExtended = true;
-      this.#arm(Math.min(periodMs, maxMs - elapsedMs), this.#onDataPeriodEnd);
-      return;
-    }
     this.#endDataWait();
-    const why = elapsedMs >= maxMs ? "max" : this.#dataExtended ? "slow" : "silent";
     // Debug only: a client can cause this at will, and refusals are not logged one by one.
     this.#log.debug({ eventId: this.#eventId, elapsedMs, why }, "a Gradio 3.x client lost its turn: its inputs did not come in time");
-    this.#abandon(legacyDataTimeoutMessage(why, why === "max" ? maxMs : periodMs));
-  };
+    this.#abandon(legacyDataTimeoutMessage(why, limitMs));
+  }
 
   /** Ends the event with an error of our own (bad or missing inputs): tell the client, then cancel. */
   #abandon(message: string): void {
@@ -436,21 +384,6 @@ export class LegacyQueueSocket implements LegacyEventSocket {
     if (this.#timer !== null) this.#router.clock.clearTimeout(this.#timer);
     this.#timer = null;
   }
-}
-
-/** The text of a validation error for 3.x's `{ error: string }`. */
-function validationMessage(err: unknown): string {
-  if (!isUsherError(err)) return "Invalid inputs.";
-  const detail = err.detail;
-  if (Array.isArray(detail)) {
-    const parts = detail.map((d) =>
-      typeof d === "object" && d !== null && typeof (d as Record<string, unknown>)["message"] === "string"
-        ? String((d as Record<string, unknown>)["message"])
-        : String(d),
-    );
-    return parts.join(" ");
-  }
-  return typeof detail === "string" ? detail : err.message;
 }
 
 function ignoreError(): void {

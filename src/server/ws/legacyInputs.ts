@@ -20,7 +20,7 @@
  * processes the socket asks for the inputs right after admission instead (LegacyRouter's
  * `eagerInputs`), and the event joins with them.
  */
-import { UsherError } from "../../errors.ts";
+import { UsherError, isUsherError } from "../../errors.ts";
 import type { EngineFunction, InvokeContext, InvokeResult } from "../../queue/types.ts";
 
 /** Key of the placeholder object; never a list, so no other door's `data` can look like it. */
@@ -100,4 +100,19 @@ async function fetchInputs(inputs: readonly unknown[], ctx: InvokeContext, sourc
   if (donor < 0) throw new UsherError("CANCELLED");
   for (const i of gone) out[i] = out[donor];
   return out;
+}
+
+/** The text of a validation error for 3.x's `{ error: string }`. */
+export function validationMessage(err: unknown): string {
+  if (!isUsherError(err)) return "Invalid inputs.";
+  const detail = err.detail;
+  if (Array.isArray(detail)) {
+    const parts = detail.map((d) =>
+      typeof d === "object" && d !== null && typeof (d as Record<string, unknown>)["message"] === "string"
+        ? String((d as Record<string, unknown>)["message"])
+        : String(d),
+    );
+    return parts.join(" ");
+  }
+  return typeof detail === "string" ? detail : err.message;
 }

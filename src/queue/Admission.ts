@@ -1,0 +1,151 @@
+/**
+ * The engine's admission: puts a joining event into the store (in the call with a store that
+ * answers in the call, through a promise otherwise), refuses it when the queue is full (with a
+ * Retry-After from the running jobs' expected ends), sends its first estimation and asks for a
+ * dispatch; and takes a waiting event back out of the store when it is cancelled.
+ */
+import { randomBytes } from "node:crypto";
+import { UsherError } from "../errors.ts";
+import type { EnqueueResult, StoredJob } from "../store/QueueStore.ts";
+import type { Dispatcher } from "./Dispatcher.ts";
+import { cancelled, type EngineCore } from "./EngineCore.ts";
+import type { Estimator } from "./Estimator.ts";
+import { EventRecord } from "./EventRecord.ts";
+import type { CancelReason, JoinRequest } from "./types.ts";
+
+const EMPTY_META: Readonly<Record<string, unknown>> = Object.freeze({});
+
+/** Result of {@link QueueEngine.join}. */
+export interface JoinResult {
+  readonly eventId: string;
+  /** Waiting events ahead of it in its pool. */
+  readonly rank: number;
+  /** Waiting events in its pool, itself included. */
+  readonly queueSize: number;
+}
+
+/** Admits events into the store and takes waiting ones back out. See the file comment. */
+export class Admission {
+  readonly #core: EngineCore;
+  readonly #estimator: Estimator;
+  readonly #dispatcher: Dispatcher;
+
+  constructor(core: EngineCore, estimator: Estimator, dispatcher: Dispatcher) {
+    this.#core = core;
+    this.#estimator = estimator;
+    this.#dispatcher = dispatcher;
+  }
+
+  /** {@link QueueEngine.admit}: answered in the call when the store answers in the call. */
+  admit(req: JoinRequest): JoinResult | Promise<JoinResult> {
+    const core = this.#core;
+    if (core.closed) throw new UsherError("QUEUE_STOPPED");
+    const fs = core.fns.get(req.fnId);
+    if (fs === undefined) throw new UsherError("UNKNOWN_FUNCTION", `No function with fn_index ${req.fnId}.`);
+    const eventId = req.eventId ?? randomBytes(16).toString("hex");
+    if (core.records.has(eventId)) throw new UsherError("BAD_REQUEST", `Event ${eventId} is already in the queue.`);
+    const record = new EventRecord(eventId, req.sessionHash, fs);
+    core.records.set(eventId, record);
+    const job: StoredJob = {
+      eventId,
+      sessionHash: req.sessionHash,
+      fnId: fs.fn.id,
+      poolId: fs.pool.id,
+      data: req.data,
+      rootUrl: req.rootUrl,
+      meta: req.meta ?? EMPTY_META,
+      enqueuedAtMs: core.clock.now(),
+    };
+    record.joinedAtMs = job.enqueuedAtMs;
+    const store = core.immediate;
+    if (store === null) return this.#enqueueAsync(record, job);
+    let res: EnqueueResult;
+    try {
+      res = store.enqueueNow(job, core.maxSize);
+    } catch (err) {
+      core.forget(record);
+      throw err;
+    }
+    return this.#enqueued(record, res);
+  }
+
+  async #enqueueAsync(record: EventRecord, job: StoredJob): Promise<JoinResult> {
+    let res: EnqueueResult;
+    try {
+      res = await this.#core.store.enqueue(job, this.#core.maxSize);
+    } catch (err) {
+      this.#core.forget(record);
+      throw err;
+    }
+    return this.#enqueued(record, res);
+  }
+
+  /** The rest of a join once the store has answered. */
+  #enqueued(record: EventRecord, res: EnqueueResult): JoinResult | Promise<JoinResult> {
+    const core = this.#core;
+    if (!res.accepted) {
+      core.forget(record);
+      throw this.#queueFull(res.totalSize);
+    }
+    const result: JoinResult = { eventId: record.eventId, rank: res.rank, queueSize: res.poolSize };
+    if (record.leftElsewhere) {
+      // Another process claimed (or removed) it before the store's answer got here: it is theirs.
+      core.forget(record);
+      return result;
+    }
+    // Not "joining" any more means the store let a dispatch claim it first; that path announced it.
+    if (record.state !== "joining") return result;
+    record.state = "waiting";
+    if (record.cancelReason !== null) {
+      const reason = record.cancelReason;
+      record.cancelReason = null;
+      return this.cancelWaiting(record, reason).then(() => result);
+    }
+    const walking = this.#estimator.announceJoin(record, res.rank, res.poolSize, res.running);
+    // A store of this process alone has no slot of that pool free while our jobs fill it: a
+    // claim would only come back empty (one per join under load). A shared store may have.
+    if (core.cluster !== null || !record.fn.pool.atLimit()) this.#dispatcher.dispatchSoon();
+    // A shared store's estimation travels through its bus anyway: the join's answer need not wait for it.
+    if (walking !== undefined && core.cluster === null) return walking.then(() => result);
+    return result;
+  }
+
+  /** Takes a waiting event out of the store and ends it as cancelled; true (it ends either way). */
+  async cancelWaiting(r: EventRecord, reason: CancelReason): Promise<boolean> {
+    const core = this.#core;
+    r.cancelReason = reason;
+    const removed = await core.store.remove(r.eventId);
+    if (removed !== null) {
+      core.end(r, cancelled(r, reason));
+      const pool = r.fn.pool;
+      pool.invalidate();
+      this.#estimator.requestRound(pool);
+      this.#dispatcher.dispatch();
+    } else if (core.cluster !== null && (r.state === "waiting" || r.leftElsewhere)) {
+      // Claimed by another process meanwhile: that one runs it, and must end it.
+      if (r.state === "waiting") core.forget(r);
+      await core.cluster.cancelEvent(r.eventId, reason).catch(() => null);
+    }
+    // Not in the store any more: a dispatch claimed it meanwhile and, seeing cancelReason, ended it.
+    return true;
+  }
+
+  #queueFull(size: number): UsherError {
+    const msg = `Queue is full. Max size is ${String(this.#core.maxSize)} and size is ${size}.`;
+    return new UsherError("QUEUE_FULL", msg, { detail: msg, retryAfterS: this.#retryAfterS() });
+  }
+
+  /**
+   * Seconds until a place in the queue is expected to free up: the soonest expected end of a
+   * running job (a place frees when its slot takes the next waiting event); at least 1.
+   */
+  #retryAfterS(): number {
+    const now = this.#core.clock.now();
+    let soonest = Number.POSITIVE_INFINITY;
+    for (const job of this.#core.jobs) {
+      const avg = job.fn.duration.valueMs;
+      if (avg !== null) soonest = Math.min(soonest, job.startMs + avg - now);
+    }
+    return Number.isFinite(soonest) ? Math.max(1, Math.ceil(soonest / 1000)) : 1;
+  }
+}
