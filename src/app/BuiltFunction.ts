@@ -7,7 +7,7 @@ import type { WorkerPool } from "../runtime/WorkerPool.ts";
 import type { FileStore } from "../store/FileStore.ts";
 import type { AppFunction } from "./ServedApp.ts";
 import type { Dependency } from "./Dependency.ts";
-import { createEventContext } from "./EventContext.ts";
+import { createEventContext } from "../runtime/EventContext.ts";
 import type { SessionStateStore } from "./SessionState.ts";
 
 /** What {@link BuiltFunction} needs besides its dependency. */

@@ -6,7 +6,7 @@ export { Blocks, type BlocksOptions } from "./Blocks.ts";
 export { Interface, type InterfaceIO, type InterfaceOptions } from "./Interface.ts";
 export { on } from "./on.ts";
 export type { Dependency } from "./Dependency.ts";
-export type { EventContext } from "./EventContext.ts";
+export type { EventContext } from "../runtime/EventContext.ts";
 export type {
   ArgsOf,
   BatchEventFn,

@@ -6,7 +6,7 @@
  */
 import { setPriority } from "node:os";
 import { threadId } from "node:worker_threads";
-import { createEventContext } from "../app/EventContext.ts";
+import { createEventContext } from "./EventContext.ts";
 import { UsherError } from "../errors.ts";
 import type { ErrorCode } from "../errors.ts";
 import type { InvokeContext, LogLevel, LogOptions, ProgressUnit } from "../queue/types.ts";

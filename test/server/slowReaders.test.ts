@@ -10,7 +10,7 @@ import { connect, type Socket } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
 import { test } from "node:test";
 import { Interface } from "../../src/index.ts";
-import type { RunningApp } from "../../src/server/launchApp.ts";
+import type { RunningApp } from "../../src/compose/launchApp.ts";
 import { launch, post, readSse } from "../helpers/launch.ts";
 import { completed, join, queueSocket, TestSocket, wsUrl } from "../helpers/wsClient.ts";
 

@@ -9,8 +9,8 @@ import { UsherError } from "../errors.ts";
 import { resolveLaunchOptions, resolveQueueOptions, type QueueOptions } from "../options.ts";
 import { QueueEngine } from "../queue/QueueEngine.ts";
 import { WorkerPool } from "../runtime/WorkerPool.ts";
-import { prepareSharedQueue } from "../server/prepareSharedQueue.ts";
-import { handleSignals } from "../server/shutdown.ts";
+import { prepareSharedQueue } from "./prepareSharedQueue.ts";
+import { handleSignals } from "./shutdown.ts";
 import type { QueueStore } from "../store/QueueStore.ts";
 import { isSharedStore } from "../store/SharedQueueStore.ts";
 

@@ -7,9 +7,9 @@
 import type { SessionStateStore } from "../app/SessionState.ts";
 import type { FileStore } from "../store/FileStore.ts";
 import type { SharedQueueStore } from "../store/SharedQueueStore.ts";
-import { ClusterSessionHub } from "./ClusterSessionHub.ts";
-import type { SessionHub, SessionHubOptions } from "./SessionHub.ts";
-import { SessionRelay } from "./SessionRelay.ts";
+import { ClusterSessionHub } from "../server/ClusterSessionHub.ts";
+import type { SessionHub, SessionHubOptions } from "../server/SessionHub.ts";
+import { SessionRelay } from "../server/SessionRelay.ts";
 
 /** The shared-queue parts of one process. */
 export interface SharedQueueParts {

@@ -2,6 +2,7 @@
  * `launch()`: builds the app, makes the queue engine and the session hub, and listens.
  */
 import { randomInt } from "node:crypto";
+import type { RunningApp } from "../app/RunningApp.ts";
 import type { Buildable } from "../app/ServedApp.ts";
 import { systemClock } from "../clock.ts";
 import {
@@ -16,34 +17,24 @@ import { FileSweeper } from "../store/FileSweeper.ts";
 import { WorkerPool } from "../runtime/WorkerPool.ts";
 import { LocalFileStore } from "../store/LocalFileStore.ts";
 import { isSharedStore } from "../store/SharedQueueStore.ts";
-import { runWorker } from "../worker/runWorker.ts";
-import { workerRole } from "../worker/workerRole.ts";
-import { Authenticator } from "./auth/Authenticator.ts";
+import { runWorker } from "./runWorker.ts";
+import { workerRole } from "./workerRole.ts";
+import { Authenticator } from "../server/auth/Authenticator.ts";
 import { cliLaunchHook } from "./cliLaunchHook.ts";
-import { createServer } from "./createServer.ts";
-import { Metrics } from "./metrics.ts";
-import { clientAddressOf } from "./clientAddress.ts";
-import { ReaderBudget } from "./ReaderBudget.ts";
-import { requestRoot } from "./requestRoot.ts";
-import type { ServerContext } from "./ServerContext.ts";
+import { createServer } from "../server/createServer.ts";
+import { Metrics } from "../server/metrics.ts";
+import { clientAddressOf } from "../server/clientAddress.ts";
+import { ReaderBudget } from "../server/ReaderBudget.ts";
+import { requestRoot } from "../server/requestRoot.ts";
+import type { ServerContext } from "../server/ServerContext.ts";
 import { prepareSharedQueue } from "./prepareSharedQueue.ts";
-import { SessionHub } from "./SessionHub.ts";
-import { SessionOwners } from "./SessionOwners.ts";
+import { SessionHub } from "../server/SessionHub.ts";
+import { SessionOwners } from "../server/SessionOwners.ts";
 import { handleSignals } from "./shutdown.ts";
-import { LegacyRouter } from "./ws/LegacyRouter.ts";
+import { LegacyRouter } from "../server/ws/LegacyRouter.ts";
 
-/** A launched app. */
-export interface RunningApp {
-  /** Base URL, e.g. "http://127.0.0.1:7860". */
-  readonly url: string;
-  readonly port: number;
-  /** The queue engine (for metrics and tests). */
-  readonly engine: QueueEngine;
-  /** The pool of worker threads that runs `inWorker()` functions (for metrics and tests). */
-  readonly workers: WorkerPool;
-  /** Stops admitting, tells waiting users, lets running work finish (up to `graceMs`), closes every connection. */
-  close(options?: { graceMs?: number }): Promise<void>;
-}
+/** A launched app (defined with the app model, whose `launch()` returns it). */
+export type { RunningApp };
 
 /** Launches `app`; `queue` is null when `.queue()` was never called (on Spaces the queue is on anyway). */
 export function launchApp(app: Buildable, queue: QueueOptions | null, options: LaunchOptions = {}): Promise<RunningApp> {
