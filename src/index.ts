@@ -10,7 +10,7 @@ export type { ErrorCode } from "./errors.ts";
 export type { QueueOptions, LaunchOptions, EventQueueOptions } from "./options.ts";
 export type { RunningApp } from "./app/RunningApp.ts";
 export { redisStore, RedisStore, type RedisStoreOptions } from "./store/RedisStore.ts";
-export type { QueueStore } from "./store/QueueStore.ts";
+export type { QueueStore } from "./queue/QueueStore.ts";
 export { runWorker, type RunningWorker, type WorkerOptions } from "./compose/runWorker.ts";
 export { inWorker, type InWorkerOptions, type WorkerFunction } from "./runtime/inWorker.ts";
 export { transfer } from "./runtime/transfer.ts";

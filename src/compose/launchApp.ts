@@ -16,6 +16,7 @@ import { QueueEngine } from "../queue/QueueEngine.ts";
 import { FileSweeper } from "../store/FileSweeper.ts";
 import { WorkerPool } from "../runtime/WorkerPool.ts";
 import { LocalFileStore } from "../store/LocalFileStore.ts";
+import { MemoryStore } from "../store/MemoryStore.ts";
 import { isSharedStore } from "../store/SharedQueueStore.ts";
 import { runWorker } from "./runWorker.ts";
 import { workerRole } from "./workerRole.ts";
@@ -65,9 +66,7 @@ async function listen(app: Buildable, queue: QueueOptions | null, options: Launc
   const served = app.build({ files, workers, ...(shared === null ? {} : { state: shared.state }) });
   // Gradio 3.x sockets send their inputs only when their job starts: see ws/legacyInputs.ts.
   const legacy = new LegacyRouter({
-    functions: served.functions,
-    concurrencyCount: q.concurrencyCount,
-    maxThreads: l.maxThreads,
+    slotsOf: (fnId) => engine.poolSlots(fnId),
     averageMs: (fnId) => engine.averageDurationMs(fnId),
     // With a shared store the job may run in another process: the socket asks for inputs at once.
     eagerInputs: shared !== null,
@@ -75,7 +74,9 @@ async function listen(app: Buildable, queue: QueueOptions | null, options: Launc
   });
   const engine: QueueEngine = new QueueEngine({
     functions: served.functions.map((f) => legacy.wrap(f)),
-    ...(q.store === undefined ? {} : { store: q.store }),
+    // The default store is this process's own: made here, closed with the engine.
+    store: q.store ?? new MemoryStore(),
+    ownsStore: q.store === undefined,
     concurrencyCount: q.concurrencyCount,
     maxSize: q.maxSize,
     maxThreads: l.maxThreads,

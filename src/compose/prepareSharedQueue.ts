@@ -4,7 +4,7 @@
  * engine's events to the process holding each session's stream, and the hub that can take over
  * sessions joined through another front. With the in-memory store none of this exists.
  */
-import type { SessionStateStore } from "../app/SessionState.ts";
+import type { SessionStateStore } from "../store/SessionStateStore.ts";
 import type { FileStore } from "../store/FileStore.ts";
 import type { SharedQueueStore } from "../store/SharedQueueStore.ts";
 import { ClusterSessionHub } from "../server/ClusterSessionHub.ts";

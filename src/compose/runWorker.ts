@@ -11,7 +11,7 @@ import { QueueEngine } from "../queue/QueueEngine.ts";
 import { WorkerPool } from "../runtime/WorkerPool.ts";
 import { prepareSharedQueue } from "./prepareSharedQueue.ts";
 import { handleSignals } from "./shutdown.ts";
-import type { QueueStore } from "../store/QueueStore.ts";
+import type { QueueStore } from "../queue/QueueStore.ts";
 import { isSharedStore } from "../store/SharedQueueStore.ts";
 
 /** Options of {@link runWorker}. */

@@ -23,9 +23,8 @@
 import { randomBytes } from "node:crypto";
 import { systemClock, type Clock } from "../clock.ts";
 import { UsherError } from "../errors.ts";
-import { MemoryStore } from "../store/MemoryStore.ts";
-import { isImmediateStore, type Claim, type ClaimRequest, type EnqueueResult, type ImmediateQueueStore, type QueueStore, type StoredJob } from "../store/QueueStore.ts";
-import { isSharedStore, type QueueCluster } from "../store/SharedQueueStore.ts";
+import { isImmediateStore, type Claim, type ClaimRequest, type EnqueueResult, type ImmediateQueueStore, type QueueStore, type StoredJob } from "./QueueStore.ts";
+import { isClusteredStore, type QueueCluster } from "./QueueCluster.ts";
 import { Estimator } from "./Estimator.ts";
 import type { EventBus } from "./EventBus.ts";
 import { EventRecord } from "./EventRecord.ts";
@@ -57,8 +56,13 @@ const EMPTY_META: Readonly<Record<string, unknown>> = Object.freeze({});
 export interface QueueEngineOptions {
   /** The functions, looked up by `.id` (fn_index). */
   readonly functions: readonly EngineFunction[];
-  /** Where waiting events live. Default: a new {@link MemoryStore} (closed with the engine). */
-  readonly store?: QueueStore | undefined;
+  /**
+   * Where waiting events live. The engine owns only this contract: whoever composes it picks the
+   * store (src/compose/ gives a new `MemoryStore` unless the app chose one).
+   */
+  readonly store: QueueStore;
+  /** True when the store was made for this engine alone: {@link QueueEngine.close} closes it too. */
+  readonly ownsStore?: boolean | undefined;
   /** Default: {@link systemClock}. */
   readonly clock?: Clock | undefined;
   /** Slots of the shared "default" pool. */
@@ -147,10 +151,10 @@ export class QueueEngine {
         `Expected concurrencyCount to be an integer ≥ 1, got ${String(options.concurrencyCount)}.`,
       );
     }
-    this.#store = options.store ?? new MemoryStore();
-    this.#ownsStore = options.store === undefined;
+    this.#store = options.store;
+    this.#ownsStore = options.ownsStore ?? false;
     this.#immediate = isImmediateStore(this.#store) ? this.#store : null;
-    this.#cluster = isSharedStore(this.#store) ? this.#store.cluster : null;
+    this.#cluster = isClusteredStore(this.#store) ? this.#store.cluster : null;
     this.#bus = options.bus ?? null;
     this.#runJobs = options.runJobs ?? true;
     this.#clock = options.clock ?? systemClock;
@@ -396,6 +400,11 @@ export class QueueEngine {
       else if (r.state === "waiting" || r.state === "joining") c.waiting++;
     }
     return out;
+  }
+
+  /** The slots of the pool `fnId` runs in (its workers), by the engine's pool rules; null if unknown. */
+  poolSlots(fnId: number): number | null {
+    return this.#fns.get(fnId)?.pool.slots ?? null;
   }
 
   /** The moving average of a function's call duration, ms (its seed before any call), or null. */

@@ -1,5 +1,4 @@
 import type { IncomingMessage } from "node:http";
-import type { FastifyRequest } from "fastify";
 import type { AppFunction, ServedApp } from "../app/ServedApp.ts";
 import type { ResolvedLaunchOptions } from "../options.ts";
 import type { QueueEngine } from "../queue/QueueEngine.ts";
@@ -23,8 +22,11 @@ export interface ServerContext {
   /** The queue's `apiOpen`. */
   readonly apiOpen: boolean;
   readonly appId: number;
-  /** Public base URL of a request. */
-  rootOf(req: FastifyRequest): string;
+  /**
+   * Public base URL of a request: reads only its headers and socket, so that a raw request (the
+   * fast lane's) is one too.
+   */
+  rootOf(req: Pick<IncomingMessage, "headers" | "socket">): string;
   /**
    * A raw request's client address (the peer, or the client a trusted proxy names); absent only in
    * contexts built by hand for tests, where the peer's address serves.
