@@ -3,9 +3,9 @@ import { LayoutContext } from "../components/LayoutContext.ts";
 import { UsherError } from "../errors.ts";
 import { resolveQueueOptions, type LaunchOptions, type QueueOptions } from "../options.ts";
 import { buildApp } from "./buildApp.ts";
-import { Dependency } from "./Dependency.ts";
+import { Dependency } from "../components/Dependency.ts";
 import { launcher } from "./launcher.ts";
-import type { AnyListener, Trigger, TriggerAfter } from "./Listener.ts";
+import type { AnyListener, Trigger, TriggerAfter } from "../components/Listener.ts";
 import type { RunningApp } from "./RunningApp.ts";
 import type { Buildable, RuntimeEnv, ServedApp } from "./ServedApp.ts";
 

@@ -5,7 +5,7 @@ import { State } from "../components/State.ts";
 import type { BuiltFunction } from "./BuiltFunction.ts";
 import type { ApiEndpointParts } from "./buildApiInfo.ts";
 import { buildApiInfo } from "./buildApiInfo.ts";
-import type { Dependency } from "./Dependency.ts";
+import type { Dependency } from "../components/Dependency.ts";
 import { layoutJson, type NumberedLayout } from "./numberLayout.ts";
 import type { ConfigContext, ServedApp } from "./ServedApp.ts";
 import type { SessionStateStore } from "./SessionState.ts";

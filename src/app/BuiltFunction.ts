@@ -6,7 +6,7 @@ import { workerRefOf } from "../runtime/inWorker.ts";
 import type { WorkerPool } from "../runtime/WorkerPool.ts";
 import type { FileStore } from "../store/FileStore.ts";
 import type { AppFunction } from "./ServedApp.ts";
-import type { Dependency } from "./Dependency.ts";
+import type { Dependency } from "../components/Dependency.ts";
 import { createEventContext } from "../runtime/EventContext.ts";
 import type { SessionStateStore } from "./SessionState.ts";
 

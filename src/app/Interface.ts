@@ -9,7 +9,7 @@ import { State } from "../components/State.ts";
 import { Textbox } from "../components/Textbox.ts";
 import { UsherError } from "../errors.ts";
 import { Blocks, type BlocksOptions } from "./Blocks.ts";
-import type { ArgsOf, BatchEventFn, EventFn, ListenerOptions, Trigger } from "./Listener.ts";
+import type { ArgsOf, BatchEventFn, EventFn, ListenerOptions, Trigger } from "../components/Listener.ts";
 import { parameterNames } from "./parameterNames.ts";
 
 /** Inputs or outputs of an Interface: a component or shortcut ("text", "image", ...), a list of them, or null. */

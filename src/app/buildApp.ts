@@ -8,7 +8,7 @@ import { defaultApiName, uniqueApiNames } from "./apiNames.ts";
 import type { ApiEndpointParts } from "./buildApiInfo.ts";
 import { BuiltApp } from "./BuiltApp.ts";
 import { BuiltFunction } from "./BuiltFunction.ts";
-import type { Dependency } from "./Dependency.ts";
+import type { Dependency } from "../components/Dependency.ts";
 import { numberLayout } from "./numberLayout.ts";
 import { parameterNames } from "./parameterNames.ts";
 import type { RuntimeEnv } from "./ServedApp.ts";

@@ -5,7 +5,7 @@
 export { Blocks, type BlocksOptions } from "./Blocks.ts";
 export { Interface, type InterfaceIO, type InterfaceOptions } from "./Interface.ts";
 export { on } from "./on.ts";
-export type { Dependency } from "./Dependency.ts";
+export type { Dependency } from "../components/Dependency.ts";
 export type { EventContext } from "../runtime/EventContext.ts";
 export type {
   ArgsOf,
@@ -17,7 +17,7 @@ export type {
   Outputs,
   Trigger,
   ValueOf,
-} from "./Listener.ts";
+} from "../components/Listener.ts";
 export type { AppFunction, Buildable, ConfigContext, RuntimeEnv, ServedApp } from "./ServedApp.ts";
 
 export { Accordion, type AccordionOptions } from "../components/Accordion.ts";
