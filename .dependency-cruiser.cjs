@@ -97,7 +97,7 @@ module.exports = {
     },
     {
       name: "through-the-face",
-      severity: "warn",
+      severity: "error",
       comment:
         "Another folder is used through its face (its index.ts), so a folder can rearrange its files " +
         "without touching its users.",

@@ -1,11 +1,11 @@
-import { Container, type ListenerRegistry } from "../components/Container.ts";
-import { LayoutContext } from "../components/LayoutContext.ts";
+import { Container, type ListenerRegistry } from "../components/index.ts";
+import { LayoutContext } from "../components/index.ts";
 import { UsherError } from "../errors.ts";
 import { resolveQueueOptions, type LaunchOptions, type QueueOptions } from "../options.ts";
 import { buildApp } from "./buildApp.ts";
-import { Dependency } from "../components/Dependency.ts";
+import { Dependency } from "../components/index.ts";
 import { launcher } from "./launcher.ts";
-import type { AnyListener, Trigger, TriggerAfter } from "../components/Listener.ts";
+import type { AnyListener, Trigger, TriggerAfter } from "../components/index.ts";
 import type { RunningApp } from "./RunningApp.ts";
 import type { Buildable, RuntimeEnv, ServedApp } from "./ServedApp.ts";
 

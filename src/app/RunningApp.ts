@@ -1,5 +1,5 @@
-import type { QueueEngine } from "../queue/QueueEngine.ts";
-import type { WorkerPool } from "../runtime/WorkerPool.ts";
+import type { QueueEngine } from "../queue/index.ts";
+import type { WorkerPool } from "../runtime/index.ts";
 
 /** A launched app. */
 export interface RunningApp {

@@ -1,5 +1,5 @@
-import type { State } from "../components/State.ts";
-import type { SessionStateStore } from "../store/SessionStateStore.ts";
+import type { State } from "../components/index.ts";
+import type { SessionStateStore } from "../store/index.ts";
 
 export type { SessionStateStore };
 

@@ -6,7 +6,7 @@
 import type { Component } from "./Component.ts";
 import type { ShortcutName, ShortcutValues } from "./resolveComponent.ts";
 import type { EventQueueOptions } from "../options.ts";
-import type { EventContext } from "../runtime/EventContext.ts";
+import type { EventContext } from "../runtime/index.ts";
 
 /** One thing that fires a dependency: a component and an event name ("click", "submit", ...). */
 export type Trigger = readonly [component: Component<unknown>, event: string];

@@ -2,8 +2,8 @@
  * `launch()`: builds the app, makes the queue engine and the session hub, and listens.
  */
 import { randomInt } from "node:crypto";
-import type { RunningApp } from "../app/RunningApp.ts";
-import type { Buildable } from "../app/ServedApp.ts";
+import type { RunningApp } from "../app/index.ts";
+import type { Buildable } from "../app/index.ts";
 import { systemClock } from "../clock.ts";
 import {
   onSpaces,
@@ -12,27 +12,27 @@ import {
   type LaunchOptions,
   type QueueOptions,
 } from "../options.ts";
-import { QueueEngine } from "../queue/QueueEngine.ts";
-import { FileSweeper } from "../store/FileSweeper.ts";
-import { WorkerPool } from "../runtime/WorkerPool.ts";
-import { LocalFileStore } from "../store/LocalFileStore.ts";
-import { MemoryStore } from "../store/MemoryStore.ts";
-import { isSharedStore } from "../store/SharedQueueStore.ts";
+import { QueueEngine } from "../queue/index.ts";
+import { FileSweeper } from "../store/index.ts";
+import { WorkerPool } from "../runtime/index.ts";
+import { LocalFileStore } from "../store/index.ts";
+import { MemoryStore } from "../store/index.ts";
+import { isSharedStore } from "../store/index.ts";
 import { runWorker } from "./runWorker.ts";
 import { workerRole } from "./workerRole.ts";
-import { Authenticator } from "../server/auth/Authenticator.ts";
+import { Authenticator } from "../server/index.ts";
 import { cliLaunchHook } from "./cliLaunchHook.ts";
-import { createServer } from "../server/createServer.ts";
-import { Metrics } from "../server/metrics.ts";
-import { clientAddressOf } from "../server/clientAddress.ts";
-import { ReaderBudget } from "../server/ReaderBudget.ts";
-import { requestRoot } from "../server/requestRoot.ts";
-import type { ServerContext } from "../server/ServerContext.ts";
+import { createServer } from "../server/index.ts";
+import { Metrics } from "../server/index.ts";
+import { clientAddressOf } from "../server/index.ts";
+import { ReaderBudget } from "../server/index.ts";
+import { requestRoot } from "../server/index.ts";
+import type { ServerContext } from "../server/index.ts";
 import { prepareSharedQueue } from "./prepareSharedQueue.ts";
-import { SessionHub } from "../server/SessionHub.ts";
-import { SessionOwners } from "../server/SessionOwners.ts";
+import { SessionHub } from "../server/index.ts";
+import { SessionOwners } from "../server/index.ts";
 import { handleSignals } from "./shutdown.ts";
-import { LegacyRouter } from "../server/ws/LegacyRouter.ts";
+import { LegacyRouter } from "../server/index.ts";
 
 /** A launched app (defined with the app model, whose `launch()` returns it). */
 export type { RunningApp };

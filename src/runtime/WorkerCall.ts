@@ -16,7 +16,7 @@ import { once } from "node:events";
 import { MessageChannel, type Worker } from "node:worker_threads";
 import type { Piscina } from "piscina";
 import { UsherError, isUsherError } from "../errors.ts";
-import type { InvokeContext } from "../queue/types.ts";
+import type { InvokeContext } from "../queue/index.ts";
 import type { WorkerRef } from "./inWorker.ts";
 import { deserializeError, type FromWorker, type ToWorker, type WorkerTask } from "./workerMessages.ts";
 import { WorkerStream, type StreamMessage } from "./WorkerStream.ts";

@@ -9,7 +9,7 @@ import { threadId } from "node:worker_threads";
 import { createEventContext } from "./EventContext.ts";
 import { UsherError } from "../errors.ts";
 import type { ErrorCode } from "../errors.ts";
-import type { InvokeContext, LogLevel, LogOptions, ProgressUnit } from "../queue/types.ts";
+import type { InvokeContext, LogLevel, LogOptions, ProgressUnit } from "../queue/index.ts";
 import { unwrapTransfer } from "./transfer.ts";
 import { serializeError, type FromWorker, type ToWorker, type WorkerTask } from "./workerMessages.ts";
 

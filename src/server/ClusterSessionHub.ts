@@ -18,8 +18,8 @@
  * - lost events: after the store came back empty, an event nothing wrote back (its worker died
  *   too) is failed with a clear message rather than awaited for ever.
  */
-import { TERMINAL_TYPES } from "../queue/types.ts";
-import type { SessionBus } from "../store/SharedQueueStore.ts";
+import { TERMINAL_TYPES } from "../queue/index.ts";
+import type { SessionBus } from "../store/index.ts";
 import type { FinishReason, Sink } from "./Sink.ts";
 import { SessionHub, type SessionHubOptions } from "./SessionHub.ts";
 import type { SessionRelay } from "./SessionRelay.ts";

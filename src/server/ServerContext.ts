@@ -1,8 +1,8 @@
 import type { IncomingMessage } from "node:http";
-import type { AppFunction, ServedApp } from "../app/ServedApp.ts";
+import type { AppFunction, ServedApp } from "../app/index.ts";
 import type { ResolvedLaunchOptions } from "../options.ts";
-import type { QueueEngine } from "../queue/QueueEngine.ts";
-import type { FileStore } from "../store/FileStore.ts";
+import type { QueueEngine } from "../queue/index.ts";
+import type { FileStore } from "../store/index.ts";
 import type { Authenticator } from "./auth/Authenticator.ts";
 import type { Metrics } from "./metrics.ts";
 import type { ReaderBudget } from "./ReaderBudget.ts";

@@ -1,7 +1,7 @@
 import type { Clock, TimerHandle } from "../clock.ts";
 import { ERROR_CODES } from "../errors.ts";
-import { ERROR_TOAST_MS } from "../queue/toErrorPayload.ts";
-import { TERMINAL_TYPES, type CancelReason, type EngineEvent } from "../queue/types.ts";
+import { ERROR_TOAST_MS } from "../queue/index.ts";
+import { TERMINAL_TYPES, type CancelReason, type EngineEvent } from "../queue/index.ts";
 import { Outbox } from "./Outbox.ts";
 import { LARGE_MESSAGE_CHARS, roughSize, type KeptOwner, type ReaderBudget } from "./ReaderBudget.ts";
 import type { CutHandler, Sink, UnreadFinal } from "./Sink.ts";

@@ -13,7 +13,7 @@
  * {@link OUTBOX_MAX} messages; past that, new progress messages are dropped, never a terminal one.
  */
 import { isUsherError } from "../errors.ts";
-import { TERMINAL_TYPES, type EngineEvent } from "../queue/types.ts";
+import { TERMINAL_TYPES, type EngineEvent } from "../queue/index.ts";
 import type { RedisLink } from "./RedisLink.ts";
 import type { SessionBus, SessionMessage } from "./SharedQueueStore.ts";
 

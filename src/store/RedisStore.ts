@@ -45,16 +45,16 @@
 import { randomBytes } from "node:crypto";
 import type { SharedOwnerStore } from "./OwnerStore.ts";
 import { UsherError } from "../errors.ts";
-import type { CancelReason } from "../queue/types.ts";
+import type { CancelReason } from "../queue/index.ts";
 import type { FileStore } from "./FileStore.ts";
-import type { Claim, ClaimRequest, EnqueueResult, QueueStore, StoreChange, StoredJob } from "../queue/QueueStore.ts";
+import type { Claim, ClaimRequest, EnqueueResult, QueueStore, StoreChange, StoredJob } from "../queue/index.ts";
 import { RedisFileStore } from "./RedisFileStore.ts";
 import { RedisLink, resolveRedisStoreOptions, type RedisStoreOptions } from "./RedisLink.ts";
 import { RedisSessionBus } from "./RedisSessionBus.ts";
 import { RedisSessionOwners } from "./RedisSessionOwners.ts";
 import { RedisSessionState } from "./RedisSessionState.ts";
 import type { SessionStateStore } from "./SessionStateStore.ts";
-import type { PoolSnapshot, QueueCluster } from "../queue/QueueCluster.ts";
+import type { PoolSnapshot, QueueCluster } from "../queue/index.ts";
 import type { SessionBus, SharedQueueStore } from "./SharedQueueStore.ts";
 
 export type { RedisStoreOptions } from "./RedisLink.ts";

@@ -12,12 +12,12 @@
  *   through another front) replays what its user has not read yet;
  * - a {@link FileStore} and a {@link SessionStateStore} that every process reaches.
  */
-import type { ClusteredStore, QueueCluster } from "../queue/QueueCluster.ts";
-import type { EngineEvent } from "../queue/types.ts";
+import type { ClusteredStore, QueueCluster } from "../queue/index.ts";
+import type { EngineEvent } from "../queue/index.ts";
 import type { FileStore } from "./FileStore.ts";
 import type { SharedOwnerStore } from "./OwnerStore.ts";
 import type { SessionStateStore } from "./SessionStateStore.ts";
-import type { QueueStore } from "../queue/QueueStore.ts";
+import type { QueueStore } from "../queue/index.ts";
 
 /** One message of a session's log: its id in the log (ordered) and the engine event. */
 export interface SessionMessage {

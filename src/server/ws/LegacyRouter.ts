@@ -1,6 +1,6 @@
 import { systemClock, type Clock } from "../../clock.ts";
-import type { LegacyAverages } from "../../protocol/legacyMessages.ts";
-import type { EngineEvent, EngineFunction } from "../../queue/types.ts";
+import type { LegacyAverages } from "../../protocol/index.ts";
+import type { EngineEvent, EngineFunction } from "../../queue/index.ts";
 import { withLegacyInputs, type LegacyInputSource } from "./legacyInputs.ts";
 
 /** What the router needs to know about a 3.x event's socket. */

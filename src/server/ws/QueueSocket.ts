@@ -1,7 +1,7 @@
 import type { FastifyBaseLogger } from "fastify";
 import type { RawData, WebSocket } from "ws";
 import { UsherError } from "../../errors.ts";
-import { parseClientFrame } from "../../protocol/parseClientFrame.ts";
+import { parseClientFrame } from "../../protocol/index.ts";
 import {
   cancelErrorFrame,
   errorFrame,
@@ -10,7 +10,7 @@ import {
   joinErrorFrame,
   PONG,
   type JoinRef,
-} from "../../protocol/socketFrames.ts";
+} from "../../protocol/index.ts";
 import { newEventId } from "../predictBody.ts";
 import { findFunction, type ServerContext } from "../ServerContext.ts";
 import { WsChannel } from "./WsChannel.ts";
