@@ -15,6 +15,7 @@ import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { QueueEngine as QueueEngineClass } from "../src/queue/QueueEngine.ts";
 import type { EngineFunction, InvokeResult } from "../src/queue/types.ts";
+import type { MemoryStore as MemoryStoreClass } from "../src/store/MemoryStore.ts";
 
 function argValue(name: string, fallback: string): string {
   const hit = process.argv.find((a) => a.startsWith(`--${name}=`));
@@ -27,6 +28,9 @@ type Runner = (count: number) => Promise<number>;
 async function engineOf(root: string, users: number): Promise<Runner> {
   const url = pathToFileURL(resolve(root, "dist/queue/QueueEngine.js")).href;
   const { QueueEngine } = (await import(url)) as { QueueEngine: typeof QueueEngineClass };
+  // The engine is handed its store (as src/compose/ does): the same checkout's in-memory one.
+  const storeUrl = pathToFileURL(resolve(root, "dist/store/MemoryStore.js")).href;
+  const { MemoryStore } = (await import(storeUrl)) as { MemoryStore: typeof MemoryStoreClass };
   const fn: EngineFunction = {
     id: 0,
     name: "/predict",
@@ -34,7 +38,7 @@ async function engineOf(root: string, users: number): Promise<Runner> {
     maxBatchSize: 4,
     invoke: (inputs): InvokeResult => ({ kind: "values", outputs: inputs }),
   };
-  const engine = new QueueEngine({ functions: [fn], concurrencyCount: 1, maxSize: null, maxThreads: 40, statusUpdateMs: 1000, showError: false });
+  const engine = new QueueEngine({ functions: [fn], store: new MemoryStore(), ownsStore: true, concurrencyCount: 1, maxSize: null, maxThreads: 40, statusUpdateMs: 1000, showError: false });
   const waiters = new Map<string, () => void>();
   engine.on((e) => {
     if (e.type !== "completed") return;

@@ -8,7 +8,7 @@ import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import { z } from "zod";
 import { UsherError } from "./errors.ts";
-import type { QueueStore } from "./store/QueueStore.ts";
+import type { QueueStore } from "./queue/QueueStore.ts";
 import { isSharedStore } from "./store/SharedQueueStore.ts";
 
 const count = z.number().int().min(1);

@@ -9,7 +9,7 @@
  */
 import { request } from "node:http";
 import { Interface } from "../../src/index.ts";
-import { launchApp } from "../../src/server/launchApp.ts";
+import { launchApp } from "../../src/compose/launchApp.ts";
 import { heapAfterGc, runEngineChurn } from "../../test/helpers/engineChurn.ts";
 import type { BenchContext, Scenario, TargetCheck } from "./Scenario.ts";
 

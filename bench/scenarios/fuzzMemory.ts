@@ -13,7 +13,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
 import { Interface } from "../../src/index.ts";
-import { launchApp } from "../../src/server/launchApp.ts";
+import { launchApp } from "../../src/compose/launchApp.ts";
 import { heapAfterGc } from "../../test/helpers/engineChurn.ts";
 import { malformedRequest, RawClient, sendAll } from "../../test/helpers/malformedRequests.ts";
 import type { BenchContext, Scenario, TargetCheck } from "./Scenario.ts";

@@ -27,7 +27,7 @@ Options:
       --reload       restart when a file in the app file's folder changes (development)
   -h, --help         this help`;
 
-/** Where `globalThis` carries the launch hook (see src/server/cliLaunchHook.ts). */
+/** Where `globalThis` carries the launch hook (see src/compose/cliLaunchHook.ts). */
 const CLI_LAUNCH_HOOK = Symbol.for("usher.cliLaunchHook");
 /** How long a reload waits for the old app to stop before killing it. */
 const STOP_GRACE_MS = 5000;

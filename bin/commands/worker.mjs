@@ -5,7 +5,7 @@
  *
  * The app file is the same one the fronts run: its default export (or `demo`, or `app`), or a file
  * that calls `launch()` itself, whose launch then starts a worker instead of a server (see
- * src/worker/workerRole.ts). SIGTERM/SIGINT stop claiming and let running jobs finish.
+ * src/compose/workerRole.ts). SIGTERM/SIGINT stop claiming and let running jobs finish.
  */
 import { existsSync } from "node:fs";
 import { relative, resolve } from "node:path";
@@ -24,7 +24,7 @@ HTTP server. The app's queue must use a shared store: queue({ store: redisStore(
 Options:
   -h, --help         this help`;
 
-/** Where `globalThis` carries the worker marker (see src/worker/workerRole.ts). */
+/** Where `globalThis` carries the worker marker (see src/compose/workerRole.ts). */
 const WORKER_ROLE = Symbol.for("usher.workerRole");
 
 /** Runs the command. */

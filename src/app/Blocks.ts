@@ -1,11 +1,12 @@
-import { Container, type ListenerRegistry } from "../components/Container.ts";
-import { LayoutContext } from "../components/LayoutContext.ts";
+import { Container, type ListenerRegistry } from "../components/index.ts";
+import { LayoutContext } from "../components/index.ts";
 import { UsherError } from "../errors.ts";
 import { resolveQueueOptions, type LaunchOptions, type QueueOptions } from "../options.ts";
-import { launchApp, type RunningApp } from "../server/launchApp.ts";
 import { buildApp } from "./buildApp.ts";
-import { Dependency } from "./Dependency.ts";
-import type { AnyListener, Trigger, TriggerAfter } from "./Listener.ts";
+import { Dependency } from "../components/index.ts";
+import { launcher } from "./launcher.ts";
+import type { AnyListener, Trigger, TriggerAfter } from "../components/index.ts";
+import type { RunningApp } from "./RunningApp.ts";
 import type { Buildable, RuntimeEnv, ServedApp } from "./ServedApp.ts";
 
 /** Options of {@link Blocks}. */
@@ -99,7 +100,7 @@ export class Blocks extends Container implements Buildable, ListenerRegistry {
 
   /** Builds the app and starts serving it. */
   launch(options: LaunchOptions = {}): Promise<RunningApp> {
-    return launchApp(this, this.#queueOptions, options);
+    return launcher()(this, this.#queueOptions, options);
   }
 
   /** Freezes the layout and listeners, and builds what the server serves. */

@@ -1,11 +1,11 @@
 import { createHash } from "node:crypto";
-import type { Block } from "../components/Block.ts";
-import { Component } from "../components/Component.ts";
-import { State } from "../components/State.ts";
+import type { Block } from "../components/index.ts";
+import { Component } from "../components/index.ts";
+import { State } from "../components/index.ts";
 import type { BuiltFunction } from "./BuiltFunction.ts";
 import type { ApiEndpointParts } from "./buildApiInfo.ts";
 import { buildApiInfo } from "./buildApiInfo.ts";
-import type { Dependency } from "./Dependency.ts";
+import type { Dependency } from "../components/index.ts";
 import { layoutJson, type NumberedLayout } from "./numberLayout.ts";
 import type { ConfigContext, ServedApp } from "./ServedApp.ts";
 import type { SessionStateStore } from "./SessionState.ts";

@@ -1,13 +1,13 @@
-import type { Component, ProcessContext } from "../components/Component.ts";
-import { State } from "../components/State.ts";
+import type { Component, ProcessContext } from "../components/index.ts";
+import { State } from "../components/index.ts";
 import { UsherError } from "../errors.ts";
-import type { EventInfo, InvokeContext, InvokeResult } from "../queue/types.ts";
-import { workerRefOf } from "../runtime/inWorker.ts";
-import type { WorkerPool } from "../runtime/WorkerPool.ts";
-import type { FileStore } from "../store/FileStore.ts";
+import type { EventInfo, InvokeContext, InvokeResult } from "../queue/index.ts";
+import { workerRefOf } from "../runtime/index.ts";
+import type { WorkerPool } from "../runtime/index.ts";
+import type { FileStore } from "../store/index.ts";
 import type { AppFunction } from "./ServedApp.ts";
-import type { Dependency } from "./Dependency.ts";
-import { createEventContext } from "./EventContext.ts";
+import type { Dependency } from "../components/index.ts";
+import { createEventContext } from "../runtime/index.ts";
 import type { SessionStateStore } from "./SessionState.ts";
 
 /** What {@link BuiltFunction} needs besides its dependency. */

@@ -1,15 +1,15 @@
-import { Button } from "../components/Button.ts";
-import { Column } from "../components/Column.ts";
-import type { Component } from "../components/Component.ts";
-import { Dataset } from "../components/Dataset.ts";
-import { Markdown } from "../components/Markdown.ts";
-import { resolveComponent, type ComponentSpec } from "../components/resolveComponent.ts";
-import { Row } from "../components/Row.ts";
-import { State } from "../components/State.ts";
-import { Textbox } from "../components/Textbox.ts";
+import { Button } from "../components/index.ts";
+import { Column } from "../components/index.ts";
+import type { Component } from "../components/index.ts";
+import { Dataset } from "../components/index.ts";
+import { Markdown } from "../components/index.ts";
+import { resolveComponent, type ComponentSpec } from "../components/index.ts";
+import { Row } from "../components/index.ts";
+import { State } from "../components/index.ts";
+import { Textbox } from "../components/index.ts";
 import { UsherError } from "../errors.ts";
 import { Blocks, type BlocksOptions } from "./Blocks.ts";
-import type { ArgsOf, BatchEventFn, EventFn, ListenerOptions, Trigger } from "./Listener.ts";
+import type { ArgsOf, BatchEventFn, EventFn, ListenerOptions, Trigger } from "../components/index.ts";
 import { parameterNames } from "./parameterNames.ts";
 
 /** Inputs or outputs of an Interface: a component or shortcut ("text", "image", ...), a list of them, or null. */

@@ -3,9 +3,9 @@
  * component: it validates through {@link AppFunction.validate}, runs through the engine, and
  * describes the app with {@link ServedApp.config} and {@link ServedApp.apiInfo}.
  */
-import type { EngineFunction } from "../queue/types.ts";
-import type { FileStore } from "../store/FileStore.ts";
-import type { WorkerPool } from "../runtime/WorkerPool.ts";
+import type { EngineFunction } from "../queue/index.ts";
+import type { FileStore } from "../store/index.ts";
+import type { WorkerPool } from "../runtime/index.ts";
 import type { SessionStateStore } from "./SessionState.ts";
 
 /** One dependency (event listener) of a built app. Its `id` is its fn_index. */

@@ -1,17 +1,7 @@
-import type { State } from "../components/State.ts";
+import type { State } from "../components/index.ts";
+import type { SessionStateStore } from "../store/index.ts";
 
-/**
- * Where State values live: {@link SessionState} in this process (the default), or a store every
- * process of a scale-out deployment reaches (the Redis store's). Shared stores answer with promises.
- */
-export interface SessionStateStore {
-  /** The session's value of the State with config id `id` (its initial value the first time). */
-  get(sessionHash: string, id: number, state: State): unknown;
-  /** Sets the session's value of the State with config id `id`. */
-  set(sessionHash: string, id: number, value: unknown): void | Promise<void>;
-  /** The session is gone: its values may go. */
-  delete(sessionHash: string): void;
-}
+export type { SessionStateStore };
 
 /**
  * The values of State components, per session, in memory. Sessions are freed by

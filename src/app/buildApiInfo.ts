@@ -1,4 +1,4 @@
-import type { Dependency } from "./Dependency.ts";
+import type { Dependency } from "../components/index.ts";
 
 /** One endpoint's facts for `/info`. */
 export interface ApiEndpointParts {

@@ -5,8 +5,8 @@
 export { Blocks, type BlocksOptions } from "./Blocks.ts";
 export { Interface, type InterfaceIO, type InterfaceOptions } from "./Interface.ts";
 export { on } from "./on.ts";
-export type { Dependency } from "./Dependency.ts";
-export type { EventContext } from "./EventContext.ts";
+export type { Dependency } from "../components/index.ts";
+export type { EventContext } from "../runtime/index.ts";
 export type {
   ArgsOf,
   BatchEventFn,
@@ -17,37 +17,39 @@ export type {
   Outputs,
   Trigger,
   ValueOf,
-} from "./Listener.ts";
+} from "../components/index.ts";
 export type { AppFunction, Buildable, ConfigContext, RuntimeEnv, ServedApp } from "./ServedApp.ts";
 
-export { Accordion, type AccordionOptions } from "../components/Accordion.ts";
-export { Column, type ColumnOptions } from "../components/Column.ts";
-export { Row, type RowOptions } from "../components/Row.ts";
-export { Tab, type TabOptions } from "../components/Tab.ts";
-export type { BlockOptions } from "../components/Block.ts";
+export { Accordion, type AccordionOptions } from "../components/index.ts";
+export { Column, type ColumnOptions } from "../components/index.ts";
+export { Row, type RowOptions } from "../components/index.ts";
+export { Tab, type TabOptions } from "../components/index.ts";
+export type { BlockOptions } from "../components/index.ts";
 
-export { Audio, type AudioOptions } from "../components/Audio.ts";
-export { Button, type ButtonOptions } from "../components/Button.ts";
-export { Chatbot, type ChatbotOptions, type ChatFile, type ChatMessage } from "../components/Chatbot.ts";
-export { Checkbox, type CheckboxOptions } from "../components/Checkbox.ts";
-export { Component, type ApiDescription, type ComponentOptions, type ProcessContext } from "../components/Component.ts";
-export { Dataset, type DatasetOptions } from "../components/Dataset.ts";
-export { Dropdown, type DropdownOptions } from "../components/Dropdown.ts";
-export { File, type FileOptions } from "../components/File.ts";
-export type { FileArg, FileValueType } from "../components/FileComponent.ts";
-export type { FileData } from "../components/FileData.ts";
-export { HTML, type HTMLOptions } from "../components/HTML.ts";
-export { Image, type ImageOptions } from "../components/Image.ts";
-export { Json, type JsonOptions } from "../components/Json.ts";
-export { Label, type LabelData, type LabelOptions, type LabelValue } from "../components/Label.ts";
-export { Markdown, type MarkdownOptions } from "../components/Markdown.ts";
-export type { Choice, ChoiceValue } from "../components/normalizeChoices.ts";
-export { NumberInput, type NumberInputOptions } from "../components/NumberInput.ts";
-export { Radio, type RadioOptions } from "../components/Radio.ts";
-export type { UploadedFile } from "../components/readInputFile.ts";
-export type { ComponentSpec, ShortcutName } from "../components/resolveComponent.ts";
-export { Slider, type SliderOptions } from "../components/Slider.ts";
-export { State } from "../components/State.ts";
-export type { FileOutput } from "../components/storeOutputFile.ts";
-export { Textbox, type TextboxOptions } from "../components/Textbox.ts";
-export * as components from "../components/index.ts";
+export { Audio, type AudioOptions } from "../components/index.ts";
+export { Button, type ButtonOptions } from "../components/index.ts";
+export { Chatbot, type ChatbotOptions, type ChatFile, type ChatMessage } from "../components/index.ts";
+export { Checkbox, type CheckboxOptions } from "../components/index.ts";
+export { Component, type ApiDescription, type ComponentOptions, type ProcessContext } from "../components/index.ts";
+export { Dataset, type DatasetOptions } from "../components/index.ts";
+export { Dropdown, type DropdownOptions } from "../components/index.ts";
+export { File, type FileOptions } from "../components/index.ts";
+export type { FileArg, FileValueType } from "../components/index.ts";
+export type { FileData } from "../components/index.ts";
+export { HTML, type HTMLOptions } from "../components/index.ts";
+export { Image, type ImageOptions } from "../components/index.ts";
+export { Json, type JsonOptions } from "../components/index.ts";
+export { Label, type LabelData, type LabelOptions, type LabelValue } from "../components/index.ts";
+export { Markdown, type MarkdownOptions } from "../components/index.ts";
+export type { Choice, ChoiceValue } from "../components/index.ts";
+export { NumberInput, type NumberInputOptions } from "../components/index.ts";
+export { Radio, type RadioOptions } from "../components/index.ts";
+export type { UploadedFile } from "../components/index.ts";
+export type { ComponentSpec, ShortcutName } from "../components/index.ts";
+export { Slider, type SliderOptions } from "../components/index.ts";
+export { State } from "../components/index.ts";
+export type { FileOutput } from "../components/index.ts";
+export { Textbox, type TextboxOptions } from "../components/index.ts";
+export { gr as components } from "../components/index.ts";
+
+export type { RunningApp } from "./RunningApp.ts";

@@ -1,7 +1,7 @@
-import type { Block } from "../components/Block.ts";
-import { Container } from "../components/Container.ts";
-import { Tab } from "../components/Tab.ts";
-import { Tabs } from "../components/Tabs.ts";
+import type { Block } from "../components/index.ts";
+import { Container } from "../components/index.ts";
+import { Tab } from "../components/index.ts";
+import { Tabs } from "../components/index.ts";
 
 /** A block with its config id, and its children when it is a container. */
 export interface LayoutNode {

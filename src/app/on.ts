@@ -1,8 +1,8 @@
-import type { Component } from "../components/Component.ts";
-import { LayoutContext } from "../components/LayoutContext.ts";
+import type { Component } from "../components/index.ts";
+import { LayoutContext } from "../components/index.ts";
 import { UsherError } from "../errors.ts";
-import type { Dependency } from "./Dependency.ts";
-import type { Inputs, Listener } from "./Listener.ts";
+import type { Dependency } from "../components/index.ts";
+import type { Inputs, Listener } from "../components/index.ts";
 
 /**
  * One listener for several triggers (Gradio's `gr.on`): one endpoint that runs when any of them

@@ -1,7 +1,7 @@
-import type { Dependency } from "../app/Dependency.ts";
-import type { Inputs, Listener } from "../app/Listener.ts";
+import type { Dependency } from "./Dependency.ts";
+import type { Inputs, Listener } from "./Listener.ts";
 import { UsherError } from "../errors.ts";
-import type { FileStore } from "../store/FileStore.ts";
+import type { FileStore } from "../store/index.ts";
 import { Block, type BlockOptions } from "./Block.ts";
 import { jsonSchemaToPythonType } from "./jsonSchemaToPythonType.ts";
 import { LayoutContext } from "./LayoutContext.ts";

@@ -1,5 +1,5 @@
-import type { Dependency } from "../app/Dependency.ts";
-import type { AnyListener, Trigger, TriggerAfter } from "../app/Listener.ts";
+import type { Dependency } from "./Dependency.ts";
+import type { AnyListener, Trigger, TriggerAfter } from "./Listener.ts";
 import { UsherError } from "../errors.ts";
 import { Block } from "./Block.ts";
 import { LayoutContext } from "./LayoutContext.ts";

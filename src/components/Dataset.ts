@@ -1,5 +1,5 @@
-import type { Dependency } from "../app/Dependency.ts";
-import type { Inputs, Listener } from "../app/Listener.ts";
+import type { Dependency } from "./Dependency.ts";
+import type { Inputs, Listener } from "./Listener.ts";
 import type { Block } from "./Block.ts";
 import { Component, type ComponentOptions } from "./Component.ts";
 import { FileComponent } from "./FileComponent.ts";

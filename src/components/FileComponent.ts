@@ -1,5 +1,5 @@
-import type { Dependency } from "../app/Dependency.ts";
-import type { Inputs, Listener } from "../app/Listener.ts";
+import type { Dependency } from "./Dependency.ts";
+import type { Inputs, Listener } from "./Listener.ts";
 import { UsherError } from "../errors.ts";
 import { Component, type ComponentOptions, type ProcessContext } from "./Component.ts";
 import { fileDataSchema, handleFile } from "./FileData.ts";

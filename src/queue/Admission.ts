@@ -6,7 +6,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { UsherError } from "../errors.ts";
-import type { EnqueueResult, StoredJob } from "../store/QueueStore.ts";
+import type { EnqueueResult, StoredJob } from "./QueueStore.ts";
 import type { Dispatcher } from "./Dispatcher.ts";
 import { cancelled, type EngineCore } from "./EngineCore.ts";
 import type { Estimator } from "./Estimator.ts";

@@ -6,7 +6,7 @@
  * the store lost its data, and failing the events it lost). Built only with a shared store: the
  * in-memory store pays nothing of it.
  */
-import type { QueueCluster } from "../store/SharedQueueStore.ts";
+import type { QueueCluster } from "./QueueCluster.ts";
 import type { Dispatcher } from "./Dispatcher.ts";
 import type { EngineCore } from "./EngineCore.ts";
 import type { Estimator } from "./Estimator.ts";

@@ -5,7 +5,7 @@
  * it loop again instead). With a store that answers in the call (in-memory) a pass runs in the
  * call, without a promise per claim.
  */
-import type { Claim } from "../store/QueueStore.ts";
+import type { Claim } from "./QueueStore.ts";
 import type { EngineCore } from "./EngineCore.ts";
 import type { Estimator } from "./Estimator.ts";
 import { JobRunner } from "./JobRunner.ts";

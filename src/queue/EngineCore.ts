@@ -7,8 +7,8 @@
  * and the in-memory store keeps its in-call (no promise) path.
  */
 import type { Clock } from "../clock.ts";
-import type { Claim, ClaimRequest, ImmediateQueueStore, QueueStore } from "../store/QueueStore.ts";
-import type { QueueCluster } from "../store/SharedQueueStore.ts";
+import type { Claim, ClaimRequest, ImmediateQueueStore, QueueStore } from "./QueueStore.ts";
+import type { QueueCluster } from "./QueueCluster.ts";
 import type { EventBus } from "./EventBus.ts";
 import type { EventRecord } from "./EventRecord.ts";
 import type { FnState } from "./FnState.ts";

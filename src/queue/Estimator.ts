@@ -33,8 +33,8 @@
  *   two messages to one event closer than statusUpdateMs. Closing stops a round between slices.
  */
 import type { Clock } from "../clock.ts";
-import type { ImmediateQueueStore, QueueStore } from "../store/QueueStore.ts";
-import type { PoolSnapshot } from "../store/SharedQueueStore.ts";
+import type { ImmediateQueueStore, QueueStore } from "./QueueStore.ts";
+import type { PoolSnapshot } from "./QueueCluster.ts";
 import { EtaTail } from "./EtaTail.ts";
 import type { EventRecord } from "./EventRecord.ts";
 import type { FnState } from "./FnState.ts";

@@ -4,7 +4,7 @@
  * `completed` or `failed` (or a timeout). A job keeps its slot and thread until its function
  * really settles; then {@link Dispatcher.releaseSlot} frees them.
  */
-import type { Claim } from "../store/QueueStore.ts";
+import type { Claim } from "./QueueStore.ts";
 import type { Dispatcher } from "./Dispatcher.ts";
 import { cancelled, type EngineCore } from "./EngineCore.ts";
 import type { Estimator } from "./Estimator.ts";

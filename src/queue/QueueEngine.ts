@@ -28,9 +28,8 @@
  */
 import { systemClock, type Clock } from "../clock.ts";
 import { UsherError } from "../errors.ts";
-import { MemoryStore } from "../store/MemoryStore.ts";
-import { isImmediateStore, type QueueStore } from "../store/QueueStore.ts";
-import { isSharedStore } from "../store/SharedQueueStore.ts";
+import { isClusteredStore } from "./QueueCluster.ts";
+import { isImmediateStore, type QueueStore } from "./QueueStore.ts";
 import { Admission, type JoinResult } from "./Admission.ts";
 import { ClusterLink } from "./ClusterLink.ts";
 import { Dispatcher } from "./Dispatcher.ts";
@@ -52,8 +51,13 @@ export const DEFAULT_CLOSE_GRACE_MS = 30_000;
 export interface QueueEngineOptions {
   /** The functions, looked up by `.id` (fn_index). */
   readonly functions: readonly EngineFunction[];
-  /** Where waiting events live. Default: a new {@link MemoryStore} (closed with the engine). */
-  readonly store?: QueueStore | undefined;
+  /**
+   * Where waiting events live. The engine owns only this contract: whoever composes it picks the
+   * store (src/compose/ gives a new `MemoryStore` unless the app chose one).
+   */
+  readonly store: QueueStore;
+  /** True when the store was made for this engine alone: {@link QueueEngine.close} closes it too. */
+  readonly ownsStore?: boolean | undefined;
   /** Default: {@link systemClock}. */
   readonly clock?: Clock | undefined;
   /** Slots of the shared "default" pool. */
@@ -104,10 +108,10 @@ export class QueueEngine {
         `Expected concurrencyCount to be an integer ≥ 1, got ${String(options.concurrencyCount)}.`,
       );
     }
-    const store = options.store ?? new MemoryStore();
-    this.#ownsStore = options.store === undefined;
+    const store = options.store;
+    this.#ownsStore = options.ownsStore ?? false;
     const { pools, fns } = resolvePools(options.functions, options.concurrencyCount, options.maxThreads);
-    const cluster = isSharedStore(store) ? store.cluster : null;
+    const cluster = isClusteredStore(store) ? store.cluster : null;
     const core = new EngineCore({
       store,
       immediate: isImmediateStore(store) ? store : null,
@@ -289,6 +293,11 @@ export class QueueEngine {
       else if (r.state === "waiting" || r.state === "joining") c.waiting++;
     }
     return out;
+  }
+
+  /** The slots of the pool `fnId` runs in (its workers), by the engine's pool rules; null if unknown. */
+  poolSlots(fnId: number): number | null {
+    return this.#core.fns.get(fnId)?.pool.slots ?? null;
   }
 
   /** The moving average of a function's call duration, ms (its seed before any call), or null. */

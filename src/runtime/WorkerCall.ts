@@ -17,7 +17,7 @@ import { MessageChannel, type MessagePort, type Worker } from "node:worker_threa
 import type { Piscina } from "piscina";
 import { systemClock, type Clock, type TimerHandle } from "../clock.ts";
 import { UsherError, isUsherError } from "../errors.ts";
-import type { InvokeContext } from "../queue/types.ts";
+import type { InvokeContext } from "../queue/index.ts";
 import type { WorkerRef } from "./inWorker.ts";
 import { deserializeError, type FromWorker, type ToWorker, type WorkerTask } from "./workerMessages.ts";
 import { WorkerStream, type StreamMessage } from "./WorkerStream.ts";

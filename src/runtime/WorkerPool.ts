@@ -9,7 +9,7 @@ import { availableParallelism } from "node:os";
 import { Piscina } from "piscina";
 import { systemClock, type Clock } from "../clock.ts";
 import { UsherError } from "../errors.ts";
-import type { InvokeContext } from "../queue/types.ts";
+import type { InvokeContext } from "../queue/index.ts";
 import type { WorkerRef } from "./inWorker.ts";
 import { runWorkerCall } from "./WorkerCall.ts";
 import { workerExecArgv } from "./workerExecArgv.ts";

@@ -6,11 +6,11 @@
  */
 import { setPriority } from "node:os";
 import { threadId } from "node:worker_threads";
-import { createEventContext } from "../app/EventContext.ts";
+import { createEventContext } from "./EventContext.ts";
 import { systemClock } from "../clock.ts";
 import { UsherError } from "../errors.ts";
 import type { ErrorCode } from "../errors.ts";
-import type { InvokeContext, LogLevel, LogOptions, ProgressUnit } from "../queue/types.ts";
+import type { InvokeContext, LogLevel, LogOptions, ProgressUnit } from "../queue/index.ts";
 import { unwrapTransfer } from "./transfer.ts";
 import { serializeError, type FromWorker, type ToWorker, type WorkerTask } from "./workerMessages.ts";
 

@@ -5,7 +5,7 @@
  */
 import type { MessagePort } from "node:worker_threads";
 import { AppError, ERROR_CODES, UsherError, type ErrorCode } from "../errors.ts";
-import type { EventInfo, LogLevel, LogOptions, ProgressUnit } from "../queue/types.ts";
+import type { EventInfo, LogLevel, LogOptions, ProgressUnit } from "../queue/index.ts";
 
 /** The task piscina hands to the worker entry. */
 export interface WorkerTask {

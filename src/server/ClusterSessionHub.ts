@@ -19,8 +19,8 @@
  *   too) is failed with a clear message rather than awaited for ever.
  */
 import { every, type Clock, type Repeating, type TimerHandle } from "../clock.ts";
-import { TERMINAL_TYPES } from "../queue/types.ts";
-import type { SessionBus } from "../store/SharedQueueStore.ts";
+import { TERMINAL_TYPES } from "../queue/index.ts";
+import type { SessionBus } from "../store/index.ts";
 import type { FinishReason, Sink } from "./Sink.ts";
 import { SessionHub, type SessionHubOptions } from "./SessionHub.ts";
 import type { SessionRelay } from "./SessionRelay.ts";

@@ -1,5 +1,4 @@
 import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from "node:http";
-import type { FastifyRequest } from "fastify";
 import { errorAnswer, UsherError } from "../errors.ts";
 import { joinQueue, type JoinReply } from "./joinQueue.ts";
 import { invalidJsonMessage, parseJson } from "./parseJson.ts";
@@ -117,7 +116,7 @@ export class FastLane {
         // Same root URL as the route's: ctx.rootOf reads only the headers and the socket.
         const ctx = this.#ctx;
         const claim = requestClaim(ctx, req);
-        reply = joinQueue(ctx, body, ctx.rootOf(req as unknown as FastifyRequest), claim, issuerFor(ctx, req, (c) => res.setHeader("set-cookie", c)));
+        reply = joinQueue(ctx, body, ctx.rootOf(req), claim, issuerFor(ctx, req, (c) => res.setHeader("set-cookie", c)));
       } catch (err) {
         this.#fail(res, err);
         return;

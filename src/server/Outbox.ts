@@ -1,4 +1,4 @@
-import type { EngineEvent } from "../queue/types.ts";
+import type { EngineEvent } from "../queue/index.ts";
 
 /** Most log messages kept per event while its reader is away or slow; older ones are dropped. */
 export const MAX_BUFFERED_LOGS_PER_EVENT = 50;

@@ -1,10 +1,9 @@
 import type { IncomingMessage } from "node:http";
-import type { FastifyRequest } from "fastify";
-import type { ServedApp } from "../app/ServedApp.ts";
+import type { ServedApp } from "../app/index.ts";
 import type { Clock } from "../clock.ts";
 import type { ResolvedLaunchOptions } from "../options.ts";
-import type { QueueEngine } from "../queue/QueueEngine.ts";
-import type { FileStore } from "../store/FileStore.ts";
+import type { QueueEngine } from "../queue/index.ts";
+import type { FileStore } from "../store/index.ts";
 import type { Authenticator } from "./auth/Authenticator.ts";
 import type { Metrics } from "./metrics.ts";
 import type { ReaderBudget } from "./ReaderBudget.ts";
@@ -26,8 +25,11 @@ export interface ServerContext {
   readonly appId: number;
   /** Time for the routes' own timers (heartbeats, pings, refusal windows); absent: the system clock. */
   readonly clock?: Clock;
-  /** Public base URL of a request. */
-  rootOf(req: FastifyRequest): string;
+  /**
+   * Public base URL of a request: reads only its headers and socket, so that a raw request (the
+   * fast lane's) is one too.
+   */
+  rootOf(req: Pick<IncomingMessage, "headers" | "socket">): string;
   /**
    * A raw request's client address (the peer, or the client a trusted proxy names); absent only in
    * contexts built by hand for tests, where the peer's address serves.

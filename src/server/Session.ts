@@ -4,8 +4,8 @@
  */
 import type { TimerHandle } from "../clock.ts";
 import { ERROR_CODES } from "../errors.ts";
-import { ERROR_TOAST_MS } from "../queue/toErrorPayload.ts";
-import type { EngineEvent } from "../queue/types.ts";
+import { ERROR_TOAST_MS } from "../queue/index.ts";
+import type { EngineEvent } from "../queue/index.ts";
 import { Outbox } from "./Outbox.ts";
 import { LARGE_MESSAGE_CHARS, roughSize, type KeptOwner } from "./ReaderBudget.ts";
 import type { Sink } from "./Sink.ts";

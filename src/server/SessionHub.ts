@@ -1,5 +1,5 @@
 import type { Clock, TimerHandle } from "../clock.ts";
-import { TERMINAL_TYPES, type CancelReason, type EngineEvent } from "../queue/types.ts";
+import { TERMINAL_TYPES, type CancelReason, type EngineEvent } from "../queue/index.ts";
 import { LARGE_MESSAGE_CHARS, roughSize, type ReaderBudget } from "./ReaderBudget.ts";
 import { Session, resultDropped } from "./Session.ts";
 import { SessionGrace } from "./SessionGrace.ts";

@@ -1,10 +1,10 @@
 import type { IncomingHttpHeaders } from "node:http";
 import { UsherError } from "../errors.ts";
-import type { SessionOwner, SharedOwnerStore } from "../store/OwnerStore.ts";
+import type { SessionOwner, SharedOwnerStore } from "../store/index.ts";
 import { readCookie, type Authenticator } from "./auth/Authenticator.ts";
 import { newEventId } from "./predictBody.ts";
 
-export type { SessionOwner, SharedOwnerStore } from "../store/OwnerStore.ts";
+export type { SessionOwner, SharedOwnerStore } from "../store/index.ts";
 
 /** Name of the cookie that carries a browser's client key (see {@link SessionOwners}). */
 export const CLIENT_KEY_COOKIE = "usher-client-key";

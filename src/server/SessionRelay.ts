@@ -12,9 +12,9 @@
  * session are held back and delivered after the backlog. After a lost connection every held
  * session catches up again.
  */
-import type { EventBus } from "../queue/EventBus.ts";
-import type { EngineEvent } from "../queue/types.ts";
-import type { SessionBus, SessionMessage } from "../store/SharedQueueStore.ts";
+import type { EventBus } from "../queue/index.ts";
+import type { EngineEvent } from "../queue/index.ts";
+import type { SessionBus, SessionMessage } from "../store/index.ts";
 
 /** What the relay asks of the process's session hub. */
 export interface RelayHost {

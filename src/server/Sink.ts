@@ -1,7 +1,7 @@
 import type { ServerResponse } from "node:http";
-import { CLOSE_STREAM, HEARTBEAT, StreamDiffer, wireJson } from "../protocol/messages.ts";
-import { SSE_HEADERS, sseData, sseEvent } from "../protocol/sse.ts";
-import { TERMINAL_TYPES, type EngineEvent } from "../queue/types.ts";
+import { CLOSE_STREAM, HEARTBEAT, StreamDiffer, wireJson } from "../protocol/index.ts";
+import { SSE_HEADERS, sseData, sseEvent } from "../protocol/index.ts";
+import { TERMINAL_TYPES, type EngineEvent } from "../queue/index.ts";
 import { LARGE_MESSAGE_CHARS, type ReaderBudget, type ReaderConnection } from "./ReaderBudget.ts";
 
 /** Why the hub ends a sink. */

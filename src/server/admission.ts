@@ -1,4 +1,4 @@
-import type { AppFunction } from "../app/ServedApp.ts";
+import type { AppFunction } from "../app/index.ts";
 import { UsherError } from "../errors.ts";
 import type { ServerContext } from "./ServerContext.ts";
 import type { SessionClaim } from "./SessionOwners.ts";

@@ -1,4 +1,4 @@
-import type { AppFunction } from "../app/ServedApp.ts";
+import type { AppFunction } from "../app/index.ts";
 import { UsherError } from "../errors.ts";
 import { admit, enqueue } from "./admission.ts";
 import { newEventId, parsePredictBody } from "./predictBody.ts";

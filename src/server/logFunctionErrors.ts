@@ -1,5 +1,5 @@
 import type { FastifyBaseLogger } from "fastify";
-import type { QueueEngine } from "../queue/QueueEngine.ts";
+import type { QueueEngine } from "../queue/index.ts";
 
 /**
  * One log line per failed event (a function that threw, timed out or returned the wrong shape),

@@ -1,8 +1,8 @@
 import type { Server } from "node:http";
 import type { FastifyInstance } from "fastify";
 import { Counter, Gauge, Registry } from "prom-client";
-import type { QueueEngine } from "../queue/QueueEngine.ts";
-import type { EngineEvent } from "../queue/types.ts";
+import type { QueueEngine } from "../queue/index.ts";
+import type { EngineEvent } from "../queue/index.ts";
 import { BucketHistogram } from "./BucketHistogram.ts";
 import type { ReaderBudget } from "./ReaderBudget.ts";
 import type { SessionHub } from "./SessionHub.ts";

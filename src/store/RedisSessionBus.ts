@@ -14,7 +14,7 @@
  */
 import { every, type Repeating } from "../clock.ts";
 import { isUsherError } from "../errors.ts";
-import { TERMINAL_TYPES, type EngineEvent } from "../queue/types.ts";
+import { TERMINAL_TYPES, type EngineEvent } from "../queue/index.ts";
 import type { RedisLink } from "./RedisLink.ts";
 import type { SessionBus, SessionMessage } from "./SharedQueueStore.ts";
 

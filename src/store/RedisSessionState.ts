@@ -6,9 +6,8 @@
  * `delete` (called when a page's heartbeat stream closes) does nothing: with several fronts the
  * page may already be back on another one, so values simply expire when nobody uses them.
  */
-import type { SessionStateStore } from "../app/SessionState.ts";
-import type { State } from "../components/State.ts";
 import type { RedisLink } from "./RedisLink.ts";
+import type { SessionStateStore, StateDefault } from "./SessionStateStore.ts";
 
 /** {@link SessionStateStore} on Redis. See the file comment. */
 export class RedisSessionState implements SessionStateStore {
@@ -18,7 +17,7 @@ export class RedisSessionState implements SessionStateStore {
     this.#link = link;
   }
 
-  async get(sessionHash: string, id: number, state: State): Promise<unknown> {
+  async get(sessionHash: string, id: number, state: StateDefault): Promise<unknown> {
     const key = this.#key(sessionHash);
     const results = await this.#link.call((r) => r.multi().hget(key, String(id)).pexpire(key, this.#link.options.stateTtlMs).exec());
     const json = (results?.[0]?.[1] ?? null) as string | null;

@@ -43,19 +43,20 @@
  * | channel P to:<nodeId>    | pubsub | M session message, L events left the queue, C cancel request         |
  */
 import { randomBytes } from "node:crypto";
-import type { SessionStateStore } from "../app/SessionState.ts";
 import type { TimerHandle } from "../clock.ts";
 import type { SharedOwnerStore } from "./OwnerStore.ts";
 import { UsherError } from "../errors.ts";
-import type { CancelReason } from "../queue/types.ts";
+import type { CancelReason } from "../queue/index.ts";
 import type { FileStore } from "./FileStore.ts";
-import type { Claim, ClaimRequest, EnqueueResult, QueueStore, StoreChange, StoredJob } from "./QueueStore.ts";
+import type { Claim, ClaimRequest, EnqueueResult, QueueStore, StoreChange, StoredJob } from "../queue/index.ts";
 import { RedisFileStore } from "./RedisFileStore.ts";
 import { RedisLink, resolveRedisStoreOptions, type RedisStoreOptions } from "./RedisLink.ts";
 import { RedisSessionBus } from "./RedisSessionBus.ts";
 import { RedisSessionOwners } from "./RedisSessionOwners.ts";
 import { RedisSessionState } from "./RedisSessionState.ts";
-import type { PoolSnapshot, QueueCluster, SessionBus, SharedQueueStore } from "./SharedQueueStore.ts";
+import type { SessionStateStore } from "./SessionStateStore.ts";
+import type { PoolSnapshot, QueueCluster } from "../queue/index.ts";
+import type { SessionBus, SharedQueueStore } from "./SharedQueueStore.ts";
 
 export type { RedisStoreOptions } from "./RedisLink.ts";
 

@@ -16,7 +16,7 @@ import {
   type UploadedFile,
 } from "../../src/app/index.ts";
 import { AppError, isUsherError, UsherError } from "../../src/errors.ts";
-import type { AnyListener } from "../../src/app/Listener.ts";
+import type { AnyListener } from "../../src/components/Listener.ts";
 import type { InvokeResult } from "../../src/queue/types.ts";
 import { collect, event, fakeContext, NO_FILES_ENV, ROOT_URL, tempEnv } from "./helpers.ts";
 

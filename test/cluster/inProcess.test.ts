@@ -12,7 +12,7 @@ import { after, describe, it } from "node:test";
 import { Client } from "@gradio/client";
 import { Interface, State, type UploadedFile } from "../../src/index.ts";
 import { redisStore } from "../../src/store/RedisStore.ts";
-import { runWorker } from "../../src/worker/runWorker.ts";
+import { runWorker } from "../../src/compose/runWorker.ts";
 import { launch, metric, post, readSse } from "../helpers/launch.ts";
 import { REDIS_URL, testPrefix } from "../helpers/redis.ts";
 import { waitFor } from "../helpers/waitFor.ts";

@@ -10,6 +10,7 @@ import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import type { Clock, TimerHandle } from "../../src/clock.ts";
 import { QueueEngine } from "../../src/queue/QueueEngine.ts";
+import { MemoryStore } from "../../src/store/MemoryStore.ts";
 import type { EngineEvent, EngineFunction, InvokeContext, InvokeResult } from "../../src/queue/types.ts";
 import { SessionHub } from "../../src/server/SessionHub.ts";
 import type { Sink } from "../../src/server/Sink.ts";
@@ -132,7 +133,7 @@ class HeldFn implements EngineFunction {
 export async function runEngineChurn(cycles: number): Promise<ChurnFigures> {
   const clock = new BulkClock();
   const fn = new HeldFn();
-  const engine = new QueueEngine({ functions: [fn], clock, concurrencyCount: 8, maxSize: null, maxThreads: 40, statusUpdateMs: 1000, showError: false });
+  const engine = new QueueEngine({ functions: [fn], store: new MemoryStore(), ownsStore: true, clock, concurrencyCount: 8, maxSize: null, maxThreads: 40, statusUpdateMs: 1000, showError: false });
   const hub = new SessionHub({ clock, engine, sessionGraceMs: GRACE_MS, heartbeatMs: 15_000 });
   engine.on(hub.deliver);
   const terminal = new Map<string, string>();

@@ -1,7 +1,7 @@
 import { after } from "node:test";
 import type { Buildable } from "../../src/app/ServedApp.ts";
 import type { LaunchOptions, QueueOptions } from "../../src/options.ts";
-import { launchApp, type RunningApp } from "../../src/server/launchApp.ts";
+import { launchApp, type RunningApp } from "../../src/compose/launchApp.ts";
 
 /**
  * Launches an app on 127.0.0.1, port 0, quiet, and closes it when the test file ends.

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { MemoryStore } from "../../src/store/MemoryStore.ts";
-import type { StoreChange } from "../../src/store/QueueStore.ts";
+import type { StoreChange } from "../../src/queue/QueueStore.ts";
 import { FakeFn, SlowEnqueueStore, callWith, join, makeEngine, settle } from "./helpers.ts";
 
 /** A store shared with "another process" that can add work behind the engine's back and say so. */

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { MemoryStore } from "../../src/store/MemoryStore.ts";
-import type { StoredJob } from "../../src/store/QueueStore.ts";
+import type { StoredJob } from "../../src/queue/QueueStore.ts";
 import { FakeFn, join, makeEngine, settle } from "./helpers.ts";
 
 /** A MemoryStore that counts full reads of a pool (each is an O(n) walk for the engine). */

@@ -4,7 +4,7 @@
  */
 import { QueueEngine, type QueueEngineOptions } from "../../src/queue/QueueEngine.ts";
 import { MemoryStore } from "../../src/store/MemoryStore.ts";
-import type { EnqueueResult, StoredJob } from "../../src/store/QueueStore.ts";
+import type { EnqueueResult, StoredJob } from "../../src/queue/QueueStore.ts";
 import type { EngineEvent, EngineFunction, InvokeContext, InvokeResult } from "../../src/queue/types.ts";
 import { ManualClock, settle } from "../../src/testing/ManualClock.ts";
 
@@ -207,7 +207,8 @@ export function makeEngine(
     maxThreads: options.maxThreads ?? 40,
     statusUpdateMs: options.statusUpdateMs ?? 0,
     showError: options.showError ?? false,
-    ...(options.store === undefined ? {} : { store: options.store }),
+    store: options.store ?? new MemoryStore(),
+    ownsStore: options.store === undefined,
   });
   return { engine, clock, rec: new Recorder(engine, clock) };
 }

@@ -10,6 +10,7 @@ import fc from "fast-check";
 import { isUsherError } from "../../src/errors.ts";
 import type { EngineEvent, InvokeContext, InvokeResult } from "../../src/queue/types.ts";
 import { QueueEngine } from "../../src/queue/QueueEngine.ts";
+import { MemoryStore } from "../../src/store/MemoryStore.ts";
 import { ManualClock, settle } from "../../src/testing/ManualClock.ts";
 import { Channel } from "./helpers.ts";
 
@@ -106,6 +107,8 @@ describe("QueueEngine properties", () => {
         ];
         const engine = new QueueEngine({
           functions,
+          store: new MemoryStore(),
+          ownsStore: true,
           clock,
           concurrencyCount: cfg.concurrencyCount,
           maxSize: cfg.maxSize,

@@ -1,4 +1,4 @@
-import type { RunningApp } from "../../src/server/launchApp.ts";
+import type { RunningApp } from "../../src/compose/launchApp.ts";
 import type { EngineEvent } from "../../src/queue/types.ts";
 import { post, readSse } from "../helpers/launch.ts";
 import { waitFor as waitUntil } from "../helpers/waitFor.ts";

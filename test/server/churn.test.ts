@@ -10,7 +10,7 @@ import assert from "node:assert/strict";
 import { request } from "node:http";
 import { test } from "node:test";
 import { Interface } from "../../src/index.ts";
-import { launchApp } from "../../src/server/launchApp.ts";
+import { launchApp } from "../../src/compose/launchApp.ts";
 import { runEngineChurn } from "../helpers/engineChurn.ts";
 import { waitFor } from "../helpers/waitFor.ts";
 

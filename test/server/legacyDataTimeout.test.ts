@@ -11,6 +11,7 @@ import type { WebSocket } from "ws";
 import type { Duplex } from "node:stream";
 import { resolveLaunchOptions } from "../../src/options.ts";
 import { QueueEngine } from "../../src/queue/QueueEngine.ts";
+import { MemoryStore } from "../../src/store/MemoryStore.ts";
 import type { ServerContext } from "../../src/server/ServerContext.ts";
 import {
   LEGACY_DATA_MAX_MS,
@@ -68,15 +69,15 @@ function setup(concurrencyCount: number) {
   const clock = new ManualClock();
   const fn = new FakeFn(0);
   const router = new LegacyRouter({
-    functions: [fn],
-    concurrencyCount,
-    maxThreads: 40,
+    slotsOf: () => concurrencyCount,
     averageMs: () => null,
     dataTimeoutMs: TIMEOUT_MS,
     clock,
   });
   const engine = new QueueEngine({
     functions: [router.wrap(fn)],
+    store: new MemoryStore(),
+    ownsStore: true,
     clock,
     concurrencyCount,
     maxSize: null,

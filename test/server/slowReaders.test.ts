@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { connect, type Socket } from "node:net";
 import { test } from "node:test";
 import { Interface } from "../../src/index.ts";
-import type { RunningApp } from "../../src/server/launchApp.ts";
+import type { RunningApp } from "../../src/compose/launchApp.ts";
 import { launch, post, readSse } from "../helpers/launch.ts";
 import { waitFor } from "../helpers/waitFor.ts";
 import { completed, join, queueSocket, TestSocket, wsUrl } from "../helpers/wsClient.ts";

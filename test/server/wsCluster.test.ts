@@ -8,7 +8,7 @@ import { after, test } from "node:test";
 import { client } from "gradio-client-v0";
 import { Interface } from "../../src/index.ts";
 import { redisStore } from "../../src/store/RedisStore.ts";
-import { runWorker } from "../../src/worker/runWorker.ts";
+import { runWorker } from "../../src/compose/runWorker.ts";
 import { launch } from "../helpers/launch.ts";
 import { REDIS_URL, testPrefix } from "../helpers/redis.ts";
 import { completed, join, queueSocket, TestSocket, wsUrl } from "../helpers/wsClient.ts";

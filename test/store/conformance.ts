@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { afterEach, describe, it } from "node:test";
-import type { ClaimRequest, EnqueueResult, QueueStore, StoredJob } from "../../src/store/QueueStore.ts";
+import type { ClaimRequest, EnqueueResult, QueueStore, StoredJob } from "../../src/queue/QueueStore.ts";
 
 let counter = 0;
 

@@ -1,4 +1,4 @@
-import { escapeHtml } from "../routes/pageRoutes.ts";
+import { escapeHtml } from "../escapeHtml.ts";
 
 /**
  * The server-rendered login form shown at `/` to a visitor who is not logged in. It needs no

@@ -3,6 +3,7 @@ import { extname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { FastifyInstance } from "fastify";
 import type { ServerContext } from "../ServerContext.ts";
+import { escapeHtml } from "../escapeHtml.ts";
 import { pageKeyCookie } from "../SessionOwners.ts";
 
 /**
@@ -109,9 +110,4 @@ function fallbackPage(ctx: ServerContext): string {
     `<body><h1>${title}</h1><p>Served by Usher. Endpoints:</p><ul>${endpoints}</ul>` +
     `<p>API description: <a href="gradio_api/info">gradio_api/info</a></p></body></html>`
   );
-}
-
-/** Escapes text for HTML. */
-export function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }

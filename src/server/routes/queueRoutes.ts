@@ -1,9 +1,9 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { every, systemClock } from "../../clock.ts";
 import { UsherError } from "../../errors.ts";
-import { queueStatus, sessionNotFound } from "../../protocol/messages.ts";
-import { legacyEstimation } from "../../protocol/legacyMessages.ts";
-import { SSE_HEADERS, sseData } from "../../protocol/sse.ts";
+import { queueStatus, sessionNotFound } from "../../protocol/index.ts";
+import { legacyEstimation } from "../../protocol/index.ts";
+import { SSE_HEADERS, sseData } from "../../protocol/index.ts";
 import { joinQueue } from "../joinQueue.ts";
 import { API_PREFIX, type ServerContext } from "../ServerContext.ts";
 import { admitReader, checkSession, issuerFor, requestClaim } from "../sessionAccess.ts";

@@ -1,7 +1,7 @@
 import type { Duplex } from "node:stream";
 import type { FastifyBaseLogger } from "fastify";
 import type { RawData, WebSocket } from "ws";
-import type { AppFunction } from "../../app/ServedApp.ts";
+import type { AppFunction } from "../../app/index.ts";
 import type { TimerHandle } from "../../clock.ts";
 import { isUsherError, UsherError, type ErrorAnswer } from "../../errors.ts";
 import {
@@ -13,9 +13,9 @@ import {
   legacyEstimation,
   toLegacyMessage,
   type LegacyMessage,
-} from "../../protocol/legacyMessages.ts";
-import { parseLegacyDataFrame } from "../../protocol/parseLegacyFrame.ts";
-import { TERMINAL_TYPES, type EngineEvent } from "../../queue/types.ts";
+} from "../../protocol/index.ts";
+import { parseLegacyDataFrame } from "../../protocol/index.ts";
+import { TERMINAL_TYPES, type EngineEvent } from "../../queue/index.ts";
 import { Outbox } from "../Outbox.ts";
 import { admit, checkInputs } from "../admission.ts";
 import { fnIndexOf, newEventId, sessionHashOf } from "../predictBody.ts";

@@ -1,7 +1,6 @@
 import { systemClock, type Clock } from "../../clock.ts";
-import type { LegacyAverages } from "../../protocol/legacyMessages.ts";
-import { resolvePools } from "../../queue/resolvePools.ts";
-import type { EngineEvent, EngineFunction } from "../../queue/types.ts";
+import type { LegacyAverages } from "../../protocol/index.ts";
+import type { EngineEvent, EngineFunction } from "../../queue/index.ts";
 import { withLegacyInputs, type LegacyInputSource } from "./legacyInputs.ts";
 
 /** What the router needs to know about a 3.x event's socket. */
@@ -14,10 +13,11 @@ export interface LegacyEventSocket {
 
 /** Options of {@link LegacyRouter}. */
 export interface LegacyRouterOptions {
-  /** The app's functions, their queue options and the engine's caps (for the slots of each pool). */
-  readonly functions: readonly EngineFunction[];
-  readonly concurrencyCount: number;
-  readonly maxThreads: number;
+  /**
+   * The slots of the pool a function runs in, or null (the engine's, which owns the pool rules;
+   * called after it exists), so that 3.x's "average / workers" uses the real worker count.
+   */
+  readonly slotsOf: (fnId: number) => number | null;
   /** The moving average of a function's call, ms, or null (the engine's; called after it exists). */
   readonly averageMs: (fnId: number) => number | null;
   /**
@@ -46,16 +46,14 @@ export class LegacyRouter implements LegacyInputSource {
   readonly dataTimeoutMs: number;
   /** The sockets' timers. */
   readonly clock: Clock;
-  readonly #slots = new Map<number, number>();
+  readonly #slotsOf: (fnId: number) => number | null;
 
   constructor(options: LegacyRouterOptions) {
     this.#averageMs = options.averageMs;
     this.eagerInputs = options.eagerInputs ?? false;
     this.dataTimeoutMs = options.dataTimeoutMs;
     this.clock = options.clock ?? systemClock;
-    // The engine's own pool rules, so that 3.x's "average / workers" uses the real worker count.
-    const { fns } = resolvePools(options.functions, options.concurrencyCount, options.maxThreads);
-    for (const [id, f] of fns) this.#slots.set(id, f.pool.slots);
+    this.#slotsOf = options.slotsOf;
   }
 
   /** Engine listener. */
@@ -79,7 +77,7 @@ export class LegacyRouter implements LegacyInputSource {
 
   /** A function's averages for 3.x estimations. */
   averages(fnId: number): LegacyAverages {
-    return { averageMs: this.#averageMs(fnId), slots: this.#slots.get(fnId) ?? 1 };
+    return { averageMs: this.#averageMs(fnId), slots: this.#slotsOf(fnId) ?? 1 };
   }
 
   /** `fn`, able to run 3.x events (their inputs come at start). */

@@ -1,6 +1,6 @@
 import type { FastifyBaseLogger } from "fastify";
 import type { RawData, WebSocket } from "ws";
-import { parseClientFrame } from "../../protocol/parseClientFrame.ts";
+import { parseClientFrame } from "../../protocol/index.ts";
 import {
   cancelErrorFrame,
   errorFrame,
@@ -9,7 +9,7 @@ import {
   joinErrorFrame,
   PONG,
   type JoinRef,
-} from "../../protocol/socketFrames.ts";
+} from "../../protocol/index.ts";
 import { admit, enqueue } from "../admission.ts";
 import { newEventId } from "../predictBody.ts";
 import type { ServerContext } from "../ServerContext.ts";

@@ -1,6 +1,6 @@
-import { StreamDiffer, wireJson } from "../../protocol/messages.ts";
-import type { WsControlFrame } from "../../protocol/socketFrames.ts";
-import { TERMINAL_TYPES, type EngineEvent } from "../../queue/types.ts";
+import { StreamDiffer, wireJson } from "../../protocol/index.ts";
+import type { WsControlFrame } from "../../protocol/index.ts";
+import { TERMINAL_TYPES, type EngineEvent } from "../../queue/index.ts";
 import { Outbox } from "../Outbox.ts";
 import type { CutHandler, FinishReason, Sink, UnreadFinal } from "../Sink.ts";
 import type { WsChannel } from "./WsChannel.ts";

@@ -21,7 +21,7 @@
  * `eagerInputs`), and the event joins with them.
  */
 import { UsherError, isUsherError } from "../../errors.ts";
-import type { EngineFunction, InvokeContext, InvokeResult } from "../../queue/types.ts";
+import type { EngineFunction, InvokeContext, InvokeResult } from "../../queue/index.ts";
 
 /** Key of the placeholder object; never a list, so no other door's `data` can look like it. */
 const KEY = "usherLegacyInputsOf";

@@ -4,12 +4,12 @@
  * engine's events to the process holding each session's stream, and the hub that can take over
  * sessions joined through another front. With the in-memory store none of this exists.
  */
-import type { SessionStateStore } from "../app/SessionState.ts";
-import type { FileStore } from "../store/FileStore.ts";
-import type { SharedQueueStore } from "../store/SharedQueueStore.ts";
-import { ClusterSessionHub } from "./ClusterSessionHub.ts";
-import type { SessionHub, SessionHubOptions } from "./SessionHub.ts";
-import { SessionRelay } from "./SessionRelay.ts";
+import type { SessionStateStore } from "../store/index.ts";
+import type { FileStore } from "../store/index.ts";
+import type { SharedQueueStore } from "../store/index.ts";
+import { ClusterSessionHub } from "../server/index.ts";
+import type { SessionHub, SessionHubOptions } from "../server/index.ts";
+import { SessionRelay } from "../server/index.ts";
 
 /** The shared-queue parts of one process. */
 export interface SharedQueueParts {

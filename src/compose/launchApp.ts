@@ -2,7 +2,7 @@
  * `launch()`: builds the app, makes the queue engine and the session hub, and listens.
  */
 import { randomInt } from "node:crypto";
-import type { Buildable } from "../app/ServedApp.ts";
+import type { Buildable, RunningApp } from "../app/index.ts";
 import { systemClock, type TimerHandle } from "../clock.ts";
 import {
   onSpaces,
@@ -11,39 +11,30 @@ import {
   type LaunchOptions,
   type QueueOptions,
 } from "../options.ts";
-import { QueueEngine } from "../queue/QueueEngine.ts";
-import { FileSweeper } from "../store/FileSweeper.ts";
-import { WorkerPool } from "../runtime/WorkerPool.ts";
-import { LocalFileStore } from "../store/LocalFileStore.ts";
-import { isSharedStore } from "../store/SharedQueueStore.ts";
-import { runWorker } from "../worker/runWorker.ts";
-import { workerRole } from "../worker/workerRole.ts";
-import { Authenticator } from "./auth/Authenticator.ts";
+import { QueueEngine } from "../queue/index.ts";
+import { FileSweeper } from "../store/index.ts";
+import { WorkerPool } from "../runtime/index.ts";
+import { LocalFileStore } from "../store/index.ts";
+import { MemoryStore } from "../store/index.ts";
+import { isSharedStore } from "../store/index.ts";
+import { runWorker } from "./runWorker.ts";
+import { workerRole } from "./workerRole.ts";
+import { Authenticator } from "../server/index.ts";
 import { cliLaunchHook } from "./cliLaunchHook.ts";
-import { createServer } from "./createServer.ts";
-import { Metrics } from "./metrics.ts";
-import { clientAddressOf } from "./clientAddress.ts";
-import { ReaderBudget } from "./ReaderBudget.ts";
-import { requestRoot } from "./requestRoot.ts";
-import type { ServerContext } from "./ServerContext.ts";
+import { createServer } from "../server/index.ts";
+import { Metrics } from "../server/index.ts";
+import { clientAddressOf } from "../server/index.ts";
+import { ReaderBudget } from "../server/index.ts";
+import { requestRoot } from "../server/index.ts";
+import type { ServerContext } from "../server/index.ts";
 import { prepareSharedQueue } from "./prepareSharedQueue.ts";
-import { SessionHub } from "./SessionHub.ts";
-import { SessionOwners } from "./SessionOwners.ts";
+import { SessionHub } from "../server/index.ts";
+import { SessionOwners } from "../server/index.ts";
 import { handleSignals } from "./shutdown.ts";
-import { LegacyRouter } from "./ws/LegacyRouter.ts";
+import { LegacyRouter } from "../server/index.ts";
 
-/** A launched app. */
-export interface RunningApp {
-  /** Base URL, e.g. "http://127.0.0.1:7860". */
-  readonly url: string;
-  readonly port: number;
-  /** The queue engine (for metrics and tests). */
-  readonly engine: QueueEngine;
-  /** The pool of worker threads that runs `inWorker()` functions (for metrics and tests). */
-  readonly workers: WorkerPool;
-  /** Stops admitting, tells waiting users, lets running work finish (up to `graceMs`), closes every connection. */
-  close(options?: { graceMs?: number }): Promise<void>;
-}
+/** A launched app (defined with the app model, whose `launch()` returns it). */
+export type { RunningApp };
 
 /** Launches `app`; `queue` is null when `.queue()` was never called (on Spaces the queue is on anyway). */
 export function launchApp(app: Buildable, queue: QueueOptions | null, options: LaunchOptions = {}): Promise<RunningApp> {
@@ -75,9 +66,7 @@ async function listen(app: Buildable, queue: QueueOptions | null, options: Launc
   const served = app.build({ files, workers, ...(shared === null ? {} : { state: shared.state }) });
   // Gradio 3.x sockets send their inputs only when their job starts: see ws/legacyInputs.ts.
   const legacy = new LegacyRouter({
-    functions: served.functions,
-    concurrencyCount: q.concurrencyCount,
-    maxThreads: l.maxThreads,
+    slotsOf: (fnId) => engine.poolSlots(fnId),
     averageMs: (fnId) => engine.averageDurationMs(fnId),
     // With a shared store the job may run in another process: the socket asks for inputs at once.
     eagerInputs: shared !== null,
@@ -86,7 +75,9 @@ async function listen(app: Buildable, queue: QueueOptions | null, options: Launc
   });
   const engine: QueueEngine = new QueueEngine({
     functions: served.functions.map((f) => legacy.wrap(f)),
-    ...(q.store === undefined ? {} : { store: q.store }),
+    // The default store is this process's own: made here, closed with the engine.
+    store: q.store ?? new MemoryStore(),
+    ownsStore: q.store === undefined,
     concurrencyCount: q.concurrencyCount,
     maxSize: q.maxSize,
     maxThreads: l.maxThreads,

@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { Component } from "../components/Component.ts";
-import type { ListenerRegistry } from "../components/Container.ts";
+import { Component } from "./Component.ts";
+import type { ListenerRegistry } from "./Container.ts";
 import { UsherError } from "../errors.ts";
 import { parse, resolveEventQueueOptions, type ResolvedEventQueueOptions } from "../options.ts";
 import type { AnyListener, Inputs, Listener, Outputs, Trigger, TriggerAfter } from "./Listener.ts";

@@ -3,10 +3,10 @@
  * function's argument types follow from `inputs`: `inputs: [name, age]` with a Textbox and a
  * NumberInput types `fn` as `(name: string, age: number | null, ctx: EventContext) => unknown`.
  */
-import type { Component } from "../components/Component.ts";
-import type { ShortcutName, ShortcutValues } from "../components/resolveComponent.ts";
+import type { Component } from "./Component.ts";
+import type { ShortcutName, ShortcutValues } from "./resolveComponent.ts";
 import type { EventQueueOptions } from "../options.ts";
-import type { EventContext } from "./EventContext.ts";
+import type { EventContext } from "../runtime/index.ts";
 
 /** One thing that fires a dependency: a component and an event name ("click", "submit", ...). */
 export type Trigger = readonly [component: Component<unknown>, event: string];

@@ -4,15 +4,15 @@
  * publishes every event (estimation aside) to the session it belongs to, wherever its stream is.
  * Start as many as you like, on any machine: pool limits and FIFO order stay global.
  */
-import type { Buildable } from "../app/ServedApp.ts";
+import type { Buildable } from "../app/index.ts";
 import { UsherError } from "../errors.ts";
 import { resolveLaunchOptions, resolveQueueOptions, type QueueOptions } from "../options.ts";
-import { QueueEngine } from "../queue/QueueEngine.ts";
-import { WorkerPool } from "../runtime/WorkerPool.ts";
-import { prepareSharedQueue } from "../server/prepareSharedQueue.ts";
-import { handleSignals } from "../server/shutdown.ts";
-import type { QueueStore } from "../store/QueueStore.ts";
-import { isSharedStore } from "../store/SharedQueueStore.ts";
+import { QueueEngine } from "../queue/index.ts";
+import { WorkerPool } from "../runtime/index.ts";
+import { prepareSharedQueue } from "./prepareSharedQueue.ts";
+import { handleSignals } from "./shutdown.ts";
+import type { QueueStore } from "../queue/index.ts";
+import { isSharedStore } from "../store/index.ts";
 
 /** Options of {@link runWorker}. */
 export interface WorkerOptions {

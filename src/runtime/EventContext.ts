@@ -1,4 +1,4 @@
-import type { EventInfo, InvokeContext, LogOptions, ProgressUnit } from "../queue/types.ts";
+import type { EventInfo, InvokeContext, LogOptions, ProgressUnit } from "../queue/index.ts";
 import { UsherError } from "../errors.ts";
 
 /**
