@@ -2,36 +2,28 @@
  * `launch()`: builds the app, makes the queue engine and the session hub, and listens.
  */
 import { randomInt } from "node:crypto";
-import type { Buildable, RunningApp } from "../app/index.ts";
-import { systemClock, type TimerHandle } from "../clock.ts";
+import type { Server } from "node:net";
+import type { Buildable, RunningApp, ServedApp } from "../app/index.ts";
+import { systemClock, type Clock } from "../clock.ts";
 import {
   onSpaces,
   resolveLaunchOptions,
   resolveQueueOptions,
   type LaunchOptions,
   type QueueOptions,
+  type ResolvedLaunchOptions,
+  type ResolvedQueueOptions,
 } from "../options.ts";
 import { QueueEngine } from "../queue/index.ts";
-import { FileSweeper } from "../store/index.ts";
+import { FileSweeper, isSharedStore, LocalFileStore, MemoryStore } from "../store/index.ts";
 import { WorkerPool } from "../runtime/index.ts";
-import { LocalFileStore } from "../store/index.ts";
-import { MemoryStore } from "../store/index.ts";
-import { isSharedStore } from "../store/index.ts";
 import { runWorker } from "./runWorker.ts";
 import { workerRole } from "./workerRole.ts";
-import { Authenticator } from "../server/index.ts";
+import { Authenticator, clientAddressOf, createServer, LegacyRouter, Metrics, ReaderBudget, requestRoot, type ServerContext, SessionHub, SessionOwners } from "../server/index.ts";
 import { cliLaunchHook } from "./cliLaunchHook.ts";
-import { createServer } from "../server/index.ts";
-import { Metrics } from "../server/index.ts";
-import { clientAddressOf } from "../server/index.ts";
-import { ReaderBudget } from "../server/index.ts";
-import { requestRoot } from "../server/index.ts";
-import type { ServerContext } from "../server/index.ts";
-import { prepareSharedQueue } from "./prepareSharedQueue.ts";
-import { SessionHub } from "../server/index.ts";
-import { SessionOwners } from "../server/index.ts";
+import { prepareSharedQueue, type SharedQueueParts } from "./prepareSharedQueue.ts";
+import { SessionPresence } from "./SessionPresence.ts";
 import { handleSignals } from "./shutdown.ts";
-import { LegacyRouter } from "../server/index.ts";
 
 /** A launched app (defined with the app model, whose `launch()` returns it). */
 export type { RunningApp };
@@ -54,7 +46,6 @@ export function launchApp(app: Buildable, queue: QueueOptions | null, options: L
 }
 
 async function listen(app: Buildable, queue: QueueOptions | null, options: LaunchOptions): Promise<RunningApp> {
-  const queueEnabled = queue !== null || onSpaces();
   const q = resolveQueueOptions(queue ?? {});
   const l = resolveLaunchOptions(options, q.concurrencyCount);
   const clock = systemClock;
@@ -64,6 +55,86 @@ async function listen(app: Buildable, queue: QueueOptions | null, options: Launc
   // Threads start with the first inWorker() call: apps without worker functions start none.
   const workers = new WorkerPool({ threads: l.workerThreads, abortGraceMs: l.workerAbortGraceMs, clock });
   const served = app.build({ files, workers, ...(shared === null ? {} : { state: shared.state }) });
+  const { legacy, engine, budget } = composeEngine(served, q, l, shared, clock, (code) => ctx.refused?.(code));
+  const hubOptions = {
+    clock,
+    engine,
+    sessionGraceMs: l.sessionGraceMs,
+    heartbeatMs: l.heartbeatMs,
+    onSessionGone: (h: string) => served.closeSession(h),
+    budget,
+    keptResultTtlMs: l.keptResultTtlMs,
+  };
+  const hub = shared === null ? new SessionHub(hubOptions) : shared.makeHub(hubOptions);
+  engine.on(hub.deliver);
+  const metrics = l.metrics ? new Metrics(engine, hub, budget) : null;
+  engine.on(legacy.deliver);
+
+  const presence = new SessionPresence(clock, l.sessionGraceMs, (h) => served.closeSession(h));
+  const ctx: ServerContext = {
+    app: served,
+    engine,
+    hub,
+    files,
+    options: l,
+    queueEnabled: queue !== null || onSpaces(),
+    apiOpen: q.apiOpen,
+    auth: l.auth === null ? null : new Authenticator(l.auth, Date.now, { clock }),
+    // With a shared store the owner of each session is recorded there, for every front to enforce.
+    owners: new SessionOwners({ shared: shared === null ? null : shared.store.sessionOwners() }),
+    metrics,
+    budget,
+    appId: randomInt(1, 2 ** 47),
+    clock,
+    legacy,
+    sessionOpened: (sessionHash) => presence.opened(sessionHash),
+    rootOf: (req) => requestRoot(req.headers, "encrypted" in req.socket && req.socket.encrypted === true, l.rootPath),
+    clientAddress: clientAddressOf(l.trustProxy),
+    heartbeatClosed: (sessionHash) => presence.closed(sessionHash),
+  };
+  const server = await createServer(ctx);
+  await server.listen({ port: l.port, host: l.host });
+  const { url, port } = publicAddress(server.server.address(), l);
+  if (!l.quiet) console.log(`Running on local URL:  ${url}`);
+  // Uploads and outputs older than fileTtlMs go; the sweeper's timer never holds the process open.
+  const sweeper = new FileSweeper({ root: files.root, ttlMs: l.fileTtlMs, clock });
+  sweeper.start();
+
+  let closing: Promise<void> | undefined;
+  let removeSignalHandlers = (): void => undefined;
+  const running: RunningApp = {
+    url,
+    port,
+    engine,
+    workers,
+    close(closeOptions = {}) {
+      closing ??= (async () => {
+        removeSignalHandlers();
+        await sweeper.stop();
+        await engine.close(closeOptions.graceMs === undefined ? {} : { graceMs: closeOptions.graceMs });
+        await workers.close();
+        hub.close();
+        budget.close();
+        presence.close();
+        await server.close();
+        if (shared !== null) await shared.store.close();
+      })();
+      return closing;
+    },
+  };
+  if (l.handleSignals) removeSignalHandlers = handleSignals(() => running.close(), l.logLevel === false ? null : server.log);
+  return running;
+}
+
+/** The engine of a server, with its 3.x socket router and its unread-bytes budget. */
+function composeEngine(
+  served: ServedApp,
+  q: ResolvedQueueOptions,
+  l: ResolvedLaunchOptions,
+  shared: SharedQueueParts | null,
+  clock: Clock,
+  refused: (code: "SLOW_READER" | "RESULT_DROPPED") => void,
+): { legacy: LegacyRouter; engine: QueueEngine; budget: ReaderBudget } {
   // Gradio 3.x sockets send their inputs only when their job starts: see ws/legacyInputs.ts.
   const legacy = new LegacyRouter({
     slotsOf: (fnId) => engine.poolSlots(fnId),
@@ -93,102 +164,17 @@ async function listen(app: Buildable, queue: QueueOptions | null, options: Launc
     maxServerBytes: l.maxServerBufferBytes,
     slowReaderMs: l.slowReaderMs,
     // Counted and logged like any refusal (createServer); called only once the server runs.
-    onCut: () => ctx.refused?.("SLOW_READER"),
-    onDropped: () => ctx.refused?.("RESULT_DROPPED"),
+    onCut: () => refused("SLOW_READER"),
+    onDropped: () => refused("RESULT_DROPPED"),
   });
-  const hubOptions = {
-    clock,
-    engine,
-    sessionGraceMs: l.sessionGraceMs,
-    heartbeatMs: l.heartbeatMs,
-    onSessionGone: (h: string) => served.closeSession(h),
-    budget,
-    keptResultTtlMs: l.keptResultTtlMs,
-  };
-  const hub = shared === null ? new SessionHub(hubOptions) : shared.makeHub(hubOptions);
-  engine.on(hub.deliver);
-  const metrics = l.metrics ? new Metrics(engine, hub, budget) : null;
-  engine.on(legacy.deliver);
+  return { legacy, engine, budget };
+}
 
-  const heartbeatTimers = new Map<string, TimerHandle>();
-  /** Open presence streams per session (heartbeat streams, queue sockets). */
-  const presence = new Map<string, number>();
-  const ctx: ServerContext = {
-    app: served,
-    engine,
-    hub,
-    files,
-    options: l,
-    queueEnabled,
-    apiOpen: q.apiOpen,
-    auth: l.auth === null ? null : new Authenticator(l.auth, Date.now, { clock }),
-    // With a shared store the owner of each session is recorded there, for every front to enforce.
-    owners: new SessionOwners({ shared: shared === null ? null : shared.store.sessionOwners() }),
-    metrics,
-    budget,
-    appId: randomInt(1, 2 ** 47),
-    clock,
-    legacy,
-    sessionOpened(sessionHash) {
-      presence.set(sessionHash, (presence.get(sessionHash) ?? 0) + 1);
-      const grace = heartbeatTimers.get(sessionHash);
-      if (grace === undefined) return;
-      clock.clearTimeout(grace);
-      heartbeatTimers.delete(sessionHash);
-    },
-    rootOf: (req) => requestRoot(req.headers, "encrypted" in req.socket && req.socket.encrypted === true, l.rootPath),
-    clientAddress: clientAddressOf(l.trustProxy),
-    heartbeatClosed(sessionHash) {
-      const open = (presence.get(sessionHash) ?? 1) - 1;
-      if (open > 0) {
-        presence.set(sessionHash, open);
-        return;
-      }
-      presence.delete(sessionHash);
-      const previous = heartbeatTimers.get(sessionHash);
-      if (previous !== undefined) clock.clearTimeout(previous);
-      const t = clock.setTimeout(() => {
-        heartbeatTimers.delete(sessionHash);
-        served.closeSession(sessionHash);
-      }, l.sessionGraceMs);
-      heartbeatTimers.set(sessionHash, t);
-    },
-  };
-  const server = await createServer(ctx);
-  await server.listen({ port: l.port, host: l.host });
-  const address = server.server.address();
+/** The URL the banner and `RunningApp.url` give: the bound port, and a wildcard host as loopback. */
+function publicAddress(address: ReturnType<Server["address"]>, l: { port: number; host: string; rootPath: string }): { url: string; port: number } {
   const port = typeof address === "object" && address !== null ? address.port : l.port;
   const host = l.host.includes(":") ? `[${l.host}]` : l.host === "0.0.0.0" ? "127.0.0.1" : l.host;
-  const url = `http://${host}:${port}${l.rootPath}`;
-  if (!l.quiet) console.log(`Running on local URL:  ${url}`);
-  // Uploads and outputs older than fileTtlMs go; the sweeper's timer never holds the process open.
-  const sweeper = new FileSweeper({ root: files.root, ttlMs: l.fileTtlMs, clock });
-  sweeper.start();
-
-  let closing: Promise<void> | undefined;
-  let removeSignalHandlers = (): void => undefined;
-  const running: RunningApp = {
-    url,
-    port,
-    engine,
-    workers,
-    close(closeOptions = {}) {
-      closing ??= (async () => {
-        removeSignalHandlers();
-        await sweeper.stop();
-        await engine.close(closeOptions.graceMs === undefined ? {} : { graceMs: closeOptions.graceMs });
-        await workers.close();
-        hub.close();
-        budget.close();
-        for (const t of heartbeatTimers.values()) clock.clearTimeout(t);
-        await server.close();
-        if (shared !== null) await shared.store.close();
-      })();
-      return closing;
-    },
-  };
-  if (l.handleSignals) removeSignalHandlers = handleSignals(() => running.close(), l.logLevel === false ? null : server.log);
-  return running;
+  return { url: `http://${host}:${port}${l.rootPath}`, port };
 }
 
 /** `launch()` under `usher worker`: a worker with the launch's options that apply to one. */

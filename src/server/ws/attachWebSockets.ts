@@ -2,7 +2,7 @@ import { STATUS_CODES, type IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
 import type { FastifyInstance } from "fastify";
 import { WebSocketServer, type WebSocket } from "ws";
-import { systemClock, type TimerHandle } from "../../clock.ts";
+import { systemClock, type Clock, type TimerHandle } from "../../clock.ts";
 import { foreignOrigin } from "../auth/foreignOrigin.ts";
 import { errorAnswer, UsherError, type ErrorAnswer } from "../../errors.ts";
 import { newEventId, sessionHashOf } from "../predictBody.ts";
@@ -60,36 +60,17 @@ export function attachWebSockets(server: FastifyInstance, ctx: ServerContext): v
 
   server.server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on("error", destroySelf);
-    const rawUrl = req.url ?? "/";
-    if (rawUrl.length > MAX_URL) return refuse(socket, errorAnswer(new UsherError("URI_TOO_LONG")));
-    const url = new URL(rawUrl, "http://localhost");
-    const path = url.pathname.endsWith("/") && url.pathname.length > 1 ? url.pathname.slice(0, -1) : url.pathname;
-    const isQueue = path === QUEUE_WS_PATH;
-    const isLegacy = path === LEGACY_QUEUE_PATH && legacy !== null;
-    if (!isQueue && !isLegacy) return refuse(socket, errorAnswer(new UsherError("NOT_FOUND")));
-    if (closing) return refuse(socket, STOPPED);
-    // Browsers send any page's Origin on a WebSocket and no CORS applies, so a socket from another
-    // site could act for a logged-in user: only this server's pages and allowedOrigins may open one.
-    const foreign = foreignOrigin(req.headers, allowedOrigins);
-    if (foreign !== null) return refuse(socket, errorAnswer(new UsherError("CROSS_ORIGIN", foreign)));
-    if (ctx.auth && ctx.auth.userOf(req.headers.cookie) === null) {
-      return refuse(socket, errorAnswer(new UsherError("UNAUTHORIZED")));
-    }
-    let sessionHash: string | undefined;
-    try {
-      sessionHash = isQueue ? sessionHashOf(url.searchParams.get("session_hash")) : undefined;
-    } catch (err) {
-      return refuse(socket, errorAnswer(err));
-    }
+    const asked = judgeUpgrade(req, ctx, allowedOrigins, legacy !== null, closing);
+    if ("status" in asked) return refuse(socket, asked);
     const rootUrl = requestRoot(req.headers, "encrypted" in req.socket && req.socket.encrypted === true, ctx.options.rootPath);
     const claim = requestClaim(ctx, req);
-    if (!isQueue) {
+    if (asked.door === "legacy") {
       wss.handleUpgrade(req, socket, head, (ws: WebSocket) => {
         if (legacy !== null) new LegacyQueueSocket(ctx, legacy, ws, rootUrl, pinger, server.log, socket, claim);
       });
       return;
     }
-    const hash = sessionHash ?? newSessionHash();
+    const hash = asked.sessionHash ?? newSessionHash();
     // Opening the tab's socket subscribes to its session: the first one binds it, later ones must be its owner's.
     void bindSocket(hash, claim, req, rootUrl.startsWith("https:")).then(
       (standing) => {
@@ -132,18 +113,63 @@ export function attachWebSockets(server: FastifyInstance, ctx: ServerContext): v
   server.addHook("preClose", async () => {
     closing = true;
     pinger.stop();
-    const open = [...wss.clients];
-    if (open.length === 0) return;
-    const closed = Promise.all(open.map((ws) => new Promise<void>((resolve) => {
-      if (ws.readyState === ws.CLOSED) return resolve();
-      ws.once("close", () => resolve());
-      ws.close(1001, "The server is shutting down.");
-    })));
-    let timer: TimerHandle | undefined;
-    await Promise.race([closed, new Promise<void>((resolve) => (timer = clock.setTimeout(resolve, CLOSE_HANDSHAKE_MS)))]);
-    if (timer !== undefined) clock.clearTimeout(timer);
-    for (const ws of wss.clients) ws.terminate();
+    await closeSockets(wss, clock);
   });
+}
+
+/** Closes the open sockets with 1001, waits for their handshakes up to CLOSE_HANDSHAKE_MS, then cuts the rest. */
+async function closeSockets(wss: WebSocketServer, clock: Clock): Promise<void> {
+  const open = [...wss.clients];
+  if (open.length === 0) return;
+  const closed = Promise.all(
+    open.map(
+      (ws) =>
+        new Promise<void>((resolve) => {
+          if (ws.readyState === ws.CLOSED) return resolve();
+          ws.once("close", () => resolve());
+          ws.close(1001, "The server is shutting down.");
+        }),
+    ),
+  );
+  let timer: TimerHandle | undefined;
+  await Promise.race([closed, new Promise<void>((resolve) => (timer = clock.setTimeout(resolve, CLOSE_HANDSHAKE_MS)))]);
+  if (timer !== undefined) clock.clearTimeout(timer);
+  for (const ws of wss.clients) ws.terminate();
+}
+
+/** Which socket an upgrade asks for. */
+type UpgradeAsk = { readonly door: "queue"; readonly sessionHash: string | undefined } | { readonly door: "legacy" };
+
+/**
+ * Judges an upgrade before the handshake: its URL and path, the server's state, its origin, the
+ * login, and the queue socket's session hash. A refusal is an HTTP answer, not a socket that
+ * opens and closes.
+ */
+function judgeUpgrade(
+  req: IncomingMessage,
+  ctx: ServerContext,
+  allowedOrigins: ReadonlySet<string>,
+  legacyOn: boolean,
+  closing: boolean,
+): UpgradeAsk | ErrorAnswer {
+  const rawUrl = req.url ?? "/";
+  if (rawUrl.length > MAX_URL) return errorAnswer(new UsherError("URI_TOO_LONG"));
+  const url = new URL(rawUrl, "http://localhost");
+  const path = url.pathname.endsWith("/") && url.pathname.length > 1 ? url.pathname.slice(0, -1) : url.pathname;
+  const isQueue = path === QUEUE_WS_PATH;
+  if (!isQueue && !(path === LEGACY_QUEUE_PATH && legacyOn)) return errorAnswer(new UsherError("NOT_FOUND"));
+  if (closing) return STOPPED;
+  // Browsers send any page's Origin on a WebSocket and no CORS applies, so a socket from another
+  // site could act for a logged-in user: only this server's pages and allowedOrigins may open one.
+  const foreign = foreignOrigin(req.headers, allowedOrigins);
+  if (foreign !== null) return errorAnswer(new UsherError("CROSS_ORIGIN", foreign));
+  if (ctx.auth && ctx.auth.userOf(req.headers.cookie) === null) return errorAnswer(new UsherError("UNAUTHORIZED"));
+  if (!isQueue) return { door: "legacy" };
+  try {
+    return { door: "queue", sessionHash: sessionHashOf(url.searchParams.get("session_hash")) };
+  } catch (err) {
+    return errorAnswer(err);
+  }
 }
 
 function destroySelf(this: Duplex): void {
