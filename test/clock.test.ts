@@ -22,7 +22,7 @@ test("no timer in src/ bypasses the Clock", async () => {
   const exempt = new Set(["clock.ts", "testing/ManualClock.ts"]);
   const wallTimeDefaults = new Set([
     "server/auth/Authenticator.ts: Date.now",
-    "server/launchApp.ts: Date.now",
+    "compose/launchApp.ts: Date.now",
     "server/SessionOwners.ts: Date.now",
     "store/FileSweeper.ts: Date.now",
   ]);
