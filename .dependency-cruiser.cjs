@@ -37,7 +37,15 @@ module.exports = {
         "model, no concrete store and no worker threads: whoever composes the server hands them in.",
       from: { path: dir("queue") },
       to: {
-        path: [dir("server"), dir("protocol"), dir("app"), dir("components"), dir("store"), dir("runtime"), dir("compose")],
+        path: [
+          dir("server"),
+          dir("protocol"),
+          dir("app"),
+          dir("components"),
+          dir("store"),
+          dir("runtime"),
+          dir("compose"),
+        ],
       },
     },
     {
@@ -54,7 +62,17 @@ module.exports = {
       severity: "error",
       comment: "The wire protocol (src/protocol/) is shared with the page: it depends on no server code.",
       from: { path: dir("protocol") },
-      to: { path: [dir("server"), dir("queue"), dir("app"), dir("store"), dir("runtime"), dir("components"), dir("compose")] },
+      to: {
+        path: [
+          dir("server"),
+          dir("queue"),
+          dir("app"),
+          dir("store"),
+          dir("runtime"),
+          dir("components"),
+          dir("compose"),
+        ],
+      },
     },
     {
       name: "page-imports-only-protocol",

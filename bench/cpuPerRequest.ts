@@ -39,7 +39,8 @@ async function predictions(users: readonly VirtualUser[], n: number): Promise<nu
     users.map(async (user, u) => {
       for (let i = 0; i < each; i++) {
         const rec = await user.predict(`x${u}-${i}`, 10_000);
-        if (rec.outcome !== "completed") throw new Error(`prediction ${i} of user ${u}: ${rec.outcome} ${rec.error ?? ""}`);
+        if (rec.outcome !== "completed")
+          throw new Error(`prediction ${i} of user ${u}: ${rec.outcome} ${rec.error ?? ""}`);
       }
     }),
   );
@@ -59,7 +60,11 @@ async function main(): Promise<void> {
     for (const t of targets) {
       const server =
         t === "baseline"
-          ? await ((await import(pathToFileURL(resolve(baseline, "bench/servers/spawnServer.ts")).href)) as { spawnServer: typeof spawnServer }).spawnServer("usher", SPEC)
+          ? await (
+              (await import(pathToFileURL(resolve(baseline, "bench/servers/spawnServer.ts")).href)) as {
+                spawnServer: typeof spawnServer;
+              }
+            ).spawnServer("usher", SPEC)
           : await spawnServer(t as "floor" | "usher", SPEC);
       const transport = new SseTransport(server.url);
       const users = Array.from({ length: userCount }, (_, i) => transport.createUser(i));

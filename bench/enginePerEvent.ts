@@ -38,7 +38,16 @@ async function engineOf(root: string, users: number): Promise<Runner> {
     maxBatchSize: 4,
     invoke: (inputs): InvokeResult => ({ kind: "values", outputs: inputs }),
   };
-  const engine = new QueueEngine({ functions: [fn], store: new MemoryStore(), ownsStore: true, concurrencyCount: 1, maxSize: null, maxThreads: 40, statusUpdateMs: 1000, showError: false });
+  const engine = new QueueEngine({
+    functions: [fn],
+    store: new MemoryStore(),
+    ownsStore: true,
+    concurrencyCount: 1,
+    maxSize: null,
+    maxThreads: 40,
+    statusUpdateMs: 1000,
+    showError: false,
+  });
   const waiters = new Map<string, () => void>();
   engine.on((e) => {
     if (e.type !== "completed") return;
@@ -82,5 +91,7 @@ for (let r = 0; r < rounds; r++) {
 }
 for (const [name, us] of results) {
   const sorted = [...us].sort((a, b) => a - b);
-  console.log(`${name.padEnd(8)} median ${sorted[Math.floor(sorted.length / 2)]?.toFixed(2)} µs/event, best ${sorted[0]?.toFixed(2)} (${users} users, ${rounds} × ${n})`);
+  console.log(
+    `${name.padEnd(8)} median ${sorted[Math.floor(sorted.length / 2)]?.toFixed(2)} µs/event, best ${sorted[0]?.toFixed(2)} (${users} users, ${rounds} × ${n})`,
+  );
 }

@@ -60,7 +60,8 @@ function parseArgs(argv: readonly string[]): Args {
   }
   const known = new Set(allScenarios.map((s) => s.name));
   const unknown = scenarios.filter((s) => !known.has(s));
-  if (unknown.length > 0) throw new TypeError(`Unknown scenario ${unknown.join(", ")}; known: ${[...known].join(", ")}`);
+  if (unknown.length > 0)
+    throw new TypeError(`Unknown scenario ${unknown.join(", ")}; known: ${[...known].join(", ")}`);
   return { scenarios, targets, client, timeScale, save, out, list };
 }
 
@@ -70,7 +71,8 @@ async function main(): Promise<void> {
     for (const s of allScenarios) console.log(`${s.name.padEnd(10)} ${s.description}`);
     return;
   }
-  const chosen = args.scenarios.length === 0 ? allScenarios : allScenarios.filter((s) => args.scenarios.includes(s.name));
+  const chosen =
+    args.scenarios.length === 0 ? allScenarios : allScenarios.filter((s) => args.scenarios.includes(s.name));
   const ctx: BenchContext = {
     targets: args.targets,
     client: args.client,

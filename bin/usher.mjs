@@ -17,7 +17,12 @@ async function help() {
     .filter((f) => f.endsWith(".mjs"))
     .map((f) => f.slice(0, -4))
     .sort();
-  const lines = ["Usage: usher <app file> [options]      (same as: usher run <app file>)", "       usher <command> [args]", "", "Commands:"];
+  const lines = [
+    "Usage: usher <app file> [options]      (same as: usher run <app file>)",
+    "       usher <command> [args]",
+    "",
+    "Commands:",
+  ];
   for (const name of names) {
     const { summary } = await import(pathToFileURL(commandPath(name)).href);
     lines.push(`  ${name.padEnd(10)} ${summary ?? ""}`);

@@ -23,7 +23,8 @@ const int = (name: string): number | undefined => {
 const batchSize = int("BATCH");
 const delayMs = int("DELAY_MS") ?? 0;
 /** Resolves after DELAY_MS (at once when 0: no timer on the benchmark's path). */
-const delay = (): Promise<void> | undefined => (delayMs === 0 ? undefined : new Promise((resolve) => setTimeout(resolve, delayMs)));
+const delay = (): Promise<void> | undefined =>
+  delayMs === 0 ? undefined : new Promise((resolve) => setTimeout(resolve, delayMs));
 
 const demo =
   batchSize === undefined

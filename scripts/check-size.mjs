@@ -37,7 +37,8 @@ function functionName(node) {
   if (ts.isConstructorDeclaration(node)) return "constructor";
   if (node.name !== undefined) return node.name.getText();
   const parent = node.parent;
-  if (ts.isVariableDeclaration(parent) || ts.isPropertyDeclaration(parent) || ts.isPropertyAssignment(parent)) return parent.name.getText();
+  if (ts.isVariableDeclaration(parent) || ts.isPropertyDeclaration(parent) || ts.isPropertyAssignment(parent))
+    return parent.name.getText();
   if (ts.isCallExpression(parent)) return `<callback of ${parent.expression.getText().slice(0, 40)}>`;
   return "<anonymous>";
 }
@@ -90,7 +91,9 @@ for (const f of functions) {
   if (ALLOWED.has(f.key)) used.add(f.key);
   else problems.push(`${f.key.replace("#", `:${f.line} `)}: ${f.lines} lines (most ${MAX_FUNCTION_LINES})`);
 }
-for (const key of ALLOWED.keys()) if (!used.has(key)) problems.push(`${key}: allowed in scripts/check-size.mjs but no longer too long; remove it from ALLOWED`);
+for (const key of ALLOWED.keys())
+  if (!used.has(key))
+    problems.push(`${key}: allowed in scripts/check-size.mjs but no longer too long; remove it from ALLOWED`);
 
 if (process.argv.includes("--list")) {
   const top = (list) => [...list].sort((a, b) => b.lines - a.lines).slice(0, 10);
@@ -100,8 +103,12 @@ if (process.argv.includes("--list")) {
   console.log("");
 }
 if (problems.length > 0) {
-  console.error(`check-size: ${problems.length} over the limits (files ${MAX_FILE_LINES} lines, functions ${MAX_FUNCTION_LINES}):`);
+  console.error(
+    `check-size: ${problems.length} over the limits (files ${MAX_FILE_LINES} lines, functions ${MAX_FUNCTION_LINES}):`,
+  );
   for (const p of problems) console.error(`  ${p}`);
   process.exit(1);
 }
-console.log(`check-size: ${files.length} files of src/ within ${MAX_FILE_LINES} lines, ${functions.length} functions within ${MAX_FUNCTION_LINES}.`);
+console.log(
+  `check-size: ${files.length} files of src/ within ${MAX_FILE_LINES} lines, ${functions.length} functions within ${MAX_FUNCTION_LINES}.`,
+);

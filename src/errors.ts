@@ -24,8 +24,7 @@ export const ERROR_CODES = {
   /** Direct POST to a queued function while `apiOpen` is false. */
   API_CLOSED: {
     status: 404,
-    message:
-      "This API endpoint does not accept direct HTTP POST requests. Please join the queue to use this API.",
+    message: "This API endpoint does not accept direct HTTP POST requests. Please join the queue to use this API.",
   },
   /** A request URL longer than any route takes. */
   URI_TOO_LONG: { status: 414, message: "URL too long." },
@@ -130,10 +129,7 @@ export class UsherError extends Error {
  * Any other error shows a generic message unless `launch({ showError: true })`.
  */
 export class AppError extends UsherError {
-  constructor(
-    message: string,
-    options: { title?: string; durationMs?: number | null; visible?: boolean } = {},
-  ) {
+  constructor(message: string, options: { title?: string; durationMs?: number | null; visible?: boolean } = {}) {
     super("APP_ERROR", message, {
       title: options.title ?? "Error",
       durationMs: options.durationMs === undefined ? 10_000 : options.durationMs,

@@ -3,11 +3,11 @@
  * once, where they enter (`queue()`, `launch()`, an event listener), and resolved into the
  * `Resolved…` types that the rest of the code reads without further checks.
  */
-import { isIP } from "node:net";
 import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import { z } from "zod";
 import { UsherError } from "./errors.ts";
+import { isProxyAddress } from "./isProxyAddress.ts";
 import type { QueueStore } from "./queue/QueueStore.ts";
 import { isSharedStore } from "./store/SharedQueueStore.ts";
 
@@ -68,7 +68,10 @@ export function onSpaces(env: NodeJS.ProcessEnv = process.env): boolean {
 }
 
 /** Validates and fills in {@link QueueOptions}. */
-export function resolveQueueOptions(options: QueueOptions = {}, env: NodeJS.ProcessEnv = process.env): ResolvedQueueOptions {
+export function resolveQueueOptions(
+  options: QueueOptions = {},
+  env: NodeJS.ProcessEnv = process.env,
+): ResolvedQueueOptions {
   const o = parse(queueSchema, options, "queue()");
   if (o.localWorkers === false && !isSharedStore(options.store)) {
     throw new UsherError(
@@ -218,8 +221,16 @@ const launchSchema = z
     heartbeatMs: z.number().int().min(1).optional(),
     maxBodyBytes: count.optional(),
     // Below 64 kB a connection would count as slow at its ordinary high-water mark.
-    maxConnectionBufferBytes: z.number().int().min(64 * 1024).optional(),
-    maxServerBufferBytes: z.number().int().min(64 * 1024).optional(),
+    maxConnectionBufferBytes: z
+      .number()
+      .int()
+      .min(64 * 1024)
+      .optional(),
+    maxServerBufferBytes: z
+      .number()
+      .int()
+      .min(64 * 1024)
+      .optional(),
     slowReaderMs: z.number().int().min(1).optional(),
     keptResultTtlMs: durationMs.optional(),
     maxFileSize: count.nullable().optional(),
@@ -234,7 +245,12 @@ const launchSchema = z
       .union([
         z.literal(false),
         z.array(
-          z.string().refine(isProxyAddress, "trustProxy entries are IP addresses, CIDR ranges, \"loopback\", \"linklocal\" or \"uniquelocal\""),
+          z
+            .string()
+            .refine(
+              isProxyAddress,
+              'trustProxy entries are IP addresses, CIDR ranges, "loopback", "linklocal" or "uniquelocal"',
+            ),
         ),
       ])
       .optional(),
@@ -267,7 +283,10 @@ export function resolveLaunchOptions(options: LaunchOptions = {}, concurrencyCou
   const maxConnectionBufferBytes = o.maxConnectionBufferBytes ?? DEFAULT_CONNECTION_BUFFER_BYTES;
   const maxServerBufferBytes = o.maxServerBufferBytes ?? DEFAULT_SERVER_BUFFER_BYTES;
   if (maxServerBufferBytes < maxConnectionBufferBytes) {
-    throw new UsherError("INVALID_OPTIONS", "Invalid options for launch(): maxServerBufferBytes must be at least maxConnectionBufferBytes");
+    throw new UsherError(
+      "INVALID_OPTIONS",
+      "Invalid options for launch(): maxServerBufferBytes must be at least maxConnectionBufferBytes",
+    );
   }
   return {
     port: o.port ?? 7860,
@@ -368,16 +387,6 @@ export function resolveEventQueueOptions(options: EventQueueOptions, where: stri
     expectedDurationMs: o.expectedDurationMs,
     timeoutMs: o.timeoutMs,
   };
-}
-
-/** An entry of `trustProxy`: a named range, an address, or address/prefix-length. */
-function isProxyAddress(s: string): boolean {
-  if (s === "loopback" || s === "linklocal" || s === "uniquelocal") return true;
-  const slash = s.indexOf("/");
-  if (slash < 0) return isIP(s) !== 0;
-  const family = isIP(s.slice(0, slash));
-  const bits = s.slice(slash + 1);
-  return family !== 0 && /^\d{1,3}$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128);
 }
 
 // ---------------------------------------------------------------------------------------------

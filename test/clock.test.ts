@@ -65,11 +65,19 @@ test("RefusalLog: one line at the first refusal, then one summary per window whi
   const log = { warn: (obj: Record<string, unknown>, msg: string) => lines.push({ ...obj, msg }) };
   const refusals = new RefusalLog(log as never, 50, clock);
   for (let i = 0; i < 1000; i++) refusals.note(i % 2 === 0 ? "QUEUE_FULL" : "BAD_REQUEST", 503);
-  assert.deepEqual(lines.map((l) => l["msg"]), ["refusing requests"]);
+  assert.deepEqual(
+    lines.map((l) => l["msg"]),
+    ["refusing requests"],
+  );
   await clock.advance(49);
   assert.equal(lines.length, 1, "the window is not over");
   await clock.advance(1);
-  assert.deepEqual(lines[1], { refused: 999, byCode: { BAD_REQUEST: 500, QUEUE_FULL: 499 }, windowMs: 50, msg: "refused requests" });
+  assert.deepEqual(lines[1], {
+    refused: 999,
+    byCode: { BAD_REQUEST: 500, QUEUE_FULL: 499 },
+    windowMs: 50,
+    msg: "refused requests",
+  });
   // A quiet window ends the burst: the next refusal logs at once again.
   await clock.advance(50);
   assert.equal(clock.pending, 0);

@@ -153,10 +153,14 @@ export class HttpResponseParser {
       const colon = line.indexOf(":");
       if (colon === -1) continue;
       const name = line.slice(0, colon).trim().toLowerCase();
-      const value = line.slice(colon + 1).trim().toLowerCase();
+      const value = line
+        .slice(colon + 1)
+        .trim()
+        .toLowerCase();
       if (name === "content-length") length = Number(value);
       else if (name === "transfer-encoding") chunked = value.includes("chunked");
-      else if (name === "connection") close = value.includes("close") ? true : value.includes("keep-alive") ? false : close;
+      else if (name === "connection")
+        close = value.includes("close") ? true : value.includes("keep-alive") ? false : close;
     }
     if (status >= 100 && status < 200) {
       this.#state = "head"; // informational: the real response follows

@@ -38,7 +38,9 @@ export async function openWsUsers(baseUrl: string, n: number, prefix: string): P
   const wsBase = baseUrl.replace(/^http/, "ws");
   await inWaves(n, (i) => {
     return new Promise<void>((resolve, reject) => {
-      const ws = new WebSocket(`${wsBase}/gradio_api/queue/ws?session_hash=${prefix}${i}`, { perMessageDeflate: false });
+      const ws = new WebSocket(`${wsBase}/gradio_api/queue/ws?session_hash=${prefix}${i}`, {
+        perMessageDeflate: false,
+      });
       sockets.push(ws);
       ws.once("error", reject);
       ws.once("open", () => ws.send(JSON.stringify({ type: "join", ref: i, fn_index: 0, data: [] })));
@@ -78,7 +80,11 @@ export async function openSseUsers(baseUrl: string, n: number, prefix: string): 
   let received = 0;
   await inWaves(n, async (i) => {
     const session = `${prefix}${i}`;
-    const joined = await postJson(joinAgent, `${baseUrl}/gradio_api/queue/join`, { data: [], fn_index: 0, session_hash: session });
+    const joined = await postJson(joinAgent, `${baseUrl}/gradio_api/queue/join`, {
+      data: [],
+      fn_index: 0,
+      session_hash: session,
+    });
     events[i] = (joined as { event_id: string }).event_id;
     await new Promise<void>((resolve, reject) => {
       // Its own connection, held open, as a browser tab's stream is.
@@ -100,7 +106,11 @@ export async function openSseUsers(baseUrl: string, n: number, prefix: string): 
     received: () => received,
     async cancelAll() {
       await inWaves(n, async (i) => {
-        await postJson(joinAgent, `${baseUrl}/gradio_api/cancel`, { event_id: events[i], session_hash: `${prefix}${i}`, fn_index: 0 });
+        await postJson(joinAgent, `${baseUrl}/gradio_api/cancel`, {
+          event_id: events[i],
+          session_hash: `${prefix}${i}`,
+          fn_index: 0,
+        });
       });
       close();
     },
@@ -111,15 +121,23 @@ export async function openSseUsers(baseUrl: string, n: number, prefix: string): 
 function postJson(agent: Agent, url: string, body: unknown): Promise<unknown> {
   return new Promise((resolve, reject) => {
     const payload = JSON.stringify(body);
-    const req = request(url, { method: "POST", agent, headers: { "content-type": "application/json", "content-length": Buffer.byteLength(payload) } }, (res) => {
-      let text = "";
-      res.setEncoding("utf8");
-      res.on("data", (c: string) => (text += c));
-      res.on("end", () => {
-        if (res.statusCode !== 200) reject(new Error(`${url}: HTTP ${res.statusCode} ${text}`));
-        else resolve(JSON.parse(text));
-      });
-    });
+    const req = request(
+      url,
+      {
+        method: "POST",
+        agent,
+        headers: { "content-type": "application/json", "content-length": Buffer.byteLength(payload) },
+      },
+      (res) => {
+        let text = "";
+        res.setEncoding("utf8");
+        res.on("data", (c: string) => (text += c));
+        res.on("end", () => {
+          if (res.statusCode !== 200) reject(new Error(`${url}: HTTP ${res.statusCode} ${text}`));
+          else resolve(JSON.parse(text));
+        });
+      },
+    );
     req.on("error", reject);
     req.end(payload);
   });

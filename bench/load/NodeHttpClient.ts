@@ -27,7 +27,14 @@ export class NodeHttpClient implements HttpClient {
       headers["content-length"] = Buffer.byteLength(request.body);
     }
     const req = http.request(
-      { agent: this.#agent, hostname: this.#hostname, port: this.#port, method: request.method, path: request.path, headers },
+      {
+        agent: this.#agent,
+        hostname: this.#hostname,
+        port: this.#port,
+        method: request.method,
+        path: request.path,
+        headers,
+      },
       (res) => {
         if (done) return;
         handler.onHead(res.statusCode ?? 0);

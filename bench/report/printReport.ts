@@ -107,7 +107,8 @@ function pointLines(point: PointResult): string[] {
   if (floor?.ok === true && usher?.ok === true) {
     const pairs = roundPairs(usher.stats.rounds, floor.stats.rounds, (u, f) => u / f);
     lines.push(ratioRow(floor.stats, usher.stats, pairs));
-    if (pairs.length > 1) extras.push(`    usher/floor by round pair: ${pairs.map((r) => r.toFixed(2)).join(", ")} (median counts)`);
+    if (pairs.length > 1)
+      extras.push(`    usher/floor by round pair: ${pairs.map((r) => r.toFixed(2)).join(", ")} (median counts)`);
     const cpuUs = [serverCpuUs(floor.stats), serverCpuUs(usher.stats)] as const;
     if (cpuUs[0] !== null && cpuUs[1] !== null) {
       extras.push(
@@ -131,9 +132,13 @@ export function formatScenario(result: ScenarioResult): string {
     const verdict = c.pass === null ? "n/a " : c.pass ? "PASS" : "FAIL";
     lines.push(`  ${verdict}  ${c.name.padEnd(36)} ${c.goal.padEnd(30)} ${c.actual}`);
   }
-  const runs = result.points.flatMap((p) => Object.values(p.runs)).filter((r): r is RunOutcome & { ok: true } => r?.ok === true);
+  const runs = result.points
+    .flatMap((p) => Object.values(p.runs))
+    .filter((r): r is RunOutcome & { ok: true } => r?.ok === true);
   if (runs.some((r) => (r.stats.cpu?.generatorCpu ?? 0) > GENERATOR_SATURATED)) {
-    lines.push(`  note: "!" on gen CPU: the load generator used > ${GENERATOR_SATURATED * 100}% of a core; those figures may be generator-bound.`);
+    lines.push(
+      `  note: "!" on gen CPU: the load generator used > ${GENERATOR_SATURATED * 100}% of a core; those figures may be generator-bound.`,
+    );
   }
   if (runs.some((r) => (r.stats.cpu?.otherCpu ?? 0) > MACHINE_BUSY)) {
     lines.push(`  note: "!" on other: other processes used > ${MACHINE_BUSY} core; the machine was not quiet.`);

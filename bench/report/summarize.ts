@@ -60,7 +60,10 @@ export function roundPairs(
 
 /** Median of any array of numbers; NaN when empty. */
 export function median(values: readonly number[]): number {
-  return percentile([...values].sort((a, b) => a - b), 50);
+  return percentile(
+    [...values].sort((a, b) => a - b),
+    50,
+  );
 }
 
 /** Latency summary of `latenciesMs` (any order); null when empty. */

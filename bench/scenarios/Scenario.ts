@@ -70,7 +70,9 @@ export interface Point {
 }
 
 /** A target's result at a point: its figures, or why it could not run. */
-export type RunOutcome = { readonly ok: true; readonly stats: RunStats } | { readonly ok: false; readonly error: string };
+export type RunOutcome =
+  | { readonly ok: true; readonly stats: RunStats }
+  | { readonly ok: false; readonly error: string };
 
 /** A point and what each target did there. */
 export interface PointResult {

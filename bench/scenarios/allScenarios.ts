@@ -15,4 +15,18 @@ import { streaming } from "./streaming.ts";
 import { unread } from "./unread.ts";
 
 /** All scenarios, by run order. */
-export const allScenarios: readonly Scenario[] = [compat, overhead, scaling, batching, burst, streaming, onnxBatching, eventLoop, fuzzMemory, churn, connections, unread, redis];
+export const allScenarios: readonly Scenario[] = [
+  compat,
+  overhead,
+  scaling,
+  batching,
+  burst,
+  streaming,
+  onnxBatching,
+  eventLoop,
+  fuzzMemory,
+  churn,
+  connections,
+  unread,
+  redis,
+];

@@ -32,8 +32,16 @@ export const batching: Scenario = {
     "exceeds the floor's by under 1 ms.",
   async run(ctx) {
     const points: Point[] = [
-      { label: "saturated", server: SERVER, load: { mode: "closed", users: SATURATED_USERS, warmupMs: WARMUP_MS, durationMs: DURATION_MS } },
-      { label: "users=1", server: SERVER, load: { mode: "closed", users: 1, warmupMs: WARMUP_MS, durationMs: DURATION_MS } },
+      {
+        label: "saturated",
+        server: SERVER,
+        load: { mode: "closed", users: SATURATED_USERS, warmupMs: WARMUP_MS, durationMs: DURATION_MS },
+      },
+      {
+        label: "users=1",
+        server: SERVER,
+        load: { mode: "closed", users: 1, warmupMs: WARMUP_MS, durationMs: DURATION_MS },
+      },
     ];
     const results = await measurePoints(ctx, NAME, points);
     const saturated = statsOf(pointAt(results, "saturated"), "usher");

@@ -49,9 +49,21 @@ export const burst: Scenario = {
         (n) => n === 0,
         String,
       ),
-      checkValue("refusal latency p99", `< ${IMMEDIATE_MS} ms`, usher === null ? null : (extra["refusalP99Ms"] ?? 0), (x) => x < IMMEDIATE_MS, ms),
+      checkValue(
+        "refusal latency p99",
+        `< ${IMMEDIATE_MS} ms`,
+        usher === null ? null : (extra["refusalP99Ms"] ?? 0),
+        (x) => x < IMMEDIATE_MS,
+        ms,
+      ),
       checkValue("events started out of accept order", "0", extra["fifoViolations"] ?? null, (n) => n === 0, String),
-      checkValue("median first-ETA error", "< 15%", extra["etaMedianErrorPct"] ?? null, (x) => x < 15, (x) => `${x.toFixed(1)}%`),
+      checkValue(
+        "median first-ETA error",
+        "< 15%",
+        extra["etaMedianErrorPct"] ?? null,
+        (x) => x < 15,
+        (x) => `${x.toFixed(1)}%`,
+      ),
     ];
     return { name: NAME, title: TITLE, points: results, checks };
   },

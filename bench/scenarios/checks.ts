@@ -36,7 +36,10 @@ export function checkValue(
  * drifts by ±30% within seconds (the generator's own CPU per request moves with it), and a pair's
  * ratio cancels that drift where a ratio of each target's best or mean round does not.
  */
-export function pairedMedian(point: PointResult | undefined, value: (usher: number, floor: number) => number): number | null {
+export function pairedMedian(
+  point: PointResult | undefined,
+  value: (usher: number, floor: number) => number,
+): number | null {
   const u = statsOf(point, "usher")?.rounds;
   const f = statsOf(point, "floor")?.rounds;
   if (u === undefined || f === undefined) return null;

@@ -36,17 +36,25 @@ async function httpChurn(cycles: number): Promise<{ before: number; after: numbe
     fn: async (s: string, ctx: { signal: AbortSignal }) => {
       await new Promise<void>((resolve) => {
         const t = setTimeout(resolve, s.startsWith("leave") ? 5000 : 5);
-        ctx.signal.addEventListener("abort", () => {
-          clearTimeout(t);
-          resolve();
-        }, { once: true });
+        ctx.signal.addEventListener(
+          "abort",
+          () => {
+            clearTimeout(t);
+            resolve();
+          },
+          { once: true },
+        );
       });
       return s;
     },
     inputs: "text",
     outputs: "text",
   });
-  const app = await launchApp(demo, { concurrencyCount: 64 }, { port: 0, quiet: true, logLevel: false, handleSignals: false, sessionGraceMs: 1000, maxThreads: 128 });
+  const app = await launchApp(
+    demo,
+    { concurrencyCount: 64 },
+    { port: 0, quiet: true, logLevel: false, handleSignals: false, sessionGraceMs: 1000, maxThreads: 128 },
+  );
   const u = new URL(app.url);
   const cycle = async (i: number): Promise<void> => {
     const session = `b${i}`;
@@ -58,22 +66,31 @@ async function httpChurn(cycles: number): Promise<{ before: number; after: numbe
     await res.text();
     if (i % 3 === 0) return;
     await new Promise<void>((resolve) => {
-      const req = request({ host: u.hostname, port: u.port, path: `/gradio_api/queue/data?session_hash=${session}`, agent: false }, (r) => {
-        r.on("data", () => {
-          if (i % 3 === 1) req.destroy();
-        });
-        r.on("close", () => resolve());
-      });
+      const req = request(
+        { host: u.hostname, port: u.port, path: `/gradio_api/queue/data?session_hash=${session}`, agent: false },
+        (r) => {
+          r.on("data", () => {
+            if (i % 3 === 1) req.destroy();
+          });
+          r.on("close", () => resolve());
+        },
+      );
       req.on("error", () => resolve());
       req.end();
     });
   };
   const run = async (from: number, to: number): Promise<void> => {
     let next = from;
-    await Promise.all(Array.from({ length: 40 }, async () => {
-      while (next < to) await cycle(next++);
-    }));
-    for (let i = 0; i < 300 && ((await app.engine.size()) > 0 || (app.engine.poolCounts().get("default")?.running ?? 0) > 0); i++) {
+    await Promise.all(
+      Array.from({ length: 40 }, async () => {
+        while (next < to) await cycle(next++);
+      }),
+    );
+    for (
+      let i = 0;
+      i < 300 && ((await app.engine.size()) > 0 || (app.engine.poolCounts().get("default")?.running ?? 0) > 0);
+      i++
+    ) {
       await new Promise((r) => setTimeout(r, 20));
     }
     await new Promise((r) => setTimeout(r, 1200)); // grace of the last sessions

@@ -114,7 +114,12 @@ export const compat: Scenario = {
         } catch (e) {
           const message = ((e as Error).message ?? String(e)).split("\n")[0] ?? "";
           const didNotStart = message.includes("server did not start");
-          checks.push({ name: `${target}: ${c.name}`, goal: "works", actual: message.slice(0, 160), pass: didNotStart ? null : false });
+          checks.push({
+            name: `${target}: ${c.name}`,
+            goal: "works",
+            actual: message.slice(0, 160),
+            pass: didNotStart ? null : false,
+          });
         }
       }
     }

@@ -54,9 +54,13 @@ interface Child {
 
 async function startChild(mode: Mode): Promise<Child> {
   const script = fileURLToPath(new URL("./eventLoopServer.ts", import.meta.url));
-  const proc = spawn(process.execPath, ["--conditions=usher-source", "--import", "tsx", script, mode, String(THREADS)], {
-    stdio: ["pipe", "pipe", "pipe"],
-  });
+  const proc = spawn(
+    process.execPath,
+    ["--conditions=usher-source", "--import", "tsx", script, mode, String(THREADS)],
+    {
+      stdio: ["pipe", "pipe", "pipe"],
+    },
+  );
   proc.stderr.on("data", (d: Buffer) => process.stderr.write(d));
   const lines = createInterface({ input: proc.stdout });
   const queue: string[] = [];
@@ -220,9 +224,18 @@ export const eventLoop: Scenario = {
     ctx.log(`  ${NAME} medians of ${RUNS}:\n    ${line("worker")}\n    ${line("inline")}`);
     const workerLoop = medianOf(runs.worker, "loopP99Ms");
     const checks: TargetCheck[] = [
-      { name: "p99 event-loop delay, workers", goal: "< 20 ms", actual: `${fmt(workerLoop)} ms (inline: ${fmt(medianOf(runs.inline, "loopP99Ms"))} ms)`, pass: workerLoop < 20 },
+      {
+        name: "p99 event-loop delay, workers",
+        goal: "< 20 ms",
+        actual: `${fmt(workerLoop)} ms (inline: ${fmt(medianOf(runs.inline, "loopP99Ms"))} ms)`,
+        pass: workerLoop < 20,
+      },
       ratioCheck("p99 join latency, workers", medianOf(runs.worker, "joinP99Ms"), medianOf(runs.inline, "joinP99Ms")),
-      ratioCheck("p99 first status message, workers", medianOf(runs.worker, "statusP99Ms"), medianOf(runs.inline, "statusP99Ms")),
+      ratioCheck(
+        "p99 first status message, workers",
+        medianOf(runs.worker, "statusP99Ms"),
+        medianOf(runs.inline, "statusP99Ms"),
+      ),
     ];
     return { name: NAME, title: TITLE, points: [], checks };
   },
@@ -231,7 +244,12 @@ export const eventLoop: Scenario = {
 /** Joins and status messages with workers: at most a tenth of the inline figure (robust to a loaded machine). */
 function ratioCheck(name: string, worker: number, inline: number): TargetCheck {
   const known = !Number.isNaN(worker) && !Number.isNaN(inline);
-  return { name, goal: "≤ 0.1× inline", actual: `${fmt(worker)} ms (inline: ${fmt(inline)} ms)`, pass: known ? worker <= inline / 10 : null };
+  return {
+    name,
+    goal: "≤ 0.1× inline",
+    actual: `${fmt(worker)} ms (inline: ${fmt(inline)} ms)`,
+    pass: known ? worker <= inline / 10 : null,
+  };
 }
 
 function sleep(ms: number): Promise<void> {
@@ -241,5 +259,6 @@ function sleep(ms: number): Promise<void> {
 // Run alone: node --conditions=usher-source --import tsx bench/scenarios/eventLoop.ts
 if (process.argv[1] !== undefined && import.meta.url === new URL(`file://${process.argv[1]}`).href) {
   const result = await eventLoop.run({ targets: ["usher"], client: "raw", timeScale: 1, log: (l) => console.log(l) });
-  for (const c of result.checks) console.log(`${c.pass === true ? "PASS" : "FAIL"} ${c.name}: ${c.actual} (goal ${c.goal})`);
+  for (const c of result.checks)
+    console.log(`${c.pass === true ? "PASS" : "FAIL"} ${c.name}: ${c.actual} (goal ${c.goal})`);
 }

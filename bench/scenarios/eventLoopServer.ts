@@ -17,12 +17,25 @@ const app = new Blocks({}, () => {
   const out = new NumberInput();
   const t = new Textbox();
   const echoed = new Textbox();
-  const fn = mode === "inline" ? (ms: number) => busy(ms) : inWorker(new URL("./eventLoopModel.ts", import.meta.url), "busy");
+  const fn =
+    mode === "inline" ? (ms: number) => busy(ms) : inWorker(new URL("./eventLoopModel.ts", import.meta.url), "busy");
   new Button("busy").click({ fn, inputs: [n], outputs: [out], apiName: "busy" });
-  new Button("echo").click({ fn: (s: string) => s, inputs: [t], outputs: [echoed], apiName: "echo", concurrencyLimit: null });
+  new Button("echo").click({
+    fn: (s: string) => s,
+    inputs: [t],
+    outputs: [echoed],
+    apiName: "echo",
+    concurrencyLimit: null,
+  });
 });
 app.queue({ concurrencyCount: threads, statusUpdateMs: 100 });
-const running = await app.launch({ port: 0, quiet: true, logLevel: false, workerThreads: threads, handleSignals: false });
+const running = await app.launch({
+  port: 0,
+  quiet: true,
+  logLevel: false,
+  workerThreads: threads,
+  handleSignals: false,
+});
 
 // 1 ms resolution: the delays that matter here are a few ms, not the default 10 ms granularity.
 const histogram = monitorEventLoopDelay({ resolution: 1 });

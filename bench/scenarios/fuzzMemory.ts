@@ -34,17 +34,26 @@ export const fuzzMemory: Scenario = {
     const checks: TargetCheck[] = [];
     if (!ctx.targets.includes("usher")) return { name: NAME, title: TITLE, points: [], checks };
     const cacheDir = await mkdtemp(join(tmpdir(), "usher-bench-fuzz-"));
-    const demo = new Interface({ fn: (a: string, n: number) => `${a}${n}`, inputs: ["text", "number"], outputs: "text", apiName: "predict" });
-    const app = await launchApp(demo, { maxSize: 50 }, {
-      port: 0,
-      quiet: true,
-      logLevel: false,
-      handleSignals: false,
-      maxBodyBytes: 64 * 1024,
-      maxFileSize: MAX_FILE_SIZE,
-      cacheDir,
-      sessionGraceMs: 200,
+    const demo = new Interface({
+      fn: (a: string, n: number) => `${a}${n}`,
+      inputs: ["text", "number"],
+      outputs: "text",
+      apiName: "predict",
     });
+    const app = await launchApp(
+      demo,
+      { maxSize: 50 },
+      {
+        port: 0,
+        quiet: true,
+        logLevel: false,
+        handleSignals: false,
+        maxBodyBytes: 64 * 1024,
+        maxFileSize: MAX_FILE_SIZE,
+        cacheDir,
+        sessionGraceMs: 200,
+      },
+    );
     const client = new RawClient(app.url);
     const heaps: number[] = [];
     let broken = 0;
@@ -59,7 +68,9 @@ export const fuzzMemory: Scenario = {
         // Sessions joined by valid-looking bodies end after their grace; let them go first.
         await new Promise((r) => setTimeout(r, 400));
         heaps.push(heapAfterGc());
-        ctx.log(`  ${NAME}: wave ${w + 1}/${WAVES}, heap after GC ${mb(heaps[heaps.length - 1] ?? 0)}, RSS ${mb(process.memoryUsage().rss)}`);
+        ctx.log(
+          `  ${NAME}: wave ${w + 1}/${WAVES}, heap after GC ${mb(heaps[heaps.length - 1] ?? 0)}, RSS ${mb(process.memoryUsage().rss)}`,
+        );
       }
     } finally {
       client.close();
@@ -75,8 +86,18 @@ export const fuzzMemory: Scenario = {
       actual: `${mb(first)} → ${mb(last)} (${growth >= 0 ? "+" : ""}${((growth / first) * 100).toFixed(1)}%; before any: ${mb(startHeap)})`,
       pass: growth <= Math.max(first * 0.1, 2 * 1024 * 1024),
     });
-    checks.push({ name: "usher: answers breaking the rule", goal: "0 (no 5xx, every 4xx a JSON detail)", actual: `${broken} of ${sent}`, pass: broken === 0 });
-    checks.push({ name: "usher: malformed requests per second", goal: "(figure)", actual: `${Math.round(sent / seconds)}/s, RSS ${mb(process.memoryUsage().rss)}`, pass: null });
+    checks.push({
+      name: "usher: answers breaking the rule",
+      goal: "0 (no 5xx, every 4xx a JSON detail)",
+      actual: `${broken} of ${sent}`,
+      pass: broken === 0,
+    });
+    checks.push({
+      name: "usher: malformed requests per second",
+      goal: "(figure)",
+      actual: `${Math.round(sent / seconds)}/s, RSS ${mb(process.memoryUsage().rss)}`,
+      pass: null,
+    });
     return { name: NAME, title: TITLE, points: [], checks };
   },
 };

@@ -15,7 +15,11 @@ import { spawnServer, type SpawnedServer, type TargetName } from "../servers/spa
 import type { BenchContext, Point, PointResult, RunOutcome } from "./Scenario.ts";
 
 /** Measures every point against every target of `ctx`, logging progress. */
-export async function measurePoints(ctx: BenchContext, scenario: string, points: readonly Point[]): Promise<PointResult[]> {
+export async function measurePoints(
+  ctx: BenchContext,
+  scenario: string,
+  points: readonly Point[],
+): Promise<PointResult[]> {
   const results: PointResult[] = [];
   for (const point of points) results.push(await measurePoint(ctx, `${scenario} ${point.label}`, point));
   return results;
@@ -41,7 +45,13 @@ async function measurePoint(ctx: BenchContext, name: string, point: Point): Prom
   const loops = new Map<TargetName, ClosedLoop>();
   if (load.mode === "closed") {
     for (const [target, server] of servers) {
-      loops.set(target, new ClosedLoop(transportFor(ctx, server), { users: load.users, ...(load.timeoutMs === undefined ? {} : { timeoutMs: load.timeoutMs }) }));
+      loops.set(
+        target,
+        new ClosedLoop(transportFor(ctx, server), {
+          users: load.users,
+          ...(load.timeoutMs === undefined ? {} : { timeoutMs: load.timeoutMs }),
+        }),
+      );
     }
   }
   try {
@@ -99,14 +109,24 @@ function transportFor(ctx: BenchContext, server: SpawnedServer): SseTransport {
 }
 
 function openOptions(load: Point["load"] & { mode: "open" }): { users: number; spreadMs: number; timeoutMs?: number } {
-  return { users: load.users, spreadMs: load.spreadMs, ...(load.timeoutMs === undefined ? {} : { timeoutMs: load.timeoutMs }) };
+  return {
+    users: load.users,
+    spreadMs: load.spreadMs,
+    ...(load.timeoutMs === undefined ? {} : { timeoutMs: load.timeoutMs }),
+  };
 }
 
 /** Warm-up of a closed-loop round after a target's first, ms (before `timeScale`). */
 const ROUND_WARMUP_MS = 250;
 
 /** One round of `point.load` against a running server (closed loops: with that target's `loop`). */
-async function runRound(ctx: BenchContext, point: Point, server: SpawnedServer, loop: ClosedLoop | undefined, first: boolean): Promise<LoadRun> {
+async function runRound(
+  ctx: BenchContext,
+  point: Point,
+  server: SpawnedServer,
+  loop: ClosedLoop | undefined,
+  first: boolean,
+): Promise<LoadRun> {
   const load = point.load;
   const meter = new CpuMeter(server.pid);
   if (load.mode === "open") return runOpenLoop(transportFor(ctx, server), { ...openOptions(load), meter });
@@ -122,7 +142,11 @@ async function runRound(ctx: BenchContext, point: Point, server: SpawnedServer, 
 function combine(point: Point, runs: readonly LoadRun[], calls: readonly string[] | null): RunStats {
   const perRound = runs.map((r) => (r.records.filter((x) => x.outcome === "completed").length * 1000) / r.windowMs);
   const roundsMs = runs.map((r) => r.windowMs);
-  const run: LoadRun = { records: runs.flatMap((r) => r.records), windowMs: roundsMs.reduce((a, b) => a + b, 0), cpu: averageCpu(runs) };
+  const run: LoadRun = {
+    records: runs.flatMap((r) => r.records),
+    windowMs: roundsMs.reduce((a, b) => a + b, 0),
+    cpu: averageCpu(runs),
+  };
   const extra = point.extra?.({ records: run.records, roundsMs, calls, cpu: run.cpu }) ?? {};
   return { ...summarize(run, extra), rounds: perRound };
 }
@@ -133,7 +157,9 @@ function averageCpu(runs: readonly LoadRun[]): CpuReading | null {
   if (readings.length === 0) return null;
   const wallMs = readings.reduce((a, c) => a + c.wallMs, 0);
   const mean = (pick: (c: CpuReading) => number | null): number | null =>
-    readings.some((c) => pick(c) === null) ? null : readings.reduce((a, c) => a + (pick(c) as number) * c.wallMs, 0) / wallMs;
+    readings.some((c) => pick(c) === null)
+      ? null
+      : readings.reduce((a, c) => a + (pick(c) as number) * c.wallMs, 0) / wallMs;
   return {
     wallMs,
     generatorCpu: mean((c) => c.generatorCpu) ?? 0,

@@ -81,7 +81,11 @@ async function modelAlone(windowMs: number, rounds: number): Promise<{ b1: numbe
 }
 
 /** Serves the classifier with `maxBatchSize` in a child process and loads it to saturation. */
-async function endToEnd(ctx: BenchContext, maxBatchSize: number, samples: { dataUrl: string; expected: string }[]): Promise<RunStats> {
+async function endToEnd(
+  ctx: BenchContext,
+  maxBatchSize: number,
+  samples: { dataUrl: string; expected: string }[],
+): Promise<RunStats> {
   const child = spawn(process.execPath, ["--conditions=usher-source", "--import", "tsx", ENTRY, String(maxBatchSize)], {
     cwd: REPO_ROOT,
     stdio: ["ignore", "pipe", "inherit"],

@@ -31,7 +31,14 @@ export const overhead: Scenario = {
     const points: Point[] = USERS.map((users) => ({
       label: `users=${users}`,
       server: { fn: { kind: "identity" }, concurrencyCount: 1, maxSize: null },
-      load: { mode: "closed", users, warmupMs: FIRST_WARMUP_MS, roundWarmupMs: ROUND_WARMUP_MS, durationMs: ROUND_MS, rounds: ROUNDS },
+      load: {
+        mode: "closed",
+        users,
+        warmupMs: FIRST_WARMUP_MS,
+        roundWarmupMs: ROUND_WARMUP_MS,
+        durationMs: ROUND_MS,
+        rounds: ROUNDS,
+      },
     }));
     const results = await measurePoints(ctx, NAME, points);
     const checks: TargetCheck[] = USERS.map((users) => {

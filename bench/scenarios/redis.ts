@@ -23,7 +23,14 @@ import { summarize, summarizeLatency, latencyMs, type RunStats } from "../report
 import type { ClusterChildSpec } from "../servers/clusterChild.ts";
 import type { FunctionSpec } from "../servers/ServerSpec.ts";
 import { checkValue, ms, ratio, times } from "./checks.ts";
-import { DURATION_MS, WARMUP_MS, type BenchContext, type PointResult, type Scenario, type TargetCheck } from "./Scenario.ts";
+import {
+  DURATION_MS,
+  WARMUP_MS,
+  type BenchContext,
+  type PointResult,
+  type Scenario,
+  type TargetCheck,
+} from "./Scenario.ts";
 
 const NAME = "redis";
 const TITLE = "Scale-out: Redis store against memory, and 1 against 2 fronts + workers";
@@ -51,18 +58,57 @@ export const redis: Scenario = {
       for (const store of ["memory", "redis"] as const) {
         const label = `1 user, ${store} store`;
         points.push(
-          await measure(ctx, label, identity, 1, [
-            { role: "front", fn: identity, redis: store === "memory" ? null : { url: REDIS_URL, keyPrefix: `${prefix}lat:` }, concurrencyCount: 1, maxThreads: 40, localWorkers: true },
-          ], scale),
+          await measure(
+            ctx,
+            label,
+            identity,
+            1,
+            [
+              {
+                role: "front",
+                fn: identity,
+                redis: store === "memory" ? null : { url: REDIS_URL, keyPrefix: `${prefix}lat:` },
+                concurrencyCount: 1,
+                maxThreads: 40,
+                localWorkers: true,
+              },
+            ],
+            scale,
+          ),
         );
       }
       const io: FunctionSpec = { kind: "sleep", sleepMs: 100 };
       for (const n of [1, 2]) {
         const keyPrefix = `${prefix}io${n}:`;
         const specs: ClusterChildSpec[] = [];
-        for (let i = 0; i < n; i++) specs.push({ role: "front", fn: io, redis: { url: REDIS_URL, keyPrefix }, concurrencyCount: 1000, maxThreads: WORKER_THREADS, localWorkers: false });
-        for (let i = 0; i < n; i++) specs.push({ role: "worker", fn: io, redis: { url: REDIS_URL, keyPrefix }, concurrencyCount: 1000, maxThreads: WORKER_THREADS, localWorkers: false });
-        points.push(await measure(ctx, `${n} front${n > 1 ? "s" : ""} + ${n} worker${n > 1 ? "s" : ""}`, io, IO_USERS, specs, scale));
+        for (let i = 0; i < n; i++)
+          specs.push({
+            role: "front",
+            fn: io,
+            redis: { url: REDIS_URL, keyPrefix },
+            concurrencyCount: 1000,
+            maxThreads: WORKER_THREADS,
+            localWorkers: false,
+          });
+        for (let i = 0; i < n; i++)
+          specs.push({
+            role: "worker",
+            fn: io,
+            redis: { url: REDIS_URL, keyPrefix },
+            concurrencyCount: 1000,
+            maxThreads: WORKER_THREADS,
+            localWorkers: false,
+          });
+        points.push(
+          await measure(
+            ctx,
+            `${n} front${n > 1 ? "s" : ""} + ${n} worker${n > 1 ? "s" : ""}`,
+            io,
+            IO_USERS,
+            specs,
+            scale,
+          ),
+        );
       }
     } finally {
       await deleteKeys(prefix);
@@ -76,7 +122,10 @@ export const redis: Scenario = {
       checkValue(
         "throughput 2+2 against 1+1 (100 ms I/O)",
         "≥ 1.8×",
-        ratio(statsAt(points, "2 fronts + 2 workers")?.throughputPerS, statsAt(points, "1 front + 1 worker")?.throughputPerS),
+        ratio(
+          statsAt(points, "2 fronts + 2 workers")?.throughputPerS,
+          statsAt(points, "1 front + 1 worker")?.throughputPerS,
+        ),
         (x) => x >= 1.8,
         times,
       ),
@@ -91,20 +140,39 @@ function statsAt(points: readonly PointResult[], label: string): RunStats | null
 }
 
 /** Starts the processes, runs ROUNDS closed-loop rounds spread over the fronts, stops them. */
-async function measure(ctx: BenchContext, label: string, fn: FunctionSpec, users: number, specs: readonly ClusterChildSpec[], scale: number): Promise<PointResult> {
-  const load = { mode: "closed" as const, users, warmupMs: Math.round(WARMUP_MS * scale), durationMs: Math.round(DURATION_MS * scale) };
+async function measure(
+  ctx: BenchContext,
+  label: string,
+  fn: FunctionSpec,
+  users: number,
+  specs: readonly ClusterChildSpec[],
+  scale: number,
+): Promise<PointResult> {
+  const load = {
+    mode: "closed" as const,
+    users,
+    warmupMs: Math.round(WARMUP_MS * scale),
+    durationMs: Math.round(DURATION_MS * scale),
+  };
   const server = { fn, concurrencyCount: specs[0]?.concurrencyCount ?? 1, maxSize: null };
   const children: Child[] = [];
   try {
     children.push(...(await Promise.all(specs.map((s) => startChild(s)))));
-    const fronts = children.filter((c) => c.url !== "worker").map((c) => new SseTransport(c.url, { client: ctx.client }));
-    const transport: Transport = { name: "sse", createUser: (i) => (fronts[i % fronts.length] as SseTransport).createUser(i) };
+    const fronts = children
+      .filter((c) => c.url !== "worker")
+      .map((c) => new SseTransport(c.url, { client: ctx.client }));
+    const transport: Transport = {
+      name: "sse",
+      createUser: (i) => (fronts[i % fronts.length] as SseTransport).createUser(i),
+    };
     const runs: LoadRun[] = [];
     for (let round = 0; round < ROUNDS; round++) {
       const run = await runClosedLoop(transport, load);
       runs.push(run);
       const s = summarize(run);
-      ctx.log(`  ${NAME} ${label} round ${round + 1}/${ROUNDS}: ${s.throughputPerS.toFixed(1)}/s, p50 ${s.latency?.p50Ms.toFixed(2) ?? "-"} ms`);
+      ctx.log(
+        `  ${NAME} ${label} round ${round + 1}/${ROUNDS}: ${s.throughputPerS.toFixed(1)}/s, p50 ${s.latency?.p50Ms.toFixed(2) ?? "-"} ms`,
+      );
     }
     return { label, server, load, runs: { usher: { ok: true, stats: combine(runs) } } };
   } catch (e) {
@@ -116,7 +184,11 @@ async function measure(ctx: BenchContext, label: string, fn: FunctionSpec, users
 
 /** Every round's records count for latency; throughput is the best round's (outside load only slows a round). */
 function combine(runs: readonly LoadRun[]): RunStats {
-  const all: LoadRun = { records: runs.flatMap((r) => r.records), windowMs: runs.reduce((t, r) => t + r.windowMs, 0), cpu: null };
+  const all: LoadRun = {
+    records: runs.flatMap((r) => r.records),
+    windowMs: runs.reduce((t, r) => t + r.windowMs, 0),
+    cpu: null,
+  };
   const stats = summarize(all);
   const rounds = runs.map((r) => summarize(r).throughputPerS);
   const latencies = all.records.map(latencyMs).filter((x): x is number => x !== null);

@@ -37,7 +37,11 @@ export const streaming: Scenario = {
     const points: Point[] = [
       {
         label: `clients=${CLIENTS}`,
-        server: { fn: { kind: "stream", tokens: TOKENS, intervalMs: INTERVAL_MS }, concurrencyCount: CLIENTS, maxSize: null },
+        server: {
+          fn: { kind: "stream", tokens: TOKENS, intervalMs: INTERVAL_MS },
+          concurrencyCount: CLIENTS,
+          maxSize: null,
+        },
         load: { mode: "open", users: CLIENTS, spreadMs: 0, timeoutMs: 15_000, warmupRounds: 1, rounds: 3 },
         extra: streamingFigures,
       },
@@ -47,7 +51,13 @@ export const streaming: Scenario = {
     const usher = statsOf(p, "usher");
     const floor = statsOf(p, "floor");
     const checks = [
-      checkValue("total time", "≤ 1.2× floor", ratio(usher?.extra["totalMs"], floor?.extra["totalMs"]), (r) => r <= 1.2, times),
+      checkValue(
+        "total time",
+        "≤ 1.2× floor",
+        ratio(usher?.extra["totalMs"], floor?.extra["totalMs"]),
+        (r) => r <= 1.2,
+        times,
+      ),
       checkValue(
         "streams not completed",
         "0",

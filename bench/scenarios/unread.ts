@@ -65,14 +65,17 @@ export const unread: Scenario = {
       }
       const settledS = (performance.now() - t0) / 1000;
       const held = await server.mem();
-      ctx.log(`  ${NAME}: ${cut} cut off, ${dropped} results not kept after ${settledS.toFixed(1)} s; RSS ${mb(base.rss)} → peak ${mb(held.peakRss)}`);
+      ctx.log(
+        `  ${NAME}: ${cut} cut off, ${dropped} results not kept after ${settledS.toFixed(1)} s; RSS ${mb(base.rss)} → peak ${mb(held.peakRss)}`,
+      );
       // Everyone comes back: what reached them before, else a new stream.
       const first = await Promise.all(lazy.map((l) => l.drain()));
       let results = 0;
       let errors = 0;
       let other = 0;
       for (let i = 0; i < USERS; i++) {
-        const text = first[i]?.includes("close_stream") === true ? (first[i] ?? "") : await readStream(server.url, `u${i}`);
+        const text =
+          first[i]?.includes("close_stream") === true ? (first[i] ?? "") : await readStream(server.url, `u${i}`);
         const finals = [...text.matchAll(/"msg":"process_completed".*?"success":(true|false)/g)];
         if (finals.length !== 1) other++;
         else if (finals[0]?.[1] === "true") results++;
@@ -93,7 +96,12 @@ export const unread: Scenario = {
         actual: `${results} results, ${errors} RESULT_DROPPED, ${other} other; peak RSS while re-reading ${mb(after.peakRss)}`,
         pass: results + errors === USERS && other === 0,
       });
-      checks.push({ name: "usher: scenario time", goal: "< 60 s", actual: `${seconds.toFixed(1)} s`, pass: seconds < 60 });
+      checks.push({
+        name: "usher: scenario time",
+        goal: "< 60 s",
+        actual: `${seconds.toFixed(1)} s`,
+        pass: seconds < 60,
+      });
     } finally {
       await server.stop();
     }

@@ -27,7 +27,9 @@ if (fn.kind !== "single") throw new TypeError(`the redis scenario serves single 
 const demo = new Interface({ fn: fn.fn, inputs: "text", outputs: "text", apiName: "predict" });
 demo.queue({
   concurrencyCount: spec.concurrencyCount,
-  ...(spec.redis === null ? {} : { store: redisStore(spec.redis), localWorkers: spec.role === "worker" || spec.localWorkers }),
+  ...(spec.redis === null
+    ? {}
+    : { store: redisStore(spec.redis), localWorkers: spec.role === "worker" || spec.localWorkers }),
 });
 let close: () => Promise<void>;
 if (spec.role === "worker") {
@@ -35,7 +37,14 @@ if (spec.role === "worker") {
   close = () => worker.close({ graceMs: 0 });
   process.stdout.write("LISTENING worker\n");
 } else {
-  const app = await demo.launch({ port: 0, quiet: true, logLevel: false, maxThreads: spec.maxThreads, handleSignals: false, metrics: false });
+  const app = await demo.launch({
+    port: 0,
+    quiet: true,
+    logLevel: false,
+    maxThreads: spec.maxThreads,
+    handleSignals: false,
+    metrics: false,
+  });
   close = () => app.close({ graceMs: 0 });
   process.stdout.write(`LISTENING ${app.url.replace(/\/$/, "")}\n`);
 }

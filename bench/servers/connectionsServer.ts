@@ -92,5 +92,6 @@ process.on("message", (msg: ProbeRequest) => {
 process.on("disconnect", () => {
   void app.close({ graceMs: 0 }).finally(() => process.exit(0));
 });
-if ((globalThis as { gc?: unknown }).gc === undefined) console.error("warning: run with --expose-gc, memory figures include garbage");
+if ((globalThis as { gc?: unknown }).gc === undefined)
+  console.error("warning: run with --expose-gc, memory figures include garbage");
 console.log(`LISTENING ${app.url}`);

@@ -7,7 +7,8 @@ import { Image, Interface, Label } from "usher";
 import { createOrientationClassifier } from "../../demo/src/models/createOrientationClassifier.ts";
 
 const maxBatchSize = Number(process.argv[2] ?? 16);
-if (!Number.isInteger(maxBatchSize) || maxBatchSize < 1) throw new TypeError(`Expected a maxBatchSize ≥ 1, got ${process.argv[2]}`);
+if (!Number.isInteger(maxBatchSize) || maxBatchSize < 1)
+  throw new TypeError(`Expected a maxBatchSize ≥ 1, got ${process.argv[2]}`);
 
 const classifier = await createOrientationClassifier();
 const demo = new Interface({

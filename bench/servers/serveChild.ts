@@ -35,7 +35,9 @@ export const CALLS_PREFIX = "CALLS ";
 const CLOSE_GRACE_MS = 2000;
 
 /** Runs `start` with the spec from argv and serves until told to stop. */
-export async function serveChild(start: (spec: ServerSpec, options: StartOptions) => Promise<RunningServer>): Promise<void> {
+export async function serveChild(
+  start: (spec: ServerSpec, options: StartOptions) => Promise<RunningServer>,
+): Promise<void> {
   const spec = parseServerSpec(process.argv[2]);
   const calls: string[] = [];
   const server = await start(spec, spec.recordCalls === true ? { onCall: (input) => calls.push(input) } : {});

@@ -43,7 +43,11 @@ function extraNodeArgs(): string[] {
 }
 
 /** Starts `target` serving `spec`; rejects with the child's stderr if it fails to come up. */
-export async function spawnServer(target: TargetName, spec: ServerSpec, startTimeoutMs = 30_000): Promise<SpawnedServer> {
+export async function spawnServer(
+  target: TargetName,
+  spec: ServerSpec,
+  startTimeoutMs = 30_000,
+): Promise<SpawnedServer> {
   const child = spawn(
     process.execPath,
     [...extraNodeArgs(), "--conditions=usher-source", "--import", "tsx", ENTRIES[target], JSON.stringify(spec)],
@@ -69,7 +73,10 @@ export async function spawnServer(target: TargetName, spec: ServerSpec, startTim
       clearTimeout(timer);
       child.kill("SIGKILL");
       // The first line that names an error says most; the whole stderr tail follows it.
-      const errorLine = stderr.split("\n").find((line) => /Error\b/.test(line))?.trim();
+      const errorLine = stderr
+        .split("\n")
+        .find((line) => /Error\b/.test(line))
+        ?.trim();
       const summary = errorLine === undefined ? why : `${why}: ${errorLine}`;
       reject(new Error(`${target} server did not start: ${summary}${stderr === "" ? "" : `\n${stderr.trim()}`}`));
     };

@@ -15,9 +15,21 @@ import { Interface } from "../../src/index.ts";
 export const UNREAD_RESULT_CHARS = Number(process.env["UNREAD_RESULT_CHARS"] ?? 10 * 1000 * 1000);
 
 const options = JSON.parse(process.argv[2] ?? "{}") as Record<string, number>;
-const demo = new Interface({ fn: (tag: string) => tag + "r".repeat(UNREAD_RESULT_CHARS), inputs: "text", outputs: "text", apiName: "big" });
+const demo = new Interface({
+  fn: (tag: string) => tag + "r".repeat(UNREAD_RESULT_CHARS),
+  inputs: "text",
+  outputs: "text",
+  apiName: "big",
+});
 demo.queue({ concurrencyCount: 4, maxSize: 1000 });
-const app = await demo.launch({ port: 0, host: "127.0.0.1", quiet: true, logLevel: false, handleSignals: false, ...options });
+const app = await demo.launch({
+  port: 0,
+  host: "127.0.0.1",
+  quiet: true,
+  logLevel: false,
+  handleSignals: false,
+  ...options,
+});
 
 let peakRss = 0;
 const sample = (): void => {

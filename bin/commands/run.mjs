@@ -44,13 +44,17 @@ function parse(argv) {
     },
   });
   if (values.help) return { help: true };
-  if (positionals.length !== 1) throw new Error(`expected one app file, got ${positionals.length === 0 ? "none" : positionals.join(" ")}\n\n${USAGE}`);
+  if (positionals.length !== 1)
+    throw new Error(
+      `expected one app file, got ${positionals.length === 0 ? "none" : positionals.join(" ")}\n\n${USAGE}`,
+    );
   const file = resolve(positionals[0]);
   if (!existsSync(file)) throw new Error(`no such file: ${positionals[0]}`);
   const overrides = {};
   if (values.port !== undefined) {
     const port = Number(values.port);
-    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be a port number, got "${values.port}"`);
+    if (!Number.isInteger(port) || port < 0 || port > 65535)
+      throw new Error(`--port must be a port number, got "${values.port}"`);
     overrides.port = port;
   }
   if (values.host !== undefined) overrides.host = values.host;
@@ -64,7 +68,11 @@ export async function main(argv) {
     console.log(USAGE);
     return;
   }
-  if (args.reload) await supervise(args, argv.filter((a) => a !== "--reload"));
+  if (args.reload)
+    await supervise(
+      args,
+      argv.filter((a) => a !== "--reload"),
+    );
   else await serve(args);
 }
 
@@ -91,7 +99,12 @@ async function serve({ file, overrides }) {
 }
 
 function isApp(value) {
-  return typeof value === "object" && value !== null && typeof value.launch === "function" && typeof value.build === "function";
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    typeof value.launch === "function" &&
+    typeof value.build === "function"
+  );
 }
 
 /**
@@ -108,7 +121,8 @@ async function supervise({ file }, childArgv) {
     const c = child;
     exited = new Promise((done) =>
       c.once("exit", (code, signal) => {
-        if (child === c && !stopping) console.error(`usher: the app exited (${signal ?? code}); waiting for a change to restart`);
+        if (child === c && !stopping)
+          console.error(`usher: the app exited (${signal ?? code}); waiting for a change to restart`);
         done();
       }),
     );
@@ -127,7 +141,8 @@ async function supervise({ file }, childArgv) {
 
   let timer = null;
   let restarting = Promise.resolve();
-  const ignored = (path) => path.split(sep).some((part) => part === "node_modules" || (part.startsWith(".") && part.length > 1));
+  const ignored = (path) =>
+    path.split(sep).some((part) => part === "node_modules" || (part.startsWith(".") && part.length > 1));
   const watcher = watch(root, { recursive: true }, (_event, name) => {
     if (name === null || ignored(String(name))) return;
     clearTimeout(timer);

@@ -38,7 +38,10 @@ export async function main(argv) {
     console.log(USAGE);
     return;
   }
-  if (positionals.length !== 1) throw new Error(`expected one app file, got ${positionals.length === 0 ? "none" : positionals.join(" ")}\n\n${USAGE}`);
+  if (positionals.length !== 1)
+    throw new Error(
+      `expected one app file, got ${positionals.length === 0 ? "none" : positionals.join(" ")}\n\n${USAGE}`,
+    );
   const file = resolve(positionals[0]);
   if (!existsSync(file)) throw new Error(`no such file: ${positionals[0]}`);
 
@@ -63,5 +66,10 @@ export async function main(argv) {
 }
 
 function isApp(value) {
-  return typeof value === "object" && value !== null && typeof value.launch === "function" && typeof value.build === "function";
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    typeof value.launch === "function" &&
+    typeof value.build === "function"
+  );
 }

@@ -5,7 +5,20 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { AppError, Blocks, Button, Column, Image, Label, Markdown, Row, Slider, Tab, Textbox, type EventContext } from "usher";
+import {
+  AppError,
+  Blocks,
+  Button,
+  Column,
+  Image,
+  Label,
+  Markdown,
+  Row,
+  Slider,
+  Tab,
+  Textbox,
+  type EventContext,
+} from "usher";
 import { addExamples } from "./addExamples.ts";
 import { writeExampleImages } from "./examples/writeExampleImages.ts";
 import { createLanguageId } from "./models/createLanguageId.ts";
@@ -76,7 +89,10 @@ export async function createShowcase(options: ShowcaseOptions = {}): Promise<Sho
         apiName: "ocr",
         expectedDurationMs: 150,
       });
-      addExamples([image], examples.ocr.map((p) => [p]));
+      addExamples(
+        [image],
+        examples.ocr.map((p) => [p]),
+      );
     });
 
     new Tab("Language ID", () => {
@@ -101,13 +117,16 @@ export async function createShowcase(options: ShowcaseOptions = {}): Promise<Sho
       } as const;
       identify.click({ ...listener, apiName: "language" });
       input.submit({ ...listener, apiName: false });
-      addExamples([input], [
-        ["Le chat dort au soleil depuis ce matin."],
-        ["Der Zug nach Berlin hat leider zehn Minuten Verspätung."],
-        ["¿Dónde está la estación de tren más cercana?"],
-        ["Oggi il tempo è bellissimo e andiamo al mare."],
-        ["The queue shows every user their place in line."],
-      ]);
+      addExamples(
+        [input],
+        [
+          ["Le chat dort au soleil depuis ce matin."],
+          ["Der Zug nach Berlin hat leider zehn Minuten Verspätung."],
+          ["¿Dónde está la estación de tren más cercana?"],
+          ["Oggi il tempo è bellissimo e andiamo al mare."],
+          ["The queue shows every user their place in line."],
+        ],
+      );
     });
 
     new Tab("Streaming", () => {
@@ -144,7 +163,14 @@ export async function createShowcase(options: ShowcaseOptions = {}): Promise<Sho
         // Streams mostly sleep: many can run at once without slowing the other tabs.
         concurrencyLimit: 32,
       });
-      addExamples([prompt, words], [["The children", 30], ["In the morning", 60], ["The miller", 20]]);
+      addExamples(
+        [prompt, words],
+        [
+          ["The children", 30],
+          ["In the morning", 60],
+          ["The miller", 20],
+        ],
+      );
     });
 
     new Tab("Orientation (batched)", () => {
@@ -175,7 +201,10 @@ export async function createShowcase(options: ShowcaseOptions = {}): Promise<Sho
         // One batch at a time: onnxruntime already uses every core for one call.
         concurrencyLimit: 1,
       });
-      addExamples([image], examples.orientation.map((p) => [p]));
+      addExamples(
+        [image],
+        examples.orientation.map((p) => [p]),
+      );
     });
   });
   app.queue({ concurrencyCount, maxSize: options.maxSize === undefined ? 200 : options.maxSize });

@@ -5,7 +5,8 @@
 import { createShowcase } from "./createShowcase.ts";
 
 const count = Number(process.env["CONCURRENCY_COUNT"] ?? 2);
-if (!Number.isInteger(count) || count < 1) throw new Error(`CONCURRENCY_COUNT must be a whole number ≥ 1, got "${process.env["CONCURRENCY_COUNT"]}"`);
+if (!Number.isInteger(count) || count < 1)
+  throw new Error(`CONCURRENCY_COUNT must be a whole number ≥ 1, got "${process.env["CONCURRENCY_COUNT"]}"`);
 
 const { app } = await createShowcase({ concurrencyCount: count });
 

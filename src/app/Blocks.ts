@@ -124,7 +124,8 @@ export class Blocks extends Container implements Buildable, ListenerRegistry {
 
   /** Registers a listener (used by components' `click()`, `submit()`, ... and by {@link on}). */
   listen(triggers: readonly Trigger[], listener: AnyListener, after?: TriggerAfter): Dependency {
-    if (this.#frozen) throw new UsherError("INVALID_OPTIONS", "Cannot add event listeners: the app was already built or launched.");
+    if (this.#frozen)
+      throw new UsherError("INVALID_OPTIONS", "Cannot add event listeners: the app was already built or launched.");
     const dependency = new Dependency(this, this.#dependencies.length, triggers, listener, after ?? null);
     this.#dependencies.push(dependency);
     return dependency;

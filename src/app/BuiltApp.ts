@@ -57,7 +57,10 @@ export class BuiltApp implements ServedApp {
   config(ctx: ConfigContext): Record<string, unknown> {
     const p = this.#parts;
     const componentIds = this.#components.map((c) => c["id"]);
-    const dependencies = this.#dependencies.map((d, i) => ({ ...d, queue: this.functions[i]!.queue && ctx.queueEnabled }));
+    const dependencies = this.#dependencies.map((d, i) => ({
+      ...d,
+      queue: this.functions[i]!.queue && ctx.queueEnabled,
+    }));
     return {
       version: GRADIO_VERSION,
       api_prefix: ctx.apiPrefix,
@@ -92,7 +95,9 @@ export class BuiltApp implements ServedApp {
       theme_hash: null,
       pwa: false,
       pages: [["", "Home", true]],
-      page: { "": { layout: this.#layout, components: componentIds, dependencies: this.#dependencies.map((d) => d["id"]) } },
+      page: {
+        "": { layout: this.#layout, components: componentIds, dependencies: this.#dependencies.map((d) => d["id"]) },
+      },
       current_page: "",
       mcp_server: false,
       i18n_translations: null,

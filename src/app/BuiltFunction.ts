@@ -75,7 +75,10 @@ export class BuiltFunction implements AppFunction {
 
   validate(data: unknown): void {
     if (!Array.isArray(data)) {
-      throw new UsherError("BAD_REQUEST", `"data" must be a list with one value per input (${this.inputCount} for ${this.name}).`);
+      throw new UsherError(
+        "BAD_REQUEST",
+        `"data" must be a list with one value per input (${this.inputCount} for ${this.name}).`,
+      );
     }
     if (data.length !== this.inputCount) {
       const message = `${this.name} takes ${this.inputCount} input value${this.inputCount === 1 ? "" : "s"}, got ${data.length}.`;
@@ -88,7 +91,8 @@ export class BuiltFunction implements AppFunction {
       const component = inputs[i]!;
       if (component instanceof State) continue; // clients send null for state
       const message = component.validate(data[i]);
-      if (message !== null) (problems ??= []).push({ is_valid: false, message, parameter_name: this.#parts.parameterNames[i] ?? null });
+      if (message !== null)
+        (problems ??= []).push({ is_valid: false, message, parameter_name: this.#parts.parameterNames[i] ?? null });
     }
     if (problems !== null) {
       throw new UsherError("VALIDATION", problems.map((p) => p.message).join(" "), { detail: problems });
@@ -102,7 +106,10 @@ export class BuiltFunction implements AppFunction {
    */
   invoke(inputs: readonly unknown[], ctx: InvokeContext): InvokeResult | Promise<InvokeResult> {
     if (inputs.length !== ctx.events.length || inputs.length === 0) {
-      throw new UsherError("INTERNAL", `${this.name} invoked with ${inputs.length} inputs for ${ctx.events.length} events.`);
+      throw new UsherError(
+        "INTERNAL",
+        `${this.name} invoked with ${inputs.length} inputs for ${ctx.events.length} events.`,
+      );
     }
     return this.batch ? this.#invokeBatch(inputs, ctx) : this.#invokeOne(inputs[0], ctx);
   }
@@ -117,13 +124,17 @@ export class BuiltFunction implements AppFunction {
 
   #callOne(args: readonly unknown[], ctx: InvokeContext, event: EventInfo): InvokeResult | Promise<InvokeResult> {
     const called = this.#call(args, ctx);
-    return isThenable(called) ? Promise.resolve(called).then((result) => this.#finishOne(result, event)) : this.#finishOne(called, event);
+    return isThenable(called)
+      ? Promise.resolve(called).then((result) => this.#finishOne(result, event))
+      : this.#finishOne(called, event);
   }
 
   #finishOne(result: unknown, event: EventInfo): InvokeResult | Promise<InvokeResult> {
     if (isStream(result)) return { kind: "stream", chunks: this.#stream(result, event) };
     const post = this.#postprocess(this.#split(result), event);
-    return isThenable(post) ? post.then((outputs): InvokeResult => ({ kind: "values", outputs: [outputs] })) : { kind: "values", outputs: [post] };
+    return isThenable(post)
+      ? post.then((outputs): InvokeResult => ({ kind: "values", outputs: [outputs] }))
+      : { kind: "values", outputs: [post] };
   }
 
   async #invokeBatch(inputs: readonly unknown[], ctx: InvokeContext): Promise<InvokeResult> {
@@ -140,7 +151,10 @@ export class BuiltFunction implements AppFunction {
     if (isStream(result)) {
       // Closed before refusing it: a worker's stream holds its thread until then.
       await Promise.resolve((result as Partial<AsyncIterator<unknown>>).return?.()).catch(() => undefined);
-      throw new UsherError("BATCH_SHAPE", `Batched function ${this.name} returned a generator; batched functions must return lists.`);
+      throw new UsherError(
+        "BATCH_SHAPE",
+        `Batched function ${this.name} returned a generator; batched functions must return lists.`,
+      );
     }
     const outputCount = this.#dep.outputs.length;
     if (outputCount === 0) return { kind: "values", outputs: inputs.map(() => []) };
@@ -159,7 +173,12 @@ export class BuiltFunction implements AppFunction {
       }
     }
     const outputs = await Promise.all(
-      ctx.events.map((event, e) => this.#postprocess(result.map((list: unknown[]) => list[e]), event)),
+      ctx.events.map((event, e) =>
+        this.#postprocess(
+          result.map((list: unknown[]) => list[e]),
+          event,
+        ),
+      ),
     );
     return { kind: "values", outputs };
   }
@@ -181,7 +200,8 @@ export class BuiltFunction implements AppFunction {
   #call(args: readonly unknown[], ctx: InvokeContext): unknown {
     const ref = workerRefOf(this.#dep.fn);
     if (ref === null) return this.#dep.fn(...args, createEventContext(ctx));
-    if (this.#parts.workers === undefined) throw new UsherError("INTERNAL", `${this.name} runs in a worker thread, but this app has no worker pool.`);
+    if (this.#parts.workers === undefined)
+      throw new UsherError("INTERNAL", `${this.name} runs in a worker thread, but this app has no worker pool.`);
     return this.#parts.workers.run(ref, args, ctx);
   }
 
@@ -228,11 +248,15 @@ export class BuiltFunction implements AppFunction {
   async #postprocessWithState(values: readonly unknown[], event: EventInfo): Promise<unknown[]> {
     const ctx = this.#processContext(event);
     const outputs = this.#dep.outputs;
-    const wire = await Promise.all(values.map((v, j) => (outputs[j] instanceof State ? null : outputs[j]!.postprocess(v, ctx))));
+    const wire = await Promise.all(
+      values.map((v, j) => (outputs[j] instanceof State ? null : outputs[j]!.postprocess(v, ctx))),
+    );
     // A shared state store answers with promises: the next event of the session must see the value.
     await Promise.all(
       outputs.map((component, j) =>
-        component instanceof State ? this.#parts.state.set(event.sessionHash, this.#parts.outputIds[j]!, values[j]) : undefined,
+        component instanceof State
+          ? this.#parts.state.set(event.sessionHash, this.#parts.outputIds[j]!, values[j])
+          : undefined,
       ),
     );
     return wire;
@@ -255,7 +279,11 @@ export class BuiltFunction implements AppFunction {
 
 /** True for a promise or any other thenable (what `await` would wait for). */
 function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return (typeof value === "object" || typeof value === "function") && value !== null && typeof (value as { then?: unknown }).then === "function";
+  return (
+    (typeof value === "object" || typeof value === "function") &&
+    value !== null &&
+    typeof (value as { then?: unknown }).then === "function"
+  );
 }
 
 /** True for what streams: an async iterable, or a sync generator object. */

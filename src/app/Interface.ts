@@ -126,10 +126,14 @@ export class Interface<const TIn extends InterfaceIO = [], TBatch extends boolea
       new Column({ variant: "panel" }, () => {
         // A component can be both an input and an output; it is shown once, in the inputs.
         for (const c of shown(outputs)) if (c.parent === null) c.render();
-        if (submit === undefined) submit = new Button({ value: options.submitButton ?? "Generate", variant: "primary" });
+        if (submit === undefined)
+          submit = new Button({ value: options.submitButton ?? "Generate", variant: "primary" });
       });
     });
-    const triggers: Trigger[] = [[submit!, "click"], ...inputs.filter((c) => c instanceof Textbox).map((c): Trigger => [c, "submit"])];
+    const triggers: Trigger[] = [
+      [submit!, "click"],
+      ...inputs.filter((c) => c instanceof Textbox).map((c): Trigger => [c, "submit"]),
+    ];
     this.listen(triggers, {
       ...defined({
         apiVisibility: options.apiVisibility,
@@ -150,7 +154,11 @@ export class Interface<const TIn extends InterfaceIO = [], TBatch extends boolea
       scrollToOutput: true,
     });
     if (rows.length > 0) {
-      const dataset = new Dataset({ components: exampleInputs, samples: rows, ...defined({ samplesPerPage: options.examplesPerPage }) });
+      const dataset = new Dataset({
+        components: exampleInputs,
+        samples: rows,
+        ...defined({ samplesPerPage: options.examplesPerPage }),
+      });
       // Loading an example is a hidden, unqueued endpoint that returns the row for the inputs.
       dataset.click({
         fn: (index: number | null) => {
@@ -193,7 +201,8 @@ function listOf(spec: InterfaceIO | undefined): ComponentSpec[] {
 
 function exampleRows(examples: readonly unknown[] | undefined, width: number): unknown[][] {
   if (examples === undefined) return [];
-  if (!Array.isArray(examples)) throw new UsherError("INVALID_OPTIONS", "Invalid options for Interface: examples must be a list of rows.");
+  if (!Array.isArray(examples))
+    throw new UsherError("INVALID_OPTIONS", "Invalid options for Interface: examples must be a list of rows.");
   return examples.map((row, i) => {
     const values = width === 1 && !Array.isArray(row) ? [row] : row;
     if (!Array.isArray(values) || values.length !== width) {

@@ -40,7 +40,14 @@ export function buildApiInfo(endpoints: readonly ApiEndpointParts[], allEndpoint
     const returns = dep.outputs.flatMap((c, j) => {
       if (c.skipApi) return [];
       const api = c.describeApi(false);
-      return [{ label: c.label ?? `value_${e.outputIds[j]}`, type: api.type, python_type: api.python_type, component: api.component }];
+      return [
+        {
+          label: c.label ?? `value_${e.outputIds[j]}`,
+          type: api.type,
+          python_type: api.python_type,
+          component: api.component,
+        },
+      ];
     });
     named[`/${e.apiName}`] = {
       parameters,

@@ -74,7 +74,11 @@ function unplacedStates(source: AppSource): State[] {
   const walk = (block: Block) => {
     if (block instanceof Dataset) {
       for (const c of block.components) {
-        if (!source.root.contains(c)) throw new UsherError("INVALID_OPTIONS", `${c.describe()} is filled by a Dataset but is not placed in this app.`);
+        if (!source.root.contains(c))
+          throw new UsherError(
+            "INVALID_OPTIONS",
+            `${c.describe()} is filled by a Dataset but is not placed in this app.`,
+          );
       }
     }
     if (block instanceof Container) for (const child of block.children) walk(child);

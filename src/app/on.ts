@@ -20,7 +20,10 @@ export function on<const TIn extends Inputs = [], TBatch extends boolean = false
   if (first === undefined) throw new UsherError("INVALID_OPTIONS", "on() needs at least one trigger.");
   const registry = LayoutContext.outermost()?.listenerRegistry() ?? first[0].parent?.listenerRegistry() ?? null;
   if (registry === null) {
-    throw new UsherError("INVALID_OPTIONS", "on() must be called inside a layout callback, or with components placed in a Blocks.");
+    throw new UsherError(
+      "INVALID_OPTIONS",
+      "on() must be called inside a layout callback, or with components placed in a Blocks.",
+    );
   }
   return registry.listen(triggers, listener as never);
 }

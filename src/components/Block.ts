@@ -74,7 +74,10 @@ export abstract class Block {
   /** Called by a container when it adopts this block. */
   attachTo(parent: Container): void {
     if (this.#parent !== null) {
-      throw new UsherError("INVALID_OPTIONS", `${this.describe()} is already placed in a layout; a block can be placed once.`);
+      throw new UsherError(
+        "INVALID_OPTIONS",
+        `${this.describe()} is already placed in a layout; a block can be placed once.`,
+      );
     }
     this.#parent = parent;
   }

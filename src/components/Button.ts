@@ -41,7 +41,9 @@ export class Button extends Component<string> {
   }
 
   override validate(payload: unknown): string | null {
-    return payload === null || payload === undefined || typeof payload === "string" ? null : `Expected a string for ${this.describe()}.`;
+    return payload === null || payload === undefined || typeof payload === "string"
+      ? null
+      : `Expected a string for ${this.describe()}.`;
   }
 
   preprocess(payload: unknown): string {

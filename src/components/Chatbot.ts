@@ -55,7 +55,12 @@ export class Chatbot extends Component<ChatMessage[]> {
     if (payload === null || payload === undefined) return null;
     if (!Array.isArray(payload)) return `Expected a list of messages for ${this.describe()}.`;
     for (const m of payload) {
-      if (typeof m !== "object" || m === null || Array.isArray(m) || typeof (m as { role?: unknown }).role !== "string") {
+      if (
+        typeof m !== "object" ||
+        m === null ||
+        Array.isArray(m) ||
+        typeof (m as { role?: unknown }).role !== "string"
+      ) {
         return "Each message must be an object with a `role` and a `content`.";
       }
     }
@@ -136,8 +141,15 @@ export class Chatbot extends Component<ChatMessage[]> {
           properties: {
             role: { title: "Role", type: "string" },
             metadata: { anyOf: [anyObject, { type: "null" }], default: null },
-            content: { anyOf: [{ type: "string" }, { $ref: "#/$defs/FileMessage" }, { $ref: "#/$defs/ComponentMessage" }], title: "Content" },
-            options: { anyOf: [{ items: anyObject, type: "array" }, { type: "null" }], default: null, title: "Options" },
+            content: {
+              anyOf: [{ type: "string" }, { $ref: "#/$defs/FileMessage" }, { $ref: "#/$defs/ComponentMessage" }],
+              title: "Content",
+            },
+            options: {
+              anyOf: [{ items: anyObject, type: "array" }, { type: "null" }],
+              default: null,
+              title: "Options",
+            },
           },
           required: ["role", "content"],
           title: "Message",
@@ -160,7 +172,12 @@ export class Chatbot extends Component<ChatMessage[]> {
 
   override configValue(): unknown {
     // Initial messages must already be wire-shaped: files in them cannot be stored before a request.
-    return this.value.map((m) => ({ role: m.role, metadata: m.metadata ?? null, content: m.content, options: m.options ?? null }));
+    return this.value.map((m) => ({
+      role: m.role,
+      metadata: m.metadata ?? null,
+      content: m.content,
+      options: m.options ?? null,
+    }));
   }
 
   override configProps(): Record<string, unknown> {

@@ -115,7 +115,10 @@ export abstract class Component<TValue = unknown> extends Block {
     const description = asInput ? schema["additional_description"] : schema["description"];
     return {
       type: schema,
-      python_type: { type: jsonSchemaToPythonType(schema), description: typeof description === "string" ? description : "" },
+      python_type: {
+        type: jsonSchemaToPythonType(schema),
+        description: typeof description === "string" ? description : "",
+      },
       component: this.type.charAt(0).toUpperCase() + this.type.slice(1).toLowerCase(),
       example_input: this.examplePayload(),
     };
@@ -140,7 +143,10 @@ export abstract class Component<TValue = unknown> extends Block {
   }
 
   /** Runs a listener when this component fires `event` (any Gradio event name). */
-  on<const TIn extends Inputs = [], TBatch extends boolean = false>(event: string, listener: Listener<TIn, TBatch>): Dependency {
+  on<const TIn extends Inputs = [], TBatch extends boolean = false>(
+    event: string,
+    listener: Listener<TIn, TBatch>,
+  ): Dependency {
     const registry = LayoutContext.outermost()?.listenerRegistry() ?? this.parent?.listenerRegistry() ?? null;
     if (registry === null) {
       throw new UsherError(

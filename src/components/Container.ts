@@ -34,7 +34,10 @@ export abstract class Container extends Block {
   /** Places blocks (created with `render: false`, or outside any layout) at the end of this container. */
   add(...blocks: Block[]): this {
     if (this.isFrozen()) {
-      throw new UsherError("INVALID_OPTIONS", `Cannot add to ${this.describe()}: its app was already built or launched.`);
+      throw new UsherError(
+        "INVALID_OPTIONS",
+        `Cannot add to ${this.describe()}: its app was already built or launched.`,
+      );
     }
     for (const block of blocks) {
       if (block === this || (block instanceof Container && block.contains(this))) {

@@ -67,7 +67,9 @@ export class Dataset extends Component<number | null> {
       headers: this.headers ?? this.components.map((c) => c.label ?? ""),
       // File samples are shown by name: their files are stored only when an example is loaded.
       samples: this.samples.map((row) =>
-        row.map((v, i) => (this.components[i] instanceof FileComponent && typeof v === "string" ? v.split(/[\\/]/).pop() : v)),
+        row.map((v, i) =>
+          this.components[i] instanceof FileComponent && typeof v === "string" ? v.split(/[\\/]/).pop() : v,
+        ),
       ),
       sample_labels: null,
       type: "index",

@@ -42,10 +42,23 @@ export class Dependency {
   readonly #registry: ListenerRegistry;
 
   /** Validates a listener; called by the Blocks that registers it. */
-  constructor(registry: ListenerRegistry, fnIndex: number, triggers: readonly Trigger[], listener: AnyListener, after: TriggerAfter | null) {
-    const where = triggers[0] === undefined ? (after?.onlyOnSuccess ? "success()" : "then()") : `${triggers[0][0].describe()}.${triggers[0][1]}()`;
-    if (typeof listener !== "object" || listener === null) throw new UsherError("INVALID_OPTIONS", `${where} takes an options object with \`fn\`.`);
-    if (typeof listener.fn !== "function") throw new UsherError("INVALID_OPTIONS", `Invalid options for ${where}: fn must be a function.`);
+  constructor(
+    registry: ListenerRegistry,
+    fnIndex: number,
+    triggers: readonly Trigger[],
+    listener: AnyListener,
+    after: TriggerAfter | null,
+  ) {
+    const where =
+      triggers[0] === undefined
+        ? after?.onlyOnSuccess
+          ? "success()"
+          : "then()"
+        : `${triggers[0][0].describe()}.${triggers[0][1]}()`;
+    if (typeof listener !== "object" || listener === null)
+      throw new UsherError("INVALID_OPTIONS", `${where} takes an options object with \`fn\`.`);
+    if (typeof listener.fn !== "function")
+      throw new UsherError("INVALID_OPTIONS", `Invalid options for ${where}: fn must be a function.`);
     const extra = parse(extraSchema, listener, where);
     this.#registry = registry;
     this.fnIndex = fnIndex;
@@ -61,7 +74,10 @@ export class Dependency {
     this.generator = isGeneratorFunction(listener.fn);
     this.after = after;
     if (this.generator && this.options.batch) {
-      throw new UsherError("INVALID_OPTIONS", `Invalid options for ${where}: a generator function cannot be batched (batch: true).`);
+      throw new UsherError(
+        "INVALID_OPTIONS",
+        `Invalid options for ${where}: a generator function cannot be batched (batch: true).`,
+      );
     }
   }
 
@@ -81,7 +97,10 @@ function componentList(spec: Inputs | Outputs | null | undefined, field: string,
   const list: readonly unknown[] = Array.isArray(spec) ? spec : [spec];
   for (const c of list) {
     if (!(c instanceof Component)) {
-      throw new UsherError("INVALID_OPTIONS", `Invalid options for ${where}: ${field} must be components (created with new Textbox(...) etc.).`);
+      throw new UsherError(
+        "INVALID_OPTIONS",
+        `Invalid options for ${where}: ${field} must be components (created with new Textbox(...) etc.).`,
+      );
     }
   }
   return [...(list as Component<unknown>[])];

@@ -51,7 +51,8 @@ export class Dropdown extends Component<any> {
     if (payload === null || payload === undefined) return null;
     const list = Array.isArray(payload) ? payload : [payload];
     if (Array.isArray(payload) && !this.multiselect) return `${this.describe()} takes one value, not a list.`;
-    if (this.maxChoices !== undefined && list.length > this.maxChoices) return `Choose at most ${this.maxChoices} values.`;
+    if (this.maxChoices !== undefined && list.length > this.maxChoices)
+      return `Choose at most ${this.maxChoices} values.`;
     for (const v of list) {
       if (typeof v !== "string" && typeof v !== "number") return `Expected a string or number for ${this.describe()}.`;
       if (!this.allowCustomValue && !this.values.includes(v)) return notAChoice(v, this.values);
@@ -68,7 +69,8 @@ export class Dropdown extends Component<any> {
   postprocess(value: unknown): unknown {
     if (value === null || value === undefined) return null;
     const list = Array.isArray(value) ? value : [value];
-    if (list.some((v) => typeof v !== "string" && typeof v !== "number")) throw outputError(this, "choice values (strings or numbers)", value);
+    if (list.some((v) => typeof v !== "string" && typeof v !== "number"))
+      throw outputError(this, "choice values (strings or numbers)", value);
     if (!this.multiselect && Array.isArray(value)) throw outputError(this, "one value", value);
     return this.multiselect ? list : value;
   }

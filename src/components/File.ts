@@ -26,9 +26,10 @@ export interface FileOptions<T extends FileValueType = "file", TCount extends "s
  * UploadedFile (default), the stored path or a Buffer; outputs are returned like Image's (a Buffer,
  * stored as `file.<ext>`; a path; `{ data, name, mimeType }`; `{ path }`), or a list of them.
  */
-export class File<T extends FileValueType = "file", TCount extends "single" | "multiple" = "single"> extends FileComponent<
-  TCount extends "multiple" ? FileArg<T>[] : FileArg<T> | null
-> {
+export class File<
+  T extends FileValueType = "file",
+  TCount extends "single" | "multiple" = "single",
+> extends FileComponent<TCount extends "multiple" ? FileArg<T>[] : FileArg<T> | null> {
   readonly type = "file";
   protected readonly baseName = "file";
   protected readonly exampleUrl = "https://github.com/gradio-app/gradio/raw/main/test/test_files/sample_file.pdf";
@@ -52,7 +53,10 @@ export class File<T extends FileValueType = "file", TCount extends "single" | "m
     return payload.every(isFilePayload) ? null : `Expected a list of files for ${this.describe()}.`;
   }
 
-  override async preprocess(payload: unknown, ctx: ProcessContext): Promise<TCount extends "multiple" ? FileArg<T>[] : FileArg<T> | null> {
+  override async preprocess(
+    payload: unknown,
+    ctx: ProcessContext,
+  ): Promise<TCount extends "multiple" ? FileArg<T>[] : FileArg<T> | null> {
     if (!this.multiple) return super.preprocess(payload, ctx);
     if (payload === null || payload === undefined) return [] as never;
     const list = Array.isArray(payload) ? payload : [payload];

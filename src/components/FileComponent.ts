@@ -13,7 +13,11 @@ import { storeOutputFile } from "./storeOutputFile.ts";
 export type FileValueType = "file" | "filepath" | "buffer";
 
 /** The argument type for a {@link FileValueType}. */
-export type FileArg<T extends FileValueType> = T extends "filepath" ? string : T extends "buffer" ? Buffer : UploadedFile;
+export type FileArg<T extends FileValueType> = T extends "filepath"
+  ? string
+  : T extends "buffer"
+    ? Buffer
+    : UploadedFile;
 
 /** Options of file components (Image, Audio, File). */
 export interface FileComponentOptions<T extends FileValueType = "file"> extends ComponentOptions {

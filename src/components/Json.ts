@@ -47,7 +47,10 @@ export class Json extends Component<any> {
       const text = JSON.stringify(value);
       return text === undefined ? null : (JSON.parse(text) as unknown);
     } catch (err) {
-      throw new UsherError("OUTPUT_SHAPE", `${this.describe()}: the function returned a value that is not JSON (${String(err)}).`);
+      throw new UsherError(
+        "OUTPUT_SHAPE",
+        `${this.describe()}: the function returned a value that is not JSON (${String(err)}).`,
+      );
     }
   }
 

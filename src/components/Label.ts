@@ -41,7 +41,8 @@ export class Label extends Component<LabelValue | null> {
 
   override validate(payload: unknown): string | null {
     if (payload === null || payload === undefined) return null;
-    if (typeof payload !== "object" || Array.isArray(payload)) return `Expected { label, confidences } for ${this.describe()}.`;
+    if (typeof payload !== "object" || Array.isArray(payload))
+      return `Expected { label, confidences } for ${this.describe()}.`;
     const c = (payload as { confidences?: unknown }).confidences;
     if (c !== undefined && c !== null && !Array.isArray(c)) return "`confidences` must be a list.";
     return null;
@@ -52,7 +53,8 @@ export class Label extends Component<LabelValue | null> {
     const data = payload as Partial<LabelData>;
     if (Array.isArray(data.confidences) && data.confidences.length > 0) {
       const out: Record<string, number> = {};
-      for (const c of data.confidences) if (c && c.label !== null && c.label !== undefined) out[String(c.label)] = Number(c.confidence ?? 0);
+      for (const c of data.confidences)
+        if (c && c.label !== null && c.label !== undefined) out[String(c.label)] = Number(c.confidence ?? 0);
       return out;
     }
     return data.label === null || data.label === undefined ? null : String(data.label);
@@ -62,7 +64,11 @@ export class Label extends Component<LabelValue | null> {
     if (value === null || value === undefined) return null;
     if (typeof value === "string" || typeof value === "number") return { label: String(value), confidences: null };
     const entries =
-      value instanceof Map ? [...(value as Map<unknown, unknown>).entries()] : typeof value === "object" && !Array.isArray(value) ? Object.entries(value) : null;
+      value instanceof Map
+        ? [...(value as Map<unknown, unknown>).entries()]
+        : typeof value === "object" && !Array.isArray(value)
+          ? Object.entries(value)
+          : null;
     if (entries === null) throw outputError(this, "a label string or a record of confidences", value);
     if ("confidences" in (value as object) && Array.isArray((value as LabelData).confidences)) {
       const data = value as LabelData; // already LabelData: Gradio passes it through
@@ -79,11 +85,18 @@ export class Label extends Component<LabelValue | null> {
   }
 
   apiInfo(): Record<string, unknown> {
-    const labelType = { anyOf: [{ type: "string" }, { type: "integer" }, { type: "number" }, { type: "null" }], default: null, title: "Label" };
+    const labelType = {
+      anyOf: [{ type: "string" }, { type: "integer" }, { type: "number" }, { type: "null" }],
+      default: null,
+      title: "Label",
+    };
     return {
       $defs: {
         LabelConfidence: {
-          properties: { label: labelType, confidence: { anyOf: [{ type: "number" }, { type: "null" }], default: null, title: "Confidence" } },
+          properties: {
+            label: labelType,
+            confidence: { anyOf: [{ type: "number" }, { type: "null" }], default: null, title: "Confidence" },
+          },
           title: "LabelConfidence",
           type: "object",
         },
@@ -103,7 +116,13 @@ export class Label extends Component<LabelValue | null> {
   }
 
   examplePayload(): unknown {
-    return { label: "Cat", confidences: [{ label: "cat", confidence: 0.9 }, { label: "dog", confidence: 0.1 }] };
+    return {
+      label: "Cat",
+      confidences: [
+        { label: "cat", confidence: 0.9 },
+        { label: "dog", confidence: 0.1 },
+      ],
+    };
   }
 
   override configValue(): unknown {
@@ -111,6 +130,11 @@ export class Label extends Component<LabelValue | null> {
   }
 
   override configProps(): Record<string, unknown> {
-    return { ...super.configProps(), num_top_classes: this.numTopClasses ?? null, show_heading: this.showHeading, color: null };
+    return {
+      ...super.configProps(),
+      num_top_classes: this.numTopClasses ?? null,
+      show_heading: this.showHeading,
+      color: null,
+    };
   }
 }

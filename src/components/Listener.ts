@@ -18,13 +18,14 @@ export type Inputs = Component<unknown> | readonly Component<unknown>[];
 export type Outputs = Component<unknown> | readonly Component<unknown>[];
 
 /** What the function receives for a component, a shortcut ("text") or a descriptor (`{ type: "text" }`). */
-export type ValueOf<C> = C extends Component<infer V>
-  ? V
-  : C extends ShortcutName
-    ? ShortcutValues[C]
-    : C extends { readonly type: infer K extends ShortcutName }
-      ? ShortcutValues[K]
-      : unknown;
+export type ValueOf<C> =
+  C extends Component<infer V>
+    ? V
+    : C extends ShortcutName
+      ? ShortcutValues[C]
+      : C extends { readonly type: infer K extends ShortcutName }
+        ? ShortcutValues[K]
+        : unknown;
 
 /** The function's positional argument types for `inputs` (`any[]` when the list is not a tuple). */
 export type ArgsOf<T> = T extends null | undefined

@@ -33,7 +33,9 @@ export class Markdown extends Component<string> {
   }
 
   override validate(payload: unknown): string | null {
-    return payload === null || payload === undefined || typeof payload === "string" ? null : `Expected a string for ${this.describe()}.`;
+    return payload === null || payload === undefined || typeof payload === "string"
+      ? null
+      : `Expected a string for ${this.describe()}.`;
   }
 
   preprocess(payload: unknown): string {

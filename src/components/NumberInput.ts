@@ -31,7 +31,9 @@ export interface NumberInputOptions<TEmpty extends boolean = false> extends Comp
  * takes the initial `value`, or is refused when there is none, unless `allowEmpty` lets null
  * through (Gradio passes None).
  */
-export class NumberInput<TEmpty extends boolean = false> extends Component<TEmpty extends true ? number | null : number> {
+export class NumberInput<TEmpty extends boolean = false> extends Component<
+  TEmpty extends true ? number | null : number
+> {
   readonly type = "number";
   readonly value: number | null;
   readonly minimum: number | undefined;
@@ -63,7 +65,8 @@ export class NumberInput<TEmpty extends boolean = false> extends Component<TEmpt
 
   preprocess(payload: unknown): TEmpty extends true ? number | null : number {
     const n = toFiniteNumber(payload) ?? (this.allowEmpty ? null : this.value);
-    if (n === null && !this.allowEmpty) throw new UsherError("VALIDATION", `A number is required for ${this.describe()}.`);
+    if (n === null && !this.allowEmpty)
+      throw new UsherError("VALIDATION", `A number is required for ${this.describe()}.`);
     return (n === null ? null : roundTo(n, this.precision)) as TEmpty extends true ? number | null : number;
   }
 

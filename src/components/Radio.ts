@@ -32,7 +32,8 @@ export class Radio extends Component<any> {
 
   override validate(payload: unknown): string | null {
     if (payload === null || payload === undefined) return null;
-    if (typeof payload !== "string" && typeof payload !== "number") return `Expected a string or number for ${this.describe()}.`;
+    if (typeof payload !== "string" && typeof payload !== "number")
+      return `Expected a string or number for ${this.describe()}.`;
     return this.values.includes(payload) ? null : notAChoice(payload, this.values);
   }
 
@@ -42,7 +43,8 @@ export class Radio extends Component<any> {
 
   postprocess(value: unknown): ChoiceValue | null {
     if (value === null || value === undefined) return null;
-    if (typeof value !== "string" && typeof value !== "number") throw outputError(this, "a choice value (string or number)", value);
+    if (typeof value !== "string" && typeof value !== "number")
+      throw outputError(this, "a choice value (string or number)", value);
     return value;
   }
 

@@ -38,7 +38,10 @@ export class Slider extends Component<number> {
     this.value = options.value ?? this.minimum;
     this.precision = options.precision;
     if (!(this.minimum <= this.maximum)) {
-      throw new UsherError("INVALID_OPTIONS", `Slider minimum (${this.minimum}) is greater than its maximum (${this.maximum}).`);
+      throw new UsherError(
+        "INVALID_OPTIONS",
+        `Slider minimum (${this.minimum}) is greater than its maximum (${this.maximum}).`,
+      );
     }
   }
 

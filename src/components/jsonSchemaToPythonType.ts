@@ -73,7 +73,10 @@ function toPython(schema: Schema, defs: Record<string, Schema>): string {
       const props = (schema["properties"] as Record<string, Schema> | undefined) ?? {};
       const parts = Object.entries(props)
         .filter(([name]) => name !== "$defs")
-        .map(([name, v]) => `${name}: ${toPython(v, defs)}${typeof v["description"] === "string" ? ` (${v["description"]})` : ""}`);
+        .map(
+          ([name, v]) =>
+            `${name}: ${toPython(v, defs)}${typeof v["description"] === "string" ? ` (${v["description"]})` : ""}`,
+        );
       const extra = schema["additionalProperties"];
       if (extra === true) parts.push("str, Any");
       else if (typeof extra === "object" && extra !== null) parts.push(`str, ${toPython(extra as Schema, defs)}`);

@@ -10,7 +10,12 @@ export type Choice = ChoiceValue | readonly [display: string, value: ChoiceValue
 export function normalizeChoices(choices: readonly Choice[] | undefined, where: string): [string, ChoiceValue][] {
   return (choices ?? []).map((c) => {
     if (typeof c === "string" || typeof c === "number") return [String(c), c];
-    if (Array.isArray(c) && c.length === 2 && typeof c[0] === "string" && (typeof c[1] === "string" || typeof c[1] === "number")) {
+    if (
+      Array.isArray(c) &&
+      c.length === 2 &&
+      typeof c[0] === "string" &&
+      (typeof c[1] === "string" || typeof c[1] === "number")
+    ) {
       return [c[0], c[1]];
     }
     throw new UsherError("INVALID_OPTIONS", `${where}: each choice must be a string, a number or [display, value].`);

@@ -24,7 +24,12 @@ export function isFilePayload(value: unknown): boolean {
   if (typeof value === "string") return true;
   if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
   const v = value as Record<string, unknown>;
-  return typeof v["path"] === "string" || typeof v["url"] === "string" || typeof v["name"] === "string" || typeof v["data"] === "string";
+  return (
+    typeof v["path"] === "string" ||
+    typeof v["url"] === "string" ||
+    typeof v["name"] === "string" ||
+    typeof v["data"] === "string"
+  );
 }
 
 /**
@@ -34,7 +39,11 @@ export function isFilePayload(value: unknown): boolean {
  * server path. Paths outside the store and the allowed paths are refused (VALIDATION), and so
  * are remote URLs: the server never fetches URLs on a user's behalf.
  */
-export async function readInputFile(payload: unknown, ctx: ProcessContext, defaultBaseName: string): Promise<UploadedFile> {
+export async function readInputFile(
+  payload: unknown,
+  ctx: ProcessContext,
+  defaultBaseName: string,
+): Promise<UploadedFile> {
   let path: string | undefined;
   let name: string | undefined;
   let mimeType: string | undefined;

@@ -68,7 +68,9 @@ export interface ShortcutValues {
  * A component described by a plain object: a shortcut name as `type`, plus that component's
  * options (except its own `type` option, e.g. Textbox's input type: use a component for that).
  */
-export type ComponentDescriptor = { [K in ShortcutName]: { readonly type: K } & Omit<ShortcutOptions[K], "type"> }[ShortcutName];
+export type ComponentDescriptor = {
+  [K in ShortcutName]: { readonly type: K } & Omit<ShortcutOptions[K], "type">;
+}[ShortcutName];
 
 /** A component, a shortcut for one ("text"), or a descriptor (`{ type: "number", label: "n", value: 2 }`). */
 export type ComponentSpec = Component<any> | ShortcutName | ComponentDescriptor;
@@ -101,9 +103,13 @@ export const SHORTCUT_NAMES: readonly string[] = Object.keys(FACTORIES);
 /** The component for a spec: the component itself, or a new unplaced one for a shortcut or descriptor. */
 export function resolveComponent(spec: ComponentSpec): Component<any> {
   if (spec instanceof Component) return spec;
-  const isDescriptor = typeof spec === "object" && spec !== null && typeof (spec as { type?: unknown }).type === "string";
+  const isDescriptor =
+    typeof spec === "object" && spec !== null && typeof (spec as { type?: unknown }).type === "string";
   const name = typeof spec === "string" ? spec : isDescriptor ? (spec as { type: string }).type : undefined;
-  const make = name === undefined ? undefined : (FACTORIES[name.toLowerCase() as ShortcutName] as ((o: object) => Component<any>) | undefined);
+  const make =
+    name === undefined
+      ? undefined
+      : (FACTORIES[name.toLowerCase() as ShortcutName] as ((o: object) => Component<any>) | undefined);
   if (make === undefined) {
     throw new UsherError(
       "INVALID_OPTIONS",

@@ -15,7 +15,13 @@ export type FileOutput =
   | ArrayBuffer
   | string
   | { readonly data: Uint8Array | ArrayBuffer; readonly name?: string; readonly mimeType?: string }
-  | { readonly path: string; readonly name?: string; readonly orig_name?: string | null; readonly mimeType?: string | null; readonly mime_type?: string | null };
+  | {
+      readonly path: string;
+      readonly name?: string;
+      readonly orig_name?: string | null;
+      readonly mimeType?: string | null;
+      readonly mime_type?: string | null;
+    };
 
 /** The public URL of a stored file. */
 export function fileUrl(rootUrl: string, path: string): string {
@@ -47,7 +53,15 @@ export async function storeOutputFile(
       mimeType = decoded.mimeType;
     } else if (/^https?:\/\//i.test(value)) {
       const urlName = basename(new URL(value).pathname) || baseName;
-      return { path: value, url: value, size: null, orig_name: urlName, mime_type: mimeFromName(urlName), is_stream: false, meta: { ...FILE_DATA_META } };
+      return {
+        path: value,
+        url: value,
+        size: null,
+        orig_name: urlName,
+        mime_type: mimeFromName(urlName),
+        is_stream: false,
+        meta: { ...FILE_DATA_META },
+      };
     } else path = value;
   } else if (typeof value === "object" && value !== null) {
     const v = value as Record<string, unknown>;
@@ -75,7 +89,9 @@ export async function storeOutputFile(
   try {
     stored = await ctx.files.importFile(path, name);
   } catch (err) {
-    throw new UsherError("OUTPUT_SHAPE", `${describe()}: the function returned a file that cannot be read: ${path}`, { cause: err });
+    throw new UsherError("OUTPUT_SHAPE", `${describe()}: the function returned a file that cannot be read: ${path}`, {
+      cause: err,
+    });
   }
   name ??= basename(path);
   const size = (await stat(stored)).size;

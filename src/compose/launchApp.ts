@@ -19,7 +19,18 @@ import { FileSweeper, isSharedStore, LocalFileStore, MemoryStore } from "../stor
 import { WorkerPool } from "../runtime/index.ts";
 import { runWorker } from "./runWorker.ts";
 import { workerRole } from "./workerRole.ts";
-import { Authenticator, clientAddressOf, createServer, LegacyRouter, Metrics, ReaderBudget, requestRoot, type ServerContext, SessionHub, SessionOwners } from "../server/index.ts";
+import {
+  Authenticator,
+  clientAddressOf,
+  createServer,
+  LegacyRouter,
+  Metrics,
+  ReaderBudget,
+  requestRoot,
+  type ServerContext,
+  SessionHub,
+  SessionOwners,
+} from "../server/index.ts";
 import { cliLaunchHook } from "./cliLaunchHook.ts";
 import { prepareSharedQueue, type SharedQueueParts } from "./prepareSharedQueue.ts";
 import { SessionPresence } from "./SessionPresence.ts";
@@ -29,7 +40,11 @@ import { handleSignals } from "./shutdown.ts";
 export type { RunningApp };
 
 /** Launches `app`; `queue` is null when `.queue()` was never called (on Spaces the queue is on anyway). */
-export function launchApp(app: Buildable, queue: QueueOptions | null, options: LaunchOptions = {}): Promise<RunningApp> {
+export function launchApp(
+  app: Buildable,
+  queue: QueueOptions | null,
+  options: LaunchOptions = {},
+): Promise<RunningApp> {
   // Under `usher worker app.ts` the app file's launch() runs a worker instead of a server.
   const role = workerRole();
   if (role !== undefined) {
@@ -55,21 +70,9 @@ async function listen(app: Buildable, queue: QueueOptions | null, options: Launc
   // Threads start with the first inWorker() call: apps without worker functions start none.
   const workers = new WorkerPool({ threads: l.workerThreads, abortGraceMs: l.workerAbortGraceMs, clock });
   const served = app.build({ files, workers, ...(shared === null ? {} : { state: shared.state }) });
-  const { legacy, engine, budget } = composeEngine(served, q, l, shared, clock, (code) => ctx.refused?.(code));
-  const hubOptions = {
-    clock,
-    engine,
-    sessionGraceMs: l.sessionGraceMs,
-    heartbeatMs: l.heartbeatMs,
-    onSessionGone: (h: string) => served.closeSession(h),
-    budget,
-    keptResultTtlMs: l.keptResultTtlMs,
-  };
-  const hub = shared === null ? new SessionHub(hubOptions) : shared.makeHub(hubOptions);
-  engine.on(hub.deliver);
-  const metrics = l.metrics ? new Metrics(engine, hub, budget) : null;
-  engine.on(legacy.deliver);
-
+  const { legacy, engine, budget, hub, metrics } = composeEngine(served, q, l, shared, clock, (code) =>
+    ctx.refused?.(code),
+  );
   const presence = new SessionPresence(clock, l.sessionGraceMs, (h) => served.closeSession(h));
   const ctx: ServerContext = {
     app: served,
@@ -122,11 +125,12 @@ async function listen(app: Buildable, queue: QueueOptions | null, options: Launc
       return closing;
     },
   };
-  if (l.handleSignals) removeSignalHandlers = handleSignals(() => running.close(), l.logLevel === false ? null : server.log);
+  if (l.handleSignals)
+    removeSignalHandlers = handleSignals(() => running.close(), l.logLevel === false ? null : server.log);
   return running;
 }
 
-/** The engine of a server, with its 3.x socket router and its unread-bytes budget. */
+/** The engine of a server, with its 3.x socket router, its unread-bytes budget, its session hub and its metrics. */
 function composeEngine(
   served: ServedApp,
   q: ResolvedQueueOptions,
@@ -134,7 +138,7 @@ function composeEngine(
   shared: SharedQueueParts | null,
   clock: Clock,
   refused: (code: "SLOW_READER" | "RESULT_DROPPED") => void,
-): { legacy: LegacyRouter; engine: QueueEngine; budget: ReaderBudget } {
+): { legacy: LegacyRouter; engine: QueueEngine; budget: ReaderBudget; hub: SessionHub; metrics: Metrics | null } {
   // Gradio 3.x sockets send their inputs only when their job starts: see ws/legacyInputs.ts.
   const legacy = new LegacyRouter({
     slotsOf: (fnId) => engine.poolSlots(fnId),
@@ -167,11 +171,27 @@ function composeEngine(
     onCut: () => refused("SLOW_READER"),
     onDropped: () => refused("RESULT_DROPPED"),
   });
-  return { legacy, engine, budget };
+  const hubOptions = {
+    clock,
+    engine,
+    sessionGraceMs: l.sessionGraceMs,
+    heartbeatMs: l.heartbeatMs,
+    onSessionGone: (h: string) => served.closeSession(h),
+    budget,
+    keptResultTtlMs: l.keptResultTtlMs,
+  };
+  const hub = shared === null ? new SessionHub(hubOptions) : shared.makeHub(hubOptions);
+  engine.on(hub.deliver);
+  const metrics = l.metrics ? new Metrics(engine, hub, budget) : null;
+  engine.on(legacy.deliver);
+  return { legacy, engine, budget, hub, metrics };
 }
 
 /** The URL the banner and `RunningApp.url` give: the bound port, and a wildcard host as loopback. */
-function publicAddress(address: ReturnType<Server["address"]>, l: { port: number; host: string; rootPath: string }): { url: string; port: number } {
+function publicAddress(
+  address: ReturnType<Server["address"]>,
+  l: { port: number; host: string; rootPath: string },
+): { url: string; port: number } {
   const port = typeof address === "object" && address !== null ? address.port : l.port;
   const host = l.host.includes(":") ? `[${l.host}]` : l.host === "0.0.0.0" ? "127.0.0.1" : l.host;
   return { url: `http://${host}:${port}${l.rootPath}`, port };

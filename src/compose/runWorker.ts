@@ -56,7 +56,11 @@ export interface QueuedApp extends Buildable {
  */
 export async function runWorker(app: QueuedApp, options: WorkerOptions = {}): Promise<RunningWorker> {
   const fromApp = app.queueOptions ?? {};
-  const q = resolveQueueOptions({ ...fromApp, ...(options.store === undefined ? {} : { store: options.store }), localWorkers: true });
+  const q = resolveQueueOptions({
+    ...fromApp,
+    ...(options.store === undefined ? {} : { store: options.store }),
+    localWorkers: true,
+  });
   if (!isSharedStore(q.store)) {
     throw new UsherError(
       "INVALID_OPTIONS",
@@ -87,7 +91,8 @@ export async function runWorker(app: QueuedApp, options: WorkerOptions = {}): Pr
     statusUpdateMs: q.statusUpdateMs,
     showError: l.showError,
   });
-  if (options.quiet !== true) console.log(`Usher worker ${shared.store.cluster.nodeId} running ${served.title} (${l.maxThreads} threads)`);
+  if (options.quiet !== true)
+    console.log(`Usher worker ${shared.store.cluster.nodeId} running ${served.title} (${l.maxThreads} threads)`);
 
   let closing: Promise<void> | undefined;
   let removeSignalHandlers = (): void => undefined;

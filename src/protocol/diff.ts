@@ -70,7 +70,8 @@ export function applyDiff(value: unknown, edits: readonly DiffEdit[]): unknown {
       continue;
     }
     let cur = root as Record<string | number, unknown>;
-    for (let i = 0; i < path.length - 1; i++) cur = ownValue(cur, path[i] as string | number) as Record<string | number, unknown>;
+    for (let i = 0; i < path.length - 1; i++)
+      cur = ownValue(cur, path[i] as string | number) as Record<string | number, unknown>;
     const last = path[path.length - 1] as string | number;
     if (action === "replace") setOwn(cur, last, v);
     else if (action === "append") setOwn(cur, last, String(ownValue(cur, last)) + String(v));

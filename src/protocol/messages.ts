@@ -75,7 +75,12 @@ export function wireError(error: UpdateError): WireError {
 }
 
 /** The `output` of a successful chunk or result. */
-function wireOutput(data: unknown, generating: boolean, durationMs: number, averageDurationMs: number | null): WireOutput {
+function wireOutput(
+  data: unknown,
+  generating: boolean,
+  durationMs: number,
+  averageDurationMs: number | null,
+): WireOutput {
   return {
     data,
     is_generating: generating,
@@ -282,5 +287,11 @@ export function queueStatus(queueSize: number): QueueStatus {
 
 /** The stream-level error for a session the server does not know. */
 export function sessionNotFound(): WireMessage {
-  return { msg: "unexpected_error", event_id: null, message: "404: Not Found", session_not_found: true, success: false };
+  return {
+    msg: "unexpected_error",
+    event_id: null,
+    message: "404: Not Found",
+    session_not_found: true,
+    success: false,
+  };
 }

@@ -25,7 +25,8 @@ export function parseClientFrame(value: unknown): WsClientFrame | FrameProblem {
     case "join": {
       const rawRef = f["ref"] ?? f["id"] ?? null;
       const ref: JoinRef =
-        (typeof rawRef === "string" && rawRef.length <= MAX_REF) || (typeof rawRef === "number" && Number.isFinite(rawRef))
+        (typeof rawRef === "string" && rawRef.length <= MAX_REF) ||
+        (typeof rawRef === "number" && Number.isFinite(rawRef))
           ? rawRef
           : null;
       if (rawRef !== null && ref === null) {

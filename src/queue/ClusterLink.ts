@@ -129,8 +129,12 @@ export class ClusterLink {
       const live = new Set(job.records.filter((r) => r.state === "running").map((r) => r.eventId));
       return { ...claim, jobs: claim.jobs.filter((j) => live.has(j.eventId)) };
     });
-    const restored = Promise.all(restoring.filter((c) => c.jobs.length > 0).map((c) => cluster.restoreClaim(c))).catch(() => undefined);
-    const ids = [...core.records.values()].filter((r) => r.state !== "joining" && r.state !== "running").map((r) => r.eventId);
+    const restored = Promise.all(restoring.filter((c) => c.jobs.length > 0).map((c) => cluster.restoreClaim(c))).catch(
+      () => undefined,
+    );
+    const ids = [...core.records.values()]
+      .filter((r) => r.state !== "joining" && r.state !== "running")
+      .map((r) => r.eventId);
     void restored
       .then(() => cluster.lostEvents(ids))
       .then((lost) => {
@@ -144,7 +148,8 @@ export class ClusterLink {
         for (const id of lost) {
           const r = core.records.get(id);
           // Forced: the store no longer knows the event, and would drop a plain message for it.
-          if (r !== undefined) core.end(r, { type: "failed", eventId: r.eventId, sessionHash: r.sessionHash, error }, true);
+          if (r !== undefined)
+            core.end(r, { type: "failed", eventId: r.eventId, sessionHash: r.sessionHash, error }, true);
         }
       })
       .catch(() => undefined);

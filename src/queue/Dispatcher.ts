@@ -61,7 +61,8 @@ export class Dispatcher {
         while (!core.closed && core.threads.tryTake()) {
           let claim: Claim | null;
           try {
-            claim = immediate !== null ? immediate.claimNow(core.claimRequest) : await core.store.claim(core.claimRequest);
+            claim =
+              immediate !== null ? immediate.claimNow(core.claimRequest) : await core.store.claim(core.claimRequest);
           } catch {
             // Store unreachable: give up this pass; the next trigger tries again.
             core.threads.give();

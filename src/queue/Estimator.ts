@@ -118,7 +118,8 @@ export class Estimator {
         return undefined;
       }
       // Head of a full pool: the simulation is just the running jobs, and it gives a fresh tail.
-      const tail = running === undefined ? this.#newTail(pool, now) : this.#sharedTail(pool, now, { waiting: [], running });
+      const tail =
+        running === undefined ? this.#newTail(pool, now) : this.#sharedTail(pool, now, { waiting: [], running });
       pool.tail = tail;
       pool.tailDirty = false;
       pool.version++;
@@ -126,7 +127,10 @@ export class Estimator {
       return undefined;
     }
     const tail = pool.tail;
-    if (tail !== null && (!pool.tailDirty || (poolSize > EXACT_WALK_MAX && now - tail.builtAtMs < STALE_TAIL_MAX_AGE_MS))) {
+    if (
+      tail !== null &&
+      (!pool.tailDirty || (poolSize > EXACT_WALK_MAX && now - tail.builtAtMs < STALE_TAIL_MAX_AGE_MS))
+    ) {
       pool.version++;
       this.#send(r, rank, poolSize, toEta(tail.place(fs.fn.id, fs.duration.valueMs, fs.batchSize, now), now), now);
       return undefined;
@@ -181,7 +185,8 @@ export class Estimator {
       return undefined;
     }
     const visit: WalkVisitor = (job, rank, size, endMs, now) => {
-      if (job.eventId === r.eventId && r.state === "waiting" && !r.announced) this.#send(r, rank, size, toEta(endMs, now), now);
+      if (job.eventId === r.eventId && r.state === "waiting" && !r.announced)
+        this.#send(r, rank, size, toEta(endMs, now), now);
     };
     return this.#walk(r.fn.pool, visit).catch(() => {
       // The store could not list the pool: the event still waits; the next round will tell it.
@@ -260,7 +265,8 @@ export class Estimator {
         now = clock.now();
         // Messages the last slice's real time (its deferred part included) allows in one slice.
         const perSendMs = sent > 0 ? (now - sliceStartMs) / sent : 0;
-        limit = perSendMs > 0 ? Math.max(ROUND_CLOCK_EVERY, Math.floor(ROUND_SLICE_MS / perSendMs)) : ROUND_FIRST_SLICE_MAX;
+        limit =
+          perSendMs > 0 ? Math.max(ROUND_CLOCK_EVERY, Math.floor(ROUND_SLICE_MS / perSendMs)) : ROUND_FIRST_SLICE_MAX;
         sliceStartMs = now;
         sent = 0;
       }
@@ -299,7 +305,12 @@ export class Estimator {
   /** Places the `i`-th waiting event of a walk in `tail` and shows it to `visit`. */
   #place(tail: EtaTail, job: WaitingRef, i: number, size: number, now: number, visit: WalkVisitor): void {
     const fs = this.#host.fns.get(job.fnId);
-    const endMs = tail.place(job.fnId, fs === undefined ? null : fs.duration.valueMs, fs === undefined ? 1 : fs.batchSize, now);
+    const endMs = tail.place(
+      job.fnId,
+      fs === undefined ? null : fs.duration.valueMs,
+      fs === undefined ? 1 : fs.batchSize,
+      now,
+    );
     visit(job, i, size, endMs, now);
   }
 

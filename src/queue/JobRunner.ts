@@ -142,7 +142,14 @@ export class JobRunner {
       const averageDurationMs = job.fn.duration.valueMs;
       for (const r of job.records) {
         if (r.state !== "running") continue;
-        core.emit({ type: "generating", eventId: r.eventId, sessionHash: r.sessionHash, output: last, durationMs, averageDurationMs });
+        core.emit({
+          type: "generating",
+          eventId: r.eventId,
+          sessionHash: r.sessionHash,
+          output: last,
+          durationMs,
+          averageDurationMs,
+        });
       }
     }
     job.settled = true;
@@ -152,7 +159,14 @@ export class JobRunner {
     const averageDurationMs = job.fn.duration.valueMs;
     for (const r of job.records) {
       if (r.state !== "running") continue;
-      core.end(r, { type: "completed", eventId: r.eventId, sessionHash: r.sessionHash, output: last, durationMs, averageDurationMs });
+      core.end(r, {
+        type: "completed",
+        eventId: r.eventId,
+        sessionHash: r.sessionHash,
+        output: last,
+        durationMs,
+        averageDurationMs,
+      });
     }
   }
 
@@ -172,7 +186,14 @@ export class JobRunner {
     for (let i = 0; i < n; i++) {
       const r = job.records[i] as EventRecord;
       if (r.state !== "running") continue;
-      core.end(r, { type: "completed", eventId: r.eventId, sessionHash: r.sessionHash, output: outputs[i], durationMs, averageDurationMs });
+      core.end(r, {
+        type: "completed",
+        eventId: r.eventId,
+        sessionHash: r.sessionHash,
+        output: outputs[i],
+        durationMs,
+        averageDurationMs,
+      });
     }
   }
 

@@ -100,7 +100,10 @@ export class QueueEngine {
 
   constructor(options: QueueEngineOptions) {
     if (!Number.isInteger(options.maxThreads) || options.maxThreads < 1) {
-      throw new UsherError("INVALID_OPTIONS", `Expected maxThreads to be an integer ≥ 1, got ${String(options.maxThreads)}.`);
+      throw new UsherError(
+        "INVALID_OPTIONS",
+        `Expected maxThreads to be an integer ≥ 1, got ${String(options.maxThreads)}.`,
+      );
     }
     if (!Number.isInteger(options.concurrencyCount) || options.concurrencyCount < 1) {
       throw new UsherError(
@@ -152,7 +155,9 @@ export class QueueEngine {
     core.bus?.connect((event) => core.deliver(event));
     this.#clusterLink = null;
     if (cluster !== null) {
-      this.#clusterLink = new ClusterLink(cluster, core, this.#estimator, this.#dispatcher, (id, reason) => this.cancel(id, reason));
+      this.#clusterLink = new ClusterLink(cluster, core, this.#estimator, this.#dispatcher, (id, reason) =>
+        this.cancel(id, reason),
+      );
       // Work may already wait in the shared queue (joined before this process started): nothing
       // else would wake this engine until the next join or release somewhere.
       this.#dispatcher.dispatchSoon();

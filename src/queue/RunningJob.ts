@@ -7,14 +7,7 @@ import type { Clock, TimerHandle } from "../clock.ts";
 import { UsherError } from "../errors.ts";
 import type { EventRecord } from "./EventRecord.ts";
 import type { FnState } from "./FnState.ts";
-import type {
-  EngineEvent,
-  EventInfo,
-  InvokeContext,
-  LogLevel,
-  LogOptions,
-  ProgressUnit,
-} from "./types.ts";
+import type { EngineEvent, EventInfo, InvokeContext, LogLevel, LogOptions, ProgressUnit } from "./types.ts";
 
 /** Least time between two progress messages of one job, ms; the latest value wins in between. */
 export const PROGRESS_INTERVAL_MS = 50;
@@ -55,7 +48,13 @@ export class RunningJob implements InvokeContext {
   #progressTimer: TimerHandle | null = null;
   #lastProgressAtMs = Number.NEGATIVE_INFINITY;
 
-  constructor(host: JobHost, fn: FnState, records: readonly EventRecord[], events: readonly EventInfo[], startMs: number) {
+  constructor(
+    host: JobHost,
+    fn: FnState,
+    records: readonly EventRecord[],
+    events: readonly EventInfo[],
+    startMs: number,
+  ) {
     this.#host = host;
     this.fn = fn;
     this.records = records;
@@ -90,7 +89,10 @@ export class RunningJob implements InvokeContext {
     }
     this.#pendingProgress = units;
     if (this.#progressTimer === null) {
-      this.#progressTimer = this.#host.clock.setTimeout(() => this.#onProgressTimer(), this.#lastProgressAtMs + PROGRESS_INTERVAL_MS - now);
+      this.#progressTimer = this.#host.clock.setTimeout(
+        () => this.#onProgressTimer(),
+        this.#lastProgressAtMs + PROGRESS_INTERVAL_MS - now,
+      );
     }
   }
 
@@ -101,7 +103,16 @@ export class RunningJob implements InvokeContext {
     const visible = options?.visible ?? true;
     for (const r of this.records) {
       if (r.state !== "running") continue;
-      this.#host.emit({ type: "log", eventId: r.eventId, sessionHash: r.sessionHash, level, message, title, durationMs, visible });
+      this.#host.emit({
+        type: "log",
+        eventId: r.eventId,
+        sessionHash: r.sessionHash,
+        level,
+        message,
+        title,
+        durationMs,
+        visible,
+      });
     }
   }
 

@@ -17,10 +17,22 @@ export interface DirectCall {
 }
 
 /** Starts `fn` on `data`, with its timeout (which aborts the call's signal). */
-export function startDirectCall(fn: EngineFunction, data: unknown, info: Omit<EventInfo, "eventId">, clock: Clock): DirectCall {
+export function startDirectCall(
+  fn: EngineFunction,
+  data: unknown,
+  info: Omit<EventInfo, "eventId">,
+  clock: Clock,
+): DirectCall {
   const controller = new AbortController();
   const ctx: InvokeContext = {
-    events: [{ eventId: randomBytes(16).toString("hex"), sessionHash: info.sessionHash, rootUrl: info.rootUrl, meta: info.meta }],
+    events: [
+      {
+        eventId: randomBytes(16).toString("hex"),
+        sessionHash: info.sessionHash,
+        rootUrl: info.rootUrl,
+        meta: info.meta,
+      },
+    ],
     signal: controller.signal,
     progress: noop,
     log: noop,

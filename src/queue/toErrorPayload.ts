@@ -10,7 +10,12 @@ import type { ErrorPayload } from "./types.ts";
 export const ERROR_TOAST_MS = 10_000;
 
 /** Usher's own errors whose messages are written for users and always shown. */
-const ALWAYS_SHOWN: ReadonlySet<ErrorCode> = new Set<ErrorCode>(["TIMEOUT", "BATCH_SHAPE", "OUTPUT_SHAPE", "VALIDATION"]);
+const ALWAYS_SHOWN: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
+  "TIMEOUT",
+  "BATCH_SHAPE",
+  "OUTPUT_SHAPE",
+  "VALIDATION",
+]);
 
 /**
  * Turns anything a function threw into an {@link ErrorPayload}.
@@ -44,7 +49,13 @@ function shownPayload(err: unknown, showError: boolean): ErrorPayload {
 }
 
 function messageOf(err: unknown): string {
-  if (typeof err === "object" && err !== null && "message" in err && err.message !== undefined && err.message !== null) {
+  if (
+    typeof err === "object" &&
+    err !== null &&
+    "message" in err &&
+    err.message !== undefined &&
+    err.message !== null
+  ) {
     return String(err.message);
   }
   return String(err);

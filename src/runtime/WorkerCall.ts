@@ -195,7 +195,8 @@ export class WorkerCall {
     this.#port1.close();
     this.#port2.close();
     if (this.#outcome !== null) return this.#outcome;
-    if (this.#terminated || this.#kill.signal.aborted) return { ok: false, error: abortError(this.#ctx, this.#kill.signal.reason) };
+    if (this.#terminated || this.#kill.signal.aborted)
+      return { ok: false, error: abortError(this.#ctx, this.#kill.signal.reason) };
     return { ok: false, error: crashError(this.#ref, runError) };
   }
 }
@@ -209,7 +210,9 @@ function abortError(ctx: InvokeContext, killReason: unknown): Error {
 function crashError(ref: WorkerRef, err: unknown): Error {
   const message = err instanceof Error ? err.message : String(err);
   if (err instanceof Error && err.name === "DataCloneError") {
-    return new Error(`The arguments of ${ref.exportName} cannot be sent to a worker thread: ${message}`, { cause: err });
+    return new Error(`The arguments of ${ref.exportName} cannot be sent to a worker thread: ${message}`, {
+      cause: err,
+    });
   }
   return new Error(`The worker thread running ${ref.exportName} stopped: ${message}`, { cause: err });
 }

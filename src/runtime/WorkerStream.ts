@@ -51,7 +51,8 @@ export class WorkerStream implements AsyncIterableIterator<unknown> {
   async next(): Promise<IteratorResult<unknown>> {
     if (this.#closed) return { done: true, value: undefined };
     this.#post({ type: "next" });
-    const msg = this.#inbox.shift() ?? (this.#over ? null : await new Promise<StreamMessage | null>((r) => (this.#waiter = r)));
+    const msg =
+      this.#inbox.shift() ?? (this.#over ? null : await new Promise<StreamMessage | null>((r) => (this.#waiter = r)));
     if (msg !== null && msg.type === "chunk") return { done: false, value: msg.value };
     this.#closed = true;
     const outcome = await this.#finished();

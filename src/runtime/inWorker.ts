@@ -56,8 +56,8 @@ export function inWorker(module: URL | string, exportName = "default", options: 
   // The app model reads a function's kind (generator or not) and name from the value it is given;
   // this stand-in gives both. It is never called: BuiltFunction sends the call to the pool.
   const standIn = ref.stream
-    // eslint-disable-next-line require-yield -- never called: it only has to be a generator function
-    ? async function* () {
+    ? // eslint-disable-next-line require-yield -- never called: it only has to be a generator function
+      async function* () {
         throw notCallable(ref);
       }
     : function () {
@@ -77,7 +77,8 @@ export function workerRefOf(fn: unknown): WorkerRef | null {
 
 function toModuleUrl(module: URL | string): string {
   if (module instanceof URL) {
-    if (module.protocol !== "file:") throw new UsherError("INVALID_OPTIONS", `inWorker(): the module must be a file: URL, got ${module.href}.`);
+    if (module.protocol !== "file:")
+      throw new UsherError("INVALID_OPTIONS", `inWorker(): the module must be a file: URL, got ${module.href}.`);
     return module.href;
   }
   if (typeof module === "string" && module.startsWith("file:")) return new URL(module).href;
@@ -89,5 +90,8 @@ function toModuleUrl(module: URL | string): string {
 }
 
 function notCallable(ref: WorkerRef): UsherError {
-  return new UsherError("INTERNAL", `${ref.exportName} of ${ref.moduleUrl} runs in a worker thread and cannot be called directly.`);
+  return new UsherError(
+    "INTERNAL",
+    `${ref.exportName} of ${ref.moduleUrl} runs in a worker thread and cannot be called directly.`,
+  );
 }

@@ -43,7 +43,8 @@ const reasonGetter = Object.getOwnPropertyDescriptor(AbortSignal.prototype, "rea
 /** Runs one call. Never rejects for the function's own errors: they travel as `error` messages. */
 export async function runTask(task: WorkerTask): Promise<void> {
   const { port } = task;
-  const send = (msg: FromWorker, transferList: readonly Transferable[] = []): void => port.postMessage(msg, transferList as Transferable[]);
+  const send = (msg: FromWorker, transferList: readonly Transferable[] = []): void =>
+    port.postMessage(msg, transferList as Transferable[]);
   const controller = new AbortController();
   const inbox = new Inbox();
   port.on("message", (msg: ToWorker) => {
@@ -102,7 +103,10 @@ async function loadFunction(moduleUrl: string, exportName: string): Promise<AnyF
   const ns = await loading;
   const fn = ns[exportName];
   if (typeof fn !== "function") {
-    throw new UsherError("INTERNAL", `${moduleUrl} has no exported function "${exportName}" (exports: ${Object.keys(ns).join(", ") || "none"}).`);
+    throw new UsherError(
+      "INTERNAL",
+      `${moduleUrl} has no exported function "${exportName}" (exports: ${Object.keys(ns).join(", ") || "none"}).`,
+    );
   }
   return fn as AnyFn;
 }
@@ -120,7 +124,10 @@ async function importModule(moduleUrl: string): Promise<Record<string, unknown>>
         api.register();
       },
       (err: unknown) => {
-        throw new UsherError("INTERNAL", `Loading the TypeScript module ${moduleUrl} in a worker thread needs tsx (npm install tsx): ${String(err)}`);
+        throw new UsherError(
+          "INTERNAL",
+          `Loading the TypeScript module ${moduleUrl} in a worker thread needs tsx (npm install tsx): ${String(err)}`,
+        );
       },
     );
     await tsxRegistered;
@@ -131,8 +138,16 @@ async function importModule(moduleUrl: string): Promise<Record<string, unknown>>
 let tsxRegistered: Promise<void> | undefined;
 
 /** Sends a stream's chunks one per `next` from the main thread, so that the generator never runs ahead of its reader. */
-async function streamOut(source: AsyncIterable<unknown> | Iterable<unknown>, inbox: Inbox, send: (msg: FromWorker, list?: readonly Transferable[]) => void, progress: ProgressSender): Promise<void> {
-  const it = Symbol.asyncIterator in source ? (source as AsyncIterable<unknown>)[Symbol.asyncIterator]() : toAsync((source as Iterable<unknown>)[Symbol.iterator]());
+async function streamOut(
+  source: AsyncIterable<unknown> | Iterable<unknown>,
+  inbox: Inbox,
+  send: (msg: FromWorker, list?: readonly Transferable[]) => void,
+  progress: ProgressSender,
+): Promise<void> {
+  const it =
+    Symbol.asyncIterator in source
+      ? (source as AsyncIterable<unknown>)[Symbol.asyncIterator]()
+      : toAsync((source as Iterable<unknown>)[Symbol.iterator]());
   for (;;) {
     const msg = await inbox.take();
     if (msg.type === "return") {
@@ -150,13 +165,20 @@ async function streamOut(source: AsyncIterable<unknown> | Iterable<unknown>, inb
   }
 }
 
-function sendValue(type: "result" | "chunk", raw: unknown, send: (msg: FromWorker, list?: readonly Transferable[]) => void): void {
+function sendValue(
+  type: "result" | "chunk",
+  raw: unknown,
+  send: (msg: FromWorker, list?: readonly Transferable[]) => void,
+): void {
   const { value, list } = unwrapTransfer(raw);
   try {
     send({ type, value }, list);
   } catch (err) {
     // A function, a class with private fields, a socket...: say which call returned it.
-    throw new UsherError("OUTPUT_SHAPE", `A worker function returned a value that cannot be sent to the main thread: ${String((err as Error).message ?? err)}`);
+    throw new UsherError(
+      "OUTPUT_SHAPE",
+      `A worker function returned a value that cannot be sent to the main thread: ${String((err as Error).message ?? err)}`,
+    );
   }
 }
 
@@ -168,7 +190,8 @@ function sendValue(type: "result" | "chunk", raw: unknown, send: (msg: FromWorke
 function watchAbortFlag(controller: AbortController, flag: Int32Array): void {
   const signal = controller.signal;
   const poll = (): void => {
-    if (!(abortedGetter?.call(signal) as boolean) && Atomics.load(flag, 0) !== 0) abort(controller, "CANCELLED", "The call was cancelled.");
+    if (!(abortedGetter?.call(signal) as boolean) && Atomics.load(flag, 0) !== 0)
+      abort(controller, "CANCELLED", "The call was cancelled.");
   };
   Object.defineProperty(signal, "aborted", { get: () => (poll(), abortedGetter?.call(signal) as boolean) });
   Object.defineProperty(signal, "reason", { get: () => (poll(), reasonGetter?.call(signal) as unknown) });

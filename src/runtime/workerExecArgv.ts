@@ -13,11 +13,17 @@ import { pathToFileURL } from "node:url";
  * Flags for the pool's workers, or undefined to inherit `process.execArgv` as they are.
  * @param needsTsx the worker entry itself is TypeScript: fail now, with a clear message, if tsx is missing.
  */
-export function workerExecArgv(needsTsx: boolean, execArgv: readonly string[] = process.execArgv): string[] | undefined {
+export function workerExecArgv(
+  needsTsx: boolean,
+  execArgv: readonly string[] = process.execArgv,
+): string[] | undefined {
   if (!needsTsx) return undefined;
   if (execArgv.some((a) => /(^|[/\\@])tsx([/\\@]|$)/.test(a))) return undefined;
   const tsx = resolveTsx();
-  if (tsx === null) throw new Error("Usher runs from its TypeScript source, and its worker threads need tsx to load it: npm install tsx.");
+  if (tsx === null)
+    throw new Error(
+      "Usher runs from its TypeScript source, and its worker threads need tsx to load it: npm install tsx.",
+    );
   return [...execArgv, "--import", tsx];
 }
 

@@ -32,7 +32,12 @@ export type ToWorker =
 export type FromWorker =
   | { readonly type: "start"; readonly threadId: number }
   | { readonly type: "progress"; readonly units: readonly ProgressUnit[] }
-  | { readonly type: "log"; readonly level: LogLevel; readonly message: string; readonly options: LogOptions | undefined }
+  | {
+      readonly type: "log";
+      readonly level: LogLevel;
+      readonly message: string;
+      readonly options: LogOptions | undefined;
+    }
   | { readonly type: "result"; readonly value: unknown }
   /** The function returned a stream; chunks follow, one per `next`. */
   | { readonly type: "stream" }
@@ -58,7 +63,12 @@ export interface SerializedError {
 export function serializeError(err: unknown): SerializedError {
   if (err instanceof Error) {
     const e = err as Error & Partial<Record<"code" | "title" | "durationMs" | "visible", unknown>>;
-    const code = typeof e.code === "string" && Object.hasOwn(ERROR_CODES, e.code) && (e.name === "AppError" || e.name === "UsherError") ? (e.code as ErrorCode) : undefined;
+    const code =
+      typeof e.code === "string" &&
+      Object.hasOwn(ERROR_CODES, e.code) &&
+      (e.name === "AppError" || e.name === "UsherError")
+        ? (e.code as ErrorCode)
+        : undefined;
     return {
       name: e.name,
       message: e.message,
@@ -69,7 +79,15 @@ export function serializeError(err: unknown): SerializedError {
       visible: typeof e.visible === "boolean" ? e.visible : undefined,
     };
   }
-  return { name: "Error", message: String(err), stack: undefined, code: undefined, title: undefined, durationMs: undefined, visible: undefined };
+  return {
+    name: "Error",
+    message: String(err),
+    stack: undefined,
+    code: undefined,
+    title: undefined,
+    durationMs: undefined,
+    visible: undefined,
+  };
 }
 
 /** Rebuilds a thrown error on the main thread: an AppError stays an AppError (message and title shown to the user). */

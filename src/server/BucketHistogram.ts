@@ -36,7 +36,13 @@ export class BucketHistogram {
   readonly #series = new Map<string, Series>();
 
   /** `labelName` null: one unlabelled series. `bounds`: bucket upper bounds, ascending. */
-  constructor(options: { name: string; help: string; bounds: readonly number[]; labelName?: string; registry: Registry }) {
+  constructor(options: {
+    name: string;
+    help: string;
+    bounds: readonly number[];
+    labelName?: string;
+    registry: Registry;
+  }) {
     this.name = options.name;
     this.help = options.help;
     this.#bounds = options.bounds;

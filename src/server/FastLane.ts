@@ -116,7 +116,13 @@ export class FastLane {
         // Same root URL as the route's: ctx.rootOf reads only the headers and the socket.
         const ctx = this.#ctx;
         const claim = requestClaim(ctx, req);
-        reply = joinQueue(ctx, body, ctx.rootOf(req), claim, issuerFor(ctx, req, (c) => res.setHeader("set-cookie", c)));
+        reply = joinQueue(
+          ctx,
+          body,
+          ctx.rootOf(req),
+          claim,
+          issuerFor(ctx, req, (c) => res.setHeader("set-cookie", c)),
+        );
       } catch (err) {
         this.#fail(res, err);
         return;

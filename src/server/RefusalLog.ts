@@ -52,7 +52,10 @@ export class RefusalLog {
     if (this.#counts.size === 0) return false;
     let total = 0;
     for (const n of this.#counts.values()) total += n;
-    this.#log.warn({ refused: total, byCode: Object.fromEntries(this.#counts), windowMs: this.#windowMs }, "refused requests");
+    this.#log.warn(
+      { refused: total, byCode: Object.fromEntries(this.#counts), windowMs: this.#windowMs },
+      "refused requests",
+    );
     this.#counts = new Map();
     return true;
   }

@@ -67,4 +67,3 @@ export interface ServerContext {
 
 /** Gradio's API prefix. */
 export const API_PREFIX = "/gradio_api";
-

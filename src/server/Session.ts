@@ -57,6 +57,12 @@ export function resultDropped(event: EngineEvent): EngineEvent {
     type: "failed",
     eventId: event.eventId,
     sessionHash: event.sessionHash,
-    error: { message: ERROR_CODES.RESULT_DROPPED.message, title: "Error", durationMs: ERROR_TOAST_MS, visible: true, code: "RESULT_DROPPED" },
+    error: {
+      message: ERROR_CODES.RESULT_DROPPED.message,
+      title: "Error",
+      durationMs: ERROR_TOAST_MS,
+      visible: true,
+      code: "RESULT_DROPPED",
+    },
   };
 }

@@ -49,7 +49,9 @@ export class SessionHub {
 
   constructor(options: SessionHubOptions) {
     this.options = options;
-    this.grace = new SessionGrace(options.clock, options.sessionGraceMs, options.keptResultTtlMs ?? 0, (s) => this.graceEnded(s));
+    this.grace = new SessionGrace(options.clock, options.sessionGraceMs, options.keptResultTtlMs ?? 0, (s) =>
+      this.graceEnded(s),
+    );
   }
 
   /** Number of sessions known (for metrics and tests). */

@@ -88,7 +88,12 @@ export class SessionOwners {
    * claim. Throws (or rejects with) SESSION_FORBIDDEN. Answers in the call when the owner is known
    * here (every join of a session after its first on this process).
    */
-  bind(sessionHash: string, claim: SessionClaim, issue: (() => string) | null, anyAddress = false): Standing | Promise<Standing> {
+  bind(
+    sessionHash: string,
+    claim: SessionClaim,
+    issue: (() => string) | null,
+    anyAddress = false,
+  ): Standing | Promise<Standing> {
     const entry = this.#use(sessionHash);
     if (entry !== undefined) return this.#judge(sessionHash, entry.owner, claim);
     const owner: SessionOwner = {
@@ -135,7 +140,8 @@ export class SessionOwners {
   #judge(sessionHash: string, owner: SessionOwner, claim: SessionClaim): Standing {
     if (owner.user !== claim.user) throw new UsherError("SESSION_FORBIDDEN", "This session belongs to another user.");
     if (claim.key !== null && owner.key !== null) {
-      if (!sameKey(claim.key, owner.key)) throw new UsherError("SESSION_FORBIDDEN", "This session belongs to another client.");
+      if (!sameKey(claim.key, owner.key))
+        throw new UsherError("SESSION_FORBIDDEN", "This session belongs to another client.");
       if (!owner.keyed) {
         owner.keyed = true;
         this.#shared?.markKeyed(sessionHash, owner);
@@ -183,7 +189,11 @@ export class SessionOwners {
 }
 
 /** What a request presents: the signed-in user (when auth is on), its client key and its address. */
-export function claimOf(auth: Authenticator | null | undefined, headers: IncomingHttpHeaders, remoteAddress: string | undefined): SessionClaim {
+export function claimOf(
+  auth: Authenticator | null | undefined,
+  headers: IncomingHttpHeaders,
+  remoteAddress: string | undefined,
+): SessionClaim {
   const cookie = headers.cookie;
   return {
     user: auth ? auth.userOf(cookie) : null,

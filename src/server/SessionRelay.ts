@@ -75,7 +75,12 @@ export class SessionRelay implements EventBus {
    * `fresh`: a new reader, so nothing of the session counts as delivered. `hold`: this process
    * holds the session from now on even if it has nothing to read yet.
    */
-  async adopt(sessionHash: string, prepare: (eventIds: ReadonlySet<string>) => boolean, fresh: boolean, hold = false): Promise<boolean> {
+  async adopt(
+    sessionHash: string,
+    prepare: (eventIds: ReadonlySet<string>) => boolean,
+    fresh: boolean,
+    hold = false,
+  ): Promise<boolean> {
     let s = this.#sessions.get(sessionHash);
     if (s === undefined) {
       s = { lastId: "0-0", held: [] };

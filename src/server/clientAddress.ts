@@ -7,7 +7,9 @@ import proxyAddr from "@fastify/proxy-addr";
  * itself trusted. Doors outside Fastify's routing (the fast lane, WebSocket upgrades) use it so
  * that every door sees the same address for one client.
  */
-export function clientAddressOf(trustProxy: false | readonly string[]): (req: Pick<IncomingMessage, "headers" | "socket">) => string | undefined {
+export function clientAddressOf(
+  trustProxy: false | readonly string[],
+): (req: Pick<IncomingMessage, "headers" | "socket">) => string | undefined {
   if (trustProxy === false) return (req) => req.socket.remoteAddress;
   const trust = proxyAddr.compile([...trustProxy]);
   return (req) => {

@@ -10,7 +10,11 @@ export function logFunctionErrors(engine: QueueEngine, log: FastifyBaseLogger): 
     if (e.type !== "failed") return;
     const cause = e.error.cause;
     log.error(
-      { eventId: e.eventId, code: e.error.code, ...(cause instanceof Error ? { err: cause } : cause === undefined ? {} : { cause: String(cause) }) },
+      {
+        eventId: e.eventId,
+        code: e.error.code,
+        ...(cause instanceof Error ? { err: cause } : cause === undefined ? {} : { cause: String(cause) }),
+      },
       "function failed",
     );
   });

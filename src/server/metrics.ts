@@ -135,6 +135,9 @@ export class Metrics {
 /** Serves `metrics` at `/metrics` in Prometheus' text format. */
 export function metricsRoute(server: FastifyInstance, metrics: Metrics): void {
   server.get("/metrics", async (_req, reply) =>
-    reply.header("content-type", metrics.registry.contentType).header("cache-control", "no-store").send(await metrics.text()),
+    reply
+      .header("content-type", metrics.registry.contentType)
+      .header("cache-control", "no-store")
+      .send(await metrics.text()),
   );
 }

@@ -27,7 +27,8 @@ export function parseJson(text: string): unknown {
 /** A reviver's `undefined` deletes the key from its holder (JSON.parse made it an own, plain key). */
 function dropPoisonKeys(key: string, value: unknown): unknown {
   if (key === "__proto__") return undefined;
-  if (key === "constructor" && typeof value === "object" && value !== null && Object.hasOwn(value, "prototype")) return undefined;
+  if (key === "constructor" && typeof value === "object" && value !== null && Object.hasOwn(value, "prototype"))
+    return undefined;
   return value;
 }
 

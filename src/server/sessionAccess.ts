@@ -5,7 +5,11 @@ import { claimOf, keyIssuer, type SessionClaim, type Standing } from "./SessionO
 
 /** What a request presents about its sender (see SessionOwners). */
 export function requestClaim(ctx: ServerContext, req: Pick<IncomingMessage, "headers" | "socket">): SessionClaim {
-  return claimOf(ctx.auth, req.headers, ctx.clientAddress === undefined ? req.socket.remoteAddress : ctx.clientAddress(req));
+  return claimOf(
+    ctx.auth,
+    req.headers,
+    ctx.clientAddress === undefined ? req.socket.remoteAddress : ctx.clientAddress(req),
+  );
 }
 
 /** A key issuer (see SessionOwners.bind) whose cookie goes out with the answer to `req`. */

@@ -39,7 +39,8 @@ export class FileSweeper {
   /** Starts sweeping every interval. */
   start(): void {
     if (this.#timer !== null) return;
-    const intervalMs = this.#options.intervalMs ?? Math.min(Math.max(1000, Math.floor(this.#options.ttlMs / 4)), 5 * 60_000);
+    const intervalMs =
+      this.#options.intervalMs ?? Math.min(Math.max(1000, Math.floor(this.#options.ttlMs / 4)), 5 * 60_000);
     this.#timer = every(this.#options.clock ?? systemClock, intervalMs, () => void this.sweep());
   }
 

@@ -56,7 +56,10 @@ export class LocalFileStore implements FileStore {
     if (typeof path !== "string" || path.includes("\0")) return null;
     const abs = resolve(path);
     const dir = dirname(abs);
-    const ok = dirname(dir) === join(this.root, "uploads") && /^[0-9a-f]{32}$/.test(basename(dir)) && basename(abs) === safeName(basename(abs));
+    const ok =
+      dirname(dir) === join(this.root, "uploads") &&
+      /^[0-9a-f]{32}$/.test(basename(dir)) &&
+      basename(abs) === safeName(basename(abs));
     return ok ? dir : null;
   }
 

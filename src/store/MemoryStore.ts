@@ -9,7 +9,14 @@
  * sequence, never clock time (two events can share a millisecond).
  */
 import { UsherError } from "../errors.ts";
-import type { Claim, ClaimRequest, EnqueueResult, ImmediateQueueStore, StoreChange, StoredJob } from "../queue/index.ts";
+import type {
+  Claim,
+  ClaimRequest,
+  EnqueueResult,
+  ImmediateQueueStore,
+  StoreChange,
+  StoredJob,
+} from "../queue/index.ts";
 
 /** One waiting event. `dead` once claimed or removed (the FIFO drops it when it reaches the head). */
 interface Entry {

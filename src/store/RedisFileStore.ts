@@ -89,7 +89,14 @@ export class RedisFileStore implements FileStore {
   async #share(path: string, data: Uint8Array): Promise<void> {
     const rel = relativeOf(path);
     if (rel === null) throw new UsherError("INTERNAL", `Stored file outside the store layout: ${path}`);
-    await this.#link.call((r) => r.set(this.#key(rel), Buffer.from(data.buffer, data.byteOffset, data.byteLength), "PX", this.#link.options.fileTtlMs));
+    await this.#link.call((r) =>
+      r.set(
+        this.#key(rel),
+        Buffer.from(data.buffer, data.byteOffset, data.byteLength),
+        "PX",
+        this.#link.options.fileTtlMs,
+      ),
+    );
   }
 
   #key(rel: string): string {
@@ -107,5 +114,8 @@ function relativeOf(path: string): string | null {
 }
 
 function tooLarge(limit: number): UsherError {
-  return new UsherError("PAYLOAD_TOO_LARGE", `File too large: files shared between processes are limited to ${limit} bytes.`);
+  return new UsherError(
+    "PAYLOAD_TOO_LARGE",
+    `File too large: files shared between processes are limited to ${limit} bytes.`,
+  );
 }

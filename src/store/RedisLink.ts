@@ -13,78 +13,7 @@ import { Redis, type RedisOptions } from "ioredis";
 import { every, systemClock, type Clock, type Repeating, type TimerHandle } from "../clock.ts";
 import { UsherError } from "../errors.ts";
 import { SCRIPTS, type ScriptName } from "./redisScripts.ts";
-
-/** Options of {@link redisStore}. */
-export interface RedisStoreOptions {
-  /** Redis URL. Default "redis://127.0.0.1:6379". */
-  url?: string;
-  /** Prefix of every key and channel; one per app (processes of one app share it). Default "usher:". */
-  keyPrefix?: string;
-  /**
-   * A process running a job renews its lease every `leaseMs / 3`; a lease not renewed for
-   * `leaseMs` (the process died or hangs) is reaped: its job is retried or failed. Default 15 000.
-   */
-  leaseMs?: number;
-  /** Runs a job whose process died at most this many times in all; then it fails. Default 2 (one retry). */
-  maxAttempts?: number;
-  /** How long a session's messages are kept for a reconnect, after its last message, ms. Default 600 000. */
-  sessionTtlMs?: number;
-  /** Most messages kept per session (older ones are trimmed). Default 1000. */
-  sessionMaxMessages?: number;
-  /** How long an uploaded or produced file is kept in Redis after its last use, ms. Default 3 600 000. */
-  fileTtlMs?: number;
-  /** Largest file kept in Redis, bytes (a bigger upload is refused with 413). Default 64 MiB. */
-  maxFileBytes?: number;
-  /** How long a session's State values are kept after their last use, ms. Default 21 600 000 (6 h). */
-  stateTtlMs?: number;
-  /** Most time {@link RedisStore.ready} (and so `launch()`) waits for Redis, ms. Default 10 000. */
-  connectTimeoutMs?: number;
-  /** Extra ioredis options (TLS, password...). */
-  redis?: RedisOptions;
-}
-
-/** {@link RedisStoreOptions} with defaults applied. */
-export interface ResolvedRedisStoreOptions {
-  readonly url: string;
-  readonly keyPrefix: string;
-  readonly leaseMs: number;
-  readonly maxAttempts: number;
-  readonly sessionTtlMs: number;
-  readonly sessionMaxMessages: number;
-  readonly fileTtlMs: number;
-  readonly maxFileBytes: number;
-  readonly stateTtlMs: number;
-  readonly connectTimeoutMs: number;
-  readonly redis: RedisOptions;
-}
-
-/** Checks and fills in {@link RedisStoreOptions}; throws INVALID_OPTIONS. */
-export function resolveRedisStoreOptions(o: RedisStoreOptions): ResolvedRedisStoreOptions {
-  const positive = (name: keyof RedisStoreOptions, value: number | undefined, fallback: number, min = 1): number => {
-    if (value === undefined) return fallback;
-    if (!Number.isInteger(value) || value < min) {
-      throw new UsherError("INVALID_OPTIONS", `redisStore(): ${name} must be an integer ≥ ${min}, got ${String(value)}.`);
-    }
-    return value;
-  };
-  const keyPrefix = o.keyPrefix ?? "usher:";
-  if (typeof keyPrefix !== "string" || keyPrefix === "") {
-    throw new UsherError("INVALID_OPTIONS", "redisStore(): keyPrefix must be a non-empty string.");
-  }
-  return {
-    url: o.url ?? "redis://127.0.0.1:6379",
-    keyPrefix,
-    leaseMs: positive("leaseMs", o.leaseMs, 15_000, 100),
-    maxAttempts: positive("maxAttempts", o.maxAttempts, 2),
-    sessionTtlMs: positive("sessionTtlMs", o.sessionTtlMs, 600_000),
-    sessionMaxMessages: positive("sessionMaxMessages", o.sessionMaxMessages, 1000),
-    fileTtlMs: positive("fileTtlMs", o.fileTtlMs, 3_600_000),
-    maxFileBytes: positive("maxFileBytes", o.maxFileBytes, 64 * 1024 * 1024),
-    stateTtlMs: positive("stateTtlMs", o.stateTtlMs, 6 * 3_600_000),
-    connectTimeoutMs: positive("connectTimeoutMs", o.connectTimeoutMs, 10_000),
-    redis: o.redis ?? {},
-  };
-}
+import type { ResolvedRedisStoreOptions } from "./RedisStoreOptions.ts";
 
 /** A message on this node's channel: a session message (M), events that left (L), a cancel request (C). */
 export type NodeMessageKind = "M" | "L" | "C";
@@ -154,7 +83,13 @@ export class RedisLink {
     let timer: TimerHandle | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = this.clock.setTimeout(
-        () => reject(new UsherError("STORE_UNAVAILABLE", `Could not connect to Redis at ${redact(this.options.url)} within ${timeoutMs} ms.`)),
+        () =>
+          reject(
+            new UsherError(
+              "STORE_UNAVAILABLE",
+              `Could not connect to Redis at ${redact(this.options.url)} within ${timeoutMs} ms.`,
+            ),
+          ),
         timeoutMs,
       );
     });
@@ -279,13 +214,20 @@ export class RedisLink {
   #onChannel(channel: string, message: string): void {
     if (channel === this.#nodeChannel) {
       const handler = this.#nodeHandlers.get(message.charAt(0) as NodeMessageKind);
-      if (handler !== undefined) safely(() => handler(message.slice(1)), (e) => this.#warn(e));
+      if (handler !== undefined)
+        safely(
+          () => handler(message.slice(1)),
+          (e) => this.#warn(e),
+        );
       return;
     }
     if (channel === this.#wakeChannel && this.#wakeHandler !== null) {
       const [from = "", kind = "", ...args] = message.split(" ");
       const handler = this.#wakeHandler;
-      safely(() => handler(from, kind, args), (e) => this.#warn(e));
+      safely(
+        () => handler(from, kind, args),
+        (e) => this.#warn(e),
+      );
     }
   }
 
@@ -310,9 +252,12 @@ export class RedisLink {
   #scheduleReap(): void {
     if (this.#closed) return;
     const periodMs = Math.max(50, Math.floor(this.options.leaseMs / 2));
-    this.#reaper = this.clock.setTimeout(() => {
-      void this.#reap().finally(() => this.#scheduleReap());
-    }, Math.floor(periodMs * (0.75 + Math.random() * 0.5)));
+    this.#reaper = this.clock.setTimeout(
+      () => {
+        void this.#reap().finally(() => this.#scheduleReap());
+      },
+      Math.floor(periodMs * (0.75 + Math.random() * 0.5)),
+    );
   }
 
   async #reap(): Promise<void> {
@@ -356,7 +301,10 @@ export class RedisLink {
     const now = this.clock.now();
     if (now - this.#lastWarnMs < 5000) return;
     this.#lastWarnMs = now;
-    process.emitWarning(`Usher Redis store (${redact(this.options.url)}): ${err instanceof Error ? err.message : String(err)}`, "UsherStoreWarning");
+    process.emitWarning(
+      `Usher Redis store (${redact(this.options.url)}): ${err instanceof Error ? err.message : String(err)}`,
+      "UsherStoreWarning",
+    );
   }
 }
 
@@ -386,7 +334,11 @@ function toStoreError(err: unknown): UsherError {
   if (e.name === "ReplyError" && !/LOADING|MASTERDOWN|READONLY|BUSY/.test(e.message ?? "")) {
     return new UsherError("INTERNAL", `Redis store script failed: ${e.message ?? String(err)}`, { cause: err });
   }
-  return new UsherError("STORE_UNAVAILABLE", "The queue store (Redis) cannot be reached right now; please try again in a moment.", {
-    cause: err,
-  });
+  return new UsherError(
+    "STORE_UNAVAILABLE",
+    "The queue store (Redis) cannot be reached right now; please try again in a moment.",
+    {
+      cause: err,
+    },
+  );
 }

@@ -72,23 +72,36 @@ export class RedisSessionBus implements SessionBus {
 
   async adopt(sessionHash: string, hold = false): Promise<{ pending: string[]; backlog: SessionMessage[] }> {
     const o = this.#link.options;
-    const [pending, flat] = (await this.#link.run("usherAdopt", sessionHash, o.sessionMaxMessages, o.sessionTtlMs, hold ? "1" : "0")) as [
-      string[],
-      string[],
-    ];
+    const [pending, flat] = (await this.#link.run(
+      "usherAdopt",
+      sessionHash,
+      o.sessionMaxMessages,
+      o.sessionTtlMs,
+      hold ? "1" : "0",
+    )) as [string[], string[]];
     const backlog: SessionMessage[] = [];
-    for (let i = 0; i + 1 < flat.length; i += 2) backlog.push({ id: flat[i] as string, event: JSON.parse(flat[i + 1] as string) as EngineEvent });
+    for (let i = 0; i + 1 < flat.length; i += 2)
+      backlog.push({ id: flat[i] as string, event: JSON.parse(flat[i + 1] as string) as EngineEvent });
     return { pending, backlog };
   }
 
   leave(sessionHash: string): void {
     const p = this.#link.prefix;
-    this.#link.fire((r) => r.multi().srem(`${p}ses:${sessionHash}:nodes`, this.#link.nodeId).srem(`${p}nses:${this.#link.nodeId}`, sessionHash).exec());
+    this.#link.fire((r) =>
+      r
+        .multi()
+        .srem(`${p}ses:${sessionHash}:nodes`, this.#link.nodeId)
+        .srem(`${p}nses:${this.#link.nodeId}`, sessionHash)
+        .exec(),
+    );
   }
 
   setReader(sessionHash: string, attached: boolean): void {
     const key = `${this.#link.prefix}ses:${sessionHash}:readers`;
-    if (attached) this.#link.fire((r) => r.multi().sadd(key, this.#link.nodeId).pexpire(key, this.#link.options.sessionTtlMs).exec());
+    if (attached)
+      this.#link.fire((r) =>
+        r.multi().sadd(key, this.#link.nodeId).pexpire(key, this.#link.options.sessionTtlMs).exec(),
+      );
     else this.#link.fire((r) => r.srem(key, this.#link.nodeId));
   }
 
@@ -105,7 +118,9 @@ export class RedisSessionBus implements SessionBus {
   }
 
   saveCursor(sessionHash: string, id: string): void {
-    this.#link.fire((r) => r.set(`${this.#link.prefix}ses:${sessionHash}:cursor`, id, "PX", this.#link.options.sessionTtlMs));
+    this.#link.fire((r) =>
+      r.set(`${this.#link.prefix}ses:${sessionHash}:cursor`, id, "PX", this.#link.options.sessionTtlMs),
+    );
   }
 
   onReconnect(listener: (lostData: boolean) => void): () => void {
@@ -119,7 +134,14 @@ export class RedisSessionBus implements SessionBus {
   async failLost(sessionHash: string, eventIds: readonly string[]): Promise<string[]> {
     if (eventIds.length === 0) return [];
     const o = this.#link.options;
-    return (await this.#link.run("usherFailLost", sessionHash, JSON.stringify(LOST_ERROR), o.sessionTtlMs, o.sessionMaxMessages, ...eventIds)) as string[];
+    return (await this.#link.run(
+      "usherFailLost",
+      sessionHash,
+      JSON.stringify(LOST_ERROR),
+      o.sessionTtlMs,
+      o.sessionMaxMessages,
+      ...eventIds,
+    )) as string[];
   }
 
   #publish(event: EngineEvent, force: boolean): void {
@@ -133,7 +155,16 @@ export class RedisSessionBus implements SessionBus {
     const o = this.#link.options;
     const { event } = m;
     this.#link
-      .run("usherPublish", event.sessionHash, event.eventId, event.type, m.json, m.force ? "1" : "0", o.sessionTtlMs, o.sessionMaxMessages)
+      .run(
+        "usherPublish",
+        event.sessionHash,
+        event.eventId,
+        event.type,
+        m.json,
+        m.force ? "1" : "0",
+        o.sessionTtlMs,
+        o.sessionMaxMessages,
+      )
       .catch((err: unknown) => {
         // A Lua error is a bug that a retry would repeat; an unreachable store is worth waiting for.
         if (isUsherError(err, "STORE_UNAVAILABLE")) this.#hold(m);
@@ -144,7 +175,10 @@ export class RedisSessionBus implements SessionBus {
   #hold(m: Unsent): void {
     if (this.#outbox.length >= OUTBOX_MAX && !TERMINAL_TYPES.has(m.event.type)) {
       if (this.#droppedProgress++ === 0) {
-        process.emitWarning(`Usher's Redis outbox is full (${OUTBOX_MAX} messages): progress messages are dropped until Redis is back.`, "UsherStoreWarning");
+        process.emitWarning(
+          `Usher's Redis outbox is full (${OUTBOX_MAX} messages): progress messages are dropped until Redis is back.`,
+          "UsherStoreWarning",
+        );
       }
       return;
     }

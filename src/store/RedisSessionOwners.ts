@@ -54,7 +54,11 @@ function decode(json: string): SessionOwner {
     const v = JSON.parse(json) as unknown;
     if (Array.isArray(v) && v.length === 4) {
       const [user, key, address, keyed] = v as unknown[];
-      if ((user === null || typeof user === "string") && (key === null || typeof key === "string") && (address === null || typeof address === "string")) {
+      if (
+        (user === null || typeof user === "string") &&
+        (key === null || typeof key === "string") &&
+        (address === null || typeof address === "string")
+      ) {
         return { user, key, address, keyed: keyed === 1 };
       }
     }

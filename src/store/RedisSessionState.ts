@@ -19,7 +19,9 @@ export class RedisSessionState implements SessionStateStore {
 
   async get(sessionHash: string, id: number, state: StateDefault): Promise<unknown> {
     const key = this.#key(sessionHash);
-    const results = await this.#link.call((r) => r.multi().hget(key, String(id)).pexpire(key, this.#link.options.stateTtlMs).exec());
+    const results = await this.#link.call((r) =>
+      r.multi().hget(key, String(id)).pexpire(key, this.#link.options.stateTtlMs).exec(),
+    );
     const json = (results?.[0]?.[1] ?? null) as string | null;
     return json === null ? state.initialValue() : (JSON.parse(json) as unknown);
   }

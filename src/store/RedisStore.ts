@@ -50,7 +50,8 @@ import type { CancelReason } from "../queue/index.ts";
 import type { FileStore } from "./FileStore.ts";
 import type { Claim, ClaimRequest, EnqueueResult, QueueStore, StoreChange, StoredJob } from "../queue/index.ts";
 import { RedisFileStore } from "./RedisFileStore.ts";
-import { RedisLink, resolveRedisStoreOptions, type RedisStoreOptions } from "./RedisLink.ts";
+import { RedisLink } from "./RedisLink.ts";
+import { resolveRedisStoreOptions, type RedisStoreOptions } from "./RedisStoreOptions.ts";
 import { RedisSessionBus } from "./RedisSessionBus.ts";
 import { RedisSessionOwners } from "./RedisSessionOwners.ts";
 import { RedisSessionState } from "./RedisSessionState.ts";
@@ -58,7 +59,7 @@ import type { SessionStateStore } from "./SessionStateStore.ts";
 import type { PoolSnapshot, QueueCluster } from "../queue/index.ts";
 import type { SessionBus, SharedQueueStore } from "./SharedQueueStore.ts";
 
-export type { RedisStoreOptions } from "./RedisLink.ts";
+export type { RedisStoreOptions } from "./RedisStoreOptions.ts";
 
 /** Calls kept per function in `dur:<fnId>` (the engine's moving-average window). */
 const DURATION_SAMPLES = 20;
@@ -153,7 +154,9 @@ export class RedisStore implements SharedQueueStore, QueueCluster {
 
   async claim(request: ClaimRequest): Promise<Claim | null> {
     const leaseId = randomBytes(12).toString("hex");
-    const r = (await this.#link.run("usherClaim", leaseId, this.#link.options.leaseMs, ...this.#argsOf(request))) as string[] | null;
+    const r = (await this.#link.run("usherClaim", leaseId, this.#link.options.leaseMs, ...this.#argsOf(request))) as
+      | string[]
+      | null;
     if (r === null) return null;
     const [poolId = "", fn = "0", ...jobs] = r;
     this.#link.held.set(leaseId, poolId);
@@ -259,13 +262,18 @@ export class RedisStore implements SharedQueueStore, QueueCluster {
   }
 
   async snapshot(poolId: string): Promise<PoolSnapshot> {
-    const [, members, running] = (await this.#link.run("usherSnapshot", poolId)) as [number, string[], (string | number)[]];
+    const [, members, running] = (await this.#link.run("usherSnapshot", poolId)) as [
+      number,
+      string[],
+      (string | number)[],
+    ];
     const waiting = members.map((m) => {
       const at = m.indexOf(":");
       return { fnId: Number(m.slice(0, at)), eventId: m.slice(at + 1) };
     });
     const jobs: { fnId: number; ageMs: number }[] = [];
-    for (let i = 0; i + 1 < running.length; i += 2) jobs.push({ fnId: Number(running[i]), ageMs: Number(running[i + 1]) });
+    for (let i = 0; i + 1 < running.length; i += 2)
+      jobs.push({ fnId: Number(running[i]), ageMs: Number(running[i + 1]) });
     return { waiting, running: jobs };
   }
 
@@ -276,7 +284,13 @@ export class RedisStore implements SharedQueueStore, QueueCluster {
       this.#durationTimer = null;
       for (const [id, ms] of this.#durations) {
         const key = `${this.#link.prefix}dur:${id}`;
-        this.#link.fire((redis) => redis.multi().lpush(key, ms).ltrim(key, 0, DURATION_SAMPLES - 1).exec());
+        this.#link.fire((redis) =>
+          redis
+            .multi()
+            .lpush(key, ms)
+            .ltrim(key, 0, DURATION_SAMPLES - 1)
+            .exec(),
+        );
         this.#link.wake("d", id, ms);
       }
       this.#durations.clear();
@@ -288,7 +302,15 @@ export class RedisStore implements SharedQueueStore, QueueCluster {
     const args: (string | number)[] = [];
     for (const j of claim.jobs) args.push(j.eventId, j.sessionHash, JSON.stringify(j));
     const o = this.#link.options;
-    const n = (await this.#link.run("usherRestore", leaseId, o.leaseMs, claim.poolId, claim.fnId, o.sessionTtlMs, ...args)) as number;
+    const n = (await this.#link.run(
+      "usherRestore",
+      leaseId,
+      o.leaseMs,
+      claim.poolId,
+      claim.fnId,
+      o.sessionTtlMs,
+      ...args,
+    )) as number;
     if (n > 0) this.#link.held.set(leaseId, claim.poolId);
   }
 

@@ -61,7 +61,13 @@ describe("Blocks config", () => {
       children: [
         { id: 1 },
         { id: 2, children: [{ id: 3 }, { id: 4, children: [{ id: 5 }] }] },
-        { id: 6, children: [{ id: 7, children: [{ id: 8 }] }, { id: 9, children: [{ id: 10, children: [] }] }] },
+        {
+          id: 6,
+          children: [
+            { id: 7, children: [{ id: 8 }] },
+            { id: 9, children: [{ id: 10, children: [] }] },
+          ],
+        },
       ],
     });
     assert.equal(config["mode"], "blocks");
@@ -107,7 +113,14 @@ describe("Blocks config", () => {
           example_input: "Hello!!",
         },
       ],
-      returns: [{ label: "Greeting", type: { type: "string" }, python_type: { type: "str", description: "" }, component: "Textbox" }],
+      returns: [
+        {
+          label: "Greeting",
+          type: { type: "string" },
+          python_type: { type: "str", description: "" },
+          component: "Textbox",
+        },
+      ],
       api_visibility: "public",
       show_api: true,
       description: "",
@@ -132,18 +145,33 @@ describe("Blocks listeners", () => {
     assert.equal(deps[2]!["trigger_after"], 1);
     assert.equal(deps[2]!["trigger_only_on_success"], true);
     assert.equal(deps[2]!["queue"], false);
-    assert.deepEqual(Object.keys((built.apiInfo({ allEndpoints: false, queueEnabled: true }) as Entry)["named_endpoints"]), ["/first", "/second"]);
-    assert.deepEqual(Object.keys((built.apiInfo({ allEndpoints: true, queueEnabled: true }) as Entry)["named_endpoints"]), ["/first", "/second", "/third"]);
+    assert.deepEqual(
+      Object.keys((built.apiInfo({ allEndpoints: false, queueEnabled: true }) as Entry)["named_endpoints"]),
+      ["/first", "/second"],
+    );
+    assert.deepEqual(
+      Object.keys((built.apiInfo({ allEndpoints: true, queueEnabled: true }) as Entry)["named_endpoints"]),
+      ["/first", "/second", "/third"],
+    );
   });
 
   test("on() joins several triggers into one endpoint", () => {
     const app = new Blocks({}, () => {
       const t = new Textbox();
       const b = new Button();
-      on([[b, "click"], [t, "submit"]], { fn: greet, inputs: [t], outputs: [t] });
+      on(
+        [
+          [b, "click"],
+          [t, "submit"],
+        ],
+        { fn: greet, inputs: [t], outputs: [t] },
+      );
     });
     const deps = (app.build(NO_FILES_ENV).config(CONFIG_CTX) as Entry)["dependencies"] as Entry[];
-    assert.deepEqual(deps[0]!["targets"], [[2, "click"], [1, "submit"]]);
+    assert.deepEqual(deps[0]!["targets"], [
+      [2, "click"],
+      [1, "submit"],
+    ]);
   });
 
   test("default api names: the function's name, 'predict' for anonymous ones", () => {
@@ -154,14 +182,22 @@ describe("Blocks listeners", () => {
       t.change({ fn: (x: string) => x, inputs: [t], apiName: "predict" });
     });
     const deps = (app.build(NO_FILES_ENV).config(CONFIG_CTX) as Entry)["dependencies"] as Entry[];
-    assert.deepEqual(deps.map((d) => d["api_name"]), ["predict", "greet", "predict_1"]);
+    assert.deepEqual(
+      deps.map((d) => d["api_name"]),
+      ["predict", "greet", "predict_1"],
+    );
   });
 
   test("State: heartbeat on, left out of /info, unplaced States allowed", () => {
     const app = new Blocks({}, () => {
       const t = new Textbox({ label: "Message" });
       const history = new State<string[]>([]);
-      t.submit({ fn: (m: string, h: string[]) => [m, [...h, m]], inputs: [t, history], outputs: [t, history], apiName: "chat" });
+      t.submit({
+        fn: (m: string, h: string[]) => [m, [...h, m]],
+        inputs: [t, history],
+        outputs: [t, history],
+        apiName: "chat",
+      });
     });
     const loose = new State(0);
     app.layout(() => {
@@ -188,25 +224,49 @@ describe("Blocks listeners", () => {
     const app = new Blocks({}, () => {
       new Button().click({ fn: greet, inputs: [stray] });
     });
-    assert.throws(() => app.build(NO_FILES_ENV), (e) => isUsherError(e, "INVALID_OPTIONS") && /Textbox "Stray".*not placed/.test(e.message));
+    assert.throws(
+      () => app.build(NO_FILES_ENV),
+      (e) => isUsherError(e, "INVALID_OPTIONS") && /Textbox "Stray".*not placed/.test(e.message),
+    );
   });
 
   test("a built app is frozen", () => {
     const { app, btn } = sample();
     app.build(NO_FILES_ENV);
-    assert.throws(() => btn.click({ fn: () => 1 }), (e) => isUsherError(e, "INVALID_OPTIONS"));
-    assert.throws(() => app.layout(() => new Textbox()), (e) => isUsherError(e, "INVALID_OPTIONS"));
+    assert.throws(
+      () => btn.click({ fn: () => 1 }),
+      (e) => isUsherError(e, "INVALID_OPTIONS"),
+    );
+    assert.throws(
+      () => app.layout(() => new Textbox()),
+      (e) => isUsherError(e, "INVALID_OPTIONS"),
+    );
   });
 
   test("listeners outside any Blocks, bad inputs and bad options are refused", () => {
     const t = new Textbox();
-    assert.throws(() => t.change({ fn: () => 1 }), (e) => isUsherError(e, "INVALID_OPTIONS") && /outside of a Blocks/.test(e.message));
+    assert.throws(
+      () => t.change({ fn: () => 1 }),
+      (e) => isUsherError(e, "INVALID_OPTIONS") && /outside of a Blocks/.test(e.message),
+    );
     new Blocks({}, () => {
       const u = new Textbox();
-      assert.throws(() => u.change({ fn: () => 1, inputs: ["text"] as never }), (e) => isUsherError(e, "INVALID_OPTIONS"));
-      assert.throws(() => u.change({ fn: () => 1, maxBatchSize: 0 }), (e) => isUsherError(e, "INVALID_OPTIONS") && /maxBatchSize/.test(e.message));
-      assert.throws(() => u.change({ fn: () => 1, apiName: "a b" }), (e) => isUsherError(e, "INVALID_OPTIONS"));
-      assert.throws(() => u.change({ fn: () => 1, triggerMode: "sometimes" as never }), (e) => isUsherError(e, "INVALID_OPTIONS"));
+      assert.throws(
+        () => u.change({ fn: () => 1, inputs: ["text"] as never }),
+        (e) => isUsherError(e, "INVALID_OPTIONS"),
+      );
+      assert.throws(
+        () => u.change({ fn: () => 1, maxBatchSize: 0 }),
+        (e) => isUsherError(e, "INVALID_OPTIONS") && /maxBatchSize/.test(e.message),
+      );
+      assert.throws(
+        () => u.change({ fn: () => 1, apiName: "a b" }),
+        (e) => isUsherError(e, "INVALID_OPTIONS"),
+      );
+      assert.throws(
+        () => u.change({ fn: () => 1, triggerMode: "sometimes" as never }),
+        (e) => isUsherError(e, "INVALID_OPTIONS"),
+      );
     });
   });
 

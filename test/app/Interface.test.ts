@@ -14,7 +14,10 @@ function greeter() {
     title: "Greeter <3",
     description: "Says hello.",
     article: "Made with Usher.",
-    examples: [["Ada", 2], ["Alan", 1]],
+    examples: [
+      ["Ada", 2],
+      ["Alan", 1],
+    ],
   });
 }
 
@@ -47,8 +50,14 @@ describe("Interface config", () => {
     assert.deepEqual(top, ["markdown", "markdown", "row", "dataset", "markdown"]);
     const row = (layout["children"] as Entry[])[2]!;
     const [inCol, outCol] = row["children"] as Entry[];
-    assert.deepEqual((inCol!["children"] as Entry[]).map((c) => types.get(c["id"])), ["textbox", "slider", "row"]);
-    assert.deepEqual((outCol!["children"] as Entry[]).map((c) => types.get(c["id"])), ["textbox"]);
+    assert.deepEqual(
+      (inCol!["children"] as Entry[]).map((c) => types.get(c["id"])),
+      ["textbox", "slider", "row"],
+    );
+    assert.deepEqual(
+      (outCol!["children"] as Entry[]).map((c) => types.get(c["id"])),
+      ["textbox"],
+    );
     const title = (config["components"] as Entry[])[0]!;
     assert.equal(title["props"]["value"], "<h1 style='text-align: center; margin-bottom: 1rem'>Greeter &#60;3</h1>");
     assert.deepEqual((config["page"] as Entry)[""]["layout"], layout);
@@ -75,10 +84,15 @@ describe("Interface config", () => {
 
   test("predict: one dependency fired by the button and by Enter in the textbox", () => {
     const [predict, loadExample] = config["dependencies"] as Entry[];
-    const ids = new Map((config["components"] as Entry[]).map((c) => [c["type"] + ":" + (c["props"]["value"] ?? ""), c["id"]]));
+    const ids = new Map(
+      (config["components"] as Entry[]).map((c) => [c["type"] + ":" + (c["props"]["value"] ?? ""), c["id"]]),
+    );
     const button = ids.get("button:Submit");
     const textbox = (config["components"] as Entry[]).find((c) => c["type"] === "textbox")!["id"];
-    assert.deepEqual(predict!["targets"], [[button, "click"], [textbox, "submit"]]);
+    assert.deepEqual(predict!["targets"], [
+      [button, "click"],
+      [textbox, "submit"],
+    ]);
     assert.equal(predict!["api_name"], "predict");
     assert.equal(predict!["queue"], true);
     assert.equal(predict!["backend_fn"], true);
@@ -100,13 +114,19 @@ describe("Interface config", () => {
 
   test("examples: a dataset and a hidden endpoint that loads one", async () => {
     const dataset = (config["components"] as Entry[]).find((c) => c["type"] === "dataset")!;
-    assert.deepEqual(dataset["props"]["samples"], [["Ada", 2], ["Alan", 1]]);
+    assert.deepEqual(dataset["props"]["samples"], [
+      ["Ada", 2],
+      ["Alan", 1],
+    ]);
     assert.deepEqual(dataset["props"]["components"], ["textbox", "slider"]);
     assert.deepEqual(dataset["props"]["headers"], ["name", "intensity"]);
     const load = app.functions[1]!;
     const result = await load.invoke([[1]], fakeContext());
     assert.deepEqual(result, { kind: "values", outputs: [["Alan", 1]] });
-    assert.deepEqual(Object.keys((app.apiInfo({ allEndpoints: true, queueEnabled: true }) as Entry)["named_endpoints"]), ["/predict"]);
+    assert.deepEqual(
+      Object.keys((app.apiInfo({ allEndpoints: true, queueEnabled: true }) as Entry)["named_endpoints"]),
+      ["/predict"],
+    );
   });
 
   test("invoking /predict", async () => {
@@ -119,21 +139,38 @@ describe("Interface options", () => {
   test("apiName, output-only interfaces, several outputs", () => {
     const demo = new Interface({ fn: () => ["a", "b"], outputs: [new Textbox(), "text"], apiName: "gen" });
     const config = demo.build(NO_FILES_ENV).config(CONFIG_CTX) as Entry;
-    const labels = (config["components"] as Entry[]).filter((c) => c["type"] === "textbox").map((c) => c["props"]["label"]);
+    const labels = (config["components"] as Entry[])
+      .filter((c) => c["type"] === "textbox")
+      .map((c) => c["props"]["label"]);
     assert.deepEqual(labels, ["output 0", "output 1"]);
-    assert.ok((config["components"] as Entry[]).some((c) => c["type"] === "button" && c["props"]["value"] === "Generate"));
+    assert.ok(
+      (config["components"] as Entry[]).some((c) => c["type"] === "button" && c["props"]["value"] === "Generate"),
+    );
     assert.equal((config["dependencies"] as Entry[])[0]!["api_name"], "gen");
   });
 
   test("a single-input interface accepts bare example values", () => {
-    const demo = new Interface({ fn: (x: string) => x, inputs: new Textbox({ label: "Text" }), outputs: "text", examples: ["a", "b"] });
-    const dataset = (demo.build(NO_FILES_ENV).config(CONFIG_CTX) as Entry)["components"].find((c: Entry) => c["type"] === "dataset");
+    const demo = new Interface({
+      fn: (x: string) => x,
+      inputs: new Textbox({ label: "Text" }),
+      outputs: "text",
+      examples: ["a", "b"],
+    });
+    const dataset = (demo.build(NO_FILES_ENV).config(CONFIG_CTX) as Entry)["components"].find(
+      (c: Entry) => c["type"] === "dataset",
+    );
     assert.deepEqual(dataset["props"]["samples"], [["a"], ["b"]]);
   });
 
   test("bad examples, bad fn and generator batching are invalid options", () => {
-    assert.throws(() => new Interface({ fn: (a: string) => a, inputs: ["text"], examples: [["a", "b"]] }), (e) => isUsherError(e, "INVALID_OPTIONS"));
-    assert.throws(() => new Interface({ fn: 3 } as never), (e) => isUsherError(e, "INVALID_OPTIONS"));
+    assert.throws(
+      () => new Interface({ fn: (a: string) => a, inputs: ["text"], examples: [["a", "b"]] }),
+      (e) => isUsherError(e, "INVALID_OPTIONS"),
+    );
+    assert.throws(
+      () => new Interface({ fn: 3 } as never),
+      (e) => isUsherError(e, "INVALID_OPTIONS"),
+    );
     assert.throws(
       () =>
         new Interface({
@@ -149,8 +186,15 @@ describe("Interface options", () => {
   });
 
   test("file examples are shown by name", () => {
-    const demo = new Interface({ fn: (f: unknown) => f, inputs: new Image(), outputs: "image", examples: ["/data/cat.png"] });
-    const dataset = (demo.build(NO_FILES_ENV).config(CONFIG_CTX) as Entry)["components"].find((c: Entry) => c["type"] === "dataset");
+    const demo = new Interface({
+      fn: (f: unknown) => f,
+      inputs: new Image(),
+      outputs: "image",
+      examples: ["/data/cat.png"],
+    });
+    const dataset = (demo.build(NO_FILES_ENV).config(CONFIG_CTX) as Entry)["components"].find(
+      (c: Entry) => c["type"] === "dataset",
+    );
     assert.deepEqual(dataset["props"]["samples"], [["cat.png"]]);
   });
 
@@ -159,6 +203,9 @@ describe("Interface options", () => {
     assert.equal(demo.queueOptions, null);
     assert.equal(demo.queue({ concurrencyCount: 4, maxSize: 100, apiOpen: false }), demo);
     assert.deepEqual(demo.queueOptions, { concurrencyCount: 4, maxSize: 100, apiOpen: false });
-    assert.throws(() => demo.queue({ concurrencyCount: 0 }), (e) => isUsherError(e, "INVALID_OPTIONS"));
+    assert.throws(
+      () => demo.queue({ concurrencyCount: 0 }),
+      (e) => isUsherError(e, "INVALID_OPTIONS"),
+    );
   });
 });

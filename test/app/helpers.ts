@@ -36,7 +36,12 @@ export function fakeContext(events: readonly EventInfo[] = [event()]): FakeConte
 }
 
 /** A LocalFileStore in a fresh temp folder, and a way to remove it. */
-export async function tempEnv(): Promise<{ env: RuntimeEnv; files: LocalFileStore; dir: string; cleanup: () => Promise<void> }> {
+export async function tempEnv(): Promise<{
+  env: RuntimeEnv;
+  files: LocalFileStore;
+  dir: string;
+  cleanup: () => Promise<void>;
+}> {
   const dir = await mkdtemp(join(tmpdir(), "usher-app-test-"));
   const files = new LocalFileStore(join(dir, "store"));
   return { env: { files }, files, dir, cleanup: () => rm(dir, { recursive: true, force: true }) };

@@ -48,11 +48,17 @@ describe("validate", () => {
   });
 
   test("a non-array is a bad request", () => {
-    assert.throws(() => fn.validate({ a: 1 }), (e) => isUsherError(e, "BAD_REQUEST"));
+    assert.throws(
+      () => fn.validate({ a: 1 }),
+      (e) => isUsherError(e, "BAD_REQUEST"),
+    );
   });
 
   test("wrong length and wrong values are VALIDATION with a detail list", () => {
-    assert.throws(() => fn.validate(["x"]), (e) => isUsherError(e, "VALIDATION") && /takes 3 input values, got 1/.test(e.message));
+    assert.throws(
+      () => fn.validate(["x"]),
+      (e) => isUsherError(e, "VALIDATION") && /takes 3 input values, got 1/.test(e.message),
+    );
     assert.throws(
       () => fn.validate([{}, 9, null]),
       (e) =>
@@ -68,7 +74,9 @@ describe("validate", () => {
 
 describe("invoke", () => {
   test("one output: the returned value itself", async () => {
-    const app = new Interface({ fn: (x: string) => x.toUpperCase(), inputs: "text", outputs: "text" }).build(NO_FILES_ENV);
+    const app = new Interface({ fn: (x: string) => x.toUpperCase(), inputs: "text", outputs: "text" }).build(
+      NO_FILES_ENV,
+    );
     assert.deepEqual(values(await app.functions[0]!.invoke([["hi"]], fakeContext())), [["HI"]]);
   });
 
@@ -78,14 +86,22 @@ describe("invoke", () => {
       inputs: "text",
       outputs: [new NumberInput(), new Label()],
     }).build(NO_FILES_ENV);
-    assert.deepEqual(values(await app.functions[0]!.invoke([["ab"]], fakeContext())), [[2, { label: "ab", confidences: [{ label: "ab", confidence: 1 }] }]]);
+    assert.deepEqual(values(await app.functions[0]!.invoke([["ab"]], fakeContext())), [
+      [2, { label: "ab", confidences: [{ label: "ab", confidence: 1 }] }],
+    ]);
   });
 
   test("the wrong number of outputs is OUTPUT_SHAPE", async () => {
     const app = new Interface({ fn: () => ["a"], outputs: ["text", "text"] }).build(NO_FILES_ENV);
-    await assert.rejects(async () => app.functions[0]!.invoke([[]], fakeContext()), (e) => isUsherError(e, "OUTPUT_SHAPE") && /must return an array of 2 values, got an array of 1/.test(e.message));
+    await assert.rejects(
+      async () => app.functions[0]!.invoke([[]], fakeContext()),
+      (e) => isUsherError(e, "OUTPUT_SHAPE") && /must return an array of 2 values, got an array of 1/.test(e.message),
+    );
     const app2 = new Interface({ fn: () => "a", outputs: ["text", "text"] }).build(NO_FILES_ENV);
-    await assert.rejects(async () => app2.functions[0]!.invoke([[]], fakeContext()), (e) => isUsherError(e, "OUTPUT_SHAPE"));
+    await assert.rejects(
+      async () => app2.functions[0]!.invoke([[]], fakeContext()),
+      (e) => isUsherError(e, "OUTPUT_SHAPE"),
+    );
   });
 
   test("no outputs: the result is ignored", async () => {
@@ -100,10 +116,16 @@ describe("invoke", () => {
         throw appError;
       },
     });
-    await assert.rejects(async () => app.functions[0]!.invoke([[]], fakeContext()), (e) => e === appError);
+    await assert.rejects(
+      async () => app.functions[0]!.invoke([[]], fakeContext()),
+      (e) => e === appError,
+    );
     const boom = new TypeError("boom");
     const app2 = single({ fn: async () => Promise.reject(boom) });
-    await assert.rejects(async () => app2.functions[0]!.invoke([[]], fakeContext()), (e) => e === boom);
+    await assert.rejects(
+      async () => app2.functions[0]!.invoke([[]], fakeContext()),
+      (e) => e === boom,
+    );
   });
 
   test("the context: signal, session, progress and toasts", async () => {
@@ -139,7 +161,10 @@ describe("invoke", () => {
 
   test("invalid data is refused at invoke too", async () => {
     const app = new Interface({ fn: (x: string) => x, inputs: "text", outputs: "text" }).build(NO_FILES_ENV);
-    await assert.rejects(async () => app.functions[0]!.invoke([[1, 2]], fakeContext()), (e) => isUsherError(e, "VALIDATION"));
+    await assert.rejects(
+      async () => app.functions[0]!.invoke([[1, 2]], fakeContext()),
+      (e) => isUsherError(e, "VALIDATION"),
+    );
   });
 });
 
@@ -218,7 +243,14 @@ describe("generators", () => {
       inputs: "text",
       outputs: "text",
     }).build(NO_FILES_ENV);
-    const config = app.config({ rootUrl: ROOT_URL, queueEnabled: true, showError: false, maxFileSize: null, appId: 1, apiPrefix: "/gradio_api" }) as Record<string, any>;
+    const config = app.config({
+      rootUrl: ROOT_URL,
+      queueEnabled: true,
+      showError: false,
+      maxFileSize: null,
+      appId: 1,
+      apiPrefix: "/gradio_api",
+    }) as Record<string, any>;
     assert.deepEqual(config["dependencies"][0]["types"], { generator: true, cancel: false });
     const result = await app.functions[0]!.invoke([["abc"]], fakeContext());
     assert.equal(result.kind, "stream");
@@ -298,20 +330,48 @@ describe("batch", () => {
       return [words.map((w, i) => w.repeat(counts[i] ?? 1)), words.map((w) => w.length)];
     });
     const ctx = fakeContext([event("a"), event("b"), event("c")]);
-    const out = values(await app.functions[0]!.invoke([["x", 2], ["yy", null], ["z", 3]], ctx));
-    assert.deepEqual(received, [["x", "yy", "z"], [2, null, 3]]);
-    assert.deepEqual(out, [["xx", 1], ["yy", 2], ["zzz", 1]]);
+    const out = values(
+      await app.functions[0]!.invoke(
+        [
+          ["x", 2],
+          ["yy", null],
+          ["z", 3],
+        ],
+        ctx,
+      ),
+    );
+    assert.deepEqual(received, [
+      ["x", "yy", "z"],
+      [2, null, 3],
+    ]);
+    assert.deepEqual(out, [
+      ["xx", 1],
+      ["yy", 2],
+      ["zzz", 1],
+    ]);
   });
 
   test("a list of the wrong length is BATCH_SHAPE", async () => {
     const app = batched((words: string[]) => [words.slice(1), words.map(() => 1)]);
     const ctx = fakeContext([event("a"), event("b"), event("c"), event("d")]);
     await assert.rejects(
-      async () => app.functions[0]!.invoke([["a", 1], ["b", 1], ["c", 1], ["d", 1]], ctx),
+      async () =>
+        app.functions[0]!.invoke(
+          [
+            ["a", 1],
+            ["b", 1],
+            ["c", 1],
+            ["d", 1],
+          ],
+          ctx,
+        ),
       (e) => isUsherError(e, "BATCH_SHAPE") && e.message === "Batched function returned 3 outputs for 4 inputs.",
     );
     const app2 = batched((words: string[]) => [words]);
-    await assert.rejects(async () => app2.functions[0]!.invoke([["a", 1]], fakeContext()), (e) => isUsherError(e, "BATCH_SHAPE") && /one list per output component \(2\)/.test(e.message));
+    await assert.rejects(
+      async () => app2.functions[0]!.invoke([["a", 1]], fakeContext()),
+      (e) => isUsherError(e, "BATCH_SHAPE") && /one list per output component \(2\)/.test(e.message),
+    );
   });
 
   test("State in a batch: each event reads and writes its own session", async () => {
@@ -327,8 +387,19 @@ describe("batch", () => {
     }).build(NO_FILES_ENV);
     const fn = app.functions[0]!;
     await fn.invoke([["a", null]], fakeContext([event("A")]));
-    const out = values(await fn.invoke([["a", null], ["b", null]], fakeContext([event("A"), event("B")])));
-    assert.deepEqual(out, [[null, "a2"], [null, "b1"]]);
+    const out = values(
+      await fn.invoke(
+        [
+          ["a", null],
+          ["b", null],
+        ],
+        fakeContext([event("A"), event("B")]),
+      ),
+    );
+    assert.deepEqual(out, [
+      [null, "a2"],
+      [null, "b1"],
+    ]);
   });
 
   test("generators cannot be batched", () => {
@@ -361,14 +432,19 @@ describe("files through invoke", () => {
         yield Buffer.from("pixels");
       }
       const path = await t.files.saveUpload(body(), "in.png", null);
-      const [[fd]] = values(await app.functions[0]!.invoke([[{ path, meta: { _type: "gradio.FileData" } }]], fakeContext())) as [[Record<string, unknown>]];
+      const [[fd]] = values(
+        await app.functions[0]!.invoke([[{ path, meta: { _type: "gradio.FileData" } }]], fakeContext()),
+      ) as [[Record<string, unknown>]];
       assert.equal(fd["url"], `${ROOT_URL}/gradio_api/file=${fd["path"]}`);
       assert.equal(fd["orig_name"], "image.bin");
       assert.equal(fd["size"], 6);
       assert.equal(await readFile(fd["path"] as string, "utf8"), "PIXELS");
       const outside = join(t.dir, "outside.png");
       await writeFile(outside, "x");
-      await assert.rejects(async () => app.functions[0]!.invoke([[{ path: outside }]], fakeContext()), (e) => e instanceof UsherError && e.code === "VALIDATION");
+      await assert.rejects(
+        async () => app.functions[0]!.invoke([[{ path: outside }]], fakeContext()),
+        (e) => e instanceof UsherError && e.code === "VALIDATION",
+      );
     } finally {
       await t.cleanup();
     }

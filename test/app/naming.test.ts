@@ -7,14 +7,26 @@ import { State } from "../../src/components/State.ts";
 
 describe("parameterNames", () => {
   test("reads plain parameters of every function form", () => {
-    assert.deepEqual(parameterNames((a: string, b: number) => a + b), ["a", "b"]);
-    assert.deepEqual(parameterNames((x: string) => x), ["x"]);
-    assert.deepEqual(parameterNames(async function greet(name: string, times = 2) {
-      return name.repeat(times);
-    }), ["name", "times"]);
-    assert.deepEqual(parameterNames(async function* gen(prompt: string) {
-      yield prompt;
-    }), ["prompt"]);
+    assert.deepEqual(
+      parameterNames((a: string, b: number) => a + b),
+      ["a", "b"],
+    );
+    assert.deepEqual(
+      parameterNames((x: string) => x),
+      ["x"],
+    );
+    assert.deepEqual(
+      parameterNames(async function greet(name: string, times = 2) {
+        return name.repeat(times);
+      }),
+      ["name", "times"],
+    );
+    assert.deepEqual(
+      parameterNames(async function* gen(prompt: string) {
+        yield prompt;
+      }),
+      ["prompt"],
+    );
     const obj = {
       method(first: string, second = "a,b(c)") {
         return first + second;
@@ -26,7 +38,10 @@ describe("parameterNames", () => {
   });
 
   test("destructured and rest parameters give null; opaque functions give nothing", () => {
-    assert.deepEqual(parameterNames(({ a }: { a: string }, [b]: string[], ...rest: string[]) => a + b + rest.length), [null, null, null]);
+    assert.deepEqual(
+      parameterNames(({ a }: { a: string }, [b]: string[], ...rest: string[]) => a + b + rest.length),
+      [null, null, null],
+    );
     assert.deepEqual(parameterNames(Math.max), []);
     assert.deepEqual(parameterNames(((a: string) => a).bind(null)), []);
   });
@@ -34,12 +49,21 @@ describe("parameterNames", () => {
 
 describe("api names", () => {
   test("defaults: the function's name, else predict", () => {
-    assert.equal(defaultApiName(function classify() {}), "classify");
-    assert.equal(defaultApiName(() => 1), "predict");
+    assert.equal(
+      defaultApiName(function classify() {}),
+      "classify",
+    );
+    assert.equal(
+      defaultApiName(() => 1),
+      "predict",
+    );
     const listener = { fn: () => 1 };
     assert.equal(defaultApiName(listener.fn), "predict"); // JS names it "fn"
     assert.equal(defaultApiName(function classify() {}.bind(null)), "classify");
-    assert.equal(defaultApiName(() => 1, "run"), "run");
+    assert.equal(
+      defaultApiName(() => 1, "run"),
+      "run",
+    );
     const $odd = () => 1;
     assert.equal(defaultApiName($odd), "predict");
   });

@@ -1,7 +1,16 @@
 // Compile-time checks of the listener typing (run by the typecheck; the test only builds the apps).
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { Blocks, Button, Image, Interface, NumberInput, State, Textbox, type EventContext } from "../../src/app/index.ts";
+import {
+  Blocks,
+  Button,
+  Image,
+  Interface,
+  NumberInput,
+  State,
+  Textbox,
+  type EventContext,
+} from "../../src/app/index.ts";
 
 test("event function arguments are typed from inputs", () => {
   const app = new Blocks({}, () => {
@@ -23,15 +32,27 @@ test("event function arguments are typed from inputs", () => {
       inputs: [name, age, pic, history],
       outputs: [out],
     });
-    name.submit({ fn: (names: string[], ctx: EventContext) => [names.map((n) => n + ctx.eventId)], inputs: [name], outputs: out, batch: true });
+    name.submit({
+      fn: (names: string[], ctx: EventContext) => [names.map((n) => n + ctx.eventId)],
+      inputs: [name],
+      outputs: out,
+      batch: true,
+    });
     // @ts-expect-error a Textbox gives a string, not a number
     name.change({ fn: (n: number) => n, inputs: [name] });
     name.change({ fn: () => 1, outputs: [out] });
   });
-  const demo = new Interface({ fn: (x: string, n: number | null) => `${x}${n}`, inputs: ["text", "number"], outputs: "text" });
+  const demo = new Interface({
+    fn: (x: string, n: number | null) => `${x}${n}`,
+    inputs: ["text", "number"],
+    outputs: "text",
+  });
   new Interface({
     fn: (name: string, times: number) => name.repeat(times),
-    inputs: [{ type: "textbox", label: "name" }, { type: "number", label: "times", value: 2 }],
+    inputs: [
+      { type: "textbox", label: "name" },
+      { type: "number", label: "times", value: 2 },
+    ],
     outputs: "text",
   });
   new Interface({ fn: (n: number | null) => n, inputs: new NumberInput({ allowEmpty: true }), outputs: "number" });

@@ -52,8 +52,12 @@ function tinyWav(): Buffer {
 
 const app = await launch(
   new Blocks({ title: "Kitchen sink" }, () => {
-    new Markdown("# Kitchen sink\n\nSome **bold** text <img src=x onerror=\"window.pwned=1\"> <script>window.pwned=2</script>");
-    new HTML('<b id="html-bold">strong</b><a href="javascript:window.pwned=3">bad link</a><img src=x onerror="window.pwned=4">');
+    new Markdown(
+      '# Kitchen sink\n\nSome **bold** text <img src=x onerror="window.pwned=1"> <script>window.pwned=2</script>',
+    );
+    new HTML(
+      '<b id="html-bold">strong</b><a href="javascript:window.pwned=3">bad link</a><img src=x onerror="window.pwned=4">',
+    );
     let inputs: [Slider, Checkbox, Dropdown, Radio, File, Audio] | undefined;
     let outputs: [Json, Label, File, Audio] | undefined;
     const visits = new State(0);
@@ -68,14 +72,27 @@ const app = await launch(
       ];
     });
     new Tab("Outputs", () => {
-      outputs = [new Json({ label: "echo" }), new Label({ label: "guess" }), new File({ label: "download" }), new Audio({ label: "played" })];
+      outputs = [
+        new Json({ label: "echo" }),
+        new Label({ label: "guess" }),
+        new File({ label: "download" }),
+        new Audio({ label: "played" }),
+      ];
     });
     new Accordion({ label: "More", open: false }, () => {
       new Textbox({ label: "note", value: "tucked away" });
     });
     const go = new Button({ value: "Go", variant: "primary" });
     go.click({
-      fn: (level: number, loud: boolean, animal: unknown, size: unknown, doc: UploadedFile | null, sound: UploadedFile | null, n: number) => [
+      fn: (
+        level: number,
+        loud: boolean,
+        animal: unknown,
+        size: unknown,
+        doc: UploadedFile | null,
+        sound: UploadedFile | null,
+        n: number,
+      ) => [
         { level, loud, animal, size, doc: doc?.name ?? null, sound: sound?.name ?? null, visits: n + 1 },
         { cat: 0.25, dog: 0.7, cow: 0.05 },
         doc,
@@ -112,7 +129,9 @@ test("every core component works as a widget, and Markdown and HTML are sanitize
   await page.getByRole("radio", { name: "S" }).focus();
   await page.keyboard.press("ArrowRight");
   assert.ok(await page.getByRole("radio", { name: "M" }).isChecked());
-  await page.getByLabel("doc").setInputFiles({ name: "notes.txt", mimeType: "text/plain", buffer: Buffer.from("hello file") });
+  await page
+    .getByLabel("doc")
+    .setInputFiles({ name: "notes.txt", mimeType: "text/plain", buffer: Buffer.from("hello file") });
   await page.getByRole("link", { name: "notes.txt" }).waitFor();
   await page.getByLabel("sound").setInputFiles({ name: "beep.wav", mimeType: "audio/wav", buffer: tinyWav() });
   await page.locator("[data-testid=block-audio] audio").first().waitFor();
@@ -129,7 +148,8 @@ test("every core component works as a widget, and Markdown and HTML are sanitize
   const json = panel.locator("[data-testid=block-json]");
   await eventually(async () => {
     const text = (await json.textContent()) ?? "";
-    for (const part of ['"dog"', '"M"', "true", "4", '"notes.txt"', '"beep.wav"']) assert.ok(text.includes(part), `${part} in ${text}`);
+    for (const part of ['"dog"', '"M"', "true", "4", '"notes.txt"', '"beep.wav"'])
+      assert.ok(text.includes(part), `${part} in ${text}`);
   });
   assert.equal(await panel.getByTestId("label-heading").textContent(), "dog");
   assert.equal(await panel.getByRole("meter", { name: "dog" }).getAttribute("aria-valuenow"), "70");
@@ -142,7 +162,9 @@ test("every core component works as a widget, and Markdown and HTML are sanitize
   assert.equal(await (await fetch(new URL(href, app.url))).text(), "hello file");
   // The audio player can load what the function returned.
   await eventually(async () => {
-    const ready = await panel.locator("[data-testid=block-audio] audio").evaluate((a) => (a as HTMLAudioElement).readyState);
+    const ready = await panel
+      .locator("[data-testid=block-audio] audio")
+      .evaluate((a) => (a as HTMLAudioElement).readyState);
     assert.ok(ready >= 1, `audio readyState ${ready}`);
   });
 

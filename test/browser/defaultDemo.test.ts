@@ -80,7 +80,9 @@ test("the API view shows each endpoint, and its JS and curl snippets work as sho
   assert.equal(await endpoint.count(), 1);
   assert.equal(await endpoint.getAttribute("data-endpoint"), "/predict");
 
-  const info = (await (await fetch(`${url}/gradio_api/info`)).json()) as { named_endpoints: Record<string, EndpointInfo> };
+  const info = (await (await fetch(`${url}/gradio_api/info`)).json()) as {
+    named_endpoints: Record<string, EndpointInfo>;
+  };
   const expected = snippetsFor(url, "/predict", info.named_endpoints["/predict"]!);
 
   const js = await page.getByTestId("snippet-js").textContent();

@@ -28,7 +28,11 @@ export function valueOf(page: Page, label: string): Promise<string> {
  * Starts an event through the `/call` API and reads its result stream in the background (so the
  * server keeps it), e.g. to fill the queue ahead of the page. Resolves with the stream's text.
  */
-export async function callInBackground(appUrl: string, apiName: string, data: unknown[]): Promise<{ done: Promise<string> }> {
+export async function callInBackground(
+  appUrl: string,
+  apiName: string,
+  data: unknown[],
+): Promise<{ done: Promise<string> }> {
   const res = await fetch(`${appUrl}/gradio_api/call/${apiName}`, {
     method: "POST",
     headers: { "content-type": "application/json" },
@@ -57,7 +61,11 @@ export interface TestProxy {
  * app's `config.root` is the proxy's URL). It tunnels WebSocket upgrades unless `websockets` is
  * false, when it refuses them (502) as some proxies do. Closed when the test file ends.
  */
-export async function startProxy(appPort: number, prefix: string, options: { websockets: boolean }): Promise<TestProxy> {
+export async function startProxy(
+  appPort: number,
+  prefix: string,
+  options: { websockets: boolean },
+): Promise<TestProxy> {
   const tunnels = new Set<Duplex>();
   const upstreamPath = (url: string): string | null => {
     if (prefix !== "" && url !== prefix && !url.startsWith(`${prefix}/`) && !url.startsWith(`${prefix}?`)) return null;
@@ -70,10 +78,13 @@ export async function startProxy(appPort: number, prefix: string, options: { web
       res.writeHead(404).end();
       return;
     }
-    const upstream = http.request({ host: "127.0.0.1", port: appPort, path, method: req.method, headers: req.headers }, (r) => {
-      res.writeHead(r.statusCode ?? 502, r.headers);
-      r.pipe(res);
-    });
+    const upstream = http.request(
+      { host: "127.0.0.1", port: appPort, path, method: req.method, headers: req.headers },
+      (r) => {
+        res.writeHead(r.statusCode ?? 502, r.headers);
+        r.pipe(res);
+      },
+    );
     upstream.on("error", () => res.destroy());
     req.pipe(upstream);
   });

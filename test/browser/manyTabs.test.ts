@@ -50,28 +50,35 @@ async function openQueueSocket(): Promise<number | string> {
   });
 }
 
-test(
-  "8 tabs in one browser context run their events at once over one WebSocket each",
-  { timeout: 60_000 },
-  async () => {
-    assert.equal(await openQueueSocket(), "open", "the WebSocket endpoint /gradio_api/queue/ws accepts an upgrade");
-    const browser = await launchBrowser();
-    const pages = await Promise.all(Array.from({ length: TABS }, () => browser.newPage()));
-    const sockets = pages.map(() => 0);
-    pages.forEach((p, i) => p.on("websocket", () => sockets[i]!++));
-    // No ?transport=: the config advertises the socket (`queue_ws`) and the page takes it.
-    await Promise.all(pages.map((p) => p.goto(`${app.url}/`)));
-    await Promise.all(
-      pages.map(async (p, i) => {
-        await p.getByLabel("text", { exact: true }).fill(`tab ${i}`);
-        await p.getByRole("button", { name: "Submit" }).click();
-      }),
-    );
-    await Promise.all(pages.map((p, i) => eventually(async () => assert.equal(await valueOf(p, "output"), `tab ${i} done`), 30_000)));
-    // A second round reuses each tab's socket.
-    await Promise.all(pages.map((p) => p.getByRole("button", { name: "Submit" }).click()));
-    await Promise.all(pages.map((p, i) => eventually(async () => assert.equal(await valueOf(p, "output"), `tab ${i} done`), 30_000)));
-    assert.deepEqual(sockets, pages.map(() => 1), "one socket per tab");
-    for (const p of pages) assert.equal(await p.evaluate(() => document.documentElement.dataset["transport"]), "websocket");
-  },
-);
+test("8 tabs in one browser context run their events at once over one WebSocket each", {
+  timeout: 60_000,
+}, async () => {
+  assert.equal(await openQueueSocket(), "open", "the WebSocket endpoint /gradio_api/queue/ws accepts an upgrade");
+  const browser = await launchBrowser();
+  const pages = await Promise.all(Array.from({ length: TABS }, () => browser.newPage()));
+  const sockets = pages.map(() => 0);
+  pages.forEach((p, i) => p.on("websocket", () => sockets[i]!++));
+  // No ?transport=: the config advertises the socket (`queue_ws`) and the page takes it.
+  await Promise.all(pages.map((p) => p.goto(`${app.url}/`)));
+  await Promise.all(
+    pages.map(async (p, i) => {
+      await p.getByLabel("text", { exact: true }).fill(`tab ${i}`);
+      await p.getByRole("button", { name: "Submit" }).click();
+    }),
+  );
+  await Promise.all(
+    pages.map((p, i) => eventually(async () => assert.equal(await valueOf(p, "output"), `tab ${i} done`), 30_000)),
+  );
+  // A second round reuses each tab's socket.
+  await Promise.all(pages.map((p) => p.getByRole("button", { name: "Submit" }).click()));
+  await Promise.all(
+    pages.map((p, i) => eventually(async () => assert.equal(await valueOf(p, "output"), `tab ${i} done`), 30_000)),
+  );
+  assert.deepEqual(
+    sockets,
+    pages.map(() => 1),
+    "one socket per tab",
+  );
+  for (const p of pages)
+    assert.equal(await p.evaluate(() => document.documentElement.dataset["transport"]), "websocket");
+});

@@ -64,7 +64,10 @@ test("a waiting event shows its position and ETA changing, then a moving progres
   for (let i = 0; i < 3; i++) ahead.push(await callInBackground(app.url, "work", [`api ${i}`]));
   await page.getByLabel("text", { exact: true }).fill("mine");
   await page.getByRole("button", { name: "Submit" }).click();
-  await page.getByTestId("status-text").filter({ hasText: /^queue: 3\/3 \| / }).waitFor();
+  await page
+    .getByTestId("status-text")
+    .filter({ hasText: /^queue: 3\/3 \| / })
+    .waitFor();
   open();
   await eventually(async () => assert.equal(await valueOf(page, "output"), "MINE"), 20_000);
   for (const a of ahead) assert.match(await a.done, /event: complete/);
@@ -78,15 +81,24 @@ test("a waiting event shows its position and ETA changing, then a moving progres
   assert.equal(positions[0], "3/3", "two waiting and one running ahead at first");
   assert.ok(positions.includes("1/1"), `reached the head of the queue: ${positions.join(", ")}`);
   const ranks = queued.map((s) => Number(s.rank));
-  assert.ok(ranks.every((r, i) => i === 0 || r <= ranks[i - 1]!), "the position only moves forward");
+  assert.ok(
+    ranks.every((r, i) => i === 0 || r <= ranks[i - 1]!),
+    "the position only moves forward",
+  );
   const etas = queued.map((s) => s.etaLeft).filter((e): e is string => e !== null);
   assert.ok(new Set(etas).size >= 3, `the ETA counts down and updates: ${[...new Set(etas)].join(", ")}`);
   const totals = new Set(queued.map((s) => s.text.split("/").at(-1)));
   assert.ok(totals.size >= 1);
   const progress = [...new Set(samples.map((s) => s.progress).filter((p): p is number => p !== null))];
   assert.ok(progress.length >= 3, `the progress bar moved: ${progress.join(", ")}`);
-  assert.ok(progress.every((p, i) => i === 0 || p > progress[i - 1]!), "and only forward");
-  assert.ok(samples.some((s) => s.text.startsWith("processing |")), "a running status");
+  assert.ok(
+    progress.every((p, i) => i === 0 || p > progress[i - 1]!),
+    "and only forward",
+  );
+  assert.ok(
+    samples.some((s) => s.text.startsWith("processing |")),
+    "a running status",
+  );
   // The status is gone once the result is in.
   assert.equal(await page.getByTestId("status").count(), 0);
   await page.close();

@@ -45,7 +45,12 @@ test("a dropped socket reconnects and the running event still completes", async 
   const session = (u: string | undefined) => new URL(u ?? "ws://x").searchParams.get("session_hash");
   assert.equal(session(sockets[1]), session(sockets[0]), "same session");
   // The server greeted the second socket: it is the session's reader, the result goes to it.
-  await eventually(() => assert.ok(received[1]?.some((f) => f.includes('"hello"')), "the second socket's hello"));
+  await eventually(() =>
+    assert.ok(
+      received[1]?.some((f) => f.includes('"hello"')),
+      "the second socket's hello",
+    ),
+  );
   release();
   await eventually(async () => assert.equal(await valueOf(page, "output"), "cba"));
   assert.equal(await page.getByRole("alert").count(), 0, "no error shown");

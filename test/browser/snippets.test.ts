@@ -16,22 +16,32 @@ const run = promisify(execFile);
 const TRICKY = `it's "quoted" $HOME \`pwd\` \\ ünï`;
 
 test("curl and JS snippets carry a value with quotes, $, backticks and backslashes intact", async () => {
-  const app = await launch(new Interface({ fn: (text: string) => text, inputs: "text", outputs: "text", apiName: "echo_back" }));
+  const app = await launch(
+    new Interface({ fn: (text: string) => text, inputs: "text", outputs: "text", apiName: "echo_back" }),
+  );
   const endpoint: EndpointInfo = { parameters: [{ parameter_name: "text", example_input: TRICKY }], returns: [{}] };
   const s = snippetsFor(app.url, "/echo_back", endpoint);
   const curl = await run("bash", ["-c", s.curl], { timeout: 30_000 });
   assert.match(curl.stdout, /event: complete/);
   const data = /data: (.*)/.exec(curl.stdout.split("event: complete")[1] ?? "")?.[1];
   assert.deepEqual(JSON.parse(data ?? "null"), [TRICKY]);
-  const node = await run(process.execPath, ["--input-type=module", "-e", `${s.js}\nconsole.log(JSON.stringify(result.data));`], {
-    cwd: process.cwd(),
-    timeout: 30_000,
-  });
+  const node = await run(
+    process.execPath,
+    ["--input-type=module", "-e", `${s.js}\nconsole.log(JSON.stringify(result.data));`],
+    {
+      cwd: process.cwd(),
+      timeout: 30_000,
+    },
+  );
   assert.deepEqual(JSON.parse(node.stdout.trim().split("\n").at(-1) ?? "null"), [TRICKY]);
 });
 
 test("Python snippets use Python literals and handle_file for files at URLs", () => {
-  const file = { path: "https://example.org/a.png", url: "https://example.org/a.png", meta: { _type: "gradio.FileData" } };
+  const file = {
+    path: "https://example.org/a.png",
+    url: "https://example.org/a.png",
+    meta: { _type: "gradio.FileData" },
+  };
   const s = snippetsFor("http://h:1", "predict", {
     parameters: [
       { parameter_name: "flag", example_input: true },
@@ -60,7 +70,10 @@ test("Python snippets use Python literals and handle_file for files at URLs", ()
   assert.match(s.js, /import \{ Client, handle_file \} from "@gradio\/client";/);
   assert.match(s.js, /pic: handle_file\("https:\/\/example.org\/a.png"\),/);
   // Parameters without usable names go by position.
-  const positional = snippetsFor("http://h:1", "/p", { parameters: [{ parameter_name: "not valid", example_input: 1 }], returns: [] });
+  const positional = snippetsFor("http://h:1", "/p", {
+    parameters: [{ parameter_name: "not valid", example_input: 1 }],
+    returns: [],
+  });
   assert.match(positional.js, /client\.predict\("\/p", \[1\]\)/);
   assert.match(positional.python, /result = client.predict\(\n {4}1,\n/);
 });

@@ -34,7 +34,9 @@ test("a generator's text output grows chunk by chunk", async () => {
     const w = window as unknown as { seen: string[] };
     w.seen = [];
     setInterval(() => {
-      const el = document.querySelector<HTMLTextAreaElement>("[data-testid=block-textbox]:last-of-type textarea, textarea[readonly]");
+      const el = document.querySelector<HTMLTextAreaElement>(
+        "[data-testid=block-textbox]:last-of-type textarea, textarea[readonly]",
+      );
       const v = el?.value ?? "";
       if (v !== "" && w.seen.at(-1) !== v) w.seen.push(v);
     }, 20);
@@ -44,7 +46,10 @@ test("a generator's text output grows chunk by chunk", async () => {
   await eventually(async () => assert.equal(await valueOf(page, "output"), "one two three four five"));
   // The sampler runs every 20 ms: let it record the final value before reading what it saw.
   await eventually(async () =>
-    assert.equal(await page.evaluate(() => (window as unknown as { seen: string[] }).seen.at(-1)), "one two three four five"),
+    assert.equal(
+      await page.evaluate(() => (window as unknown as { seen: string[] }).seen.at(-1)),
+      "one two three four five",
+    ),
   );
   const seen = await page.evaluate(() => (window as unknown as { seen: string[] }).seen);
   // Every chunk extends the last one (a slow machine may skip a sample, never reorder them).

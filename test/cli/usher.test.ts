@@ -94,7 +94,10 @@ test("launches the default export on --port and --host, and stops on SIGTERM", a
   assert.equal(await predict(url, "there"), "hi there");
   await c.stop();
   // launch() stops gracefully, then ends the process the way the signal would have.
-  assert.ok(c.child.exitCode === 0 || c.child.signalCode === "SIGTERM", `exit ${c.child.exitCode} ${c.child.signalCode}`);
+  assert.ok(
+    c.child.exitCode === 0 || c.child.signalCode === "SIGTERM",
+    `exit ${c.child.exitCode} ${c.child.signalCode}`,
+  );
 });
 
 test("a file that launches itself is launched once, on the command line's port", async () => {

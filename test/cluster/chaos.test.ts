@@ -56,7 +56,9 @@ interface Outcome {
   seen: string[];
 }
 
-it(`survives Redis restarts and pauses, and front and worker kills, during a burst (seed ${SEED})`, { timeout: 170_000 }, async () => {
+it(`survives Redis restarts and pauses, and front and worker kills, during a burst (seed ${SEED})`, {
+  timeout: 170_000,
+}, async () => {
   console.log(`chaos seed ${SEED} (replay: CHAOS_SEED=${SEED})`);
   const random = prng(SEED);
   const between = (lo: number, hi: number) => Math.floor(lo + random() * (hi - lo));
@@ -64,7 +66,13 @@ it(`survives Redis restarts and pauses, and front and worker kills, during a bur
   const dir = await mkdtemp(join(tmpdir(), "usher-chaos-"));
   after(() => rm(dir, { recursive: true, force: true }));
   const runLog = join(dir, "runs.log");
-  const env = { USHER_REDIS_URL: redis.url, USHER_PREFIX: "chaos:", LEASE_MS: String(LEASE_MS), RUN_LOG: runLog, CONCURRENCY_COUNT: "4" };
+  const env = {
+    USHER_REDIS_URL: redis.url,
+    USHER_PREFIX: "chaos:",
+    LEASE_MS: String(LEASE_MS),
+    RUN_LOG: runLog,
+    CONCURRENCY_COUNT: "4",
+  };
   const start = (role: "front" | "worker") => spawnReady([APP], { ...env, ROLE: role }, 60_000);
   const fronts: (Child | null)[] = await Promise.all([start("front"), start("front")]);
   const workers: (Child | null)[] = await Promise.all([start("worker"), start("worker")]);
@@ -86,7 +94,9 @@ it(`survives Redis restarts and pauses, and front and worker kills, during a bur
         const front = fronts[f];
         const worker = workers[w];
         const downMs = between(300, 2000);
-        note(`all at once: redis, front ${f} (pid ${front?.pid}), worker ${w} (pid ${worker?.pid}) kill -9, restart after ${downMs} ms`);
+        note(
+          `all at once: redis, front ${f} (pid ${front?.pid}), worker ${w} (pid ${worker?.pid}) kill -9, restart after ${downMs} ms`,
+        );
         for (const c of [front, worker]) if (c !== null && c !== undefined) killedPids.add(c.pid);
         fronts[f] = null;
         workers[w] = null;
@@ -132,7 +142,15 @@ it(`survives Redis restarts and pauses, and front and worker kills, during a bur
     const live = fronts.filter((f): f is Child => f !== null);
     const front = live[between(0, live.length)] ?? fronts[0];
     const begun = Date.now();
-    const outcome: Outcome = { token, finals: 0, result: "timeout", message: "", waitedMs: 0, begunMs: begun, seen: [] };
+    const outcome: Outcome = {
+      token,
+      finals: 0,
+      result: "timeout",
+      message: "",
+      waitedMs: 0,
+      begunMs: begun,
+      seen: [],
+    };
     let client: Client | undefined;
     const run = (async () => {
       try {
@@ -198,7 +216,8 @@ it(`survives Redis restarts and pauses, and front and worker kills, during a bur
   }
   const count = (r: Outcome["result"]) => outcomes.filter((o) => o.result === r).length;
   const messages = new Map<string, number>();
-  for (const o of outcomes) if (o.result === "error") messages.set(o.message.slice(0, 90), (messages.get(o.message.slice(0, 90)) ?? 0) + 1);
+  for (const o of outcomes)
+    if (o.result === "error") messages.set(o.message.slice(0, 90), (messages.get(o.message.slice(0, 90)) ?? 0) + 1);
   const retried = [...runs.values()].filter((l) => l.length > 1).length;
   const maxWaitMs = Math.max(...outcomes.map((o) => o.waitedMs));
   console.log(
@@ -208,7 +227,10 @@ it(`survives Redis restarts and pauses, and front and worker kills, during a bur
       ...[...outcomes]
         .sort((x, y) => y.waitedMs - x.waitedMs)
         .slice(0, 3)
-        .map((o) => `  slow ${o.token} ${o.waitedMs} ms from ${((o.begunMs - t0) / 1000).toFixed(1)}s, ran ${JSON.stringify(runs.get(o.token)?.map((r) => `${r.pid}@${((r.atMs - t0) / 1000).toFixed(1)}s`))}: ${o.seen.map((e) => e.slice(0, 40)).join(" ")}`),
+        .map(
+          (o) =>
+            `  slow ${o.token} ${o.waitedMs} ms from ${((o.begunMs - t0) / 1000).toFixed(1)}s, ran ${JSON.stringify(runs.get(o.token)?.map((r) => `${r.pid}@${((r.atMs - t0) / 1000).toFixed(1)}s`))}: ${o.seen.map((e) => e.slice(0, 40)).join(" ")}`,
+        ),
       ...[...messages].map(([m, n]) => `  error x${n}: ${m}`),
     ].join("\n"),
   );
@@ -219,11 +241,13 @@ it(`survives Redis restarts and pauses, and front and worker kills, during a bur
     assert.notEqual(o.result, "timeout", `${o.token}: no final message within ${BOUND_MS} ms (seed ${SEED})`);
     assert.notEqual(o.result, "wrong", `${o.token}: wrong result ${o.message} (seed ${SEED})`);
     assert.equal(o.finals, 1, `${o.token}: ${o.finals} final messages (seed ${SEED}): ${o.seen.join(" ")}`);
-    if (o.result === "error") assert.ok(o.message.trim() !== "", `${o.token}: an error without a message (seed ${SEED})`);
+    if (o.result === "error")
+      assert.ok(o.message.trim() !== "", `${o.token}: an error without a message (seed ${SEED})`);
   }
   for (const [token, list] of runs) {
     assert.ok(list.length <= 2, `${token} ran ${list.length} times (seed ${SEED})`);
-    if (list.length === 2) assert.ok(killedPids.has(list[0]!.pid), `${token} ran twice, and its first runner was not killed (seed ${SEED})`);
+    if (list.length === 2)
+      assert.ok(killedPids.has(list[0]!.pid), `${token} ran twice, and its first runner was not killed (seed ${SEED})`);
   }
   assert.ok(count("ok") >= JOBS / 2, `most jobs succeed (${count("ok")} of ${JOBS}, seed ${SEED})`);
   assert.ok(faults.length >= 4, `the chaos happened (${faults.length} faults, seed ${SEED})`);

@@ -70,7 +70,9 @@ describe("shared queue in one process", () => {
     const cancel = await post(`${b.url}/gradio_api/cancel`, { event_id: second.json.event_id, session_hash: session });
     assert.equal(cancel.status, 200, cancel.text);
     const messages = await stream;
-    const ends = messages.filter((m) => m.data.msg === "process_completed").map((m) => [m.data.event_id, m.data.success]);
+    const ends = messages
+      .filter((m) => m.data.msg === "process_completed")
+      .map((m) => [m.data.event_id, m.data.success]);
     assert.deepEqual(ends, [
       [second.json.event_id, false],
       [first.json.event_id, true],
@@ -97,7 +99,11 @@ describe("shared queue in one process", () => {
     };
     const a = await launch(app(), { store: store(), localWorkers: false }, { cacheDir: dirs[0]! });
     const b = await launch(app(), { store: store(), localWorkers: false }, { cacheDir: dirs[1]! });
-    const worker = await runWorker(app().queue({ store: store() }), { quiet: true, handleSignals: false, cacheDir: dirs[2]! });
+    const worker = await runWorker(app().queue({ store: store() }), {
+      quiet: true,
+      handleSignals: false,
+      cacheDir: dirs[2]!,
+    });
     after(() => worker.close({ graceMs: 0 }));
 
     const run = async (text: string): Promise<{ url: string; path: string }> => {
@@ -107,7 +113,11 @@ describe("shared queue in one process", () => {
       const up = await fetch(`${a.url}/gradio_api/upload`, { method: "POST", body: form });
       assert.equal(up.status, 200);
       const [path] = (await up.json()) as string[];
-      const joined = await post(`${b.url}/gradio_api/queue/join`, { data: [{ path, meta: { _type: "gradio.FileData" } }, null], fn_index: 0, session_hash: "files-s" });
+      const joined = await post(`${b.url}/gradio_api/queue/join`, {
+        data: [{ path, meta: { _type: "gradio.FileData" } }, null],
+        fn_index: 0,
+        session_hash: "files-s",
+      });
       assert.equal(joined.status, 200, joined.text);
       const messages = await readSse(`${b.url}/gradio_api/queue/data?session_hash=files-s`);
       const done = messages.find((m) => m.data.msg === "process_completed")?.data;
@@ -158,11 +168,17 @@ describe("shared queue in one process", () => {
     await waitFor(() => blocking, 5000, '"block" running');
     const joins = [];
     for (const [i, front] of [a, b, a].entries()) {
-      joins.push(await post(`${front.url}/gradio_api/queue/join`, { data: [`x${i}`], fn_index: 0, session_hash: `b${i + 1}` }));
+      joins.push(
+        await post(`${front.url}/gradio_api/queue/join`, { data: [`x${i}`], fn_index: 0, session_hash: `b${i + 1}` }),
+      );
     }
-    const streams = [first, ...joins].map((_j, i) => readSse(`${(i % 2 === 0 ? b : a).url}/gradio_api/queue/data?session_hash=b${i}`));
+    const streams = [first, ...joins].map((_j, i) =>
+      readSse(`${(i % 2 === 0 ? b : a).url}/gradio_api/queue/data?session_hash=b${i}`),
+    );
     const all = await Promise.all(streams);
-    const outputs = all.map((messages) => messages.find((m) => m.data.msg === "process_completed")?.data.output.data[0]);
+    const outputs = all.map(
+      (messages) => messages.find((m) => m.data.msg === "process_completed")?.data.output.data[0],
+    );
     // The three joins of both fronts waited together and ran as one batch.
     assert.deepEqual(outputs, ["block/1", "x0/3", "x1/3", "x2/3"]);
     // The last one (joined through A, third in line) was told its global position and an ETA.
@@ -203,7 +219,10 @@ describe("shared queue in one process", () => {
     assert.equal(done?.title, "Cancelled");
     assert.equal(aborted, 1, "the worker's function saw its abort signal");
     // Someone else's session cannot cancel it.
-    const other = await post(`${b.url}/gradio_api/cancel`, { event_id: joined.json.event_id, session_hash: "intruder" });
+    const other = await post(`${b.url}/gradio_api/cancel`, {
+      event_id: joined.json.event_id,
+      session_hash: "intruder",
+    });
     assert.equal(other.status, 404);
   });
 
@@ -216,11 +235,15 @@ describe("shared queue in one process", () => {
         fn: async (x: string, ctx: { signal: AbortSignal }) => {
           await new Promise<void>((resolve) => {
             const t = setTimeout(resolve, 700);
-            ctx.signal.addEventListener("abort", () => {
-              aborted++;
-              clearTimeout(t);
-              resolve();
-            }, { once: true });
+            ctx.signal.addEventListener(
+              "abort",
+              () => {
+                aborted++;
+                clearTimeout(t);
+                resolve();
+              },
+              { once: true },
+            );
           });
           return x;
         },

@@ -27,7 +27,12 @@ describe("one queue shared by four processes", () => {
   let workerCli: Child;
 
   before(async () => {
-    const env = { USHER_REDIS_URL: REDIS_URL, USHER_PREFIX: prefix, LEASE_MS: String(LEASE_MS), MAX_SIZE: String(MAX_SIZE) };
+    const env = {
+      USHER_REDIS_URL: REDIS_URL,
+      USHER_PREFIX: prefix,
+      LEASE_MS: String(LEASE_MS),
+      MAX_SIZE: String(MAX_SIZE),
+    };
     [a, b, workerApi, workerCli] = await Promise.all([
       spawnReady([APP], { ...env, ROLE: "front" }),
       spawnReady([APP], { ...env, ROLE: "front" }),
@@ -60,11 +65,17 @@ describe("one queue shared by four processes", () => {
       joined.push({ front, other, session, eventId: r.json.event_id });
     }
     const results = await Promise.all(joined.map((j) => resultOf(j.other, j.session, j.eventId)));
-    assert.deepEqual(results.map((r) => r.split("|")[0]), inputs);
+    assert.deepEqual(
+      results.map((r) => r.split("|")[0]),
+      inputs,
+    );
     // concurrencyCount 1 is global: one job at a time across both workers, in join order.
     assert.deepEqual(await calls(), inputs);
     const pids = new Set(results.map((r) => Number(r.split("|")[1])));
-    assert.ok([...pids].every((pid) => pid === workerApi.pid || pid === workerCli.pid), "only workers run jobs");
+    assert.ok(
+      [...pids].every((pid) => pid === workerApi.pid || pid === workerCli.pid),
+      "only workers run jobs",
+    );
   });
 
   it("serves the real @gradio/client through a non-sticky round-robin proxy over both fronts", async () => {
@@ -74,8 +85,14 @@ describe("one queue shared by four processes", () => {
     // Concurrent predicts of one client share its session: joins and its one stream land on either front.
     const inputs = ["p1", "p2", "p3", "p4", "p5", "p6"];
     const results = await Promise.all(inputs.map(async (x) => (await client.predict("/work", [x])).data));
-    assert.deepEqual(results.map((d: unknown) => String((d as string[])[0]).split("|")[0]), inputs);
-    assert.ok(proxy.hits.every((n) => n > 0), `both fronts got requests: ${proxy.hits.join(", ")}`);
+    assert.deepEqual(
+      results.map((d: unknown) => String((d as string[])[0]).split("|")[0]),
+      inputs,
+    );
+    assert.ok(
+      proxy.hits.every((n) => n > 0),
+      `both fronts got requests: ${proxy.hits.join(", ")}`,
+    );
   });
 
   it("holds maxSize across both fronts: the next join is refused by either with 503 and a JSON detail", async () => {
@@ -84,7 +101,10 @@ describe("one queue shared by four processes", () => {
     await waitFor(async () => (await calls()).includes("sleep:1500:m0"), 10_000, "the first job running");
     const waiting = [];
     for (let i = 1; i <= MAX_SIZE; i++) waiting.push(await join(i % 2 === 0 ? a : b, `full${i}`, `sleep:10:m${i}`));
-    assert.deepEqual(waiting.map((r) => r.status), [200, 200, 200, 200]);
+    assert.deepEqual(
+      waiting.map((r) => r.status),
+      [200, 200, 200, 200],
+    );
     for (const front of [a, b]) {
       const refused = await join(front, "fullX", "sleep:10:mx");
       assert.equal(refused.status, 503, refused.text);
@@ -115,7 +135,9 @@ describe("one queue shared by four processes", () => {
     const r = await join(b, "killed", input);
     assert.equal(r.status, 200);
     let runner: string | null = null;
-    await waitFor(async () => (runner = await redis.get(`${prefix}test:runner:${input}`)) !== null, 5000).catch(() => undefined);
+    await waitFor(async () => (runner = await redis.get(`${prefix}test:runner:${input}`)) !== null, 5000).catch(
+      () => undefined,
+    );
     const victim = [workerApi, workerCli].find((w) => String(w.pid) === runner);
     assert.ok(victim, `the job runs on a worker (pid ${runner})`);
     const t0 = Date.now();
@@ -127,7 +149,10 @@ describe("one queue shared by four processes", () => {
     const [output, pid] = String(done.output.data[0]).split("|");
     assert.equal(output, input);
     assert.notEqual(pid, runner, "the other worker ran the retry");
-    assert.ok(messages.some((m) => m.data.msg === "log" && /retried/.test(m.data.log)), "the user is told about the retry");
+    assert.ok(
+      messages.some((m) => m.data.msg === "log" && /retried/.test(m.data.log)),
+      "the user is told about the retry",
+    );
     assert.ok(elapsed < LEASE_MS * 3, `recovered in ${elapsed} ms`);
   });
 });
@@ -137,7 +162,8 @@ async function readSseFor(url: string, timeoutMs: number): Promise<{ data: any }
   const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
   let text = "";
   try {
-    for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) text += Buffer.from(chunk).toString("utf8");
+    for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>)
+      text += Buffer.from(chunk).toString("utf8");
   } catch {
     // timed out: parse what came
   }
@@ -148,7 +174,9 @@ async function readSseFor(url: string, timeoutMs: number): Promise<{ data: any }
 }
 
 /** A plain HTTP proxy sending each request to the next upstream in turn (no stickiness at all). */
-async function roundRobinProxy(upstreams: readonly string[]): Promise<{ url: string; hits: number[]; close(): Promise<void> }> {
+async function roundRobinProxy(
+  upstreams: readonly string[],
+): Promise<{ url: string; hits: number[]; close(): Promise<void> }> {
   let next = 0;
   const hits = upstreams.map(() => 0);
   const server: Server = createServer((req, res) => {

@@ -47,21 +47,37 @@ const KEY_B = "b2".repeat(16);
 
 describe("session ownership across fronts", () => {
   it("with auth: the owner recorded by front A is enforced on front B (403), and the owner reads through B", async () => {
-    const { A, B, a, b, keyPrefix } = await fronts({ auth: [["ada", "lovelace"], ["bob", "pw"]] });
+    const { A, B, a, b, keyPrefix } = await fronts({
+      auth: [
+        ["ada", "lovelace"],
+        ["bob", "pw"],
+      ],
+    });
     const login = async (url: string, username: string, password: string) => {
       const res = await fetch(`${url}/login`, { method: "POST", body: new URLSearchParams({ username, password }) });
       assert.equal(res.status, 200);
-      return { cookie: res.headers.getSetCookie().map((c) => c.split(";")[0]).join("; ") };
+      return {
+        cookie: res.headers
+          .getSetCookie()
+          .map((c) => c.split(";")[0])
+          .join("; "),
+      };
     };
     const adaA = await login(a.url, "ada", "lovelace");
     const adaB = await login(b.url, "ada", "lovelace");
     const bobB = await login(b.url, "bob", "pw");
-    const j = await send(`${A}/queue/join`, { body: { data: ["c-ada"], fn_index: 0, session_hash: "c-ada-tab" }, headers: adaA });
+    const j = await send(`${A}/queue/join`, {
+      body: { data: ["c-ada"], fn_index: 0, session_hash: "c-ada-tab" },
+      headers: adaA,
+    });
     assert.equal(j.status, 200, j.text);
     const stream = await openStream(`${B}/queue/data?session_hash=c-ada-tab`, { headers: bobB });
     assert.equal(stream.status, 403);
     assert.equal(stream.json.detail, "This session belongs to another user.");
-    const cancel = await send(`${B}/cancel`, { body: { event_id: j.json.event_id, session_hash: "c-ada-tab" }, headers: bobB });
+    const cancel = await send(`${B}/cancel`, {
+      body: { event_id: j.json.event_id, session_hash: "c-ada-tab" },
+      headers: bobB,
+    });
     assert.equal(cancel.status, 403);
     const mine = await openStream(`${B}/queue/data?session_hash=c-ada-tab`, { headers: adaB });
     assert.equal(mine.status, 200);
@@ -77,7 +93,10 @@ describe("session ownership across fronts", () => {
 
   it("without auth: a keyed session refuses another client on the other front; a second reader never takes the first's stream", async () => {
     const { A, B } = await fronts();
-    const j = await send(`${A}/queue/join`, { body: { data: ["c-key"], fn_index: 0, session_hash: "c-key-tab" }, headers: { cookie: `usher-client-key=${KEY_A}` } });
+    const j = await send(`${A}/queue/join`, {
+      body: { data: ["c-key"], fn_index: 0, session_hash: "c-key-tab" },
+      headers: { cookie: `usher-client-key=${KEY_A}` },
+    });
     assert.equal(j.status, 200);
     for (const headers of [{}, { cookie: `usher-client-key=${KEY_B}` }] as Record<string, string>[]) {
       const r = await openStream(`${B}/queue/data?session_hash=c-key-tab`, { headers });

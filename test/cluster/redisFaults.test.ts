@@ -49,8 +49,10 @@ describe("Redis faults", () => {
     return { a, b, worker, startWorker };
   }
 
-  const join = (url: string, session: string, input: string) => post(`${url}/gradio_api/queue/join`, { data: [input], fn_index: 0, session_hash: session });
-  const ends = (messages: { data: any }[]) => messages.filter((m) => m.data.msg === "process_completed").map((m) => m.data);
+  const join = (url: string, session: string, input: string) =>
+    post(`${url}/gradio_api/queue/join`, { data: [input], fn_index: 0, session_hash: session });
+  const ends = (messages: { data: any }[]) =>
+    messages.filter((m) => m.data.msg === "process_completed").map((m) => m.data);
 
   it("delivers the result of a job that was running when Redis restarted empty, and fails the one that waited", async () => {
     const { a, b } = await cluster();
@@ -76,7 +78,9 @@ describe("Redis faults", () => {
     // And the cluster works on.
     const next = await join(b.url, "next", "sleep:10");
     assert.equal(next.status, 200, next.text);
-    assert.deepEqual(ends(await readSse(`${a.url}/gradio_api/queue/data?session_hash=next`))[0]?.output.data, ["done sleep:10"]);
+    assert.deepEqual(ends(await readSse(`${a.url}/gradio_api/queue/data?session_hash=next`))[0]?.output.data, [
+      "done sleep:10",
+    ]);
   });
 
   it("fails, with a clear message, a job whose worker died while Redis restarted empty", async () => {
@@ -122,11 +126,23 @@ describe("Redis faults", () => {
     const worker = new RedisStore({ url: redis.url, keyPrefix, leaseMs });
     after(() => Promise.all([front.close(), worker.close()]));
     await Promise.all([front.ready(), worker.ready()]);
-    const job = (eventId: string) => ({ eventId, sessionHash: "user", fnId: 0, poolId: "default", data: [], rootUrl: "", meta: {}, enqueuedAtMs: 0 });
+    const job = (eventId: string) => ({
+      eventId,
+      sessionHash: "user",
+      fnId: 0,
+      poolId: "default",
+      data: [],
+      rootUrl: "",
+      meta: {},
+      enqueuedAtMs: 0,
+    });
     await front.enqueue(job("running"), null);
     await front.enqueue(job("waiting"), null);
     const claim = await worker.claim({ poolLimits: new Map([["default", 1]]), batchSizes: new Map() });
-    assert.deepEqual(claim?.jobs.map((j) => j.eventId), ["running"]);
+    assert.deepEqual(
+      claim?.jobs.map((j) => j.eventId),
+      ["running"],
+    );
     // Let a few reaps pass, then stop Redis for three leases.
     await sleep(2 * leaseMs);
     redis.pause(true);
@@ -134,7 +150,11 @@ describe("Redis faults", () => {
     redis.pause(false);
     await sleep(3 * leaseMs);
     assert.equal(await worker.running("default"), 1, "the lease survived the pause");
-    assert.deepEqual((await front.waiting("default")).map((j) => j.eventId), ["waiting"], "the front's session survived the pause");
+    assert.deepEqual(
+      (await front.waiting("default")).map((j) => j.eventId),
+      ["waiting"],
+      "the front's session survived the pause",
+    );
     assert.deepEqual((await front.bus.pendingEvents("user")).sort(), ["running", "waiting"]);
     await worker.release("default", claim ?? undefined);
   });

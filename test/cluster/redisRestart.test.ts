@@ -24,9 +24,13 @@ async function freePort(): Promise<number> {
 }
 
 async function startRedis(port: number): Promise<ChildProcess> {
-  const child = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], {
-    stdio: ["ignore", "pipe", "ignore"],
-  });
+  const child = spawn(
+    "redis-server",
+    ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+    {
+      stdio: ["ignore", "pipe", "ignore"],
+    },
+  );
   child.stdout!.setEncoding("utf8");
   await new Promise<void>((resolve, reject) => {
     let out = "";
@@ -61,21 +65,34 @@ it("answers 503 STORE_UNAVAILABLE while Redis is down and recovers when it is ba
     outputs: "text",
     apiName: "up",
   });
-  const app = await launch(demo, { store: redisStore({ url: `redis://127.0.0.1:${port}`, keyPrefix: "restart:", leaseMs: 1000 }) });
+  const app = await launch(demo, {
+    store: redisStore({ url: `redis://127.0.0.1:${port}`, keyPrefix: "restart:", leaseMs: 1000 }),
+  });
   const predict = async (session: string, x: string) => {
     const joined = await post(`${app.url}/gradio_api/queue/join`, { data: [x], fn_index: 0, session_hash: session });
     if (joined.status !== 200) return { status: joined.status, json: joined.json };
     const messages = await readSse(`${app.url}/gradio_api/queue/data?session_hash=${session}`);
-    return { status: 200, json: messages.find((m) => m.data.msg === "process_completed")?.data ?? messages.map((m) => m.data) };
+    return {
+      status: 200,
+      json: messages.find((m) => m.data.msg === "process_completed")?.data ?? messages.map((m) => m.data),
+    };
   };
   assert.deepEqual((await predict("before", "a")).json.output.data, ["A"]);
 
   // A request in flight when Redis goes (and comes back empty).
-  const inflight = await post(`${app.url}/gradio_api/queue/join`, { data: ["slow"], fn_index: 0, session_hash: "inflight" });
+  const inflight = await post(`${app.url}/gradio_api/queue/join`, {
+    data: ["slow"],
+    fn_index: 0,
+    session_hash: "inflight",
+  });
   const inflightStream = readSse(`${app.url}/gradio_api/queue/data?session_hash=inflight`);
   await waitFor(() => slowRuns, 5000, "the slow request running");
   await stop(redis);
-  await waitFor(async () => (await fetch(`${app.url}/gradio_api/queue/status`)).status === 503, 5000, "the server saw Redis go");
+  await waitFor(
+    async () => (await fetch(`${app.url}/gradio_api/queue/status`)).status === 503,
+    5000,
+    "the server saw Redis go",
+  );
 
   const t0 = Date.now();
   const refused = await post(`${app.url}/gradio_api/queue/join`, { data: ["b"], fn_index: 0, session_hash: "during" });
@@ -87,7 +104,9 @@ it("answers 503 STORE_UNAVAILABLE while Redis is down and recovers when it is ba
   redis = await startRedis(port);
   let after503: { status: number; json: any } = { status: 0, json: null };
   let attempt = 0;
-  await waitFor(async () => (after503 = await predict(`after${attempt++}`, "c")).status === 200, 10_000).catch(() => undefined);
+  await waitFor(async () => (after503 = await predict(`after${attempt++}`, "c")).status === 200, 10_000).catch(
+    () => undefined,
+  );
   assert.equal(after503.status, 200, JSON.stringify(after503.json));
   assert.deepEqual(after503.json.output.data, ["C"]);
 

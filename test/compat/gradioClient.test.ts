@@ -72,7 +72,10 @@ test("submit reports estimation with rank and ETA, process start, progress, logs
   assert.equal(estimation.position, 0);
   assert.equal(typeof estimation.eta, "number", "an ETA seeded by expectedDurationMs");
   assert.ok(estimation.eta > 0.3 && estimation.eta <= 0.4, `eta ${estimation.eta}`);
-  assert.ok(evs.some((e) => e.original_msg === "process_starts"), "process_starts");
+  assert.ok(
+    evs.some((e) => e.original_msg === "process_starts"),
+    "process_starts",
+  );
   const progress = evs.find((e) => e.type === "status" && e.progress_data);
   assert.equal(progress?.progress_data[0].desc, "half way");
   const log = evs.find((e) => e.type === "log");
@@ -217,7 +220,10 @@ test("concurrent predicts to a batched endpoint arrive in one call", async () =>
   await waitFor(() => eventCounts(app).waiting === 5, 5000, "five waiting");
   release();
   const results = await Promise.all(many);
-  assert.deepEqual(results.map((r: { data: unknown }) => (r.data as string[])[0]), ["A", "B", "C", "D", "E"]);
+  assert.deepEqual(
+    results.map((r: { data: unknown }) => (r.data as string[])[0]),
+    ["A", "B", "C", "D", "E"],
+  );
   assert.deepEqual((await blocker).data, ["FIRST"]);
   assert.equal(calls.length, 2);
   assert.deepEqual(calls[1], ["a", "b", "c", "d", "e"]);

@@ -109,7 +109,13 @@ test("a function with queue: false is called with POST /run at the root", async 
   const demo = new Blocks({}, () => {
     const a = new Textbox();
     const b = new Textbox();
-    new Button().click({ fn: (s: string) => s.toUpperCase(), inputs: [a], outputs: [b], apiName: "direct", queue: false });
+    new Button().click({
+      fn: (s: string) => s.toUpperCase(),
+      inputs: [a],
+      outputs: [b],
+      apiName: "direct",
+      queue: false,
+    });
   });
   const app = await launch(demo);
   const c = await client(app.url, {});

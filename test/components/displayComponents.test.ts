@@ -24,8 +24,14 @@ describe("Label", () => {
     assert.equal(new Label().postprocess(null), null);
   });
   test("non-numeric confidences are an output error", () => {
-    assert.throws(() => new Label().postprocess({ cat: "high" }), (e) => isUsherError(e, "OUTPUT_SHAPE"));
-    assert.throws(() => new Label().postprocess([1, 2]), (e) => isUsherError(e, "OUTPUT_SHAPE"));
+    assert.throws(
+      () => new Label().postprocess({ cat: "high" }),
+      (e) => isUsherError(e, "OUTPUT_SHAPE"),
+    );
+    assert.throws(
+      () => new Label().postprocess([1, 2]),
+      (e) => isUsherError(e, "OUTPUT_SHAPE"),
+    );
   });
   test("as input it gives confidences or the label", () => {
     const l = new Label();
@@ -46,7 +52,10 @@ describe("Json", () => {
     assert.deepEqual(j.postprocess('{"a":1}'), { a: 1 });
     assert.equal(j.postprocess("not json"), "not json");
     assert.deepEqual(j.postprocess({ d: new Date(0), u: undefined }), { d: "1970-01-01T00:00:00.000Z" });
-    assert.throws(() => j.postprocess({ big: 1n }), (e) => isUsherError(e, "OUTPUT_SHAPE"));
+    assert.throws(
+      () => j.postprocess({ big: 1n }),
+      (e) => isUsherError(e, "OUTPUT_SHAPE"),
+    );
   });
   test("api info is any JSON", () => {
     const api = new Json().describeApi(true);
@@ -76,13 +85,7 @@ describe("Markdown, HTML, Button", () => {
 describe("Chatbot", () => {
   test("messages pass through; tuples become messages", async () => {
     const c = new Chatbot();
-    const out = await c.postprocess(
-      [
-        { role: "user", content: "hi" },
-        ["how are you?", "fine"],
-      ],
-      ctx,
-    );
+    const out = await c.postprocess([{ role: "user", content: "hi" }, ["how are you?", "fine"]], ctx);
     assert.deepEqual(out, [
       { role: "user", metadata: null, content: "hi", options: null },
       { role: "user", metadata: null, content: "how are you?", options: null },
@@ -101,7 +104,10 @@ describe("Chatbot", () => {
   });
   test("api info is a list of messages", () => {
     const api = new Chatbot().describeApi(true);
-    assert.match(api.python_type.type, /^list\[dict\(role: str, metadata: dict\(str, Any\) \| None, content: str \| dict\(file: filepath/);
+    assert.match(
+      api.python_type.type,
+      /^list\[dict\(role: str, metadata: dict\(str, Any\) \| None, content: str \| dict\(file: filepath/,
+    );
     assert.equal(api.component, "Chatbot");
   });
 });

@@ -30,7 +30,10 @@ after(() => cleanup());
 
 describe("file inputs", () => {
   test("FileData from /upload becomes an UploadedFile", async () => {
-    const f = (await new Image().preprocess({ path: uploaded, orig_name: "kitty.png", meta: { _type: "gradio.FileData" } }, ctx)) as UploadedFile;
+    const f = (await new Image().preprocess(
+      { path: uploaded, orig_name: "kitty.png", meta: { _type: "gradio.FileData" } },
+      ctx,
+    )) as UploadedFile;
     assert.equal(f.name, "kitty.png");
     assert.equal(f.size, PNG.length);
     assert.equal(f.mimeType, "image/png");
@@ -48,14 +51,20 @@ describe("file inputs", () => {
   test("a path outside the store is refused", async () => {
     const outside = join(dir, "secret.txt");
     await writeFile(outside, "secret");
-    await assert.rejects(new File().preprocess({ path: outside }, ctx), (e) => isUsherError(e, "VALIDATION") && /not accessible/.test(e.message));
+    await assert.rejects(
+      new File().preprocess({ path: outside }, ctx),
+      (e) => isUsherError(e, "VALIDATION") && /not accessible/.test(e.message),
+    );
     await assert.rejects(new File().preprocess({ path: "/etc/passwd" }, ctx), (e) => isUsherError(e, "VALIDATION"));
-    await assert.rejects(new File().preprocess({ path: `${uploaded}/../../../secret.txt` }, ctx), (e) => isUsherError(e, "VALIDATION"));
+    await assert.rejects(new File().preprocess({ path: `${uploaded}/../../../secret.txt` }, ctx), (e) =>
+      isUsherError(e, "VALIDATION"),
+    );
   });
 
   test("remote URLs are refused", async () => {
-    await assert.rejects(new Image().preprocess({ path: "https://example.com/a.png", url: "https://example.com/a.png" }, ctx), (e) =>
-      isUsherError(e, "VALIDATION"),
+    await assert.rejects(
+      new Image().preprocess({ path: "https://example.com/a.png", url: "https://example.com/a.png" }, ctx),
+      (e) => isUsherError(e, "VALIDATION"),
     );
   });
 
@@ -65,7 +74,10 @@ describe("file inputs", () => {
     assert.equal(f.name, "image.png");
     assert.equal(f.mimeType, "image/png");
     assert.deepEqual(await f.read(), PNG);
-    const legacy = (await new File().preprocess({ name: "x.bin", data: `data:application/octet-stream;base64,AAEC`, is_file: false }, ctx)) as UploadedFile;
+    const legacy = (await new File().preprocess(
+      { name: "x.bin", data: `data:application/octet-stream;base64,AAEC`, is_file: false },
+      ctx,
+    )) as UploadedFile;
     assert.equal(legacy.name, "x.bin");
     assert.deepEqual(await legacy.read(), Buffer.from([0, 1, 2]));
   });
@@ -81,13 +93,19 @@ describe("file inputs", () => {
   });
 
   test("fileTypes refuses other files", async () => {
-    await assert.rejects(new File({ fileTypes: [".pdf"] }).preprocess({ path: uploaded }, ctx), (e) => isUsherError(e, "VALIDATION") && /Invalid file type/.test(e.message));
+    await assert.rejects(
+      new File({ fileTypes: [".pdf"] }).preprocess({ path: uploaded }, ctx),
+      (e) => isUsherError(e, "VALIDATION") && /Invalid file type/.test(e.message),
+    );
     const ok = (await new File({ fileTypes: ["image"] }).preprocess({ path: uploaded }, ctx)) as UploadedFile;
     assert.equal(ok.name, "cat.png");
   });
 
   test("multiple files give a list", async () => {
-    const list = await new File({ fileCount: "multiple", type: "filepath" }).preprocess([{ path: uploaded }, { path: uploaded }], ctx);
+    const list = await new File({ fileCount: "multiple", type: "filepath" }).preprocess(
+      [{ path: uploaded }, { path: uploaded }],
+      ctx,
+    );
     assert.equal(list.length, 2);
     assert.deepEqual(await new File({ fileCount: "multiple" }).preprocess(null, ctx), []);
   });
@@ -120,7 +138,10 @@ describe("file outputs", () => {
   });
 
   test("{ data, name, mimeType } and { path } objects", async () => {
-    const fd = (await new File().postprocess({ data: Buffer.from("a,b"), name: "t.csv" }, ctx)) as Record<string, unknown>;
+    const fd = (await new File().postprocess({ data: Buffer.from("a,b"), name: "t.csv" }, ctx)) as Record<
+      string,
+      unknown
+    >;
     assert.equal(fd["orig_name"], "t.csv");
     assert.equal(fd["mime_type"], "text/csv");
     const input = (await new Image().preprocess({ path: uploaded }, ctx)) as UploadedFile;
@@ -129,13 +150,18 @@ describe("file outputs", () => {
   });
 
   test("a missing file or a wrong value is an output error", async () => {
-    await assert.rejects(Promise.resolve(new File().postprocess(join(dir, "nope.txt"), ctx)), (e) => isUsherError(e, "OUTPUT_SHAPE"));
+    await assert.rejects(Promise.resolve(new File().postprocess(join(dir, "nope.txt"), ctx)), (e) =>
+      isUsherError(e, "OUTPUT_SHAPE"),
+    );
     await assert.rejects(Promise.resolve(new File().postprocess(42, ctx)), (e) => isUsherError(e, "OUTPUT_SHAPE"));
   });
 
   test("multiple outputs and api info", async () => {
     const list = (await new File({ fileCount: "multiple" }).postprocess([PNG, WAV], ctx)) as Record<string, unknown>[];
-    assert.deepEqual(list.map((f) => f["orig_name"]), ["file.png", "file.wav"]);
+    assert.deepEqual(
+      list.map((f) => f["orig_name"]),
+      ["file.png", "file.wav"],
+    );
     assert.equal(new Image().describeApi(true).python_type.type, "filepath");
     assert.equal(new File({ fileCount: "multiple" }).describeApi(true).python_type.type, "list[filepath]");
     assert.deepEqual(new Image().describeApi(true).example_input, {

@@ -11,6 +11,9 @@ test("matches gradio_client's python types", () => {
   assert.equal(jsonSchemaToPythonType({ enum: ["a", 1] }), "Literal['a', '1']");
   assert.equal(jsonSchemaToPythonType({ type: "array", items: { type: "number" } }), "list[float]");
   assert.equal(jsonSchemaToPythonType({ anyOf: [{ type: "string" }, { type: "null" }] }), "str | None");
-  assert.equal(jsonSchemaToPythonType({ type: "object", additionalProperties: { type: "number" } }), "dict(str, float)");
+  assert.equal(
+    jsonSchemaToPythonType({ type: "object", additionalProperties: { type: "number" } }),
+    "dict(str, float)",
+  );
   assert.equal(jsonSchemaToPythonType(fileDataSchema()), "filepath");
 });

@@ -38,11 +38,17 @@ describe("layout context", () => {
     const t = new Textbox({ label: "x" });
     const app = new Blocks();
     app.add(t);
-    assert.throws(() => app.add(t), (e) => isUsherError(e, "INVALID_OPTIONS") && /already placed/.test(e.message));
+    assert.throws(
+      () => app.add(t),
+      (e) => isUsherError(e, "INVALID_OPTIONS") && /already placed/.test(e.message),
+    );
   });
 
   test("render() outside a callback is an error", () => {
-    assert.throws(() => new Textbox({ render: false }).render(), (e) => isUsherError(e, "INVALID_OPTIONS"));
+    assert.throws(
+      () => new Textbox({ render: false }).render(),
+      (e) => isUsherError(e, "INVALID_OPTIONS"),
+    );
   });
 
   test("async layout callbacks are refused and the stack is restored", () => {
@@ -55,10 +61,11 @@ describe("layout context", () => {
   });
 
   test("an exception in a callback closes the container", () => {
-    assert.throws(() =>
-      new Blocks({}, () => {
-        throw new Error("boom");
-      }),
+    assert.throws(
+      () =>
+        new Blocks({}, () => {
+          throw new Error("boom");
+        }),
     );
     assert.equal(new Textbox().parent, null);
   });

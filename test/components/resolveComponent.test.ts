@@ -1,6 +1,22 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { Audio, Chatbot, Checkbox, Dropdown, File, HTML, Image, Json, Label, Markdown, NumberInput, Radio, Slider, State, Textbox } from "../../src/app/index.ts";
+import {
+  Audio,
+  Chatbot,
+  Checkbox,
+  Dropdown,
+  File,
+  HTML,
+  Image,
+  Json,
+  Label,
+  Markdown,
+  NumberInput,
+  Radio,
+  Slider,
+  State,
+  Textbox,
+} from "../../src/app/index.ts";
 import { resolveComponent, SHORTCUT_NAMES } from "../../src/components/resolveComponent.ts";
 import { isUsherError } from "../../src/errors.ts";
 
@@ -38,7 +54,10 @@ test("string shortcuts make fresh, unplaced components", () => {
 test("a component passes through; an unknown name is an invalid option", () => {
   const t = new Textbox();
   assert.equal(resolveComponent(t), t);
-  assert.throws(() => resolveComponent("video" as never), (e) => isUsherError(e, "INVALID_OPTIONS") && /Unknown component "video"/.test(e.message));
+  assert.throws(
+    () => resolveComponent("video" as never),
+    (e) => isUsherError(e, "INVALID_OPTIONS") && /Unknown component "video"/.test(e.message),
+  );
 });
 
 test("descriptors: a shortcut name as type, plus options", () => {
@@ -51,5 +70,8 @@ test("descriptors: a shortcut name as type, plus options", () => {
   assert.equal(t.placeholder, "say");
   const s = resolveComponent({ type: "state", value: [1] }) as State;
   assert.deepEqual(s.initialValue(), [1]);
-  assert.throws(() => resolveComponent({ type: "video" } as never), (e) => isUsherError(e, "INVALID_OPTIONS"));
+  assert.throws(
+    () => resolveComponent({ type: "video" } as never),
+    (e) => isUsherError(e, "INVALID_OPTIONS"),
+  );
 });

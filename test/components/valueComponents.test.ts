@@ -4,7 +4,7 @@ import { Checkbox, Dropdown, NumberInput, Radio, Slider, Textbox } from "../../s
 import { isUsherError } from "../../src/errors.ts";
 
 // Components made outside any layout callback stay unplaced: fine for testing them alone.
-const make = <T,>(f: () => T): T => f();
+const make = <T>(f: () => T): T => f();
 
 describe("Textbox", () => {
   const t = make(() => new Textbox({ label: "Name", maxLength: 5 }));
@@ -48,7 +48,10 @@ describe("NumberInput", () => {
     assert.equal(n.preprocess(null), 4);
     const bare = make(() => new NumberInput({ label: "n" }));
     assert.equal(bare.validate(null), 'A number is required for NumberInput "n".');
-    assert.throws(() => bare.preprocess(null), (e) => isUsherError(e, "VALIDATION"));
+    assert.throws(
+      () => bare.preprocess(null),
+      (e) => isUsherError(e, "VALIDATION"),
+    );
     const empty = make(() => new NumberInput({ allowEmpty: true }));
     assert.equal(empty.validate(null), null);
     const v: number | null = empty.preprocess(null);
@@ -58,7 +61,10 @@ describe("NumberInput", () => {
     assert.equal(n.preprocess(1.26), 1.3);
     assert.equal(n.postprocess(2.04), 2);
     assert.equal(n.postprocess(null), null);
-    assert.throws(() => n.postprocess("abc"), (e) => isUsherError(e, "OUTPUT_SHAPE"));
+    assert.throws(
+      () => n.postprocess("abc"),
+      (e) => isUsherError(e, "OUTPUT_SHAPE"),
+    );
   });
   test("api type is integer with precision 0", () => {
     assert.deepEqual(make(() => new NumberInput({ precision: 0 })).apiInfo(), { type: "integer" });
@@ -84,7 +90,10 @@ describe("Slider", () => {
     assert.equal(api.example_input, 1);
   });
   test("minimum above maximum is an invalid option", () => {
-    assert.throws(() => new Slider({ minimum: 5, maximum: 1 }), (e) => isUsherError(e, "INVALID_OPTIONS"));
+    assert.throws(
+      () => new Slider({ minimum: 5, maximum: 1 }),
+      (e) => isUsherError(e, "INVALID_OPTIONS"),
+    );
   });
 });
 
@@ -95,7 +104,10 @@ describe("Checkbox", () => {
     assert.match(c.validate("yes") ?? "", /true or false/);
     assert.equal(c.preprocess(null), false);
     assert.equal(c.postprocess(true), true);
-    assert.throws(() => c.postprocess("true"), (e) => isUsherError(e, "OUTPUT_SHAPE"));
+    assert.throws(
+      () => c.postprocess("true"),
+      (e) => isUsherError(e, "OUTPUT_SHAPE"),
+    );
     assert.deepEqual(c.describeApi(true).python_type, { type: "bool", description: "" });
   });
 });
@@ -103,8 +115,16 @@ describe("Checkbox", () => {
 describe("Dropdown and Radio", () => {
   const d = make(() => new Dropdown({ choices: ["a", ["Bee", "b"], 3] }));
   test("choices normalise to [display, value]", () => {
-    assert.deepEqual(d.choices, [["a", "a"], ["Bee", "b"], ["3", 3]]);
-    assert.deepEqual(d.configProps()["choices"], [["a", "a"], ["Bee", "b"], ["3", 3]]);
+    assert.deepEqual(d.choices, [
+      ["a", "a"],
+      ["Bee", "b"],
+      ["3", 3],
+    ]);
+    assert.deepEqual(d.configProps()["choices"], [
+      ["a", "a"],
+      ["Bee", "b"],
+      ["3", 3],
+    ]);
   });
   test("values outside the choices are refused", () => {
     assert.equal(d.validate("b"), null);

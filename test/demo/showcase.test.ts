@@ -47,7 +47,10 @@ test("the orientation classifier labels a line turned by 180° as rotated, and a
     renderText("Hello from Usher"),
   ]);
   // Sent together, they can share one batch; each still gets its own answer.
-  const [rotated, upright] = await Promise.all([client.predict("/orientation", [png(down)]), client.predict("/orientation", [png(up)])]);
+  const [rotated, upright] = await Promise.all([
+    client.predict("/orientation", [png(down)]),
+    client.predict("/orientation", [png(up)]),
+  ]);
   assert.equal((rotated.data[0] as { label: string }).label, "rotated (180°)");
   assert.equal((upright.data[0] as { label: string }).label, "upright (0°)");
 });
@@ -57,6 +60,7 @@ test("the streaming tab streams word by word", async () => {
   for await (const ev of client.submit("/stream", ["The river", 12])) events.push(ev as Ev);
   const chunks = events.filter((e) => e.type === "data").map((e) => String(e.data?.[0]));
   assert.ok(chunks.length >= 12, `${chunks.length} chunks`);
-  for (let i = 1; i < chunks.length; i++) assert.ok(chunks[i]!.startsWith(chunks[i - 1]!), "each chunk extends the last");
+  for (let i = 1; i < chunks.length; i++)
+    assert.ok(chunks[i]!.startsWith(chunks[i - 1]!), "each chunk extends the last");
   assert.equal(chunks.at(-1)!.split(" ").length, 2 + 12);
 });

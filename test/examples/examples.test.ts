@@ -19,9 +19,14 @@ async function launchExample(name: string): Promise<{ app: RunningApp; client: C
 test("concurrency: 4 one-second calls run at once", async () => {
   const { client } = await launchExample("concurrency");
   const started = performance.now();
-  const results = (await Promise.all(["a", "b", "c", "d"].map((x) => client.predict("/predict", [x])))) as { data: unknown[] }[];
+  const results = (await Promise.all(["a", "b", "c", "d"].map((x) => client.predict("/predict", [x])))) as {
+    data: unknown[];
+  }[];
   const elapsed = performance.now() - started;
-  assert.deepEqual(results.map((r) => r.data[0]), ["A", "B", "C", "D"]);
+  assert.deepEqual(
+    results.map((r) => r.data[0]),
+    ["A", "B", "C", "D"],
+  );
   assert.ok(elapsed < 1900, `took ${elapsed.toFixed(0)} ms`);
 });
 
@@ -32,7 +37,9 @@ test("maxSize: with one running and 3 waiting, the next request is refused at on
   for (const x of ["w1", "w2", "w3"]) accepted.push(client.predict("/predict", [x]));
   await waitFor(() => eventCounts(app).waiting === 3, 5000, "three waiting");
   const started = performance.now();
-  await assert.rejects(client.predict("/predict", ["one too many"]), (err: any) => /busy|full/i.test(String(err.message ?? err)));
+  await assert.rejects(client.predict("/predict", ["one too many"]), (err: any) =>
+    /busy|full/i.test(String(err.message ?? err)),
+  );
   assert.ok(performance.now() - started < 1000, "refused without waiting");
   // The accepted ones are dropped when the server closes (graceMs 0) at the end of the file.
   for (const p of accepted) p.catch(() => undefined);
@@ -40,13 +47,18 @@ test("maxSize: with one running and 3 waiting, the next request is refused at on
 
 test("batch: requests that wait together arrive in one call", async () => {
   const { client } = await launchExample("batch");
-  const results = (await Promise.all(["one", "two words", "three words here"].map((x) => client.predict("/predict", [x])))) as {
+  const results = (await Promise.all(
+    ["one", "two words", "three words here"].map((x) => client.predict("/predict", [x])),
+  )) as {
     data: unknown[];
   }[];
   const texts = results.map((r) => String(r.data[0]));
   assert.match(texts[0]!, /^1 words/);
   assert.match(texts[2]!, /^3 words/);
-  assert.ok(texts.some((t) => !t.endsWith("batch of 1)")), `batched: ${texts.join(" | ")}`);
+  assert.ok(
+    texts.some((t) => !t.endsWith("batch of 1)")),
+    `batched: ${texts.join(" | ")}`,
+  );
 });
 
 test("apiOpen false: the direct POST route is refused, the queue still answers", async () => {

@@ -120,10 +120,14 @@ class HeldFn implements EngineFunction {
         this.running.delete(eventId);
         resolve({ kind: "values", outputs: inputs });
       };
-      ctx.signal.addEventListener("abort", () => {
-        this.aborted++;
-        finish();
-      }, { once: true });
+      ctx.signal.addEventListener(
+        "abort",
+        () => {
+          this.aborted++;
+          finish();
+        },
+        { once: true },
+      );
       this.running.set(eventId, { ctx, finish });
     });
   }
@@ -133,7 +137,17 @@ class HeldFn implements EngineFunction {
 export async function runEngineChurn(cycles: number): Promise<ChurnFigures> {
   const clock = new BulkClock();
   const fn = new HeldFn();
-  const engine = new QueueEngine({ functions: [fn], store: new MemoryStore(), ownsStore: true, clock, concurrencyCount: 8, maxSize: null, maxThreads: 40, statusUpdateMs: 1000, showError: false });
+  const engine = new QueueEngine({
+    functions: [fn],
+    store: new MemoryStore(),
+    ownsStore: true,
+    clock,
+    concurrencyCount: 8,
+    maxSize: null,
+    maxThreads: 40,
+    statusUpdateMs: 1000,
+    showError: false,
+  });
   const hub = new SessionHub({ clock, engine, sessionGraceMs: GRACE_MS, heartbeatMs: 15_000 });
   engine.on(hub.deliver);
   const terminal = new Map<string, string>();
@@ -186,7 +200,10 @@ export async function runEngineChurn(cycles: number): Promise<ChurnFigures> {
   assert.equal(await engine.size(), 0, "queue empty");
   assert.equal(fn.running.size, 0, "nothing running");
   assert.ok(leftWhileRunning > 0);
-  assert.ok(fn.aborted >= leftWhileRunning, `every running call whose user left saw its abort (${fn.aborted} of ${leftWhileRunning})`);
+  assert.ok(
+    fn.aborted >= leftWhileRunning,
+    `every running call whose user left saw its abort (${fn.aborted} of ${leftWhileRunning})`,
+  );
   assert.equal(hub.size, 0, "no session left");
   await engine.close({ graceMs: 0 });
   hub.close();

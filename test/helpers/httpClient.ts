@@ -11,7 +11,10 @@ export interface SendOptions {
 }
 
 /** A request over node:http (fetch cannot pick its source address) and its whole answer. */
-export async function send(url: string, options: SendOptions = {}): Promise<{ status: number; json: any; text: string; setCookie: string[] }> {
+export async function send(
+  url: string,
+  options: SendOptions = {},
+): Promise<{ status: number; json: any; text: string; setCookie: string[] }> {
   const res = await open(url, options);
   let text = "";
   res.setEncoding("utf8");
@@ -28,8 +31,16 @@ export async function send(url: string, options: SendOptions = {}): Promise<{ st
 
 /** Sends a request and resolves with the response as soon as its head arrives. */
 export function open(url: string, options: SendOptions = {}): Promise<IncomingMessage> {
-  const body = options.body === undefined ? undefined : typeof options.body === "string" ? options.body : JSON.stringify(options.body);
-  const headers: Record<string, string> = { ...(body === undefined ? {} : { "content-type": "application/json" }), ...options.headers };
+  const body =
+    options.body === undefined
+      ? undefined
+      : typeof options.body === "string"
+        ? options.body
+        : JSON.stringify(options.body);
+  const headers: Record<string, string> = {
+    ...(body === undefined ? {} : { "content-type": "application/json" }),
+    ...options.headers,
+  };
   return new Promise((resolve, reject) => {
     const req = httpRequest(url, {
       method: options.method ?? (body === undefined ? "GET" : "POST"),
@@ -68,7 +79,13 @@ export class SseStream {
     const found = this.messages.find(pred);
     if (found !== undefined) return Promise.resolve(found);
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no matching message within ${timeoutMs} ms; got ${JSON.stringify(this.messages.slice(-5))}`)), timeoutMs);
+      const timer = setTimeout(
+        () =>
+          reject(
+            new Error(`no matching message within ${timeoutMs} ms; got ${JSON.stringify(this.messages.slice(-5))}`),
+          ),
+        timeoutMs,
+      );
       this.#waiters.push({
         pred,
         resolve: (m) => {
@@ -116,7 +133,10 @@ export class SseStream {
 }
 
 /** Opens a session's SSE stream; resolves with the status and, when 200, the stream. */
-export async function openStream(url: string, options: SendOptions = {}): Promise<{ status: number; stream: SseStream | null; json: any }> {
+export async function openStream(
+  url: string,
+  options: SendOptions = {},
+): Promise<{ status: number; stream: SseStream | null; json: any }> {
   const res = await open(url, options);
   if (res.statusCode !== 200) {
     let text = "";

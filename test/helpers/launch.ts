@@ -7,8 +7,19 @@ import { launchApp, type RunningApp } from "../../src/compose/launchApp.ts";
  * Launches an app on 127.0.0.1, port 0, quiet, and closes it when the test file ends.
  * `queue` null means `.queue()` was not called.
  */
-export async function launch(app: Buildable, queue: QueueOptions | null = {}, options: LaunchOptions = {}): Promise<RunningApp> {
-  const running = await launchApp(app, queue, { port: 0, host: "127.0.0.1", quiet: true, logLevel: false, handleSignals: false, ...options });
+export async function launch(
+  app: Buildable,
+  queue: QueueOptions | null = {},
+  options: LaunchOptions = {},
+): Promise<RunningApp> {
+  const running = await launchApp(app, queue, {
+    port: 0,
+    host: "127.0.0.1",
+    quiet: true,
+    logLevel: false,
+    handleSignals: false,
+    ...options,
+  });
   after(() => running.close({ graceMs: 0 }));
   return running;
 }
@@ -19,7 +30,11 @@ export async function post(
   body: unknown,
   headers: Record<string, string> = { "content-type": "application/json" },
 ): Promise<{ status: number; json: any; text: string; headers: Headers }> {
-  const res = await fetch(url, { method: "POST", headers, body: typeof body === "string" ? body : JSON.stringify(body) });
+  const res = await fetch(url, {
+    method: "POST",
+    headers,
+    body: typeof body === "string" ? body : JSON.stringify(body),
+  });
   const text = await res.text();
   let json: unknown;
   try {

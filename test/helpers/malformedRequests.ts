@@ -26,7 +26,9 @@ const JSON_TYPE = { "content-type": "application/json" };
 
 /** JSON text nested `depth` levels deep (arrays or objects). */
 function deep(depth: number, kind: "array" | "object"): string {
-  return kind === "array" ? "[".repeat(depth) + "1" + "]".repeat(depth) : '{"a":'.repeat(depth) + "1" + "}".repeat(depth);
+  return kind === "array"
+    ? "[".repeat(depth) + "1" + "]".repeat(depth)
+    : '{"a":'.repeat(depth) + "1" + "}".repeat(depth);
 }
 
 /** Values that tend to break parsers and validators. */
@@ -58,9 +60,18 @@ const jsonText = fc.oneof(
   fc
     .record(
       {
-        data: fc.oneof(fc.jsonValue({ maxDepth: 4 }), fc.array(fc.jsonValue({ maxDepth: 3 }), { maxLength: 5 }), nasty.map((n) => ({ raw: n }))),
+        data: fc.oneof(
+          fc.jsonValue({ maxDepth: 4 }),
+          fc.array(fc.jsonValue({ maxDepth: 3 }), { maxLength: 5 }),
+          nasty.map((n) => ({ raw: n })),
+        ),
         fn_index: fc.oneof(fc.integer(), fc.double(), fc.string(), fc.constant(2 ** 60), fc.constant(null)),
-        session_hash: fc.oneof(fc.string({ maxLength: 300 }), fc.integer(), fc.constant(null), fc.constant("x".repeat(10_000))),
+        session_hash: fc.oneof(
+          fc.string({ maxLength: 300 }),
+          fc.integer(),
+          fc.constant(null),
+          fc.constant("x".repeat(10_000)),
+        ),
         event_id: fc.oneof(fc.string(), fc.integer()),
         event_data: fc.jsonValue({ maxDepth: 3 }),
         trigger_id: fc.oneof(fc.integer(), fc.string()),
@@ -80,9 +91,24 @@ const jsonText = fc.oneof(
 /** A body: JSON text, broken JSON, invalid UTF-8 bytes, or nothing. */
 const body = fc.oneof(
   { weight: 4, arbitrary: jsonText.map((t) => Buffer.from(t)) },
-  { weight: 2, arbitrary: jsonText.chain((t) => fc.nat({ max: Math.max(0, t.length - 1) }).map((n) => Buffer.from(t.slice(0, n)))) },
+  {
+    weight: 2,
+    arbitrary: jsonText.chain((t) => fc.nat({ max: Math.max(0, t.length - 1) }).map((n) => Buffer.from(t.slice(0, n)))),
+  },
   { weight: 1, arbitrary: fc.string({ maxLength: 200 }).map((s) => Buffer.from(s)) },
-  { weight: 2, arbitrary: fc.uint8Array({ maxLength: 300 }).map((b) => Buffer.concat([Buffer.from('{"data":["'), Buffer.from(b), Buffer.from([0xc3, 0x28, 0xff, 0xfe]), Buffer.from('"]}')])) },
+  {
+    weight: 2,
+    arbitrary: fc
+      .uint8Array({ maxLength: 300 })
+      .map((b) =>
+        Buffer.concat([
+          Buffer.from('{"data":["'),
+          Buffer.from(b),
+          Buffer.from([0xc3, 0x28, 0xff, 0xfe]),
+          Buffer.from('"]}'),
+        ]),
+      ),
+  },
   { weight: 1, arbitrary: fc.constant(Buffer.alloc(0)) },
 );
 
@@ -100,14 +126,44 @@ const contentType = fc.constantFrom(
 
 /** A path segment that tries to climb out or confuse decoding. */
 const evilSegment = fc.oneof(
-  fc.constantFrom("..", "%2e%2e", "%2E%2E%2F", "..%2f", "%252e%252e", "..\\..", "%00", "%", "%zz", "%c0%ae%c0%ae", "etc", "passwd", "/etc/passwd", "/proc/self/environ", "~", "//", "%2f"),
+  fc.constantFrom(
+    "..",
+    "%2e%2e",
+    "%2E%2E%2F",
+    "..%2f",
+    "%252e%252e",
+    "..\\..",
+    "%00",
+    "%",
+    "%zz",
+    "%c0%ae%c0%ae",
+    "etc",
+    "passwd",
+    "/etc/passwd",
+    "/proc/self/environ",
+    "~",
+    "//",
+    "%2f",
+  ),
   fc.string({ maxLength: 20 }).map(encodeURIComponent),
 );
 const evilPath = fc.array(evilSegment, { minLength: 1, maxLength: 8 }).map((s) => s.join("/"));
 
 /** Upload file names: traversal, NULs, control characters, huge, empty. */
 const evilFileName = fc.oneof(
-  fc.constantFrom("../../../../tmp/usher-pwned.txt", "..\\..\\..\\evil.txt", "/etc/passwd", "a\u0000b.txt", "..", ".", "", "con", " ", "\r\n.txt", "%2e%2e%2fx"),
+  fc.constantFrom(
+    "../../../../tmp/usher-pwned.txt",
+    "..\\..\\..\\evil.txt",
+    "/etc/passwd",
+    "a\u0000b.txt",
+    "..",
+    ".",
+    "",
+    "con",
+    " ",
+    "\r\n.txt",
+    "%2e%2e%2fx",
+  ),
   fc.string({ maxLength: 300 }),
   fc.constant("x".repeat(5000)),
 );
@@ -142,15 +198,20 @@ function upload(maxFileSize: number): fc.Arbitrary<RawRequest> {
 /** Every route with malformed input; `maxFileSize` is the server's. */
 export function malformedRequest(maxFileSize: number): fc.Arbitrary<RawRequest> {
   const postTo = (path: fc.Arbitrary<string>): fc.Arbitrary<RawRequest> =>
-    fc.record({ path, body, type: contentType }).map(({ path, body, type }): RawRequest => ({
-      method: "POST",
-      path,
-      headers: type === "" ? {} : { "content-type": type },
-      body,
-    }));
+    fc.record({ path, body, type: contentType }).map(
+      ({ path, body, type }): RawRequest => ({
+        method: "POST",
+        path,
+        headers: type === "" ? {} : { "content-type": type },
+        body,
+      }),
+    );
   const get = (path: fc.Arbitrary<string>): fc.Arbitrary<RawRequest> =>
     path.map((p) => ({ method: "GET", path: p, headers: {}, body: undefined }));
-  const name = fc.oneof(fc.constantFrom("predict", "nope", "", "..", "%2e%2e", "predict/..", "a".repeat(300)), fc.string({ maxLength: 30 }).map(encodeURIComponent));
+  const name = fc.oneof(
+    fc.constantFrom("predict", "nope", "", "..", "%2e%2e", "predict/..", "a".repeat(300)),
+    fc.string({ maxLength: 30 }).map(encodeURIComponent),
+  );
   const query = fc.string({ maxLength: 50 }).map(encodeURIComponent);
   return fc.oneof(
     postTo(fc.constant(`${P}/queue/join`)),
@@ -163,11 +224,25 @@ export function malformedRequest(maxFileSize: number): fc.Arbitrary<RawRequest> 
     get(evilPath.map((p) => `${P}/file/${p}`)),
     get(fc.tuple(name, query).map(([n, q]) => `${P}/call/${n}/${q}`)),
     get(query.map((q) => `${P}/queue/data?session_hash=${q}`)),
-    get(fc.constantFrom("/config", "/config/", `${P}/info`, `${P}/info?all_endpoints=true`, `${P}/app_id`, `${P}/queue/status`, "/", "/metrics")),
-    get(fc.tuple(fc.constantFrom("/assets/", "/", `${P}/`), evilPath).map(([a, b]) => a + b)),
-    fc.record({ method: fc.constantFrom("PUT", "DELETE", "PATCH", "OPTIONS"), path: fc.constantFrom(`${P}/queue/join`, "/config", `${P}/upload`) }).map(
-      ({ method, path }) => ({ method, path, headers: JSON_TYPE, body: Buffer.from("{}") }),
+    get(
+      fc.constantFrom(
+        "/config",
+        "/config/",
+        `${P}/info`,
+        `${P}/info?all_endpoints=true`,
+        `${P}/app_id`,
+        `${P}/queue/status`,
+        "/",
+        "/metrics",
+      ),
     ),
+    get(fc.tuple(fc.constantFrom("/assets/", "/", `${P}/`), evilPath).map(([a, b]) => a + b)),
+    fc
+      .record({
+        method: fc.constantFrom("PUT", "DELETE", "PATCH", "OPTIONS"),
+        path: fc.constantFrom(`${P}/queue/join`, "/config", `${P}/upload`),
+      })
+      .map(({ method, path }) => ({ method, path, headers: JSON_TYPE, body: Buffer.from("{}") })),
   );
 }
 
@@ -188,18 +263,23 @@ export class RawClient {
     return new Promise((resolve, reject) => {
       const headers: Record<string, string | number> = { ...r.headers };
       if (r.body !== undefined) headers["content-length"] = r.body.length;
-      const req = request({ host: this.#host, port: this.#port, method: r.method, path: r.path, headers, agent: this.#agent }, (res) => {
-        const contentType = String(res.headers["content-type"] ?? "");
-        if (contentType.startsWith("text/event-stream")) {
-          res.destroy();
-          resolve({ status: res.statusCode ?? 0, contentType, body: "" });
-          return;
-        }
-        const chunks: Buffer[] = [];
-        res.on("data", (c: Buffer) => chunks.push(c));
-        res.on("end", () => resolve({ status: res.statusCode ?? 0, contentType, body: Buffer.concat(chunks).toString("utf8") }));
-        res.on("error", reject);
-      });
+      const req = request(
+        { host: this.#host, port: this.#port, method: r.method, path: r.path, headers, agent: this.#agent },
+        (res) => {
+          const contentType = String(res.headers["content-type"] ?? "");
+          if (contentType.startsWith("text/event-stream")) {
+            res.destroy();
+            resolve({ status: res.statusCode ?? 0, contentType, body: "" });
+            return;
+          }
+          const chunks: Buffer[] = [];
+          res.on("data", (c: Buffer) => chunks.push(c));
+          res.on("end", () =>
+            resolve({ status: res.statusCode ?? 0, contentType, body: Buffer.concat(chunks).toString("utf8") }),
+          );
+          res.on("error", reject);
+        },
+      );
       req.on("error", reject);
       req.end(r.body);
     });
@@ -216,7 +296,8 @@ export function ruleBroken(res: RawResponse): string | null {
   if (res.status >= 400) {
     try {
       const j = JSON.parse(res.body) as unknown;
-      if (typeof j !== "object" || j === null || !("detail" in j)) return `${res.status} without detail: ${res.body.slice(0, 200)}`;
+      if (typeof j !== "object" || j === null || !("detail" in j))
+        return `${res.status} without detail: ${res.body.slice(0, 200)}`;
     } catch {
       return `${res.status} not JSON: ${res.body.slice(0, 200)}`;
     }
@@ -225,7 +306,11 @@ export function ruleBroken(res: RawResponse): string | null {
 }
 
 /** Sends `requests` with `concurrency` in flight; resolves with every broken rule found. */
-export async function sendAll(client: RawClient, requests: readonly RawRequest[], concurrency = 16): Promise<{ req: RawRequest; why: string }[]> {
+export async function sendAll(
+  client: RawClient,
+  requests: readonly RawRequest[],
+  concurrency = 16,
+): Promise<{ req: RawRequest; why: string }[]> {
   const broken: { req: RawRequest; why: string }[] = [];
   let next = 0;
   const worker = async (): Promise<void> => {
@@ -237,7 +322,10 @@ export async function sendAll(client: RawClient, requests: readonly RawRequest[]
       } catch (err) {
         // The server may close a connection on a body it refuses mid-stream; that is a refusal,
         // not a crash. A crash shows up as every later request failing (the test checks health).
-        why = (err as NodeJS.ErrnoException).code === "ECONNRESET" || (err as NodeJS.ErrnoException).code === "EPIPE" ? null : String(err);
+        why =
+          (err as NodeJS.ErrnoException).code === "ECONNRESET" || (err as NodeJS.ErrnoException).code === "EPIPE"
+            ? null
+            : String(err);
       }
       if (why !== null) broken.push({ req, why });
     }

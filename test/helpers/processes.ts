@@ -29,7 +29,11 @@ export interface Child {
  * and resolves once it prints a line starting with "READY". Rejects with its stderr if it exits or
  * takes longer than `timeoutMs`.
  */
-export async function spawnReady(args: readonly string[], env: Record<string, string>, timeoutMs = 30_000): Promise<Child> {
+export async function spawnReady(
+  args: readonly string[],
+  env: Record<string, string>,
+  timeoutMs = 30_000,
+): Promise<Child> {
   const child = spawn(process.execPath, ["--conditions=usher-source", "--import", "tsx", ...args], {
     cwd: REPO_ROOT,
     env: { ...process.env, ...env },
@@ -49,7 +53,10 @@ export async function spawnReady(args: readonly string[], env: Record<string, st
   });
   const ready = await new Promise<string>((resolve, reject) => {
     let out = "";
-    const timer = setTimeout(() => reject(new Error(`no READY from ${args.join(" ")} in ${timeoutMs} ms\n${stderr}`)), timeoutMs);
+    const timer = setTimeout(
+      () => reject(new Error(`no READY from ${args.join(" ")} in ${timeoutMs} ms\n${stderr}`)),
+      timeoutMs,
+    );
     child.once("exit", (code, signal) => {
       clearTimeout(timer);
       reject(new Error(`${args.join(" ")} exited (${signal ?? code}) before READY\n${stderr}`));

@@ -44,9 +44,13 @@ export class RedisServer {
   /** Starts it again (empty) on the same port; resolves once it accepts connections. */
   async restart(): Promise<void> {
     if (this.#child !== null) return;
-    const child = spawn("redis-server", ["--port", String(this.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], {
-      stdio: ["ignore", "pipe", "ignore"],
-    });
+    const child = spawn(
+      "redis-server",
+      ["--port", String(this.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+      {
+        stdio: ["ignore", "pipe", "ignore"],
+      },
+    );
     child.stdout.setEncoding("utf8");
     await new Promise<void>((resolve, reject) => {
       let out = "";

@@ -7,7 +7,11 @@ const POLL_MS = 5;
  * browsers, where no event says "now": they wait for the state they assert, however long it takes,
  * up to a deadline. A test of a delay measures it ("not before 200 ms") instead of sleeping around it.
  */
-export async function waitFor(condition: () => boolean | Promise<boolean>, deadlineMs = 10_000, what = "the condition"): Promise<number> {
+export async function waitFor(
+  condition: () => boolean | Promise<boolean>,
+  deadlineMs = 10_000,
+  what = "the condition",
+): Promise<number> {
   const start = performance.now();
   for (;;) {
     if (await condition()) return performance.now() - start;

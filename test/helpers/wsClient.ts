@@ -29,7 +29,9 @@ export class TestSocket {
       }
     });
     this.ws.on("error", () => undefined);
-    this.closed = new Promise((resolve) => this.ws.once("close", (code, reason) => resolve({ code, reason: reason.toString() })));
+    this.closed = new Promise((resolve) =>
+      this.ws.once("close", (code, reason) => resolve({ code, reason: reason.toString() })),
+    );
   }
 
   /** Resolves once open (rejects if the handshake is refused). */
@@ -53,7 +55,11 @@ export class TestSocket {
       if (pred(f)) return Promise.resolve(f);
     }
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no matching frame within ${timeoutMs} ms; got ${JSON.stringify(this.frames.slice(-5))}`)), timeoutMs);
+      const timer = setTimeout(
+        () =>
+          reject(new Error(`no matching frame within ${timeoutMs} ms; got ${JSON.stringify(this.frames.slice(-5))}`)),
+        timeoutMs,
+      );
       this.#waiters.push({
         pred,
         resolve: (f) => {
@@ -80,7 +86,11 @@ export function wsUrl(appUrl: string, path: string): string {
 }
 
 /** Opens the multiplexed queue socket of a session. */
-export async function queueSocket(appUrl: string, sessionHash?: string, options: ClientOptions = {}): Promise<TestSocket> {
+export async function queueSocket(
+  appUrl: string,
+  sessionHash?: string,
+  options: ClientOptions = {},
+): Promise<TestSocket> {
   const q = sessionHash === undefined ? "" : `?session_hash=${encodeURIComponent(sessionHash)}`;
   const s = new TestSocket(wsUrl(appUrl, `/gradio_api/queue/ws${q}`), options);
   await s.opened();

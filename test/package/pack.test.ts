@@ -60,7 +60,10 @@ test("npm pack tarball installs and serves a five-line app", { timeout: 240_000 
       join(scratch, "app.ts"),
       'import { Interface } from "usher";\nexport default new Interface({ fn: (x: string) => x + "?", inputs: "text", outputs: "text" });\n',
     );
-    const cli = spawn(join(scratch, "node_modules/.bin/usher"), ["app.ts", "--port", "0"], { cwd: scratch, stdio: ["ignore", "pipe", "inherit"] });
+    const cli = spawn(join(scratch, "node_modules/.bin/usher"), ["app.ts", "--port", "0"], {
+      cwd: scratch,
+      stdio: ["ignore", "pipe", "inherit"],
+    });
     try {
       const url = await new Promise<string>((resolve, reject) => {
         let out = "";

@@ -25,8 +25,15 @@ test("list tail deletes run from the highest index, so splice removes the right 
 });
 
 test("chat history growth diffs as appends and adds", () => {
-  const prev = [{ role: "user", content: "hi" }, { role: "assistant", content: "Hel" }];
-  const next = [{ role: "user", content: "hi" }, { role: "assistant", content: "Hello" }, { role: "user", content: "x" }];
+  const prev = [
+    { role: "user", content: "hi" },
+    { role: "assistant", content: "Hel" },
+  ];
+  const next = [
+    { role: "user", content: "hi" },
+    { role: "assistant", content: "Hello" },
+    { role: "user", content: "x" },
+  ];
   const edits = diff(prev, next);
   assert.deepEqual(edits, [
     ["append", [1, "content"], "lo"],

@@ -22,8 +22,16 @@ test("wireJson's estimation fast path writes exactly what JSON.stringify(toWireM
 test("wireJson of other messages is the generic path (generator diffs included)", () => {
   const a = new StreamDiffer();
   const b = new StreamDiffer();
-  const gen = (output: unknown): EngineEvent => ({ type: "generating", eventId: "e", sessionHash: "s", output, durationMs: 5, averageDurationMs: null });
-  for (const v of [["H"], ["He"], ["Hello"]]) assert.equal(wireJson(gen(v), a), JSON.stringify(toWireMessage(gen(v), b)));
+  const gen = (output: unknown): EngineEvent => ({
+    type: "generating",
+    eventId: "e",
+    sessionHash: "s",
+    output,
+    durationMs: 5,
+    averageDurationMs: null,
+  });
+  for (const v of [["H"], ["He"], ["Hello"]])
+    assert.equal(wireJson(gen(v), a), JSON.stringify(toWireMessage(gen(v), b)));
 });
 
 test("wireJson's process_starts and process_completed fast paths write exactly what the generic path writes", () => {
@@ -59,7 +67,14 @@ test("wireJson's process_starts and process_completed fast paths write exactly w
 
 test("wireJson's completed fast path forgets the stream's last chunk like the generic path", () => {
   const differ = new StreamDiffer();
-  const gen = (output: unknown): EngineEvent => ({ type: "generating", eventId: "e", sessionHash: "s", output, durationMs: 5, averageDurationMs: null });
+  const gen = (output: unknown): EngineEvent => ({
+    type: "generating",
+    eventId: "e",
+    sessionHash: "s",
+    output,
+    durationMs: 5,
+    averageDurationMs: null,
+  });
   wireJson(gen(["Hello"]), differ);
   wireJson({ type: "completed", eventId: "e", output: ["Hello"], durationMs: 5, averageDurationMs: null }, differ);
   // A new event with the same id starts from a full value again, not a diff against the old one.

@@ -10,7 +10,9 @@ describe("QueueEngine admission", () => {
     await join(engine, 0, "a"); // running: does not count
     await join(engine, 0, "b");
     await join(engine, 0, "c");
-    const refused = await engine.join({ fnId: 0, sessionHash: "s", data: [], rootUrl: "", eventId: "d" }).catch((e: unknown) => e);
+    const refused = await engine
+      .join({ fnId: 0, sessionHash: "s", data: [], rootUrl: "", eventId: "d" })
+      .catch((e: unknown) => e);
     assert.ok(refused instanceof UsherError);
     assert.equal(refused.code, "QUEUE_FULL");
     assert.equal(refused.status, 503);

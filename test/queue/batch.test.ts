@@ -10,7 +10,15 @@ describe("QueueEngine batching", () => {
     await join(engine, 0, "b1");
     // b1 started alone at once: batching never waits for companions.
     assert.deepEqual(b.last().inputs, ["b1"]);
-    for (const [fn, id] of [[0, "b2"], [1, "x1"], [0, "b3"], [0, "b4"], [0, "b5"], [1, "x2"]] as const) await join(engine, fn, id);
+    for (const [fn, id] of [
+      [0, "b2"],
+      [1, "x1"],
+      [0, "b3"],
+      [0, "b4"],
+      [0, "b5"],
+      [1, "x2"],
+    ] as const)
+      await join(engine, fn, id);
     b.last().resolve();
     await settle();
     assert.deepEqual(b.last().inputs, ["b2", "b3", "b4"]);

@@ -10,7 +10,10 @@ describe("QueueEngine.close", () => {
     let closed = false;
     const closing = engine.close({ graceMs: 1000 }).then(() => (closed = true));
     await settle();
-    assert.deepEqual(["c", "d"].map((id) => rec.ofType("cancelled", id)[0]?.reason), ["shutdown", "shutdown"]);
+    assert.deepEqual(
+      ["c", "d"].map((id) => rec.ofType("cancelled", id)[0]?.reason),
+      ["shutdown", "shutdown"],
+    );
     await assert.rejects(engine.join({ fnId: 0, sessionHash: "s", data: [], rootUrl: "" }), { code: "QUEUE_STOPPED" });
     await clock.advance(500);
     f.calls[0]?.resolve();

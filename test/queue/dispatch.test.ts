@@ -95,7 +95,10 @@ describe("QueueEngine dispatch", () => {
     // The group "g" is FIFO across its two functions: g0, h0, g1, ...
     g1.last().resolve();
     await settle();
-    assert.deepEqual(g2.calls.map((c) => c.inputs[0]), ["h0"]);
+    assert.deepEqual(
+      g2.calls.map((c) => c.inputs[0]),
+      ["h0"],
+    );
     await engine.close({ graceMs: 0 });
   });
 
@@ -154,10 +157,9 @@ describe("QueueEngine dispatch", () => {
     assert.match(r.eventId, /^[0-9a-f]{32}$/);
     const given = await engine.join({ fnId: 0, sessionHash: "s", data: [], rootUrl: "http://x", eventId: "mine" });
     assert.equal(given.eventId, "mine");
-    await assert.rejects(
-      engine.join({ fnId: 0, sessionHash: "s", data: [], rootUrl: "http://x", eventId: "mine" }),
-      { code: "BAD_REQUEST" },
-    );
+    await assert.rejects(engine.join({ fnId: 0, sessionHash: "s", data: [], rootUrl: "http://x", eventId: "mine" }), {
+      code: "BAD_REQUEST",
+    });
     await engine.close({ graceMs: 0 });
   });
 
@@ -194,7 +196,9 @@ describe("QueueEngine dispatch", () => {
     await settle();
     const call = f.last();
     assert.deepEqual(call.inputs, [[1, 2]]);
-    assert.deepEqual(call.ctx.events, [{ eventId: "e", sessionHash: "sess", rootUrl: "http://host:1", meta: { username: "ada" } }]);
+    assert.deepEqual(call.ctx.events, [
+      { eventId: "e", sessionHash: "sess", rootUrl: "http://host:1", meta: { username: "ada" } },
+    ]);
     await engine.close({ graceMs: 0 });
   });
 
@@ -258,7 +262,16 @@ describe("QueueEngine dispatch", () => {
     const f = new FakeFn(0);
     const { engine, rec } = makeEngine([f], { store });
     await store.enqueue(
-      { eventId: "remote", sessionHash: "r", fnId: 0, poolId: "default", data: 7, rootUrl: "", meta: {}, enqueuedAtMs: 0 },
+      {
+        eventId: "remote",
+        sessionHash: "r",
+        fnId: 0,
+        poolId: "default",
+        data: 7,
+        rootUrl: "",
+        meta: {},
+        enqueuedAtMs: 0,
+      },
       null,
     );
     await settle();
@@ -288,7 +301,10 @@ describe("QueueEngine dispatch", () => {
     f.last().resolve(); // a ends after 25 ms: the dispatch claims b, whose join has no answer yet
     await settle();
     assert.deepEqual(rec.types("b"), ["estimation", "started"]);
-    assert.deepEqual(rec.ofType("estimation", "b").map((e) => [e.rank, e.rankEtaMs]), [[0, 25]]);
+    assert.deepEqual(
+      rec.ofType("estimation", "b").map((e) => [e.rank, e.rankEtaMs]),
+      [[0, 25]],
+    );
     store.held.shift()?.();
     assert.deepEqual(await jb, { eventId: "b", rank: 0, queueSize: 1 });
     await settle();
@@ -299,7 +315,9 @@ describe("QueueEngine dispatch", () => {
   it("refuses unknown functions and bad options", async () => {
     const f = new FakeFn(0);
     const { engine } = makeEngine([f]);
-    await assert.rejects(engine.join({ fnId: 7, sessionHash: "s", data: [], rootUrl: "" }), { code: "UNKNOWN_FUNCTION" });
+    await assert.rejects(engine.join({ fnId: 7, sessionHash: "s", data: [], rootUrl: "" }), {
+      code: "UNKNOWN_FUNCTION",
+    });
     assert.throws(() => makeEngine([f, new FakeFn(0)]), { code: "INVALID_OPTIONS" });
     assert.throws(() => makeEngine([f], { maxThreads: 0 }), { code: "INVALID_OPTIONS" });
     await engine.close();

@@ -6,13 +6,16 @@ import { FakeFn, join, makeEngine, settle } from "./helpers.ts";
 
 describe("toErrorPayload", () => {
   it("shows an AppError with its own title, duration and visibility", () => {
-    assert.deepEqual(toErrorPayload(new AppError("Bad input", { title: "Hmm", durationMs: null, visible: false }), false), {
-      message: "Bad input",
-      title: "Hmm",
-      durationMs: null,
-      visible: false,
-      code: "APP_ERROR",
-    });
+    assert.deepEqual(
+      toErrorPayload(new AppError("Bad input", { title: "Hmm", durationMs: null, visible: false }), false),
+      {
+        message: "Bad input",
+        title: "Hmm",
+        durationMs: null,
+        visible: false,
+        code: "APP_ERROR",
+      },
+    );
     assert.deepEqual(toErrorPayload(new AppError("Plain"), false), {
       message: "Plain",
       title: "Error",

@@ -58,7 +58,8 @@ describe("estimation messages", () => {
     }
     await clock.advance(0);
     const times = new Map<string, number[]>();
-    for (const e of rec.events) if (e.type === "estimation") times.set(e.eventId, [...(times.get(e.eventId) ?? []), e.atMs]);
+    for (const e of rec.events)
+      if (e.type === "estimation") times.set(e.eventId, [...(times.get(e.eventId) ?? []), e.atMs]);
     for (const [id, ts] of times) {
       for (let i = 1; i < ts.length; i++) {
         assert.ok((ts[i] ?? 0) - (ts[i - 1] ?? 0) >= 1000, `${id} got two messages within 1 s: ${ts.join(",")}`);
@@ -128,7 +129,8 @@ describe("estimation messages", () => {
       await clock.advance(50);
       f.pending[0]?.resolve();
       await settle();
-      for (let j = 0; j < 5; j++) await engine.join({ fnId: 0, eventId: `n${i}-${j}`, sessionHash: "s", data: 0, rootUrl: "" });
+      for (let j = 0; j < 5; j++)
+        await engine.join({ fnId: 0, eventId: `n${i}-${j}`, sessionHash: "s", data: 0, rootUrl: "" });
     }
     await clock.advance(0);
     // 2 s of dispatches: a couple of rounds and a couple of join walks, not 40 or 200.

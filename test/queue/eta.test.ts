@@ -47,7 +47,15 @@ describe("ETA (rankEtaMs = expected time until the result)", () => {
     const b = new FakeFn(0, { batch: true, maxBatchSize: 2, expectedDurationMs: 1000 });
     const x = new FakeFn(1, { expectedDurationMs: 500 });
     const { engine, clock, rec } = makeEngine([b, x]);
-    for (const [fn, id] of [[0, "b1"], [0, "b2"], [1, "x1"], [0, "b3"], [0, "b4"], [1, "x2"]] as const) await join(engine, fn, id);
+    for (const [fn, id] of [
+      [0, "b1"],
+      [0, "b2"],
+      [1, "x1"],
+      [0, "b3"],
+      [0, "b4"],
+      [1, "x2"],
+    ] as const)
+      await join(engine, fn, id);
     assert.deepEqual(firstEstimations(rec, ["b1", "b2", "x1", "b3", "b4", "x2"]), [
       [0, 1, 1000], // runs alone now
       [0, 1, 2000], // batch [b2, b3] after b1
@@ -72,7 +80,13 @@ describe("ETA (rankEtaMs = expected time until the result)", () => {
     const u = new FakeFn(0); // no expectedDurationMs
     const k = new FakeFn(1, { expectedDurationMs: 100 });
     const { engine, rec } = makeEngine([u, k]);
-    for (const [fn, id] of [[0, "u1"], [1, "k1"], [0, "u2"], [1, "k2"]] as const) await join(engine, fn, id);
+    for (const [fn, id] of [
+      [0, "u1"],
+      [1, "k1"],
+      [0, "u2"],
+      [1, "k2"],
+    ] as const)
+      await join(engine, fn, id);
     assert.deepEqual(firstEstimations(rec, ["u1", "k1", "u2", "k2"]), [
       [0, 1, null],
       [0, 1, 100],

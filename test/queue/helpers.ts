@@ -179,7 +179,8 @@ export class Recorder {
 
   ofType<T extends EngineEvent["type"]>(type: T, eventId?: string): Extract<EngineEvent, { type: T }>[] {
     return this.events.filter(
-      (e): e is EngineEvent & { atMs: number } & { type: T } => e.type === type && (eventId === undefined || e.eventId === eventId),
+      (e): e is EngineEvent & { atMs: number } & { type: T } =>
+        e.type === type && (eventId === undefined || e.eventId === eventId),
     ) as unknown as Extract<EngineEvent, { type: T }>[];
   }
 

@@ -39,14 +39,29 @@ type Op =
   | { op: "advance"; ms: number };
 
 const opArb: fc.Arbitrary<Op> = fc.oneof(
-  { weight: 5, arbitrary: fc.record({ op: fc.constant("join" as const), fn: fc.constantFrom(0, 1, 1, 2, 3, 4), session: fc.nat(3) }) },
+  {
+    weight: 5,
+    arbitrary: fc.record({
+      op: fc.constant("join" as const),
+      fn: fc.constantFrom(0, 1, 1, 2, 3, 4),
+      session: fc.nat(3),
+    }),
+  },
   { weight: 2, arbitrary: fc.record({ op: fc.constant("cancel" as const), pick: fc.nat(40) }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant("cancelSession" as const), session: fc.nat(3) }) },
-  { weight: 4, arbitrary: fc.record({ op: fc.constant("resolve" as const), pick: fc.nat(10), wrongShape: fc.boolean() }) },
+  {
+    weight: 4,
+    arbitrary: fc.record({ op: fc.constant("resolve" as const), pick: fc.nat(10), wrongShape: fc.boolean() }),
+  },
   { weight: 1, arbitrary: fc.record({ op: fc.constant("reject" as const), pick: fc.nat(10) }) },
   {
     weight: 1,
-    arbitrary: fc.record({ op: fc.constant("stream" as const), pick: fc.nat(10), chunks: fc.nat(3), end: fc.boolean() }),
+    arbitrary: fc.record({
+      op: fc.constant("stream" as const),
+      pick: fc.nat(10),
+      chunks: fc.nat(3),
+      end: fc.boolean(),
+    }),
   },
   { weight: 1, arbitrary: fc.record({ op: fc.constant("endStream" as const), pick: fc.nat(10), fail: fc.boolean() }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant("direct" as const), fn: fc.nat(4) }) },
@@ -90,7 +105,9 @@ describe("QueueEngine properties", () => {
             const pool = poolOf[id] ?? "?";
             const queued = ctx.events[0]?.sessionHash !== "direct";
             if (queued) {
-              const n = calls.filter((c) => c.active && poolOf[c.fnIndex] === pool && c.ctx.events[0]?.sessionHash !== "direct").length + 1;
+              const n =
+                calls.filter((c) => c.active && poolOf[c.fnIndex] === pool && c.ctx.events[0]?.sessionHash !== "direct")
+                  .length + 1;
               if (n > (limitOf[pool] ?? 0)) violation = `pool ${pool} over its limit: ${n}`;
             }
             return new Promise<InvokeResult>((resolve, reject) => {
@@ -125,7 +142,8 @@ describe("QueueEngine properties", () => {
           const list = seen.get(e.eventId) ?? [];
           list.push(e);
           seen.set(e.eventId, list);
-          if (e.type === "started" && !list.some((x) => x.type === "estimation")) violation = `started before estimation: ${e.eventId}`;
+          if (e.type === "started" && !list.some((x) => x.type === "estimation"))
+            violation = `started before estimation: ${e.eventId}`;
           if (e.type === "completed" || e.type === "failed" || e.type === "cancelled") ended.add(e.eventId);
         });
 
@@ -216,7 +234,9 @@ describe("QueueEngine properties", () => {
               break;
             }
             case "direct":
-              directs.push(engine.runDirect(o.fn, "direct", { sessionHash: "direct", rootUrl: "", meta: {} }).catch(() => null));
+              directs.push(
+                engine.runDirect(o.fn, "direct", { sessionHash: "direct", rootUrl: "", meta: {} }).catch(() => null),
+              );
               break;
             case "advance":
               await clock.advance(o.ms);
@@ -252,7 +272,9 @@ describe("QueueEngine properties", () => {
         if (violation !== null) throw new Error(violation);
 
         for (const id of accepted) {
-          const terminals = (seen.get(id) ?? []).filter((e) => e.type === "completed" || e.type === "failed" || e.type === "cancelled");
+          const terminals = (seen.get(id) ?? []).filter(
+            (e) => e.type === "completed" || e.type === "failed" || e.type === "cancelled",
+          );
           assert.equal(terminals.length, 1, `${id}: ${JSON.stringify(seen.get(id)?.map((e) => e.type))}`);
         }
         for (const id of seen.keys()) assert.ok(accepted.has(id), `events for a refused join: ${id}`);

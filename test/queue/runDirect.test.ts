@@ -54,12 +54,18 @@ describe("QueueEngine.runDirect and maxThreads", () => {
     // A freed thread goes to the oldest direct caller before the queue.
     q.last().resolve();
     await settle();
-    assert.deepEqual(d.calls.map((c) => c.inputs[0]), ["d1", "d2"]);
+    assert.deepEqual(
+      d.calls.map((c) => c.inputs[0]),
+      ["d1", "d2"],
+    );
     assert.deepEqual(rec.startedOrder(), ["q1"]);
     d.calls[0]?.resolve();
     await d1;
     await settle();
-    assert.deepEqual(d.calls.map((c) => c.inputs[0]), ["d1", "d2", "d3"]);
+    assert.deepEqual(
+      d.calls.map((c) => c.inputs[0]),
+      ["d1", "d2", "d3"],
+    );
     d.calls[1]?.resolve();
     d.calls[2]?.resolve();
     await Promise.all([d2, d3]);
@@ -75,7 +81,11 @@ describe("QueueEngine.runDirect and maxThreads", () => {
       const p1 = engine.runDirect(0, [], info);
       await settle();
       f.last().reject(new AppError("Bad image", { title: "Oops" }));
-      await assert.rejects(p1, (e: unknown) => e instanceof UsherError && e.code === "APP_ERROR" && e.message === "Bad image" && e.title === "Oops");
+      await assert.rejects(
+        p1,
+        (e: unknown) =>
+          e instanceof UsherError && e.code === "APP_ERROR" && e.message === "Bad image" && e.title === "Oops",
+      );
       const p2 = engine.runDirect(0, [], info);
       await settle();
       f.last().reject(new Error("secret path /etc"));

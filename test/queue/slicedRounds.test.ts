@@ -43,7 +43,8 @@ function assertNothingAfterStart(rec: Recorder): void {
   const past = new Set<string>();
   for (const e of rec.events) {
     if (e.type === "estimation") assert.ok(!past.has(e.eventId), `estimation of ${e.eventId} after its start or end`);
-    else if (e.type === "started" || e.type === "completed" || e.type === "failed" || e.type === "cancelled") past.add(e.eventId);
+    else if (e.type === "started" || e.type === "completed" || e.type === "failed" || e.type === "cancelled")
+      past.add(e.eventId);
   }
 }
 
@@ -108,7 +109,11 @@ describe("sliced status rounds", () => {
       await clock.turn();
       perTurn.push(estimationsSince(rec, from).length - before);
     } while (clock.deferredCount > 0);
-    assert.equal(perTurn[0], ROUND_FIRST_SLICE_MAX + ROUND_CLOCK_EVERY, "the first slice, then one at the pace it showed");
+    assert.equal(
+      perTurn[0],
+      ROUND_FIRST_SLICE_MAX + ROUND_CLOCK_EVERY,
+      "the first slice, then one at the pace it showed",
+    );
     assert.ok(
       perTurn.slice(1).every((n) => n <= ROUND_CLOCK_EVERY),
       `later slices at most ${ROUND_CLOCK_EVERY} sends: ${perTurn.join(" ")}`,

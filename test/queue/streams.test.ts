@@ -99,19 +99,31 @@ describe("QueueEngine streams, progress and logs", () => {
     await clock.advance(10);
     ctx.progress(step(3)); // replaces 2
     await clock.advance(29);
-    assert.deepEqual(rec.ofType("progress", "a").map((e) => e.progress[0]?.index), [1]);
+    assert.deepEqual(
+      rec.ofType("progress", "a").map((e) => e.progress[0]?.index),
+      [1],
+    );
     await clock.advance(1); // t = 50
-    assert.deepEqual(rec.ofType("progress", "a").map((e) => e.progress[0]?.index), [1, 3]);
+    assert.deepEqual(
+      rec.ofType("progress", "a").map((e) => e.progress[0]?.index),
+      [1, 3],
+    );
     await clock.advance(100);
     ctx.progress(step(4)); // quiet for 50 ms: sent at once
-    assert.deepEqual(rec.ofType("progress", "a").map((e) => e.progress[0]?.index), [1, 3, 4]);
+    assert.deepEqual(
+      rec.ofType("progress", "a").map((e) => e.progress[0]?.index),
+      [1, 3, 4],
+    );
     // A pending value is flushed before the terminal event, never after it.
     await clock.advance(10);
     ctx.progress(step(5));
     f.last().resolve();
     await settle();
     assert.deepEqual(rec.types("a").slice(-3), ["progress", "progress", "completed"]);
-    assert.deepEqual(rec.ofType("progress", "a").map((e) => e.progress[0]?.index), [1, 3, 4, 5]);
+    assert.deepEqual(
+      rec.ofType("progress", "a").map((e) => e.progress[0]?.index),
+      [1, 3, 4, 5],
+    );
     ctx.progress(step(6));
     ctx.log("info", "late");
     await clock.advance(100);

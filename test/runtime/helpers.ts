@@ -11,7 +11,11 @@ export async function start(app: RunningApp, api: string, data: unknown[]): Prom
 }
 
 /** Reads the result stream of a started call: the last event name and its data. */
-export async function result(app: RunningApp, api: string, eventId: string): Promise<{ event: string | undefined; data: any }> {
+export async function result(
+  app: RunningApp,
+  api: string,
+  eventId: string,
+): Promise<{ event: string | undefined; data: any }> {
   const events = (await readSse(`${app.url}/gradio_api/call/${api}/${eventId}`)).filter((e) => e.event !== "heartbeat");
   const last = events.at(-1);
   if (last === undefined) throw new Error("no events");
@@ -19,7 +23,11 @@ export async function result(app: RunningApp, api: string, eventId: string): Pro
 }
 
 /** Calls and waits: the last SSE event (`complete` with the outputs, or `error`). */
-export async function call(app: RunningApp, api: string, data: unknown[]): Promise<{ event: string | undefined; data: any }> {
+export async function call(
+  app: RunningApp,
+  api: string,
+  data: unknown[],
+): Promise<{ event: string | undefined; data: any }> {
   return result(app, api, await start(app, api, data));
 }
 

@@ -25,8 +25,20 @@ function workerApp(): Blocks {
     new Button("stats").click({ fn: inWorker(mod, "stats"), inputs: [], outputs: [out], apiName: "stats" });
     new Button("fail").click({ fn: inWorker(mod, "fail"), inputs: [t], outputs: [out], apiName: "fail" });
     new Button("chatty").click({ fn: inWorker(mod, "chatty"), inputs: [n], outputs: [text], apiName: "chatty" });
-    new Button("count").click({ fn: inWorker(mod, "count", { stream: true }), inputs: [n], outputs: [text], apiName: "count" });
-    new Button("shout").click({ fn: inWorker(mod, "shout"), inputs: [t], outputs: [text], apiName: "shout", batch: true, maxBatchSize: 4 });
+    new Button("count").click({
+      fn: inWorker(mod, "count", { stream: true }),
+      inputs: [n],
+      outputs: [text],
+      apiName: "count",
+    });
+    new Button("shout").click({
+      fn: inWorker(mod, "shout"),
+      inputs: [t],
+      outputs: [text],
+      apiName: "shout",
+      batch: true,
+      maxBatchSize: 4,
+    });
   });
 }
 
@@ -69,7 +81,10 @@ test("the module (a model) loads once per thread, setup() runs once per thread",
   // Per thread, the call counter keeps growing: the same module instance served every call.
   for (const id of threads) {
     const counts = results.filter((r) => r.threadId === id).map((r) => r.calls);
-    assert.deepEqual(counts, [...counts].sort((x, y) => x - y));
+    assert.deepEqual(
+      counts,
+      [...counts].sort((x, y) => x - y),
+    );
   }
 });
 
@@ -124,7 +139,10 @@ test("a batched worker function receives the lists", async () => {
     assert.match(o.data[0], new RegExp(`^${words[i]!.toUpperCase()}!\\d$`));
   });
   // They waited together, so they ran as one batch of 3.
-  assert.ok(outs.some((o) => o.data[0].endsWith("!3")), JSON.stringify(outs.map((o) => o.data)));
+  assert.ok(
+    outs.some((o) => o.data[0].endsWith("!3")),
+    JSON.stringify(outs.map((o) => o.data)),
+  );
 });
 
 test("an async generator in a worker streams its chunks", async () => {
@@ -132,11 +150,18 @@ test("an async generator in a worker streams its chunks", async () => {
   const id = await start(app, "count", [3]);
   const r = await result(app, "count", id);
   assert.equal(r.event, "complete");
-  const generating = events.filter((e) => e.eventId === id && e.type === "generating").map((e) => (e.type === "generating" ? (e.output as string[])[0] : ""));
+  const generating = events
+    .filter((e) => e.eventId === id && e.type === "generating")
+    .map((e) => (e.type === "generating" ? (e.output as string[])[0] : ""));
   assert.equal(generating.length, 3);
-  assert.deepEqual(generating.map((g) => g!.split("@")[0]), ["1/3", "2/3", "3/3"]);
+  assert.deepEqual(
+    generating.map((g) => g!.split("@")[0]),
+    ["1/3", "2/3", "3/3"],
+  );
   assert.match(r.data[0], /^3\/3@\d+$/);
-  const config = (await (await fetch(`${app.url}/config`)).json()) as { dependencies: { api_name: string; types: { generator: boolean } }[] };
+  const config = (await (await fetch(`${app.url}/config`)).json()) as {
+    dependencies: { api_name: string; types: { generator: boolean } }[];
+  };
   assert.equal(config.dependencies.find((d) => d.api_name === "count")?.types.generator, true);
 });
 

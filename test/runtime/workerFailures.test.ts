@@ -34,8 +34,19 @@ function workerApp(timeoutMs?: number): Blocks {
     new Button("crash").click({ fn: inWorker(mod, "crash"), inputs: [t], outputs: [out], apiName: "crash" });
     new Button("coop").click({ fn: inWorker(mod, "cooperative"), inputs: [t], outputs: [out], apiName: "coop" });
     new Button("wait").click({ fn: inWorker(mod, "waitsForAbort"), inputs: [t], outputs: [out], apiName: "wait" });
-    new Button("count").click({ fn: inWorker(mod, "count", { stream: true }), inputs: [n], outputs: [t], apiName: "count" });
-    new Button("ignore").click({ fn: inWorker(mod, "ignoring"), inputs: [t], outputs: [out], apiName: "ignore", ...(timeoutMs === undefined ? {} : { timeoutMs }) });
+    new Button("count").click({
+      fn: inWorker(mod, "count", { stream: true }),
+      inputs: [n],
+      outputs: [t],
+      apiName: "count",
+    });
+    new Button("ignore").click({
+      fn: inWorker(mod, "ignoring"),
+      inputs: [t],
+      outputs: [out],
+      apiName: "ignore",
+      ...(timeoutMs === undefined ? {} : { timeoutMs }),
+    });
   });
 }
 
@@ -43,10 +54,13 @@ for (const kind of ["exit", "throw"]) {
   test(`a worker that crashes (${kind}): only its user gets an error, the thread is replaced, the next call works`, async () => {
     const app = await launch(workerApp(), { concurrencyCount: 2 }, { workerThreads: 2, showError: true });
     // The other user's call runs on the other thread while the crash happens.
-    const [other, crashed] = await Promise.all([call(app, "busy", [300]), (async () => {
-      await waitFor(() => (eventCounts(app).running === 1 ? true : undefined), 5000, "the other call running");
-      return call(app, "crash", [kind]);
-    })()]);
+    const [other, crashed] = await Promise.all([
+      call(app, "busy", [300]),
+      (async () => {
+        await waitFor(() => (eventCounts(app).running === 1 ? true : undefined), 5000, "the other call running");
+        return call(app, "crash", [kind]);
+      })(),
+    ]);
     assert.equal(crashed.event, "error");
     assert.match(String(crashed.data), /worker thread running crash stopped/);
     assert.equal(other.event, "complete", "the other user's call is not affected");
@@ -62,7 +76,11 @@ test("a cancelled CPU-bound loop sees signal.aborted at once (shared flag), with
   const id = await start(app, "coop", [m]);
   await waitFor(() => readMarker(m)?.started, 10_000, "the worker to start");
   assert.equal(await app.engine.cancel(id), true);
-  const seen = await waitFor(() => (readMarker(m)?.aborted === true ? readMarker(m) : undefined), 5000, "the worker to see the abort");
+  const seen = await waitFor(
+    () => (readMarker(m)?.aborted === true ? readMarker(m) : undefined),
+    5000,
+    "the worker to see the abort",
+  );
   assert.equal(seen.code, "CANCELLED");
   const next = await call(app, "busy", [10]);
   assert.equal(next.event, "complete");
@@ -75,7 +93,11 @@ test("an async worker function gets the signal's abort event", async () => {
   const id = await start(app, "wait", [m]);
   await waitFor(() => readMarker(m)?.started, 10_000, "the worker to start");
   await app.engine.cancel(id);
-  const seen = await waitFor(() => (readMarker(m)?.viaEvent === true ? readMarker(m) : undefined), 5000, "the abort event");
+  const seen = await waitFor(
+    () => (readMarker(m)?.viaEvent === true ? readMarker(m) : undefined),
+    5000,
+    "the abort event",
+  );
   assert.equal(seen.aborted, true);
 });
 
@@ -94,7 +116,10 @@ test("a call that ignores its signal has its thread terminated after workerAbort
   const r = next.data[0];
   assert.notEqual(r.threadId, started.threadId, "a fresh thread replaced the terminated one");
   assert.ok(!app.workers.threadIds.includes(started.threadId), "the ignoring thread is gone");
-  assert.ok(r.startMs >= cancelledAtMs + graceMs, `the next call started ${r.startMs - cancelledAtMs} ms after the cancel, before the grace period ended`);
+  assert.ok(
+    r.startMs >= cancelledAtMs + graceMs,
+    `the next call started ${r.startMs - cancelledAtMs} ms after the cancel, before the grace period ended`,
+  );
 });
 
 test("a timeout aborts the worker call: TIMEOUT for the user, then the ignoring thread is terminated", async () => {
@@ -117,7 +142,11 @@ test("a cancelled stream is closed in the worker at once: the thread is freed wi
   const app = await launch(workerApp(), { concurrencyCount: 1 }, { workerThreads: 1, workerAbortGraceMs: 60_000 });
   const events = recordEvents(app);
   const id = await start(app, "count", [500]);
-  await waitFor(() => (events.some((e) => e.eventId === id && e.type === "generating") ? true : undefined), 10_000, "a first chunk");
+  await waitFor(
+    () => (events.some((e) => e.eventId === id && e.type === "generating") ? true : undefined),
+    10_000,
+    "a first chunk",
+  );
   const threadsBefore = app.workers.threadIds;
   await app.engine.cancel(id);
   const next = await call(app, "busy", [1]);

@@ -83,7 +83,10 @@ test("messages before the stream opens are kept and flushed on attach; close aft
   const sink = new FakeSink();
   assert.equal(hub.attach("s", sink), true);
   // The estimation is pointless once the result is there: only the result goes out.
-  assert.deepEqual(sink.written.map((e) => e.type), ["completed"]);
+  assert.deepEqual(
+    sink.written.map((e) => e.type),
+    ["completed"],
+  );
   assert.equal(sink.finished, true);
   assert.equal(hub.size, 0);
 });
@@ -159,7 +162,10 @@ test("a dropped stream that comes back within the grace period loses nothing", a
   hub.deliver(done("e1"));
   await clock.advance(10_000);
   assert.deepEqual(cancelled, []);
-  assert.deepEqual(b.written.map((e) => e.type), ["estimation", "completed"]);
+  assert.deepEqual(
+    b.written.map((e) => e.type),
+    ["estimation", "completed"],
+  );
 });
 
 test("a slow reader gets coalesced updates: the latest estimation wins, results are never dropped", () => {

@@ -77,7 +77,11 @@ test("allowedOrigins: listed origins get CORS headers and preflights, others non
   assert.match(ok.headers.get("vary") ?? "", /Origin/);
   const pre = await fetch(`${app.url}/gradio_api/queue/join`, {
     method: "OPTIONS",
-    headers: { origin: "https://friend.example", "access-control-request-method": "POST", "access-control-request-headers": "content-type" },
+    headers: {
+      origin: "https://friend.example",
+      "access-control-request-method": "POST",
+      "access-control-request-headers": "content-type",
+    },
   });
   assert.equal(pre.status, 204);
   assert.match(pre.headers.get("access-control-allow-methods") ?? "", /POST/);

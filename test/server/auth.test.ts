@@ -12,7 +12,17 @@ import { Authenticator } from "../../src/server/auth/Authenticator.ts";
 import { launch, post } from "../helpers/launch.ts";
 
 const demo = new Interface({ fn: (s: string) => `hi ${s}`, inputs: "text", outputs: "text", apiName: "greet" });
-const app = await launch(demo, {}, { auth: [["ada", "lovelace"], ["bob", "pw"]], authMessage: "Ask Ada for a login." });
+const app = await launch(
+  demo,
+  {},
+  {
+    auth: [
+      ["ada", "lovelace"],
+      ["bob", "pw"],
+    ],
+    authMessage: "Ask Ada for a login.",
+  },
+);
 const P = `${app.url}/gradio_api`;
 
 /** Logs in and returns the Cookie header to send. */
@@ -22,14 +32,25 @@ async function login(username: string, password: string): Promise<string> {
   assert.deepEqual(await res.json(), { success: true });
   const cookies = res.headers.getSetCookie();
   assert.equal(cookies.length, 2);
-  assert.ok(cookies.every((c) => /^access-token-(unsecure-)?[0-9a-f]+=/.test(c) && c.includes("HttpOnly")), String(cookies));
+  assert.ok(
+    cookies.every((c) => /^access-token-(unsecure-)?[0-9a-f]+=/.test(c) && c.includes("HttpOnly")),
+    String(cookies),
+  );
   return cookies.map((c) => c.split(";")[0]).join("; ");
 }
 
 test("POST /login with good credentials sets the access-token cookies; wrong ones are 400 Incorrect credentials", async () => {
   await login("ada", "lovelace");
-  for (const [u, p] of [["ada", "wrong"], ["bob", "lovelace"], ["nobody", ""], ["", ""]] as const) {
-    const res = await fetch(`${app.url}/login`, { method: "POST", body: new URLSearchParams({ username: u, password: p }) });
+  for (const [u, p] of [
+    ["ada", "wrong"],
+    ["bob", "lovelace"],
+    ["nobody", ""],
+    ["", ""],
+  ] as const) {
+    const res = await fetch(`${app.url}/login`, {
+      method: "POST",
+      body: new URLSearchParams({ username: u, password: p }),
+    });
     assert.equal(res.status, 400, `${u}/${p}`);
     assert.deepEqual(await res.json(), { detail: "Incorrect credentials." });
     assert.equal(res.headers.get("set-cookie"), null);
@@ -58,10 +79,33 @@ test("without a login every data route answers 401 with a JSON detail and no dat
     [`${P}/heartbeat/x`],
     [`${P}/file=/etc/passwd`],
     [`${P}/call/greet/abc`],
-    [`${P}/queue/join`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ data: ["x"], fn_index: 0, session_hash: "s" }) }],
-    [`${P}/run/greet`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ data: ["x"] }) }],
-    [`${P}/call/greet`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ data: ["x"] }) }],
-    [`${P}/upload`, { method: "POST", body: (() => { const f = new FormData(); f.append("files", new Blob(["x"]), "a.txt"); return f; })() }],
+    [
+      `${P}/queue/join`,
+      {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ data: ["x"], fn_index: 0, session_hash: "s" }),
+      },
+    ],
+    [
+      `${P}/run/greet`,
+      { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ data: ["x"] }) },
+    ],
+    [
+      `${P}/call/greet`,
+      { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ data: ["x"] }) },
+    ],
+    [
+      `${P}/upload`,
+      {
+        method: "POST",
+        body: (() => {
+          const f = new FormData();
+          f.append("files", new Blob(["x"]), "a.txt");
+          return f;
+        })(),
+      },
+    ],
     [`${P}/cancel`, { method: "POST", headers: { "content-type": "application/json" }, body: "{}" }],
     [`${P}/queue/ws`],
     [`${app.url}/no/such/route`],
@@ -127,7 +171,10 @@ test("the page at / is a login form without a login, the app with one", async ()
   });
   assert.equal(ok.status, 303);
   assert.equal(ok.headers.get("location"), "/");
-  const cookie = ok.headers.getSetCookie().map((c) => c.split(";")[0]).join("; ");
+  const cookie = ok.headers
+    .getSetCookie()
+    .map((c) => c.split(";")[0])
+    .join("; ");
   const page = await fetch(`${app.url}/`, { headers: { cookie } });
   assert.doesNotMatch(await page.text(), /type="password"/);
   const bad = await fetch(`${app.url}/login`, {
@@ -153,18 +200,31 @@ test("@gradio/client's auth option logs in and predicts; without it or with a wr
 
 test("an async check function decides; one that throws lets nobody in", async () => {
   const seen: string[] = [];
-  const fnApp = await launch(demo, {}, {
-    auth: async (u, p) => {
-      seen.push(u);
-      if (u === "boom") throw new Error("db down");
-      return u === "x" && p === "y";
+  const fnApp = await launch(
+    demo,
+    {},
+    {
+      auth: async (u, p) => {
+        seen.push(u);
+        if (u === "boom") throw new Error("db down");
+        return u === "x" && p === "y";
+      },
     },
+  );
+  const ok = await fetch(`${fnApp.url}/login`, {
+    method: "POST",
+    body: new URLSearchParams({ username: "x", password: "y" }),
   });
-  const ok = await fetch(`${fnApp.url}/login`, { method: "POST", body: new URLSearchParams({ username: "x", password: "y" }) });
   assert.equal(ok.status, 200);
-  const no = await fetch(`${fnApp.url}/login`, { method: "POST", body: new URLSearchParams({ username: "x", password: "z" }) });
+  const no = await fetch(`${fnApp.url}/login`, {
+    method: "POST",
+    body: new URLSearchParams({ username: "x", password: "z" }),
+  });
   assert.equal(no.status, 400);
-  const boom = await fetch(`${fnApp.url}/login`, { method: "POST", body: new URLSearchParams({ username: "boom", password: "" }) });
+  const boom = await fetch(`${fnApp.url}/login`, {
+    method: "POST",
+    body: new URLSearchParams({ username: "boom", password: "" }),
+  });
   assert.equal(boom.status, 400);
   assert.deepEqual(seen, ["x", "x", "boom"]);
 });
@@ -203,17 +263,33 @@ test("Authenticator: tokens expire, are bound to the process secret, and pairs c
 // Hardening: rate limit, revocation, cross-origin refusals, Secure cookies. Each test launches
 // its own app so that its failed logins and revocations touch no other test.
 
-const pairs: [string, string][] = [["ada", "lovelace"], ["bob", "pw"]];
+const pairs: [string, string][] = [
+  ["ada", "lovelace"],
+  ["bob", "pw"],
+];
 
 /** POSTs a login form (urlencoded) with extra headers. */
-function postLogin(url: string, username: string, password: string, headers: Record<string, string> = {}): Promise<Response> {
-  return fetch(`${url}/login`, { method: "POST", headers, body: new URLSearchParams({ username, password }), redirect: "manual" });
+function postLogin(
+  url: string,
+  username: string,
+  password: string,
+  headers: Record<string, string> = {},
+): Promise<Response> {
+  return fetch(`${url}/login`, {
+    method: "POST",
+    headers,
+    body: new URLSearchParams({ username, password }),
+    redirect: "manual",
+  });
 }
 
 /** The cookie pair of a successful login response, as a Cookie header. */
 function cookieOf(res: Response): string {
   assert.equal(res.status, 200);
-  return res.headers.getSetCookie().map((c) => c.split(";")[0]).join("; ");
+  return res.headers
+    .getSetCookie()
+    .map((c) => c.split(";")[0])
+    .join("; ");
 }
 
 /** The HTTP status an upgrade gets (101 when it opens), and the JSON detail of a refusal. */
@@ -223,7 +299,9 @@ function upgrade(url: string, headers: Record<string, string>): Promise<{ status
     ws.once("unexpected-response", (_req, res) => {
       let body = "";
       res.on("data", (c: Buffer) => (body += c.toString()));
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, detail: (JSON.parse(body) as { detail: string }).detail }));
+      res.on("end", () =>
+        resolve({ status: res.statusCode ?? 0, detail: (JSON.parse(body) as { detail: string }).detail }),
+      );
     });
     ws.once("open", () => {
       ws.close();
@@ -265,7 +343,10 @@ test("failed logins per user name across addresses (through a trusted proxy); ot
   const blocked = await postLogin(a.url, "ada", "lovelace", { "x-forwarded-for": "198.51.100.200" });
   assert.equal(blocked.status, 429);
   assert.ok(Number(blocked.headers.get("retry-after")) >= 1);
-  assert.match(((await blocked.json()) as { detail: string }).detail, /^Too many failed logins for this user name\. Try again in \d+ s\.$/);
+  assert.match(
+    ((await blocked.json()) as { detail: string }).detail,
+    /^Too many failed logins for this user name\. Try again in \d+ s\.$/,
+  );
   cookieOf(await postLogin(a.url, "bob", "pw", { "x-forwarded-for": "198.51.100.201" }));
   // Where ada logged in before, the guesses elsewhere do not lock her out.
   cookieOf(await postLogin(a.url, "ada", "lovelace", { "x-forwarded-for": "198.51.100.250" }));
@@ -293,13 +374,21 @@ test("/logout revokes the token: refused on HTTP routes and WebSocket upgrades; 
   assert.ok(out.headers.getSetCookie().every((c) => c.includes("Max-Age=0")));
   // The old cookie, replayed as a copy would be, is no login anywhere.
   assert.equal((await fetch(`${a.url}/config`, { headers: { cookie } })).status, 401);
-  const run = await post(`${a.url}/gradio_api/run/greet`, { data: ["x"] }, { "content-type": "application/json", cookie });
+  const run = await post(
+    `${a.url}/gradio_api/run/greet`,
+    { data: ["x"] },
+    { "content-type": "application/json", cookie },
+  );
   assert.equal(run.status, 401);
   assert.equal(run.json.detail.error, "Not authenticated");
   for (const path of ["/gradio_api/queue/ws?session_hash=r", "/queue/join"]) {
     assert.deepEqual(await upgrade(`${wsBase}${path}`, { cookie }), { status: 401, detail: "Not authenticated" });
   }
-  assert.equal((await fetch(`${a.url}/config`, { headers: { cookie: other } })).status, 200, "another login of the same user");
+  assert.equal(
+    (await fetch(`${a.url}/config`, { headers: { cookie: other } })).status,
+    200,
+    "another login of the same user",
+  );
 });
 
 test("with auth, state-changing requests from another origin are refused with 403 on every door; own origin, no Origin and allowedOrigins work", async () => {
@@ -315,16 +404,26 @@ test("with auth, state-changing requests from another origin are refused with 40
   const doors: [string, () => RequestInit][] = [
     [`${a.url}/login`, () => ({ method: "POST", body: new URLSearchParams({ username: "bob", password: "pw" }) })],
     [`${G}/upload`, () => ({ method: "POST", body: upload() })],
-    [`${G}/queue/join`, () => ({ method: "POST", headers: json, body: JSON.stringify({ data: ["x"], fn_index: 0, session_hash: "co" }) })],
+    [
+      `${G}/queue/join`,
+      () => ({ method: "POST", headers: json, body: JSON.stringify({ data: ["x"], fn_index: 0, session_hash: "co" }) }),
+    ],
     [`${G}/call/greet`, () => ({ method: "POST", headers: json, body: JSON.stringify({ data: ["x"] }) })],
     [`${G}/run/greet`, () => ({ method: "POST", headers: json, body: JSON.stringify({ data: ["x"] }) })],
     [`${G}/api/greet`, () => ({ method: "POST", headers: json, body: JSON.stringify({ data: ["x"] }) })],
     [`${a.url}/run/greet`, () => ({ method: "POST", headers: json, body: JSON.stringify({ data: ["x"] }) })],
-    [`${G}/cancel`, () => ({ method: "POST", headers: json, body: JSON.stringify({ event_id: "e", session_hash: "co" }) })],
+    [
+      `${G}/cancel`,
+      () => ({ method: "POST", headers: json, body: JSON.stringify({ event_id: "e", session_hash: "co" }) }),
+    ],
     [`${a.url}/reset`, () => ({ method: "POST", headers: json, body: "{}" })],
   ];
   const send = (url: string, init: RequestInit, extra: Record<string, string>) =>
-    fetch(url, { ...init, headers: { ...(init.headers as Record<string, string> | undefined), cookie, ...extra }, redirect: "manual" });
+    fetch(url, {
+      ...init,
+      headers: { ...(init.headers as Record<string, string> | undefined), cookie, ...extra },
+      redirect: "manual",
+    });
   const foreign: Record<string, string>[] = [
     { origin: "https://evil.example" },
     { origin: "null" },
@@ -342,17 +441,31 @@ test("with auth, state-changing requests from another origin are refused with 40
       assert.match((JSON.parse(text) as { detail: string }).detail, /^Cross-origin request refused: /);
     }
     const own = new URL(a.url).origin;
-    const fine: Record<string, string>[] = [{}, { origin: own }, { origin: "https://friend.example" }, { "sec-fetch-site": "same-origin" }, { referer: `${own}/` }];
+    const fine: Record<string, string>[] = [
+      {},
+      { origin: own },
+      { origin: "https://friend.example" },
+      { "sec-fetch-site": "same-origin" },
+      { referer: `${own}/` },
+    ];
     for (const h of fine) {
       const res = await send(url, init(), h);
       assert.notEqual(res.status, 403, `${url} ${JSON.stringify(h)}: ${await res.text()}`);
       assert.ok(res.status < 500, `${url} ${JSON.stringify(h)}: ${res.status}`);
     }
   }
-  const detail = (await (await send(`${G}/queue/join`, doors[2]![1](), { origin: "https://evil.example" })).json()) as { detail: string };
-  assert.equal(detail.detail, 'Cross-origin request refused: origin "https://evil.example" is not this server\'s and not in allowedOrigins.');
+  const detail = (await (await send(`${G}/queue/join`, doors[2]![1](), { origin: "https://evil.example" })).json()) as {
+    detail: string;
+  };
+  assert.equal(
+    detail.detail,
+    'Cross-origin request refused: origin "https://evil.example" is not this server\'s and not in allowedOrigins.',
+  );
   // Behind a proxy the public host comes in X-Forwarded-Host: that page is our own.
-  const proxied = await send(`${G}/run/greet`, doors[4]![1](), { origin: "https://public.example", "x-forwarded-host": "public.example" });
+  const proxied = await send(`${G}/run/greet`, doors[4]![1](), {
+    origin: "https://public.example",
+    "x-forwarded-host": "public.example",
+  });
   assert.equal(proxied.status, 200);
   // Reads are not refused (the browser keeps a foreign page from reading them without CORS).
   assert.equal((await fetch(`${a.url}/config`, { headers: { cookie, origin: "https://evil.example" } })).status, 200);
@@ -367,12 +480,19 @@ test("with auth, state-changing requests from another origin are refused with 40
     const refused = await upgrade(`${wsBase}${path}`, { cookie, origin: "https://evil.example" });
     assert.equal(refused.status, 403, path);
     assert.match(refused.detail ?? "", /^Cross-origin request refused: origin "https:\/\/evil\.example"/);
-    assert.equal((await upgrade(`${wsBase}${pathOf()}`, { cookie, origin: "https://friend.example" })).status, 101, path);
+    assert.equal(
+      (await upgrade(`${wsBase}${pathOf()}`, { cookie, origin: "https://friend.example" })).status,
+      101,
+      path,
+    );
     assert.equal((await upgrade(`${wsBase}${pathOf()}`, { cookie, origin: new URL(a.url).origin })).status, 101, path);
     assert.equal((await upgrade(`${wsBase}${pathOf()}`, { cookie })).status, 101, path);
   }
   // A cross-site /logout (an image or link on another site) neither logs out nor revokes.
-  const out = await fetch(`${a.url}/logout`, { headers: { cookie, "sec-fetch-site": "cross-site" }, redirect: "manual" });
+  const out = await fetch(`${a.url}/logout`, {
+    headers: { cookie, "sec-fetch-site": "cross-site" },
+    redirect: "manual",
+  });
   assert.equal(out.status, 403);
   assert.equal((await fetch(`${a.url}/config`, { headers: { cookie } })).status, 200);
 });
@@ -386,9 +506,15 @@ test("the cookies are Secure when the request came over https through a trusted 
   assert.ok(!plain[1]!.includes("Secure"), String(plain[1]));
   assert.ok(plain[1]!.includes("SameSite=Lax") && plain[1]!.includes("HttpOnly"));
   // Through the README's nginx (127.0.0.1, trusted by default) on an https site: both are Secure.
-  const https = await postLogin(a.url, "ada", "lovelace", { "x-forwarded-proto": "https", "x-forwarded-for": "198.51.100.7" });
+  const https = await postLogin(a.url, "ada", "lovelace", {
+    "x-forwarded-proto": "https",
+    "x-forwarded-for": "198.51.100.7",
+  });
   const secure = attrs(https);
-  assert.ok(secure.every((c) => c.includes("Secure") && c.includes("HttpOnly")), JSON.stringify(secure));
+  assert.ok(
+    secure.every((c) => c.includes("Secure") && c.includes("HttpOnly")),
+    JSON.stringify(secure),
+  );
   const cookie = secure.map((c) => c[0]).join("; ");
   const out = await fetch(`${a.url}/logout`, { headers: { cookie, "x-forwarded-proto": "https" }, redirect: "manual" });
   assert.ok(attrs(out).every((c) => c.includes("Secure") && c.includes("Max-Age=0")));

@@ -4,7 +4,12 @@ import { test } from "node:test";
 import { Interface } from "../../src/index.ts";
 import { launch, post, readSse } from "../helpers/launch.ts";
 
-const demo = new Interface({ fn: (a: string, n: number) => `${a}${n}`, inputs: ["text", "number"], outputs: "text", apiName: "predict" });
+const demo = new Interface({
+  fn: (a: string, n: number) => `${a}${n}`,
+  inputs: ["text", "number"],
+  outputs: "text",
+  apiName: "predict",
+});
 const app = await launch(demo, { apiOpen: true }, { maxBodyBytes: 64 * 1024 });
 const P = `${app.url}/gradio_api`;
 
@@ -24,7 +29,11 @@ test("wrong body shapes are 400s", async () => {
   assertRefused(await post(`${P}/queue/join`, { data: "x", fn_index: 0, session_hash: "s" }), 400, "data not a list");
   assertRefused(await post(`${P}/queue/join`, { data: [], fn_index: -1, session_hash: "s" }), 400, "negative fn_index");
   assertRefused(await post(`${P}/queue/join`, { data: [], fn_index: "0", session_hash: "s" }), 400, "string fn_index");
-  assertRefused(await post(`${P}/queue/join`, { data: ["a", 1], fn_index: 0, session_hash: 5 }), 400, "numeric session");
+  assertRefused(
+    await post(`${P}/queue/join`, { data: ["a", 1], fn_index: 0, session_hash: 5 }),
+    400,
+    "numeric session",
+  );
 });
 
 test("a join without session_hash is a 400 'Session hash not found.'", async () => {
@@ -53,7 +62,11 @@ test("wrong number or type of inputs is a 422 with a validation detail", async (
 test("an oversized body is a 413, a form body a 415, a text body that is not JSON a 400", async () => {
   const big = JSON.stringify({ data: ["x".repeat(100 * 1024), 1], fn_index: 0, session_hash: "s" });
   assertRefused(await post(`${P}/queue/join`, big), 413, "huge body");
-  assertRefused(await post(`${P}/queue/join`, "data=1", { "content-type": "application/x-www-form-urlencoded" }), 415, "form");
+  assertRefused(
+    await post(`${P}/queue/join`, "data=1", { "content-type": "application/x-www-form-urlencoded" }),
+    415,
+    "form",
+  );
   assertRefused(await post(`${P}/queue/join`, "data=1", { "content-type": "text/plain" }), 400, "text/plain");
 });
 

@@ -25,8 +25,20 @@ test("BucketHistogram: exposition identical to prom-client's Histogram, unlabell
 test("BucketHistogram: exposition identical to prom-client's Histogram, one label", async () => {
   const ours = new Registry();
   const theirs = new Registry();
-  const mine = new BucketHistogram({ name: "t_seconds", help: "h", bounds: BOUNDS, labelName: "outcome", registry: ours });
-  const ref = new Histogram({ name: "t_seconds", help: "h", buckets: BOUNDS, labelNames: ["outcome"], registers: [theirs] });
+  const mine = new BucketHistogram({
+    name: "t_seconds",
+    help: "h",
+    bounds: BOUNDS,
+    labelName: "outcome",
+    registry: ours,
+  });
+  const ref = new Histogram({
+    name: "t_seconds",
+    help: "h",
+    buckets: BOUNDS,
+    labelNames: ["outcome"],
+    registers: [theirs],
+  });
   for (const v of VALUES) {
     for (const outcome of ["completed", "failed", "cancelled"]) {
       mine.observe(v * (outcome.length - 5), outcome);

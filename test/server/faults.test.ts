@@ -49,10 +49,12 @@ const app = await launch(demo, { concurrencyCount: 4 });
 test("throw, timeout, deaf hang and wrong shape fail only their own user; others complete", async () => {
   const client = await Client.connect(app.url);
   const modes = ["throw", "hang", "hang-deaf", "shape"];
-  const faulty = modes.map((m) => client.predict("/f", [m]).then(
-    () => ({ mode: m, error: null as string | null }),
-    (err: { message?: string }) => ({ mode: m, error: String(err?.message ?? err) }),
-  ));
+  const faulty = modes.map((m) =>
+    client.predict("/f", [m]).then(
+      () => ({ mode: m, error: null as string | null }),
+      (err: { message?: string }) => ({ mode: m, error: String(err?.message ?? err) }),
+    ),
+  );
   const good = Array.from({ length: 30 }, (_, i) => client.predict("/f", [`user${i}`]));
   const results: { data: unknown }[] = await Promise.all(good);
   results.forEach((r, i) => assert.deepEqual(r.data, [`user${i}`, String(`user${i}`.length)]));

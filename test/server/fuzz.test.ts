@@ -26,8 +26,17 @@ const seed = seedEnv === "random" ? Date.now() % 2 ** 31 : Number(seedEnv ?? 202
 
 const base = await mkdtemp(join(tmpdir(), "usher-fuzz-"));
 const cacheDir = join(base, "cache");
-const demo = new Interface({ fn: (a: string, n: number) => `${a}${n}`, inputs: ["text", "number"], outputs: "text", apiName: "predict" });
-const app = await launch(demo, { maxSize: 50 }, { maxBodyBytes: 64 * 1024, maxFileSize: MAX_FILE_SIZE, cacheDir, sessionGraceMs: 200 });
+const demo = new Interface({
+  fn: (a: string, n: number) => `${a}${n}`,
+  inputs: ["text", "number"],
+  outputs: "text",
+  apiName: "predict",
+});
+const app = await launch(
+  demo,
+  { maxSize: 50 },
+  { maxBodyBytes: 64 * 1024, maxFileSize: MAX_FILE_SIZE, cacheDir, sessionGraceMs: 200 },
+);
 
 test(`${RUNS} malformed HTTP requests: only 4xx with a JSON detail, never a 5xx (seed ${seed})`, async () => {
   const requests = fc.sample(malformedRequest(MAX_FILE_SIZE), { numRuns: RUNS, seed });
@@ -36,7 +45,9 @@ test(`${RUNS} malformed HTTP requests: only 4xx with a JSON detail, never a 5xx 
   const broken = await sendAll(client, requests);
   client.close();
   const ms = performance.now() - t0;
-  const first = broken.slice(0, 5).map((b) => `${b.req.method} ${b.req.path.slice(0, 120)} [${b.req.headers["content-type"] ?? ""}] -> ${b.why}`);
+  const first = broken
+    .slice(0, 5)
+    .map((b) => `${b.req.method} ${b.req.path.slice(0, 120)} [${b.req.headers["content-type"] ?? ""}] -> ${b.why}`);
   assert.deepEqual(first, [], `${broken.length} of ${RUNS} broke the rule (seed ${seed})`);
   console.log(`# fuzz: ${RUNS} requests in ${Math.round(ms)} ms`);
 });
@@ -46,7 +57,14 @@ test("bytes that are not HTTP get a 400 with a JSON detail", async () => {
   const junk = fc.sample(
     fc.oneof(
       fc.uint8Array({ minLength: 1, maxLength: 300 }).map((b) => Buffer.from(b)),
-      fc.constantFrom("GET / HTTP/1.1\r\nHost: x\r\nBad Header\r\n\r\n", "POST /config HTTP/1.1\r\ncontent-length: -1\r\n\r\n", "GET /\x00 HTTP/1.1\r\n\r\n", `GET / HTTP/1.1\r\nx: ${"a".repeat(20_000)}\r\n\r\n`).map((s) => Buffer.from(s)),
+      fc
+        .constantFrom(
+          "GET / HTTP/1.1\r\nHost: x\r\nBad Header\r\n\r\n",
+          "POST /config HTTP/1.1\r\ncontent-length: -1\r\n\r\n",
+          "GET /\x00 HTTP/1.1\r\n\r\n",
+          `GET / HTTP/1.1\r\nx: ${"a".repeat(20_000)}\r\n\r\n`,
+        )
+        .map((s) => Buffer.from(s)),
     ),
     { numRuns: 200, seed },
   );
@@ -74,7 +92,18 @@ test("bad WebSocket frames are answered or closed, never crash the server", asyn
     fc.oneof(
       fc.string({ maxLength: 200 }),
       fc.jsonValue({ maxDepth: 5 }).map((v) => JSON.stringify(v)),
-      fc.record({ type: fc.constantFrom("join", "cancel", "ping", "nope", 5), fn_index: fc.oneof(fc.integer(), fc.string(), fc.double()), data: fc.jsonValue({ maxDepth: 3 }), event_id: fc.oneof(fc.string(), fc.integer()), ref: fc.jsonValue({ maxDepth: 2 }) }, { requiredKeys: [] }).map((o) => JSON.stringify(o)),
+      fc
+        .record(
+          {
+            type: fc.constantFrom("join", "cancel", "ping", "nope", 5),
+            fn_index: fc.oneof(fc.integer(), fc.string(), fc.double()),
+            data: fc.jsonValue({ maxDepth: 3 }),
+            event_id: fc.oneof(fc.string(), fc.integer()),
+            ref: fc.jsonValue({ maxDepth: 2 }),
+          },
+          { requiredKeys: [] },
+        )
+        .map((o) => JSON.stringify(o)),
       fc.uint8Array({ maxLength: 200 }).map((b) => Buffer.from(b)),
       fc.constant("[".repeat(10_000)),
     ),

@@ -10,7 +10,9 @@ import { invalidJsonMessage, parseJson } from "../../src/server/parseJson.ts";
 import { launch, post, readSse } from "../helpers/launch.ts";
 import { TestSocket, wsUrl } from "../helpers/wsClient.ts";
 
-const app = await launch(new Interface({ fn: (j: unknown) => j, inputs: "json", outputs: "json", apiName: "echo" }), { apiOpen: true });
+const app = await launch(new Interface({ fn: (j: unknown) => j, inputs: "json", outputs: "json", apiName: "echo" }), {
+  apiOpen: true,
+});
 const P = `${app.url}/gradio_api`;
 /** Fastify's parser, not the fast lane (which takes only the two exact JSON content types). */
 const VIA_FASTIFY = { "content-type": "application/json; charset=UTF-8" };
@@ -37,7 +39,10 @@ test("parseJson drops __proto__ keys and constructor keys holding a prototype, a
   assert.equal(Object.getPrototypeOf(parseJson('{"__proto__":[]}')), Object.prototype);
   assertNotPolluted();
   assert.throws(() => parseJson("{nope"), SyntaxError);
-  assert.match(invalidJsonMessage(new SyntaxError("Unexpected end of JSON input")), /^Body is not valid JSON: Unexpected end of JSON input$/);
+  assert.match(
+    invalidJsonMessage(new SyntaxError("Unexpected end of JSON input")),
+    /^Body is not valid JSON: Unexpected end of JSON input$/,
+  );
   assert.equal(invalidJsonMessage(new Error("x")), "Body is not valid JSON.");
 });
 
@@ -45,7 +50,11 @@ test("a /run body with __proto__ is accepted without it; inside the data the key
   const top = await post(`${P}/run/echo`, '{"__proto__":{"polluted":1},"data":[{"a":1}]}', VIA_FASTIFY);
   assert.equal(top.status, 200, top.text);
   assert.deepEqual(top.json.data, [{ a: 1 }]);
-  const inside = await post(`${P}/run/echo`, '{"data":[{"__proto__":{"polluted":1},"constructor":{"prototype":{"polluted":1}},"keep":2}]}', VIA_FASTIFY);
+  const inside = await post(
+    `${P}/run/echo`,
+    '{"data":[{"__proto__":{"polluted":1},"constructor":{"prototype":{"polluted":1}},"keep":2}]}',
+    VIA_FASTIFY,
+  );
   assert.equal(inside.status, 200, inside.text);
   assert.deepEqual(inside.json.data, [{ keep: 2 }]);
   const value = await post(`${P}/run/echo`, '{"data":["__proto__"]}', VIA_FASTIFY);
@@ -58,7 +67,11 @@ test("a /run body with __proto__ is accepted without it; inside the data the key
 test("the queue's join (fast lane and Fastify route alike) accepts a body with __proto__", async () => {
   for (const [i, headers] of [{ "content-type": "application/json" }, VIA_FASTIFY].entries()) {
     const session = `proto${i}`;
-    const r = await post(`${P}/queue/join`, `{"__proto__":{"polluted":1},"data":[{"__proto__":1,"v":${i}}],"fn_index":0,"session_hash":"${session}"}`, headers);
+    const r = await post(
+      `${P}/queue/join`,
+      `{"__proto__":{"polluted":1},"data":[{"__proto__":1,"v":${i}}],"fn_index":0,"session_hash":"${session}"}`,
+      headers,
+    );
     assert.equal(r.status, 200, r.text);
     const msgs = await readSse(`${P}/queue/data?session_hash=${session}`);
     const done = msgs.find((m) => m.data?.msg === "process_completed");
@@ -72,7 +85,9 @@ test("WebSocket frames: a join frame with __proto__ keys works", async () => {
   await s.next((f) => f["msg"] === "send_hash");
   s.send('{"__proto__":{"polluted":1},"fn_index":0,"session_hash":"wsproto"}');
   await s.next((f) => f["msg"] === "send_data");
-  s.send('{"data":[{"constructor":{"prototype":{"polluted":1}},"w":1}],"event_data":null,"fn_index":0,"session_hash":"wsproto"}');
+  s.send(
+    '{"data":[{"constructor":{"prototype":{"polluted":1}},"w":1}],"event_data":null,"fn_index":0,"session_hash":"wsproto"}',
+  );
   const done = await s.next((f) => f["msg"] === "process_completed");
   assert.deepEqual(done["output"].data, [{ w: 1 }]);
   assertNotPolluted();

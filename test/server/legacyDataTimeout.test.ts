@@ -16,9 +16,9 @@ import type { ServerContext } from "../../src/server/ServerContext.ts";
 import {
   LEGACY_DATA_MAX_MS,
   LEGACY_DATA_MIN_BYTES_PER_S,
-  LegacyQueueSocket,
   legacyDataTimeoutMessage,
-} from "../../src/server/ws/LegacyQueueSocket.ts";
+} from "../../src/server/ws/LegacyDataWait.ts";
+import { LegacyQueueSocket } from "../../src/server/ws/LegacyQueueSocket.ts";
 import { LegacyRouter } from "../../src/server/ws/LegacyRouter.ts";
 import type { WsPinger } from "../../src/server/ws/WsPinger.ts";
 import { ManualClock } from "../../src/testing/ManualClock.ts";
@@ -91,7 +91,15 @@ function setup(concurrencyCount: number) {
   const open = async (session: string): Promise<{ ws: FakeWs; raw: EventEmitter }> => {
     const ws = new FakeWs();
     const raw = new EventEmitter();
-    new LegacyQueueSocket(ctx, router, ws as unknown as WebSocket, "http://x", pinger, quietLog, raw as unknown as Duplex);
+    new LegacyQueueSocket(
+      ctx,
+      router,
+      ws as unknown as WebSocket,
+      "http://x",
+      pinger,
+      quietLog,
+      raw as unknown as Duplex,
+    );
     ws.receive({ fn_index: 0, session_hash: session });
     await clock.advance(0);
     return { ws, raw };
@@ -119,7 +127,11 @@ test("two silent sockets holding both slots lose their turn at the timeout; the 
   assert.ok(!c.ws.msgs().includes("send_data"), "still waiting one ms before the timeout");
   assert.equal(a.ws.closeCode, null);
   await clock.advance(1);
-  const lost = { msg: "process_completed", output: { error: legacyDataTimeoutMessage("silent", TIMEOUT_MS) }, success: false };
+  const lost = {
+    msg: "process_completed",
+    output: { error: legacyDataTimeoutMessage("silent", TIMEOUT_MS) },
+    success: false,
+  };
   for (const s of [a, b]) {
     assert.deepEqual(s.ws.frames.at(-1), lost);
     assert.equal(s.ws.closeCode, 1000);
@@ -172,7 +184,9 @@ test("inputs still arriving at a fair rate keep the turn, up to the 60 s ceiling
     waited += TIMEOUT_MS;
   }
   assert.equal(waited, LEGACY_DATA_MAX_MS);
-  assert.deepEqual(endless.ws.frames.at(-1)?.["output"], { error: legacyDataTimeoutMessage("max", LEGACY_DATA_MAX_MS) });
+  assert.deepEqual(endless.ws.frames.at(-1)?.["output"], {
+    error: legacyDataTimeoutMessage("max", LEGACY_DATA_MAX_MS),
+  });
   assert.equal(fn.calls.length, 1, "only the answered event ran");
   assert.equal(endless.raw.listenerCount("data"), 0, "the byte count stops with the wait");
   assert.equal(slow.raw.listenerCount("data"), 0);

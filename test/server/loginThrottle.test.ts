@@ -7,7 +7,12 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { Authenticator, LOGIN_TTL_MS } from "../../src/server/auth/Authenticator.ts";
-import { addressKeyOf, LoginThrottle, type LoginRefusal, type LoginTicket } from "../../src/server/auth/LoginThrottle.ts";
+import {
+  addressKeyOf,
+  LoginThrottle,
+  type LoginRefusal,
+  type LoginTicket,
+} from "../../src/server/auth/LoginThrottle.ts";
 import { RevokedTokens } from "../../src/server/auth/RevokedTokens.ts";
 import { ManualClock } from "../../src/testing/ManualClock.ts";
 
@@ -22,7 +27,10 @@ function refusal(r: LoginTicket | LoginRefusal): LoginRefusal {
 
 test("an address gets its free failures, then waits 1 s, 2 s, 4 s … up to the cap, and may try again after each wait", () => {
   const clock = new ManualClock(1_000);
-  const t = new LoginThrottle({ freeFailuresPerAddress: 3, freeFailuresPerUser: 1000, baseDelayMs: 1000, maxDelayMs: 8000 }, clock);
+  const t = new LoginThrottle(
+    { freeFailuresPerAddress: 3, freeFailuresPerUser: 1000, baseDelayMs: 1000, maxDelayMs: 8000 },
+    clock,
+  );
   for (let i = 0; i < 3; i++) ticket(t.begin("1.2.3.4", `user${i}`)).failed();
   let r = refusal(t.begin("1.2.3.4", "other"));
   assert.deepEqual(r, { scope: "address", retryAfterS: 1 });
@@ -77,7 +85,10 @@ test("a user name is throttled across addresses; a success resets no count, but 
 
 test("records are forgotten forgetMs after the last failure; a form without a name counts against the address only", () => {
   const clock = new ManualClock();
-  const t = new LoginThrottle({ freeFailuresPerAddress: 2, freeFailuresPerUser: 2, maxDelayMs: 60_000, forgetMs: 600_000 }, clock);
+  const t = new LoginThrottle(
+    { freeFailuresPerAddress: 2, freeFailuresPerUser: 2, maxDelayMs: 60_000, forgetMs: 600_000 },
+    clock,
+  );
   ticket(t.begin("1.1.1.1", undefined)).failed();
   ticket(t.begin("1.1.1.1", undefined)).failed();
   refusal(t.begin("1.1.1.1", "ada"));
@@ -142,7 +153,8 @@ test("memory stays bounded when one address rotates user names and when many add
   }
   assert.equal(made, 10);
   // Many addresses, each failing once with a new name: both tables stay at their cap.
-  for (let i = 0; i < 5_000; i++) ticket(t.begin(`9.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`, `n${i}`)).failed();
+  for (let i = 0; i < 5_000; i++)
+    ticket(t.begin(`9.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`, `n${i}`)).failed();
   assert.ok(t.size.addresses <= 100 && t.size.users <= 100, JSON.stringify(t.size));
   // The most recently failing records are the ones kept: the last address still counts.
   for (let i = 0; i < 9; i++) ticket(t.begin("9.0.19.135", `m${i}`)).failed();
@@ -164,18 +176,27 @@ test("client address keys: IPv4-mapped IPv6 is its IPv4, IPv6 counts per /64", (
 
 test("Authenticator.attempt: the right password is refused while throttled, accepted after the wait", async () => {
   const clock = new ManualClock();
-  const a = new Authenticator([["ada", "pw"]], Date.now, { clock, throttle: { freeFailuresPerAddress: 2, freeFailuresPerUser: 100 } });
+  const a = new Authenticator([["ada", "pw"]], Date.now, {
+    clock,
+    throttle: { freeFailuresPerAddress: 2, freeFailuresPerUser: 100 },
+  });
   assert.deepEqual(await a.attempt("4.4.4.4", "ada", "no"), { ok: false, throttled: null });
   assert.deepEqual(await a.attempt("4.4.4.4", "ada", undefined), { ok: false, throttled: null });
-  assert.deepEqual(await a.attempt("4.4.4.4", "ada", "pw"), { ok: false, throttled: { scope: "address", retryAfterS: 1 } });
+  assert.deepEqual(await a.attempt("4.4.4.4", "ada", "pw"), {
+    ok: false,
+    throttled: { scope: "address", retryAfterS: 1 },
+  });
   clock.spend(1000);
   const ok = await a.attempt("4.4.4.4", "ada", "pw");
   assert.ok(ok.ok && a.userOf(`${a.cookieName}=${ok.token}`) === "ada");
   // A check function that throws is a failure too.
-  const b = new Authenticator(() => Promise.reject(new Error("db down")), Date.now, { clock, throttle: { freeFailuresPerAddress: 1 } });
+  const b = new Authenticator(() => Promise.reject(new Error("db down")), Date.now, {
+    clock,
+    throttle: { freeFailuresPerAddress: 1 },
+  });
   assert.deepEqual(await b.attempt("5.5.5.5", "x", "y"), { ok: false, throttled: null });
   assert.equal((await b.attempt("5.5.5.5", "x", "y")).ok, false);
-  assert.notEqual((await b.attempt("5.5.5.5", "x", "y") as { throttled: unknown }).throttled, null);
+  assert.notEqual(((await b.attempt("5.5.5.5", "x", "y")) as { throttled: unknown }).throttled, null);
 });
 
 test("revoked tokens: refused until they would have expired, then dropped; two logins in the same ms are distinct", async () => {
@@ -209,7 +230,14 @@ test("revoked tokens: a full table raises a floor instead of forgetting, so no r
   r.revoke("t4", 400, exp); // full: t1 goes, tokens issued at or before 100 are refused
   r.revoke("t5", 50, exp); // below the floor: already refused
   assert.ok(r.size <= 3);
-  for (const [id, issued] of [["t1", 100], ["t2", 300], ["t3", 200], ["t4", 400], ["t5", 50]] as const) assert.ok(r.has(id, issued), id);
+  for (const [id, issued] of [
+    ["t1", 100],
+    ["t2", 300],
+    ["t3", 200],
+    ["t4", 400],
+    ["t5", 50],
+  ] as const)
+    assert.ok(r.has(id, issued), id);
   assert.ok(r.has("never-revoked-old", 90), "older logins must log in again");
   assert.equal(r.has("never-revoked-new", 150), false);
   now += 1;

@@ -61,7 +61,12 @@ test("behind nginx with the README's config", { skip }, async () => {
     outputs: "text",
     apiName: "stream",
   });
-  const size = new Interface({ fn: (f: { path: string } | null) => f, inputs: new File(), outputs: new File(), apiName: "echo_file" });
+  const size = new Interface({
+    fn: (f: { path: string } | null) => f,
+    inputs: new File(),
+    outputs: new File(),
+    apiName: "echo_file",
+  });
   const app = await launch(demo, {}, { rootPath: "/demo" });
   const fileApp = await launch(size, {}, { rootPath: "/files" });
   const authApp = await launch(demo, {}, { rootPath: "/auth", auth: [["ada", "pw"]] });
@@ -74,8 +79,12 @@ test("behind nginx with the README's config", { skip }, async () => {
     .replace("http://127.0.0.1:7860/", `http://127.0.0.1:${app.port}/`);
   // A second location for a second app, made from the same lines.
   const loc = /( {4}location \/demo\/ \{[\s\S]*? {4}\}\n)/.exec(sample)?.[1] ?? "";
-  const filesLoc = loc.replace("/demo/", "/files/").replace("http://127.0.0.1:7860/", `http://127.0.0.1:${fileApp.port}/`);
-  const authLoc = loc.replace("/demo/", "/auth/").replace("http://127.0.0.1:7860/", `http://127.0.0.1:${authApp.port}/`);
+  const filesLoc = loc
+    .replace("/demo/", "/files/")
+    .replace("http://127.0.0.1:7860/", `http://127.0.0.1:${fileApp.port}/`);
+  const authLoc = loc
+    .replace("/demo/", "/auth/")
+    .replace("http://127.0.0.1:7860/", `http://127.0.0.1:${authApp.port}/`);
   const server = demoBlock.replace(/\n\}\s*$/, `\n${filesLoc}${authLoc}}\n`);
   const conf = [
     "worker_processes 1;",
@@ -91,7 +100,11 @@ test("behind nginx with the README's config", { skip }, async () => {
     "}",
   ].join("\n");
   await writeFile(join(dir, "nginx.conf"), conf);
-  const nginx: ChildProcess = spawn(NGINX as string, ["-p", dir, "-c", join(dir, "nginx.conf"), "-e", join(dir, "error.log")], { stdio: "inherit" });
+  const nginx: ChildProcess = spawn(
+    NGINX as string,
+    ["-p", dir, "-c", join(dir, "nginx.conf"), "-e", join(dir, "error.log")],
+    { stdio: "inherit" },
+  );
   after(async () => {
     if (nginx.exitCode === null) {
       const exited = new Promise((r) => nginx.once("exit", r));
@@ -122,7 +135,10 @@ test("behind nginx with the README's config", { skip }, async () => {
   assert.deepEqual(last, ["ababab"]);
   // Three chunks (the client repeats the last one with the completion).
   assert.ok(arrivals.length >= 3);
-  assert.ok((arrivals[2] ?? 0) - (arrivals[0] ?? 0) > 200, `chunks arrived together (${arrivals.map(Math.round)} ms): buffered`);
+  assert.ok(
+    (arrivals[2] ?? 0) - (arrivals[0] ?? 0) > 200,
+    `chunks arrived together (${arrivals.map(Math.round)} ms): buffered`,
+  );
 
   // Upload and file download through the proxy.
   const fileClient = await Client.connect(`${base}/files`);
@@ -149,14 +165,19 @@ test("behind nginx with the README's config", { skip }, async () => {
   assert.equal((await login("pw", { origin: "https://evil.example" })).status, 403);
   const ok = await login("pw", page);
   assert.equal(ok.status, 200, await ok.clone().text());
-  const cookie = ok.headers.getSetCookie().map((c) => c.split(";")[0]).join("; ");
+  const cookie = ok.headers
+    .getSetCookie()
+    .map((c) => c.split(";")[0])
+    .join("; ");
   const run = await fetch(`${base}/auth/gradio_api/run/stream`, {
     method: "POST",
     headers: { ...page, cookie, "content-type": "application/json" },
     body: JSON.stringify({ data: ["x"] }),
   });
   assert.equal(run.status, 200, await run.clone().text());
-  const authWs = new WebSocket(`ws://127.0.0.1:${port}/auth/gradio_api/queue/ws?session_hash=nginx`, { headers: { ...page, cookie } });
+  const authWs = new WebSocket(`ws://127.0.0.1:${port}/auth/gradio_api/queue/ws?session_hash=nginx`, {
+    headers: { ...page, cookie },
+  });
   await new Promise<void>((resolve, reject) => {
     authWs.once("open", () => resolve());
     authWs.once("error", reject);

@@ -34,8 +34,13 @@ test("/metrics: queue depth per pool, wait and run histograms, refusals, connect
   });
   const app = await launch(demo, { concurrencyCount: 1, maxSize: 2 });
   const P = `${app.url}/gradio_api`;
-  const joins = await Promise.all([1, 2, 3].map((i) => post(`${P}/queue/join`, { data: [`x${i}`], fn_index: 0, session_hash: `m${i}` })));
-  assert.deepEqual(joins.map((j) => j.status), [200, 200, 200]);
+  const joins = await Promise.all(
+    [1, 2, 3].map((i) => post(`${P}/queue/join`, { data: [`x${i}`], fn_index: 0, session_hash: `m${i}` })),
+  );
+  assert.deepEqual(
+    joins.map((j) => j.status),
+    [200, 200, 200],
+  );
   const full = await post(`${P}/queue/join`, { data: ["x4"], fn_index: 0, session_hash: "m4" });
   assert.equal(full.status, 503);
   await post(`${P}/queue/join`, "{bad json");
@@ -60,7 +65,11 @@ test("/metrics: queue depth per pool, wait and run histograms, refusals, connect
 });
 
 test("metrics: false serves no /metrics", async () => {
-  const app = await launch(new Interface({ fn: (s: string) => s, inputs: "text", outputs: "text" }), {}, { metrics: false });
+  const app = await launch(
+    new Interface({ fn: (s: string) => s, inputs: "text", outputs: "text" }),
+    {},
+    { metrics: false },
+  );
   assert.equal((await fetch(`${app.url}/metrics`)).status, 404);
 });
 
@@ -87,9 +96,14 @@ test("logs: one line per failed event with its id; refusals by burst, not per re
   assert.deepEqual(lines[1]?.["byCode"], { BAD_REQUEST: 500, QUEUE_FULL: 499 });
 
   // A real app writes one "function failed" line with the event id (fastify's logger, to stdout).
-  const child = spawn(process.execPath, ["--conditions=usher-source", "--import", "tsx", fixture("failingApp.ts")], { stdio: ["ignore", "pipe", "inherit"] });
+  const child = spawn(process.execPath, ["--conditions=usher-source", "--import", "tsx", fixture("failingApp.ts")], {
+    stdio: ["ignore", "pipe", "inherit"],
+  });
   const out = await collect(child);
-  const records = out.split("\n").filter((l) => l.startsWith("{")).map((l) => JSON.parse(l) as Record<string, unknown>);
+  const records = out
+    .split("\n")
+    .filter((l) => l.startsWith("{"))
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
   const failed = records.filter((r) => r["msg"] === "function failed");
   assert.equal(failed.length, 1, out);
   assert.match(String(failed[0]?.["eventId"]), /^[0-9a-f]{32}$/);
@@ -101,7 +115,9 @@ test("logs: one line per failed event with its id; refusals by burst, not per re
 });
 
 test("SIGTERM: stops admitting, finishes running work, tells waiting users, exits", async () => {
-  const child = spawn(process.execPath, ["--conditions=usher-source", "--import", "tsx", fixture("shutdownApp.ts")], { stdio: ["ignore", "pipe", "inherit"] });
+  const child = spawn(process.execPath, ["--conditions=usher-source", "--import", "tsx", fixture("shutdownApp.ts")], {
+    stdio: ["ignore", "pipe", "inherit"],
+  });
   const exited = new Promise<string | null>((resolve) => child.once("exit", (_code, signal) => resolve(signal)));
   const url = await new Promise<string>((resolve) => {
     let out = "";
@@ -123,7 +139,10 @@ test("SIGTERM: stops admitting, finishes running work, tells waiting users, exit
   child.kill("SIGTERM");
   // The waiting user is told as the shutdown begins: from then on joins are refused.
   const told = await waiting.next((m) => m.msg === "process_completed");
-  const late = await join("late").then((r) => r.status, () => 0);
+  const late = await join("late").then(
+    (r) => r.status,
+    () => 0,
+  );
   assert.ok(late === 503 || late === 0, `a join after SIGTERM is refused (got ${late})`);
   const run = await running.next((m) => m.msg === "process_completed");
   assert.equal(run.success, true, "the running call finished");
@@ -134,7 +153,12 @@ test("SIGTERM: stops admitting, finishes running work, tells waiting users, exit
 test("FileSweeper deletes uploads and outputs older than fileTtlMs, keeps young ones", async () => {
   const root = await mkdtemp(join(tmpdir(), "usher-sweep-"));
   const old = new Date(Date.now() - 2 * 3600_000);
-  for (const [folder, name, aged] of [["uploads", "a", true], ["uploads", "b", false], ["outputs", "c", true], ["outputs", "d", false]] as const) {
+  for (const [folder, name, aged] of [
+    ["uploads", "a", true],
+    ["uploads", "b", false],
+    ["outputs", "c", true],
+    ["outputs", "d", false],
+  ] as const) {
     await mkdir(join(root, folder, name), { recursive: true });
     await writeFile(join(root, folder, name, "f.txt"), "x");
     if (aged) await utimes(join(root, folder, name), old, old);

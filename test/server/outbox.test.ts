@@ -3,14 +3,28 @@ import { test } from "node:test";
 import type { EngineEvent } from "../../src/queue/types.ts";
 import { MAX_BUFFERED_LOGS_PER_EVENT, Outbox } from "../../src/server/Outbox.ts";
 
-const est = (eventId: string, rank: number): EngineEvent => ({ type: "estimation", eventId, sessionHash: "s", rank, queueSize: 9, rankEtaMs: null });
+const est = (eventId: string, rank: number): EngineEvent => ({
+  type: "estimation",
+  eventId,
+  sessionHash: "s",
+  rank,
+  queueSize: 9,
+  rankEtaMs: null,
+});
 const prog = (eventId: string, index: number): EngineEvent => ({
   type: "progress",
   eventId,
   sessionHash: "s",
   progress: [{ index, length: 9, unit: "steps", progress: null, desc: null }],
 });
-const gen = (eventId: string, output: string): EngineEvent => ({ type: "generating", eventId, sessionHash: "s", output, durationMs: 1, averageDurationMs: null });
+const gen = (eventId: string, output: string): EngineEvent => ({
+  type: "generating",
+  eventId,
+  sessionHash: "s",
+  output,
+  durationMs: 1,
+  averageDurationMs: null,
+});
 const log = (eventId: string, message: string): EngineEvent => ({
   type: "log",
   eventId,
@@ -22,7 +36,14 @@ const log = (eventId: string, message: string): EngineEvent => ({
   visible: true,
 });
 const started = (eventId: string): EngineEvent => ({ type: "started", eventId, sessionHash: "s", etaMs: null });
-const done = (eventId: string): EngineEvent => ({ type: "completed", eventId, sessionHash: "s", output: [], durationMs: 1, averageDurationMs: null });
+const done = (eventId: string): EngineEvent => ({
+  type: "completed",
+  eventId,
+  sessionHash: "s",
+  output: [],
+  durationMs: 1,
+  averageDurationMs: null,
+});
 
 test("Outbox keeps the latest estimation, progress and chunk per event in their first place, in order", () => {
   const box = new Outbox();

@@ -158,7 +158,13 @@ test("the caps are launch options with defaults, validated once", () => {
   assert.equal(o.slowReaderMs, 10_000);
   assert.equal(o.keptResultTtlMs, 60_000);
   assert.throws(() => resolveLaunchOptions({ maxConnectionBufferBytes: 1000 }), /maxConnectionBufferBytes/);
-  assert.throws(() => resolveLaunchOptions({ maxServerBufferBytes: 2 * MiB }), /maxServerBufferBytes must be at least maxConnectionBufferBytes/);
+  assert.throws(
+    () => resolveLaunchOptions({ maxServerBufferBytes: 2 * MiB }),
+    /maxServerBufferBytes must be at least maxConnectionBufferBytes/,
+  );
   assert.throws(() => resolveLaunchOptions({ slowReaderMs: 0 }), /slowReaderMs/);
-  assert.equal(resolveLaunchOptions({ maxConnectionBufferBytes: MiB, maxServerBufferBytes: 2 * MiB }).maxServerBufferBytes, 2 * MiB);
+  assert.equal(
+    resolveLaunchOptions({ maxConnectionBufferBytes: MiB, maxServerBufferBytes: 2 * MiB }).maxServerBufferBytes,
+    2 * MiB,
+  );
 });

@@ -10,9 +10,17 @@ import type { SessionOwner, SharedOwnerStore } from "../../src/store/OwnerStore.
 
 const K1 = "a1".repeat(16);
 const K2 = "2".repeat(32);
-const claim = (over: Partial<SessionClaim> = {}): SessionClaim => ({ user: null, key: null, address: "10.0.0.1", ...over });
+const claim = (over: Partial<SessionClaim> = {}): SessionClaim => ({
+  user: null,
+  key: null,
+  address: "10.0.0.1",
+  ...over,
+});
 const forbidden = (fn: () => unknown, detail: RegExp) =>
-  assert.throws(fn, (err: unknown) => isUsherError(err, "SESSION_FORBIDDEN") && err.status === 403 && detail.test(err.message));
+  assert.throws(
+    fn,
+    (err: unknown) => isUsherError(err, "SESSION_FORBIDDEN") && err.status === 403 && detail.test(err.message),
+  );
 
 test("a session bound without a key: the same address without a key is weak; another address or key is refused", () => {
   const owners = new SessionOwners();
@@ -35,7 +43,10 @@ test("a session bound without a key: the same address without a key is weak; ano
 
 test("a session bound with a key: strong with it, refused without it or with another", () => {
   const owners = new SessionOwners();
-  assert.equal(owners.bind("s", claim({ key: K1 }), () => assert.fail("no key is issued to a request that has one")), "strong");
+  assert.equal(
+    owners.bind("s", claim({ key: K1 }), () => assert.fail("no key is issued to a request that has one")),
+    "strong",
+  );
   assert.equal(owners.check("s", claim({ key: K1 })), "strong");
   forbidden(() => owners.check("s", claim()), /cookie/);
   forbidden(() => owners.bind("s", claim({ key: K2 }), null), /another client/);
@@ -110,7 +121,9 @@ test("shared: the first front's claim wins, the other front enforces it, and a s
   }
   assert.equal(shared.commands, 1);
   // Front B learns the owner from the store once.
-  await assert.rejects(Promise.resolve(b.check("s", claim({ user: "bob" }))), (err: unknown) => isUsherError(err, "SESSION_FORBIDDEN"));
+  await assert.rejects(Promise.resolve(b.check("s", claim({ user: "bob" }))), (err: unknown) =>
+    isUsherError(err, "SESSION_FORBIDDEN"),
+  );
   assert.equal(shared.commands, 2);
   assert.equal(b.checkHere("s", claim({ user: "ada" })), "weak");
   // Known on B now: judged in the call.

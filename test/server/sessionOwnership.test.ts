@@ -44,7 +44,11 @@ const app = await launch(demo(), { concurrencyCount: 8 });
 const P = `${app.url}/gradio_api`;
 
 async function join(session: string, text: string, headers: Record<string, string> = {}, localAddress?: string) {
-  return send(`${P}/queue/join`, { body: { data: [text], fn_index: 0, session_hash: session }, headers, ...(localAddress === undefined ? {} : { localAddress }) });
+  return send(`${P}/queue/join`, {
+    body: { data: [text], fn_index: 0, session_hash: session },
+    headers,
+    ...(localAddress === undefined ? {} : { localAddress }),
+  });
 }
 
 test("a concurrent second reader is refused 409 and the first keeps its stream and gets the result", async () => {
@@ -100,7 +104,9 @@ test("behind a trusted proxy (loopback by default) the address is the client's i
   const other = await openStream(`${P}/queue/data?session_hash=own-proxied`, { headers: client("203.0.113.9") });
   assert.equal(other.status, 403, "another client behind the same proxy");
   // A client cannot pose as another by prepending entries: only what the trusted proxy added counts.
-  const forged = await openStream(`${P}/queue/data?session_hash=own-proxied`, { headers: client("203.0.113.5, 203.0.113.9") });
+  const forged = await openStream(`${P}/queue/data?session_hash=own-proxied`, {
+    headers: client("203.0.113.5, 203.0.113.9"),
+  });
   assert.equal(forged.status, 403, "a forged chain");
   const own = await openStream(`${P}/queue/data?session_hash=own-proxied`, { headers: client("203.0.113.5") });
   assert.equal(own.status, 200);
@@ -111,7 +117,10 @@ test("behind a trusted proxy (loopback by default) the address is the client's i
   const untrusted = await launch(demo(), { concurrencyCount: 2 }, { trustProxy: false });
   {
     const UP = `${untrusted.url}/gradio_api`;
-    const j2 = await send(`${UP}/queue/join`, { body: { data: ["plain"], fn_index: 0, session_hash: "own-untrusted" }, headers: client("203.0.113.5") });
+    const j2 = await send(`${UP}/queue/join`, {
+      body: { data: ["plain"], fn_index: 0, session_hash: "own-untrusted" },
+      headers: client("203.0.113.5"),
+    });
     assert.equal(j2.status, 200, j2.text);
     const same = await openStream(`${UP}/queue/data?session_hash=own-untrusted`, { headers: client("203.0.113.9") });
     assert.equal(same.status, 200, "the header is ignored: same peer");
@@ -160,12 +169,16 @@ test("a client without cookies whose stream dropped resumes once the server saw 
   await first.stream!.next((m) => m.msg === "process_starts");
   first.stream!.drop();
   const came: { back?: Awaited<ReturnType<typeof openStream>> } = {};
-  await waitFor(async () => {
-    const r = await openStream(`${P}/queue/data?session_hash=own-5`);
-    if (r.status === 200) came.back = r;
-    else assert.equal(r.status, 409, "only busy until the server sees the drop");
-    return r.status === 200;
-  }, 5000, "the client came back");
+  await waitFor(
+    async () => {
+      const r = await openStream(`${P}/queue/data?session_hash=own-5`);
+      if (r.status === 200) came.back = r;
+      else assert.equal(r.status, 409, "only busy until the server sees the drop");
+      return r.status === 200;
+    },
+    5000,
+    "the client came back",
+  );
   const back = came.back!;
   gateOf("five").open();
   const done = await back.stream!.next((m) => m.msg === "process_completed");
@@ -176,7 +189,10 @@ test("a client without cookies whose stream dropped resumes once the server saw 
 test("the queue socket: another client's socket is refused 403, a concurrent one 409, and the first keeps working", async () => {
   const owner = await queueSocket(app.url, "own-ws", { headers: cookieOf(KEY_A) });
   const refused = async (headers: Record<string, string>, localAddress?: string) => {
-    const s = new TestSocket(wsUrl(app.url, "/gradio_api/queue/ws?session_hash=own-ws"), { headers, ...(localAddress === undefined ? {} : { localAddress }) });
+    const s = new TestSocket(wsUrl(app.url, "/gradio_api/queue/ws?session_hash=own-ws"), {
+      headers,
+      ...(localAddress === undefined ? {} : { localAddress }),
+    });
     return s.opened().then(
       () => "open",
       (e: Error) => e.message,
@@ -194,7 +210,13 @@ test("the queue socket: another client's socket is refused 403, a concurrent one
 
   // A script's socket (no cookies): a second one at the same time is refused, not a takeover.
   const script = await queueSocket(app.url, "own-ws-2");
-  assert.equal(await new TestSocket(wsUrl(app.url, "/gradio_api/queue/ws?session_hash=own-ws-2")).opened().then(() => "open", (e: Error) => e.message), "HTTP 409");
+  assert.equal(
+    await new TestSocket(wsUrl(app.url, "/gradio_api/queue/ws?session_hash=own-ws-2")).opened().then(
+      () => "open",
+      (e: Error) => e.message,
+    ),
+    "HTTP 409",
+  );
   script.send({ type: "ping" });
   await script.next((f: Frame) => f["msg"] === "pong");
   script.close();
@@ -211,7 +233,10 @@ test("a /call result has one reader: a second GET while the first reads is refus
   assert.equal(typeof second.json.detail, "string");
   gateOf("nine").open();
   await first.stream!.ended;
-  assert.ok(first.stream!.messages.some((m) => Array.isArray(m) && m[0] === "NINE"), JSON.stringify(first.stream!.messages));
+  assert.ok(
+    first.stream!.messages.some((m) => Array.isArray(m) && m[0] === "NINE"),
+    JSON.stringify(first.stream!.messages),
+  );
 });
 
 test("server-made ids carry 128 bits: a socket's session hash, event ids, client keys", async () => {
@@ -244,17 +269,35 @@ test("a Gradio 3.x socket naming another client's session is refused with an err
 });
 
 test("with auth: another signed-in user gets 403 on the session's stream, events, cancel and socket; the owner is served", async () => {
-  const authed = await launch(demo(), { concurrencyCount: 8 }, { auth: [["ada", "lovelace"], ["bob", "pw"]] });
+  const authed = await launch(
+    demo(),
+    { concurrencyCount: 8 },
+    {
+      auth: [
+        ["ada", "lovelace"],
+        ["bob", "pw"],
+      ],
+    },
+  );
   const AP = `${authed.url}/gradio_api`;
   const login = async (username: string, password: string): Promise<string> => {
-    const res = await fetch(`${authed.url}/login`, { method: "POST", body: new URLSearchParams({ username, password }) });
+    const res = await fetch(`${authed.url}/login`, {
+      method: "POST",
+      body: new URLSearchParams({ username, password }),
+    });
     assert.equal(res.status, 200);
-    return res.headers.getSetCookie().map((c) => c.split(";")[0]).join("; ");
+    return res.headers
+      .getSetCookie()
+      .map((c) => c.split(";")[0])
+      .join("; ");
   };
   const ada = { cookie: await login("ada", "lovelace") };
   const bob = { cookie: await login("bob", "pw") };
 
-  const j = await send(`${AP}/queue/join`, { body: { data: ["ada"], fn_index: 0, session_hash: "ada-tab" }, headers: ada });
+  const j = await send(`${AP}/queue/join`, {
+    body: { data: ["ada"], fn_index: 0, session_hash: "ada-tab" },
+    headers: ada,
+  });
   assert.equal(j.status, 200, j.text);
   const eventId = j.json.event_id as string;
   const call = await send(`${AP}/call/up`, { body: { data: ["ada-call"] }, headers: ada });
@@ -277,7 +320,13 @@ test("with auth: another signed-in user gets 403 on the session's stream, events
   assert.equal(callStream.status, 403);
   assert.equal(callStream.json.detail, "This session belongs to another user.");
   const ws = new TestSocket(wsUrl(authed.url, "/gradio_api/queue/ws?session_hash=ada-tab"), { headers: bob });
-  assert.equal(await ws.opened().then(() => "open", (e: Error) => e.message), "HTTP 403");
+  assert.equal(
+    await ws.opened().then(
+      () => "open",
+      (e: Error) => e.message,
+    ),
+    "HTTP 403",
+  );
 
   // Ada is served: her stream, her /call result, her cancel.
   const mine = await openStream(`${AP}/queue/data?session_hash=ada-tab`, { headers: ada });
@@ -288,9 +337,18 @@ test("with auth: another signed-in user gets 403 on the session's stream, events
   assert.equal(myCall.status, 200);
   gateOf("ada-call").open();
   await myCall.stream!.ended;
-  assert.ok(myCall.stream!.messages.some((m) => Array.isArray(m) && m[0] === "ADA-CALL"), JSON.stringify(myCall.stream!.messages));
-  const j2 = await send(`${AP}/queue/join`, { body: { data: ["ada-2"], fn_index: 0, session_hash: "ada-tab" }, headers: ada });
-  const cancel = await send(`${AP}/cancel`, { body: { event_id: j2.json.event_id, session_hash: "ada-tab" }, headers: ada });
+  assert.ok(
+    myCall.stream!.messages.some((m) => Array.isArray(m) && m[0] === "ADA-CALL"),
+    JSON.stringify(myCall.stream!.messages),
+  );
+  const j2 = await send(`${AP}/queue/join`, {
+    body: { data: ["ada-2"], fn_index: 0, session_hash: "ada-tab" },
+    headers: ada,
+  });
+  const cancel = await send(`${AP}/cancel`, {
+    body: { event_id: j2.json.event_id, session_hash: "ada-tab" },
+    headers: ada,
+  });
   assert.equal(cancel.status, 200, cancel.text);
   gateOf("ada-2").open();
 });

@@ -17,10 +17,20 @@ import { completed, join, queueSocket, TestSocket, wsUrl } from "../helpers/wsCl
 const MiB = 1024 * 1024;
 /** Each result: large enough that the kernel's socket buffers cannot take it all. */
 const RESULT_CHARS = 12 * MiB;
-const CAPS = { maxConnectionBufferBytes: MiB, maxServerBufferBytes: 40 * MiB, slowReaderMs: 300, keptResultTtlMs: 20_000 };
+const CAPS = {
+  maxConnectionBufferBytes: MiB,
+  maxServerBufferBytes: 40 * MiB,
+  slowReaderMs: 300,
+  keptResultTtlMs: 20_000,
+};
 
 function bigApp() {
-  return new Interface({ fn: (tag: string) => tag + "r".repeat(RESULT_CHARS), inputs: "text", outputs: "text", apiName: "big" });
+  return new Interface({
+    fn: (tag: string) => tag + "r".repeat(RESULT_CHARS),
+    inputs: "text",
+    outputs: "text",
+    apiName: "big",
+  });
 }
 
 /** Values of `/metrics` from one reading (0 when absent). */
@@ -107,7 +117,11 @@ test("SSE: the per-server cap holds with several clients that never read; each t
   // Each is cut off (its result kept if it fits), or its result did not fit before its stream came.
   await until(`${N} cuts or drops`, async () => {
     // Both from one reading: a cut moves bytes from one to the other.
-    const [onConnections = 0, keptNow = 0] = await metrics(app, ["usher_unread_bytes", 'held="connections"'], ["usher_unread_bytes", 'held="kept"']);
+    const [onConnections = 0, keptNow = 0] = await metrics(
+      app,
+      ["usher_unread_bytes", 'held="connections"'],
+      ["usher_unread_bytes", 'held="kept"'],
+    );
     peak = Math.max(peak, onConnections + keptNow);
     return (await cuts(app)) + (await drops(app)) === N;
   });
@@ -120,7 +134,9 @@ test("SSE: the per-server cap holds with several clients that never read; each t
     const first = firstReads[i] ?? "";
     const finals = first.includes("close_stream")
       ? [{ data: JSON.parse(/data: (\{"msg":"process_completed".*)\n/.exec(first)?.[1] ?? "null") }]
-      : (await readSse(`${app.url}/gradio_api/queue/data?session_hash=${s}`)).filter((m) => m.data?.msg === "process_completed");
+      : (await readSse(`${app.url}/gradio_api/queue/data?session_hash=${s}`)).filter(
+          (m) => m.data?.msg === "process_completed",
+        );
     assert.equal(finals.length, 1, `session ${s}: exactly one final message`);
     const f = finals[0]?.data;
     if (f.success === true) {
@@ -266,7 +282,12 @@ test("a reader cut off in the very write of a result (server cap) still ends wit
     back.close();
   } else {
     s.close();
-    f = (await readSse(`${app.url}/gradio_api/queue/data?session_hash=first`)).find((m) => m.data?.msg === "process_completed")?.data;
+    f = (await readSse(`${app.url}/gradio_api/queue/data?session_hash=first`)).find(
+      (m) => m.data?.msg === "process_completed",
+    )?.data;
   }
-  assert.ok(f["success"] === true ? f["output"].data[0].length === RESULT_CHARS + 1 : /not kept/.test(f["output"].error), JSON.stringify(f).slice(0, 200));
+  assert.ok(
+    f["success"] === true ? f["output"].data[0].length === RESULT_CHARS + 1 : /not kept/.test(f["output"].error),
+    JSON.stringify(f).slice(0, 200),
+  );
 });

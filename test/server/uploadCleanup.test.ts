@@ -47,14 +47,24 @@ function form(files: { name: string; bytes: number }[]): FormData {
   return f;
 }
 
-async function upload(url: string, body: FormData | string, headers: Record<string, string> = {}): Promise<{ status: number; json: any }> {
+async function upload(
+  url: string,
+  body: FormData | string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; json: any }> {
   const res = await fetch(`${url}/gradio_api/upload`, { method: "POST", body, headers });
   return { status: res.status, json: await res.json() };
 }
 
 test("a good upload keeps its files; one over maxFileSize gets 413 and keeps none, the request's earlier files included", async () => {
   const { app, uploads } = await launchWithCache();
-  const ok = await upload(app.url, form([{ name: "a.txt", bytes: 10 }, { name: "b.txt", bytes: MAX_FILE_SIZE }]));
+  const ok = await upload(
+    app.url,
+    form([
+      { name: "a.txt", bytes: 10 },
+      { name: "b.txt", bytes: MAX_FILE_SIZE },
+    ]),
+  );
   assert.equal(ok.status, 200);
   assert.equal(ok.json.length, 2);
   const kept = await uploads();
@@ -62,10 +72,19 @@ test("a good upload keeps its files; one over maxFileSize gets 413 and keeps non
 
   const alone = await upload(app.url, form([{ name: "big.bin", bytes: 100 * MAX_FILE_SIZE }]));
   assert.equal(alone.status, 413);
-  assert.deepEqual(alone.json, { detail: `File too large: the limit is ${MAX_FILE_SIZE} bytes per file; nothing was kept.` });
+  assert.deepEqual(alone.json, {
+    detail: `File too large: the limit is ${MAX_FILE_SIZE} bytes per file; nothing was kept.`,
+  });
   assert.deepEqual(await uploads(), kept, "no truncated file left");
 
-  const mixed = await upload(app.url, form([{ name: "x.txt", bytes: 5 }, { name: "y.txt", bytes: 6 }, { name: "big.bin", bytes: MAX_FILE_SIZE + 1 }]));
+  const mixed = await upload(
+    app.url,
+    form([
+      { name: "x.txt", bytes: 5 },
+      { name: "y.txt", bytes: 6 },
+      { name: "big.bin", bytes: MAX_FILE_SIZE + 1 },
+    ]),
+  );
   assert.equal(mixed.status, 413);
   assert.deepEqual(await uploads(), kept, "the request's good files went too");
 });
@@ -134,7 +153,14 @@ test("with the Redis store, a refused upload removes its local files and its sha
   assert.equal(ok.status, 200);
   assert.equal(await sharedFiles(), 1);
   const kept = await uploads();
-  const r = await upload(app.url, form([{ name: "x.txt", bytes: 5 }, { name: "y.txt", bytes: 6 }, { name: "big.bin", bytes: 10 * MAX_FILE_SIZE }]));
+  const r = await upload(
+    app.url,
+    form([
+      { name: "x.txt", bytes: 5 },
+      { name: "y.txt", bytes: 6 },
+      { name: "big.bin", bytes: 10 * MAX_FILE_SIZE },
+    ]),
+  );
   assert.equal(r.status, 413);
   assert.deepEqual(await uploads(), kept);
   assert.equal(await sharedFiles(), 1, "only the good upload's shared copy is left");

@@ -13,7 +13,8 @@ import { launch } from "../helpers/launch.ts";
 import { REDIS_URL, testPrefix } from "../helpers/redis.ts";
 import { completed, join, queueSocket, TestSocket, wsUrl } from "../helpers/wsClient.ts";
 
-const upper = () => new Interface({ fn: (x: string) => x.toUpperCase(), inputs: "text", outputs: "text", apiName: "up" });
+const upper = () =>
+  new Interface({ fn: (x: string) => x.toUpperCase(), inputs: "text", outputs: "text", apiName: "up" });
 
 async function front() {
   const keyPrefix = testPrefix("ws");

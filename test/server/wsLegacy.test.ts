@@ -7,12 +7,21 @@ import { connect, type Socket } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
 import { after, test } from "node:test";
 import { AppError, Interface } from "../../src/index.ts";
-import { legacyDataTimeoutMessage, legacyTimeouts } from "../../src/server/ws/LegacyQueueSocket.ts";
+import { legacyDataTimeoutMessage } from "../../src/server/ws/LegacyDataWait.ts";
+import { legacyTimeouts } from "../../src/server/ws/LegacyQueueSocket.ts";
 import { launch, post } from "../helpers/launch.ts";
 import { waitFor } from "../helpers/waitFor.ts";
 import { TestSocket, wsUrl, type Frame } from "../helpers/wsClient.ts";
 
-const ESTIMATION_FIELDS = ["msg", "rank", "queue_size", "avg_event_process_time", "avg_event_concurrent_process_time", "rank_eta", "queue_eta"];
+const ESTIMATION_FIELDS = [
+  "msg",
+  "rank",
+  "queue_size",
+  "avg_event_process_time",
+  "avg_event_concurrent_process_time",
+  "rank_eta",
+  "queue_eta",
+];
 
 /** Opens a 3.x socket and answers `send_hash`. */
 async function legacyJoin(appUrl: string, fnIndex: number, session = "s3"): Promise<TestSocket> {
@@ -35,7 +44,9 @@ function gate(): { wait: Promise<void>; open: () => void } {
 }
 
 test("the 3.x sequence: send_hash, estimation with every 3.x field, send_data, process_starts, process_completed, close 1000", async () => {
-  const app = await launch(new Interface({ fn: (s: string) => `${s}!`, inputs: "text", outputs: "text", apiName: "predict" }));
+  const app = await launch(
+    new Interface({ fn: (s: string) => `${s}!`, inputs: "text", outputs: "text", apiName: "predict" }),
+  );
   for (const round of [1, 2]) {
     const s = await legacyJoin(app.url, 0);
     await sendData(s, ["hi"]);
@@ -148,7 +159,10 @@ test("errors, generators (full values, no diffs), logs and progress", async () =
     gen.map((f) => f["output"].data[0]),
     ["a", "ab", "abc"],
   );
-  assert.deepEqual(s.frames.find((f) => f["msg"] === "log"), { msg: "log", log: "starting", level: "info" });
+  assert.deepEqual(
+    s.frames.find((f) => f["msg"] === "log"),
+    { msg: "log", log: "starting", level: "info" },
+  );
   assert.equal(s.frames.find((f) => f["msg"] === "progress")?.["progress_data"][0].desc, "half");
   const e = await legacyJoin(app.url, 0);
   await sendData(e, ["boom"]);
@@ -163,7 +177,11 @@ test("inputs that do not come in time, or are invalid, end the event with an err
   await slow.next((f) => f["msg"] === "send_data");
   const next = await legacyJoin(app.url, 0);
   const timedOut = await slow.next((f) => f["msg"] === "process_completed", 2000);
-  assert.deepEqual(timedOut, { msg: "process_completed", output: { error: legacyDataTimeoutMessage("silent", 200) }, success: false });
+  assert.deepEqual(timedOut, {
+    msg: "process_completed",
+    output: { error: legacyDataTimeoutMessage("silent", 200) },
+    success: false,
+  });
   assert.equal((await slow.closed).code, 1000);
   const bad = next;
   await sendData(bad, [{ x: 1 }]);
@@ -198,7 +216,11 @@ test("two silent 3.x sockets holding both slots no longer hold a 200 ms job for 
   assert.ok(waitedMs < 3000, `waited ${Math.round(waitedMs)} ms`);
   for (const s of silent) {
     const lost = await s.next((f) => f["msg"] === "process_completed");
-    assert.deepEqual(lost, { msg: "process_completed", output: { error: legacyDataTimeoutMessage("silent", 500) }, success: false });
+    assert.deepEqual(lost, {
+      msg: "process_completed",
+      output: { error: legacyDataTimeoutMessage("silent", 500) },
+      success: false,
+    });
     assert.equal((await s.closed).code, 1000);
   }
 });
@@ -213,17 +235,29 @@ test("a large answer still arriving at a fair rate keeps its turn past legacyDat
   slow.sendText(JSON.stringify({ fn_index: 0, session_hash: "slow" }));
   await slow.next((f) => f["msg"] === "send_data");
   const t0 = performance.now();
-  await slow.sendTextSlowly(JSON.stringify({ data: [big], event_data: null, fn_index: 0, session_hash: "slow" }), 16 * 1024, 60);
+  await slow.sendTextSlowly(
+    JSON.stringify({ data: [big], event_data: null, fn_index: 0, session_hash: "slow" }),
+    16 * 1024,
+    60,
+  );
   const sentMs = performance.now() - t0;
   const done = await slow.next((f) => f["msg"] === "process_completed", 10_000);
-  assert.deepEqual([done["success"], done["output"].data], [true, [String(big.length)]], `sent over ${Math.round(sentMs)} ms`);
+  assert.deepEqual(
+    [done["success"], done["output"].data],
+    [true, [String(big.length)]],
+    `sent over ${Math.round(sentMs)} ms`,
+  );
   assert.ok(sentMs > 300, "the answer took longer than one silence period");
   // 8 bytes every 60 ms: alive, but far below the floor.
   const trickle = await RawLegacySocket.open(app.url);
   await trickle.next((f) => f["msg"] === "send_hash");
   trickle.sendText(JSON.stringify({ fn_index: 0, session_hash: "trickle" }));
   await trickle.next((f) => f["msg"] === "send_data");
-  const sending = trickle.sendTextSlowly(JSON.stringify({ data: [big], event_data: null, fn_index: 0, session_hash: "trickle" }), 8, 60);
+  const sending = trickle.sendTextSlowly(
+    JSON.stringify({ data: [big], event_data: null, fn_index: 0, session_hash: "trickle" }),
+    8,
+    60,
+  );
   const lost = await trickle.next((f) => f["msg"] === "process_completed", 5000);
   trickle.stop();
   await sending;
@@ -248,7 +282,11 @@ test("a socket that closes early takes its event out of the queue, or out of its
   assert.equal(await app.engine.size(), 1);
   b.close();
   // At once: not after the grace period (5 s by default) of sockets that can come back.
-  await waitFor(async () => (await app.engine.size()) === 0, 5000, "the waiting event left at once (a 3.x socket cannot come back)");
+  await waitFor(
+    async () => (await app.engine.size()) === 0,
+    5000,
+    "the waiting event left at once (a 3.x socket cannot come back)",
+  );
   g.open();
   await a.next((f) => f["msg"] === "process_completed");
   // An event whose socket goes while its inputs are asked for frees the slot.
@@ -290,7 +328,11 @@ test("a batch: each event sends its own inputs; one that never does is dropped a
   await sockets[1]!.next((f) => f["msg"] === "send_data");
   const results = await Promise.all(sockets.map((s) => s.next((f) => f["msg"] === "process_completed", 3000)));
   assert.deepEqual(results[0]?.["output"].data, ["X"]);
-  assert.deepEqual(results[1], { msg: "process_completed", output: { error: legacyDataTimeoutMessage("silent", 300) }, success: false });
+  assert.deepEqual(results[1], {
+    msg: "process_completed",
+    output: { error: legacyDataTimeoutMessage("silent", 300) },
+    success: false,
+  });
   assert.deepEqual(results[2]?.["output"].data, ["Z"]);
   assert.equal(calls, 2, "one call for the batch");
 });
@@ -333,7 +375,10 @@ test("root-level routes for 3.x clients: /info, /app_id, /run, /api, /reset, /qu
   const prefixed = (await (await fetch(`${app.url}/gradio_api/info`)).json()) as Record<string, any>;
   assert.deepEqual(rootInfo, prefixed);
   assert.ok(rootInfo["named_endpoints"]["/predict"]);
-  assert.equal(((await (await fetch(`${app.url}/app_id`)).json()) as any).app_id, ((await (await fetch(`${app.url}/gradio_api/app_id`)).json()) as any).app_id);
+  assert.equal(
+    ((await (await fetch(`${app.url}/app_id`)).json()) as any).app_id,
+    ((await (await fetch(`${app.url}/gradio_api/app_id`)).json()) as any).app_id,
+  );
   assert.deepEqual((await post(`${app.url}/run/predict`, { data: ["r"] })).json.data, ["r?"]);
   assert.deepEqual((await post(`${app.url}/api/predict`, { data: ["a"] })).json.data, ["a?"]);
   assert.deepEqual((await post(`${app.url}/gradio_api/run/predict`, { data: ["p"] })).json.data, ["p?"]);

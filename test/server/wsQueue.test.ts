@@ -48,7 +48,9 @@ test("many interleaved events over one socket: joined first, diffs per event, on
   const s = await queueSocket(app.url, "many");
   const N = 30;
   for (let i = 0; i < N; i++) s.send({ type: "join", ref: `r${i}`, fn_index: 0, data: [`e${i}-`, 3 + (i % 4)] });
-  const joined = await Promise.all(Array.from({ length: N }, (_, i) => s.next((f) => f["msg"] === "joined" && f["ref"] === `r${i}`)));
+  const joined = await Promise.all(
+    Array.from({ length: N }, (_, i) => s.next((f) => f["msg"] === "joined" && f["ref"] === `r${i}`)),
+  );
   const ids = joined.map((f) => f["event_id"] as string);
   assert.equal(new Set(ids).size, N);
   const done = await Promise.all(ids.map((id) => completed(s, id, 10_000)));
@@ -106,13 +108,22 @@ test("same admission as POST /queue/join: queue full 503 with the same detail, 4
   const full = await join(s, 3, 0, ["c", 3]);
   const http = await post(`${app.url}/gradio_api/queue/join`, { data: ["c", 3], fn_index: 0, session_hash: "h" });
   assert.equal(http.status, 503);
-  assert.deepEqual(full, { msg: "join_error", ref: 3, status: 503, detail: http.json.detail, retry_after: full["retry_after"] });
+  assert.deepEqual(full, {
+    msg: "join_error",
+    ref: 3,
+    status: 503,
+    detail: http.json.detail,
+    retry_after: full["retry_after"],
+  });
   assert.equal(typeof full["retry_after"], "number");
   const invalid = await join(s, "v", 0, [{ x: 1 }]);
   assert.equal(invalid["status"], 422);
   assert.ok(Array.isArray(invalid["detail"]));
   const unknown = await join(s, "u", 7, []);
-  assert.deepEqual([unknown["msg"], unknown["status"], unknown["detail"]], ["join_error", 404, "No function with fn_index 7."]);
+  assert.deepEqual(
+    [unknown["msg"], unknown["status"], unknown["detail"]],
+    ["join_error", 404, "No function with fn_index 7."],
+  );
   s.send({ type: "join", ref: "bad", fn_index: -1, data: [] });
   const bad = await s.next((f) => f["ref"] === "bad");
   assert.equal(bad["status"], 400);
@@ -227,7 +238,13 @@ test("a newer socket of the same session with its client key takes over (the old
   const cookie = { headers: { cookie: `usher-client-key=${"ab".repeat(16)}` } };
   const old = await queueSocket(app.url, "twice", cookie);
   const stranger = new TestSocket(wsUrl(app.url, "/gradio_api/queue/ws?session_hash=twice"));
-  assert.equal(await stranger.opened().then(() => "open", (e: Error) => e.message), "HTTP 403");
+  assert.equal(
+    await stranger.opened().then(
+      () => "open",
+      (e: Error) => e.message,
+    ),
+    "HTTP 403",
+  );
   const fresh = await queueSocket(app.url, "twice", cookie);
   assert.equal((await old.closed).code, 4000);
   const id = (await join(fresh, 1, 0, ["x"]))["event_id"];
@@ -237,19 +254,33 @@ test("a newer socket of the same session with its client key takes over (the old
   // A client without cookies (a script): a second concurrent socket is refused, the first keeps its session.
   const first = await queueSocket(app.url, "plain");
   const second = new TestSocket(wsUrl(app.url, "/gradio_api/queue/ws?session_hash=plain"));
-  assert.equal(await second.opened().then(() => "open", (e: Error) => e.message), "HTTP 409");
+  assert.equal(
+    await second.opened().then(
+      () => "open",
+      (e: Error) => e.message,
+    ),
+    "HTTP 409",
+  );
   const id2 = (await join(first, 2, 0, ["y"]))["event_id"];
   assert.deepEqual((await completed(first, id2))["output"].data, ["y"]);
   first.close();
   await first.closed;
   // Once the server has seen it go, the same client comes back.
   const back: { socket?: TestSocket | undefined } = {};
-  await waitFor(async () => (back.socket = await queueSocket(app.url, "plain").catch(() => undefined)) !== undefined, 5000, "the client came back");
+  await waitFor(
+    async () => (back.socket = await queueSocket(app.url, "plain").catch(() => undefined)) !== undefined,
+    5000,
+    "the client came back",
+  );
   back.socket?.close();
 });
 
 test("frames that cannot be read: binary 1003, not JSON 1007, too large 1009; wrong shapes get an error; the server keeps serving", async () => {
-  const app = await launch(new Interface({ fn: (s: string) => s, inputs: "text", outputs: "text" }), {}, { maxBodyBytes: 64 * 1024 });
+  const app = await launch(
+    new Interface({ fn: (s: string) => s, inputs: "text", outputs: "text" }),
+    {},
+    { maxBodyBytes: 64 * 1024 },
+  );
   const bin = await queueSocket(app.url, "b");
   bin.ws.send(Buffer.from([1, 2, 3]));
   assert.equal((await bin.closed).code, 1003);
@@ -357,12 +388,19 @@ test("shutdown ends the tabs' sockets with 1001 after their events end", async (
 });
 
 test("with launch({ auth }), both sockets need the login cookie (401 without)", async () => {
-  const app = await launch(new Interface({ fn: (s: string) => s, inputs: "text", outputs: "text" }), {}, { auth: [["ada", "pw"]] });
+  const app = await launch(
+    new Interface({ fn: (s: string) => s, inputs: "text", outputs: "text" }),
+    {},
+    { auth: [["ada", "pw"]] },
+  );
   for (const path of ["/gradio_api/queue/ws?session_hash=a", "/queue/join"]) {
     const refused = new TestSocket(wsUrl(app.url, path));
     await assert.rejects(refused.opened(), /HTTP 401/);
   }
-  const res = await fetch(`${app.url}/login`, { method: "POST", body: new URLSearchParams({ username: "ada", password: "pw" }) });
+  const res = await fetch(`${app.url}/login`, {
+    method: "POST",
+    body: new URLSearchParams({ username: "ada", password: "pw" }),
+  });
   const cookie = res.headers
     .getSetCookie()
     .map((c) => c.split(";")[0])

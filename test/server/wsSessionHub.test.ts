@@ -61,7 +61,14 @@ const gen = (eventId: string, output: string): EngineEvent => ({
   durationMs: 1,
   averageDurationMs: null,
 });
-const done = (eventId: string): EngineEvent => ({ type: "completed", eventId, sessionHash: "tab", output: ["x"], durationMs: 1, averageDurationMs: 1 });
+const done = (eventId: string): EngineEvent => ({
+  type: "completed",
+  eventId,
+  sessionHash: "tab",
+  output: ["x"],
+  durationMs: 1,
+  averageDurationMs: 1,
+});
 
 test("a persistent sink attaches before any event and is never finished for being idle", () => {
   const { hub } = setup();

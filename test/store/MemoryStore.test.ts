@@ -17,7 +17,10 @@ describe("MemoryStore specifics", () => {
       else await s.remove(id);
     }
     assert.equal(await s.size(), kept.length);
-    assert.deepEqual((await s.waiting("default")).map((j) => j.eventId), kept);
+    assert.deepEqual(
+      (await s.waiting("default")).map((j) => j.eventId),
+      kept,
+    );
     assert.deepEqual(await s.rank("e19999"), { rank: kept.length - 1, poolSize: kept.length });
     const got: string[] = [];
     const req = claimRequest({ default: null });
@@ -27,12 +30,19 @@ describe("MemoryStore specifics", () => {
 
   it("removes a large session without touching other sessions", async () => {
     const s = new MemoryStore();
-    for (let i = 0; i < 1000; i++) await s.enqueue(makeJob({ eventId: `e${i}`, sessionHash: i % 2 === 0 ? "even" : "odd" }), null);
+    for (let i = 0; i < 1000; i++)
+      await s.enqueue(makeJob({ eventId: `e${i}`, sessionHash: i % 2 === 0 ? "even" : "odd" }), null);
     const removed = await s.removeSession("even");
     assert.equal(removed.length, 500);
-    assert.deepEqual(removed.slice(0, 3).map((j) => j.eventId), ["e0", "e2", "e4"]);
+    assert.deepEqual(
+      removed.slice(0, 3).map((j) => j.eventId),
+      ["e0", "e2", "e4"],
+    );
     assert.equal(await s.size(), 500);
-    assert.deepEqual((await s.waiting("default")).slice(0, 2).map((j) => j.eventId), ["e1", "e3"]);
+    assert.deepEqual(
+      (await s.waiting("default")).slice(0, 2).map((j) => j.eventId),
+      ["e1", "e3"],
+    );
   });
 
   it("refuses an event id that is already waiting", async () => {

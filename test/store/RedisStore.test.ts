@@ -60,25 +60,40 @@ describe("RedisStore specifics", () => {
     const first = await makeRedisStore({ keyPrefix, leaseMs });
     await first.enqueue(job, null);
     await first.enqueue(makeJob({ eventId: "behind", sessionHash: "T" }), null);
-    assert.deepEqual((await first.claim(claimRequest({ default: 1 })))?.jobs.map((j) => j.eventId), ["lost"]);
+    assert.deepEqual(
+      (await first.claim(claimRequest({ default: 1 })))?.jobs.map((j) => j.eventId),
+      ["lost"],
+    );
     // Dies: no release, no more heartbeats.
     await first.close();
     const second = await makeRedisStore({ keyPrefix, leaseMs });
     const req = claimRequest({ default: 1 });
     // The lease expires and is reaped: the job is back at the head, before "behind".
     await until(async () => (await second.running("default")) === 0, "the lease reaped", 3000);
-    assert.deepEqual((await second.waiting("default")).map((j) => j.eventId), ["lost", "behind"]);
+    assert.deepEqual(
+      (await second.waiting("default")).map((j) => j.eventId),
+      ["lost", "behind"],
+    );
     const again = await second.claim(req);
-    assert.deepEqual(again?.jobs.map((j) => j.eventId), ["lost"]);
+    assert.deepEqual(
+      again?.jobs.map((j) => j.eventId),
+      ["lost"],
+    );
     await second.close();
     // Lost a second time: it fails, and its user is told why.
     const third = await makeRedisStore({ keyPrefix, leaseMs });
     try {
       await until(async () => (await third.running("default")) === 0, "the second lease reaped", 3000);
-      assert.deepEqual((await third.waiting("default")).map((j) => j.eventId), ["behind"]);
+      assert.deepEqual(
+        (await third.waiting("default")).map((j) => j.eventId),
+        ["behind"],
+      );
       const log = await redis.xrange(`${keyPrefix}ses:S:log`, "-", "+");
       const events = log.map(([, fields]) => JSON.parse(fields[1] ?? "null"));
-      assert.deepEqual(events.map((e) => e.type), ["log", "failed"]);
+      assert.deepEqual(
+        events.map((e) => e.type),
+        ["log", "failed"],
+      );
       assert.match(events[0].message, /retried/);
       assert.equal(events[1].eventId, "lost");
       assert.equal(events[1].error.code, "WORKER_LOST");
@@ -102,7 +117,10 @@ describe("RedisStore specifics", () => {
       await front.enqueue(makeJob({ eventId: "runs", sessionHash: "gone" }), null);
       await front.enqueue(makeJob({ eventId: "waits", sessionHash: "gone" }), null);
       await front.enqueue(makeJob({ eventId: "kept", sessionHash: "back" }), null);
-      assert.deepEqual((await worker.claim(claimRequest({ default: 1 })))?.jobs.map((j) => j.eventId), ["runs"]);
+      assert.deepEqual(
+        (await worker.claim(claimRequest({ default: 1 })))?.jobs.map((j) => j.eventId),
+        ["runs"],
+      );
       // The user of "back" reconnected through the other front.
       await other.bus.adopt("back");
       // The front dies (no more heartbeats), the others live on.
@@ -111,12 +129,18 @@ describe("RedisStore specifics", () => {
       await until(async () => (await worker.size()) === 1, "the dead front's waiting event removed", 3000);
       const boundMs = Date.now() - t0;
       assert.ok(boundMs < 2 * leaseMs + 200, `gone after ${boundMs} ms`);
-      assert.deepEqual((await worker.waiting("default")).map((j) => j.eventId), ["kept"]);
+      assert.deepEqual(
+        (await worker.waiting("default")).map((j) => j.eventId),
+        ["kept"],
+      );
       await until(async () => cancels.length === 1, "the running event's runner asked to cancel it", 3000);
       assert.deepEqual(cancels, ["runs:disconnect"]);
       const log = await redis.xrange(`${keyPrefix}ses:gone:log`, "-", "+");
       const events = log.map(([, fields]) => JSON.parse(fields[1] ?? "null"));
-      assert.deepEqual(events.map((e) => [e.type, e.eventId, e.reason]), [["cancelled", "waits", "disconnect"]]);
+      assert.deepEqual(
+        events.map((e) => [e.type, e.eventId, e.reason]),
+        [["cancelled", "waits", "disconnect"]],
+      );
       assert.deepEqual(await redis.smembers(`${keyPrefix}ses:gone:pending`), ["runs"]);
       assert.equal(await redis.exists(`${keyPrefix}nses:${front.nodeId}`), 0);
       assert.equal(await redis.zscore(`${keyPrefix}nodes`, front.nodeId), null);

@@ -154,7 +154,15 @@ export function runQueueStoreConformance(name: string, makeStore: () => Promise<
     it("batches the head with the next events of its function, leaving others in place", async () => {
       const s = await fresh();
       // a1 b1 a2 b2 a3 a4 a5 (a = fn 1 batching by 3, b = fn 2 not batching), one pool.
-      const seq: [string, number][] = [["a1", 1], ["b1", 2], ["a2", 1], ["b2", 2], ["a3", 1], ["a4", 1], ["a5", 1]];
+      const seq: [string, number][] = [
+        ["a1", 1],
+        ["b1", 2],
+        ["a2", 1],
+        ["b2", 2],
+        ["a3", 1],
+        ["a4", 1],
+        ["a5", 1],
+      ];
       for (const [id, fnId] of seq) await s.enqueue(makeJob({ eventId: id, fnId }), null);
       const req = claimRequest({ default: null }, { 1: 3 });
       const c1 = await s.claim(req);

@@ -22,7 +22,10 @@ export async function writeExampleImages(dir: string): Promise<ExampleImages> {
   };
   const [ocr1, ocr2, up, down] = await Promise.all([
     write("ocr-line.png", renderText("Usher serves demos fast")),
-    write("ocr-lines.png", renderText(["The queue keeps every user", "informed of their place", "and their wait."], { fontSize: 28 })),
+    write(
+      "ocr-lines.png",
+      renderText(["The queue keeps every user", "informed of their place", "and their wait."], { fontSize: 28 }),
+    ),
     // Short lines: the classifier squeezes lines wider than 4:1 into 192×48 and grows less sure.
     write("orientation-upright.png", renderText("Right way up")),
     write("orientation-rotated.png", renderText("Upside down", { rotate180: true })),

@@ -44,7 +44,11 @@ export function orientationModelPath(): string {
  * 5× the model call itself and would hide what batching gains.
  */
 export async function preprocessLine(image: Buffer): Promise<Float32Array> {
-  const { data, info } = await sharp(image).flatten({ background: "#ffffff" }).greyscale().raw().toBuffer({ resolveWithObject: true });
+  const { data, info } = await sharp(image)
+    .flatten({ background: "#ffffff" })
+    .greyscale()
+    .raw()
+    .toBuffer({ resolveWithObject: true });
   const { width, height, channels } = info;
   const at = (x: number, y: number): number => data[(y * width + x) * channels]!;
   // Ink: pixels that differ from the top-left (background) pixel by more than 10, as sharp's trim.

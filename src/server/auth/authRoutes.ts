@@ -118,7 +118,12 @@ function loginPageSender(ctx: ServerContext): LoginPageSender {
 }
 
 /** The gate before every route: foreign pages' state-changing requests (403), then the login check (401). */
-function addLoginGate(server: FastifyInstance, ctx: ServerContext, auth: Authenticator, sendLoginPage: LoginPageSender): void {
+function addLoginGate(
+  server: FastifyInstance,
+  ctx: ServerContext,
+  auth: Authenticator,
+  sendLoginPage: LoginPageSender,
+): void {
   const authMessage = ctx.options.authMessage;
   const allowedOrigins: ReadonlySet<string> = new Set(ctx.options.allowedOrigins);
   server.addHook("onRequest", async (req, reply) => {

@@ -25,7 +25,12 @@ export function foreignOrigin(headers: IncomingHttpHeaders, allowed: ReadonlySet
     if (refererOrigin !== undefined && (allowed.has(refererOrigin) || isOwn(refererOrigin, headers))) return null;
     return `Cross-origin request refused: the browser says it came from another site (Sec-Fetch-Site: ${site}).`;
   }
-  if (site === undefined && refererOrigin !== undefined && !allowed.has(refererOrigin) && !isOwn(refererOrigin, headers)) {
+  if (
+    site === undefined &&
+    refererOrigin !== undefined &&
+    !allowed.has(refererOrigin) &&
+    !isOwn(refererOrigin, headers)
+  ) {
     return `Cross-origin request refused: referer ${quote(refererOrigin)} is not this server's and not in allowedOrigins.`;
   }
   return null;

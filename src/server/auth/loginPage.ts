@@ -5,7 +5,12 @@ import { escapeHtml } from "../escapeHtml.ts";
  * script: the form posts to `/login`, which answers a browser's form post with a redirect back to
  * the page (or this form again with an error).
  */
-export function loginPage(options: { title: string; rootPath: string; message: string | null; error: string | null }): string {
+export function loginPage(options: {
+  title: string;
+  rootPath: string;
+  message: string | null;
+  error: string | null;
+}): string {
   const title = escapeHtml(options.title);
   const message = options.message === null ? "" : `<p class="message">${escapeHtml(options.message)}</p>`;
   const error = options.error === null ? "" : `<p class="error" role="alert">${escapeHtml(options.error)}</p>`;

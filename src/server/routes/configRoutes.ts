@@ -56,7 +56,10 @@ function withSocketFields(config: Record<string, unknown>, queueEnabled: boolean
     ...config,
     queue_ws: queueEnabled ? QUEUE_WS_PATH : null,
     dependencies: Array.isArray(deps)
-      ? deps.map((d: Record<string, unknown>) => ({ ...d, types: { continuous: false, ...(d["types"] as object | undefined) } }))
+      ? deps.map((d: Record<string, unknown>) => ({
+          ...d,
+          types: { continuous: false, ...(d["types"] as object | undefined) },
+        }))
       : deps,
   };
 }

@@ -66,7 +66,8 @@ export function directRoutes(server: FastifyInstance, ctx: ServerContext): void 
     // Another user's event: 403; a second reader while the first reads it: 409.
     const standing = await admitReader(ctx, session, requestClaim(ctx, req.raw));
     // The POST may have landed on another front of a shared queue.
-    if (!ctx.hub.knows(session) && !(await ctx.hub.adopt(session))) throw new UsherError("UNKNOWN_EVENT", "No such event, or its result was already read.");
+    if (!ctx.hub.knows(session) && !(await ctx.hub.adopt(session)))
+      throw new UsherError("UNKNOWN_EVENT", "No such event, or its result was already read.");
     if (standing === "weak" && ctx.owners != null && ctx.hub.hasReader(session)) {
       throw new UsherError("SESSION_BUSY", "This event's result is being read by another request.");
     }
@@ -76,7 +77,12 @@ export function directRoutes(server: FastifyInstance, ctx: ServerContext): void 
 }
 
 /** Gradio's /run answers a failed function with `500 {"error": …}`; request errors keep `{detail}`. */
-function runErrorHandler(this: FastifyInstance, err: unknown, _req: FastifyRequest, reply: import("fastify").FastifyReply): void {
+function runErrorHandler(
+  this: FastifyInstance,
+  err: unknown,
+  _req: FastifyRequest,
+  reply: import("fastify").FastifyReply,
+): void {
   if (err instanceof UsherError && err.status >= 500 && err.code !== "QUEUE_FULL" && err.code !== "QUEUE_STOPPED") {
     const visible = err.visible ?? true;
     void reply.code(500).send({

@@ -15,7 +15,8 @@ const MAX_FILES_PER_UPLOAD = 1000;
 export function fileRoutes(server: FastifyInstance, ctx: ServerContext): void {
   const maxFileSize = ctx.options.maxFileSize;
   const upload = async (req: FastifyRequest) => {
-    if (!req.isMultipart()) throw new UsherError("UNSUPPORTED_MEDIA_TYPE", "Send files as multipart/form-data in a field named `files`.");
+    if (!req.isMultipart())
+      throw new UsherError("UNSUPPORTED_MEDIA_TYPE", "Send files as multipart/form-data in a field named `files`.");
     const paths: string[] = [];
     try {
       for await (const part of req.parts({ limits: { files: MAX_FILES_PER_UPLOAD } })) {
@@ -73,7 +74,12 @@ export function fileRoutes(server: FastifyInstance, ctx: ServerContext): void {
 /** The 413 of a file over `launch({ maxFileSize })`. */
 function fileTooLarge(maxFileSize: number | null): UsherError {
   // Without maxFileSize only a store's own limit applies, and the store says which.
-  return new UsherError("PAYLOAD_TOO_LARGE", maxFileSize === null ? "File too large; nothing was kept." : `File too large: the limit is ${maxFileSize} bytes per file; nothing was kept.`);
+  return new UsherError(
+    "PAYLOAD_TOO_LARGE",
+    maxFileSize === null
+      ? "File too large; nothing was kept."
+      : `File too large: the limit is ${maxFileSize} bytes per file; nothing was kept.`,
+  );
 }
 
 /** What a failed upload answers: the parser's errors say what was wrong in Usher's words. */
@@ -82,7 +88,10 @@ function uploadError(err: unknown, maxFileSize: number | null): unknown {
   const code = (err as { code?: unknown }).code;
   if (code === "FST_REQ_FILE_TOO_LARGE") return fileTooLarge(maxFileSize);
   if (code === "FST_FILES_LIMIT") {
-    return new UsherError("PAYLOAD_TOO_LARGE", `Too many files: at most ${MAX_FILES_PER_UPLOAD} per request; nothing was kept.`);
+    return new UsherError(
+      "PAYLOAD_TOO_LARGE",
+      `Too many files: at most ${MAX_FILES_PER_UPLOAD} per request; nothing was kept.`,
+    );
   }
   if (code === "FST_PARTS_LIMIT" || code === "FST_FIELDS_LIMIT") {
     return new UsherError("PAYLOAD_TOO_LARGE", "Too many parts in the multipart body; nothing was kept.");

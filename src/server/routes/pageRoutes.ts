@@ -40,7 +40,9 @@ const PAGE_CSP = "script-src 'self'; object-src 'none'; base-uri 'self'";
 export function pageRoutes(server: FastifyInstance, ctx: ServerContext, dist: string = UI_DIST): void {
   const page = loadPage(dist, ctx.options.rootPath);
   if (page === null) {
-    server.get("/", async (_req, reply) => reply.type("text/html; charset=utf-8").header("cache-control", "no-cache").send(fallbackPage(ctx)));
+    server.get("/", async (_req, reply) =>
+      reply.type("text/html; charset=utf-8").header("cache-control", "no-cache").send(fallbackPage(ctx)),
+    );
     return;
   }
 
@@ -48,14 +50,16 @@ export function pageRoutes(server: FastifyInstance, ctx: ServerContext, dist: st
     // The browser's client key comes with the page, before any join (see SessionOwners).
     const cookie = pageKeyCookie(req.headers.cookie, ctx.rootOf(req).startsWith("https:"));
     if (cookie !== null) void reply.header("set-cookie", cookie);
-    return reply
-      .type("text/html; charset=utf-8")
-      // Always revalidate the HTML: it names the current asset hashes.
-      .header("cache-control", "no-cache")
-      .header("content-security-policy", PAGE_CSP)
-      .header("x-content-type-options", "nosniff")
-      .header("referrer-policy", "same-origin")
-      .send(page.html);
+    return (
+      reply
+        .type("text/html; charset=utf-8")
+        // Always revalidate the HTML: it names the current asset hashes.
+        .header("cache-control", "no-cache")
+        .header("content-security-policy", PAGE_CSP)
+        .header("x-content-type-options", "nosniff")
+        .header("referrer-policy", "same-origin")
+        .send(page.html)
+    );
   });
 
   server.get("/assets/:name", async (req, reply) => {

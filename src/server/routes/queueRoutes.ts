@@ -14,7 +14,13 @@ export function queueRoutes(server: FastifyInstance, ctx: ServerContext): void {
   const P = API_PREFIX;
 
   server.post(`${P}/queue/join`, async (req, reply) =>
-    joinQueue(ctx, req.body, ctx.rootOf(req), requestClaim(ctx, req.raw), issuerFor(ctx, req.raw, (c) => void reply.header("set-cookie", c))),
+    joinQueue(
+      ctx,
+      req.body,
+      ctx.rootOf(req),
+      requestClaim(ctx, req.raw),
+      issuerFor(ctx, req.raw, (c) => void reply.header("set-cookie", c)),
+    ),
   );
 
   server.get(`${P}/queue/data`, async (req, reply) => streamSession(ctx, req, reply));
@@ -40,8 +46,10 @@ export function queueRoutes(server: FastifyInstance, ctx: ServerContext): void {
   // Either way it names a session, which must be the caller's.
   const reset = async (req: { body: unknown; raw: Parameters<typeof requestClaim>[1] }) => {
     const b = req.body;
-    const sessionHash = typeof b === "object" && b !== null ? (b as Record<string, unknown>)["session_hash"] : undefined;
-    if (typeof sessionHash === "string" && sessionHash !== "") await checkSession(ctx, sessionHash, requestClaim(ctx, req.raw));
+    const sessionHash =
+      typeof b === "object" && b !== null ? (b as Record<string, unknown>)["session_hash"] : undefined;
+    if (typeof sessionHash === "string" && sessionHash !== "")
+      await checkSession(ctx, sessionHash, requestClaim(ctx, req.raw));
     return { success: true };
   };
   server.post(`${P}/reset`, reset);
@@ -50,7 +58,9 @@ export function queueRoutes(server: FastifyInstance, ctx: ServerContext): void {
   server.get(`${P}/queue/status`, async () => queueStatus(await ctx.engine.size()));
   // Gradio 3.x's form: every estimation field, no rank (no event asked). Usher keeps averages per
   // function, not 3.x's one global average, so those fields carry 3.x's "nothing measured" values.
-  server.get("/queue/status", async () => legacyEstimation(null, await ctx.engine.size(), null, { averageMs: null, slots: 1 }));
+  server.get("/queue/status", async () =>
+    legacyEstimation(null, await ctx.engine.size(), null, { averageMs: null, slots: 1 }),
+  );
 
   server.get(`${P}/heartbeat/:session`, async (req, reply) => {
     const session = (req.params as { session: string }).session;

@@ -11,10 +11,10 @@ import {
   SEND_HASH,
   legacyError,
   legacyEstimation,
+  parseLegacyDataFrame,
   toLegacyMessage,
   type LegacyMessage,
 } from "../../protocol/index.ts";
-import { parseLegacyDataFrame } from "../../protocol/index.ts";
 import { TERMINAL_TYPES, type EngineEvent } from "../../queue/index.ts";
 import { Outbox } from "../Outbox.ts";
 import { admit, checkInputs } from "../admission.ts";
@@ -28,8 +28,6 @@ import type { LegacyEventSocket, LegacyRouter } from "./LegacyRouter.ts";
 import { WsChannel } from "./WsChannel.ts";
 import type { WsPinger } from "./WsPinger.ts";
 import { errorReply, readJsonFrame } from "./wsFrames.ts";
-
-export { LEGACY_DATA_MAX_MS, LEGACY_DATA_MIN_BYTES_PER_S, legacyDataTimeoutMessage } from "./LegacyDataWait.ts";
 
 /**
  * Gradio 3.x's timeout for `{fn_index, session_hash}` after `send_hash`, ms (no slot is held
@@ -100,7 +98,9 @@ export class LegacyQueueSocket implements LegacyEventSocket {
     claim: SessionClaim | null = null,
   ) {
     this.#ctx = ctx;
-    this.#dataWait = new LegacyDataWait(router, raw, (why, limitMs, elapsedMs) => this.#onDataLost(why, limitMs, elapsedMs));
+    this.#dataWait = new LegacyDataWait(router, raw, (why, limitMs, elapsedMs) =>
+      this.#onDataLost(why, limitMs, elapsedMs),
+    );
     this.#claim = claim;
     this.#router = router;
     this.#channel = new WsChannel(ws, ctx.budget ?? null);
@@ -152,7 +152,8 @@ export class LegacyQueueSocket implements LegacyEventSocket {
 
   async #onHash(value: unknown): Promise<void> {
     this.#clearTimer();
-    const f = typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+    const f =
+      typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
     // The inputs come later (see #onData); the hash names a session whose State the event will use,
     // so it must be this client's (admit binds it).
     let sessionHash: string;
@@ -250,7 +251,12 @@ export class LegacyQueueSocket implements LegacyEventSocket {
   #send(event: EngineEvent): void {
     let message: LegacyMessage | null;
     if (event.type === "estimation") {
-      message = legacyEstimation(event.rank, event.queueSize, event.rankEtaMs, this.#router.averages((this.#fn as AppFunction).id));
+      message = legacyEstimation(
+        event.rank,
+        event.queueSize,
+        event.rankEtaMs,
+        this.#router.averages((this.#fn as AppFunction).id),
+      );
     } else if (event.type === "started" && this.#phase === "running") {
       // The inputs came with the join (eagerInputs).
       message = PROCESS_STARTS;
@@ -307,7 +313,10 @@ export class LegacyQueueSocket implements LegacyEventSocket {
     if (this.#phase !== "data") return;
     this.#endDataWait();
     // Debug only: a client can cause this at will, and refusals are not logged one by one.
-    this.#log.debug({ eventId: this.#eventId, elapsedMs, why }, "a Gradio 3.x client lost its turn: its inputs did not come in time");
+    this.#log.debug(
+      { eventId: this.#eventId, elapsedMs, why },
+      "a Gradio 3.x client lost its turn: its inputs did not come in time",
+    );
     this.#abandon(legacyDataTimeoutMessage(why, limitMs));
   }
 

@@ -41,7 +41,14 @@ export class QueueSocket {
   readonly #rootUrl: string;
   readonly #log: FastifyBaseLogger;
 
-  constructor(ctx: ServerContext, ws: WebSocket, sessionHash: string, rootUrl: string, pinger: WsPinger, log: FastifyBaseLogger) {
+  constructor(
+    ctx: ServerContext,
+    ws: WebSocket,
+    sessionHash: string,
+    rootUrl: string,
+    pinger: WsPinger,
+    log: FastifyBaseLogger,
+  ) {
     this.#ctx = ctx;
     this.#log = log;
     this.#channel = new WsChannel(ws, ctx.budget ?? null);

@@ -62,7 +62,11 @@ export function attachWebSockets(server: FastifyInstance, ctx: ServerContext): v
     socket.on("error", destroySelf);
     const asked = judgeUpgrade(req, ctx, allowedOrigins, legacy !== null, closing);
     if ("status" in asked) return refuse(socket, asked);
-    const rootUrl = requestRoot(req.headers, "encrypted" in req.socket && req.socket.encrypted === true, ctx.options.rootPath);
+    const rootUrl = requestRoot(
+      req.headers,
+      "encrypted" in req.socket && req.socket.encrypted === true,
+      ctx.options.rootPath,
+    );
     const claim = requestClaim(ctx, req);
     if (asked.door === "legacy") {
       wss.handleUpgrade(req, socket, head, (ws: WebSocket) => {
@@ -72,7 +76,12 @@ export function attachWebSockets(server: FastifyInstance, ctx: ServerContext): v
     }
     const hash = asked.sessionHash ?? newSessionHash();
     // Opening the tab's socket subscribes to its session: the first one binds it, later ones must be its owner's.
-    void bindSocket(hash, claim, req, rootUrl.startsWith("https:")).then(
+    void bindSocket(
+      ctx,
+      hash,
+      claim,
+      keyIssuer(rootUrl.startsWith("https:"), (c) => cookies.set(req, c)),
+    ).then(
       (standing) => {
         if (closing) return refuse(socket, STOPPED);
         wss.handleUpgrade(req, socket, head, (ws: WebSocket) => {
@@ -93,21 +102,6 @@ export function attachWebSockets(server: FastifyInstance, ctx: ServerContext): v
     );
   });
 
-  /**
-   * Binds (first socket) or judges (later ones) a socket's session, and refuses a second socket
-   * of a live session from a client that cannot prove it is the same one (see admitReader).
-   */
-  async function bindSocket(hash: string, claim: SessionClaim, req: IncomingMessage, secure: boolean): Promise<Standing> {
-    const owners = ctx.owners;
-    if (owners == null) return "strong";
-    const standing = await owners.bind(hash, claim, keyIssuer(secure, (c) => cookies.set(req, c)));
-    // Only a socket open here counts (see admitReader).
-    if (standing === "weak" && ctx.hub.hasReader(hash)) {
-      throw new UsherError("SESSION_BUSY", "This session already has an open stream; a second reader is refused.");
-    }
-    return standing;
-  }
-
   // Upgraded sockets are no longer the HTTP server's: close them ourselves. By now the engine has
   // ended every event (their sockets said so and closed) and the hub closed the tabs' sockets.
   server.addHook("preClose", async () => {
@@ -115,6 +109,27 @@ export function attachWebSockets(server: FastifyInstance, ctx: ServerContext): v
     pinger.stop();
     await closeSockets(wss, clock);
   });
+}
+
+/**
+ * Binds (first socket) or judges (later ones) a socket's session, and refuses a second socket of a
+ * live session from a client that cannot prove it is the same one (see admitReader). `issue`
+ * makes the client key cookie of a session bound now.
+ */
+async function bindSocket(
+  ctx: ServerContext,
+  hash: string,
+  claim: SessionClaim,
+  issue: () => string,
+): Promise<Standing> {
+  const owners = ctx.owners;
+  if (owners == null) return "strong";
+  const standing = await owners.bind(hash, claim, issue);
+  // Only a socket open here counts (see admitReader).
+  if (standing === "weak" && ctx.hub.hasReader(hash)) {
+    throw new UsherError("SESSION_BUSY", "This session already has an open stream; a second reader is refused.");
+  }
+  return standing;
 }
 
 /** Closes the open sockets with 1001, waits for their handshakes up to CLOSE_HANDSHAKE_MS, then cuts the rest. */

@@ -74,7 +74,11 @@ export function withLegacyInputs(fn: EngineFunction, source: LegacyInputSource):
   return wrapped;
 }
 
-async function fetchInputs(inputs: readonly unknown[], ctx: InvokeContext, source: LegacyInputSource): Promise<unknown[]> {
+async function fetchInputs(
+  inputs: readonly unknown[],
+  ctx: InvokeContext,
+  source: LegacyInputSource,
+): Promise<unknown[]> {
   const out = inputs.slice();
   const gone: number[] = [];
   const waits: Promise<void>[] = [];
@@ -84,7 +88,10 @@ async function fetchInputs(inputs: readonly unknown[], ctx: InvokeContext, sourc
     const pending = ctx.events[i]?.eventId === eventId ? source.inputsOf(eventId) : undefined;
     if (pending === undefined) {
       // E.g. a shared store let another process claim it: its socket is not here.
-      throw new UsherError("INTERNAL", "The inputs of this Gradio 3.x event are held by a connection this process does not have.");
+      throw new UsherError(
+        "INTERNAL",
+        "The inputs of this Gradio 3.x event are held by a connection this process does not have.",
+      );
     }
     waits.push(
       pending.then((data) => {

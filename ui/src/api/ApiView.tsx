@@ -62,7 +62,13 @@ export function ApiView({ endpoints, onBack }: { endpoints: Endpoints; onBack: (
             <code>{INSTALL[language]}</code>
           </p>
           {names.map((name) => (
-            <EndpointDoc key={name} name={name} endpoint={info[name] as EndpointInfo} snippets={snippetsFor(endpoints.root, name, info[name] as EndpointInfo)} language={language} />
+            <EndpointDoc
+              key={name}
+              name={name}
+              endpoint={info[name] as EndpointInfo}
+              snippets={snippetsFor(endpoints.root, name, info[name] as EndpointInfo)}
+              language={language}
+            />
           ))}
         </>
       )}
@@ -70,7 +76,17 @@ export function ApiView({ endpoints, onBack }: { endpoints: Endpoints; onBack: (
   );
 }
 
-function EndpointDoc({ name, endpoint, snippets, language }: { name: string; endpoint: EndpointInfo; snippets: Snippets; language: Language }) {
+function EndpointDoc({
+  name,
+  endpoint,
+  snippets,
+  language,
+}: {
+  name: string;
+  endpoint: EndpointInfo;
+  snippets: Snippets;
+  language: Language;
+}) {
   const slug = name.replace(/[^A-Za-z0-9_-]/g, "");
   return (
     <article class="endpoint" data-testid="endpoint" data-endpoint={name} aria-labelledby={`endpoint-${slug}`}>

@@ -59,7 +59,10 @@ const PY_IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /** Whether every parameter has a name usable as a keyword in both languages. */
 function keywords(params: readonly ParameterInfo[]): boolean {
-  return params.length > 0 && params.every((p) => typeof p.parameter_name === "string" && PY_IDENTIFIER.test(p.parameter_name));
+  return (
+    params.length > 0 &&
+    params.every((p) => typeof p.parameter_name === "string" && PY_IDENTIFIER.test(p.parameter_name))
+  );
 }
 
 /** `/predict` → `"/predict"` as the clients name endpoints. */
@@ -99,7 +102,8 @@ function pyValue(v: unknown): string {
 /** Whether any value needs `handle_file`. */
 function usesFiles(values: readonly unknown[]): boolean {
   const walk = (v: unknown): boolean =>
-    fileUrlOf(v) !== null || (Array.isArray(v) ? v.some(walk) : typeof v === "object" && v !== null && Object.values(v).some(walk));
+    fileUrlOf(v) !== null ||
+    (Array.isArray(v) ? v.some(walk) : typeof v === "object" && v !== null && Object.values(v).some(walk));
   return values.some(walk);
 }
 

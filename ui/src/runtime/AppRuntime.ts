@@ -203,7 +203,12 @@ export class AppRuntime {
           });
           return;
         case "process_starts":
-          setStatus({ ...status, stage: "running", rank: null, expectedEndAt: m.eta === null ? null : now + m.eta * 1000 });
+          setStatus({
+            ...status,
+            stage: "running",
+            rank: null,
+            expectedEndAt: m.eta === null ? null : now + m.eta * 1000,
+          });
           return;
         case "progress":
           setStatus({ ...status, stage: "running", progress: m.progress_data });
@@ -259,7 +264,10 @@ export class AppRuntime {
           return;
       }
     };
-    job.handle = transport.join({ fnIndex, data, apiName: typeof dep.api_name === "string" ? dep.api_name : null, triggerId }, onMessage);
+    job.handle = transport.join(
+      { fnIndex, data, apiName: typeof dep.api_name === "string" ? dep.api_name : null, triggerId },
+      onMessage,
+    );
   }
 
   /** Stops every running event of dependency `fnIndex`. */

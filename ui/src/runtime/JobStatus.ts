@@ -51,5 +51,8 @@ export function describeProgress(unit: ProgressUnit): { fraction: number | null;
     const f = Math.min(1, Math.max(0, unit.progress));
     return { fraction: f, caption: `${desc ? `${desc} ` : ""}${Math.round(f * 100)}%` };
   }
-  return { fraction: null, caption: desc || (unit.index !== null ? `${unit.index}${unit.unit ? ` ${unit.unit}` : ""}` : "") };
+  return {
+    fraction: null,
+    caption: desc || (unit.index !== null ? `${unit.index}${unit.unit ? ` ${unit.unit}` : ""}` : ""),
+  };
 }

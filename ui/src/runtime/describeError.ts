@@ -19,7 +19,11 @@ export function describeJoinError(status: number, detail: unknown): ErrorText {
     };
   }
   if (status === 0) return { title: "Connection error", message: text || "Could not reach the server.", visible: true };
-  return { title: status === 422 ? "Invalid input" : "Error", message: text || `Request refused (${status}).`, visible: true };
+  return {
+    title: status === 422 ? "Invalid input" : "Error",
+    message: text || `Request refused (${status}).`,
+    visible: true,
+  };
 }
 
 /** The toast for a function that failed (`process_completed` with `success: false`). */
@@ -42,7 +46,8 @@ function detailText(detail: unknown): string {
       .map((d) => {
         if (typeof d !== "object" || d === null) return String(d);
         const r = d as Record<string, unknown>;
-        const msg = typeof r["message"] === "string" ? r["message"] : typeof r["msg"] === "string" ? r["msg"] : JSON.stringify(d);
+        const msg =
+          typeof r["message"] === "string" ? r["message"] : typeof r["msg"] === "string" ? r["msg"] : JSON.stringify(d);
         return typeof r["parameter_name"] === "string" ? `${r["parameter_name"]}: ${msg}` : msg;
       })
       .join("; ");

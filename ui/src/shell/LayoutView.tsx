@@ -37,7 +37,11 @@ export function LayoutView({ node, store, ctx }: LayoutViewProps) {
   switch (type) {
     case "row":
       return (
-        <div id={id} class={`row${props["equal_height"] === true ? " equal-height" : ""}${classes}`} style={flexStyle(props)}>
+        <div
+          id={id}
+          class={`row${props["equal_height"] === true ? " equal-height" : ""}${classes}`}
+          style={flexStyle(props)}
+        >
           {children}
         </div>
       );

@@ -8,7 +8,12 @@ import { LayoutChildren } from "./LayoutView.tsx";
  */
 export function TabsView({ node, store, ctx }: LayoutViewProps) {
   const items = (node.children ?? []).filter((c) => store.props(c.id)["visible"] !== false);
-  const initial = Math.max(0, items.findIndex((c) => store.props(c.id)["id"] === store.props(node.id)["selected"] && store.props(node.id)["selected"] !== null));
+  const initial = Math.max(
+    0,
+    items.findIndex(
+      (c) => store.props(c.id)["id"] === store.props(node.id)["selected"] && store.props(node.id)["selected"] !== null,
+    ),
+  );
   const [selected, setSelected] = useState(initial);
   const tabs = useRef<(HTMLButtonElement | null)[]>([]);
   const go = (i: number) => {

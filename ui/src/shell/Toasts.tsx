@@ -11,12 +11,22 @@ export function Toasts({ store }: { store: ToastStore }) {
   return (
     <div class="toasts" role="region" aria-label="Notifications">
       {store.toasts.map((t) => (
-        <div key={t.id} class={`toast ${t.level}`} role={t.level === "error" ? "alert" : "status"} data-testid={`toast-${t.level}`}>
+        <div
+          key={t.id}
+          class={`toast ${t.level}`}
+          role={t.level === "error" ? "alert" : "status"}
+          data-testid={`toast-${t.level}`}
+        >
           <div class="toast-body">
             <strong class="toast-title">{t.title}</strong>
             <div class="toast-message">{t.message}</div>
           </div>
-          <button type="button" class="toast-close" aria-label={`Dismiss: ${t.title}`} onClick={() => store.dismiss(t.id)}>
+          <button
+            type="button"
+            class="toast-close"
+            aria-label={`Dismiss: ${t.title}`}
+            onClick={() => store.dismiss(t.id)}
+          >
             ×
           </button>
         </div>

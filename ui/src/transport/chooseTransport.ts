@@ -12,7 +12,12 @@ export const QUEUE_WS_PATH = "/gradio_api/queue/ws";
  * tests and debugging); otherwise the WebSocket when the config advertises it (`queue_ws`), falling
  * back to Gradio's SSE if no socket can open; else SSE.
  */
-export function chooseTransport(config: AppConfig, search: string, endpoints: Endpoints, sessionHash: string): Transport {
+export function chooseTransport(
+  config: AppConfig,
+  search: string,
+  endpoints: Endpoints,
+  sessionHash: string,
+): Transport {
   const forced = new URLSearchParams(search).get("transport");
   const advertised = typeof config.queue_ws === "string" && config.queue_ws !== "" ? config.queue_ws : null;
   const useWs = forced === "ws" || forced === "websocket" || (forced !== "sse" && advertised !== null);

@@ -27,8 +27,12 @@ export async function uploadFiles(endpoints: Endpoints, files: readonly File[]):
     // keep the text
   }
   if (!res.ok || !Array.isArray(body) || body.length !== files.length) {
-    const detail = typeof body === "object" && body !== null && "detail" in body ? (body as { detail: unknown }).detail : text;
-    throw new UploadError(res.status, `Upload failed (${res.status}): ${typeof detail === "string" ? detail : JSON.stringify(detail)}`);
+    const detail =
+      typeof body === "object" && body !== null && "detail" in body ? (body as { detail: unknown }).detail : text;
+    throw new UploadError(
+      res.status,
+      `Upload failed (${res.status}): ${typeof detail === "string" ? detail : JSON.stringify(detail)}`,
+    );
   }
   return files.map((f, i) => ({
     path: String(body[i]),

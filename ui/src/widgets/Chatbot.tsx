@@ -60,14 +60,19 @@ function Content({ content, endpoints, lineBreaks }: { content: unknown; endpoin
   const text = typeof content === "string" ? content : null;
   const html = useMemo(() => (text === null ? "" : renderMarkdown(text, lineBreaks)), [text, lineBreaks]);
   if (text !== null) return <div class="prose" dangerouslySetInnerHTML={{ __html: html }} />;
-  const wrapped = typeof content === "object" && content !== null && "file" in content ? (content as { file: unknown; alt_text?: unknown }) : null;
+  const wrapped =
+    typeof content === "object" && content !== null && "file" in content
+      ? (content as { file: unknown; alt_text?: unknown })
+      : null;
   const file = wrapped !== null ? wrapped.file : content;
   if (isFileData(file)) {
     const src = endpoints.fileUrl(file);
     const mime = file.mime_type ?? "";
     const alt = typeof wrapped?.alt_text === "string" ? wrapped.alt_text : fileName(file);
-    if (mime.startsWith("image/") || /\.(png|jpe?g|gif|webp|bmp)$/i.test(file.path)) return <img class="chat-image" src={src} alt={alt} />;
-    if (mime.startsWith("audio/") || /\.(wav|mp3|ogg|flac|m4a)$/i.test(file.path)) return <audio controls src={src} aria-label={alt} />;
+    if (mime.startsWith("image/") || /\.(png|jpe?g|gif|webp|bmp)$/i.test(file.path))
+      return <img class="chat-image" src={src} alt={alt} />;
+    if (mime.startsWith("audio/") || /\.(wav|mp3|ogg|flac|m4a)$/i.test(file.path))
+      return <audio controls src={src} aria-label={alt} />;
     return (
       <a href={src} download={fileName(file)}>
         {fileName(file)}

@@ -23,7 +23,9 @@ export function Dataframe({ value, inputId, labelId }: WidgetProps) {
           {rows.map((r, i) => (
             <tr key={i}>
               {(Array.isArray(r) ? r : [r]).map((c, j) => (
-                <td key={j}>{c === null || c === undefined ? "" : typeof c === "object" ? JSON.stringify(c) : String(c)}</td>
+                <td key={j}>
+                  {c === null || c === undefined ? "" : typeof c === "object" ? JSON.stringify(c) : String(c)}
+                </td>
               ))}
             </tr>
           ))}

@@ -73,7 +73,13 @@ export function Examples({ id, props, inputId, labelId, ctx }: WidgetProps) {
       {pages > 1 && (
         <nav class="pages" aria-label="Example pages">
           {Array.from({ length: pages }, (_, p) => (
-            <button key={p} type="button" class="page-button" aria-current={p === page ? "page" : undefined} onClick={() => setPage(p)}>
+            <button
+              key={p}
+              type="button"
+              class="page-button"
+              aria-current={p === page ? "page" : undefined}
+              onClick={() => setPage(p)}
+            >
               {p + 1}
             </button>
           ))}

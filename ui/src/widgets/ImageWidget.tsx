@@ -11,7 +11,12 @@ export function ImageWidget({ id, props, value, interactive, inputId, labelId, c
     const src = ctx.endpoints.fileUrl(file);
     return (
       <div class="media">
-        <img class="image-preview" src={src} alt={`${label}: ${fileName(file)}`} id={interactive ? undefined : inputId} />
+        <img
+          class="image-preview"
+          src={src}
+          alt={`${label}: ${fileName(file)}`}
+          id={interactive ? undefined : inputId}
+        />
         <div class="media-actions">
           {props["show_download_button"] !== false && (
             <a class="icon-button" href={src} download={fileName(file)}>

@@ -10,7 +10,17 @@ export function JsonView({ props, value, inputId }: WidgetProps) {
   );
 }
 
-function JsonNode({ value, open, depth, name }: { value: unknown; open: boolean; depth: number; name?: ComponentChildren }) {
+function JsonNode({
+  value,
+  open,
+  depth,
+  name,
+}: {
+  value: unknown;
+  open: boolean;
+  depth: number;
+  name?: ComponentChildren;
+}) {
   const key = name === undefined ? null : <span class="json-key">{name}: </span>;
   if (value === null || typeof value !== "object") {
     const cls = value === null ? "null" : typeof value;
@@ -21,7 +31,9 @@ function JsonNode({ value, open, depth, name }: { value: unknown; open: boolean;
       </div>
     );
   }
-  const entries: [string, unknown][] = Array.isArray(value) ? value.map((v, i) => [String(i), v]) : Object.entries(value);
+  const entries: [string, unknown][] = Array.isArray(value)
+    ? value.map((v, i) => [String(i), v])
+    : Object.entries(value);
   const [lb, rb] = Array.isArray(value) ? ["[", "]"] : ["{", "}"];
   if (entries.length === 0) {
     return (
@@ -37,7 +49,10 @@ function JsonNode({ value, open, depth, name }: { value: unknown; open: boolean;
       <summary>
         {key}
         {lb}
-        <span class="muted"> {entries.length} {Array.isArray(value) ? "items" : "keys"} </span>
+        <span class="muted">
+          {" "}
+          {entries.length} {Array.isArray(value) ? "items" : "keys"}{" "}
+        </span>
         {rb}
       </summary>
       <div class="json-children">

@@ -10,7 +10,8 @@ export function Label({ props, value, inputId, labelId }: WidgetProps) {
   if (typeof value !== "object" || value === null) return <div class="empty" id={inputId} />;
   const v = value as { label?: unknown; confidences?: unknown };
   const confidences = Array.isArray(v.confidences) ? (v.confidences as Confidence[]) : [];
-  const top = typeof props["num_top_classes"] === "number" ? confidences.slice(0, props["num_top_classes"]) : confidences;
+  const top =
+    typeof props["num_top_classes"] === "number" ? confidences.slice(0, props["num_top_classes"]) : confidences;
   return (
     <div class="label-output" id={inputId}>
       {props["show_heading"] !== false && v.label !== null && v.label !== undefined && (

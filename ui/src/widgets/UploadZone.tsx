@@ -35,7 +35,9 @@ export function UploadZone({ inputId, labelId, accept, multiple, prompt, ctx, on
     setBusy(true);
     ctx.runtime
       .trackUpload(uploadFiles(ctx.endpoints, files))
-      .then(onUploaded, (err: unknown) => ctx.toasts.show("error", "Upload failed", err instanceof Error ? err.message : String(err), null))
+      .then(onUploaded, (err: unknown) =>
+        ctx.toasts.show("error", "Upload failed", err instanceof Error ? err.message : String(err), null),
+      )
       .finally(() => setBusy(false));
   };
 
@@ -62,7 +64,8 @@ export function UploadZone({ inputId, labelId, accept, multiple, prompt, ctx, on
       }}
       onClick={(e) => {
         // A click anywhere in the zone opens the picker, as the visible prompt invites.
-        if ((e.target as HTMLElement).tagName !== "INPUT") (e.currentTarget.querySelector("input") as HTMLInputElement).click();
+        if ((e.target as HTMLElement).tagName !== "INPUT")
+          (e.currentTarget.querySelector("input") as HTMLInputElement).click();
       }}
     >
       <input

@@ -33,7 +33,11 @@ export function str(props: Readonly<Record<string, unknown>>, key: string, fallb
 }
 
 /** A finite number prop, or `fallback`. */
-export function num<T extends number | null | undefined>(props: Readonly<Record<string, unknown>>, key: string, fallback: T): number | T {
+export function num<T extends number | null | undefined>(
+  props: Readonly<Record<string, unknown>>,
+  key: string,
+  fallback: T,
+): number | T {
   const v = props[key];
   return typeof v === "number" && Number.isFinite(v) ? v : fallback;
 }
@@ -42,5 +46,7 @@ export function num<T extends number | null | undefined>(props: Readonly<Record<
 export function choices(props: Readonly<Record<string, unknown>>): [string, unknown][] {
   const raw = props["choices"];
   if (!Array.isArray(raw)) return [];
-  return raw.map((c): [string, unknown] => (Array.isArray(c) ? [String(c[0]), c.length > 1 ? c[1] : c[0]] : [String(c), c]));
+  return raw.map((c): [string, unknown] =>
+    Array.isArray(c) ? [String(c[0]), c.length > 1 ? c[1] : c[0]] : [String(c), c],
+  );
 }
