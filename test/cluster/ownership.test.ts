@@ -6,33 +6,13 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { Redis } from "ioredis";
-import { Interface } from "../../src/index.ts";
 import { redisStore } from "../../src/store/RedisStore.ts";
+import { gatedDemo, gateOf } from "../helpers/gatedDemo.ts";
 import { openStream, send } from "../helpers/httpClient.ts";
 import { launch } from "../helpers/launch.ts";
 import { REDIS_URL, testPrefix } from "../helpers/redis.ts";
 
-const gates = new Map<string, { wait: Promise<void>; open: () => void }>();
-function gateOf(key: string): { wait: Promise<void>; open: () => void } {
-  let g = gates.get(key);
-  if (g === undefined) {
-    let open!: () => void;
-    const wait = new Promise<void>((r) => (open = r));
-    g = { wait, open };
-    gates.set(key, g);
-  }
-  return g;
-}
-const demo = () =>
-  new Interface({
-    fn: async (s: string) => {
-      await gateOf(s).wait;
-      return s.toUpperCase();
-    },
-    inputs: "text",
-    outputs: "text",
-    apiName: "up",
-  });
+const demo = gatedDemo;
 
 async function fronts(options: Parameters<typeof launch>[2] = {}) {
   const keyPrefix = testPrefix("own");

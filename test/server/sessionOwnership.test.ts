@@ -5,34 +5,13 @@
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { Interface } from "../../src/index.ts";
+import { gatedDemo, gateOf } from "../helpers/gatedDemo.ts";
 import { openStream, send } from "../helpers/httpClient.ts";
 import { launch } from "../helpers/launch.ts";
 import { waitFor } from "../helpers/waitFor.ts";
 import { queueSocket, TestSocket, wsUrl, type Frame } from "../helpers/wsClient.ts";
 
-/** Inputs wait until the test opens their gate: `open("x")` ends the call that got "x". */
-const gates = new Map<string, { wait: Promise<void>; open: () => void }>();
-function gateOf(key: string): { wait: Promise<void>; open: () => void } {
-  let g = gates.get(key);
-  if (g === undefined) {
-    let open!: () => void;
-    const wait = new Promise<void>((r) => (open = r));
-    g = { wait, open };
-    gates.set(key, g);
-  }
-  return g;
-}
-const demo = () =>
-  new Interface({
-    fn: async (s: string) => {
-      await gateOf(s).wait;
-      return s.toUpperCase();
-    },
-    inputs: "text",
-    outputs: "text",
-    apiName: "up",
-  });
+const demo = gatedDemo;
 
 const KEY_A = "a1".repeat(16);
 const KEY_B = "b2".repeat(16);
