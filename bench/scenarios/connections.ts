@@ -23,6 +23,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 import { openRawUsers, openSseUsers, openWsUsers, type IdleUsers } from "../load/IdleUsers.ts";
 import type { MemReading, ProbeRequest, RoundReading } from "../servers/serverReadings.ts";
+import { listeningUrl } from "../servers/listeningUrl.ts";
 import type { BenchContext, Scenario, TargetCheck } from "./Scenario.ts";
 
 const NAME = "connections";
@@ -87,18 +88,7 @@ class ProbedServer {
       ],
       { cwd: REPO_ROOT, stdio: ["ignore", "pipe", "pipe", "ipc"] },
     );
-    let stderr = "";
-    child.stderr?.setEncoding("utf8").on("data", (c: string) => (stderr = (stderr + c).slice(-4000)));
-    const url = await new Promise<string>((resolve, reject) => {
-      let out = "";
-      child.stdout?.setEncoding("utf8").on("data", (c: string) => {
-        out += c;
-        const m = /LISTENING (\S+)/.exec(out);
-        if (m?.[1] !== undefined) resolve(m[1]);
-      });
-      child.once("exit", (code) => reject(new Error(`connections server exited with ${code}: ${stderr}`)));
-      setTimeout(() => reject(new Error(`connections server did not start: ${stderr}`)), 30_000).unref();
-    });
+    const url = await listeningUrl(child, "connections server");
     return new ProbedServer(child, url);
   }
 

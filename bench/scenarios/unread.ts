@@ -14,6 +14,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { connect, type Socket } from "node:net";
 import { fileURLToPath } from "node:url";
+import { listeningUrl } from "../servers/listeningUrl.ts";
 import type { BenchContext, Scenario, TargetCheck } from "./Scenario.ts";
 
 const NAME = "unread";
@@ -180,18 +181,7 @@ class UnreadServer {
       cwd: REPO_ROOT,
       stdio: ["ignore", "pipe", "pipe", "ipc"],
     });
-    let stderr = "";
-    child.stderr?.setEncoding("utf8").on("data", (c: string) => (stderr = (stderr + c).slice(-4000)));
-    const url = await new Promise<string>((resolve, reject) => {
-      let out = "";
-      child.stdout?.setEncoding("utf8").on("data", (c: string) => {
-        out += c;
-        const m = /LISTENING (\S+)/.exec(out);
-        if (m?.[1] !== undefined) resolve(m[1]);
-      });
-      child.once("exit", (code) => reject(new Error(`unread server exited with ${code}: ${stderr}`)));
-      setTimeout(() => reject(new Error(`unread server did not start: ${stderr}`)), 30_000).unref();
-    });
+    const url = await listeningUrl(child, "unread server");
     return new UnreadServer(child, url);
   }
 
