@@ -69,19 +69,30 @@ export class Admission {
     return this.#enqueued(record, res);
   }
 
+  /**
+   * With a shared store and a thread free here (the pool not full here), the store may claim for
+   * this process in the admission's own round trip: the thread goes to that claim, or back.
+   */
   async #enqueueAsync(record: EventRecord, job: StoredJob): Promise<JoinResult> {
+    const core = this.#core;
+    const looks = core.cluster !== null && core.runJobs && !record.fn.pool.atLimit() && core.threads.tryTake();
     let res: EnqueueResult;
     try {
-      res = await this.#core.store.enqueue(job, this.#core.maxSize);
+      res = await core.store.enqueue(job, core.maxSize, looks ? core.claimRequest : undefined);
     } catch (err) {
-      this.#core.forget(record);
+      if (looks) this.#dispatcher.releaseThread();
+      core.forget(record);
       throw err;
     }
-    return this.#enqueued(record, res);
+    if (looks) {
+      if (res.accepted && res.claim !== undefined) this.#dispatcher.startClaimed(res.claim);
+      else this.#dispatcher.releaseThread();
+    }
+    return this.#enqueued(record, res, looks);
   }
 
   /** The rest of a join once the store has answered. */
-  #enqueued(record: EventRecord, res: EnqueueResult): JoinResult | Promise<JoinResult> {
+  #enqueued(record: EventRecord, res: EnqueueResult, looked = false): JoinResult | Promise<JoinResult> {
     const core = this.#core;
     if (!res.accepted) {
       core.forget(record);
@@ -104,7 +115,10 @@ export class Admission {
     const walking = this.#estimator.announceJoin(record, res.rank, res.poolSize, res.running);
     // A store of this process alone has no slot of that pool free while our jobs fill it: a
     // claim would only come back empty (one per join under load). A shared store may have.
-    if (core.cluster !== null || !record.fn.pool.atLimit()) this.#dispatcher.dispatchSoon();
+    // (Its pool being full here means it is full everywhere: only another pool could have work to claim.)
+    const pool = record.fn.pool;
+    const claimable = !pool.atLimit() || (core.cluster !== null && core.claimRequest.poolLimits.size > 1);
+    if (!looked && claimable) this.#dispatcher.dispatchSoon();
     // A shared store's estimation travels through its bus anyway: the join's answer need not wait for it.
     if (walking !== undefined && core.cluster === null) return walking.then(() => result);
     return result;

@@ -92,13 +92,26 @@ export class Dispatcher {
     return this.#releaseSlotAsync(poolId, claim);
   }
 
+  /**
+   * A shared store frees the slot and, in the same round trip, may claim the next job for the
+   * thread, which then goes straight to it (unless a direct call waits for the thread).
+   */
   async #releaseSlotAsync(poolId: string, claim?: Claim): Promise<void> {
+    const core = this.#core;
+    const next = core.runJobs && !core.closed && !core.threads.waiting ? core.claimRequest : undefined;
+    let claimed: Claim | null | void = null;
     try {
-      await this.#core.store.release(poolId, claim);
+      claimed = await core.store.release(poolId, claim, next);
     } catch {
       // Store unreachable: its own recovery (e.g. slot leases) must free the slot.
     }
-    this.releaseThread();
+    if (claimed) this.#runner.start(claimed);
+    else this.releaseThread();
+  }
+
+  /** Runs a claim the store made for a thread the caller took (see Admission). */
+  startClaimed(claim: Claim): void {
+    this.#runner.start(claim);
   }
 
   /** A job or direct call ended: its thread goes to a waiting direct call, else to the queue. */

@@ -129,7 +129,9 @@ export class Estimator {
     const tail = pool.tail;
     if (
       tail !== null &&
-      (!pool.tailDirty || (poolSize > EXACT_WALK_MAX && now - tail.builtAtMs < STALE_TAIL_MAX_AGE_MS))
+      (!pool.tailDirty ||
+        // A walk of a shared pool is a store round trip reading the whole pool: a recent tail does.
+        ((poolSize > EXACT_WALK_MAX || this.#host.snapshot !== null) && now - tail.builtAtMs < STALE_TAIL_MAX_AGE_MS))
     ) {
       pool.version++;
       this.#send(r, rank, poolSize, toEta(tail.place(fs.fn.id, fs.duration.valueMs, fs.batchSize, now), now), now);

@@ -122,7 +122,15 @@ export class JobRunner {
       if (this.#core.cluster !== null) this.#core.claims.delete(job);
       pool.invalidate();
       const released = this.#dispatcher.releaseSlot(pool.id, claim);
-      if (released !== undefined) await released;
+      if (released !== undefined) {
+        // The slot stays taken until the store frees it (or hands it its next job).
+        pool.releasing++;
+        try {
+          await released;
+        } finally {
+          pool.releasing--;
+        }
+      }
     }
   }
 

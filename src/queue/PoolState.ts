@@ -12,6 +12,8 @@ export class PoolState {
   readonly slots: number;
   /** Jobs of this pool started by this engine and not yet settled. */
   readonly running = new Set<RunningJob>();
+  /** Settled jobs whose slot a shared store has not freed yet (their release is on its way). */
+  releasing = 0;
 
   /** ETA state after the last walk plus the events appended since (see {@link EtaTail}). */
   tail: EtaTail | null = null;
@@ -36,7 +38,7 @@ export class PoolState {
 
   /** True when this engine's own jobs fill the pool's limit (the store would refuse a claim). */
   atLimit(): boolean {
-    return this.limit !== null && this.running.size >= this.limit;
+    return this.limit !== null && this.running.size + this.releasing >= this.limit;
   }
 
   /** Marks the ETA tail stale. */

@@ -41,6 +41,11 @@ export type EnqueueResult =
        * (function and age, ms), which is all its first ETA needs, without another read.
        */
       readonly running?: readonly { readonly fnId: number; readonly ageMs: number }[] | undefined;
+      /**
+       * Shared stores, when the caller passed a claim request: what the store claimed for the caller
+       * in the same step (this event or an older one), which the caller now runs. Absent: nothing.
+       */
+      readonly claim?: Claim | undefined;
     }
   | { readonly accepted: false; readonly totalSize: number };
 
@@ -70,8 +75,12 @@ export type StoreChange = "work" | "ranks";
 
 /** Storage of the queue. See the file comment for the rules. */
 export interface QueueStore {
-  /** Appends `job` to its pool unless `maxSize` events already wait (null: no limit). */
-  enqueue(job: StoredJob, maxSize: number | null): Promise<EnqueueResult>;
+  /**
+   * Appends `job` to its pool unless `maxSize` events already wait (null: no limit). With `claim`
+   * (the caller has a thread free for one job), a shared store may also claim for the caller in the
+   * same round trip, as {@link claim} would, and return it in the result; other stores ignore it.
+   */
+  enqueue(job: StoredJob, maxSize: number | null, claim?: ClaimRequest): Promise<EnqueueResult>;
   /**
    * Takes the next job (or batch) from the pool with a free slot whose head is oldest, and counts
    * one more running slot in that pool. Null when nothing can start.
@@ -79,9 +88,11 @@ export interface QueueStore {
   claim(request: ClaimRequest): Promise<Claim | null>;
   /**
    * Frees one running slot of `poolId` (after the job of a {@link Claim} ends). Give the claim when
-   * you have it: a shared store frees exactly that claim's lease.
+   * you have it: a shared store frees exactly that claim's lease. With `next` (the caller keeps its
+   * thread for another job), a shared store may claim the next job in the same round trip and
+   * return it (the caller runs it); other stores return nothing and the caller claims as usual.
    */
-  release(poolId: string, claim?: Claim): Promise<void>;
+  release(poolId: string, claim?: Claim, next?: ClaimRequest): Promise<Claim | null | void>;
   /** Removes a waiting event; returns it, or null when it is not waiting (running, done or unknown). */
   remove(eventId: string): Promise<StoredJob | null>;
   /** Removes every waiting event of a session and returns them in admission order. */

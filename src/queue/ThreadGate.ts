@@ -19,6 +19,11 @@ export class ThreadGate {
     return this.#inUse;
   }
 
+  /** True when a direct call waits for a thread. */
+  get waiting(): boolean {
+    return this.#head < this.#waiters.length;
+  }
+
   /** Takes a thread if one is free and nobody waits for one. */
   tryTake(): boolean {
     if (this.#inUse >= this.max || this.#head < this.#waiters.length) return false;

@@ -4,17 +4,19 @@
  * die with streams open.
  *
  * What it adds to {@link SessionHub}:
- * - the store's log of a session is the truth: when this front starts holding a session (its first
- *   join here, or a stream of a session it did not know) it catches up with the log after the
- *   session's read cursor ({@link SessionRelay}), so its user gets what was published before,
- *   wherever those events were joined or run; from then on messages come here live;
+ * - a session joined here and held by no other front is served in-process (the relay delivers
+ *   its events' messages here without the store); once another front holds it too (the store says
+ *   so, "shared"), or a stream opens here for a session this front does not know, the store's log
+ *   is the truth: this front catches up with the log after the session's read cursor
+ *   ({@link SessionRelay}), so its user gets what was published before, wherever those events were
+ *   joined or run; from then on messages come here live;
  * - adoption: a stream (or a cancel) for a session this front does not know looks it up in the
  *   store first (a user joined through another front, or reconnecting after a front died);
  * - events of a read session joined through another front are expected on the fly;
  * - read cursors: each message written to a stream moves the session's cursor in the store (at
  *   once for results, else at most every 50 ms), so the next stream resumes after it;
- * - readers: the store knows which fronts have a stream of a session, so a front whose grace
- *   period ends while the user reads on another front does not cancel the user's events;
+ * - a front whose grace period ends while another live front holds the session (the user reads
+ *   there) does not cancel the user's events;
  * - lost events: after the store came back empty, an event nothing wrote back (its worker died
  *   too) is failed with a clear message rather than awaited for ever.
  */
@@ -33,6 +35,8 @@ export interface ClusterSessionHubOptions extends SessionHubOptions {
 
 /** How often sessions this front no longer holds are let go in the store, ms. */
 const SWEEP_MS = 5000;
+/** A stream of a session held with other fronts ends only after the store showed it idle twice this far apart, ms. */
+const SHARED_IDLE_GRACE_MS = 100;
 /** Read cursors are saved at most this often per session, ms (a reconnect may see a few messages twice). */
 const CURSOR_SAVE_MS = 50;
 
@@ -48,14 +52,15 @@ export class ClusterSessionHub extends SessionHub {
   readonly #pending = new Map<string, Set<string>>();
   /** The idle check of each wrapped sink. */
   readonly #idleChecks = new WeakMap<Sink, () => void>();
-  /** Open streams per session on this front. */
-  readonly #readers = new Map<string, number>();
+  /** Sessions another front holds too, or that this one caught up with: the store decides when they end. */
+  readonly #shared = new Set<string>();
   /** Cursors not saved yet: session → log id. */
   readonly #cursors = new Map<string, string>();
   readonly #clock: Clock;
   #cursorTimer: TimerHandle | null = null;
   readonly #sweeper: Repeating;
   readonly #unsubscribeReconnect: () => void;
+  readonly #unsubscribeShared: () => void;
   #lostCheck: TimerHandle | null = null;
 
   constructor(options: ClusterSessionHubOptions) {
@@ -65,7 +70,7 @@ export class ClusterSessionHub extends SessionHub {
       engine: {
         // The grace period ended without a stream here; the user may be reading on another front.
         async cancelSession(sessionHash, reason) {
-          if (await bus.readerElsewhere(sessionHash).catch(() => false)) return 0;
+          if (await bus.heldElsewhere(sessionHash).catch(() => false)) return 0;
           return engine.cancelSession(sessionHash, reason);
         },
       },
@@ -79,36 +84,39 @@ export class ClusterSessionHub extends SessionHub {
         return true;
       },
       held: () => [...this.#held],
+      reading: (sessionHash) => this.hasReader(sessionHash),
     });
     this.#clock = options.clock;
     this.#sweeper = every(this.#clock, SWEEP_MS, () => this.#sweep());
     this.#unsubscribeReconnect = bus.onReconnect((lostData) => {
       if (lostData) this.#checkLostLater();
     });
+    // Another front holds a session held here too: from now on its log is the truth here as well.
+    this.#unsubscribeShared = bus.onShared((sessionHash) => {
+      if (this.knows(sessionHash)) this.#catchUp(sessionHash, false);
+    });
   }
 
+  /**
+   * A join here holds its session here from now on. No catch-up: the store tells, with the
+   * admission, whether another front holds the session too ({@link SessionBus.onShared}).
+   */
   override expect(sessionHash: string, eventId: string, graceMs?: number): void {
-    const fresh = !this.knows(sessionHash);
     super.expect(sessionHash, eventId, graceMs);
     this.#held.add(sessionHash);
     let pending = this.#pending.get(sessionHash);
     if (pending === undefined) this.#pending.set(sessionHash, (pending = new Set()));
     pending.add(eventId);
-    // Held here from now on: catch up with what the session's log already has (before the join
-    // is even admitted, so that nothing published from then on can be missed).
-    if (fresh && !this.#adopting.has(sessionHash)) this.#catchUp(sessionHash, true);
   }
 
   override attach(sessionHash: string, sink: Sink): boolean {
-    const fresh = !this.knows(sessionHash);
-    const { tracked, release } = this.#track(sessionHash, sink);
-    if (!super.attach(sessionHash, tracked)) {
-      release();
-      return false;
-    }
+    // Asked before attaching: attaching writes what the hub kept, and may end events here.
+    const lookElsewhere = !this.knows(sessionHash) || (this.#pending.get(sessionHash)?.size ?? 0) === 0;
+    const tracked = this.#track(sessionHash, sink);
+    if (!super.attach(sessionHash, tracked)) return false;
     this.#held.add(sessionHash);
-    // A socket opened here for a session this front did not know: its events may be elsewhere.
-    if (fresh) this.#catchUp(sessionHash, true);
+    // A socket opened here for a session with nothing pending here: its events may be elsewhere.
+    if (lookElsewhere) this.#catchUp(sessionHash, true);
     // Attached to a session whose events all ended already (a reconnect): the protocol says close.
     this.#idleChecks.get(tracked)?.();
     return true;
@@ -121,6 +129,7 @@ export class ClusterSessionHub extends SessionHub {
 
   override async adopt(sessionHash: string): Promise<boolean> {
     this.#adopting.add(sessionHash);
+    this.#shared.add(sessionHash);
     try {
       return await this.#relay.adopt(sessionHash, (ids) => this.#expectAll(sessionHash, ids), true);
     } finally {
@@ -128,8 +137,10 @@ export class ClusterSessionHub extends SessionHub {
     }
   }
 
-  #catchUp(sessionHash: string, hold: boolean): void {
-    void this.#relay.adopt(sessionHash, (ids) => this.#expectAll(sessionHash, ids), true, hold).catch(() => undefined);
+  /** `fresh`: a new reader, that got nothing of the session yet. */
+  #catchUp(sessionHash: string, fresh: boolean): void {
+    this.#shared.add(sessionHash);
+    void this.#relay.adopt(sessionHash, (ids) => this.#expectAll(sessionHash, ids), fresh, true).catch(() => undefined);
   }
 
   #expectAll(sessionHash: string, ids: ReadonlySet<string>): boolean {
@@ -144,34 +155,20 @@ export class ClusterSessionHub extends SessionHub {
   override close(): void {
     this.#sweeper.stop();
     this.#unsubscribeReconnect();
+    this.#unsubscribeShared();
     if (this.#lostCheck !== null) this.#clock.clearTimeout(this.#lostCheck);
     this.#saveCursors();
     super.close();
   }
 
   /**
-   * Wraps a sink so that what it writes moves the session's cursor and its life marks a reader,
-   * and so that a stream ends ("idle") only when the store says the session has nothing pending:
+   * Wraps a sink so that what it writes moves the session's cursor, and so that a stream of a
+   * shared session ends ("idle") only when the store says the session has nothing pending:
    * an event joined through another front may not have sent its first message here yet, and
    * ending the stream then would leave its user waiting. The hub sees every wrapped sink as
    * persistent (it never ends one on its own for being idle); the wrapper decides.
    */
-  #track(sessionHash: string, sink: Sink): { tracked: Sink; release: () => void } {
-    const count = (this.#readers.get(sessionHash) ?? 0) + 1;
-    this.#readers.set(sessionHash, count);
-    if (count === 1) this.#bus.setReader(sessionHash, true);
-    let released = false;
-    const release = (): void => {
-      if (released) return;
-      released = true;
-      const left = (this.#readers.get(sessionHash) ?? 1) - 1;
-      if (left > 0) this.#readers.set(sessionHash, left);
-      else {
-        this.#readers.delete(sessionHash);
-        this.#bus.setReader(sessionHash, false);
-      }
-    };
-    sink.onClose(release);
+  #track(sessionHash: string, sink: Sink): Sink {
     const endsWhenIdle = sink.persistent !== true;
     let ended = false;
     let hubOnClose: (() => void) | null = null;
@@ -180,23 +177,33 @@ export class ClusterSessionHub extends SessionHub {
     const endIdle = (): void => {
       if (ended) return;
       ended = true;
-      release();
       sink.finish("idle");
       hubOnClose?.();
     };
     const checkIdle = (): void => {
       if (!endsWhenIdle || ended || checking || (this.#pending.get(sessionHash)?.size ?? 0) > 0) return;
       checking = true;
-      void this.#bus
-        .pendingEvents(sessionHash)
-        .catch(() => [] as string[])
-        .then((pending) => {
-          checking = false;
-          if (ended) return;
-          const unknown = pending.filter((id) => !this.has(sessionHash, id));
-          if (pending.length === 0) endIdle();
-          else for (const id of unknown) this.expect(sessionHash, id);
-        });
+      // Served here alone: what is pending here is all there is, unless the store says that other
+      // events of the session are pending (admitted through another front): then this front catches
+      // up with the session (and holds it with the others). The release of the session's final here
+      // says so; a final that came from another process does not, so the store is asked.
+      if (!this.#shared.has(sessionHash)) {
+        void this.#bus
+          .settled(sessionHash)
+          .then(async () => this.#bus.othersPending(sessionHash) ?? (await this.#pendingElsewhere(sessionHash)))
+          .then((others) => {
+            checking = false;
+            if (ended || (this.#pending.get(sessionHash)?.size ?? 0) > 0) return;
+            if (!others) return endIdle();
+            this.#catchUp(sessionHash, false);
+            checkIdle();
+          });
+        return;
+      }
+      void this.#idleInStore(sessionHash).then((idle) => {
+        checking = false;
+        if (!ended && idle && (this.#pending.get(sessionHash)?.size ?? 0) === 0) endIdle();
+      });
     };
     // A proxy, not a copy: sinks may grow members, and every one must still reach the real sink.
     const tracked = new Proxy(sink, {
@@ -207,7 +214,9 @@ export class ClusterSessionHub extends SessionHub {
             const ok = target.write(event);
             const id = this.#relay.idOf(event);
             const terminal = TERMINAL_TYPES.has(event.type);
-            if (id !== undefined) this.#noteCursor(sessionHash, id, terminal);
+            // A cursor says "read up to here" for the whole log: only a front that sees the whole
+            // log (it caught up with the session) may move it.
+            if (id !== undefined && this.#shared.has(sessionHash)) this.#noteCursor(sessionHash, id, terminal);
             if (terminal) {
               this.#pending.get(sessionHash)?.delete(event.eventId);
               checkIdle();
@@ -218,7 +227,6 @@ export class ClusterSessionHub extends SessionHub {
         if (prop === "finish") {
           return (reason: FinishReason): void => {
             ended = true;
-            release();
             target.finish(reason);
           };
         }
@@ -233,7 +241,31 @@ export class ClusterSessionHub extends SessionHub {
       },
     });
     this.#idleChecks.set(tracked, checkIdle);
-    return { tracked, release };
+    return tracked;
+  }
+
+  /**
+   * Whether a session held with other fronts is idle: nothing pending in the store, twice,
+   * {@link SHARED_IDLE_GRACE_MS} apart (a join through another front may be admitted just after a
+   * look, and its user's client, which saw its answer, would never reopen a stream closed then).
+   * Pending events this front did not expect are expected on the way.
+   */
+  async #idleInStore(sessionHash: string): Promise<boolean> {
+    // Finals delivered here leave the store's pending set with their release.
+    await this.#bus.settled(sessionHash);
+    for (let look = 0; ; look++) {
+      const pending = await this.#bus.pendingEvents(sessionHash).catch(() => [] as string[]);
+      for (const id of pending) if (!this.has(sessionHash, id)) this.expect(sessionHash, id);
+      if (pending.length > 0) return false;
+      if (look === 1) return true;
+      await new Promise<void>((resolve) => this.#clock.setTimeout(resolve, SHARED_IDLE_GRACE_MS));
+    }
+  }
+
+  /** True when the store has pending events of the session that this front does not expect. */
+  async #pendingElsewhere(sessionHash: string): Promise<boolean> {
+    const pending = await this.#bus.pendingEvents(sessionHash).catch(() => [] as string[]);
+    return pending.some((id) => !this.has(sessionHash, id));
   }
 
   #noteCursor(sessionHash: string, id: string, now: boolean): void {
@@ -276,7 +308,8 @@ export class ClusterSessionHub extends SessionHub {
       if (this.knows(sessionHash)) continue;
       this.#held.delete(sessionHash);
       this.#pending.delete(sessionHash);
-      this.#relay.forget(sessionHash);
+      // Never shared: the store has nothing of this front to let go of.
+      this.#relay.forget(sessionHash, this.#shared.delete(sessionHash));
     }
   }
 }

@@ -7,13 +7,19 @@
  * A process starts holding a session with a catch-up: it joins the session's nodes (from then on
  * every new message comes to it live) and reads the log after the session's read cursor (what was
  * published before, e.g. by events joined through another front). Per session the relay remembers
- * the last log id delivered: a message at or before it is a duplicate (a live copy of something a
- * catch-up already read) and is dropped. While a catch-up reads the log, live messages of that
+ * the log ids it delivered and the events that ended: a message it delivered already (a live copy
+ * of something a catch-up read, or the reverse) or of an event that ended is dropped. (Not the
+ * log's order: a process receives live only the messages of the events routed to it, so an older
+ * message of another event may still come in a later catch-up.) While a catch-up reads the log, live messages of that
  * session are held back and delivered after the backlog. After a lost connection every held
  * session catches up again.
+ *
+ * An event the store lets this process deliver itself (admitted here, its session held nowhere
+ * else: {@link SessionBus.deliversHere}) goes straight to the listeners, with no log id, and its
+ * final is reported back to the store with whether a reader here got it.
  */
 import type { EventBus } from "../queue/index.ts";
-import type { EngineEvent } from "../queue/index.ts";
+import { TERMINAL_TYPES, type EngineEvent } from "../queue/index.ts";
 import type { SessionBus, SessionMessage } from "../store/index.ts";
 
 /** What the relay asks of the process's session hub. */
@@ -25,11 +31,15 @@ export interface RelayHost {
   accept(sessionHash: string, eventId: string): boolean;
   /** The sessions held here (caught up after a lost connection). */
   held(): Iterable<string>;
+  /** True when a stream of the session is attached here. */
+  reading(sessionHash: string): boolean;
 }
 
 interface Relayed {
-  /** Log id of the last message delivered ("0-0": none). */
-  lastId: string;
+  /** Log ids delivered. */
+  seen: Set<string>;
+  /** Events whose final was delivered. */
+  ended: Set<string>;
   /** Live messages held back while a catch-up reads the log, or null. */
   held: SessionMessage[] | null;
 }
@@ -47,10 +57,15 @@ export class SessionRelay implements EventBus {
     this.#bus = bus;
     bus.onMessage((sessionHash, message) => this.#onMessage(sessionHash, message));
     bus.onReconnect(() => this.#catchUpAll());
+    bus.onLogged((event, id) => {
+      this.#ids.set(event, id);
+      this.#sessions.get(event.sessionHash)?.seen.add(id);
+    });
   }
 
   publish(event: EngineEvent, force = false): void {
     if (force) this.#bus.publishForced(event);
+    else if (this.#bus.deliversHere(event)) this.#deliverHere(event);
     else this.#bus.publish(event);
   }
 
@@ -83,10 +98,13 @@ export class SessionRelay implements EventBus {
   ): Promise<boolean> {
     let s = this.#sessions.get(sessionHash);
     if (s === undefined) {
-      s = { lastId: "0-0", held: [] };
+      s = { seen: new Set(), ended: new Set(), held: [] };
       this.#sessions.set(sessionHash, s);
     } else {
-      if (fresh) s.lastId = "0-0";
+      if (fresh) {
+        s.seen.clear();
+        s.ended.clear();
+      }
       s.held ??= [];
     }
     let found: { pending: string[]; backlog: SessionMessage[] };
@@ -110,18 +128,38 @@ export class SessionRelay implements EventBus {
     return true;
   }
 
-  /** This process no longer holds the session. */
-  forget(sessionHash: string): void {
+  /** This process no longer holds the session; `leaveStore`: it had joined the session's nodes in the store. */
+  forget(sessionHash: string, leaveStore = true): void {
     this.#sessions.delete(sessionHash);
-    this.#bus.leave(sessionHash);
+    if (leaveStore) this.#bus.leave(sessionHash);
+  }
+
+  /** An event this process delivers itself (see the file comment). */
+  #deliverHere(event: EngineEvent): void {
+    const h = event.sessionHash;
+    // Asked before: a final written to the stream may end it at once.
+    const read = this.#host?.reading(h) ?? false;
+    const s = this.#sessions.get(h);
+    if (s?.held != null) s.held.push({ id: LOCAL_ID, event });
+    else if (this.#host === null || this.#host.accept(h, event.eventId)) this.#deliver?.(event);
+    if (TERMINAL_TYPES.has(event.type)) {
+      // Its copy in the log (see SessionBus.endedHere) must not come back through a catch-up.
+      this.#relayed(h).ended.add(event.eventId);
+      this.#bus.endedHere(event, read);
+    }
+  }
+
+  #relayed(sessionHash: string): Relayed {
+    let s = this.#sessions.get(sessionHash);
+    if (s === undefined) {
+      s = { seen: new Set(), ended: new Set(), held: null };
+      this.#sessions.set(sessionHash, s);
+    }
+    return s;
   }
 
   #onMessage(sessionHash: string, message: SessionMessage): void {
-    let s = this.#sessions.get(sessionHash);
-    if (s === undefined) {
-      s = { lastId: "0-0", held: null };
-      this.#sessions.set(sessionHash, s);
-    }
+    const s = this.#relayed(sessionHash);
     if (s.held !== null) s.held.push(message);
     else this.#give(sessionHash, s, message);
   }
@@ -133,13 +171,18 @@ export class SessionRelay implements EventBus {
   }
 
   #give(sessionHash: string, s: Relayed, m: SessionMessage): void {
-    if (compareIds(m.id, s.lastId) <= 0) return;
+    if (m.id === LOCAL_ID) {
+      if (this.#host === null || this.#host.accept(sessionHash, m.event.eventId)) this.#deliver?.(m.event);
+      return;
+    }
+    if (s.seen.has(m.id) || s.ended.has(m.event.eventId)) return;
     if (this.#host !== null && !this.#host.accept(sessionHash, m.event.eventId)) {
       // Not held here any more (its stream ended, or is on another front): stop receiving it.
       this.forget(sessionHash);
       return;
     }
-    s.lastId = m.id;
+    s.seen.add(m.id);
+    if (TERMINAL_TYPES.has(m.event.type)) s.ended.add(m.event.eventId);
     this.#ids.set(m.event, m.id);
     this.#deliver?.(m.event);
   }
@@ -155,9 +198,5 @@ export class SessionRelay implements EventBus {
   }
 }
 
-/** Orders two stream ids ("<ms>-<seq>"). */
-function compareIds(a: string, b: string): number {
-  const [am = 0, as = 0] = a.split("-").map(Number);
-  const [bm = 0, bs = 0] = b.split("-").map(Number);
-  return am !== bm ? am - bm : as - bs;
-}
+/** The id of a message delivered here without the store's log (held back like the others during a catch-up). */
+const LOCAL_ID = "";

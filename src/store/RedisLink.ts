@@ -12,11 +12,25 @@ import { randomBytes } from "node:crypto";
 import { Redis, type RedisOptions } from "ioredis";
 import { every, systemClock, type Clock, type Repeating, type TimerHandle } from "../clock.ts";
 import { UsherError } from "../errors.ts";
+import { redact, toStoreError } from "./redisLinkErrors.ts";
 import { SCRIPTS, type ScriptName } from "./redisScripts.ts";
 import type { ResolvedRedisStoreOptions } from "./RedisStoreOptions.ts";
 
-/** A message on this node's channel: a session message (M), events that left (L), a cancel request (C). */
-export type NodeMessageKind = "M" | "L" | "C";
+/**
+ * A message on this node's channel: a session message (M), events that left (L), a cancel request
+ * (C), a session another node adopted (H).
+ */
+export type NodeMessageKind = "M" | "L" | "C" | "H";
+
+/** Version of the key layout and scripts (docs/redis-protocol.md); a node refuses a dataset of another. */
+export const PROTOCOL_VERSION = "2";
+
+/** A claim this node runs: its pool, the session of its head (renewals keep it pending) and its events. */
+export interface HeldLease {
+  readonly poolId: string;
+  readonly sessionHash: string;
+  readonly eventIds: readonly string[];
+}
 
 type ScriptFn = (...args: (string | number)[]) => Promise<unknown>;
 
@@ -29,12 +43,20 @@ export class RedisLink {
   readonly cmd: Redis;
   readonly #sub: Redis;
   readonly #wakeChannel: string;
+  /** The key every script declares (KEYS[1]): it carries the queue's hash tag. */
+  readonly #seqKey: string;
   readonly #nodeChannel: string;
   readonly #nodeHandlers = new Map<NodeMessageKind, (body: string) => void>();
   #wakeHandler: ((from: string, kind: string, args: readonly string[]) => void) | null = null;
   readonly #reconnectHandlers = new Set<(lostData: boolean) => void>();
-  /** Leases this node holds: claim id → pool id. */
-  readonly held = new Map<string, string>();
+  /** Claims this node runs, by lease id (`<head>|<lease>`, their member of `run:<pool>`). */
+  readonly held = new Map<string, HeldLease>();
+  /** Nodes Redis knew at the last heartbeat; 0 before the first. */
+  #nodes = 0;
+  /** Another node spoke since the last heartbeat. */
+  #heardOthers = false;
+  /** Wake-ups heard from other nodes, ever (a heartbeat's count is fresh only if none came during it). */
+  #heard = 0;
   /** The clock of this node's timers. Leases expire on Redis's own time, so it is the real one. */
   readonly clock: Clock = systemClock;
   readonly #heartbeat: Repeating;
@@ -50,8 +72,10 @@ export class RedisLink {
 
   constructor(options: ResolvedRedisStoreOptions) {
     this.options = options;
-    this.prefix = options.keyPrefix;
+    // The braces make the prefix a hash tag: every key of one queue lives in one Redis Cluster slot.
+    this.prefix = `{${options.keyPrefix}}`;
     this.#wakeChannel = `${this.prefix}wake`;
+    this.#seqKey = `${this.prefix}seq`;
     this.#nodeChannel = `${this.prefix}to:${this.nodeId}`;
     const common: RedisOptions = {
       // Reconnect for ever, backing off to 1 s: Usher must recover without a restart.
@@ -62,7 +86,7 @@ export class RedisLink {
     // No offline queue: while Redis is away a join must get 503 at once, not hang.
     this.cmd = new Redis(options.url, { ...common, enableOfflineQueue: false });
     this.#sub = new Redis(options.url, { ...common, enableOfflineQueue: true });
-    for (const [name, lua] of Object.entries(SCRIPTS)) this.cmd.defineCommand(name, { numberOfKeys: 0, lua });
+    for (const [name, lua] of Object.entries(SCRIPTS)) this.cmd.defineCommand(name, { numberOfKeys: 1, lua });
     this.cmd.on("error", (err: Error) => this.#warn(err));
     this.#sub.on("error", (err: Error) => this.#warn(err));
     for (const conn of [this.cmd, this.#sub]) {
@@ -104,7 +128,7 @@ export class RedisLink {
   async run(name: ScriptName, ...args: (string | number)[]): Promise<unknown> {
     const fn = (this.cmd as unknown as Record<ScriptName, ScriptFn>)[name];
     try {
-      return await fn.call(this.cmd, this.prefix, this.nodeId, ...args);
+      return await fn.call(this.cmd, this.#seqKey, this.prefix, this.nodeId, ...args);
     } catch (err) {
       throw toStoreError(err);
     }
@@ -131,6 +155,14 @@ export class RedisLink {
   /** Connected, with no break since the last resync (messages sent now reach a store that knows its state). */
   get healthy(): boolean {
     return this.#connected && !this.#broken && !this.#closed && this.cmd.status === "ready";
+  }
+
+  /**
+   * True when no other node uses the queue (as of the last heartbeat, and none spoke since): wake-ups
+   * would reach nobody, so the scripts skip them. A node that starts says so at once ("h").
+   */
+  get alone(): boolean {
+    return this.#nodes === 1 && !this.#heardOthers;
   }
 
   /** Handles one kind of message addressed to this node. */
@@ -166,12 +198,28 @@ export class RedisLink {
   async #connect(): Promise<void> {
     await Promise.all([waitReady(this.cmd), waitReady(this.#sub)]);
     await this.#sub.subscribe(this.#wakeChannel, this.#nodeChannel);
+    await this.#checkProtocol();
     await this.cmd.set(`${this.prefix}epoch`, randomBytes(8).toString("hex"), "NX");
     this.#epoch = await this.cmd.get(`${this.prefix}epoch`);
     this.#connected = true;
     this.#broken = false;
+    // Nodes that believe they are alone start waking this one.
+    this.wake("h");
     void this.#beat();
     this.#scheduleReap();
+  }
+
+  /** Refuses a dataset written by another version of the protocol (a mixed deployment would corrupt it). */
+  async #checkProtocol(): Promise<void> {
+    const key = `${this.prefix}proto`;
+    await this.cmd.set(key, PROTOCOL_VERSION, "NX");
+    const found = await this.cmd.get(key);
+    if (found !== PROTOCOL_VERSION) {
+      throw new UsherError(
+        "INVALID_OPTIONS",
+        `The Redis keys under prefix "${this.options.keyPrefix}" use Usher's queue protocol version ${String(found)}; this Usher speaks version ${PROTOCOL_VERSION}. Use another keyPrefix, or stop every process of the old version and delete those keys.`,
+      );
+    }
   }
 
   #onReady(): void {
@@ -191,6 +239,7 @@ export class RedisLink {
       let lostData = false;
       if (epoch === null || epoch !== this.#epoch) {
         lostData = true;
+        await this.#checkProtocol();
         await this.cmd.set(`${this.prefix}epoch`, randomBytes(8).toString("hex"), "NX");
         this.#epoch = await this.cmd.get(`${this.prefix}epoch`);
         // Our leases went with the data: nothing to renew any more.
@@ -223,6 +272,10 @@ export class RedisLink {
     }
     if (channel === this.#wakeChannel && this.#wakeHandler !== null) {
       const [from = "", kind = "", ...args] = message.split(" ");
+      if (from !== this.nodeId) {
+        this.#heardOthers = true;
+        this.#heard++;
+      }
       const handler = this.#wakeHandler;
       safely(
         () => handler(from, kind, args),
@@ -235,7 +288,18 @@ export class RedisLink {
   async #beat(): Promise<void> {
     if (this.#closed || this.cmd.status !== "ready") return;
     try {
-      const lost = (await this.run("usherRenew", this.options.leaseMs, ...this.held.keys())) as string[];
+      const args: string[] = [];
+      for (const [id, h] of this.held) args.push(h.poolId, id, h.sessionHash);
+      const heardBefore = this.#heard;
+      const [lost, nodes] = (await this.run(
+        "usherRenew",
+        this.options.leaseMs,
+        this.options.sessionTtlMs,
+        ...args,
+      )) as [string[], number];
+      this.#nodes = nodes;
+      // What was heard during the call may be a node the count does not include yet.
+      if (heardBefore === this.#heard) this.#heardOthers = false;
       for (const id of lost) this.held.delete(id);
       if (lost.length > 0) {
         process.emitWarning(
@@ -320,25 +384,4 @@ function safely(fn: () => void, onError: (err: unknown) => void): void {
   } catch (err) {
     onError(err);
   }
-}
-
-/** The URL without its password, for messages. */
-function redact(url: string): string {
-  return url.replace(/\/\/([^@/]*)@/, "//***@");
-}
-
-/** A Lua error is a bug (INTERNAL); anything else means Redis cannot be reached (STORE_UNAVAILABLE). */
-function toStoreError(err: unknown): UsherError {
-  if (err instanceof UsherError) return err;
-  const e = err as { name?: string; message?: string };
-  if (e.name === "ReplyError" && !/LOADING|MASTERDOWN|READONLY|BUSY/.test(e.message ?? "")) {
-    return new UsherError("INTERNAL", `Redis store script failed: ${e.message ?? String(err)}`, { cause: err });
-  }
-  return new UsherError(
-    "STORE_UNAVAILABLE",
-    "The queue store (Redis) cannot be reached right now; please try again in a moment.",
-    {
-      cause: err,
-    },
-  );
 }

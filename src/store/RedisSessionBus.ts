@@ -1,7 +1,12 @@
 /**
- * The event bus of the Redis store. Publishing appends an engine event to its session's log (a
- * capped Redis stream with a TTL) and sends it, in the same script, to every node holding the
- * session (their `to:<node>` channel), so each node receives a session's messages in log order.
+ * The event bus of the Redis store. An event admitted through this node (its origin) is delivered
+ * in-process while no other node holds its session: no Redis command per message. Its final goes
+ * to Redis with the release of the claim that ran it (one script; see RELEASE), which logs it only
+ * when no reader here got it or another node holds the session. Any other message (an event run
+ * here for another origin, or of a session another node adopted: the adopter tells the origin, "H")
+ * is published: appended to its session's log (a capped Redis stream with a TTL) and sent, in the
+ * same script, to the event's origin and to every node that adopted the session (their
+ * `to:<node>` channel), so each node receives a session's messages in log order.
  * A node that adopts a session (a user reconnecting through another front) joins the session's
  * nodes and reads the log after the session's read cursor in one script: a message is either in
  * that backlog or arrives live afterwards (duplicates are dropped by log id).
@@ -36,6 +41,18 @@ interface Unsent {
   readonly event: EngineEvent;
   readonly json: string;
   force: boolean;
+  /** The node the event was admitted through ("" unknown: the script reads it from the job). */
+  readonly origin: string;
+  /** A final this node delivered itself: the log and the adopters get it, not this node again. */
+  readonly deliveredHere?: boolean;
+}
+
+/** A final delivered here, waiting for its claim's release (see the file comment). */
+export interface LocalFinal {
+  readonly event: EngineEvent;
+  readonly json: string;
+  /** A reader here got it. */
+  readonly read: boolean;
 }
 
 /** {@link SessionBus} on Redis. See the file comment. */
@@ -46,6 +63,20 @@ export class RedisSessionBus implements SessionBus {
   #outbox: Unsent[] = [];
   #retryTimer: Repeating | null = null;
   #droppedProgress = 0;
+  /** Events admitted here (their origin) that have not ended. */
+  readonly #local = new Set<string>();
+  /** Events running here: their origin node (routing of their messages; "" unknown). */
+  readonly #running = new Map<string, string>();
+  /** Sessions another node holds too: their messages go through Redis. */
+  readonly #shared = new Set<string>();
+  /** Finals delivered here, by event id, until their claim's release takes them. */
+  readonly #finals = new Map<string, LocalFinal>();
+  readonly #sharedListeners = new Set<(sessionHash: string) => void>();
+  /** Per session: events still pending in Redis when the release of its latest final here answered. */
+  readonly #remaining = new Map<string, number>();
+  /** Per session: finals delivered here whose release has not answered yet, and who waits for that. */
+  readonly #unsettled = new Map<string, { count: number; waiters: (() => void)[] }>();
+  readonly #loggedListeners = new Set<(event: EngineEvent, id: string) => void>();
 
   constructor(link: RedisLink) {
     this.#link = link;
@@ -57,6 +88,124 @@ export class RedisSessionBus implements SessionBus {
       const event = JSON.parse(body.slice(nl + 1)) as EngineEvent;
       for (const l of this.#listeners) l(sessionHash, { id, event });
     });
+    link.onNodeMessage("H", (sessionHash) => this.share(sessionHash));
+  }
+
+  /**
+   * Another node holds the session too (it adopted it, or joined events to it): its messages go
+   * through Redis from now on, and the listeners catch up with it.
+   */
+  share(sessionHash: string): void {
+    this.#shared.add(sessionHash);
+    for (const l of this.#sharedListeners) l(sessionHash);
+  }
+
+  /** Listens to {@link share}. */
+  onShared(listener: (sessionHash: string) => void): () => void {
+    this.#sharedListeners.add(listener);
+    return () => this.#sharedListeners.delete(listener);
+  }
+
+  /** Listens to log ids given to finals delivered here (a reader's cursor moves past them). */
+  onLogged(listener: (event: EngineEvent, id: string) => void): () => void {
+    this.#loggedListeners.add(listener);
+    return () => this.#loggedListeners.delete(listener);
+  }
+
+  /** The store admitted an event through this node. */
+  admitted(eventId: string): void {
+    this.#local.add(eventId);
+  }
+
+  /** This node runs these events now (claimed), for events admitted by `origins` ("" unknown). */
+  running(eventIds: readonly string[], origins: readonly string[]): void {
+    eventIds.forEach((id, i) => this.#running.set(id, origins[i] ?? ""));
+  }
+
+  /**
+   * True when this node delivers the event itself: admitted here, its session held by no other
+   * node, and (for a final) run here, so that the claim's release can end it in Redis.
+   */
+  deliversHere(event: EngineEvent): boolean {
+    if (!this.#local.has(event.eventId) || this.#shared.has(event.sessionHash)) return false;
+    return !TERMINAL_TYPES.has(event.type) || this.#running.has(event.eventId);
+  }
+
+  /** A final this node delivered itself (see {@link deliversHere}); `read`: a reader here got it. */
+  endedHere(event: EngineEvent, read: boolean): void {
+    this.#local.delete(event.eventId);
+    this.#finals.set(event.eventId, { event, json: JSON.stringify(event), read });
+    const u = this.#unsettled.get(event.sessionHash);
+    if (u === undefined) this.#unsettled.set(event.sessionHash, { count: 1, waiters: [] });
+    else u.count++;
+  }
+
+  /**
+   * Resolves once every final of the session delivered here has been released in Redis: only then
+   * is it known whether another node holds the session ({@link share} is called before).
+   */
+  settled(sessionHash: string): Promise<void> {
+    const u = this.#unsettled.get(sessionHash);
+    if (u === undefined) return Promise.resolve();
+    return new Promise((resolve) => u.waiters.push(resolve));
+  }
+
+  /** The finals of a claim's events that this node delivered itself, taken for its release. */
+  takeFinals(eventIds: readonly string[]): LocalFinal[] {
+    const out: LocalFinal[] = [];
+    for (const id of eventIds) {
+      this.#running.delete(id);
+      const f = this.#finals.get(id);
+      if (f === undefined) continue;
+      this.#finals.delete(id);
+      out.push(f);
+    }
+    return out;
+  }
+
+  /**
+   * Whether the session still had pending events when the release of its latest final delivered
+   * here answered (another node may have admitted them); undefined when no release here told
+   * (its finals came from other processes). Read once the session's finals are {@link settled}.
+   */
+  othersPending(sessionHash: string): boolean | undefined {
+    const n = this.#remaining.get(sessionHash);
+    this.#remaining.delete(sessionHash);
+    return n === undefined ? undefined : n > 0;
+  }
+
+  /**
+   * The release carrying these finals answered, per final: [eventId, logId ("" not logged), adopted
+   * (1: another node holds the session), remaining (events of the session still pending)...].
+   */
+  released(finals: readonly LocalFinal[], flat: readonly (string | number)[]): void {
+    for (let i = 0; i + 3 < flat.length; i += 4) {
+      const f = finals.find((x) => x.event.eventId === flat[i]);
+      if (f === undefined) continue;
+      const h = f.event.sessionHash;
+      const id = String(flat[i + 1]);
+      if (id !== "") for (const l of this.#loggedListeners) l(f.event, id);
+      this.#remaining.set(h, Number(flat[i + 3]));
+      if (Number(flat[i + 2]) === 1 && !this.#shared.has(h)) this.share(h);
+    }
+    this.#settle(finals);
+  }
+
+  /** The release carrying these finals failed: they go out through the outbox, in order. */
+  unreleased(finals: readonly LocalFinal[]): void {
+    for (const f of finals) {
+      this.#hold({ event: f.event, json: f.json, force: false, origin: this.#link.nodeId, deliveredHere: true });
+    }
+    this.#settle(finals);
+  }
+
+  #settle(finals: readonly LocalFinal[]): void {
+    for (const f of finals) {
+      const u = this.#unsettled.get(f.event.sessionHash);
+      if (u === undefined || --u.count > 0) continue;
+      this.#unsettled.delete(f.event.sessionHash);
+      for (const w of u.waiters) w();
+    }
   }
 
   readonly publish = (event: EngineEvent): void => this.#publish(event, false);
@@ -86,31 +235,19 @@ export class RedisSessionBus implements SessionBus {
   }
 
   leave(sessionHash: string): void {
-    const p = this.#link.prefix;
-    this.#link.fire((r) =>
-      r
-        .multi()
-        .srem(`${p}ses:${sessionHash}:nodes`, this.#link.nodeId)
-        .srem(`${p}nses:${this.#link.nodeId}`, sessionHash)
-        .exec(),
-    );
+    this.#shared.delete(sessionHash);
+    this.#remaining.delete(sessionHash);
+    this.#link.fire((r) => r.srem(`${this.#link.prefix}ses:${sessionHash}:pending`, `@${this.#link.nodeId}`));
   }
 
-  setReader(sessionHash: string, attached: boolean): void {
-    const key = `${this.#link.prefix}ses:${sessionHash}:readers`;
-    if (attached)
-      this.#link.fire((r) =>
-        r.multi().sadd(key, this.#link.nodeId).pexpire(key, this.#link.options.sessionTtlMs).exec(),
-      );
-    else this.#link.fire((r) => r.srem(key, this.#link.nodeId));
+  async heldElsewhere(sessionHash: string): Promise<boolean> {
+    return (await this.#link.run("usherHeldElsewhere", sessionHash)) === 1;
   }
 
-  async readerElsewhere(sessionHash: string): Promise<boolean> {
-    return (await this.#link.run("usherReaderElsewhere", sessionHash)) === 1;
-  }
-
-  pendingEvents(sessionHash: string): Promise<string[]> {
-    return this.#link.call((r) => r.smembers(`${this.#link.prefix}ses:${sessionHash}:pending`));
+  async pendingEvents(sessionHash: string): Promise<string[]> {
+    const members = await this.#link.call((r) => r.smembers(`${this.#link.prefix}ses:${sessionHash}:pending`));
+    // "@<node>" members are the nodes that adopted the session, not events.
+    return members.filter((m) => !m.startsWith("@"));
   }
 
   async isPending(sessionHash: string, eventId: string): Promise<boolean> {
@@ -145,7 +282,10 @@ export class RedisSessionBus implements SessionBus {
   }
 
   #publish(event: EngineEvent, force: boolean): void {
-    const m: Unsent = { event, json: JSON.stringify(event), force };
+    const id = event.eventId;
+    const origin = this.#local.has(id) ? this.#link.nodeId : (this.#running.get(id) ?? "");
+    if (TERMINAL_TYPES.has(event.type)) this.#local.delete(id);
+    const m: Unsent = { event, json: JSON.stringify(event), force, origin };
     // Behind messages still waiting: a session's messages keep their order.
     if (this.#outbox.length > 0) this.#hold(m);
     else this.#send(m);
@@ -164,6 +304,8 @@ export class RedisSessionBus implements SessionBus {
         m.force ? "1" : "0",
         o.sessionTtlMs,
         o.sessionMaxMessages,
+        m.origin,
+        m.deliveredHere === true ? "0" : "1",
       )
       .catch((err: unknown) => {
         // A Lua error is a bug that a retry would repeat; an unreachable store is worth waiting for.

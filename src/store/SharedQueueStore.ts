@@ -41,10 +41,31 @@ export interface SessionBus {
   adopt(sessionHash: string, hold?: boolean): Promise<{ pending: string[]; backlog: SessionMessage[] }>;
   /** This process no longer holds the session. */
   leave(sessionHash: string): void;
-  /** A reader of the session is attached here (or no longer is). */
-  setReader(sessionHash: string, attached: boolean): void;
-  /** True when a live process other than this one has a reader of the session. */
-  readerElsewhere(sessionHash: string): Promise<boolean>;
+  /** True when a live process other than this one holds (adopted) the session. */
+  heldElsewhere(sessionHash: string): Promise<boolean>;
+  /**
+   * True when this process delivers the event to its own listeners itself, without the store (an
+   * event admitted here whose session no other process holds); the relay then does, and reports
+   * the event's final with {@link endedHere}.
+   */
+  deliversHere(event: EngineEvent): boolean;
+  /** A final delivered here by the relay (see {@link deliversHere}); `read`: a reader here got it. */
+  endedHere(event: EngineEvent, read: boolean): void;
+  /**
+   * Resolves once the finals of the session delivered here have ended in the store: by then it is
+   * known whether another process holds the session too ({@link onShared} has been called).
+   */
+  settled(sessionHash: string): Promise<void>;
+  /**
+   * After {@link settled}: whether the session still had pending events when its latest final
+   * delivered here ended in the store (other processes may hold them); undefined when the store did
+   * not say (the finals came through it from other processes: ask it, {@link pendingEvents}).
+   */
+  othersPending(sessionHash: string): boolean | undefined;
+  /** Sessions another process now holds too: a holder here should catch up with the store's log. */
+  onShared(listener: (sessionHash: string) => void): () => void;
+  /** A final delivered here was logged later under this id (read cursors move past it). */
+  onLogged(listener: (event: EngineEvent, id: string) => void): () => void;
   /** The session's events that have not ended, wherever they were admitted. */
   pendingEvents(sessionHash: string): Promise<string[]>;
   /** True when `eventId` belongs to the session and has not ended. */

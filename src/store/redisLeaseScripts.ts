@@ -6,8 +6,10 @@
 import { PRELUDE } from "./redisPrelude.ts";
 
 /**
- * renew: ARGV = P, node, leaseMs, claimId... Marks the node alive and extends its leases.
- * Returns the claim ids whose lease is gone (reaped: their jobs were retried or failed elsewhere).
+ * renew: ARGV = P, node, leaseMs, sessionTtlMs, (poolId, "<head>|<lease>", sessionHash)... Marks the
+ * node alive, extends its leases and keeps their sessions' pending sets from expiring under a long
+ * job. Returns {lost claims "<head>|<lease>"..., nodes}: the claims whose lease is gone (reaped:
+ * their jobs were retried or failed elsewhere) and how many nodes Redis knows.
  */
 export const RENEW = `${PRELUDE}
 local leaseMs = tonumber(ARGV[3])
@@ -15,12 +17,15 @@ local now = now_ms()
 redis.call('SET', P .. 'node:' .. NODE, now, 'PX', leaseMs)
 redis.call('ZADD', P .. 'nodes', now, NODE)
 local lost = {}
-for i = 4, #ARGV do
-  if redis.call('ZADD', P .. 'leases', 'XX', 'CH', now + leaseMs, ARGV[i]) == 0 and not redis.call('ZSCORE', P .. 'leases', ARGV[i]) then
-    lost[#lost + 1] = ARGV[i]
+for i = 5, #ARGV - 2, 3 do
+  local key = P .. 'run:' .. ARGV[i]
+  if redis.call('ZADD', key, 'XX', 'CH', now + leaseMs, ARGV[i + 1]) == 0 and not redis.call('ZSCORE', key, ARGV[i + 1]) then
+    lost[#lost + 1] = ARGV[i + 1]
+  else
+    redis.call('PEXPIRE', P .. 'ses:' .. ARGV[i + 2] .. ':pending', ARGV[4])
   end
 end
-return lost
+return {lost, redis.call('ZCARD', P .. 'nodes')}
 `;
 
 /**
@@ -31,11 +36,12 @@ return lost
  * leaseMs since the previous reap (Redis was paused), it judges nothing for leaseMs: the live
  * nodes renew first.
  *
- * Then lets go of the sessions of dead nodes (a node is dead once it has not renewed for `leaseMs`
- * while another node did): a session no live node holds any more has no reader left
- * (its front died and its user did not come back through another one), so its waiting events
- * leave the queue and its running ones are cancelled (reason "disconnect"; the cancellations go
- * to the session's log, for a user who comes back later). Returns {leases, retried, failed, gone}.
+ * Then lets go of the events of dead nodes (a node is dead once it has not renewed for `leaseMs`
+ * while another node did): an event admitted through a dead node whose session no live node
+ * adopted has no reader left (its front died and its user did not come back through another one),
+ * so it leaves the queue, or is cancelled if it runs (reason "disconnect"; the cancellations go to
+ * the session's log, for a user who comes back later). Finding them reads every waiting and
+ * running event once per dead node. Returns {leases, retried, failed, gone}.
  */
 export const REAP = `${PRELUDE}
 local maxAttempts, ttl, maxlen = tonumber(ARGV[3]), ARGV[4], ARGV[5]
@@ -51,34 +57,36 @@ if last > 0 and now - last > leaseMs then
   return {0, 0, 0, 0}
 end
 if redis.call('EXISTS', P .. 'calm') == 1 then return {0, 0, 0, 0} end
+local pools = redis.call('SMEMBERS', P .. 'pools')
 local leases, retried, failed = 0, 0, 0
 local wake = {}
-for _, claimId in ipairs(redis.call('ZRANGEBYSCORE', P .. 'leases', '-inf', now, 'LIMIT', 0, 100)) do
-  leases = leases + 1
-  local ck = P .. 'claim:' .. claimId
-  local c = redis.call('HMGET', ck, 'pool', 'events')
-  redis.call('ZREM', P .. 'leases', claimId)
-  redis.call('DEL', ck)
-  if c[1] then
-    redis.call('ZREM', P .. 'run:' .. c[1], claimId)
-    wake[c[1]] = true
-    for _, e in ipairs(cjson.decode(c[2])) do
+for _, pool in ipairs(pools) do
+  local rk = P .. 'run:' .. pool
+  for _, m in ipairs(redis.call('ZRANGEBYSCORE', rk, '-inf', now, 'LIMIT', 0, 100)) do
+    leases = leases + 1
+    redis.call('ZREM', rk, m)
+    wake[pool] = true
+    local head, lease = split_claim(m)
+    local batch = redis.call('HGET', P .. 'job:' .. head, 'batch')
+    local ids = {head}
+    if batch then ids = cjson.decode(batch) end
+    for _, e in ipairs(ids) do
       local jk = P .. 'job:' .. e
-      local f = redis.call('HMGET', jk, 'claim', 'tries', 'ses', 'pool', 'fn', 'seq')
-      if f[1] == claimId then
+      local f = redis.call('HMGET', jk, 'lease', 'tries', 'ses', 'fn', 'seq', 'start', 'origin')
+      if f[1] == lease then
         local h = f[3]
         local head = '{"eventId":' .. cjson.encode(e) .. ',"sessionHash":' .. cjson.encode(h) .. ','
         if redis.call('SISMEMBER', P .. 'ses:' .. h .. ':pending', e) == 0 then
           redis.call('DEL', jk)
         elseif tonumber(f[2]) < maxAttempts then
-          redis.call('HDEL', jk, 'claim')
-          requeue(e, f[4], f[5], h, f[6])
-          deliver(h, head .. '"type":"log",' .. retryJson, ttl, maxlen)
+          redis.call('HDEL', jk, 'lease', 'node', 'batch')
+          requeue(e, pool, f[4], f[5], f[6])
+          deliver(h, f[7], head .. '"type":"log",' .. retryJson, ttl, maxlen, true)
           retried = retried + 1
         else
           redis.call('DEL', jk)
           redis.call('SREM', P .. 'ses:' .. h .. ':pending', e)
-          deliver(h, head .. '"type":"failed","error":' .. errJson .. '}', ttl, maxlen)
+          deliver(h, f[7], head .. '"type":"failed","error":' .. errJson .. '}', ttl, maxlen, true)
           failed = failed + 1
         end
       end
@@ -91,46 +99,60 @@ local gone = 0
 local newest = redis.call('ZRANGE', P .. 'nodes', -1, -1, 'WITHSCORES')[2]
 local dead = {}
 if newest then dead = redis.call('ZRANGEBYSCORE', P .. 'nodes', '-inf', '(' .. (tonumber(newest) - leaseMs), 'LIMIT', 0, 20) end
-for _, n in ipairs(dead) do
-  local nk = P .. 'nses:' .. n
-  -- A bounded share per reap (the script blocks Redis while it runs); the rest at the next reaps.
-  for _, h in ipairs(redis.call('SPOP', nk, 200)) do
-    local base = P .. 'ses:' .. h
-    redis.call('SREM', base .. ':nodes', n)
-    local held = false
-    for _, other in ipairs(redis.call('SMEMBERS', base .. ':nodes')) do
-      if redis.call('EXISTS', P .. 'node:' .. other) == 1 then held = true; break end
-    end
-    if not held then
-      local byOrigin = {}
-      local head = '{"sessionHash":' .. cjson.encode(h) .. ',"type":"cancelled","reason":"disconnect","eventId":'
-      for _, e in ipairs(redis.call('SMEMBERS', base .. ':pending')) do
-        local claimId = redis.call('HGET', P .. 'job:' .. e, 'claim')
-        if claimId then
-          local runner = redis.call('HGET', P .. 'claim:' .. claimId, 'node')
-          if runner then redis.call('PUBLISH', P .. 'to:' .. runner, 'C' .. cjson.encode({e, 'disconnect'})) end
-        elseif remove_waiting(e, byOrigin) then
-          redis.call('SREM', base .. ':pending', e)
-          deliver(h, head .. cjson.encode(e) .. '}', ttl, maxlen)
-        end
-        gone = gone + 1
-      end
-      tell_origins(byOrigin)
+if #dead == 0 then return {leases, retried, failed, 0} end
+local isDead = {}
+for _, n in ipairs(dead) do isDead[n] = true end
+-- Whether a live node adopted the session (its user reads it there).
+local held = {}
+local function adopted(h)
+  if held[h] == nil then
+    held[h] = false
+    for _, m in ipairs(redis.call('SMEMBERS', P .. 'ses:' .. h .. ':pending')) do
+      local n = adopter(m)
+      if n and not isDead[n] and redis.call('EXISTS', P .. 'node:' .. n) == 1 then held[h] = true; break end
     end
   end
-  if redis.call('EXISTS', nk) == 0 then redis.call('ZREM', P .. 'nodes', n) end
+  return held[h]
 end
+local byOrigin = {}
+for _, pool in ipairs(pools) do
+  for _, m in ipairs(redis.call('ZRANGE', P .. 'wait:' .. pool, 0, -1)) do
+    local e = string.sub(m, string.find(m, ':', 1, true) + 1)
+    local f = redis.call('HMGET', P .. 'job:' .. e, 'origin', 'ses')
+    if f[1] and isDead[f[1]] and not adopted(f[2]) and remove_waiting(e, byOrigin, nil) then
+      redis.call('SREM', P .. 'ses:' .. f[2] .. ':pending', e)
+      deliver(f[2], f[1], '{"sessionHash":' .. cjson.encode(f[2]) .. ',"type":"cancelled","reason":"disconnect","eventId":' .. cjson.encode(e) .. '}', ttl, maxlen, false)
+      gone = gone + 1
+    end
+  end
+  for _, m in ipairs(redis.call('ZRANGE', P .. 'run:' .. pool, 0, -1)) do
+    local head = split_claim(m)
+    local batch = redis.call('HGET', P .. 'job:' .. head, 'batch')
+    local ids = {head}
+    if batch then ids = cjson.decode(batch) end
+    for _, e in ipairs(ids) do
+      local f = redis.call('HMGET', P .. 'job:' .. e, 'origin', 'ses', 'node')
+      if f[1] and isDead[f[1]] and f[3] and not adopted(f[2]) then
+        redis.call('PUBLISH', P .. 'to:' .. f[3], 'C' .. cjson.encode({e, 'disconnect'}))
+        gone = gone + 1
+      end
+    end
+  end
+end
+for _, n in ipairs(dead) do redis.call('ZREM', P .. 'nodes', n) end
+if gone > 0 then for _, pool in ipairs(pools) do redis.call('PUBLISH', P .. 'wake', NODE .. ' x ' .. pool) end end
 return {leases, retried, failed, gone}
 `;
 
 /**
- * restore: ARGV = P, node, claimId, leaseMs, poolId, fnId, sessionTtlMs, (eventId, sessionHash, jobJson)...
+ * restore: ARGV = P, node, "<head>|<lease>", leaseMs, poolId, fnId, sessionTtlMs, (eventId, sessionHash, jobJson)...
  * After Redis lost its data, a node still running a claim writes it back: each event it does not
  * know again gets its job (claimed, tried once) and its place in its session's pending set, and
  * the claim its running slot and lease, as if claimed now. Returns how many events were restored.
  */
 export const RESTORE = `${PRELUDE}
-local claimId, leaseMs, pool, fn, ttl = ARGV[3], tonumber(ARGV[4]), ARGV[5], ARGV[6], ARGV[7]
+local member, leaseMs, pool, fn, ttl = ARGV[3], tonumber(ARGV[4]), ARGV[5], ARGV[6], ARGV[7]
+local head, lease = split_claim(member)
 local now = now_ms()
 local ids = {}
 for i = 8, #ARGV - 2, 3 do
@@ -138,7 +160,8 @@ for i = 8, #ARGV - 2, 3 do
   local jk = P .. 'job:' .. e
   if redis.call('EXISTS', jk) == 0 then
     local seq = redis.call('INCR', P .. 'seq')
-    redis.call('HSET', jk, 'json', json, 'pool', pool, 'fn', fn, 'seq', seq, 'ses', h, 'origin', NODE, 'tries', 1, 'claim', claimId)
+    redis.call('HSET', jk, 'json', json, 'pool', pool, 'fn', fn, 'seq', seq, 'ses', h, 'origin', NODE, 'tries', 1,
+      'lease', lease, 'node', NODE, 'start', now)
     local pk = P .. 'ses:' .. h .. ':pending'
     redis.call('SADD', pk, e)
     redis.call('PEXPIRE', pk, ttl)
@@ -146,9 +169,11 @@ for i = 8, #ARGV - 2, 3 do
   end
 end
 if #ids == 0 then return 0 end
-redis.call('HSET', P .. 'claim:' .. claimId, 'pool', pool, 'fn', fn, 'node', NODE, 'start', now, 'events', cjson.encode(ids))
-redis.call('ZADD', P .. 'run:' .. pool, now, claimId)
-redis.call('ZADD', P .. 'leases', now + leaseMs, claimId)
+if (#ids > 1 or ids[1] ~= head) and redis.call('EXISTS', P .. 'job:' .. head) == 1 then
+  redis.call('HSET', P .. 'job:' .. head, 'batch', cjson.encode(ids))
+end
+redis.call('SADD', P .. 'pools', pool)
+redis.call('ZADD', P .. 'run:' .. pool, now + leaseMs, member)
 return #ids
 `;
 
@@ -172,7 +197,7 @@ local out = {}
 for i = 7, #ARGV do
   local e = ARGV[i]
   if not ended[e] and redis.call('SISMEMBER', base .. ':pending', e) == 0 and redis.call('EXISTS', P .. 'job:' .. e) == 0 then
-    deliver(h, '{"eventId":' .. cjson.encode(e) .. ',"sessionHash":' .. cjson.encode(h) .. ',"type":"failed","error":' .. errJson .. '}', ttl, maxlen)
+    deliver(h, NODE, '{"eventId":' .. cjson.encode(e) .. ',"sessionHash":' .. cjson.encode(h) .. ',"type":"failed","error":' .. errJson .. '}', ttl, maxlen, true)
     out[#out + 1] = e
   end
 end

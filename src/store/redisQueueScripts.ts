@@ -1,152 +1,194 @@
 /**
- * The Lua scripts of {@link RedisStore}'s queue: admission, claiming a slot and a batch,
- * releasing, removing and cancelling, ranks and the snapshots ETAs are computed from.
+ * The Lua scripts of {@link RedisStore}'s queue: admission (which may claim for the caller in the
+ * same step), claiming a slot and a batch, releasing (which may carry the claim's results and
+ * claim the next job), removing and cancelling, ranks and the snapshots ETAs are computed from.
+ * docs/redis-protocol.md describes every key and step.
  */
-import { PRELUDE } from "./redisPrelude.ts";
+import { CLAIM_LIB, PRELUDE } from "./redisPrelude.ts";
 
 /**
- * enqueue: ARGV = P, node, eventId, sessionHash, fnId, poolId, jobJson, maxSize ("" = none), sessionTtlMs.
- * Returns {1, rank, poolSize, total, running} | {0, total} (full) | {-1, total} (duplicate id), where
- * `running` is, for the pool's head only, {fnId, ageMs, ...} of the pool's running jobs.
+ * enqueue: ARGV = P, node, eventId, sessionHash, fnId, poolId, jobJson, maxSize ("" = none),
+ * sessionTtlMs, alone ("1": no other node listens), newPool ("1": add it to `pools`), nOther,
+ * otherPool..., then a claim request (see CLAIM_LIB; lease "" when the caller cannot run a job now).
+ *
+ * Returns {1, rank, poolSize, total, running, claim, saw, known} | {0, total} (full) | {-1, 0} (an
+ * id already pending in the session); `known` 1 when the session has other pending events, an
+ * adopter or a log (the caller catches up with it). `running` is, for the pool's head only, {fnId, ageMs, ...} of
+ * the pool's running jobs; `claim` is false or the claim made for the caller; `saw` 1 when work may
+ * still wait in the request's pools (see try_claim). When the pool is idle and the caller may run
+ * it, the event is claimed at once without entering the queue (the fast path: rank 0, claim = this
+ * event).
  */
-export const ENQUEUE = `${PRELUDE}
-local e, h, fn, pool, json, maxSize, ttl = ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8], ARGV[9]
-local size = tonumber(redis.call('GET', P .. 'size') or '0')
-if maxSize ~= '' and size >= tonumber(maxSize) then return {0, size} end
+export const ENQUEUE = `${PRELUDE}${CLAIM_LIB}
+local e, h, fn, pool, json, maxSize, ttl, alone = ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8], ARGV[9], ARGV[10]
+local nOther = tonumber(ARGV[12])
+local wk = P .. 'wait:' .. pool
+local exact
+if maxSize ~= '' then
+  exact = 0
+  for _, p in ipairs(redis.call('SMEMBERS', P .. 'pools')) do exact = exact + redis.call('ZCARD', P .. 'wait:' .. p) end
+  if exact >= tonumber(maxSize) then return {0, exact} end
+end
+local pk = P .. 'ses:' .. h .. ':pending'
+if redis.call('SADD', pk, e) == 0 then return {-1, 0} end
+-- Another node has events of this session, holds it, or logged messages of it: the caller catches up.
+local known = 0
+if redis.call('SCARD', pk) > 1 or redis.call('EXISTS', P .. 'ses:' .. h .. ':log') == 1 then known = 1 end
+if ARGV[11] == '1' then redis.call('SADD', P .. 'pools', pool) end
+local ahead = redis.call('ZCARD', wk)
+local total
+if exact then
+  total = exact + 1
+else
+  total = ahead + 1
+  for i = 13, 12 + nOther do total = total + redis.call('ZCARD', P .. 'wait:' .. ARGV[i]) end
+end
+local req = claim_request(13 + nOther)
 local jk = P .. 'job:' .. e
-if redis.call('EXISTS', jk) == 1 then return {-1, size} end
+if req ~= nil and ahead == 0 then
+  -- Fast path: this event heads an idle pool. It runs here now if its pool has a free slot and no
+  -- other pool the caller serves has an older head with a free slot.
+  local mine, saw = false, 0
+  for _, p in ipairs(req.pools) do
+    if p[1] == pool then mine = slot_free(pool, p[2]) end
+  end
+  if mine then
+    for _, p in ipairs(req.pools) do
+      if p[1] ~= pool and redis.call('EXISTS', P .. 'wait:' .. p[1]) == 1 then
+        saw = 1
+        if slot_free(p[1], p[2]) then mine = false end
+      end
+    end
+  end
+  if mine then
+    local now = now_ms()
+    redis.call('HSET', jk, 'json', json, 'pool', pool, 'fn', fn, 'ses', h, 'origin', NODE, 'tries', 1,
+      'lease', req.lease, 'node', NODE, 'start', now)
+    redis.call('ZADD', P .. 'run:' .. pool, now + req.leaseMs, e .. '|' .. req.lease)
+    return {1, 0, 1, total, {}, {pool, fn, json, NODE}, saw, known}
+  end
+end
 local seq = redis.call('INCR', P .. 'seq')
 redis.call('HSET', jk, 'json', json, 'pool', pool, 'fn', fn, 'seq', seq, 'ses', h, 'origin', NODE, 'tries', 0)
-redis.call('ZADD', P .. 'wait:' .. pool, seq, fn .. ':' .. e)
-redis.call('ZADD', P .. 'fnq:' .. fn .. ':' .. pool, seq, e)
-redis.call('ZADD', P .. 'sesq:' .. h, seq, e)
-redis.call('SADD', P .. 'pools', pool)
-size = redis.call('INCR', P .. 'size')
-local base = P .. 'ses:' .. h
-redis.call('SADD', base .. ':pending', e)
-redis.call('PEXPIRE', base .. ':pending', ttl)
-redis.call('SADD', base .. ':nodes', NODE)
-redis.call('PEXPIRE', base .. ':nodes', ttl)
-redis.call('SADD', P .. 'nses:' .. NODE, h)
-local rank = redis.call('ZRANK', P .. 'wait:' .. pool, fn .. ':' .. e)
-local poolSize = redis.call('ZCARD', P .. 'wait:' .. pool)
-redis.call('PUBLISH', P .. 'wake', NODE .. ' j ' .. pool)
+redis.call('ZADD', wk, seq, fn .. ':' .. e)
 local running = {}
-if rank == 0 then
-  local now = now_ms()
-  local runs = redis.call('ZRANGE', P .. 'run:' .. pool, 0, -1, 'WITHSCORES')
-  for i = 1, #runs, 2 do
-    local runFn = redis.call('HGET', P .. 'claim:' .. runs[i], 'fn')
-    if runFn then
-      running[#running + 1] = runFn
-      running[#running + 1] = now - tonumber(runs[i + 1])
-    end
-  end
+if ahead == 0 then running = running_of(pool, now_ms()) end
+local claim = try_claim(req, alone)
+if claim == nil then
+  claim = false
+  if alone ~= '1' then redis.call('PUBLISH', P .. 'wake', NODE .. ' j ' .. pool) end
 end
-return {1, rank, poolSize, size, running}
+return {1, ahead, ahead + 1, total, running, claim, 1, known}
 `;
 
 /**
- * claim: ARGV = P, node, claimId, leaseMs, nPools, (pool, limit|"")..., nFns, (fnId, batchSize)...
- * Returns false, or {poolId, fnId, jobJson...}.
+ * claim: ARGV = P, node, alone, then a claim request (see CLAIM_LIB). Returns {claim, saw}: claim
+ * false or {poolId, fnId, jobJson, origin, jobJson, origin...}; saw 1 when work may wait.
  */
-export const CLAIM = `${PRELUDE}
-local claimId, leaseMs, nPools = ARGV[3], tonumber(ARGV[4]), tonumber(ARGV[5])
-local best, bestScore, bestMember
-for i = 0, nPools - 1 do
-  local pool, limit = ARGV[6 + 2 * i], ARGV[7 + 2 * i]
-  if limit == '' or redis.call('ZCARD', P .. 'run:' .. pool) < tonumber(limit) then
-    local head = redis.call('ZRANGE', P .. 'wait:' .. pool, 0, 0, 'WITHSCORES')
-    if head[1] then
-      local score = tonumber(head[2])
-      if best == nil or score < bestScore then best, bestScore, bestMember = pool, score, head[1] end
+export const CLAIM = `${PRELUDE}${CLAIM_LIB}
+local claim, saw = try_claim(claim_request(4), ARGV[3])
+return {claim or false, saw and 1 or 0}
+`;
+
+/**
+ * release: ARGV = P, node, head, lease, poolId, sessionTtlMs, sessionMaxLen, alone, nEvents,
+ * eventId..., nFinals, (eventId, sessionHash, read "1"/"0", json)..., then a claim request for the
+ * next job (lease "" for none).
+ *
+ * Frees the claim's slot and forgets its jobs (unless the lease was reaped meanwhile). Each final
+ * given was delivered by this node itself (the event's origin): the event leaves its session's
+ * pending set, and the final goes to the log (and to the nodes that adopted the session) when no
+ * reader here got it or another node holds the session. Then claims the next job for the caller.
+ * Returns {1|0 (lease still held), {eventId, logId ("" not logged), adopted (1: another node holds
+ * the session), remaining (events of the session still pending)...}, claim|false, saw} (saw: see try_claim).
+ */
+export const RELEASE = `${PRELUDE}${CLAIM_LIB}
+local head, lease, pool, ttl, maxlen, alone = ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8]
+local held = redis.call('ZREM', P .. 'run:' .. pool, head .. '|' .. lease)
+local i = 10
+local n = tonumber(ARGV[9])
+if held == 1 then
+  for k = 0, n - 1 do redis.call('DEL', P .. 'job:' .. ARGV[i + k]) end
+end
+i = i + n
+local logged = {}
+local nf = tonumber(ARGV[i])
+i = i + 1
+for _ = 1, nf do
+  local e, h, read, json = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3]
+  i = i + 4
+  local pk = P .. 'ses:' .. h .. ':pending'
+  redis.call('SREM', pk, e)
+  local remaining, adopted, id = 0, 0, ''
+  if redis.call('SCARD', pk) > 0 then
+    for _, m in ipairs(redis.call('SMEMBERS', pk)) do
+      local n = adopter(m)
+      if not n then remaining = remaining + 1 elseif n ~= NODE then adopted = 1 end
     end
   end
+  if read ~= '1' or adopted == 1 then id = deliver(h, NODE, json, ttl, maxlen, false) end
+  logged[#logged + 1] = e
+  logged[#logged + 1] = id
+  logged[#logged + 1] = adopted
+  logged[#logged + 1] = remaining
 end
-if best == nil then return false end
-local fn = string.match(bestMember, '^(%-?%d+):')
-local batch = 1
-local at = 6 + 2 * nPools
-local nFns = tonumber(ARGV[at])
-for i = 0, nFns - 1 do
-  if ARGV[at + 1 + 2 * i] == fn then batch = tonumber(ARGV[at + 2 + 2 * i]) end
+local req = claim_request(i)
+local freed = nil
+if held == 1 then freed = pool end
+local claim, saw = try_claim(req, alone, freed)
+if claim == nil then
+  claim = false
+  -- Nobody here takes the freed slot: another node may, if work waits for it.
+  if req == nil and alone ~= '1' and redis.call('EXISTS', P .. 'wait:' .. pool) == 1 then
+    redis.call('PUBLISH', P .. 'wake', NODE .. ' r ' .. pool)
+  end
 end
-local ids = redis.call('ZRANGE', P .. 'fnq:' .. fn .. ':' .. best, 0, batch - 1)
-local now = now_ms()
-local out = {best, fn}
-local byOrigin = {}
-for _, e in ipairs(ids) do
-  local jk = P .. 'job:' .. e
-  local f = redis.call('HMGET', jk, 'json', 'ses', 'origin')
-  unqueue(e, best, fn, f[2])
-  redis.call('HSET', jk, 'claim', claimId)
-  redis.call('HINCRBY', jk, 'tries', 1)
-  out[#out + 1] = f[1]
-  add_origin(byOrigin, f[3], e)
-end
-redis.call('HSET', P .. 'claim:' .. claimId, 'pool', best, 'fn', fn, 'node', NODE, 'start', now, 'events', cjson.encode(ids))
-redis.call('ZADD', P .. 'run:' .. best, now, claimId)
-redis.call('ZADD', P .. 'leases', now + leaseMs, claimId)
-tell_origins(byOrigin)
-redis.call('PUBLISH', P .. 'wake', NODE .. ' c ' .. best)
-return out
+return {held, logged, claim, saw and 1 or 0}
 `;
 
-/** release: ARGV = P, node, claimId. Frees the claim's slot and forgets its jobs. Returns 1, or 0 when unknown (reaped). */
-export const RELEASE = `${PRELUDE}
-local claimId = ARGV[3]
-local ck = P .. 'claim:' .. claimId
-local c = redis.call('HMGET', ck, 'pool', 'events')
-if not c[1] then return 0 end
-redis.call('ZREM', P .. 'run:' .. c[1], claimId)
-redis.call('ZREM', P .. 'leases', claimId)
-redis.call('DEL', ck)
-for _, e in ipairs(cjson.decode(c[2])) do
-  local jk = P .. 'job:' .. e
-  if redis.call('HGET', jk, 'claim') == claimId then redis.call('DEL', jk) end
-end
-redis.call('PUBLISH', P .. 'wake', NODE .. ' r ' .. c[1])
-return 1
-`;
-
-/** remove: ARGV = P, node, eventId. Returns the job JSON, or false when not waiting. */
+/** remove: ARGV = P, node, eventId. Returns {jobJson, origin}, or false when not waiting. */
 export const REMOVE = `${PRELUDE}
 local byOrigin = {}
-local json = remove_waiting(ARGV[3], byOrigin)
+local json, h, origin = remove_waiting(ARGV[3], byOrigin, 'x')
 tell_origins(byOrigin)
-return json
+if not json then return false end
+return {json, origin or ''}
 `;
 
 /** removeSession: ARGV = P, node, sessionHash. Returns the removed jobs' JSON in admission order. */
 export const REMOVE_SESSION = `${PRELUDE}
 local byOrigin = {}
-local out = {}
-for _, e in ipairs(redis.call('ZRANGE', P .. 'sesq:' .. ARGV[3], 0, -1)) do
-  local json = remove_waiting(e, byOrigin)
-  if json then out[#out + 1] = json end
+local found = {}
+for _, e in ipairs(redis.call('SMEMBERS', P .. 'ses:' .. ARGV[3] .. ':pending')) do
+  if not adopter(e) then
+    local f = redis.call('HMGET', P .. 'job:' .. e, 'seq', 'start')
+    local json = remove_waiting(e, byOrigin, 'x')
+    if json then found[#found + 1] = {tonumber(f[1]) or ((tonumber(f[2]) or 0) - 1e13), json} end
+  end
 end
 tell_origins(byOrigin)
+table.sort(found, function(a, b) return a[1] < b[1] end)
+local out = {}
+for _, f in ipairs(found) do out[#out + 1] = f[2] end
 return out
 `;
 
 /**
- * cancelEvent: ARGV = P, node, eventId, reason. A waiting event is removed: {1, jobJson}. A running
- * one is handed to the node running it (a "C" message): {2}. Unknown: {0}.
+ * cancelEvent: ARGV = P, node, eventId, reason. A waiting event is removed: {1, jobJson, origin}. A
+ * running one is handed to the node running it (a "C" message): {2}. Unknown: {0}.
  */
 export const CANCEL_EVENT = `${PRELUDE}
 local e = ARGV[3]
-local jk = P .. 'job:' .. e
-local claimId = redis.call('HGET', jk, 'claim')
-if claimId then
-  local runner = redis.call('HGET', P .. 'claim:' .. claimId, 'node')
-  if not runner then return {0} end
-  redis.call('PUBLISH', P .. 'to:' .. runner, 'C' .. cjson.encode({e, ARGV[4]}))
+local f = redis.call('HMGET', P .. 'job:' .. e, 'lease', 'node')
+if f[1] then
+  if not f[2] then return {0} end
+  redis.call('PUBLISH', P .. 'to:' .. f[2], 'C' .. cjson.encode({e, ARGV[4]}))
   return {2}
 end
 local byOrigin = {}
-local json = remove_waiting(e, byOrigin)
+local json, h, origin = remove_waiting(e, byOrigin, 'x')
 tell_origins(byOrigin)
-if json then return {1, json} end
+if json then return {1, json, origin or ''} end
 return {0}
 `;
 
@@ -157,13 +199,10 @@ return {0}
 export const CANCEL_RUNNING_SESSION = `${PRELUDE}
 local n = 0
 for _, e in ipairs(redis.call('SMEMBERS', P .. 'ses:' .. ARGV[3] .. ':pending')) do
-  local claimId = redis.call('HGET', P .. 'job:' .. e, 'claim')
-  if claimId then
-    local runner = redis.call('HGET', P .. 'claim:' .. claimId, 'node')
-    if runner and runner ~= NODE then
-      redis.call('PUBLISH', P .. 'to:' .. runner, 'C' .. cjson.encode({e, ARGV[4]}))
-      n = n + 1
-    end
+  local f = redis.call('HMGET', P .. 'job:' .. e, 'lease', 'node')
+  if not adopter(e) and f[1] and f[2] and f[2] ~= NODE then
+    redis.call('PUBLISH', P .. 'to:' .. f[2], 'C' .. cjson.encode({e, ARGV[4]}))
+    n = n + 1
   end
 end
 return n
@@ -171,7 +210,7 @@ return n
 
 /** rank: ARGV = P, node, eventId. Returns {rank, poolSize} or false. */
 export const RANK = `${PRELUDE}
-local f = redis.call('HMGET', P .. 'job:' .. ARGV[3], 'pool', 'fn', 'claim')
+local f = redis.call('HMGET', P .. 'job:' .. ARGV[3], 'pool', 'fn', 'lease')
 if not f[1] or f[3] then return false end
 local key = P .. 'wait:' .. f[1]
 local rank = redis.call('ZRANK', key, f[2] .. ':' .. ARGV[3])
@@ -205,17 +244,6 @@ return out
  * the pool's waiting events in order, then its running jobs (function and age).
  */
 export const SNAPSHOT = `${PRELUDE}
-local pool = ARGV[3]
 local now = now_ms()
-local waiting = redis.call('ZRANGE', P .. 'wait:' .. pool, 0, -1)
-local running = {}
-local runs = redis.call('ZRANGE', P .. 'run:' .. pool, 0, -1, 'WITHSCORES')
-for i = 1, #runs, 2 do
-  local fn = redis.call('HGET', P .. 'claim:' .. runs[i], 'fn')
-  if fn then
-    running[#running + 1] = fn
-    running[#running + 1] = now - tonumber(runs[i + 1])
-  end
-end
-return {now, waiting, running}
+return {now, redis.call('ZRANGE', P .. 'wait:' .. ARGV[3], 0, -1), running_of(ARGV[3], now)}
 `;

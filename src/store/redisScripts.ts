@@ -3,12 +3,13 @@
  * (admission against `maxSize`, claiming a slot and a batch, releasing, reaping expired leases,
  * publishing a session message) is one script, so no two processes can interleave inside it.
  *
- * Conventions: ARGV[1] is the key prefix, ARGV[2] the calling node's id; keys are built from the
- * prefix inside the scripts (see the key table in RedisStore.ts). That is fine on a single Redis
- * primary (with or without replicas) and is why Redis Cluster is not supported.
+ * Conventions (docs/redis-protocol.md has the whole protocol): KEYS[1] is `<P>seq`, ARGV[1] the key
+ * prefix P (the configured prefix in braces, a hash tag), ARGV[2] the calling node's id. A script
+ * builds its other keys from P: they all share the hash tag of KEYS[1], so on Redis Cluster every
+ * key of one queue is in one slot and the script runs there.
  *
  * The scripts live by concern: redisQueueScripts.ts (the queue), redisLeaseScripts.ts (leases and
- * recovery), redisSessionScripts.ts (session logs and owners); redisPrelude.ts holds their helpers.
+ * recovery), redisSessionScripts.ts (session logs); redisPrelude.ts holds their helpers.
  */
 import { FAIL_LOST, REAP, RENEW, RESTORE } from "./redisLeaseScripts.ts";
 import {
@@ -24,7 +25,7 @@ import {
   SNAPSHOT,
   WAITING,
 } from "./redisQueueScripts.ts";
-import { ADOPT, PUBLISH, READER_ELSEWHERE } from "./redisSessionScripts.ts";
+import { ADOPT, HELD_ELSEWHERE, PUBLISH } from "./redisSessionScripts.ts";
 
 /** Every script, by the command name it is defined under. */
 export const SCRIPTS = {
@@ -43,7 +44,7 @@ export const SCRIPTS = {
   usherReap: REAP,
   usherPublish: PUBLISH,
   usherAdopt: ADOPT,
-  usherReaderElsewhere: READER_ELSEWHERE,
+  usherHeldElsewhere: HELD_ELSEWHERE,
   usherRestore: RESTORE,
   usherFailLost: FAIL_LOST,
 } as const;

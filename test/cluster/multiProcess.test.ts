@@ -82,9 +82,12 @@ describe("one queue shared by four processes", () => {
     const proxy = await roundRobinProxy([a.ready, b.ready]);
     after(() => proxy.close());
     const client = await Client.connect(proxy.url);
-    // Concurrent predicts of one client share its session: joins and its one stream land on either front.
+    // Concurrent predicts of one client share its session: joins and its one stream land on either
+    // front. Two waves of three: one runs at a time (concurrencyCount 1) and maxSize is 4.
     const inputs = ["p1", "p2", "p3", "p4", "p5", "p6"];
-    const results = await Promise.all(inputs.map(async (x) => (await client.predict("/work", [x])).data));
+    const results: unknown[] = [];
+    for (const wave of [inputs.slice(0, 3), inputs.slice(3)])
+      results.push(...(await Promise.all(wave.map(async (x) => (await client.predict("/work", [x])).data))));
     assert.deepEqual(
       results.map((d: unknown) => String((d as string[])[0]).split("|")[0]),
       inputs,

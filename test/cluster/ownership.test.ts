@@ -10,7 +10,7 @@ import { redisStore } from "../../src/store/RedisStore.ts";
 import { gatedDemo, gateOf } from "../helpers/gatedDemo.ts";
 import { openStream, send } from "../helpers/httpClient.ts";
 import { launch } from "../helpers/launch.ts";
-import { REDIS_URL, testPrefix } from "../helpers/redis.ts";
+import { REDIS_URL, storeKey, testPrefix } from "../helpers/redis.ts";
 
 const demo = gatedDemo;
 
@@ -66,7 +66,7 @@ describe("session ownership across fronts", () => {
     assert.deepEqual(done.output.data, ["C-ADA"]);
     // The record is in Redis, with the State's TTL.
     const redis = new Redis(REDIS_URL);
-    const ttl = await redis.pttl(`${keyPrefix}owner:c-ada-tab`);
+    const ttl = await redis.pttl(storeKey(keyPrefix, "owner:c-ada-tab"));
     await redis.quit();
     assert.ok(ttl > 0, `owner record TTL ${ttl}`);
   });

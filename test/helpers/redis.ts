@@ -31,17 +31,24 @@ export async function makeRedisStore(options: RedisStoreOptions = {}): Promise<R
   return store;
 }
 
-/** Deletes every key starting with `prefix` (SCAN, never KEYS). */
+/** The Redis key of `name` in the queue of `keyPrefix` (the store puts the prefix in braces: a hash tag). */
+export function storeKey(keyPrefix: string, name: string): string {
+  return `{${keyPrefix}}${name}`;
+}
+
+/** Deletes every key starting with `prefix`, or with `{prefix` (a store's keys; SCAN, never KEYS). */
 export async function deleteKeys(prefix: string, url = REDIS_URL): Promise<void> {
   const redis = new Redis(url, { maxRetriesPerRequest: 1, lazyConnect: true });
   try {
     await redis.connect();
-    let cursor = "0";
-    do {
-      const [next, keys] = await redis.scan(cursor, "MATCH", `${prefix}*`, "COUNT", 1000);
-      cursor = next;
-      if (keys.length > 0) await redis.unlink(...keys);
-    } while (cursor !== "0");
+    for (const pattern of [`${prefix}*`, `{${prefix}*`]) {
+      let cursor = "0";
+      do {
+        const [next, keys] = await redis.scan(cursor, "MATCH", pattern, "COUNT", 1000);
+        cursor = next;
+        if (keys.length > 0) await redis.unlink(...keys);
+      } while (cursor !== "0");
+    }
   } finally {
     redis.disconnect();
   }

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { setTimeout as sleep } from "node:timers/promises";
 import { after, describe, it } from "node:test";
 import { RedisStore } from "../../src/store/RedisStore.ts";
-import { makeRedisStore, rawRedis, testPrefix } from "../helpers/redis.ts";
+import { makeRedisStore, rawRedis, storeKey, testPrefix } from "../helpers/redis.ts";
 import { waitFor } from "../helpers/waitFor.ts";
 import { claimRequest, makeJob, runQueueStoreConformance } from "./conformance.ts";
 
@@ -16,33 +16,37 @@ async function until(check: () => Promise<boolean>, what: string, timeoutMs = 50
 describe("RedisStore specifics", () => {
   const redis = rawRedis();
 
-  it("refuses an event id that is already in the queue", async () => {
+  it("refuses an event id that is already pending in its session", async () => {
     const s = await makeRedisStore();
     try {
-      await s.enqueue(makeJob({ eventId: "x" }), null);
-      await assert.rejects(s.enqueue(makeJob({ eventId: "x" }), null), { code: "BAD_REQUEST" });
+      await s.enqueue(makeJob({ eventId: "x", sessionHash: "S" }), null);
+      await assert.rejects(s.enqueue(makeJob({ eventId: "x", sessionHash: "S" }), null), { code: "BAD_REQUEST" });
     } finally {
       await s.close();
     }
   });
 
-  it("wakes the other processes on a join and a release, never its own", async () => {
+  it("wakes the other processes on a join and on a release with work waiting, never its own", async () => {
     const keyPrefix = testPrefix();
     const [a, b] = await Promise.all([makeRedisStore({ keyPrefix }), makeRedisStore({ keyPrefix })]);
     try {
       let wokeA = 0;
       let wokeB = 0;
-      a.subscribe(() => wokeA++);
+      a.subscribe((change) => {
+        if (change === "work") wokeA++;
+      });
       b.subscribe(() => wokeB++);
       await a.enqueue(makeJob(), null);
       await until(async () => wokeB >= 1, "B woken by A's join");
-      const claim = await b.claim(claimRequest({ default: 1 }));
-      await b.release("default", claim ?? undefined);
-      await until(async () => wokeA >= 2, "A woken by B's claim and release");
-      // A later wake from A reaches B after any wake B published before it (one channel, in order).
       await a.enqueue(makeJob(), null);
       await until(async () => wokeB >= 2, "B woken by A's second join");
-      assert.equal(wokeB, 2, "B is not woken by its own claim and release");
+      const claim = await b.claim(claimRequest({ default: 1 }));
+      await b.release("default", claim ?? undefined);
+      await until(async () => wokeA >= 1, "A woken by B's release, with an event still waiting");
+      // A later wake from A reaches B after any wake B published before it (one channel, in order).
+      await a.enqueue(makeJob(), null);
+      await until(async () => wokeB >= 3, "B woken by A's third join");
+      assert.equal(wokeB, 3, "B is not woken by its own claim and release");
     } finally {
       await Promise.all([a.close(), b.close()]);
     }
@@ -88,7 +92,7 @@ describe("RedisStore specifics", () => {
         (await third.waiting("default")).map((j) => j.eventId),
         ["behind"],
       );
-      const log = await redis.xrange(`${keyPrefix}ses:S:log`, "-", "+");
+      const log = await redis.xrange(storeKey(keyPrefix, `ses:S:log`), "-", "+");
       const events = log.map(([, fields]) => JSON.parse(fields[1] ?? "null"));
       assert.deepEqual(
         events.map((e) => e.type),
@@ -98,8 +102,8 @@ describe("RedisStore specifics", () => {
       assert.equal(events[1].eventId, "lost");
       assert.equal(events[1].error.code, "WORKER_LOST");
       assert.match(events[1].error.message, /stopped responding/);
-      assert.equal(await redis.exists(`${keyPrefix}job:lost`), 0);
-      assert.equal(await redis.sismember(`${keyPrefix}ses:S:pending`, "lost"), 0);
+      assert.equal(await redis.exists(storeKey(keyPrefix, `job:lost`)), 0);
+      assert.equal(await redis.sismember(storeKey(keyPrefix, `ses:S:pending`), "lost"), 0);
     } finally {
       await third.close();
     }
@@ -112,7 +116,7 @@ describe("RedisStore specifics", () => {
     const other = await makeRedisStore({ keyPrefix, leaseMs });
     const worker = await makeRedisStore({ keyPrefix, leaseMs });
     const cancels: string[] = [];
-    worker.onCancelRequest((eventId, reason) => cancels.push(`${eventId}:${reason}`));
+    worker.cluster.onCancelRequest((eventId, reason) => cancels.push(`${eventId}:${reason}`));
     try {
       await front.enqueue(makeJob({ eventId: "runs", sessionHash: "gone" }), null);
       await front.enqueue(makeJob({ eventId: "waits", sessionHash: "gone" }), null);
@@ -135,15 +139,14 @@ describe("RedisStore specifics", () => {
       );
       await until(async () => cancels.length === 1, "the running event's runner asked to cancel it", 3000);
       assert.deepEqual(cancels, ["runs:disconnect"]);
-      const log = await redis.xrange(`${keyPrefix}ses:gone:log`, "-", "+");
+      const log = await redis.xrange(storeKey(keyPrefix, `ses:gone:log`), "-", "+");
       const events = log.map(([, fields]) => JSON.parse(fields[1] ?? "null"));
       assert.deepEqual(
         events.map((e) => [e.type, e.eventId, e.reason]),
         [["cancelled", "waits", "disconnect"]],
       );
-      assert.deepEqual(await redis.smembers(`${keyPrefix}ses:gone:pending`), ["runs"]);
-      assert.equal(await redis.exists(`${keyPrefix}nses:${front.nodeId}`), 0);
-      assert.equal(await redis.zscore(`${keyPrefix}nodes`, front.nodeId), null);
+      assert.deepEqual(await redis.smembers(storeKey(keyPrefix, `ses:gone:pending`)), ["runs"]);
+      assert.equal(await redis.zscore(storeKey(keyPrefix, `nodes`), front.nodeId), null);
     } finally {
       await Promise.all([other.close(), worker.close()]);
     }

@@ -1,0 +1,48 @@
+/**
+ * Claims as {@link RedisStore} sends and reads them: the claim request's ARGV tail (CLAIM_LIB in
+ * redisPrelude.ts) and a claim's reply, {poolId, fnId, jobJson, origin, jobJson, origin...}.
+ */
+import { randomBytes } from "node:crypto";
+import type { Claim, ClaimRequest, StoredJob } from "../queue/index.ts";
+
+/** The ARGV tail of claim requests without their lease (the engine builds one request and reuses it). */
+const tails = new WeakMap<ClaimRequest, (string | number)[]>();
+
+/** A fresh lease token: a claim's member of `run:<pool>` is `<head>|<lease>`. */
+export function newLease(): string {
+  return randomBytes(9).toString("base64url");
+}
+
+/** The ARGV tail asking a script to claim for the caller under `lease`; ["", ] when `request` is absent. */
+export function claimArgs(request: ClaimRequest | undefined, lease: string, leaseMs: number): (string | number)[] {
+  if (request === undefined) return [""];
+  let tail = tails.get(request);
+  if (tail === undefined) {
+    tail = [request.poolLimits.size];
+    for (const [pool, limit] of request.poolLimits) tail.push(pool, limit === null ? "" : limit);
+    tail.push(request.batchSizes.size);
+    for (const [fn, size] of request.batchSizes) tail.push(fn, Math.max(1, size));
+    tails.set(request, tail);
+  }
+  return [lease, leaseMs, ...tail];
+}
+
+/** A claim as the engine gets it, and the node each of its events was admitted through. */
+export interface ParsedClaim {
+  readonly claim: Claim;
+  readonly origins: string[];
+}
+
+/** Reads a script's claim reply (false/null: nothing claimed). */
+export function parseClaim(reply: unknown, lease: string): ParsedClaim | null {
+  if (!Array.isArray(reply) || reply.length < 4) return null;
+  const [poolId, fn, ...rest] = reply as string[];
+  const jobs: StoredJob[] = [];
+  const origins: string[] = [];
+  for (let i = 0; i + 1 < rest.length; i += 2) {
+    jobs.push(JSON.parse(rest[i] as string) as StoredJob);
+    origins.push(rest[i + 1] as string);
+  }
+  const head = jobs[0]?.eventId ?? "";
+  return { claim: { poolId: String(poolId), fnId: Number(fn), jobs, leaseId: `${head}|${lease}` }, origins };
+}

@@ -1,0 +1,23 @@
+/** How {@link RedisLink} names Redis's failures: errors for callers, and URLs fit for messages. */
+import { UsherError } from "../errors.ts";
+
+/** The URL without its password, for messages. */
+export function redact(url: string): string {
+  return url.replace(/\/\/([^@/]*)@/, "//***@");
+}
+
+/** A Lua error is a bug (INTERNAL); anything else means Redis cannot be reached (STORE_UNAVAILABLE). */
+export function toStoreError(err: unknown): UsherError {
+  if (err instanceof UsherError) return err;
+  const e = err as { name?: string; message?: string };
+  if (e.name === "ReplyError" && !/LOADING|MASTERDOWN|READONLY|BUSY/.test(e.message ?? "")) {
+    return new UsherError("INTERNAL", `Redis store script failed: ${e.message ?? String(err)}`, { cause: err });
+  }
+  return new UsherError(
+    "STORE_UNAVAILABLE",
+    "The queue store (Redis) cannot be reached right now; please try again in a moment.",
+    {
+      cause: err,
+    },
+  );
+}
