@@ -1,0 +1,126 @@
+/**
+ * A MONITOR sample: every command Redis executes during a short window, on a raw connection of
+ * its own, split into the commands the bench's server processes sent (top level: one per command a
+ * client sent, so a pipelined batch or a MULTI/EXEC counts each of its commands) and the calls
+ * their Lua scripts made (`[0 lua]` lines, which Redis writes right after the script's own line).
+ * Everything else is other clients' (a shared Redis) and is only counted.
+ *
+ * MONITOR costs Redis and this process a lot, so a sample is taken in a window of its own that
+ * is not used for throughput. The lines are kept as received and parsed after the window, so the
+ * load generator's event loop does no parsing while it drives the load.
+ */
+import { connect, type Socket } from "node:net";
+import { redisClientPorts } from "./redisClientPorts.ts";
+
+/** What a MONITOR sample saw. */
+export interface MonitorSample {
+  readonly wallMs: number;
+  /** Commands the watched processes sent (each one a client-to-Redis command). */
+  readonly topLevel: number;
+  /** Calls made by the watched processes' scripts. */
+  readonly lua: number;
+  /** Top-level commands per name, of the watched processes. */
+  readonly topLevelByCommand: Readonly<Record<string, number>>;
+  /** Lines of any other client (and their scripts). */
+  readonly others: number;
+  /** True when the sample outgrew its buffer and the tail was dropped. */
+  readonly truncated: boolean;
+}
+
+/** Most bytes of MONITOR output kept per sample (about half a million lines). */
+const MAX_BYTES = 64 * 1024 * 1024;
+
+/** One MONITOR window over the Redis connections of `pids`. */
+export class RedisMonitor {
+  readonly #socket: Socket;
+  readonly #pids: readonly number[];
+  readonly #redisPort: number;
+  readonly #chunks: Buffer[] = [];
+  readonly #ports: Set<number>;
+  #startMs = 0;
+  #bytes = 0;
+  #truncated = false;
+
+  private constructor(socket: Socket, pids: readonly number[], redisPort: number) {
+    this.#socket = socket;
+    this.#pids = pids;
+    this.#redisPort = redisPort;
+    this.#ports = redisClientPorts(pids, redisPort);
+    // Kept from the first byte: the +OK may share a chunk with the first lines (the parser skips it).
+    socket.on("data", (chunk: Buffer) => {
+      if (this.#bytes + chunk.length > MAX_BYTES) this.#truncated = true;
+      else {
+        this.#chunks.push(chunk);
+        this.#bytes += chunk.length;
+      }
+    });
+  }
+
+  /** Connects, sends MONITOR and resolves once Redis has answered +OK: the window is open. */
+  static async start(url: string, pids: readonly number[]): Promise<RedisMonitor> {
+    const u = new URL(url);
+    const port = Number(u.port || 6379);
+    const socket = connect(port, u.hostname);
+    const monitor = new RedisMonitor(socket, pids, port);
+    const password = decodeURIComponent(u.password);
+    const user = decodeURIComponent(u.username);
+    const oks = password === "" ? 1 : 2;
+    await new Promise<void>((resolve, reject) => {
+      let seen = "";
+      const onData = (chunk: Buffer): void => {
+        if (seen.length > 4096) return;
+        seen += chunk.toString("latin1");
+        if (seen.startsWith("-")) reject(new Error(`MONITOR refused: ${seen.split("\r\n", 1)[0] ?? ""}`));
+        else if (seen.split("+OK\r\n").length > oks) {
+          socket.off("data", onData);
+          resolve();
+        }
+      };
+      socket.on("data", onData);
+      socket.once("error", reject);
+      if (password !== "") socket.write(user === "" ? `AUTH ${password}\r\n` : `AUTH ${user} ${password}\r\n`);
+      socket.write("MONITOR\r\n");
+    }).catch((e: unknown) => {
+      socket.destroy();
+      throw e;
+    });
+    monitor.#startMs = performance.now();
+    return monitor;
+  }
+
+  /** Closes the window and counts what it saw. */
+  stop(): MonitorSample {
+    const wallMs = performance.now() - this.#startMs;
+    this.#socket.destroy();
+    // Connections opened during the window count as well as those open at its start.
+    for (const port of redisClientPorts(this.#pids, this.#redisPort)) this.#ports.add(port);
+    return { wallMs, truncated: this.#truncated, ...countLines(Buffer.concat(this.#chunks), this.#ports) };
+  }
+}
+
+/** Splits MONITOR output between the clients on `ports` (and their scripts) and everyone else. */
+function countLines(output: Buffer, ports: ReadonlySet<number>): Omit<MonitorSample, "wallMs" | "truncated"> {
+  const byCommand: Record<string, number> = {};
+  let topLevel = 0;
+  let lua = 0;
+  let others = 0;
+  let lastWasOurs = false;
+  // Line: +<unix time> [<db> <addr:port>|lua|unix:<path>] "<command>" "<arg>"...
+  for (const m of output.toString("latin1").matchAll(/^\+[\d.]+ \[\d+ ([^\]]*)\] "([^"]*)"/gm)) {
+    const source = m[1] as string;
+    if (source === "lua") {
+      if (lastWasOurs) lua++;
+      else others++;
+      continue;
+    }
+    lastWasOurs = ports.has(Number(source.slice(source.lastIndexOf(":") + 1)));
+    if (!lastWasOurs) {
+      others++;
+      continue;
+    }
+    topLevel++;
+    const name = (m[2] as string).toLowerCase();
+    byCommand[name] = (byCommand[name] ?? 0) + 1;
+  }
+  return { topLevel, lua, topLevelByCommand: byCommand, others };
+}
