@@ -14,6 +14,12 @@ import { redisClientPorts } from "./redisClientPorts.ts";
 
 /** What a MONITOR sample saw. */
 export interface MonitorSample {
+  /**
+   * The window, `performance.now()` ms: from Redis's +OK to `stop()`. Count the predictions that
+   * ended inside it: opening MONITOR takes a round trip, longer while the generator is busy.
+   */
+  readonly startMs: number;
+  readonly endMs: number;
   readonly wallMs: number;
   /** Commands the watched processes sent (each one a client-to-Redis command). */
   readonly topLevel: number;
@@ -90,16 +96,20 @@ export class RedisMonitor {
 
   /** Closes the window and counts what it saw. */
   stop(): MonitorSample {
-    const wallMs = performance.now() - this.#startMs;
+    const endMs = performance.now();
     this.#socket.destroy();
     // Connections opened during the window count as well as those open at its start.
     for (const port of redisClientPorts(this.#pids, this.#redisPort)) this.#ports.add(port);
-    return { wallMs, truncated: this.#truncated, ...countLines(Buffer.concat(this.#chunks), this.#ports) };
+    const window = { startMs: this.#startMs, endMs, wallMs: endMs - this.#startMs };
+    return { ...window, truncated: this.#truncated, ...countLines(Buffer.concat(this.#chunks), this.#ports) };
   }
 }
 
 /** Splits MONITOR output between the clients on `ports` (and their scripts) and everyone else. */
-function countLines(output: Buffer, ports: ReadonlySet<number>): Omit<MonitorSample, "wallMs" | "truncated"> {
+function countLines(
+  output: Buffer,
+  ports: ReadonlySet<number>,
+): Omit<MonitorSample, "startMs" | "endMs" | "wallMs" | "truncated"> {
   const byCommand: Record<string, number> = {};
   let topLevel = 0;
   let lua = 0;

@@ -64,14 +64,17 @@ export async function meteredRound(
   }
 }
 
-/** One round of `loop` whose window is a MONITOR sample over the Redis connections of `pids`. */
+/**
+ * One round of `loop` whose window is a MONITOR sample over the Redis connections of `pids`;
+ * `completed` counts the predictions that completed inside the sample's own window.
+ */
 export async function monitorRound(
   loop: ClosedLoop,
   warmupMs: number,
   durationMs: number,
   pids: readonly number[],
   redisUrl: string,
-): Promise<{ readonly run: LoadRun; readonly sample: MonitorSample }> {
+): Promise<{ readonly run: LoadRun; readonly sample: MonitorSample; readonly completed: number }> {
   let monitor: Promise<RedisMonitor> | null = null;
   const opened = setTimeout(() => {
     monitor = RedisMonitor.start(redisUrl, pids);
@@ -85,7 +88,11 @@ export async function monitorRound(
   try {
     const run = await loop.round(warmupMs, durationMs);
     if (sample === null) throw new Error("the MONITOR window never closed");
-    return { run, sample: await (sample as Promise<MonitorSample>) };
+    const seen = await (sample as Promise<MonitorSample>);
+    const completed = run.records.filter(
+      (r) => r.outcome === "completed" && r.endedMs !== null && r.endedMs >= seen.startMs && r.endedMs <= seen.endMs,
+    ).length;
+    return { run, sample: seen, completed };
   } finally {
     clearTimeout(opened);
     clearTimeout(closed);

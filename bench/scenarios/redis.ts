@@ -188,8 +188,8 @@ async function measure(
       let extra: Record<string, number | null> = {};
       if (redisUrl !== null) {
         extra = redisReadingFigures(sumReadings(readings), completedIn(runs));
-        const { run, sample } = await monitorRound(loop, 250, Math.round(SAMPLE_MS * scale), pids, redisUrl);
-        extra = { ...extra, ...monitorFigures(sample, completedIn([run])) };
+        const { sample, completed } = await monitorRound(loop, 250, Math.round(SAMPLE_MS * scale), pids, redisUrl);
+        extra = { ...extra, ...monitorFigures(sample, completed) };
         ctx.log(
           `  ${NAME} ${label}: ${Object.entries(extra)
             .map(([k, v]) => `${k}=${v ?? "-"}`)

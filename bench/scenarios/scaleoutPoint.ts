@@ -104,8 +104,8 @@ export async function measureSet(ctx: BenchContext, set: FrontSet, plan: PointPl
       ...(measured.redis === null ? {} : redisReadingFigures(measured.redis, completed)),
     };
     if (set.redisUrl !== null) {
-      const { run, sample } = await monitorRound(loop, SAMPLE_WARMUP_MS, plan.sampleMs, pids, set.redisUrl);
-      extra = { ...extra, ...monitorFigures(sample, run.records.filter((r) => r.outcome === "completed").length) };
+      const { sample, completed } = await monitorRound(loop, SAMPLE_WARMUP_MS, plan.sampleMs, pids, set.redisUrl);
+      extra = { ...extra, ...monitorFigures(sample, completed) };
     }
     const stats = summarize({ ...measured.run, cpu: splitCpu(measured) }, extra);
     ctx.log(
