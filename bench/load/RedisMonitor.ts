@@ -101,12 +101,15 @@ export class RedisMonitor {
     // Connections opened during the window count as well as those open at its start.
     for (const port of redisClientPorts(this.#pids, this.#redisPort)) this.#ports.add(port);
     const window = { startMs: this.#startMs, endMs, wallMs: endMs - this.#startMs };
-    return { ...window, truncated: this.#truncated, ...countLines(Buffer.concat(this.#chunks), this.#ports) };
+    return { ...window, truncated: this.#truncated, ...countMonitorLines(Buffer.concat(this.#chunks), this.#ports) };
   }
 }
 
-/** Splits MONITOR output between the clients on `ports` (and their scripts) and everyone else. */
-function countLines(
+/**
+ * Splits MONITOR output between the clients on `ports` (their own commands, and their scripts'
+ * `lua` lines, which follow the script's line) and everyone else.
+ */
+export function countMonitorLines(
   output: Buffer,
   ports: ReadonlySet<number>,
 ): Omit<MonitorSample, "startMs" | "endMs" | "wallMs" | "truncated"> {
@@ -115,8 +118,8 @@ function countLines(
   let lua = 0;
   let others = 0;
   let lastWasOurs = false;
-  // Line: +<unix time> [<db> <addr:port>|lua|unix:<path>] "<command>" "<arg>"...
-  for (const m of output.toString("latin1").matchAll(/^\+[\d.]+ \[\d+ ([^\]]*)\] "([^"]*)"/gm)) {
+  // Line: +<unix time> [<db> <ip:port>|[<ipv6>]:<port>|lua|unix:<path>] "<command>" "<arg>"...
+  for (const m of output.toString("latin1").matchAll(/^\+[\d.]+ \[\d+ (\S+?)\] "([^"]*)"/gm)) {
     const source = m[1] as string;
     if (source === "lua") {
       if (lastWasOurs) lua++;
