@@ -15,7 +15,7 @@ import { redisClientPorts } from "./redisClientPorts.ts";
 /** What a MONITOR sample saw. */
 export interface MonitorSample {
   /**
-   * The window, `performance.now()` ms: from Redis's +OK to `stop()`. Count the predictions that
+   * The window, `performance.now()` ms: from Redis's +OK (or `restart()`) to `stop()`. Count the predictions that
    * ended inside it: opening MONITOR takes a round trip, longer while the generator is busy.
    */
   readonly startMs: number;
@@ -92,6 +92,23 @@ export class RedisMonitor {
     });
     monitor.#startMs = performance.now();
     return monitor;
+  }
+
+  /**
+   * Drops what was seen so far and opens the window now: MONITOR slows the servers, and work
+   * they do later for earlier predictions (a session's end) runs at the earlier, faster rate
+   * until that has passed, so a sample opens MONITOR, lets that settle, then counts.
+   */
+  restart(): void {
+    this.#chunks.length = 0;
+    this.#bytes = 0;
+    this.#truncated = false;
+    this.#startMs = performance.now();
+  }
+
+  /** Closes the connection without counting (idempotent; `stop()` closes it too). */
+  close(): void {
+    this.#socket.destroy();
   }
 
   /** Closes the window and counts what it saw. */

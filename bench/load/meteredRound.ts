@@ -2,11 +2,19 @@
  * Closed-loop rounds with Redis's own counters around their windows: a measured round (throughput,
  * latency, {@link RedisMeter}, the server processes' CPU) and a MONITOR sample round (round trips;
  * MONITOR slows Redis and the generator, so that round's throughput is thrown away).
+ *
+ * Both need a warm-up of {@link SESSION_END_SETTLE_MS} at least: some of a prediction's Redis work
+ * runs later (a fresh session's end, about 1.5 s after its stream closed with a 250 ms grace), at
+ * the pace of the predictions that made it, so a window opened sooner counts work of a different
+ * pace (the previous point's, or the faster round before MONITOR) against its own predictions.
  */
 import type { ClosedLoop, LoadRun } from "./ClosedLoop.ts";
 import { CpuMeter, readProcessCpuMs } from "./CpuMeter.ts";
 import { RedisMeter, type RedisReading } from "./RedisMeter.ts";
 import { RedisMonitor, type MonitorSample } from "./RedisMonitor.ts";
+
+/** The shortest warm-up before a window that counts Redis's work per prediction, ms. */
+export const SESSION_END_SETTLE_MS = 2000;
 
 /** What a {@link meteredRound} saw. */
 export interface MeteredRun {
@@ -65,30 +73,26 @@ export async function meteredRound(
 }
 
 /**
- * One round of `loop` whose window is a MONITOR sample over the Redis connections of `pids`;
- * `completed` counts the predictions that completed inside the sample's own window.
+ * One round of `loop` under MONITOR (over the Redis connections of `pids`): MONITOR opens before
+ * the round, the warm-up (`settleMs`) lets the servers settle at their slower pace under it, and
+ * the sample counts the window only; `completed` counts the predictions that completed inside
+ * the sample's own window.
  */
 export async function monitorRound(
   loop: ClosedLoop,
-  warmupMs: number,
+  settleMs: number,
   durationMs: number,
   pids: readonly number[],
   redisUrl: string,
 ): Promise<{ readonly run: LoadRun; readonly sample: MonitorSample; readonly completed: number }> {
-  let monitor: Promise<RedisMonitor> | null = null;
-  const opened = setTimeout(() => {
-    monitor = RedisMonitor.start(redisUrl, pids);
-    monitor.catch(() => undefined); // reported below
-  }, warmupMs);
-  let sample: Promise<MonitorSample> | null = null;
-  const closed = setTimeout(() => {
-    sample = monitor?.then((m) => m.stop()) ?? null;
-    sample?.catch(() => undefined); // reported below
-  }, warmupMs + durationMs);
+  const monitor = await RedisMonitor.start(redisUrl, pids);
+  let sample: MonitorSample | null = null;
+  const opened = setTimeout(() => monitor.restart(), settleMs);
+  const closed = setTimeout(() => (sample = monitor.stop()), settleMs + durationMs);
   try {
-    const run = await loop.round(warmupMs, durationMs);
-    if (sample === null) throw new Error("the MONITOR window never closed");
-    const seen = await (sample as Promise<MonitorSample>);
+    const run = await loop.round(settleMs, durationMs);
+    // The round ends after its window; the stop timer has fired unless the timers lagged badly.
+    const seen = (sample as MonitorSample | null) ?? monitor.stop();
     const completed = run.records.filter(
       (r) => r.outcome === "completed" && r.endedMs !== null && r.endedMs >= seen.startMs && r.endedMs <= seen.endMs,
     ).length;
@@ -96,5 +100,6 @@ export async function monitorRound(
   } finally {
     clearTimeout(opened);
     clearTimeout(closed);
+    monitor.close();
   }
 }

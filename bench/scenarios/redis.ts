@@ -17,7 +17,7 @@
  */
 import { ClosedLoop, type LoadRun } from "../load/ClosedLoop.ts";
 import { deleteRedisKeys } from "../load/deleteRedisKeys.ts";
-import { meteredRound, monitorRound } from "../load/meteredRound.ts";
+import { meteredRound, monitorRound, SESSION_END_SETTLE_MS } from "../load/meteredRound.ts";
 import { sumReadings, type RedisReading } from "../load/RedisMeter.ts";
 import { SseTransport } from "../load/SseTransport.ts";
 import type { Transport } from "../load/Transport.ts";
@@ -188,7 +188,13 @@ async function measure(
       let extra: Record<string, number | null> = {};
       if (redisUrl !== null) {
         extra = redisReadingFigures(sumReadings(readings), completedIn(runs));
-        const { sample, completed } = await monitorRound(loop, 250, Math.round(SAMPLE_MS * scale), pids, redisUrl);
+        const { sample, completed } = await monitorRound(
+          loop,
+          SESSION_END_SETTLE_MS,
+          Math.round(SAMPLE_MS * scale),
+          pids,
+          redisUrl,
+        );
         extra = { ...extra, ...monitorFigures(sample, completed) };
         ctx.log(
           `  ${NAME} ${label}: ${Object.entries(extra)

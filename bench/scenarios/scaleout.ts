@@ -34,11 +34,11 @@ const TITLE = "Scale-out on one Redis: N fronts with local workers against the m
 const REDIS_URL = process.env["USHER_BENCH_REDIS_URL"] ?? "redis://127.0.0.1:6379";
 const USERS = 50;
 /**
- * The MONITOR sample's window, ms, before the time scale. MONITOR slows the fronts several times
- * over, and at 50 users a 1 s window held as few as 60 predictions, with 50 more in flight at each
- * edge: round trips per prediction then moved by ±25% between points.
+ * The MONITOR sample's window, ms, before the time scale (after a 2 s settle under MONITOR). MONITOR
+ * slows the fronts several times over; at 50 users a 1 s window held as few as 60 predictions,
+ * with 50 more in flight at each edge.
  */
-const SAMPLE_MS = 2500;
+const SAMPLE_MS = 2000;
 const PATTERNS = [
   { name: "fresh", freshSession: true },
   { name: "kept", freshSession: false },

@@ -4,7 +4,7 @@
  */
 import { ClosedLoop } from "../load/ClosedLoop.ts";
 import type { CpuReading } from "../load/CpuMeter.ts";
-import { meteredRound, monitorRound, type MeteredRun } from "../load/meteredRound.ts";
+import { meteredRound, monitorRound, SESSION_END_SETTLE_MS, type MeteredRun } from "../load/meteredRound.ts";
 import { SseTransport } from "../load/SseTransport.ts";
 import type { Transport } from "../load/Transport.ts";
 import { monitorFigures, redisReadingFigures } from "../report/redisFigures.ts";
@@ -84,16 +84,14 @@ export interface PointPlan {
   readonly sampleMs: number;
 }
 
-/** Warm-up before the MONITOR sample's window; the users are already warm from the measured round. */
-const SAMPLE_WARMUP_MS = 250;
-
 /**
  * One point: users spread round-robin over the set's fronts, one measured round (throughput,
  * latency, Redis's counters, the fronts' CPU), then on Redis a MONITOR sample round.
  */
 export async function measureSet(ctx: BenchContext, set: FrontSet, plan: PointPlan): Promise<PointResult> {
   const server: ServerSpec = { fn: IDENTITY, concurrencyCount: set.concurrencyCount, maxSize: null };
-  const load = { mode: "closed" as const, users: plan.users, warmupMs: plan.warmupMs, durationMs: plan.durationMs };
+  const warmupMs = set.redisUrl === null ? plan.warmupMs : Math.max(plan.warmupMs, SESSION_END_SETTLE_MS);
+  const load = { mode: "closed" as const, users: plan.users, warmupMs, durationMs: plan.durationMs };
   const fronts = set.processes.map(
     (p) => new SseTransport(p.url, { client: ctx.client, freshSession: plan.freshSession }),
   );
@@ -104,7 +102,7 @@ export async function measureSet(ctx: BenchContext, set: FrontSet, plan: PointPl
   const loop = new ClosedLoop(transport, { users: plan.users });
   const pids = set.processes.map((p) => p.pid);
   try {
-    const measured = await meteredRound(loop, plan.warmupMs, plan.durationMs, pids, set.redisUrl);
+    const measured = await meteredRound(loop, warmupMs, plan.durationMs, pids, set.redisUrl);
     const completed = measured.run.records.filter((r) => r.outcome === "completed").length;
     let extra: Record<string, number | null> = {
       fronts_cpu_us_per_pred:
@@ -114,7 +112,7 @@ export async function measureSet(ctx: BenchContext, set: FrontSet, plan: PointPl
       ...(measured.redis === null ? {} : redisReadingFigures(measured.redis, completed)),
     };
     if (set.redisUrl !== null) {
-      const { sample, completed } = await monitorRound(loop, SAMPLE_WARMUP_MS, plan.sampleMs, pids, set.redisUrl);
+      const { sample, completed } = await monitorRound(loop, SESSION_END_SETTLE_MS, plan.sampleMs, pids, set.redisUrl);
       extra = { ...extra, ...monitorFigures(sample, completed) };
     }
     const stats = summarize({ ...measured.run, cpu: splitCpu(measured) }, extra);
