@@ -27,6 +27,13 @@ export interface MonitorSample {
   readonly lua: number;
   /** Top-level commands per name, of the watched processes. */
   readonly topLevelByCommand: Readonly<Record<string, number>>;
+  /**
+   * The watched processes' top-level commands per second in the median 100 ms bin of the window
+   * (by Redis's clock); null when the window held fewer than three bins. Work that comes in
+   * batches (today's store lets ended sessions go every 5 s, thousands of commands at once) fills
+   * a few bins and leaves the median alone: the median is the steady, per-prediction part.
+   */
+  readonly topLevelMedianPerS: number | null;
   /** Lines of any other client (and their scripts). */
   readonly others: number;
   /** True when the sample outgrew its buffer and the tail was dropped. */
@@ -122,6 +129,9 @@ export class RedisMonitor {
   }
 }
 
+/** Width of the time bins of {@link MonitorSample.topLevelMedianPerS}, ms (Redis's own clock). */
+const BIN_MS = 100;
+
 /**
  * Splits MONITOR output between the clients on `ports` (their own commands, and their scripts'
  * `lua` lines, which follow the script's line) and everyone else.
@@ -131,13 +141,15 @@ export function countMonitorLines(
   ports: ReadonlySet<number>,
 ): Omit<MonitorSample, "startMs" | "endMs" | "wallMs" | "truncated"> {
   const byCommand: Record<string, number> = {};
+  const bins: number[] = [];
+  let firstS: number | null = null;
   let topLevel = 0;
   let lua = 0;
   let others = 0;
   let lastWasOurs = false;
   // Line: +<unix time> [<db> <ip:port>|[<ipv6>]:<port>|lua|unix:<path>] "<command>" "<arg>"...
-  for (const m of output.toString("latin1").matchAll(/^\+[\d.]+ \[\d+ (\S+?)\] "([^"]*)"/gm)) {
-    const source = m[1] as string;
+  for (const m of output.toString("latin1").matchAll(/^\+([\d.]+) \[\d+ (\S+?)\] "([^"]*)"/gm)) {
+    const source = m[2] as string;
     if (source === "lua") {
       if (lastWasOurs) lua++;
       else others++;
@@ -149,8 +161,21 @@ export function countMonitorLines(
       continue;
     }
     topLevel++;
-    const name = (m[2] as string).toLowerCase();
+    const name = (m[3] as string).toLowerCase();
     byCommand[name] = (byCommand[name] ?? 0) + 1;
+    const atS = Number(m[1]);
+    firstS ??= atS;
+    const bin = Math.floor(((atS - firstS) * 1000) / BIN_MS);
+    bins[bin] = (bins[bin] ?? 0) + 1;
   }
-  return { topLevel, lua, topLevelByCommand: byCommand, others };
+  // The first and last bins are partial; an empty bin (a stall) counts as 0.
+  const inner = Array.from(bins.slice(1, -1), (n) => n ?? 0).sort((a, b) => a - b);
+  const median = inner.length === 0 ? null : (inner[Math.floor((inner.length - 1) / 2)] as number);
+  return {
+    topLevel,
+    lua,
+    topLevelByCommand: byCommand,
+    others,
+    topLevelMedianPerS: median === null ? null : (median * 1000) / BIN_MS,
+  };
 }

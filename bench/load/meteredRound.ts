@@ -3,18 +3,22 @@
  * latency, {@link RedisMeter}, the server processes' CPU) and a MONITOR sample round (round trips;
  * MONITOR slows Redis and the generator, so that round's throughput is thrown away).
  *
- * Both need a warm-up of {@link SESSION_END_SETTLE_MS} at least: some of a prediction's Redis work
- * runs later (a fresh session's end, about 1.5 s after its stream closed with a 250 ms grace), at
- * the pace of the predictions that made it, so a window opened sooner counts work of a different
- * pace (the previous point's, or the faster round before MONITOR) against its own predictions.
+ * Some of a prediction's Redis work may run later and in batches (today's store lets ended
+ * sessions go every 5 s, thousands of commands at once): a window's counts hold the batches that
+ * fell inside it, made at the pace of the 5 s before. Redis's counters over a 4 s window carry
+ * that noise (±4 commands per prediction with fresh sessions); the MONITOR sample also gives the
+ * steady part alone (`topLevelMedianPerS`).
  */
 import type { ClosedLoop, LoadRun } from "./ClosedLoop.ts";
 import { CpuMeter, readProcessCpuMs } from "./CpuMeter.ts";
 import { RedisMeter, type RedisReading } from "./RedisMeter.ts";
 import { RedisMonitor, type MonitorSample } from "./RedisMonitor.ts";
 
-/** The shortest warm-up before a window that counts Redis's work per prediction, ms. */
-export const SESSION_END_SETTLE_MS = 2000;
+/** How long MONITOR runs before its window opens, ms: it slows the servers, which must settle at their new pace. */
+export const MONITOR_SETTLE_MS = 1000;
+
+/** The MONITOR sample's window, ms: twenty 100 ms bins for `topLevelMedianPerS`. */
+export const MONITOR_SAMPLE_MS = 2000;
 
 /** What a {@link meteredRound} saw. */
 export interface MeteredRun {
@@ -74,16 +78,16 @@ export async function meteredRound(
 
 /**
  * One round of `loop` under MONITOR (over the Redis connections of `pids`): MONITOR opens before
- * the round, the warm-up (`settleMs`) lets the servers settle at their slower pace under it, and
- * the sample counts the window only; `completed` counts the predictions that completed inside
- * the sample's own window.
+ * the round, the warm-up ({@link MONITOR_SETTLE_MS}) lets the servers settle at their slower pace
+ * under it, and the sample counts the window ({@link MONITOR_SAMPLE_MS}) only; `completed`
+ * counts the predictions that completed inside the sample's own window.
  */
 export async function monitorRound(
   loop: ClosedLoop,
-  settleMs: number,
-  durationMs: number,
   pids: readonly number[],
   redisUrl: string,
+  settleMs = MONITOR_SETTLE_MS,
+  durationMs = MONITOR_SAMPLE_MS,
 ): Promise<{ readonly run: LoadRun; readonly sample: MonitorSample; readonly completed: number }> {
   const monitor = await RedisMonitor.start(redisUrl, pids);
   let sample: MonitorSample | null = null;

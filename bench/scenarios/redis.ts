@@ -17,7 +17,7 @@
  */
 import { ClosedLoop, type LoadRun } from "../load/ClosedLoop.ts";
 import { deleteRedisKeys } from "../load/deleteRedisKeys.ts";
-import { meteredRound, monitorRound, SESSION_END_SETTLE_MS } from "../load/meteredRound.ts";
+import { meteredRound, monitorRound } from "../load/meteredRound.ts";
 import { sumReadings, type RedisReading } from "../load/RedisMeter.ts";
 import { SseTransport } from "../load/SseTransport.ts";
 import type { Transport } from "../load/Transport.ts";
@@ -42,8 +42,6 @@ const REDIS_URL = process.env["USHER_BENCH_REDIS_URL"] ?? "redis://127.0.0.1:637
 const IO_USERS = 128;
 const WORKER_THREADS = 32;
 const ROUNDS = 2;
-/** The MONITOR sample's window at the 1-user Redis point, ms, before the time scale. */
-const SAMPLE_MS = 1000;
 
 /** See the file comment. */
 export const redis: Scenario = {
@@ -188,13 +186,7 @@ async function measure(
       let extra: Record<string, number | null> = {};
       if (redisUrl !== null) {
         extra = redisReadingFigures(sumReadings(readings), completedIn(runs));
-        const { sample, completed } = await monitorRound(
-          loop,
-          SESSION_END_SETTLE_MS,
-          Math.round(SAMPLE_MS * scale),
-          pids,
-          redisUrl,
-        );
+        const { sample, completed } = await monitorRound(loop, pids, redisUrl);
         extra = { ...extra, ...monitorFigures(sample, completed) };
         ctx.log(
           `  ${NAME} ${label}: ${Object.entries(extra)

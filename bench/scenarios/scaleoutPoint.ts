@@ -4,7 +4,7 @@
  */
 import { ClosedLoop } from "../load/ClosedLoop.ts";
 import type { CpuReading } from "../load/CpuMeter.ts";
-import { meteredRound, monitorRound, SESSION_END_SETTLE_MS, type MeteredRun } from "../load/meteredRound.ts";
+import { meteredRound, monitorRound, type MeteredRun } from "../load/meteredRound.ts";
 import { SseTransport } from "../load/SseTransport.ts";
 import type { Transport } from "../load/Transport.ts";
 import { monitorFigures, redisReadingFigures } from "../report/redisFigures.ts";
@@ -80,8 +80,6 @@ export interface PointPlan {
   readonly freshSession: boolean;
   readonly warmupMs: number;
   readonly durationMs: number;
-  /** The MONITOR sample's window (Redis sets only). */
-  readonly sampleMs: number;
 }
 
 /**
@@ -90,8 +88,7 @@ export interface PointPlan {
  */
 export async function measureSet(ctx: BenchContext, set: FrontSet, plan: PointPlan): Promise<PointResult> {
   const server: ServerSpec = { fn: IDENTITY, concurrencyCount: set.concurrencyCount, maxSize: null };
-  const warmupMs = set.redisUrl === null ? plan.warmupMs : Math.max(plan.warmupMs, SESSION_END_SETTLE_MS);
-  const load = { mode: "closed" as const, users: plan.users, warmupMs, durationMs: plan.durationMs };
+  const load = { mode: "closed" as const, users: plan.users, warmupMs: plan.warmupMs, durationMs: plan.durationMs };
   const fronts = set.processes.map(
     (p) => new SseTransport(p.url, { client: ctx.client, freshSession: plan.freshSession }),
   );
@@ -102,7 +99,7 @@ export async function measureSet(ctx: BenchContext, set: FrontSet, plan: PointPl
   const loop = new ClosedLoop(transport, { users: plan.users });
   const pids = set.processes.map((p) => p.pid);
   try {
-    const measured = await meteredRound(loop, warmupMs, plan.durationMs, pids, set.redisUrl);
+    const measured = await meteredRound(loop, plan.warmupMs, plan.durationMs, pids, set.redisUrl);
     const completed = measured.run.records.filter((r) => r.outcome === "completed").length;
     let extra: Record<string, number | null> = {
       fronts_cpu_us_per_pred:
@@ -112,7 +109,7 @@ export async function measureSet(ctx: BenchContext, set: FrontSet, plan: PointPl
       ...(measured.redis === null ? {} : redisReadingFigures(measured.redis, completed)),
     };
     if (set.redisUrl !== null) {
-      const { sample, completed } = await monitorRound(loop, SESSION_END_SETTLE_MS, plan.sampleMs, pids, set.redisUrl);
+      const { sample, completed } = await monitorRound(loop, pids, set.redisUrl);
       extra = { ...extra, ...monitorFigures(sample, completed) };
     }
     const stats = summarize({ ...measured.run, cpu: splitCpu(measured) }, extra);

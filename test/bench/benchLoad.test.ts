@@ -63,6 +63,17 @@ for (const freshSession of [false, true]) {
   });
 }
 
+test("countMonitorLines: the median 100 ms bin leaves a batch out", () => {
+  const lines: string[] = [];
+  // 2 commands per 100 ms for 1 s, and a batch of 50 inside one bin.
+  for (let i = 0; i < 20; i++) lines.push(`+${(1000 + i * 0.05).toFixed(6)} [0 127.0.0.1:1] "evalsha" "x"`);
+  for (let i = 0; i < 50; i++) lines.push(`+${(1000.51 + i * 0.0001).toFixed(6)} [0 127.0.0.1:1] "srem" "y"`);
+  lines.sort();
+  const counts = countMonitorLines(Buffer.from(`${lines.join("\r\n")}\r\n`), new Set([1]));
+  assert.equal(counts.topLevel, 70);
+  assert.equal(counts.topLevelMedianPerS, 20);
+});
+
 test("countMonitorLines: the watched ports' commands and their scripts' calls, others apart", () => {
   const lines = [
     "+OK",
@@ -81,5 +92,6 @@ test("countMonitorLines: the watched ports' commands and their scripts' calls, o
     lua: 2,
     others: 2,
     topLevelByCommand: { evalsha: 1, multi: 1, set: 1, exec: 1 },
+    topLevelMedianPerS: null,
   });
 });
