@@ -32,6 +32,14 @@ export const THREADS_PER_FRONT = Number(process.env["USHER_BENCH_SCALEOUT_THREAD
  */
 export const SESSION_GRACE_MS = 250;
 
+/**
+ * Today's store lets the sessions that ended go in one batch every 5 s (`ClusterSessionHub`'s
+ * sweep): a window of whole periods holds exactly one batch per period, where a 4 s one holds
+ * 0 or 1 (±4 commands per prediction with fresh sessions). Redis points with fresh sessions round
+ * their window up to whole periods.
+ */
+export const SESSION_SWEEP_MS = 5000;
+
 /** Running front processes and where their queue lives. */
 export interface FrontSet {
   /** "memory" or "N front(s)". */
@@ -88,7 +96,11 @@ export interface PointPlan {
  */
 export async function measureSet(ctx: BenchContext, set: FrontSet, plan: PointPlan): Promise<PointResult> {
   const server: ServerSpec = { fn: IDENTITY, concurrencyCount: set.concurrencyCount, maxSize: null };
-  const load = { mode: "closed" as const, users: plan.users, warmupMs: plan.warmupMs, durationMs: plan.durationMs };
+  const durationMs =
+    plan.freshSession && set.redisUrl !== null
+      ? Math.ceil(plan.durationMs / SESSION_SWEEP_MS) * SESSION_SWEEP_MS
+      : plan.durationMs;
+  const load = { mode: "closed" as const, users: plan.users, warmupMs: plan.warmupMs, durationMs };
   const fronts = set.processes.map(
     (p) => new SseTransport(p.url, { client: ctx.client, freshSession: plan.freshSession }),
   );
@@ -99,7 +111,7 @@ export async function measureSet(ctx: BenchContext, set: FrontSet, plan: PointPl
   const loop = new ClosedLoop(transport, { users: plan.users });
   const pids = set.processes.map((p) => p.pid);
   try {
-    const measured = await meteredRound(loop, plan.warmupMs, plan.durationMs, pids, set.redisUrl);
+    const measured = await meteredRound(loop, plan.warmupMs, durationMs, pids, set.redisUrl);
     const completed = measured.run.records.filter((r) => r.outcome === "completed").length;
     let extra: Record<string, number | null> = {
       fronts_cpu_us_per_pred:
