@@ -58,15 +58,20 @@ export async function meteredRound(
     redis?.start();
     startCpuMs = serversCpuMs(pids);
   }, warmupMs);
-  let stopRedis: Promise<RedisReading | null> = Promise.resolve(null);
-  const closed = setTimeout(() => {
+  let stopRedis: Promise<RedisReading | null> | null = null;
+  const closeWindow = (): void => {
+    clearTimeout(closed);
+    if (stopRedis !== null) return;
     endCpuMs = serversCpuMs(pids);
-    if (redis !== null) stopRedis = redis.stop();
+    stopRedis = redis === null ? Promise.resolve(null) : redis.stop();
     stopRedis.catch(() => undefined); // reported below
-  }, warmupMs + durationMs);
+  };
+  const closed = setTimeout(closeWindow, warmupMs + durationMs);
   try {
     const run = await loop.round(warmupMs, durationMs, new CpuMeter());
-    const reading = await stopRedis;
+    // Timers may fire a few ms late: with one fast user the round can end first.
+    closeWindow();
+    const reading = await (stopRedis as Promise<RedisReading | null> | null);
     const cpuMs = startCpuMs === null || endCpuMs === null ? null : endCpuMs - (startCpuMs as number);
     return { run, redis: reading, serversCpuMs: cpuMs };
   } finally {

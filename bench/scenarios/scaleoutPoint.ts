@@ -2,6 +2,7 @@
  * The moving parts of the `scaleout` scenario: a set of front processes (one with the memory
  * store, or N on one Redis, each running its own jobs) and one measured point on such a set.
  */
+import { setTimeout as sleep } from "node:timers/promises";
 import { ClosedLoop } from "../load/ClosedLoop.ts";
 import type { CpuReading } from "../load/CpuMeter.ts";
 import { meteredRound, monitorRound, type MeteredRun } from "../load/meteredRound.ts";
@@ -34,9 +35,10 @@ export const SESSION_GRACE_MS = 250;
 
 /**
  * Today's store lets the sessions that ended go in one batch every 5 s (`ClusterSessionHub`'s
- * sweep): a window of whole periods holds exactly one batch per period, where a 4 s one holds
- * 0 or 1 (±4 commands per prediction with fresh sessions). Redis points with fresh sessions round
- * their window up to whole periods.
+ * sweep), made at the pace of the 5 s before: a window of whole periods holds exactly one batch
+ * per period, where a 4 s one holds 0 or 1 (±4 commands per prediction with fresh sessions), and
+ * a window right after a faster round (MONITOR's, after the measured one) holds a batch of that
+ * round's pace. See {@link PointPlan.wholeSweeps}.
  */
 export const SESSION_SWEEP_MS = 5000;
 
@@ -88,7 +90,17 @@ export interface PointPlan {
   readonly freshSession: boolean;
   readonly warmupMs: number;
   readonly durationMs: number;
+  /**
+   * With fresh sessions on Redis: measure over whole sweep periods, and before the MONITOR round
+   * and after it let a sweep period pass with the users paused, so that each window's batch of
+   * ended sessions is its own round's (see {@link SESSION_SWEEP_MS}). Costs 11 s per point, so
+   * the scenario sets it at time scales of 1 and more only (`--quick` is not for the record).
+   */
+  readonly wholeSweeps: boolean;
 }
+
+/** A sweep period and a margin: the paused users' sessions have all been let go after it. */
+const SWEEP_SETTLE_MS = SESSION_SWEEP_MS + 500;
 
 /**
  * One point: users spread round-robin over the set's fronts, one measured round (throughput,
@@ -96,10 +108,8 @@ export interface PointPlan {
  */
 export async function measureSet(ctx: BenchContext, set: FrontSet, plan: PointPlan): Promise<PointResult> {
   const server: ServerSpec = { fn: IDENTITY, concurrencyCount: set.concurrencyCount, maxSize: null };
-  const durationMs =
-    plan.freshSession && set.redisUrl !== null
-      ? Math.ceil(plan.durationMs / SESSION_SWEEP_MS) * SESSION_SWEEP_MS
-      : plan.durationMs;
+  const wholeSweeps = plan.wholeSweeps && plan.freshSession && set.redisUrl !== null;
+  const durationMs = wholeSweeps ? Math.ceil(plan.durationMs / SESSION_SWEEP_MS) * SESSION_SWEEP_MS : plan.durationMs;
   const load = { mode: "closed" as const, users: plan.users, warmupMs: plan.warmupMs, durationMs };
   const fronts = set.processes.map(
     (p) => new SseTransport(p.url, { client: ctx.client, freshSession: plan.freshSession }),
@@ -121,8 +131,10 @@ export async function measureSet(ctx: BenchContext, set: FrontSet, plan: PointPl
       ...(measured.redis === null ? {} : redisReadingFigures(measured.redis, completed)),
     };
     if (set.redisUrl !== null) {
+      if (wholeSweeps) await sleep(SWEEP_SETTLE_MS);
       const { sample, completed } = await monitorRound(loop, pids, set.redisUrl);
       extra = { ...extra, ...monitorFigures(sample, completed) };
+      if (wholeSweeps) await sleep(SWEEP_SETTLE_MS);
     }
     const stats = summarize({ ...measured.run, cpu: splitCpu(measured) }, extra);
     ctx.log(
