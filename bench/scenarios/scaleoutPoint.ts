@@ -22,7 +22,13 @@ export const IDENTITY: FunctionSpec = { kind: "identity" };
  * concurrencyCount is this × the number of fronts. A job on Redis waits for several round trips,
  * so a front needs several in flight before its CPU, not the queue's limit, caps throughput.
  */
-export const THREADS_PER_FRONT = Number(process.env["USHER_BENCH_SCALEOUT_THREADS"] ?? 8);
+export function threadsPerFront(): number {
+  const raw = process.env["USHER_BENCH_SCALEOUT_THREADS"];
+  const n = Number(raw ?? 8);
+  if (!Number.isInteger(n) || n < 1)
+    throw new TypeError(`Expected USHER_BENCH_SCALEOUT_THREADS to be an integer ≥ 1, got "${raw ?? ""}"`);
+  return n;
+}
 
 /**
  * How long a front keeps a session after its stream closed. A session that ends (a one-shot
@@ -61,8 +67,8 @@ export async function startFrontSet(
     role: "front",
     fn: IDENTITY,
     redis,
-    concurrencyCount: THREADS_PER_FRONT * fronts,
-    maxThreads: THREADS_PER_FRONT,
+    concurrencyCount: threadsPerFront() * fronts,
+    maxThreads: threadsPerFront(),
     localWorkers: true,
     sessionGraceMs: SESSION_GRACE_MS,
   };
