@@ -2,7 +2,8 @@
  * Gradio's sse_v3 protocol as a virtual user speaks it: a prediction is
  * `POST {prefix}/queue/join` then `GET {prefix}/queue/data?session_hash=…`, read until this
  * event's `process_completed` and the stream's `close_stream` (or its end). Each user has its own
- * session hash and its own keep-alive {@link HttpClient}.
+ * keep-alive {@link HttpClient} and, by default, one session hash for all its predictions
+ * (`freshSession`: a new one for each, over the same connection).
  */
 import type { HttpClient, HttpClientFactory } from "./HttpClient.ts";
 import { NodeHttpClient } from "./NodeHttpClient.ts";
@@ -19,6 +20,12 @@ export interface SseTransportOptions {
   readonly client?: HttpClientKind;
   /** Gradio's `api_prefix`. @default "/gradio_api" */
   readonly apiPrefix?: string;
+  /**
+   * A new session hash for every prediction: a crowd of one-shot visitors, each paying the
+   * server's per-session work once per prediction. The user's HTTP connection is kept either way,
+   * so the difference between the two patterns is the session's cost alone. @default false
+   */
+  readonly freshSession?: boolean;
 }
 
 const CLIENTS: Record<HttpClientKind, HttpClientFactory> = {
@@ -44,6 +51,7 @@ export class SseTransport implements Transport {
   readonly #port: number;
   readonly #prefix: string;
   readonly #makeClient: HttpClientFactory;
+  readonly #freshSession: boolean;
 
   /** @param baseUrl Server root, e.g. "http://127.0.0.1:7860". */
   constructor(baseUrl: string, options: SseTransportOptions = {}) {
@@ -54,10 +62,11 @@ export class SseTransport implements Transport {
     this.#port = Number(url.port || 80);
     this.#prefix = options.apiPrefix ?? "/gradio_api";
     this.#makeClient = CLIENTS[client];
+    this.#freshSession = options.freshSession ?? false;
   }
 
   createUser(index: number): VirtualUser {
-    return new SseUser(this.#makeClient(this.#hostname, this.#port), this.#prefix, index);
+    return new SseUser(this.#makeClient(this.#hostname, this.#port), this.#prefix, index, this.#freshSession);
   }
 }
 
@@ -65,13 +74,15 @@ class SseUser implements VirtualUser {
   readonly #client: HttpClient;
   readonly #prefix: string;
   readonly #index: number;
-  readonly #sessionHash: string;
+  readonly #freshSession: boolean;
+  #sessionHash: string;
 
-  constructor(client: HttpClient, prefix: string, index: number) {
+  constructor(client: HttpClient, prefix: string, index: number, freshSession: boolean) {
     this.#client = client;
     this.#prefix = prefix;
     this.#index = index;
-    this.#sessionHash = Math.random().toString(36).slice(2, 10) + index.toString(36);
+    this.#freshSession = freshSession;
+    this.#sessionHash = newSessionHash(index);
   }
 
   close(): void {
@@ -80,6 +91,7 @@ class SseUser implements VirtualUser {
 
   predict(input: string, timeoutMs: number): Promise<RequestRecord> {
     const rec = newRecord(this.#index, input, performance.now());
+    if (this.#freshSession) this.#sessionHash = newSessionHash(this.#index);
     return new Promise((resolve) => {
       let done = false;
       let abort: (() => void) | null = null;
@@ -204,6 +216,11 @@ class SseUser implements VirtualUser {
       );
     });
   }
+}
+
+/** A random session hash, unique across users (the index is its tail). */
+function newSessionHash(index: number): string {
+  return Math.random().toString(36).slice(2, 10) + index.toString(36);
 }
 
 function errorText(m: WireMessage): string {

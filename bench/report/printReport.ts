@@ -84,7 +84,10 @@ function extraLine(target: string, s: RunStats): string | null {
     return `    ${target}: rounds ${s.rounds.map((r) => num(r)).join(", ")} req/s`;
   }
   if (entries.length === 0) return null;
-  return `    ${target}: ${entries.map(([k, v]) => `${k}=${v === null ? "-" : Number.isInteger(v) ? v : v.toFixed(1)}`).join(" ")}`;
+  // Two decimals below 10: per-prediction counts such as 2.96 round trips must not read as 3.0.
+  const value = (v: number | null): string =>
+    v === null ? "-" : Number.isInteger(v) ? String(v) : v.toFixed(Math.abs(v) < 10 ? 2 : 1);
+  return `    ${target}: ${entries.map(([k, v]) => `${k}=${value(v)}`).join(" ")}`;
 }
 
 function pointLines(point: PointResult): string[] {

@@ -9,6 +9,7 @@ import { fuzzMemory } from "./fuzzMemory.ts";
 import { onnxBatching } from "./onnxBatching.ts";
 import { overhead } from "./overhead.ts";
 import { redis } from "./redis.ts";
+import { scaleout } from "./scaleout.ts";
 import { scaling } from "./scaling.ts";
 import type { Scenario } from "./Scenario.ts";
 import { streaming } from "./streaming.ts";
@@ -29,4 +30,5 @@ export const allScenarios: readonly Scenario[] = [
   connections,
   unread,
   redis,
+  scaleout,
 ];

@@ -9,18 +9,22 @@
  *    worker runs at most 32 at once; concurrencyCount 1000, so the workers are the limit).
  *    Throughput should double (target ≥ 1.8×).
  *
+ * The 1-user Redis point also reports Redis's own counts per prediction (commands, CPU, and the
+ * round trips of a MONITOR sample in a window of its own; see `bench/report/redisFigures.ts`).
+ *
  * It needs Redis on USHER_BENCH_REDIS_URL (default redis://127.0.0.1:6379) and uses a key prefix
  * of its own, deleted afterwards. Only the "usher" target runs here (the floor has no Redis).
  */
-import { spawn } from "node:child_process";
-import { once } from "node:events";
-import { fileURLToPath } from "node:url";
-import { Redis } from "ioredis";
-import { runClosedLoop, type LoadRun } from "../load/runClosedLoop.ts";
+import { ClosedLoop, type LoadRun } from "../load/ClosedLoop.ts";
+import { deleteRedisKeys } from "../load/deleteRedisKeys.ts";
+import { meteredRound, monitorRound } from "../load/meteredRound.ts";
+import { sumReadings, type RedisReading } from "../load/RedisMeter.ts";
 import { SseTransport } from "../load/SseTransport.ts";
 import type { Transport } from "../load/Transport.ts";
+import { monitorFigures, redisReadingFigures } from "../report/redisFigures.ts";
 import { summarize, summarizeLatency, latencyMs, type RunStats } from "../report/summarize.ts";
 import type { ClusterChildSpec } from "../servers/clusterChild.ts";
+import { startClusterChild, type ClusterProcess } from "../servers/startClusterChild.ts";
 import type { FunctionSpec } from "../servers/ServerSpec.ts";
 import { checkValue, ms, ratio, times } from "./checks.ts";
 import {
@@ -35,8 +39,6 @@ import {
 const NAME = "redis";
 const TITLE = "Scale-out: Redis store against memory, and 1 against 2 fronts + workers";
 const REDIS_URL = process.env["USHER_BENCH_REDIS_URL"] ?? "redis://127.0.0.1:6379";
-const CHILD = fileURLToPath(new URL("../servers/clusterChild.ts", import.meta.url));
-const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const IO_USERS = 128;
 const WORKER_THREADS = 32;
 const ROUNDS = 2;
@@ -111,7 +113,7 @@ export const redis: Scenario = {
         );
       }
     } finally {
-      await deleteKeys(prefix);
+      await deleteRedisKeys(REDIS_URL, prefix);
     }
     const p50 = (label: string): number | null => statsAt(points, label)?.latency?.p50Ms ?? null;
     const memory = p50("1 user, memory store");
@@ -155,9 +157,9 @@ async function measure(
     durationMs: Math.round(DURATION_MS * scale),
   };
   const server = { fn, concurrencyCount: specs[0]?.concurrencyCount ?? 1, maxSize: null };
-  const children: Child[] = [];
+  const children: ClusterProcess[] = [];
   try {
-    children.push(...(await Promise.all(specs.map((s) => startChild(s)))));
+    children.push(...(await Promise.all(specs.map((s) => startClusterChild(s)))));
     const fronts = children
       .filter((c) => c.url !== "worker")
       .map((c) => new SseTransport(c.url, { client: ctx.client }));
@@ -165,21 +167,46 @@ async function measure(
       name: "sse",
       createUser: (i) => (fronts[i % fronts.length] as SseTransport).createUser(i),
     };
-    const runs: LoadRun[] = [];
-    for (let round = 0; round < ROUNDS; round++) {
-      const run = await runClosedLoop(transport, load);
-      runs.push(run);
-      const s = summarize(run);
-      ctx.log(
-        `  ${NAME} ${label} round ${round + 1}/${ROUNDS}: ${s.throughputPerS.toFixed(1)}/s, p50 ${s.latency?.p50Ms.toFixed(2) ?? "-"} ms`,
-      );
+    // Redis's own counts at the 1-user point only: the scale-out points are about throughput.
+    const redisUrl = users === 1 && specs[0]?.redis != null ? REDIS_URL : null;
+    const pids = children.map((c) => c.pid);
+    const loop = new ClosedLoop(transport, { users });
+    try {
+      const runs: LoadRun[] = [];
+      const readings: RedisReading[] = [];
+      for (let round = 0; round < ROUNDS; round++) {
+        const { run, redis } = await meteredRound(loop, load.warmupMs, load.durationMs, pids, redisUrl);
+        runs.push(run);
+        if (redis !== null) readings.push(redis);
+        const s = summarize(run);
+        ctx.log(
+          `  ${NAME} ${label} round ${round + 1}/${ROUNDS}: ${s.throughputPerS.toFixed(1)}/s, p50 ${s.latency?.p50Ms.toFixed(2) ?? "-"} ms`,
+        );
+      }
+      let extra: Record<string, number | null> = {};
+      if (redisUrl !== null) {
+        extra = redisReadingFigures(sumReadings(readings), completedIn(runs));
+        const { sample, completed } = await monitorRound(loop, pids, redisUrl);
+        extra = { ...extra, ...monitorFigures(sample, completed) };
+        ctx.log(
+          `  ${NAME} ${label}: ${Object.entries(extra)
+            .map(([k, v]) => `${k}=${v ?? "-"}`)
+            .join(" ")}`,
+        );
+      }
+      return { label, server, load, runs: { usher: { ok: true, stats: { ...combine(runs), extra } } } };
+    } finally {
+      loop.close();
     }
-    return { label, server, load, runs: { usher: { ok: true, stats: combine(runs) } } };
   } catch (e) {
     return { label, server, load, runs: { usher: { ok: false, error: (e as Error).message } } };
   } finally {
     await Promise.all(children.map((c) => c.stop()));
   }
+}
+
+function completedIn(runs: readonly LoadRun[]): number {
+  return runs.reduce((t, r) => t + r.records.filter((rec) => rec.outcome === "completed").length, 0);
 }
 
 /** Every round's records count for latency; throughput is the best round's (outside load only slows a round). */
@@ -193,63 +220,4 @@ function combine(runs: readonly LoadRun[]): RunStats {
   const rounds = runs.map((r) => summarize(r).throughputPerS);
   const latencies = all.records.map(latencyMs).filter((x): x is number => x !== null);
   return { ...stats, latency: summarizeLatency(latencies), throughputPerS: Math.max(...rounds), rounds };
-}
-
-interface Child {
-  readonly url: string;
-  stop(): Promise<void>;
-}
-
-async function startChild(spec: ClusterChildSpec): Promise<Child> {
-  const child = spawn(process.execPath, ["--conditions=usher-source", "--import", "tsx", CHILD, JSON.stringify(spec)], {
-    cwd: REPO_ROOT,
-    stdio: ["pipe", "pipe", "pipe"],
-  });
-  let stderr = "";
-  child.stderr.setEncoding("utf8");
-  child.stderr.on("data", (c: string) => (stderr = (stderr + c).slice(-2000)));
-  const stop = async (): Promise<void> => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    const gone = once(child, "exit");
-    child.kill("SIGTERM");
-    const timer = setTimeout(() => child.kill("SIGKILL"), 3000);
-    await gone;
-    clearTimeout(timer);
-  };
-  const url = await new Promise<string>((resolve, reject) => {
-    let out = "";
-    const timer = setTimeout(() => reject(new Error(`${spec.role} did not start in 30 s\n${stderr}`)), 30_000);
-    child.once("exit", (code) => {
-      clearTimeout(timer);
-      reject(new Error(`${spec.role} exited (${code})\n${stderr}`));
-    });
-    child.stdout.setEncoding("utf8");
-    child.stdout.on("data", (c: string) => {
-      out += c;
-      const m = /LISTENING (\S+)/.exec(out);
-      if (m !== null) {
-        clearTimeout(timer);
-        child.removeAllListeners("exit");
-        resolve(m[1] as string);
-      }
-    });
-  }).catch(async (e: unknown) => {
-    await stop();
-    throw e;
-  });
-  return { url, stop };
-}
-
-async function deleteKeys(prefix: string): Promise<void> {
-  const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
-  try {
-    let cursor = "0";
-    do {
-      const [next, keys] = await redis.scan(cursor, "MATCH", `${prefix}*`, "COUNT", 1000);
-      cursor = next;
-      if (keys.length > 0) await redis.unlink(...keys);
-    } while (cursor !== "0");
-  } finally {
-    redis.disconnect();
-  }
 }

@@ -19,6 +19,8 @@ export interface ClusterChildSpec {
   readonly maxThreads: number;
   /** A front with a Redis store: run jobs too. */
   readonly localWorkers: boolean;
+  /** A front's `launch({ sessionGraceMs })`; undefined keeps Usher's default (5 s). */
+  readonly sessionGraceMs?: number;
 }
 
 const spec = JSON.parse(process.argv[2] ?? "null") as ClusterChildSpec;
@@ -44,6 +46,7 @@ if (spec.role === "worker") {
     maxThreads: spec.maxThreads,
     handleSignals: false,
     metrics: false,
+    ...(spec.sessionGraceMs === undefined ? {} : { sessionGraceMs: spec.sessionGraceMs }),
   });
   close = () => app.close({ graceMs: 0 });
   process.stdout.write(`LISTENING ${app.url.replace(/\/$/, "")}\n`);

@@ -1,0 +1,191 @@
+/**
+ * Scenario "scaleout" (issue 16): N fronts on one Redis, each running its own jobs (local
+ * workers, each its own process), against one process with the in-memory store, in the same run.
+ *
+ * The identity function, so the cost is the fronts' and Redis's alone. 50 closed-loop users spread
+ * round-robin over the fronts, for N from `USHER_BENCH_SCALEOUT_N` (default "1,2"; "1,2,4,8" where
+ * 16 cores are available), and 1 user against the memory process and 1 front for the added
+ * latency. Every point runs with both traffic patterns: a fresh session per prediction (a crowd of
+ * one-shot visitors) and sessions kept across predictions. Each front allows 8 jobs at once and
+ * the queue's concurrencyCount is 8 × N, so that the fronts' CPU, not the queue's limit, is what
+ * caps throughput. The fronts keep an ended session 250 ms instead of 5 s (see `SESSION_GRACE_MS`).
+ *
+ * At each Redis point Redis's own counters ({@link RedisMeter}) give commands and CPU per
+ * prediction over the measured window, and a separate MONITOR window gives the commands the
+ * fronts sent per prediction ("round trips": a pipeline or MULTI/EXEC counts each command it
+ * holds, so this is an upper bound on round trips); the target is checked on its steady part
+ * (median 100 ms bin), which leaves out work done in batches (see `bench/report/redisFigures.ts`). Keys live under a prefix of the scenario's
+ * own, deleted afterwards. Needs Redis on USHER_BENCH_REDIS_URL (default redis://127.0.0.1:6379).
+ */
+import { deleteRedisKeys } from "../load/deleteRedisKeys.ts";
+import type { RunStats } from "../report/summarize.ts";
+import { checkValue, ms, pct, ratio, statsOf, times } from "./checks.ts";
+import {
+  DURATION_MS,
+  WARMUP_MS,
+  type BenchContext,
+  type PointResult,
+  type Scenario,
+  type TargetCheck,
+} from "./Scenario.ts";
+import { measureSet, startFrontSet, stopFrontSet, type FrontSet } from "./scaleoutPoint.ts";
+
+const NAME = "scaleout";
+const TITLE = "Scale-out on one Redis: N fronts with local workers against the memory store";
+const REDIS_URL = process.env["USHER_BENCH_REDIS_URL"] ?? "redis://127.0.0.1:6379";
+const USERS = 50;
+/** Kept first: a fresh-session point's last batch of ended sessions must not land in a kept one's window. */
+const PATTERNS = [
+  { name: "kept", freshSession: false },
+  { name: "fresh", freshSession: true },
+] as const;
+type Pattern = (typeof PATTERNS)[number]["name"];
+
+/** The fronts counts to run: `USHER_BENCH_SCALEOUT_N` ("1,2,4,8"), default 1 and 2. */
+function frontCounts(): number[] {
+  const raw = process.env["USHER_BENCH_SCALEOUT_N"] ?? "1,2";
+  const ns = raw.split(",").map((s) => Number(s.trim()));
+  if (ns.length === 0 || ns.some((n) => !Number.isInteger(n) || n < 1))
+    throw new TypeError(`Expected USHER_BENCH_SCALEOUT_N to list fronts counts like "1,2,4,8", got "${raw}"`);
+  return [...new Set(ns)].sort((a, b) => a - b);
+}
+
+const label = (pattern: Pattern, users: number, set: string): string =>
+  `${pattern}, ${users} user${users > 1 ? "s" : ""}, ${set}`;
+
+/** See the file comment. */
+export const scaleout: Scenario = {
+  name: NAME,
+  title: TITLE,
+  description:
+    "Identity function, 50 users spread over N fronts with local workers on one Redis (N from " +
+    "USHER_BENCH_SCALEOUT_N, default 1,2), fresh and kept sessions, against the memory store in the same run. " +
+    "Targets: 1 front ≥ 60% of memory, added p50 @1 user ≤ 0.5 ms, ≤ 20 Redis commands and ≤ 3 round trips " +
+    "per prediction, 8 fronts ≥ 6× 1 front. Needs Redis (USHER_BENCH_REDIS_URL).",
+  async run(ctx) {
+    const ns = frontCounts();
+    const prefix = `usher-bench:${process.pid}:scaleout:`;
+    const points: PointResult[] = [];
+    try {
+      const memory = await startFrontSet(1, null);
+      try {
+        for (const n of ns) {
+          const set = await startFrontSet(n, { url: REDIS_URL, keyPrefix: `${prefix}n${n}:` });
+          try {
+            points.push(...(await measureFronts(ctx, memory, set, n === ns[0], n === 1)));
+          } finally {
+            await stopFrontSet(set);
+          }
+        }
+      } finally {
+        await stopFrontSet(memory);
+      }
+    } finally {
+      const deleted = await deleteRedisKeys(REDIS_URL, prefix);
+      ctx.log(`  scaleout: deleted ${deleted} keys under ${prefix}`);
+    }
+    return { name: NAME, title: TITLE, points, checks: checksOf(points, ns) };
+  },
+};
+
+/**
+ * Every point of one Redis set, both patterns; the memory process's points run right before the
+ * set's matching ones (when `withMemory`), so that a ratio compares neighbours in time.
+ */
+async function measureFronts(
+  ctx: BenchContext,
+  memory: FrontSet,
+  set: FrontSet,
+  withMemory: boolean,
+  withOneUser: boolean,
+): Promise<PointResult[]> {
+  const points: PointResult[] = [];
+  const timing = {
+    warmupMs: Math.round(WARMUP_MS * ctx.timeScale),
+    durationMs: Math.round(DURATION_MS * ctx.timeScale),
+    wholeSweeps: ctx.timeScale >= 1,
+  };
+  for (const pattern of PATTERNS) {
+    for (const users of withOneUser ? [USERS, 1] : [USERS]) {
+      const plan = { ...timing, users, freshSession: pattern.freshSession };
+      if (withMemory || users === 1)
+        points.push(await measureSet(ctx, memory, { ...plan, label: label(pattern.name, users, memory.name) }));
+      points.push(await measureSet(ctx, set, { ...plan, label: label(pattern.name, users, set.name) }));
+    }
+  }
+  return points;
+}
+
+/** The issue's targets on the points measured. */
+function checksOf(points: readonly PointResult[], ns: readonly number[]): TargetCheck[] {
+  const at = (l: string): RunStats | null =>
+    statsOf(
+      points.find((p) => p.label === l),
+      "usher",
+    );
+  const checks: TargetCheck[] = [];
+  for (const { name: pattern } of PATTERNS) {
+    const memory = at(label(pattern, USERS, "memory"));
+    const one = at(label(pattern, USERS, "1 front"));
+    checks.push(
+      checkValue(
+        `${pattern}: 1 front / memory @${USERS}`,
+        "≥ 60%",
+        ratio(one?.throughputPerS, memory?.throughputPerS),
+        (x) => x >= 0.6,
+        pct,
+      ),
+    );
+    const p50 = (s: RunStats | null): number | null => s?.latency?.p50Ms ?? null;
+    const redisP50 = p50(at(label(pattern, 1, "1 front")));
+    const memoryP50 = p50(at(label(pattern, 1, "memory")));
+    checks.push(
+      checkValue(
+        `${pattern}: added p50 @1 user`,
+        "≤ 0.5 ms",
+        redisP50 === null || memoryP50 === null ? null : redisP50 - memoryP50,
+        (x) => x <= 0.5,
+        ms,
+      ),
+    );
+    for (const users of [USERS, 1]) {
+      const redisPoints = points.filter(
+        (p) => p.label.startsWith(`${pattern}, ${users} user`) && !p.label.endsWith("memory"),
+      );
+      const worst = (key: string): number | null => {
+        const values = redisPoints.map((p) => statsOf(p, "usher")?.extra[key] ?? null);
+        return values.length === 0 || values.some((v) => v === null) ? null : Math.max(...(values as number[]));
+      };
+      const count = (x: number): string => `${x.toFixed(1)} (worst N)`;
+      checks.push(
+        checkValue(
+          `${pattern}: Redis commands/pred @${users}`,
+          "≤ 20",
+          worst("redis_cmds_per_pred"),
+          (x) => x <= 20,
+          count,
+        ),
+        checkValue(
+          `${pattern}: round trips/pred @${users}`,
+          "≤ 3 (steady part)",
+          worst("round_trips_steady_per_pred"),
+          (x) => x <= 3,
+          count,
+        ),
+      );
+    }
+    if (ns.includes(1) && ns.includes(8)) {
+      const eight = at(label(pattern, USERS, "8 fronts"));
+      checks.push(
+        checkValue(
+          `${pattern}: 8 fronts / 1 front`,
+          "≥ 6×",
+          ratio(eight?.throughputPerS, one?.throughputPerS),
+          (x) => x >= 6,
+          times,
+        ),
+      );
+    }
+  }
+  return checks;
+}

@@ -1,0 +1,68 @@
+/**
+ * Starts one process of an Usher deployment (`clusterChild.ts`: a front or a worker, memory or
+ * Redis store) from `src/` through tsx, and waits for its `LISTENING` line.
+ */
+import { spawn } from "node:child_process";
+import { once } from "node:events";
+import { fileURLToPath } from "node:url";
+import type { ClusterChildSpec } from "./clusterChild.ts";
+
+const CHILD = fileURLToPath(new URL("./clusterChild.ts", import.meta.url));
+const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
+/** How long a child may take to print `LISTENING` (tsx compiles `src/` on start). */
+const START_TIMEOUT_MS = 30_000;
+/** How long a child may take to exit on SIGTERM before it is killed. */
+const STOP_TIMEOUT_MS = 3000;
+
+/** A running cluster process. */
+export interface ClusterProcess {
+  /** The front's root URL, or "worker". */
+  readonly url: string;
+  readonly pid: number;
+  /** SIGTERM, then SIGKILL after 3 s; resolves once it has exited. */
+  stop(): Promise<void>;
+}
+
+/** Spawns `spec` and resolves once it listens; rejects (having stopped it) if it exits or stalls first. */
+export async function startClusterChild(spec: ClusterChildSpec): Promise<ClusterProcess> {
+  const child = spawn(process.execPath, ["--conditions=usher-source", "--import", "tsx", CHILD, JSON.stringify(spec)], {
+    cwd: REPO_ROOT,
+    stdio: ["pipe", "pipe", "pipe"],
+  });
+  let stderr = "";
+  child.stderr.setEncoding("utf8");
+  child.stderr.on("data", (c: string) => (stderr = (stderr + c).slice(-2000)));
+  const stop = async (): Promise<void> => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const gone = once(child, "exit");
+    child.kill("SIGTERM");
+    const timer = setTimeout(() => child.kill("SIGKILL"), STOP_TIMEOUT_MS);
+    await gone;
+    clearTimeout(timer);
+  };
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = "";
+    const timer = setTimeout(
+      () => reject(new Error(`${spec.role} did not start in ${START_TIMEOUT_MS / 1000} s\n${stderr}`)),
+      START_TIMEOUT_MS,
+    );
+    child.once("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${spec.role} exited (${code})\n${stderr}`));
+    });
+    child.stdout.setEncoding("utf8");
+    child.stdout.on("data", (c: string) => {
+      out += c;
+      const m = /LISTENING (\S+)/.exec(out);
+      if (m !== null) {
+        clearTimeout(timer);
+        child.removeAllListeners("exit");
+        resolve(m[1] as string);
+      }
+    });
+  }).catch(async (e: unknown) => {
+    await stop();
+    throw e;
+  });
+  return { url, pid: child.pid ?? 0, stop };
+}

@@ -1,0 +1,97 @@
+/**
+ * The bench's load-side helpers that decide issue 16's figures: a fresh session per prediction
+ * over one connection, and the MONITOR line split between the servers under test and others.
+ */
+import assert from "node:assert/strict";
+import { once } from "node:events";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { test } from "node:test";
+import { countMonitorLines } from "../../bench/load/RedisMonitor.ts";
+import { SseTransport } from "../../bench/load/SseTransport.ts";
+
+/** A minimal sse_v3 server: echoes every join, records the session hashes and the connections. */
+async function echoServer(): Promise<{ url: string; sessions: string[]; sockets: () => number; close(): void }> {
+  const sessions: string[] = [];
+  let sockets = 0;
+  let next = 0;
+  const inputs = new Map<string, unknown>();
+  const server = createServer((req, res) => {
+    if (req.method === "POST") {
+      let body = "";
+      req.on("data", (c: Buffer) => (body += c.toString()));
+      req.on("end", () => {
+        const join = JSON.parse(body) as { data: unknown[]; session_hash: string };
+        sessions.push(join.session_hash);
+        const eventId = `e${next++}`;
+        inputs.set(join.session_hash, { eventId, input: join.data[0] });
+        res.setHeader("content-type", "application/json").end(JSON.stringify({ event_id: eventId }));
+      });
+      return;
+    }
+    const hash = new URL(req.url ?? "", "http://x").searchParams.get("session_hash") ?? "";
+    const job = inputs.get(hash) as { eventId: string; input: unknown };
+    const completed = { msg: "process_completed", event_id: job.eventId, success: true, output: { data: [job.input] } };
+    res.setHeader("content-type", "text/event-stream");
+    res.end(
+      `data: ${JSON.stringify(completed)}\n\ndata: ${JSON.stringify({ msg: "close_stream", event_id: null })}\n\n`,
+    );
+  });
+  server.on("connection", () => sockets++);
+  server.listen(0, "127.0.0.1");
+  await once(server, "listening");
+  const { port } = server.address() as AddressInfo;
+  return { url: `http://127.0.0.1:${port}`, sessions, sockets: () => sockets, close: () => server.close() };
+}
+
+for (const freshSession of [false, true]) {
+  test(`SseTransport freshSession ${freshSession}: ${freshSession ? "a session per prediction" : "one session"}, one connection`, async () => {
+    const server = await echoServer();
+    try {
+      const user = new SseTransport(server.url, { freshSession }).createUser(0);
+      for (let i = 0; i < 3; i++) {
+        const rec = await user.predict(`x${i}`, 5000);
+        assert.equal(rec.outcome, "completed", rec.error ?? "");
+        assert.deepEqual(rec.output, [`x${i}`]);
+      }
+      user.close();
+      assert.equal(new Set(server.sessions).size, freshSession ? 3 : 1);
+      assert.equal(server.sockets(), 1);
+    } finally {
+      server.close();
+    }
+  });
+}
+
+test("countMonitorLines: the median 100 ms bin leaves a batch out", () => {
+  const lines: string[] = [];
+  // 2 commands per 100 ms for 1 s, and a batch of 50 inside one bin.
+  for (let i = 0; i < 20; i++) lines.push(`+${(1000 + i * 0.05).toFixed(6)} [0 127.0.0.1:1] "evalsha" "x"`);
+  for (let i = 0; i < 50; i++) lines.push(`+${(1000.51 + i * 0.0001).toFixed(6)} [0 127.0.0.1:1] "srem" "y"`);
+  lines.sort();
+  const counts = countMonitorLines(Buffer.from(`${lines.join("\r\n")}\r\n`), new Set([1]));
+  assert.equal(counts.topLevel, 70);
+  assert.equal(counts.topLevelMedianPerS, 20);
+});
+
+test("countMonitorLines: the watched ports' commands and their scripts' calls, others apart", () => {
+  const lines = [
+    "+OK",
+    '+1796420907.267283 [0 127.0.0.1:35358] "evalsha" "abc" "1" "p:k"',
+    '+1796420907.267396 [0 lua] "set" "p:k" "x"',
+    '+1796420907.267408 [0 lua] "get" "p:k"',
+    '+1796420907.271713 [0 127.0.0.1:40000] "del" "other"',
+    '+1796420907.271714 [0 lua] "get" "other"',
+    '+1796420907.271800 [0 [::1]:35359] "MULTI"',
+    '+1796420907.271801 [0 [::1]:35359] "set" "p:a" "with \\"quotes\\""',
+    '+1796420907.271802 [0 [::1]:35359] "exec"',
+  ];
+  const counts = countMonitorLines(Buffer.from(`${lines.join("\r\n")}\r\n`), new Set([35358, 35359]));
+  assert.deepEqual(counts, {
+    topLevel: 4,
+    lua: 2,
+    others: 2,
+    topLevelByCommand: { evalsha: 1, multi: 1, set: 1, exec: 1 },
+    topLevelMedianPerS: null,
+  });
+});
