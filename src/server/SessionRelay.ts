@@ -101,10 +101,8 @@ export class SessionRelay implements EventBus {
       s = { seen: new Set(), ended: new Set(), held: [] };
       this.#sessions.set(sessionHash, s);
     } else {
-      if (fresh) {
-        s.seen.clear();
-        s.ended.clear();
-      }
+      // Events that ended here stay ended: the hub keeps their finals for a returning reader.
+      if (fresh) s.seen.clear();
       s.held ??= [];
     }
     let found: { pending: string[]; backlog: SessionMessage[] };
@@ -117,8 +115,10 @@ export class SessionRelay implements EventBus {
       this.#flushHeld(sessionHash, s);
       throw err;
     }
-    const ids = new Set(found.pending);
-    for (const m of found.backlog) ids.add(m.event.eventId);
+    // An event that ended here already is not expected again (its messages in the backlog are
+    // dropped; it may still be pending in the store, its final's release on the way).
+    const ids = new Set(found.pending.filter((id) => !s.ended.has(id)));
+    for (const m of found.backlog) if (!s.ended.has(m.event.eventId)) ids.add(m.event.eventId);
     if (!prepare(ids)) {
       if (this.#sessions.get(sessionHash) === s) this.#sessions.delete(sessionHash);
       return false;
