@@ -2,7 +2,9 @@
  * Gradio's sse_v3 protocol as a virtual user speaks it: a prediction is
  * `POST {prefix}/queue/join` then `GET {prefix}/queue/data?session_hash=…`, read until this
  * event's `process_completed` and the stream's `close_stream` (or its end). Each user has its own
- * session hash and its own keep-alive {@link HttpClient}.
+ * keep-alive {@link HttpClient} and its own session hash: one for all its predictions (a tab that
+ * stays), or with `freshSession` a new one per prediction (a crowd of one-shot visitors, each
+ * costing the server a session's creation and teardown) on the same connection.
  */
 import type { HttpClient, HttpClientFactory } from "./HttpClient.ts";
 import { NodeHttpClient } from "./NodeHttpClient.ts";
@@ -19,6 +21,8 @@ export interface SseTransportOptions {
   readonly client?: HttpClientKind;
   /** Gradio's `api_prefix`. @default "/gradio_api" */
   readonly apiPrefix?: string;
+  /** A new session hash for every prediction (the connection is still reused). @default false */
+  readonly freshSession?: boolean;
 }
 
 const CLIENTS: Record<HttpClientKind, HttpClientFactory> = {
@@ -44,6 +48,7 @@ export class SseTransport implements Transport {
   readonly #port: number;
   readonly #prefix: string;
   readonly #makeClient: HttpClientFactory;
+  readonly #freshSession: boolean;
 
   /** @param baseUrl Server root, e.g. "http://127.0.0.1:7860". */
   constructor(baseUrl: string, options: SseTransportOptions = {}) {
@@ -54,10 +59,11 @@ export class SseTransport implements Transport {
     this.#port = Number(url.port || 80);
     this.#prefix = options.apiPrefix ?? "/gradio_api";
     this.#makeClient = CLIENTS[client];
+    this.#freshSession = options.freshSession ?? false;
   }
 
   createUser(index: number): VirtualUser {
-    return new SseUser(this.#makeClient(this.#hostname, this.#port), this.#prefix, index);
+    return new SseUser(this.#makeClient(this.#hostname, this.#port), this.#prefix, index, this.#freshSession);
   }
 }
 
@@ -65,13 +71,15 @@ class SseUser implements VirtualUser {
   readonly #client: HttpClient;
   readonly #prefix: string;
   readonly #index: number;
-  readonly #sessionHash: string;
+  readonly #freshSession: boolean;
+  #sessionHash: string;
 
-  constructor(client: HttpClient, prefix: string, index: number) {
+  constructor(client: HttpClient, prefix: string, index: number, freshSession: boolean) {
     this.#client = client;
     this.#prefix = prefix;
     this.#index = index;
-    this.#sessionHash = Math.random().toString(36).slice(2, 10) + index.toString(36);
+    this.#freshSession = freshSession;
+    this.#sessionHash = newSessionHash(index);
   }
 
   close(): void {
@@ -80,6 +88,7 @@ class SseUser implements VirtualUser {
 
   predict(input: string, timeoutMs: number): Promise<RequestRecord> {
     const rec = newRecord(this.#index, input, performance.now());
+    if (this.#freshSession) this.#sessionHash = newSessionHash(this.#index);
     return new Promise((resolve) => {
       let done = false;
       let abort: (() => void) | null = null;
@@ -204,6 +213,11 @@ class SseUser implements VirtualUser {
       );
     });
   }
+}
+
+/** A session hash like `@gradio/client`'s (random base 36), unique among the users by its suffix. */
+export function newSessionHash(index: number): string {
+  return Math.random().toString(36).slice(2, 10) + index.toString(36);
 }
 
 function errorText(m: WireMessage): string {
