@@ -103,7 +103,7 @@ export class LegacyQueueSocket implements LegacyEventSocket {
     );
     this.#claim = claim;
     this.#router = router;
-    this.#channel = new WsChannel(ws, ctx.budget ?? null);
+    this.#channel = new WsChannel(ws, ctx.budget ?? null, raw);
     this.#rootUrl = rootUrl;
     this.#log = log;
     ws.on("message", (data: RawData, isBinary: boolean) => this.#onMessage(data, isBinary));
