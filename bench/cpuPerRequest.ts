@@ -7,12 +7,17 @@
  *
  *   node scripts/ensure-dist.mjs && node --conditions=usher-source --import tsx bench/cpuPerRequest.ts \
  *     [--n=4000] [--rounds=3] [--users=1,10,50] [--protocol=sse,ws3] [--pattern=kept,fresh] \
- *     [--target=usher] [--baseline=DIR]
+ *     [--prefill=0] [--target=usher] [--baseline=DIR]
  *
  * Every combination of `--protocol` (sse: sse_v3's join + data on keep-alive connections; ws3:
  * Gradio 3.x's per-event socket), `--pattern` (kept: one session hash per user for all its
  * predictions; fresh: a new session hash per prediction, a crowd of one-shot visitors) and
  * `--users` is measured on the same server processes, one after the other.
+ *
+ * `--prefill=N` first sends N fresh-session predictions (sse, 50 users) to each server, so that what
+ * a server keeps per session (owner records: 100 000; State: 10 000) is at capacity, as after a few
+ * seconds of one-shot visitors at saturation: the steady state, where each new session also evicts
+ * an old record. 110000 puts every bound store there.
  *
  * `--baseline=DIR` adds a third server, "baseline": Usher from another checkout (e.g. a copy of the
  * tree before a change), spawned by that checkout's own bench/servers/spawnServer.ts, so that before
@@ -156,6 +161,17 @@ async function main(): Promise<void> {
   const summary: string[] = [];
   try {
     for (const t of targets) servers.set(t, await spawnTarget(t, baseline));
+    const prefill = Number(argValue("prefill", "0"));
+    if (prefill > 0) {
+      for (const [t, server] of servers) {
+        const t0 = performance.now();
+        const transport = new SseTransport(server.url, { freshSession: true });
+        const users = Array.from({ length: 50 }, (_, i) => transport.createUser(i));
+        await predictions(users, prefill);
+        for (const user of users) user.close();
+        console.log(`prefill ${t}: ${prefill} fresh sessions in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+      }
+    }
     for (const protocol of protocols) {
       for (const pattern of patterns) {
         for (const users of userCounts) {
