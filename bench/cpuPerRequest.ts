@@ -1,24 +1,38 @@
 /**
- * CPU time per prediction of each server under test: one user (or `--users=U`, each sequential)
- * makes N predictions of the identity function (queue on, concurrencyCount 1), and the server child's user + system time
- * is read from /proc/PID/stat before and after. Throughput on a shared machine is noisy; a
- * server's own CPU per request is much less so, and it is what the overhead target comes down to
- * once a server saturates its core.
+ * CPU time per prediction of each server under test: U users (each sequential, a closed loop)
+ * make N predictions of the identity function (queue on, concurrencyCount 1), and the server
+ * child's user + system time is read from /proc/PID/stat before and after. Throughput on a shared
+ * machine is noisy; a server's own CPU per request is much less so, and it is what the overhead
+ * target comes down to once a server saturates its core.
  *
- *   node scripts/ensure-dist.mjs && node --conditions=usher-source --import tsx bench/cpuPerRequest.ts [--n=4000] [--rounds=3] [--users=1] [--target=usher] [--baseline=DIR]
+ *   node scripts/ensure-dist.mjs && node --conditions=usher-source --import tsx bench/cpuPerRequest.ts \
+ *     [--n=4000] [--rounds=3] [--users=1,10,50] [--protocol=sse,ws3] [--pattern=kept,fresh] \
+ *     [--prefill=0] [--target=usher] [--baseline=DIR]
+ *
+ * Every combination of `--protocol` (sse: sse_v3's join + data on keep-alive connections; ws3:
+ * Gradio 3.x's per-event socket), `--pattern` (kept: one session hash per user for all its
+ * predictions; fresh: a new session hash per prediction, a crowd of one-shot visitors) and
+ * `--users` is measured on the same server processes, one after the other.
+ *
+ * `--prefill=N` first sends N fresh-session predictions (sse, 50 users) to each server, so that what
+ * a server keeps per session (owner records: 100 000; State: 10 000) is at capacity, as after a few
+ * seconds of one-shot visitors at saturation: the steady state, where each new session also evicts
+ * an old record. 110000 puts every bound store there.
  *
  * `--baseline=DIR` adds a third server, "baseline": Usher from another checkout (e.g. a copy of the
  * tree before a change), spawned by that checkout's own bench/servers/spawnServer.ts, so that before
  * and after are measured in the same run, interleaved, under the same outside load.
  *
- * Rounds alternate the targets (floor, usher, floor, usher, …) on the same two processes after a
- * warm-up of N/4 predictions each; every round is printed, then the minimum per target (load from
- * outside only ever adds). BENCH_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=prof") reaches the
- * children as in `npm run bench`.
+ * Rounds alternate the targets (floor, usher, floor, usher, …) on the same processes after a
+ * warm-up of N/4 predictions each; every round is printed, then per combination the median and
+ * the minimum per target and Usher's ratios to the floor (median of the rounds' ratios, each round
+ * against the floor's round next to it). BENCH_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=prof")
+ * reaches the children as in `npm run bench`.
  */
 import { readProcessCpuMs } from "./load/CpuMeter.ts";
+import { LegacyWsTransport } from "./load/LegacyWsTransport.ts";
 import { SseTransport } from "./load/SseTransport.ts";
-import type { VirtualUser } from "./load/Transport.ts";
+import type { Transport, VirtualUser } from "./load/Transport.ts";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { spawnServer, TARGETS, type SpawnedServer } from "./servers/spawnServer.ts";
@@ -26,9 +40,25 @@ import type { ServerSpec } from "./servers/ServerSpec.ts";
 
 const SPEC: ServerSpec = { fn: { kind: "identity" }, concurrencyCount: 1, maxSize: null };
 
+type Protocol = "sse" | "ws3";
+type Pattern = "kept" | "fresh";
+
+/** One measured combination. */
+interface Combo {
+  readonly protocol: Protocol;
+  readonly pattern: Pattern;
+  readonly users: number;
+}
+
 function argValue(name: string, fallback: string): string {
   const hit = process.argv.find((a) => a.startsWith(`--${name}=`));
   return hit === undefined ? fallback : hit.slice(name.length + 3);
+}
+
+function argList<T extends string>(name: string, fallback: string, allowed: readonly T[]): T[] {
+  const values = argValue(name, fallback).split(",");
+  for (const v of values) if (!allowed.includes(v as T)) throw new Error(`--${name}: ${v} is not one of ${allowed}`);
+  return values as T[];
 }
 
 /** Runs `n` predictions, split over the users (each sequential); throws on the first that does not complete. */
@@ -47,52 +77,113 @@ async function predictions(users: readonly VirtualUser[], n: number): Promise<nu
   return performance.now() - t0;
 }
 
+function transportFor(url: string, combo: Combo): Transport {
+  const freshSession = combo.pattern === "fresh";
+  return combo.protocol === "sse"
+    ? new SseTransport(url, { freshSession })
+    : new LegacyWsTransport(url, { freshSession });
+}
+
+async function spawnTarget(t: string, baseline: string): Promise<SpawnedServer> {
+  if (t !== "baseline") return spawnServer(t as "floor" | "usher", SPEC);
+  const other = (await import(pathToFileURL(resolve(baseline, "bench/servers/spawnServer.ts")).href)) as {
+    spawnServer: typeof spawnServer;
+  };
+  return other.spawnServer("usher", SPEC);
+}
+
+/** Server CPU µs per prediction of each round, per target. */
+async function measureCombo(
+  servers: ReadonlyMap<string, SpawnedServer>,
+  combo: Combo,
+  n: number,
+  rounds: number,
+): Promise<Map<string, number[]>> {
+  const targets = [...servers.keys()];
+  const users = new Map<string, VirtualUser[]>();
+  const perRound = new Map<string, number[]>(targets.map((t) => [t, []]));
+  const label = `${combo.protocol} ${combo.pattern.padEnd(5)} ${String(combo.users).padStart(2)}u`;
+  try {
+    for (const t of targets) {
+      const transport = transportFor(servers.get(t)!.url, combo);
+      const u = Array.from({ length: combo.users }, (_, i) => transport.createUser(i));
+      users.set(t, u);
+      await predictions(u, Math.ceil(n / 4)); // warm-up: JIT, pools, first-run averages
+    }
+    for (let r = 0; r < rounds; r++) {
+      for (const t of r % 2 === 0 ? targets : [...targets].reverse()) {
+        const pid = servers.get(t)!.pid;
+        const before = readProcessCpuMs(pid);
+        const wallMs = await predictions(users.get(t)!, n);
+        const after = readProcessCpuMs(pid);
+        if (before === null || after === null) throw new Error(`cannot read /proc/${pid}/stat`);
+        const us = ((after - before) * 1000) / n;
+        perRound.get(t)!.push(us);
+        console.log(
+          `${label} round ${r + 1} ${t.padEnd(8)} ${us.toFixed(0).padStart(4)} µs CPU/prediction` +
+            `  ${((wallMs * 1000) / n).toFixed(0).padStart(4)} µs wall/prediction`,
+        );
+      }
+    }
+  } finally {
+    for (const u of users.values()) for (const user of u) user.close();
+  }
+  return perRound;
+}
+
+/** The median (the lower middle value of an even count). */
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor((sorted.length - 1) / 2)] ?? NaN;
+}
+
+function summaryLine(combo: Combo, perRound: ReadonlyMap<string, number[]>): string {
+  const floor = perRound.get("floor");
+  const parts = [...perRound].map(([t, us]) => {
+    const ratio =
+      floor === undefined || t === "floor" ? "" : ` (${median(us.map((v, i) => v / floor[i]!)).toFixed(2)}×)`;
+    return `${t} ${median(us).toFixed(0)} µs [min ${Math.min(...us).toFixed(0)}]${ratio}`;
+  });
+  return `${combo.protocol.padEnd(3)} ${combo.pattern.padEnd(5)} ${String(combo.users).padStart(2)} users: ${parts.join(", ")}`;
+}
+
 async function main(): Promise<void> {
   const n = Number(argValue("n", "4000"));
   const rounds = Number(argValue("rounds", "3"));
   const only = argValue("target", "");
   const baseline = argValue("baseline", "");
-  const userCount = Number(argValue("users", "1"));
+  const userCounts = argValue("users", "1").split(",").map(Number);
+  const protocols = argList<Protocol>("protocol", "sse", ["sse", "ws3"]);
+  const patterns = argList<Pattern>("pattern", "kept", ["kept", "fresh"]);
   const targets: string[] = TARGETS.filter((t) => only === "" || t === only);
   if (baseline !== "") targets.push("baseline");
-  const servers = new Map<string, { server: SpawnedServer; users: VirtualUser[] }>();
+  const servers = new Map<string, SpawnedServer>();
+  const summary: string[] = [];
   try {
-    for (const t of targets) {
-      const server =
-        t === "baseline"
-          ? await (
-              (await import(pathToFileURL(resolve(baseline, "bench/servers/spawnServer.ts")).href)) as {
-                spawnServer: typeof spawnServer;
-              }
-            ).spawnServer("usher", SPEC)
-          : await spawnServer(t as "floor" | "usher", SPEC);
-      const transport = new SseTransport(server.url);
-      const users = Array.from({ length: userCount }, (_, i) => transport.createUser(i));
-      await predictions(users, Math.ceil(n / 4)); // warm-up: JIT, pools, first-run averages
-      servers.set(t, { server, users });
-    }
-    const best = new Map<string, number>();
-    for (let r = 0; r < rounds; r++) {
-      for (const t of r % 2 === 0 ? targets : [...targets].reverse()) {
-        const { server, users } = servers.get(t)!;
-        const before = readProcessCpuMs(server.pid);
-        const wallMs = await predictions(users, n);
-        const after = readProcessCpuMs(server.pid);
-        if (before === null || after === null) throw new Error(`cannot read /proc/${server.pid}/stat`);
-        const us = ((after - before) * 1000) / n;
-        best.set(t, Math.min(best.get(t) ?? Infinity, us));
-        console.log(
-          `round ${r + 1} ${t.padEnd(8)}  ${us.toFixed(0).padStart(4)} µs CPU/prediction` +
-            `  ${((wallMs * 1000) / n).toFixed(0).padStart(4)} µs wall/prediction  (${n}, ${userCount} user${userCount === 1 ? "" : "s"})`,
-        );
+    for (const t of targets) servers.set(t, await spawnTarget(t, baseline));
+    const prefill = Number(argValue("prefill", "0"));
+    if (prefill > 0) {
+      for (const [t, server] of servers) {
+        const t0 = performance.now();
+        const transport = new SseTransport(server.url, { freshSession: true });
+        const users = Array.from({ length: 50 }, (_, i) => transport.createUser(i));
+        await predictions(users, prefill);
+        for (const user of users) user.close();
+        console.log(`prefill ${t}: ${prefill} fresh sessions in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
       }
     }
-    console.log(`best: ${[...best].map(([t, us]) => `${t} ${us.toFixed(0)} µs`).join(", ")}`);
-  } finally {
-    for (const { server, users } of servers.values()) {
-      for (const user of users) user.close();
-      await server.stop();
+    for (const protocol of protocols) {
+      for (const pattern of patterns) {
+        for (const users of userCounts) {
+          const combo = { protocol, pattern, users };
+          summary.push(summaryLine(combo, await measureCombo(servers, combo, n, rounds)));
+        }
+      }
     }
+    console.log(`\nserver CPU per prediction, median over ${rounds} rounds [min], ratio to the floor:`);
+    for (const line of summary) console.log(line);
+  } finally {
+    for (const server of servers.values()) await server.stop();
   }
 }
 

@@ -218,8 +218,8 @@ class SseUser implements VirtualUser {
   }
 }
 
-/** A random session hash, unique across users (the index is its tail). */
-function newSessionHash(index: number): string {
+/** A session hash like `@gradio/client`'s (random base 36), unique among the users by its suffix. */
+export function newSessionHash(index: number): string {
   return Math.random().toString(36).slice(2, 10) + index.toString(36);
 }
 

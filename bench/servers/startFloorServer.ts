@@ -4,10 +4,12 @@
  * function at once (or, when the scenario asks for it, behind a bare FIFO semaphore of
  * `concurrencyCount` with a `maxSize` refusal), and the session's stream carries
  * `process_starts`, `process_generating` (full value, then `append`/`replace` diffs),
- * `process_completed` and `close_stream`. No ranks, no ETA, no heartbeats, no cancel.
+ * `process_completed` and `close_stream`. No ranks, no ETA, no heartbeats, no cancel. Gradio 3.x's
+ * per-event queue socket too (`floorLegacySocket.ts`), for the WebSocket figures.
  */
 import http from "node:http";
 import type { AddressInfo } from "node:net";
+import { attachFloorLegacySocket } from "./floorLegacySocket.ts";
 import { makeScenarioFunction } from "./scenarioFunctions.ts";
 import type { RunningServer, StartOptions } from "./serveChild.ts";
 import type { ServerSpec } from "./ServerSpec.ts";
@@ -185,6 +187,7 @@ export async function startFloorServer(spec: ServerSpec, options: StartOptions =
     req.resume();
     json(res, 404, { detail: "Not Found" });
   });
+  attachFloorLegacySocket(server, fn);
   server.keepAliveTimeout = 60_000;
   server.headersTimeout = 61_000;
   server.requestTimeout = 0;

@@ -3,7 +3,8 @@ import { errorAnswer, UsherError } from "../errors.ts";
 import { joinQueue, type JoinReply } from "./joinQueue.ts";
 import { invalidJsonMessage, parseJson } from "./parseJson.ts";
 import { API_PREFIX, type ServerContext } from "./ServerContext.ts";
-import { issuerFor, requestClaim } from "./sessionAccess.ts";
+import { requestClaim } from "./sessionAccess.ts";
+import { keyIssuer } from "./SessionOwners.ts";
 import { SseV3Sink } from "./Sink.ts";
 
 const JOIN_URL = `${API_PREFIX}/queue/join`;
@@ -111,47 +112,57 @@ export class FastLane {
         this.#fail(res, new UsherError("BAD_REQUEST", invalidJsonMessage(err)));
         return;
       }
+      // A session's first join issues its client key; the cookie goes out in the answer's one
+      // writeHead (res.setHeader before it sent every header through node's slower merge path).
+      let cookie: string | undefined;
       let reply: JoinReply | Promise<JoinReply>;
       try {
         // Same root URL as the route's: ctx.rootOf reads only the headers and the socket.
         const ctx = this.#ctx;
-        const claim = requestClaim(ctx, req);
-        reply = joinQueue(
-          ctx,
-          body,
-          ctx.rootOf(req),
-          claim,
-          issuerFor(ctx, req, (c) => res.setHeader("set-cookie", c)),
-        );
+        const rootUrl = ctx.rootOf(req);
+        const issue = keyIssuer(rootUrl.startsWith("https:"), (c) => (cookie = c));
+        reply = joinQueue(ctx, body, rootUrl, requestClaim(ctx, req), issue);
       } catch (err) {
-        this.#fail(res, err);
+        this.#fail(res, err, cookie);
         return;
       }
       if (reply instanceof Promise) {
         reply.then(
-          (r) => sendJson(res, 200, JSON.stringify(r)),
-          (err: unknown) => this.#fail(res, err),
+          (r) => sendJson(res, 200, joinAnswer(r), cookie),
+          (err: unknown) => this.#fail(res, err, cookie),
         );
-      } else sendJson(res, 200, JSON.stringify(reply));
+      } else sendJson(res, 200, joinAnswer(reply), cookie);
     });
     return true;
   }
 
-  /** Answers like replyError does (see errorAnswer, shared with every door). */
-  #fail(res: ServerResponse, err: unknown): void {
+  /** Answers like replyError does (see errorAnswer, shared with every door), with the join's cookie if one was issued. */
+  #fail(res: ServerResponse, err: unknown, cookie?: string): void {
     const answer = errorAnswer(err);
     this.onError(err, answer.status);
     if (res.headersSent) {
       res.destroy();
       return;
     }
+    if (cookie !== undefined) res.setHeader("set-cookie", cookie);
     if (answer.retryAfterS !== undefined) res.setHeader("retry-after", String(answer.retryAfterS));
     sendJson(res, answer.status, JSON.stringify({ detail: answer.detail }));
   }
 }
 
-/** What Fastify's reply.send(object) writes: status, JSON content type and length, the body. */
-function sendJson(res: ServerResponse, status: number, json: string): void {
-  res.writeHead(status, { "content-type": JSON_TYPE, "content-length": Buffer.byteLength(json) });
+/** What Fastify's reply.send(object) writes: status, JSON content type and length, the cookie if any, the body. */
+function sendJson(res: ServerResponse, status: number, json: string, cookie?: string): void {
+  const length = Buffer.byteLength(json);
+  res.writeHead(
+    status,
+    cookie === undefined
+      ? { "content-type": JSON_TYPE, "content-length": length }
+      : { "content-type": JSON_TYPE, "content-length": length, "set-cookie": cookie },
+  );
   res.end(json);
+}
+
+/** `JSON.stringify(reply)`, written out: an event id is 32 hex characters, nothing to escape. */
+function joinAnswer(reply: JoinReply): string {
+  return `{"event_id":"${reply.event_id}"}`;
 }

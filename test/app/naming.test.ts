@@ -98,4 +98,37 @@ describe("SessionState", () => {
     assert.equal(s.get("a", 1, state), 1);
     assert.equal(s.get("b", 1, state), 0); // b was evicted: back to the initial value
   });
+
+  test("keeps exactly the most recently used sessions over many gets, sets, deletes and evictions", () => {
+    // A reference LRU (a Map re-inserted on use) against the store, on a seeded random walk.
+    const capacity = 5;
+    const s = new SessionState(capacity);
+    const state = new State(-1);
+    const reference = new Map<string, number>();
+    let seed = 7;
+    const random = (n: number): number => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed % n;
+    };
+    for (let i = 0; i < 3000; i++) {
+      const hash = `s${random(12)}`;
+      const op = random(3);
+      if (op === 2) {
+        s.delete(hash);
+        reference.delete(hash);
+        continue;
+      }
+      const had = reference.get(hash);
+      reference.delete(hash);
+      if (had === undefined && reference.size >= capacity) reference.delete(reference.keys().next().value as string);
+      if (op === 0) {
+        s.set(hash, 1, i);
+        reference.set(hash, i);
+      } else {
+        assert.equal(s.get(hash, 1, state), had ?? -1);
+        reference.set(hash, had ?? -1);
+      }
+      assert.equal(s.size, reference.size);
+    }
+  });
 });

@@ -80,6 +80,37 @@ test("records are bounded: beyond capacity the least recently used goes", () => 
   forbidden(() => owners.check("a", claim({ key: K2 })), /another client/);
 });
 
+test("records are bounded by exact least-recent use, over many binds, uses and evictions", () => {
+  // A reference LRU (a Map re-inserted on use) against the records, on a seeded random walk.
+  const capacity = 7;
+  const owners = new SessionOwners({ capacity });
+  const reference = new Map<string, true>();
+  let seed = 42;
+  const random = (n: number): number => {
+    seed = (seed * 1103515245 + 12345) % 2 ** 31;
+    return seed % n;
+  };
+  for (let i = 0; i < 3000; i++) {
+    const hash = `s${random(20)}`;
+    const known = reference.delete(hash);
+    if (random(2) === 0) {
+      void owners.bind(hash, claim({ key: K1 }), null);
+      reference.set(hash, true);
+    } else {
+      // A check refreshes a record; of a session with none it records nothing.
+      void owners.check(hash, claim({ key: K1 }));
+      if (known) reference.set(hash, true);
+    }
+    if (reference.size > capacity) reference.delete(reference.keys().next().value as string);
+    assert.equal(owners.size, reference.size);
+  }
+  for (let s = 0; s < 20; s++) {
+    const hash = `s${s}`;
+    if (reference.has(hash)) forbidden(() => owners.check(hash, claim({ key: K2 })), /another client/);
+    else assert.equal(owners.check(hash, claim({ key: K2 })), "weak");
+  }
+});
+
 /** A shared store in memory, as two fronts on one Redis see it. */
 class FakeShared implements SharedOwnerStore {
   readonly ttlMs = 1000;

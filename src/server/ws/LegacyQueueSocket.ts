@@ -27,7 +27,7 @@ import { LegacyDataWait, legacyDataTimeoutMessage, type LegacyDataLoss } from ".
 import type { LegacyEventSocket, LegacyRouter } from "./LegacyRouter.ts";
 import { WsChannel } from "./WsChannel.ts";
 import type { WsPinger } from "./WsPinger.ts";
-import { errorReply, readJsonFrame } from "./wsFrames.ts";
+import { errorReply, legacyText, readJsonFrame } from "./wsFrames.ts";
 
 /**
  * Gradio 3.x's timeout for `{fn_index, session_hash}` after `send_hash`, ms (no slot is held
@@ -103,7 +103,7 @@ export class LegacyQueueSocket implements LegacyEventSocket {
     );
     this.#claim = claim;
     this.#router = router;
-    this.#channel = new WsChannel(ws, ctx.budget ?? null);
+    this.#channel = new WsChannel(ws, ctx.budget ?? null, raw);
     this.#rootUrl = rootUrl;
     this.#log = log;
     ws.on("message", (data: RawData, isBinary: boolean) => this.#onMessage(data, isBinary));
@@ -114,7 +114,7 @@ export class LegacyQueueSocket implements LegacyEventSocket {
       this.#hubClosed?.();
     });
     pinger.add(this.#channel);
-    this.#channel.send(JSON.stringify(SEND_HASH));
+    this.#channel.send(legacyText(SEND_HASH));
     this.#arm(legacyTimeouts.hashMs, () => {
       this.#timer = null;
       this.#channel.close(1008, "No {fn_index, session_hash} received in time.");
@@ -178,7 +178,7 @@ export class LegacyQueueSocket implements LegacyEventSocket {
     if (this.#router.eagerInputs) {
       // Jobs may run in another process, which cannot ask this socket: the inputs come first.
       this.#sessionHash = sessionHash;
-      this.#channel.send(JSON.stringify(SEND_DATA));
+      this.#channel.send(legacyText(SEND_DATA));
       this.#awaitData();
       return;
     }
@@ -214,7 +214,7 @@ export class LegacyQueueSocket implements LegacyEventSocket {
       if (data !== null) hub.forget(session, eventId);
       if (isUsherError(err, "QUEUE_FULL")) {
         this.#phase = "done";
-        this.#channel.send(JSON.stringify(QUEUE_FULL));
+        this.#channel.send(legacyText(QUEUE_FULL));
         this.#channel.close(1000, "");
       } else {
         this.#refuse(errorReply(err, this.#log), 1000);
@@ -243,7 +243,7 @@ export class LegacyQueueSocket implements LegacyEventSocket {
       return;
     }
     this.#phase = "running";
-    this.#channel.send(JSON.stringify(PROCESS_STARTS));
+    this.#channel.send(legacyText(PROCESS_STARTS));
     this.#settleInputs(data);
   }
 
@@ -267,7 +267,7 @@ export class LegacyQueueSocket implements LegacyEventSocket {
       message = toLegacyMessage(event);
     }
     if (message === null) return;
-    const ok = this.#channel.send(JSON.stringify(message));
+    const ok = this.#channel.send(legacyText(message));
     if (TERMINAL_TYPES.has(event.type)) {
       this.#phase = "done";
       this.#channel.close(1000, "");

@@ -1,3 +1,4 @@
+import type { Duplex } from "node:stream";
 import { WebSocket } from "ws";
 import { LARGE_MESSAGE_CHARS, type ReaderBudget, type ReaderConnection } from "../ReaderBudget.ts";
 
@@ -18,6 +19,11 @@ export const WS_LOW_WATER_BYTES = 16 * 1024;
  *   events the way any disconnect does.
  * - memory: a large frame puts it under the server's {@link ReaderBudget}, which reads
  *   `bufferedAmount` and may cut it off (terminate) when its peer leaves too much unread.
+ * - one write per burst: given the raw socket, the frames sent in one tick (and in the microtasks
+ *   right after it) leave in one `writev`. `ws` writes each frame on its own (a syscall each,
+ *   writes were the largest cost of a 3.x prediction in the profile), and a 3.x socket's frames
+ *   come in pairs: `estimation` then `send_data` (its job's start, a microtask later),
+ *   `process_completed` then the close frame.
  */
 export class WsChannel implements ReaderConnection {
   readonly ws: WebSocket;
@@ -33,10 +39,15 @@ export class WsChannel implements ReaderConnection {
   #bufferedAtTick = 0;
   #drainFns: (() => void)[] | null = null;
   #onFlushed: ((err?: Error) => void) | null = null;
+  /** The socket under `ws`, corked while a burst of frames gathers; null: no coalescing. */
+  readonly #raw: Duplex | null;
+  #corked = false;
 
-  constructor(ws: WebSocket, budget: ReaderBudget | null = null) {
+  constructor(ws: WebSocket, budget: ReaderBudget | null = null, raw: Duplex | null = null) {
     this.ws = ws;
     this.#budget = budget;
+    // A stand-in connection without cork (a test's) writes frame by frame.
+    this.#raw = raw !== null && typeof raw.cork === "function" ? raw : null;
     ws.on("pong", markAlive);
     if (budget !== null) ws.once("close", forgetChannel);
     channels.set(ws, this);
@@ -59,6 +70,7 @@ export class WsChannel implements ReaderConnection {
   send(text: string): boolean {
     const ws = this.ws;
     if (ws.readyState !== WebSocket.OPEN) return true;
+    if (!this.#corked && this.#raw !== null) this.#cork(this.#raw);
     if (text.length >= LARGE_MESSAGE_CHARS) return this.#sendLarge(text);
     if (this.#congested) {
       ws.send(text, this.#flushed());
@@ -165,6 +177,24 @@ export class WsChannel implements ReaderConnection {
     ws.ping();
     return true;
   }
+
+  /**
+   * Holds the socket's writes until this tick's frames, and those of the microtasks queued when it
+   * ends (a join's dispatch), are all sent. A socket that closes meanwhile writes what it holds
+   * then (`end` uncorks); one destroyed drops it, as it would drop bytes the kernel had not sent.
+   */
+  #cork(raw: Duplex): void {
+    this.#corked = true;
+    raw.cork();
+    // The microtasks queued so far (a join's dispatch) run before the uncork.
+    process.nextTick(queueMicrotask, this.#uncork);
+  }
+
+  /** Ends the burst: {@link #cork}'s writes leave together. */
+  readonly #uncork = (): void => {
+    this.#corked = false;
+    this.#raw?.uncork();
+  };
 
   #flushed(): (err?: Error) => void {
     this.#onFlushed ??= (err?: Error) => {

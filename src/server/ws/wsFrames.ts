@@ -1,6 +1,7 @@
 import type { FastifyBaseLogger } from "fastify";
 import type { RawData } from "ws";
 import { errorAnswer, type ErrorAnswer } from "../../errors.ts";
+import { PROCESS_STARTS, QUEUE_FULL, SEND_DATA, SEND_HASH, type LegacyMessage } from "../../protocol/index.ts";
 import { parseJson } from "../parseJson.ts";
 import type { WsChannel } from "./WsChannel.ts";
 
@@ -37,4 +38,14 @@ export function readJsonFrame(channel: WsChannel, data: RawData, isBinary: boole
     channel.close(1007, "Frame is not valid JSON.");
     return undefined;
   }
+}
+
+/** The text of the 3.x messages that never change, written once. */
+const LEGACY_CONSTANT_TEXTS = new Map<LegacyMessage, string>(
+  [SEND_HASH, SEND_DATA, QUEUE_FULL, PROCESS_STARTS].map((m) => [m, JSON.stringify(m)]),
+);
+
+/** `JSON.stringify(message)` of a Gradio 3.x message; the constant ones (three per prediction) are not serialized again. */
+export function legacyText(message: LegacyMessage): string {
+  return LEGACY_CONSTANT_TEXTS.get(message) ?? JSON.stringify(message);
 }
