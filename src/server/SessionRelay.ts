@@ -139,14 +139,15 @@ export class SessionRelay implements EventBus {
     const h = event.sessionHash;
     // Asked before: a final written to the stream may end it at once.
     const read = this.#host?.reading(h) ?? false;
-    const s = this.#sessions.get(h);
-    if (s?.held != null) s.held.push({ id: LOCAL_ID, event });
-    else if (this.#host === null || this.#host.accept(h, event.eventId)) this.#deliver?.(event);
     if (TERMINAL_TYPES.has(event.type)) {
-      // Its copy in the log (see SessionBus.endedHere) must not come back through a catch-up.
+      // Its copy in the log (see SessionBus.endedHere) must not come back through a catch-up; and
+      // it is pending in the store until its release, which a stream's end waits for.
       this.#relayed(h).ended.add(event.eventId);
       this.#bus.endedHere(event, read);
     }
+    const s = this.#sessions.get(h);
+    if (s?.held != null) s.held.push({ id: LOCAL_ID, event });
+    else if (this.#host === null || this.#host.accept(h, event.eventId)) this.#deliver?.(event);
   }
 
   #relayed(sessionHash: string): Relayed {
