@@ -20,7 +20,8 @@ interface Count {
 
 /** Counts the commands on keys under `prefix` while `work` runs (and a moment after, for its tail). */
 async function countCommands(prefix: string, work: () => Promise<void>): Promise<Count> {
-  const monitor = await new Redis(REDIS_URL).monitor();
+  const client = new Redis(REDIS_URL);
+  const monitor = await client.monitor();
   let topLevel = 0;
   let inLua = 0;
   monitor.on("monitor", (_time: string, args: string[], source: string) => {
@@ -33,6 +34,7 @@ async function countCommands(prefix: string, work: () => Promise<void>): Promise
     await new Promise((resolve) => setTimeout(resolve, 200));
   } finally {
     monitor.disconnect();
+    client.disconnect();
   }
   return { topLevel, inLua };
 }
