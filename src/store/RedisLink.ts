@@ -53,6 +53,11 @@ export class RedisLink {
   readonly held = new Map<string, HeldLease>();
   /** Nodes Redis knew at the last heartbeat; 0 before the first. */
   #nodes = 0;
+  /**
+   * Heartbeats answered. The first count may miss a node that started at the same moment (its
+   * hello came before this node listened, its heartbeat after this one's): alone needs two.
+   */
+  #beats = 0;
   /** Another node spoke since the last heartbeat. */
   #heardOthers = false;
   /** Wake-ups heard from other nodes, ever (a heartbeat's count is fresh only if none came during it). */
@@ -162,7 +167,7 @@ export class RedisLink {
    * would reach nobody, so the scripts skip them. A node that starts says so at once ("h").
    */
   get alone(): boolean {
-    return this.#nodes === 1 && !this.#heardOthers;
+    return this.#nodes === 1 && this.#beats >= 2 && !this.#heardOthers;
   }
 
   /** Handles one kind of message addressed to this node. */
@@ -298,6 +303,7 @@ export class RedisLink {
         ...args,
       )) as [string[], number];
       this.#nodes = nodes;
+      this.#beats++;
       // What was heard during the call may be a node the count does not include yet.
       if (heardBefore === this.#heard) this.#heardOthers = false;
       for (const id of lost) this.held.delete(id);

@@ -28,9 +28,9 @@ local function requeue(e, pool, fn, seq, start)
 end
 -- Appends a message to a session's log and sends it to the event's origin node (unless toOrigin
 -- is false: the origin delivered it itself) and to every other node that adopted the session (its
--- pending set's "@<node>" members).
+-- pending set's "@<node>" members; noAdopters: the caller knows there is none).
 -- Returns the log id and how many adopters it was sent to.
-local function deliver(h, origin, json, ttl, maxlen, toOrigin)
+local function deliver(h, origin, json, ttl, maxlen, toOrigin, noAdopters)
   local base = P .. 'ses:' .. h
   local id = redis.call('XADD', base .. ':log', 'MAXLEN', '~', maxlen, '*', 'e', json)
   redis.call('PEXPIRE', base .. ':log', ttl)
@@ -41,6 +41,7 @@ local function deliver(h, origin, json, ttl, maxlen, toOrigin)
     sent[origin] = true
   end
   local others = 0
+  if noAdopters then return id, 0 end
   for _, m in ipairs(redis.call('SMEMBERS', base .. ':pending')) do
     local n = adopter(m)
     if n and not sent[n] then

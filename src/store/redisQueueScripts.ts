@@ -120,13 +120,14 @@ for _ = 1, nf do
   local pk = P .. 'ses:' .. h .. ':pending'
   redis.call('SREM', pk, e)
   local remaining, adopted, id = 0, 0, ''
-  if redis.call('SCARD', pk) > 0 then
+  local lone = redis.call('SCARD', pk) == 0
+  if not lone then
     for _, m in ipairs(redis.call('SMEMBERS', pk)) do
       local n = adopter(m)
       if not n then remaining = remaining + 1 elseif n ~= NODE then adopted = 1 end
     end
   end
-  if read ~= '1' or adopted == 1 then id = deliver(h, NODE, json, ttl, maxlen, false) end
+  if read ~= '1' or adopted == 1 then id = deliver(h, NODE, json, ttl, maxlen, false, lone) end
   logged[#logged + 1] = e
   logged[#logged + 1] = id
   logged[#logged + 1] = adopted
