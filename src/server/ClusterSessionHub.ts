@@ -36,7 +36,7 @@ export interface ClusterSessionHubOptions extends SessionHubOptions {
 /** How often sessions this front no longer holds are let go in the store, ms. */
 const SWEEP_MS = 5000;
 /** A stream of a session held with other fronts ends only after the store showed it idle twice this far apart, ms. */
-const SHARED_IDLE_GRACE_MS = 100;
+const SHARED_IDLE_GRACE_MS = 25;
 /** Read cursors are saved at most this often per session, ms (a reconnect may see a few messages twice). */
 const CURSOR_SAVE_MS = 50;
 
@@ -215,8 +215,12 @@ export class ClusterSessionHub extends SessionHub {
             const id = this.#relay.idOf(event);
             const terminal = TERMINAL_TYPES.has(event.type);
             // A cursor says "read up to here" for the whole log: only a front that sees the whole
-            // log (it caught up with the session) may move it.
-            if (id !== undefined && this.#shared.has(sessionHash)) this.#noteCursor(sessionHash, id, terminal);
+            // log (it caught up with the session) may move it. A session served here alone read its
+            // own logged final: it leaves the log (a later join must not take it for history).
+            if (id !== undefined) {
+              if (this.#shared.has(sessionHash)) this.#noteCursor(sessionHash, id, terminal);
+              else if (terminal) this.#bus.forgetRead(sessionHash, id);
+            }
             if (terminal) {
               this.#pending.get(sessionHash)?.delete(event.eventId);
               checkIdle();

@@ -254,6 +254,10 @@ export class RedisSessionBus implements SessionBus {
     return (await this.#link.call((r) => r.sismember(`${this.#link.prefix}ses:${sessionHash}:pending`, eventId))) === 1;
   }
 
+  forgetRead(sessionHash: string, id: string): void {
+    this.#link.fire((r) => r.xdel(`${this.#link.prefix}ses:${sessionHash}:log`, id));
+  }
+
   saveCursor(sessionHash: string, id: string): void {
     this.#link.fire((r) =>
       r.set(`${this.#link.prefix}ses:${sessionHash}:cursor`, id, "PX", this.#link.options.sessionTtlMs),

@@ -73,6 +73,11 @@ export interface SessionBus {
   /** The session's reader has been given every message up to `id` (a reconnect resumes after it). */
   saveCursor(sessionHash: string, id: string): void;
   /**
+   * A reader here read the message logged under `id` in a session no other process holds: it
+   * leaves the log (whose entries make a later join catch up, as history another front left).
+   */
+  forgetRead(sessionHash: string, id: string): void;
+  /**
    * How long after the store lost its data the processes still running jobs have to write them
    * back ({@link QueueCluster.restoreClaim}), ms: an event unknown after that is lost.
    */

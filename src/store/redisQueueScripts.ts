@@ -13,7 +13,7 @@ import { CLAIM_LIB, PRELUDE } from "./redisPrelude.ts";
  *
  * Returns {1, rank, poolSize, total, running, claim, saw, known} | {0, total} (full) | {-1, 0} (an
  * id already pending in the session); `known` 1 when the session has other pending events, an
- * adopter or a log (the caller catches up with it). `running` is, for the pool's head only, {fnId, ageMs, ...} of
+ * adopter or messages in its log (the caller catches up with it). `running` is, for the pool's head only, {fnId, ageMs, ...} of
  * the pool's running jobs; `claim` is false or the claim made for the caller; `saw` 1 when work may
  * still wait in the request's pools (see try_claim). When the pool is idle and the caller may run
  * it, the event is claimed at once without entering the queue (the fast path: rank 0, claim = this
@@ -33,7 +33,7 @@ local pk = P .. 'ses:' .. h .. ':pending'
 if redis.call('SADD', pk, e) == 0 then return {-1, 0} end
 -- Another node has events of this session, holds it, or logged messages of it: the caller catches up.
 local known = 0
-if redis.call('SCARD', pk) > 1 or redis.call('EXISTS', P .. 'ses:' .. h .. ':log') == 1 then known = 1 end
+if redis.call('SCARD', pk) > 1 or redis.call('XLEN', P .. 'ses:' .. h .. ':log') > 0 then known = 1 end
 if ARGV[11] == '1' then redis.call('SADD', P .. 'pools', pool) end
 local ahead = redis.call('ZCARD', wk)
 local total

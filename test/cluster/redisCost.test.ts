@@ -63,7 +63,7 @@ async function countCommands(prefix: string, work: () => Promise<void>): Promise
 }
 
 describe("Redis cost of a prediction", () => {
-  it("is 3 round trips and about 20 commands, at 1 user and at 50 users, with a fresh session each", async () => {
+  it("is 3 round trips (4 when the result waits for its reader) and about 20 commands, at 1 and at 50 users", async () => {
     const prefix = testPrefix("cost");
     const demo = new Interface({ fn: (x: string) => x, inputs: "text", outputs: "text", apiName: "echo" });
     // A short lease: heartbeats every 200 ms, so that the node soon knows it is alone (no wake-ups).
@@ -91,14 +91,16 @@ describe("Redis cost of a prediction", () => {
         }),
       );
     });
-    // The bench (`scaleout`) reads the steady figure under load; these bounds catch growth.
-    for (const [label, c, maxCommands] of [
-      ["1 user", one, 18],
-      ["50 users", crowd, 21],
+    // The bench (`scaleout`) reads the steady figure under load; these bounds catch growth. At 1
+    // user the function ends before the user's stream opens: the final is logged, and once read
+    // here it leaves the log (an XDEL after the result went out, a 4th round trip off the hot path).
+    for (const [label, c, maxRoundTrips, maxCommands] of [
+      ["1 user", one, 4.05, 18.1],
+      ["50 users", crowd, 3.1, 21],
     ] as const) {
       const roundTrips = c.topLevel / PREDICTIONS;
       const commands = (c.topLevel + c.inLua) / PREDICTIONS;
-      assert.ok(roundTrips <= 3.1, `${label}: ${roundTrips.toFixed(2)} round trips per prediction`);
+      assert.ok(roundTrips <= maxRoundTrips, `${label}: ${roundTrips.toFixed(2)} round trips per prediction`);
       assert.ok(commands <= maxCommands, `${label}: ${commands.toFixed(2)} commands per prediction`);
     }
   });
