@@ -220,7 +220,7 @@ export class ClusterSessionHub extends SessionHub {
             if (id !== undefined) {
               if (this.#shared.has(sessionHash)) this.#noteCursor(sessionHash, id, terminal);
               else if (terminal) this.#bus.forgetRead(sessionHash, id);
-            }
+            } else if (terminal && !this.#shared.has(sessionHash)) this.#relay.noteRead(event);
             if (terminal) {
               this.#pending.get(sessionHash)?.delete(event.eventId);
               checkIdle();

@@ -52,6 +52,8 @@ export class SessionRelay implements EventBus {
   readonly #sessions = new Map<string, Relayed>();
   /** The log id of each delivered event object (the hub's sinks save read cursors with it). */
   readonly #ids = new WeakMap<EngineEvent, string>();
+  /** Finals delivered here and read by a reader here before the store gave them a log id. */
+  readonly #readHere = new WeakSet<EngineEvent>();
 
   constructor(bus: SessionBus) {
     this.#bus = bus;
@@ -60,6 +62,8 @@ export class SessionRelay implements EventBus {
     bus.onLogged((event, id) => {
       this.#ids.set(event, id);
       this.#sessions.get(event.sessionHash)?.seen.add(id);
+      // Read here before its release logged it: it leaves the log now (see noteRead).
+      if (this.#readHere.has(event)) bus.forgetRead(event.sessionHash, id);
     });
   }
 
@@ -76,6 +80,14 @@ export class SessionRelay implements EventBus {
   /** The hub of this process (a worker has none: it only publishes). */
   setHost(host: RelayHost): void {
     this.#host = host;
+  }
+
+  /**
+   * A reader here read a final of a session no other process holds, before it had a log id: if
+   * its release logs it (no reader had it then), it leaves the log at once.
+   */
+  noteRead(event: EngineEvent): void {
+    this.#readHere.add(event);
   }
 
   /** The log id an event was delivered with, if it came through this relay. */
