@@ -62,7 +62,15 @@ class FnFifo {
     const items = this.#items;
     while (this.#head < items.length) {
       const e = items[this.#head];
-      if (e !== undefined && !e.dead) return e;
+      if (e !== undefined && !e.dead) {
+        // A queue that never empties (a busy pool) would keep every claimed entry, and its job,
+        // in front of the head: drop that prefix once it is most of the array.
+        if (this.#head >= COMPACT_MIN_DEAD && this.#head * 2 >= items.length) {
+          this.#items = items.slice(this.#head);
+          this.#head = 0;
+        }
+        return e;
+      }
       this.#head++;
     }
     // Empty: reset so the array does not keep growing.
