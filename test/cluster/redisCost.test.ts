@@ -91,12 +91,14 @@ describe("Redis cost of a prediction", () => {
         }),
       );
     });
-    // The bench (`scaleout`) reads the steady figure under load; these bounds catch growth. At 1
-    // user the function ends before the user's stream opens: the final is logged, and once read
-    // here it leaves the log (an XDEL after the result went out, a 4th round trip off the hot path).
+    // The bench (`scaleout`) reads the steady figure under load; these bounds catch growth (one
+    // more script or command per prediction). A final whose reader had not attached yet when it
+    // ended is logged, and once read here it leaves the log (an XDEL after the result went out,
+    // off the hot path): always at 1 user (the function ends before the stream opens), for some
+    // at 50 users, more on a loaded machine.
     for (const [label, c, maxRoundTrips, maxCommands] of [
       ["1 user", one, 4.05, 18.1],
-      ["50 users", crowd, 3.1, 21],
+      ["50 users", crowd, 3.5, 22],
     ] as const) {
       const roundTrips = c.topLevel / PREDICTIONS;
       const commands = (c.topLevel + c.inLua) / PREDICTIONS;
