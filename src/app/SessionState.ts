@@ -1,5 +1,6 @@
 import type { State } from "../components/index.ts";
 import type { SessionStateStore } from "../store/index.ts";
+import { UseOrder } from "../UseOrder.ts";
 
 export type { SessionStateStore };
 
@@ -17,8 +18,7 @@ export class SessionState implements SessionStateStore {
    * was last compacted, ~4 µs per new session at 10 000 (see SessionOwners, which had the same).
    */
   readonly #sessions = new Map<string, StateEntry>();
-  #oldest: StateEntry | null = null;
-  #newest: StateEntry | null = null;
+  readonly #order = new UseOrder<StateEntry>();
   readonly #capacity: number;
 
   constructor(capacity = 10_000) {
@@ -46,7 +46,7 @@ export class SessionState implements SessionStateStore {
   delete(sessionHash: string): void {
     const entry = this.#sessions.get(sessionHash);
     if (entry === undefined) return;
-    this.#unlink(entry);
+    this.#order.unlink(entry);
     this.#sessions.delete(sessionHash);
   }
 
@@ -54,39 +54,18 @@ export class SessionState implements SessionStateStore {
   #touch(sessionHash: string): Map<number, unknown> {
     let entry = this.#sessions.get(sessionHash);
     if (entry !== undefined) {
-      if (entry !== this.#newest) {
-        this.#unlink(entry);
-        this.#append(entry);
-      }
+      this.#order.touch(entry);
       return entry.values;
     }
-    const oldest = this.#oldest;
+    const oldest = this.#order.oldest;
     if (this.#sessions.size >= this.#capacity && oldest !== null) {
-      this.#unlink(oldest);
+      this.#order.unlink(oldest);
       this.#sessions.delete(oldest.sessionHash);
     }
     entry = { sessionHash, values: new Map(), older: null, newer: null };
     this.#sessions.set(sessionHash, entry);
-    this.#append(entry);
+    this.#order.append(entry);
     return entry.values;
-  }
-
-  #unlink(entry: StateEntry): void {
-    const { older, newer } = entry;
-    if (older === null) this.#oldest = newer;
-    else older.newer = newer;
-    if (newer === null) this.#newest = older;
-    else newer.older = older;
-    entry.older = null;
-    entry.newer = null;
-  }
-
-  #append(entry: StateEntry): void {
-    const newest = this.#newest;
-    entry.older = newest;
-    if (newest === null) this.#oldest = entry;
-    else newest.newer = entry;
-    this.#newest = entry;
   }
 }
 
