@@ -9,7 +9,8 @@
  * resubscribes, checks whether Redis lost its data, and tells its listeners (who catch up).
  */
 import { randomBytes } from "node:crypto";
-import { Redis, type RedisOptions } from "ioredis";
+import type { RedisOptions } from "ioredis";
+import { connect, waitReady, type RedisClient } from "./redisConnect.ts";
 import { every, systemClock, type Clock, type Repeating, type TimerHandle } from "../clock.ts";
 import { UsherError } from "../errors.ts";
 import { redact, toStoreError } from "./redisLinkErrors.ts";
@@ -40,8 +41,8 @@ export class RedisLink {
   readonly prefix: string;
   readonly nodeId = randomBytes(8).toString("hex");
   /** Commands (scripts included). Fails fast while disconnected. */
-  readonly cmd: Redis;
-  readonly #sub: Redis;
+  readonly cmd: RedisClient;
+  readonly #sub: RedisClient;
   readonly #wakeChannel: string;
   /** The key every script declares (KEYS[1]): it carries the queue's hash tag. */
   readonly #seqKey: string;
@@ -89,8 +90,8 @@ export class RedisLink {
       ...options.redis,
     };
     // No offline queue: while Redis is away a join must get 503 at once, not hang.
-    this.cmd = new Redis(options.url, { ...common, enableOfflineQueue: false });
-    this.#sub = new Redis(options.url, { ...common, enableOfflineQueue: true });
+    this.cmd = connect(options, common, false);
+    this.#sub = connect(options, common, true);
     for (const [name, lua] of Object.entries(SCRIPTS)) this.cmd.defineCommand(name, { numberOfKeys: 1, lua });
     this.cmd.on("error", (err: Error) => this.#warn(err));
     this.#sub.on("error", (err: Error) => this.#warn(err));
@@ -140,7 +141,7 @@ export class RedisLink {
   }
 
   /** Runs any command function; Redis being unreachable becomes STORE_UNAVAILABLE. */
-  async call<T>(fn: (redis: Redis) => Promise<T>): Promise<T> {
+  async call<T>(fn: (redis: RedisClient) => Promise<T>): Promise<T> {
     try {
       return await fn(this.cmd);
     } catch (err) {
@@ -149,7 +150,7 @@ export class RedisLink {
   }
 
   /** Runs a command whose failure is only worth a warning (publishing, cursors...). */
-  fire(fn: (redis: Redis) => Promise<unknown>): void {
+  fire(fn: (redis: RedisClient) => Promise<unknown>): void {
     try {
       fn(this.cmd).catch((err: unknown) => this.#warn(err));
     } catch (err) {
@@ -378,12 +379,6 @@ export class RedisLink {
       "UsherStoreWarning",
     );
   }
-}
-
-/** Resolves on the connection's first "ready". */
-function waitReady(conn: Redis): Promise<void> {
-  if (conn.status === "ready") return Promise.resolve();
-  return new Promise((resolve) => conn.once("ready", () => resolve()));
 }
 
 function safely(fn: () => void, onError: (err: unknown) => void): void {

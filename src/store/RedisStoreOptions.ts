@@ -5,6 +5,12 @@ import { UsherError } from "../errors.ts";
 export interface RedisStoreOptions {
   /** Redis URL. Default "redis://127.0.0.1:6379". */
   url?: string;
+  /**
+   * A Redis Cluster instead of one Redis: some of its nodes as "host:port" (the client finds the
+   * rest). Every key of a queue carries the key prefix as a hash tag, so a queue lives in one slot.
+   * Options such as a password go in `redis` (they apply to every node).
+   */
+  cluster?: readonly string[];
   /** Prefix of every key and channel; one per app (processes of one app share it). Default "usher:". */
   keyPrefix?: string;
   /**
@@ -33,6 +39,8 @@ export interface RedisStoreOptions {
 /** {@link RedisStoreOptions} with defaults applied. */
 export interface ResolvedRedisStoreOptions {
   readonly url: string;
+  /** Cluster seed nodes ("host:port"); empty: one Redis at `url`. */
+  readonly cluster: readonly string[];
   readonly keyPrefix: string;
   readonly leaseMs: number;
   readonly maxAttempts: number;
@@ -61,8 +69,13 @@ export function resolveRedisStoreOptions(o: RedisStoreOptions): ResolvedRedisSto
   if (typeof keyPrefix !== "string" || keyPrefix === "") {
     throw new UsherError("INVALID_OPTIONS", "redisStore(): keyPrefix must be a non-empty string.");
   }
+  const cluster = o.cluster ?? [];
+  if (!Array.isArray(cluster) || !cluster.every((n) => typeof n === "string" && /^[^\s:]+:\d{1,5}$/.test(n))) {
+    throw new UsherError("INVALID_OPTIONS", 'redisStore(): cluster must list nodes as "host:port".');
+  }
   return {
     url: o.url ?? "redis://127.0.0.1:6379",
+    cluster,
     keyPrefix,
     leaseMs: positive("leaseMs", o.leaseMs, 15_000, 100),
     maxAttempts: positive("maxAttempts", o.maxAttempts, 2),
