@@ -17,7 +17,7 @@
  * forced, as the events' pending entries went with the data. The outbox keeps at most
  * {@link OUTBOX_MAX} messages; past that, new progress messages are dropped, never a terminal one.
  */
-import { every, type Repeating } from "../clock.ts";
+import { every, type Repeating, type TimerHandle } from "../clock.ts";
 import { isUsherError } from "../errors.ts";
 import { TERMINAL_TYPES, type EngineEvent } from "../queue/index.ts";
 import type { RedisLink } from "./RedisLink.ts";
@@ -25,6 +25,8 @@ import type { SessionBus, SessionMessage } from "./SharedQueueStore.ts";
 
 /** Most messages waiting in the outbox (see the file comment). */
 export const OUTBOX_MAX = 10_000;
+/** A read final leaves its log at most this long after it was read (with a script, usually sooner), ms. */
+const FORGET_WAIT_MS = 50;
 /** While the outbox holds messages and the connection looks fine, it is retried this often, ms. */
 const OUTBOX_RETRY_MS = 1000;
 
@@ -72,6 +74,9 @@ export class RedisSessionBus implements SessionBus {
   /** Finals delivered here, by event id, until their claim's release takes them. */
   readonly #finals = new Map<string, LocalFinal>();
   readonly #sharedListeners = new Set<(sessionHash: string) => void>();
+  /** Read finals to take out of their logs: [sessionHash, logId, ...] (see forgetRead). */
+  #forgets: string[] = [];
+  #forgetTimer: TimerHandle | null = null;
   /** Per session: events still pending in Redis when the release of its latest final here answered. */
   readonly #remaining = new Map<string, number>();
   /** Per session: finals delivered here whose release has not answered yet, and who waits for that. */
@@ -254,8 +259,37 @@ export class RedisSessionBus implements SessionBus {
     return (await this.#link.call((r) => r.sismember(`${this.#link.prefix}ses:${sessionHash}:pending`, eventId))) === 1;
   }
 
+  /**
+   * The entry leaves the log with this node's next admission or release (no round trip of its
+   * own), or after {@link FORGET_WAIT_MS} in one pipeline with the others.
+   */
   forgetRead(sessionHash: string, id: string): void {
-    this.#link.fire((r) => r.xdel(`${this.#link.prefix}ses:${sessionHash}:log`, id));
+    this.#forgets.push(sessionHash, id);
+    if (this.#forgetTimer === null) {
+      this.#forgetTimer = this.#link.clock.setTimeout(() => {
+        this.#forgetTimer = null;
+        const list = this.takeForgets();
+        if (list.length === 0) return;
+        const p = this.#link.prefix;
+        this.#link.fire((r) => {
+          const pipe = r.pipeline();
+          for (let i = 0; i + 1 < list.length; i += 2) pipe.xdel(`${p}ses:${list[i]}:log`, list[i + 1] as string);
+          return pipe.exec();
+        });
+      }, FORGET_WAIT_MS);
+    }
+  }
+
+  /** The read finals to forget, as ARGV for a script ([n, sessionHash, logId, ...]); taken. */
+  takeForgets(): string[] {
+    const list = this.#forgets;
+    this.#forgets = [];
+    return list;
+  }
+
+  /** A script that carried these forgets failed: they wait for the next one. */
+  returnForgets(list: readonly string[]): void {
+    this.#forgets.push(...list);
   }
 
   saveCursor(sessionHash: string, id: string): void {
@@ -354,5 +388,7 @@ export class RedisSessionBus implements SessionBus {
   close(): void {
     this.#retryTimer?.stop();
     this.#retryTimer = null;
+    if (this.#forgetTimer !== null) this.#link.clock.clearTimeout(this.#forgetTimer);
+    this.#forgetTimer = null;
   }
 }

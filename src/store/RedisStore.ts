@@ -103,21 +103,29 @@ export class RedisStore implements SharedQueueStore {
     const others = [...this.#pools].filter((p) => p !== job.poolId);
     const lease = newLease();
     const wakesBefore = this.#workWakes;
-    const r = (await this.#link.run(
-      "usherEnqueue",
-      job.eventId,
-      job.sessionHash,
-      job.fnId,
-      job.poolId,
-      JSON.stringify(job),
-      maxSize === null ? "" : maxSize,
-      o.sessionTtlMs,
-      this.#link.alone ? "1" : "0",
-      newPool ? "1" : "0",
-      others.length,
-      ...others,
-      ...claimArgs(claim, lease, o.leaseMs),
-    )) as [number, number, number?, number?, (string | number)[]?, unknown?, number?, number?];
+    const forgets = this.#bus.takeForgets();
+    const r = (await this.#link
+      .run(
+        "usherEnqueue",
+        job.eventId,
+        job.sessionHash,
+        job.fnId,
+        job.poolId,
+        JSON.stringify(job),
+        maxSize === null ? "" : maxSize,
+        o.sessionTtlMs,
+        this.#link.alone ? "1" : "0",
+        newPool ? "1" : "0",
+        others.length,
+        ...others,
+        forgets.length / 2,
+        ...forgets,
+        ...claimArgs(claim, lease, o.leaseMs),
+      )
+      .catch((err: unknown) => {
+        this.#bus.returnForgets(forgets);
+        throw err;
+      })) as [number, number, number?, number?, (string | number)[]?, unknown?, number?, number?];
     const [status, a, b = 0, c = 0, flat = [], claimed, saw = 1, known = 0] = r;
     if (status === -1) throw new UsherError("BAD_REQUEST", `Event ${job.eventId} is already in the queue.`);
     if (status !== 1) return { accepted: false, totalSize: a };
@@ -175,6 +183,7 @@ export class RedisStore implements SharedQueueStore {
     const wakesBefore = this.#workWakes;
     // Nothing waits anywhere (as of the last look and every wake-up since): no claim to try.
     const ask = this.#mayWait ? next : undefined;
+    const forgets = this.#bus.takeForgets();
     let r: [number, (string | number)[], unknown, number];
     try {
       r = (await this.#link.run(
@@ -189,11 +198,14 @@ export class RedisStore implements SharedQueueStore {
         ...held.eventIds,
         finals.length,
         ...finalArgs,
+        forgets.length / 2,
+        ...forgets,
         ...claimArgs(ask, lease, o.leaseMs),
       )) as [number, (string | number)[], unknown, number];
     } catch (err) {
       // The finals still have to end their events in Redis: they wait in the bus's outbox.
       this.#bus.unreleased(finals);
+      this.#bus.returnForgets(forgets);
       throw err;
     }
     this.#bus.released(finals, r[1]);

@@ -14,6 +14,13 @@ local function adopter(m)
   if string.byte(m, 1) == 64 then return string.sub(m, 2) end
   return nil
 end
+-- ARGV from index at: n, then n (sessionHash, logId) pairs: logged finals a reader of the caller read,
+-- which leave their logs. Returns the index after them.
+local function forget_read(at)
+  local n = tonumber(ARGV[at])
+  for k = 1, n do redis.call('XDEL', P .. 'ses:' .. ARGV[at + 2 * k - 1] .. ':log', ARGV[at + 2 * k]) end
+  return at + 1 + 2 * n
+end
 -- "<head>|<lease>": a running claim's member of run:<pool>.
 local function split_claim(m)
   local at = string.find(m, '|', 1, true)

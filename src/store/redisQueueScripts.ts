@@ -9,7 +9,8 @@ import { CLAIM_LIB, PRELUDE } from "./redisPrelude.ts";
 /**
  * enqueue: ARGV = P, node, eventId, sessionHash, fnId, poolId, jobJson, maxSize ("" = none),
  * sessionTtlMs, alone ("1": no other node listens), newPool ("1": add it to `pools`), nOther,
- * otherPool..., then a claim request (see CLAIM_LIB; lease "" when the caller cannot run a job now).
+ * otherPool..., read finals to forget (see forget_read), then a claim request (see CLAIM_LIB; lease
+ * "" when the caller cannot run a job now).
  *
  * Returns {1, rank, poolSize, total, running, claim, saw, known} | {0, total} (full) | {-1, 0} (an
  * id already pending in the session); `known` 1 when the session has other pending events, an
@@ -22,6 +23,8 @@ import { CLAIM_LIB, PRELUDE } from "./redisPrelude.ts";
 export const ENQUEUE = `${PRELUDE}${CLAIM_LIB}
 local e, h, fn, pool, json, maxSize, ttl, alone = ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8], ARGV[9], ARGV[10]
 local nOther = tonumber(ARGV[12])
+-- First: a read final of this session must not count as history below.
+local reqAt = forget_read(13 + nOther)
 local wk = P .. 'wait:' .. pool
 local exact
 if maxSize ~= '' then
@@ -43,7 +46,7 @@ else
   total = ahead + 1
   for i = 13, 12 + nOther do total = total + redis.call('ZCARD', P .. 'wait:' .. ARGV[i]) end
 end
-local req = claim_request(13 + nOther)
+local req = claim_request(reqAt)
 local jk = P .. 'job:' .. e
 if req ~= nil and ahead == 0 then
   -- Fast path: this event heads an idle pool. It runs here now if its pool has a free slot and no
@@ -92,8 +95,8 @@ return {claim or false, saw and 1 or 0}
 
 /**
  * release: ARGV = P, node, head, lease, poolId, sessionTtlMs, sessionMaxLen, alone, nEvents,
- * eventId..., nFinals, (eventId, sessionHash, read "1"/"0", json)..., then a claim request for the
- * next job (lease "" for none).
+ * eventId..., nFinals, (eventId, sessionHash, read "1"/"0", json)..., read finals to forget (see
+ * forget_read), then a claim request for the next job (lease "" for none).
  *
  * Frees the claim's slot and forgets its jobs (unless the lease was reaped meanwhile). Each final
  * given was delivered by this node itself (the event's origin): the event leaves its session's
@@ -133,7 +136,7 @@ for _ = 1, nf do
   logged[#logged + 1] = adopted
   logged[#logged + 1] = remaining
 end
-local req = claim_request(i)
+local req = claim_request(forget_read(i))
 local freed = nil
 if held == 1 then freed = pool end
 local claim, saw = try_claim(req, alone, freed)
