@@ -81,7 +81,7 @@ export class RedisCluster implements QueueCluster {
     const r = (await this.#link.run("usherCancelEvent", eventId, reason)) as [number, string?, string?];
     if (r[0] === 1 && r[1] !== undefined) {
       // Its cancelled message goes out from here, to the node it was admitted through.
-      this.#bus.running([eventId], [r[2] ?? ""]);
+      this.#bus.removed(eventId, r[2] ?? "");
       return JSON.parse(r[1]) as StoredJob;
     }
     return r[0] === 2 ? "forwarded" : null;

@@ -69,6 +69,8 @@ export class RedisSessionBus implements SessionBus {
   readonly #local = new Set<string>();
   /** Events running here: their origin node (routing of their messages; "" unknown). */
   readonly #running = new Map<string, string>();
+  /** Events this node took out of the queue (cancelled): their origin, for their final's routing. */
+  readonly #removed = new Map<string, string>();
   /** Sessions another node holds too: their messages go through Redis. */
   readonly #shared = new Set<string>();
   /** Finals delivered here, by event id, until their claim's release takes them. */
@@ -125,6 +127,14 @@ export class RedisSessionBus implements SessionBus {
   /** This node runs these events now (claimed), for events admitted by `origins` ("" unknown). */
   running(eventIds: readonly string[], origins: readonly string[]): void {
     eventIds.forEach((id, i) => this.#running.set(id, origins[i] ?? ""));
+  }
+
+  /**
+   * This node took a waiting event, admitted by `origin`, out of the queue: its final (cancelled)
+   * is published from here, to that node. Not running here: the final has no release to ride on.
+   */
+  removed(eventId: string, origin: string): void {
+    this.#removed.set(eventId, origin);
   }
 
   /**
@@ -321,8 +331,11 @@ export class RedisSessionBus implements SessionBus {
 
   #publish(event: EngineEvent, force: boolean): void {
     const id = event.eventId;
-    const origin = this.#local.has(id) ? this.#link.nodeId : (this.#running.get(id) ?? "");
-    if (TERMINAL_TYPES.has(event.type)) this.#local.delete(id);
+    const origin = this.#local.has(id) ? this.#link.nodeId : (this.#running.get(id) ?? this.#removed.get(id) ?? "");
+    if (TERMINAL_TYPES.has(event.type)) {
+      this.#local.delete(id);
+      this.#removed.delete(id);
+    }
     const m: Unsent = { event, json: JSON.stringify(event), force, origin };
     // Behind messages still waiting: a session's messages keep their order.
     if (this.#outbox.length > 0) this.#hold(m);

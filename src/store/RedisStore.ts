@@ -240,7 +240,7 @@ export class RedisStore implements SharedQueueStore {
   async remove(eventId: string): Promise<StoredJob | null> {
     const r = (await this.#link.run("usherRemove", eventId)) as [string, string] | null;
     if (r === null) return null;
-    this.#bus.running([eventId], [r[1]]);
+    this.#bus.removed(eventId, r[1]);
     return JSON.parse(r[0]) as StoredJob;
   }
 

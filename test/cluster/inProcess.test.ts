@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { after, describe, it } from "node:test";
 import { Client } from "@gradio/client";
+import { Redis } from "ioredis";
 import { Interface, State, type UploadedFile } from "../../src/index.ts";
 import { redisStore } from "../../src/store/RedisStore.ts";
 import { runWorker } from "../../src/compose/runWorker.ts";
@@ -77,6 +78,30 @@ describe("shared queue in one process", () => {
       [second.json.event_id, false],
       [first.json.event_id, true],
     ]);
+  });
+
+  it("cancels a waiting event of a session held by one front alone; its stream still ends", async () => {
+    const keyPrefix = testPrefix("cancel-local");
+    const a = await launch(upper(400), { store: redisStore({ url: REDIS_URL, keyPrefix, leaseMs: 1000 }) });
+    // Another session's job holds the only slot, so that this session's one event waits.
+    const blocker = await post(`${a.url}/gradio_api/queue/join`, { data: ["b"], fn_index: 0, session_hash: "s-block" });
+    assert.equal(blocker.status, 200, blocker.text);
+    const session = "s-cancel-local";
+    const waiting = await post(`${a.url}/gradio_api/queue/join`, { data: ["w"], fn_index: 0, session_hash: session });
+    const stream = readSse(`${a.url}/gradio_api/queue/data?session_hash=${session}`, AbortSignal.timeout(5000));
+    await waitFor(async () => (await metric(a.url, "usher_open_streams")) === 1, 5000, "the stream open");
+    const cancel = await post(`${a.url}/gradio_api/cancel`, { event_id: waiting.json.event_id, session_hash: session });
+    assert.equal(cancel.status, 200, cancel.text);
+    const messages = await stream;
+    const ends = messages
+      .filter((m) => m.data.msg === "process_completed")
+      .map((m) => [m.data.event_id, m.data.success]);
+    assert.deepEqual(ends, [[waiting.json.event_id, false]]);
+    assert.equal(messages.at(-1)?.data.msg, "close_stream");
+    // Its event left the store too: a later join of the session is not taken for another front's.
+    const redis = new Redis(REDIS_URL);
+    after(() => redis.disconnect());
+    assert.equal(await redis.scard(`{${keyPrefix}}ses:${session}:pending`), 0);
   });
 
   it("shares uploads, output files and State between processes that have different disks", async () => {
