@@ -21,6 +21,7 @@ import { every, type Repeating, type TimerHandle } from "../clock.ts";
 import { isUsherError } from "../errors.ts";
 import { TERMINAL_TYPES, type EngineEvent } from "../queue/index.ts";
 import type { RedisLink } from "./RedisLink.ts";
+import { STORE_LOST_ERROR } from "./redisLinkErrors.ts";
 import type { SessionBus, SessionMessage } from "./SharedQueueStore.ts";
 
 /** Most messages waiting in the outbox (see the file comment). */
@@ -29,15 +30,6 @@ export const OUTBOX_MAX = 10_000;
 const FORGET_WAIT_MS = 50;
 /** While the outbox holds messages and the connection looks fine, it is retried this often, ms. */
 const OUTBOX_RETRY_MS = 1000;
-
-/** What the user of an event Redis lost (with no process left to write it back) is told. */
-const LOST_ERROR = {
-  message: "The queue store restarted and lost this request. Please try again.",
-  title: "Error",
-  durationMs: null,
-  visible: true,
-  code: "STORE_UNAVAILABLE",
-};
 
 interface Unsent {
   readonly event: EngineEvent;
@@ -322,7 +314,7 @@ export class RedisSessionBus implements SessionBus {
     return (await this.#link.run(
       "usherFailLost",
       sessionHash,
-      JSON.stringify(LOST_ERROR),
+      JSON.stringify(STORE_LOST_ERROR),
       o.sessionTtlMs,
       o.sessionMaxMessages,
       ...eventIds,

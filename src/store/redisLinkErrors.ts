@@ -21,3 +21,12 @@ export function toStoreError(err: unknown): UsherError {
     },
   );
 }
+
+/** What the user of an event Redis lost (with no process left to write it back) is told. */
+export const STORE_LOST_ERROR = {
+  message: "The queue store restarted and lost this request. Please try again.",
+  title: "Error",
+  durationMs: null,
+  visible: true,
+  code: "STORE_UNAVAILABLE",
+};
