@@ -1,5 +1,5 @@
 /**
- * The package as a user gets it: build, `npm pack`, install the tarball in a scratch folder, and a
+ * The package as a user gets it: `npm pack` (which builds it), install the tarball in a scratch folder, and a
  * five-line app file answers a prediction.
  */
 import assert from "node:assert/strict";
@@ -14,7 +14,7 @@ const root = process.cwd();
 test("npm pack tarball installs and serves a five-line app", { timeout: 240_000 }, async () => {
   const scratch = mkdtempSync(join(tmpdir(), "usher-pack-"));
   try {
-    execFileSync("npm", ["run", "build", "--silent"], { cwd: root, stdio: "pipe" });
+    // `npm pack` alone, as a publisher runs it: its prepack builds dist/ and ui/dist/.
     execFileSync("npm", ["pack", "--silent", "--pack-destination", scratch], { cwd: root, stdio: "pipe" });
     const tarball = readdirSync(scratch).find((f) => f.endsWith(".tgz"));
     assert.ok(tarball, "npm pack made a tarball");
