@@ -7,7 +7,7 @@
  * Then: curl -s -X POST http://127.0.0.1:7860/gradio_api/run/predict -H 'content-type: application/json' -d '{"data":["hi"]}'
  *       (refused), while /gradio_api/call/predict queues it.
  */
-import { Interface } from "usher";
+import { Interface } from "usher-ml";
 
 const demo = new Interface({
   fn: (text: string) => `Hello, ${text}!`,

@@ -7,7 +7,7 @@
  * Run: npm run example examples/batch.ts
  */
 import { setTimeout as sleep } from "node:timers/promises";
-import { Interface } from "usher";
+import { Interface } from "usher-ml";
 
 const demo = new Interface({
   fn: async function countWords(texts: string[]) {

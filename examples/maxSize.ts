@@ -6,7 +6,7 @@
  * Run: npm run example examples/maxSize.ts
  */
 import { setTimeout as sleep } from "node:timers/promises";
-import { Interface } from "usher";
+import { Interface } from "usher-ml";
 
 const demo = new Interface({
   fn: async function slowReverse(text: string) {

@@ -6,7 +6,7 @@
  * Run: npm run example examples/streaming.ts
  */
 import { setTimeout as sleep } from "node:timers/promises";
-import { Interface, type EventContext } from "usher";
+import { Interface, type EventContext } from "usher-ml";
 
 const demo = new Interface({
   fn: async function* typewriter(text: string, ctx: EventContext) {

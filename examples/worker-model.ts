@@ -4,7 +4,7 @@
  * built in setup() is made once per thread, and then serves every call that thread runs.
  */
 import { threadId } from "node:worker_threads";
-import { AppError, type EventContext } from "usher";
+import { AppError, type EventContext } from "usher-ml";
 
 const LIMIT = 50_000_000;
 let smallPrimes: Uint32Array = new Uint32Array(0);

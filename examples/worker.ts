@@ -7,7 +7,7 @@
  * Run: npm run example examples/worker.ts
  */
 import { availableParallelism } from "node:os";
-import { Interface, inWorker } from "usher";
+import { Interface, inWorker } from "usher-ml";
 
 const threads = Number(process.env["WORKER_THREADS"] ?? availableParallelism());
 

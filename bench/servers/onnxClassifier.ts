@@ -3,7 +3,7 @@
  * classifier (demo/) as an Interface, Image → Label, `batch: true` with the `maxBatchSize` given
  * in argv, concurrencyCount 1. Prints `LISTENING <url>` when ready; exits on SIGTERM.
  */
-import { Image, Interface, Label } from "usher";
+import { Image, Interface, Label } from "usher-ml";
 import { createOrientationClassifier } from "../../demo/src/models/createOrientationClassifier.ts";
 
 const maxBatchSize = Number(process.argv[2] ?? 16);

@@ -3,7 +3,7 @@
  * fills the inputs (a hidden, unqueued endpoint). File examples are paths; they are stored when
  * an example is loaded.
  */
-import { Dataset, type Component } from "usher";
+import { Dataset, type Component } from "usher-ml";
 
 /** Adds a clickable examples table at the current place in the layout. */
 export function addExamples(inputs: readonly Component<any>[], rows: readonly (readonly unknown[])[]): Dataset {

@@ -18,7 +18,7 @@ import {
   Tab,
   Textbox,
   type EventContext,
-} from "usher";
+} from "usher-ml";
 import { addExamples } from "./addExamples.ts";
 import { writeExampleImages } from "./examples/writeExampleImages.ts";
 import { createLanguageId } from "./models/createLanguageId.ts";

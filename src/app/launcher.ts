@@ -21,7 +21,10 @@ export function setLauncher(launcher: Launcher): void {
 /** The registered launcher; INTERNAL when the app model was imported without the package's root. */
 export function launcher(): Launcher {
   if (registered === null) {
-    throw new UsherError("INTERNAL", 'launch() needs the package\'s root module: import from "usher" (src/index.ts).');
+    throw new UsherError(
+      "INTERNAL",
+      'launch() needs the package\'s root module: import from "usher-ml" (src/index.ts).',
+    );
   }
   return registered;
 }

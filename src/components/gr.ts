@@ -1,6 +1,6 @@
 /**
  * Every component and layout, Gradio-named. Imported as a namespace
- * (`import { components as gr } from "usher"`), it reads like Python's `gr.*`, including
+ * (`import { components as gr } from "usher-ml"`), it reads like Python's `gr.*`, including
  * `gr.Number` and `gr.JSON`, which the top-level exports call `NumberInput` and `Json` so that
  * they never shadow the global `Number` and `JSON`.
  */

@@ -26,7 +26,7 @@ test("npm pack tarball installs and serves a five-line app", { timeout: 240_000 
     writeFileSync(
       join(scratch, "app.mjs"),
       [
-        'import { Interface } from "usher";',
+        'import { Interface } from "usher-ml";',
         'const demo = new Interface({ fn: (x) => x + "!", inputs: "text", outputs: "text" });',
         "demo.queue();",
         "const app = await demo.launch({ port: 0, quiet: true, logLevel: false });",
@@ -58,7 +58,7 @@ test("npm pack tarball installs and serves a five-line app", { timeout: 240_000 
     // The CLI from the tarball runs a TypeScript app file (tsx ships as a dependency).
     writeFileSync(
       join(scratch, "app.ts"),
-      'import { Interface } from "usher";\nexport default new Interface({ fn: (x: string) => x + "?", inputs: "text", outputs: "text" });\n',
+      'import { Interface } from "usher-ml";\nexport default new Interface({ fn: (x: string) => x + "?", inputs: "text", outputs: "text" });\n',
     );
     const cli = spawn(join(scratch, "node_modules/.bin/usher"), ["app.ts", "--port", "0"], {
       cwd: scratch,
