@@ -20,7 +20,7 @@
  */
 import type { EventBus } from "../queue/index.ts";
 import { TERMINAL_TYPES, type EngineEvent } from "../queue/index.ts";
-import type { SessionBus, SessionMessage } from "../store/index.ts";
+import type { Adopted, SessionBus, SessionMessage } from "../store/index.ts";
 
 /** What the relay asks of the process's session hub. */
 export interface RelayHost {
@@ -40,6 +40,8 @@ interface Relayed {
   seen: Set<string>;
   /** Events whose final was delivered. */
   ended: Set<string>;
+  /** Events whose start this relay made up at a catch-up (a later real one is dropped). */
+  startedHere: Set<string>;
   /** Live messages held back while a catch-up reads the log, or null. */
   held: SessionMessage[] | null;
 }
@@ -110,14 +112,14 @@ export class SessionRelay implements EventBus {
   ): Promise<boolean> {
     let s = this.#sessions.get(sessionHash);
     if (s === undefined) {
-      s = { seen: new Set(), ended: new Set(), held: [] };
+      s = { seen: new Set(), ended: new Set(), startedHere: new Set(), held: [] };
       this.#sessions.set(sessionHash, s);
     } else {
       // Events that ended here stay ended: the hub keeps their finals for a returning reader.
       if (fresh) s.seen.clear();
       s.held ??= [];
     }
-    let found: { pending: string[]; backlog: SessionMessage[] };
+    let found: Adopted;
     try {
       // Live messages are held from now; the read goes out after what the caller sends in this
       // same tick (a join's admission must not wait behind it).
@@ -135,9 +137,30 @@ export class SessionRelay implements EventBus {
       if (this.#sessions.get(sessionHash) === s) this.#sessions.delete(sessionHash);
       return false;
     }
+    this.#startRunning(sessionHash, s, found);
     for (const m of found.backlog) this.#give(sessionHash, s, m);
     this.#flushHeld(sessionHash, s);
     return true;
+  }
+
+  /**
+   * The start of an event that runs, or ran (its result is in the backlog), may have gone to its
+   * origin alone, unlogged (the session was held nowhere else then): a new reader here would see
+   * it waiting until its result, or get a result that never started. Unless the backlog has it,
+   * its start is told now, before the backlog (with no ETA: the run's own estimate stayed with
+   * the origin); a real one that arrives later is dropped.
+   */
+  #startRunning(sessionHash: string, s: Relayed, found: Adopted): void {
+    const ran = found.backlog.filter((m) => m.event.type === "completed").map((m) => m.event.eventId);
+    if (found.running.length === 0 && ran.length === 0) return;
+    const told = new Set(found.backlog.filter((m) => m.event.type === "started").map((m) => m.event.eventId));
+    for (const eventId of [...found.running, ...ran]) {
+      if (told.has(eventId) || s.ended.has(eventId) || s.startedHere.has(eventId)) continue;
+      s.startedHere.add(eventId);
+      if (this.#host === null || this.#host.accept(sessionHash, eventId)) {
+        this.#deliver?.({ type: "started", eventId, sessionHash, etaMs: null });
+      }
+    }
   }
 
   /** This process no longer holds the session; `leaveStore`: it had joined the session's nodes in the store. */
@@ -165,7 +188,7 @@ export class SessionRelay implements EventBus {
   #relayed(sessionHash: string): Relayed {
     let s = this.#sessions.get(sessionHash);
     if (s === undefined) {
-      s = { seen: new Set(), ended: new Set(), held: null };
+      s = { seen: new Set(), ended: new Set(), startedHere: new Set(), held: null };
       this.#sessions.set(sessionHash, s);
     }
     return s;
@@ -184,6 +207,8 @@ export class SessionRelay implements EventBus {
   }
 
   #give(sessionHash: string, s: Relayed, m: SessionMessage): void {
+    if (m.event.type === "started" && s.startedHere.has(m.event.eventId)) return;
+    if (TERMINAL_TYPES.has(m.event.type)) s.startedHere.delete(m.event.eventId);
     if (m.id === LOCAL_ID) {
       if (this.#host === null || this.#host.accept(sessionHash, m.event.eventId)) this.#deliver?.(m.event);
       return;

@@ -6,7 +6,8 @@
  * here for another origin, or of a session another node adopted: the adopter tells the origin, "H")
  * is published: appended to its session's log (a capped Redis stream with a TTL) and sent, in the
  * same script, to the event's origin and to every node that adopted the session (their
- * `to:<node>` channel), so each node receives a session's messages in log order.
+ * `to:<node>` channel), so each node receives a session's messages in log order. A progress
+ * message of a session no node adopted is sent to its origin alone, unlogged, like the origin's own.
  * A node that adopts a session (a user reconnecting through another front) joins the session's
  * nodes and reads the log after the session's read cursor in one script: a message is either in
  * that backlog or arrives live afterwards (duplicates are dropped by log id).
@@ -17,17 +18,17 @@
  * forced, as the events' pending entries went with the data. The outbox keeps at most
  * {@link OUTBOX_MAX} messages; past that, new progress messages are dropped, never a terminal one.
  */
-import { every, type Repeating, type TimerHandle } from "../clock.ts";
+import { every, type Repeating } from "../clock.ts";
 import { isUsherError } from "../errors.ts";
 import { TERMINAL_TYPES, type EngineEvent } from "../queue/index.ts";
 import type { RedisLink } from "./RedisLink.ts";
+import type { LocalFinal } from "./LocalFinal.ts";
+import { ReadForgets } from "./ReadForgets.ts";
 import { STORE_LOST_ERROR } from "./redisLinkErrors.ts";
-import type { SessionBus, SessionMessage } from "./SharedQueueStore.ts";
+import type { Adopted, SessionBus, SessionMessage } from "./SharedQueueStore.ts";
 
 /** Most messages waiting in the outbox (see the file comment). */
 export const OUTBOX_MAX = 10_000;
-/** A read final leaves its log at most this long after it was read (with a script, usually sooner), ms. */
-const FORGET_WAIT_MS = 50;
 /** While the outbox holds messages and the connection looks fine, it is retried this often, ms. */
 const OUTBOX_RETRY_MS = 1000;
 
@@ -39,14 +40,6 @@ interface Unsent {
   readonly origin: string;
   /** A final this node delivered itself: the log and the adopters get it, not this node again. */
   readonly deliveredHere?: boolean;
-}
-
-/** A final delivered here, waiting for its claim's release (see the file comment). */
-export interface LocalFinal {
-  readonly event: EngineEvent;
-  readonly json: string;
-  /** A reader here got it. */
-  readonly read: boolean;
 }
 
 /** {@link SessionBus} on Redis. See the file comment. */
@@ -68,9 +61,7 @@ export class RedisSessionBus implements SessionBus {
   /** Finals delivered here, by event id, until their claim's release takes them. */
   readonly #finals = new Map<string, LocalFinal>();
   readonly #sharedListeners = new Set<(sessionHash: string) => void>();
-  /** Read finals to take out of their logs: [sessionHash, logId, ...] (see forgetRead). */
-  #forgets: string[] = [];
-  #forgetTimer: TimerHandle | null = null;
+  readonly #forgets: ReadForgets;
   /** Per session: events still pending in Redis when the release of its latest final here answered. */
   readonly #remaining = new Map<string, number>();
   /** Per session: finals delivered here whose release has not answered yet, and who waits for that. */
@@ -79,12 +70,15 @@ export class RedisSessionBus implements SessionBus {
 
   constructor(link: RedisLink) {
     this.#link = link;
+    this.#forgets = new ReadForgets(link);
     // Registered before any other listener: the engine's catch-up after a break comes after the flush.
     link.onReconnect((lostData) => this.#flush(lostData));
     link.onNodeMessage("M", (body) => {
       const nl = body.indexOf("\n");
-      const [sessionHash, id] = JSON.parse(body.slice(0, nl)) as [string, string];
+      const [sessionHash, id, remaining] = JSON.parse(body.slice(0, nl)) as [string, string, number?];
       const event = JSON.parse(body.slice(nl + 1)) as EngineEvent;
+      // A final another node ran for this origin says what is still pending (see othersPending).
+      if (remaining !== undefined) this.#remaining.set(sessionHash, remaining);
       for (const l of this.#listeners) l(sessionHash, { id, event });
     });
     link.onNodeMessage("H", (sessionHash) => this.share(sessionHash));
@@ -157,7 +151,7 @@ export class RedisSessionBus implements SessionBus {
     return new Promise((resolve) => u.waiters.push(resolve));
   }
 
-  /** The finals of a claim's events that this node delivered itself, taken for its release. */
+  /** The finals of a claim's events, taken for its release: delivered here, or to go to their origin. */
   takeFinals(eventIds: readonly string[]): LocalFinal[] {
     const out: LocalFinal[] = [];
     for (const id of eventIds) {
@@ -171,9 +165,10 @@ export class RedisSessionBus implements SessionBus {
   }
 
   /**
-   * Whether the session still had pending events when the release of its latest final delivered
-   * here answered (another node may have admitted them); undefined when no release here told
-   * (its finals came from other processes). Read once the session's finals are {@link settled}.
+   * Whether the session still had pending events when its latest final ended in Redis (another
+   * node may have admitted them): told by the release of a final delivered here, or with a final
+   * another node ran for this origin; undefined when neither told. Read once the session's finals
+   * are {@link settled}.
    */
   othersPending(sessionHash: string): boolean | undefined {
     const n = this.#remaining.get(sessionHash);
@@ -188,7 +183,7 @@ export class RedisSessionBus implements SessionBus {
   released(finals: readonly LocalFinal[], flat: readonly (string | number)[]): void {
     for (let i = 0; i + 3 < flat.length; i += 4) {
       const f = finals.find((x) => x.event.eventId === flat[i]);
-      if (f === undefined) continue;
+      if (f === undefined || f.origin !== undefined) continue;
       const h = f.event.sessionHash;
       const id = String(flat[i + 1]);
       if (id !== "") for (const l of this.#loggedListeners) l(f.event, id);
@@ -201,13 +196,15 @@ export class RedisSessionBus implements SessionBus {
   /** The release carrying these finals failed: they go out through the outbox, in order. */
   unreleased(finals: readonly LocalFinal[]): void {
     for (const f of finals) {
-      this.#hold({ event: f.event, json: f.json, force: false, origin: this.#link.nodeId, deliveredHere: true });
+      if (f.origin !== undefined) this.#hold({ event: f.event, json: f.json, force: false, origin: f.origin });
+      else this.#hold({ event: f.event, json: f.json, force: false, origin: this.#link.nodeId, deliveredHere: true });
     }
     this.#settle(finals);
   }
 
   #settle(finals: readonly LocalFinal[]): void {
     for (const f of finals) {
+      if (f.origin !== undefined) continue;
       const u = this.#unsettled.get(f.event.sessionHash);
       if (u === undefined || --u.count > 0) continue;
       this.#unsettled.delete(f.event.sessionHash);
@@ -226,19 +223,19 @@ export class RedisSessionBus implements SessionBus {
     return () => this.#listeners.delete(listener);
   }
 
-  async adopt(sessionHash: string, hold = false): Promise<{ pending: string[]; backlog: SessionMessage[] }> {
+  async adopt(sessionHash: string, hold = false): Promise<Adopted> {
     const o = this.#link.options;
-    const [pending, flat] = (await this.#link.run(
+    const [pending, flat, running] = (await this.#link.run(
       "usherAdopt",
       sessionHash,
       o.sessionMaxMessages,
       o.sessionTtlMs,
       hold ? "1" : "0",
-    )) as [string[], string[]];
+    )) as [string[], string[], string[]];
     const backlog: SessionMessage[] = [];
     for (let i = 0; i + 1 < flat.length; i += 2)
       backlog.push({ id: flat[i] as string, event: JSON.parse(flat[i + 1] as string) as EngineEvent });
-    return { pending, backlog };
+    return { pending, running, backlog };
   }
 
   leave(sessionHash: string): void {
@@ -261,37 +258,19 @@ export class RedisSessionBus implements SessionBus {
     return (await this.#link.call((r) => r.sismember(`${this.#link.prefix}ses:${sessionHash}:pending`, eventId))) === 1;
   }
 
-  /**
-   * The entry leaves the log with this node's next admission or release (no round trip of its
-   * own), or after {@link FORGET_WAIT_MS} in one pipeline with the others.
-   */
+  /** A logged final a reader here read leaves its log (see {@link ReadForgets}). */
   forgetRead(sessionHash: string, id: string): void {
-    this.#forgets.push(sessionHash, id);
-    if (this.#forgetTimer === null) {
-      this.#forgetTimer = this.#link.clock.setTimeout(() => {
-        this.#forgetTimer = null;
-        const list = this.takeForgets();
-        if (list.length === 0) return;
-        const p = this.#link.prefix;
-        this.#link.fire((r) => {
-          const pipe = r.pipeline();
-          for (let i = 0; i + 1 < list.length; i += 2) pipe.xdel(`${p}ses:${list[i]}:log`, list[i + 1] as string);
-          return pipe.exec();
-        });
-      }, FORGET_WAIT_MS);
-    }
+    this.#forgets.add(sessionHash, id);
   }
 
-  /** The read finals to forget, as ARGV for a script ([n, sessionHash, logId, ...]); taken. */
+  /** The read finals to forget, as ARGV for a script ([sessionHash, logId, ...]); taken. */
   takeForgets(): string[] {
-    const list = this.#forgets;
-    this.#forgets = [];
-    return list;
+    return this.#forgets.take();
   }
 
   /** A script that carried these forgets failed: they wait for the next one. */
   returnForgets(list: readonly string[]): void {
-    this.#forgets.push(...list);
+    this.#forgets.giveBack(list);
   }
 
   saveCursor(sessionHash: string, id: string): void {
@@ -331,7 +310,24 @@ export class RedisSessionBus implements SessionBus {
     const m: Unsent = { event, json: JSON.stringify(event), force, origin };
     // Behind messages still waiting: a session's messages keep their order.
     if (this.#outbox.length > 0) this.#hold(m);
+    else if (!force && origin !== "" && TERMINAL_TYPES.has(event.type) && this.#running.has(id)) this.#park(m);
     else this.#send(m);
+  }
+
+  /**
+   * The final of an event run here for another origin rides on its claim's release, which comes
+   * in the same tick when the job ended by itself. When it does not (a cancel, whose job may take a
+   * while to stop), the final goes out alone.
+   */
+  #park(m: Unsent): void {
+    const f: LocalFinal = { event: m.event, json: m.json, read: false, origin: m.origin };
+    this.#finals.set(m.event.eventId, f);
+    queueMicrotask(() => {
+      if (this.#finals.get(m.event.eventId) !== f) return;
+      this.#finals.delete(m.event.eventId);
+      if (this.#outbox.length > 0) this.#hold(m);
+      else this.#send(m);
+    });
   }
 
   #send(m: Unsent): void {
@@ -393,7 +389,6 @@ export class RedisSessionBus implements SessionBus {
   close(): void {
     this.#retryTimer?.stop();
     this.#retryTimer = null;
-    if (this.#forgetTimer !== null) this.#link.clock.clearTimeout(this.#forgetTimer);
-    this.#forgetTimer = null;
+    this.#forgets.close();
   }
 }

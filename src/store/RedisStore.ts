@@ -177,7 +177,10 @@ export class RedisStore implements SharedQueueStore {
     const at = leaseId.lastIndexOf("|");
     const finals = this.#bus.takeFinals(held.eventIds);
     const finalArgs: string[] = [];
-    for (const f of finals) finalArgs.push(f.event.eventId, f.event.sessionHash, f.read ? "1" : "0", f.json);
+    for (const f of finals) {
+      const mode = f.origin !== undefined ? `>${f.origin}` : f.read ? "1" : "0";
+      finalArgs.push(f.event.eventId, f.event.sessionHash, mode, f.json);
+    }
     const o = this.#link.options;
     const lease = newLease();
     const wakesBefore = this.#workWakes;

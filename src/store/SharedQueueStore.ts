@@ -19,10 +19,20 @@ import type { SharedOwnerStore } from "./OwnerStore.ts";
 import type { SessionStateStore } from "./SessionStateStore.ts";
 import type { QueueStore } from "../queue/index.ts";
 
-/** One message of a session's log: its id in the log (ordered) and the engine event. */
+/**
+ * One message of a session: its id in the session's log (ordered), or "" for one sent without the
+ * log (a progress message of a session no other node holds), and the engine event.
+ */
 export interface SessionMessage {
   readonly id: string;
   readonly event: EngineEvent;
+}
+
+/** What {@link SessionBus.adopt} finds. */
+export interface Adopted {
+  readonly pending: string[];
+  readonly running: string[];
+  readonly backlog: SessionMessage[];
 }
 
 /** The event bus of a shared store (see the file comment). */
@@ -35,10 +45,11 @@ export interface SessionBus {
   onMessage(listener: (sessionHash: string, message: SessionMessage) => void): () => void;
   /**
    * Makes this process hold the session: its new messages come here from now on. Returns the
-   * events still pending and the messages its user has not read (after the read cursor). When
-   * both are empty the process does not hold the session, unless `hold`.
+   * events still pending, those of them that run now (claimed: their start may have gone to
+   * their origin alone, unlogged) and the messages its user has not read (after the read cursor).
+   * When pending and backlog are empty the process does not hold the session, unless `hold`.
    */
-  adopt(sessionHash: string, hold?: boolean): Promise<{ pending: string[]; backlog: SessionMessage[] }>;
+  adopt(sessionHash: string, hold?: boolean): Promise<Adopted>;
   /** This process no longer holds the session. */
   leave(sessionHash: string): void;
   /** True when a live process other than this one holds (adopted) the session. */

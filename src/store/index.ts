@@ -9,4 +9,10 @@ export { LocalFileStore } from "./LocalFileStore.ts";
 export { MemoryStore } from "./MemoryStore.ts";
 export type { SessionOwner, SharedOwnerStore } from "./OwnerStore.ts";
 export type { SessionStateStore } from "./SessionStateStore.ts";
-export { isSharedStore, type SessionBus, type SessionMessage, type SharedQueueStore } from "./SharedQueueStore.ts";
+export {
+  isSharedStore,
+  type Adopted,
+  type SessionBus,
+  type SessionMessage,
+  type SharedQueueStore,
+} from "./SharedQueueStore.ts";

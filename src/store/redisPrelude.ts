@@ -35,13 +35,17 @@ local function requeue(e, pool, fn, seq, start)
 end
 -- Appends a message to a session's log and sends it to the event's origin node (unless toOrigin
 -- is false: the origin delivered it itself) and to every other node that adopted the session (its
--- pending set's "@<node>" members; noAdopters: the caller knows there is none).
+-- pending set's "@<node>" members; noAdopters: the caller knows there is none). remaining: for a
+-- final sent to its origin alone, how many events of the session are still pending (the origin
+-- then knows, without asking, whether other nodes admitted some).
 -- Returns the log id and how many adopters it was sent to.
-local function deliver(h, origin, json, ttl, maxlen, toOrigin, noAdopters)
+local function deliver(h, origin, json, ttl, maxlen, toOrigin, noAdopters, remaining)
   local base = P .. 'ses:' .. h
   local id = redis.call('XADD', base .. ':log', 'MAXLEN', '~', maxlen, '*', 'e', json)
   redis.call('PEXPIRE', base .. ':log', ttl)
-  local msg = 'M' .. cjson.encode({h, id}) .. '\\n' .. json
+  local head = {h, id}
+  if remaining then head[3] = remaining end
+  local msg = 'M' .. cjson.encode(head) .. '\\n' .. json
   local sent = {}
   if origin and origin ~= '' then
     if toOrigin then redis.call('PUBLISH', P .. 'to:' .. origin, msg) end

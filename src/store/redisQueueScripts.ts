@@ -95,15 +95,21 @@ return {claim or false, saw and 1 or 0}
 
 /**
  * release: ARGV = P, node, head, lease, poolId, sessionTtlMs, sessionMaxLen, alone, nEvents,
- * eventId..., nFinals, (eventId, sessionHash, read "1"/"0", json)..., read finals to forget (see
- * forget_read), then a claim request for the next job (lease "" for none).
+ * eventId..., nFinals, (eventId, sessionHash, mode, json)..., read finals to forget (see
+ * forget_read), then a claim request for the next job (lease "" for none). A final's mode is "1"
+ * or "0" for one this node delivered itself (the event's origin; "1": a reader here got it), or
+ * ">" .. origin for one of an event this node ran for another origin.
  *
- * Frees the claim's slot and forgets its jobs (unless the lease was reaped meanwhile). Each final
- * given was delivered by this node itself (the event's origin): the event leaves its session's
- * pending set, and the final goes to the log (and to the nodes that adopted the session) when no
- * reader here got it or another node holds the session. Then claims the next job for the caller.
+ * Frees the claim's slot and forgets its jobs (unless the lease was reaped meanwhile: then a final
+ * also takes its event out of the queue, where the reaper may have put it back). Each final's event
+ * leaves its session's pending set. A final delivered here goes to the log (and to the nodes that
+ * adopted the session) when no reader here got it or another node holds the session; another
+ * origin's final is logged and sent to that origin (with the count of the session's events still
+ * pending) and to the adopters, as `publish` does, unless the event had ended already. Then claims
+ * the next job for the caller.
  * Returns {1|0 (lease still held), {eventId, logId ("" not logged), adopted (1: another node holds
- * the session), remaining (events of the session still pending)...}, claim|false, saw} (saw: see try_claim).
+ * the session), remaining (events of the session still pending)...} (finals delivered here only),
+ * claim|false, saw} (saw: see try_claim).
  */
 export const RELEASE = `${PRELUDE}${CLAIM_LIB}
 local head, lease, pool, ttl, maxlen, alone = ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8]
@@ -118,23 +124,36 @@ local logged = {}
 local nf = tonumber(ARGV[i])
 i = i + 1
 for _ = 1, nf do
-  local e, h, read, json = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3]
+  local e, h, mode, json = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3]
   i = i + 4
   local pk = P .. 'ses:' .. h .. ':pending'
-  redis.call('SREM', pk, e)
+  local jk = P .. 'job:' .. e
+  if held == 0 then
+    local f = redis.call('HMGET', jk, 'pool', 'fn', 'lease')
+    if f[1] and not f[3] and redis.call('ZREM', P .. 'wait:' .. f[1], f[2] .. ':' .. e) == 1 then redis.call('DEL', jk) end
+  end
+  local ended = redis.call('SREM', pk, e) == 0
+  -- The origin of an event run here for another node ("" : delivered here, by its origin).
+  local origin = ''
+  if string.byte(mode, 1) == 62 then origin = string.sub(mode, 2) end
   local remaining, adopted, id = 0, 0, ''
   local lone = redis.call('SCARD', pk) == 0
   if not lone then
     for _, m in ipairs(redis.call('SMEMBERS', pk)) do
       local n = adopter(m)
-      if not n then remaining = remaining + 1 elseif n ~= NODE then adopted = 1 end
+      if not n then remaining = remaining + 1 elseif n ~= NODE and n ~= origin then adopted = 1 end
     end
   end
-  if read ~= '1' or adopted == 1 then id = deliver(h, NODE, json, ttl, maxlen, false, lone) end
-  logged[#logged + 1] = e
-  logged[#logged + 1] = id
-  logged[#logged + 1] = adopted
-  logged[#logged + 1] = remaining
+  if origin == '' then
+    if mode ~= '1' or adopted == 1 then id = deliver(h, NODE, json, ttl, maxlen, false, lone) end
+    logged[#logged + 1] = e
+    logged[#logged + 1] = id
+    logged[#logged + 1] = adopted
+    logged[#logged + 1] = remaining
+  elseif not ended then
+    if adopted == 1 then deliver(h, origin, json, ttl, maxlen, true)
+    else deliver(h, origin, json, ttl, maxlen, true, true, remaining) end
+  end
 end
 local req = claim_request(forget_read(i))
 local freed = nil

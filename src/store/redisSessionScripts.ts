@@ -6,11 +6,15 @@ import { PRELUDE } from "./redisPrelude.ts";
 
 /**
  * publish: ARGV = P, node, sessionHash, eventId, type, eventJson, force ("1"/"0"), sessionTtlMs,
- * sessionMaxLen, origin ("" = read it from the job), toOrigin ("0": the origin delivered it itself). Appends an engine event to its session's log and
- * sends it to the event's origin node and to the nodes that adopted the session, unless the event
- * has already ended (nothing may follow a terminal message) or, for an estimation, has started. A
- * terminal message ends the event: it leaves the session's pending set (and the queue, if a retry
- * had put it back). Returns the log id, or false when dropped.
+ * sessionMaxLen, origin ("" = read it from the job), toOrigin ("0": the origin delivered it itself).
+ * Sends an engine event to its origin node and to the nodes that adopted the session, unless the
+ * event has already ended (nothing may follow a terminal message) or, for an estimation, has
+ * started. A progress message of a session no node adopted goes to its origin alone, unlogged
+ * (log id ""), as the origin's own progress messages are: the log is what a catch-up reads, and a
+ * log holding only such messages would make the session's next join look known elsewhere. A
+ * terminal message is logged and ends the event: it leaves the session's pending set (and the
+ * queue, if a retry had put it back), and its origin is told how many events of the session are
+ * still pending. Returns the log id ("" unlogged), or false when dropped.
  */
 export const PUBLISH = `${PRELUDE}
 local h, e, kind, json, force, ttl, maxlen, origin = ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8], ARGV[9], ARGV[10]
@@ -19,7 +23,8 @@ local pendingKey = P .. 'ses:' .. h .. ':pending'
 if force ~= '1' and redis.call('SISMEMBER', pendingKey, e) == 0 then return false end
 local jk = P .. 'job:' .. e
 if kind == 'estimation' and redis.call('HEXISTS', jk, 'lease') == 1 then return false end
-if kind == 'completed' or kind == 'failed' or kind == 'cancelled' then
+local terminal = kind == 'completed' or kind == 'failed' or kind == 'cancelled'
+if terminal then
   redis.call('SREM', pendingKey, e)
   local f = redis.call('HMGET', jk, 'pool', 'fn', 'lease', 'origin')
   if f[1] and not f[3] and redis.call('ZREM', P .. 'wait:' .. f[1], f[2] .. ':' .. e) == 1 then redis.call('DEL', jk) end
@@ -27,14 +32,26 @@ if kind == 'completed' or kind == 'failed' or kind == 'cancelled' then
 elseif origin == '' then
   origin = redis.call('HGET', jk, 'origin')
 end
-return deliver(h, origin, json, ttl, maxlen, toOrigin)
+if force == '1' or not origin or origin == '' or not toOrigin then return deliver(h, origin, json, ttl, maxlen, toOrigin) end
+local remaining, adopted = 0, false
+for _, m in ipairs(redis.call('SMEMBERS', pendingKey)) do
+  local n = adopter(m)
+  if not n then remaining = remaining + 1 elseif n ~= origin then adopted = true end
+end
+if adopted then return deliver(h, origin, json, ttl, maxlen, toOrigin) end
+if not terminal then
+  redis.call('PUBLISH', P .. 'to:' .. origin, 'M' .. cjson.encode({h, ''}) .. '\\n' .. json)
+  return ''
+end
+return deliver(h, origin, json, ttl, maxlen, toOrigin, true, remaining)
 `;
 
 /**
  * adopt: ARGV = P, node, sessionHash, maxCount, sessionTtlMs, hold ("1": join even if empty). This
  * node will hold the session's stream: it joins the session's nodes, and gets the events still
  * pending and the messages after the last one a reader was given: {pendingIds, {id, json, id,
- * json...}}. Empty lists: nothing to deliver (and, unless `hold`, the node does not join). The
+ * json...}, runningIds} (running: claimed, so started; their start may have gone to their origin
+ * alone, unlogged). Empty lists: nothing to deliver (and, unless `hold`, the node does not join). The
  * origins of the pending events that have not adopted the session themselves are told ("H"): they
  * delivered its messages in-process so far, and log them from now on.
  */
@@ -42,9 +59,12 @@ export const ADOPT = `${PRELUDE}
 local h = ARGV[3]
 local base = P .. 'ses:' .. h
 local pk = base .. ':pending'
-local pending = {}
+local pending, running = {}, {}
 for _, m in ipairs(redis.call('SMEMBERS', pk)) do
-  if not adopter(m) then pending[#pending + 1] = m end
+  if not adopter(m) then
+    pending[#pending + 1] = m
+    if redis.call('HEXISTS', P .. 'job:' .. m, 'lease') == 1 then running[#running + 1] = m end
+  end
 end
 local cursor = redis.call('GET', base .. ':cursor')
 local start = '-'
@@ -68,7 +88,7 @@ if #pending > 0 or #backlog > 0 or ARGV[6] == '1' then
   end
   redis.call('PEXPIRE', pk, ARGV[5])
 end
-return {pending, backlog}
+return {pending, backlog, running}
 `;
 
 /** heldElsewhere: ARGV = P, node, sessionHash. 1 when a live node other than this one adopted the session. */

@@ -37,7 +37,7 @@ async function cluster(delayMs = 20) {
   const b = await launch(upper(delayMs), { store: store(), localWorkers: false });
   const worker = await runWorker(upper(delayMs).queue({ store: store() }), { quiet: true, handleSignals: false });
   after(() => worker.close({ graceMs: 0 }));
-  return { a, b, worker };
+  return { a, b, worker, keyPrefix };
 }
 
 describe("shared queue in one process", () => {
@@ -53,6 +53,28 @@ describe("shared queue in one process", () => {
     assert.equal(done.event_id, join.json.event_id);
     assert.deepEqual(done.output.data, ["HI"]);
     assert.ok(msgs.includes("process_starts"), JSON.stringify(msgs));
+  });
+
+  it("keeps a session whose jobs run elsewhere its front's alone: starts unlogged, the log empty once read", async () => {
+    const { a, keyPrefix } = await cluster();
+    const redis = new Redis(REDIS_URL);
+    after(() => redis.disconnect());
+    const session = "s-kept";
+    for (const word of ["one", "two", "three"]) {
+      const join = await post(`${a.url}/gradio_api/queue/join`, { data: [word], fn_index: 0, session_hash: session });
+      assert.equal(join.status, 200, join.text);
+      const msgs = (await readSse(`${a.url}/gradio_api/queue/data?session_hash=${session}`)).map((m) => m.data);
+      assert.deepEqual(
+        msgs.map((m) => m.msg).filter((m) => m !== "estimation"),
+        ["process_starts", "process_completed", "close_stream"],
+      );
+      assert.deepEqual(msgs.find((m) => m.msg === "process_completed")?.output.data, [word.toUpperCase()]);
+      // The worker's start went to front A alone; its result was logged and leaves the log once
+      // read, so the session's next join does not look known to another front (no catch-up).
+      await waitFor(async () => (await redis.xlen(`{${keyPrefix}}ses:${session}:log`)) === 0, 5000, "the log emptied");
+      const members = await redis.smembers(`{${keyPrefix}}ses:${session}:pending`);
+      assert.deepEqual(members, [], "nothing pending and no node adopted the session");
+    }
   });
 
   it("serves the real @gradio/client through a front with no local workers", async () => {
