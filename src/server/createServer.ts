@@ -2,6 +2,7 @@ import cors from "@fastify/cors";
 import multipart from "@fastify/multipart";
 import Fastify, { LogController, type FastifyInstance } from "fastify";
 import { ERROR_CODES, UsherError } from "../errors.ts";
+import { routeWarnings } from "../warnings.ts";
 import { authRoutes } from "./auth/authRoutes.ts";
 import { clientErrorHandler } from "./clientErrorHandler.ts";
 import { FastLane } from "./FastLane.ts";
@@ -59,7 +60,12 @@ export async function createServer(ctx: ServerContext): Promise<FastifyInstance>
   server.addHook("preClose", async () => {
     lane.enabled = false;
   });
-  if (options.logLevel !== false) logFunctionErrors(ctx.engine, server.log);
+  if (options.logLevel !== false) {
+    logFunctionErrors(ctx.engine, server.log);
+    // The engine's, the runtime's and the store's warnings become lines of this log, not plain text.
+    const unroute = routeWarnings((type, message) => server.log.warn({ type }, message));
+    server.addHook("onClose", async () => unroute());
+  }
   ctx.metrics?.watch(server.server);
   server.setNotFoundHandler((_req, reply) => {
     void reply.code(404).send({ detail: "Not Found" });
