@@ -2,7 +2,7 @@ import { readFile, stat } from "node:fs/promises";
 import { basename } from "node:path";
 import { UsherError } from "../errors.ts";
 import type { ProcessContext } from "./Component.ts";
-import { extensionForMime, mimeFromName } from "./mimeTypes.ts";
+import { extensionForMime, mimeFromName } from "../mimeTypes.ts";
 import { parseDataUrl } from "./parseDataUrl.ts";
 
 /** A file given to an event function (File, Image and Audio inputs, by default). */

@@ -3,7 +3,7 @@ import { basename } from "node:path";
 import { UsherError } from "../errors.ts";
 import type { ProcessContext } from "./Component.ts";
 import { FILE_DATA_META, type FileData } from "./FileData.ts";
-import { extensionForMime, mimeFromName, sniffMime } from "./mimeTypes.ts";
+import { extensionForMime, mimeFromName, sniffMime } from "../mimeTypes.ts";
 import { parseDataUrl } from "./parseDataUrl.ts";
 
 /** The route prefix of Usher's API (Gradio 5+): file URLs are `{root}/gradio_api/file={path}`. */

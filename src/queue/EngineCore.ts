@@ -16,6 +16,7 @@ import type { PoolState } from "./PoolState.ts";
 import { cancelledError, type JobHost, type RunningJob } from "./RunningJob.ts";
 import { ThreadGate } from "./ThreadGate.ts";
 import type { CancelReason, EngineEvent, EngineListener } from "./types.ts";
+import { usherWarning } from "../warnings.ts";
 
 /** What {@link EngineCore} is built from (resolved by {@link QueueEngine}'s constructor). */
 export interface EngineCoreParts {
@@ -93,7 +94,7 @@ export class EngineCore implements JobHost {
         listener(event);
       } catch (err) {
         // A listener must not throw; if one does, the engine's state must still move on.
-        process.emitWarning(`Usher queue engine listener threw: ${String(err)}`, "UsherListenerWarning");
+        usherWarning("UsherListenerWarning", `Usher queue engine listener threw: ${String(err)}`);
       }
     }
   }

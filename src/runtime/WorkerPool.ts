@@ -13,6 +13,7 @@ import type { InvokeContext } from "../queue/index.ts";
 import type { WorkerRef } from "./inWorker.ts";
 import { runWorkerCall } from "./WorkerCall.ts";
 import { workerExecArgv } from "./workerExecArgv.ts";
+import { usherWarning } from "../warnings.ts";
 
 /** Default time a cancelled call gets to notice its signal before its thread is terminated, ms. */
 export const DEFAULT_WORKER_ABORT_GRACE_MS = 3000;
@@ -82,7 +83,7 @@ export class WorkerPool {
     // A thread that dies with no call on it (an error in a module's background timer) is replaced
     // by piscina; without a listener the 'error' event would take the whole server down.
     pool.on("error", (err: unknown) => {
-      process.emitWarning(`Usher worker thread failed outside a call: ${String(err)}`, "UsherWorkerWarning");
+      usherWarning("UsherWorkerWarning", `Usher worker thread failed outside a call: ${String(err)}`);
     });
     this.#pool = pool;
     return pool;

@@ -1,6 +1,8 @@
+import cors from "@fastify/cors";
 import multipart from "@fastify/multipart";
 import Fastify, { LogController, type FastifyInstance } from "fastify";
 import { ERROR_CODES, UsherError } from "../errors.ts";
+import { routeWarnings } from "../warnings.ts";
 import { authRoutes } from "./auth/authRoutes.ts";
 import { clientErrorHandler } from "./clientErrorHandler.ts";
 import { FastLane } from "./FastLane.ts";
@@ -58,13 +60,18 @@ export async function createServer(ctx: ServerContext): Promise<FastifyInstance>
   server.addHook("preClose", async () => {
     lane.enabled = false;
   });
-  if (options.logLevel !== false) logFunctionErrors(ctx.engine, server.log);
+  if (options.logLevel !== false) {
+    logFunctionErrors(ctx.engine, server.log);
+    // The engine's, the runtime's and the store's warnings become lines of this log, not plain text.
+    const unroute = routeWarnings((type, message) => server.log.warn({ type }, message));
+    server.addHook("onClose", async () => unroute());
+  }
   ctx.metrics?.watch(server.server);
   server.setNotFoundHandler((_req, reply) => {
     void reply.code(404).send({ detail: "Not Found" });
   });
 
-  if (options.allowedOrigins.length > 0) addCorsHook(server, new Set(options.allowedOrigins));
+  if (options.allowedOrigins.length > 0) await registerCors(server, new Set(options.allowedOrigins));
 
   await server.register(multipart, {
     limits: {
@@ -88,8 +95,8 @@ export async function createServer(ctx: ServerContext): Promise<FastifyInstance>
   configRoutes(server, ctx);
   queueRoutes(server, ctx);
   directRoutes(server, ctx);
-  fileRoutes(server, ctx);
-  pageRoutes(server, ctx);
+  await fileRoutes(server, ctx);
+  await pageRoutes(server, ctx);
   attachWebSockets(server, ctx);
   return server;
 }
@@ -112,21 +119,18 @@ function addJsonParser(server: FastifyInstance): void {
   });
 }
 
-/** CORS for the allowed origins: their requests get the allow headers, their preflights a 204. */
-function addCorsHook(server: FastifyInstance, allowed: ReadonlySet<string>): void {
-  server.addHook("onRequest", async (req, reply) => {
-    const origin = req.headers.origin;
-    if (origin === undefined || !allowed.has(origin)) return;
-    void reply
-      .header("access-control-allow-origin", origin)
-      .header("access-control-allow-credentials", "true")
-      .header("vary", "Origin");
-    if (req.method === "OPTIONS") {
-      void reply
-        .header("access-control-allow-methods", "GET, POST, OPTIONS")
-        .header("access-control-allow-headers", req.headers["access-control-request-headers"] ?? "content-type")
-        .code(204)
-        .send();
-    }
+/**
+ * CORS for the allowed origins only: their requests get the allow headers (credentials included:
+ * the login cookie), their preflights a 204 before any login check; any other origin gets no
+ * CORS header at all, and its preflight the 404 of a route that does not exist.
+ */
+async function registerCors(server: FastifyInstance, allowed: ReadonlySet<string>): Promise<void> {
+  await server.register(cors, {
+    origin: (origin, cb) => cb(null, origin !== undefined && allowed.has(origin)),
+    credentials: true,
+    methods: ["GET", "POST", "OPTIONS"],
+    // Any OPTIONS from an allowed origin is answered, as a preflight without
+    // Access-Control-Request-Method would otherwise get the plugin's plain-text 400.
+    strictPreflight: false,
   });
 }

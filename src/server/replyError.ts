@@ -13,9 +13,11 @@ export function replyError(err: unknown, req: FastifyRequest, reply: FastifyRepl
   }
   if (!(err instanceof UsherError)) {
     // Fastify's own request errors keep their status, with a message of ours.
-    const fe = err as Partial<FastifyError> & { message?: string };
+    const fe = err as Partial<FastifyError> & { message?: string; headers?: unknown };
     const status = typeof fe.statusCode === "number" ? fe.statusCode : 500;
     if (status >= 400 && status < 500) {
+      // An HTTP error's own headers belong to its answer: the Content-Range of a 416 from send.
+      if (typeof fe.headers === "object" && fe.headers !== null) void reply.headers(fe.headers);
       void reply.code(status).send({ detail: publicMessage(fe) });
       return;
     }

@@ -16,6 +16,7 @@ import { UsherError } from "../errors.ts";
 import { redact, toStoreError } from "./redisLinkErrors.ts";
 import { SCRIPTS, type ScriptName } from "./redisScripts.ts";
 import type { ResolvedRedisStoreOptions } from "./RedisStoreOptions.ts";
+import { usherWarning } from "../warnings.ts";
 
 /**
  * A message on this node's channel: a session message (M), events that left (L), a cancel request
@@ -311,9 +312,9 @@ export class RedisLink {
       if (heardBefore === this.#heard) this.#heardOthers = false;
       for (const id of lost) this.held.delete(id);
       if (lost.length > 0) {
-        process.emitWarning(
-          `Usher lost ${lost.length} job lease(s): this process did not renew them within ${this.options.leaseMs} ms (a blocked event loop?); their jobs were retried or failed elsewhere.`,
+        usherWarning(
           "UsherLeaseWarning",
+          `Usher lost ${lost.length} job lease(s): this process did not renew them within ${this.options.leaseMs} ms (a blocked event loop?); their jobs were retried or failed elsewhere.`,
         );
       }
     } catch (err) {
@@ -374,9 +375,9 @@ export class RedisLink {
     const now = this.clock.now();
     if (now - this.#lastWarnMs < 5000) return;
     this.#lastWarnMs = now;
-    process.emitWarning(
-      `Usher Redis store (${redact(this.options.url)}): ${err instanceof Error ? err.message : String(err)}`,
+    usherWarning(
       "UsherStoreWarning",
+      `Usher Redis store (${redact(this.options.url)}): ${err instanceof Error ? err.message : String(err)}`,
     );
   }
 }

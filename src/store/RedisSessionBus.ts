@@ -26,6 +26,7 @@ import type { LocalFinal } from "./LocalFinal.ts";
 import { ReadForgets } from "./ReadForgets.ts";
 import { STORE_LOST_ERROR } from "./redisLinkErrors.ts";
 import type { Adopted, SessionBus, SessionMessage } from "./SharedQueueStore.ts";
+import { usherWarning } from "../warnings.ts";
 
 /** Most messages waiting in the outbox (see the file comment). */
 export const OUTBOX_MAX = 10_000;
@@ -349,16 +350,16 @@ export class RedisSessionBus implements SessionBus {
       .catch((err: unknown) => {
         // A Lua error is a bug that a retry would repeat; an unreachable store is worth waiting for.
         if (isUsherError(err, "STORE_UNAVAILABLE")) this.#hold(m);
-        else process.emitWarning(`Usher could not publish a session message: ${String(err)}`, "UsherStoreWarning");
+        else usherWarning("UsherStoreWarning", `Usher could not publish a session message: ${String(err)}`);
       });
   }
 
   #hold(m: Unsent): void {
     if (this.#outbox.length >= OUTBOX_MAX && !TERMINAL_TYPES.has(m.event.type)) {
       if (this.#droppedProgress++ === 0) {
-        process.emitWarning(
-          `Usher's Redis outbox is full (${OUTBOX_MAX} messages): progress messages are dropped until Redis is back.`,
+        usherWarning(
           "UsherStoreWarning",
+          `Usher's Redis outbox is full (${OUTBOX_MAX} messages): progress messages are dropped until Redis is back.`,
         );
       }
       return;

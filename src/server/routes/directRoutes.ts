@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { UsherError } from "../../errors.ts";
+import { logFunctionFailure } from "../logFunctionErrors.ts";
 import { newEventId, parsePredictBody } from "../predictBody.ts";
 import { admit, enqueue } from "../admission.ts";
 import { API_PREFIX, type ServerContext } from "../ServerContext.ts";
@@ -80,10 +81,19 @@ export function directRoutes(server: FastifyInstance, ctx: ServerContext): void 
 function runErrorHandler(
   this: FastifyInstance,
   err: unknown,
-  _req: FastifyRequest,
+  req: FastifyRequest,
   reply: import("fastify").FastifyReply,
 ): void {
   if (err instanceof UsherError && err.status >= 500 && err.code !== "QUEUE_FULL" && err.code !== "QUEUE_STOPPED") {
+    // The function failed (no engine event tells the log, as for queued calls): the error it threw
+    // is the cause of the shown one, or the shown one itself (an AppError, a timeout).
+    logFunctionFailure(
+      req.log,
+      { fn: (req.params as { name?: string }).name },
+      err.code,
+      err.message,
+      err.cause ?? err,
+    );
     const visible = err.visible ?? true;
     void reply.code(500).send({
       error: err.code === "FUNCTION_ERROR" && err.message === "" ? null : err.message,

@@ -1,18 +1,19 @@
-import { createReadStream } from "node:fs";
-import { stat } from "node:fs/promises";
-import { basename, extname } from "node:path";
-import type { FastifyInstance, FastifyRequest } from "fastify";
+import { basename, dirname } from "node:path";
+import fastifyStatic from "@fastify/static";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { UsherError } from "../../errors.ts";
 import { API_PREFIX, type ServerContext } from "../ServerContext.ts";
+import { servedFileHeaders } from "./servedFileHeaders.ts";
 
 /** Most files in one upload request (the client sends at most 1000 per request). */
 const MAX_FILES_PER_UPLOAD = 1000;
 
 /**
  * `/upload` (multipart field `files`) and `/file=<path>` (only from the file store or allowed
- * paths), under `/gradio_api` and at the root (Gradio 3.x clients).
+ * paths), under `/gradio_api` and at the root (Gradio 3.x clients). Files are sent by
+ * @fastify/static (its `send`): ranges (206, 416), ETag and Last-Modified (304).
  */
-export function fileRoutes(server: FastifyInstance, ctx: ServerContext): void {
+export async function fileRoutes(server: FastifyInstance, ctx: ServerContext): Promise<void> {
   const maxFileSize = ctx.options.maxFileSize;
   const upload = async (req: FastifyRequest) => {
     if (!req.isMultipart())
@@ -39,36 +40,31 @@ export function fileRoutes(server: FastifyInstance, ctx: ServerContext): void {
     }
   };
 
-  const serveFile = async (req: FastifyRequest, reply: import("fastify").FastifyReply) => {
-    const raw = (req.params as Record<string, string>)["*"] ?? "";
-    let path: string;
-    try {
-      path = decodeURIComponent(raw);
-    } catch {
-      throw new UsherError("BAD_REQUEST", "File path is not valid URL encoding.");
+  for (const prefix of [API_PREFIX, ""]) server.post(`${prefix}/upload`, upload);
+  // In a scope of their own: @fastify/static's reply.sendFile there writes the headers of users'
+  // files, and the page's assets (pageRoutes) get another instance with theirs.
+  await server.register(async (scope) => {
+    await scope.register(fastifyStatic, {
+      serve: false,
+      // The type comes from Usher's one MIME table (servedFileHeaders); the cache is private.
+      contentType: false,
+      cacheControl: false,
+      setHeaders: servedFileHeaders,
+    });
+    const serveFile = async (req: FastifyRequest, reply: FastifyReply) => {
+      // The router has decoded the path once, as the page and the clients encode it once (a
+      // second decode would turn a file named "100%.txt" into a 400, and "a%41" into "aA").
+      const path = (req.params as Record<string, string>)["*"] ?? "";
+      // Only the store and allowed paths, symlinks resolved: send gets the real file's own folder.
+      const real = await ctx.files.resolveReadable(path);
+      if (real === null) throw new UsherError("NOT_FOUND", "File not found, or not allowed.");
+      return reply.sendFile(basename(real), dirname(real));
+    };
+    for (const prefix of [API_PREFIX, ""]) {
+      scope.get(`${prefix}/file=*`, serveFile);
+      scope.get(`${prefix}/file/*`, serveFile);
     }
-    const real = await ctx.files.resolveReadable(path);
-    if (real === null) throw new UsherError("NOT_FOUND", "File not found, or not allowed.");
-    const info = await stat(real);
-    const type = MIME[extname(real).toLowerCase()] ?? "application/octet-stream";
-    void reply
-      .header("content-type", type)
-      .header("content-length", String(info.size))
-      .header("cache-control", "private, max-age=3600")
-      // Served files come from users: never let a browser run them as a page of this origin.
-      .header("x-content-type-options", "nosniff")
-      .header("content-security-policy", "sandbox")
-      .header(
-        "content-disposition",
-        `${INLINE.has(type) ? "inline" : "attachment"}; filename*=UTF-8''${encodeURIComponent(basename(real))}`,
-      );
-    return reply.send(createReadStream(real));
-  };
-  for (const prefix of [API_PREFIX, ""]) {
-    server.post(`${prefix}/upload`, upload);
-    server.get(`${prefix}/file=*`, serveFile);
-    server.get(`${prefix}/file/*`, serveFile);
-  }
+  });
 }
 
 /** The 413 of a file over `launch({ maxFileSize })`. */
@@ -100,42 +96,3 @@ function uploadError(err: unknown, maxFileSize: number | null): unknown {
   if (typeof (err as { statusCode?: unknown }).statusCode === "number") return err;
   return new UsherError("BAD_REQUEST", "The multipart body is malformed or incomplete.", { cause: err });
 }
-
-const MIME: Readonly<Record<string, string>> = {
-  ".png": "image/png",
-  ".jpg": "image/jpeg",
-  ".jpeg": "image/jpeg",
-  ".gif": "image/gif",
-  ".webp": "image/webp",
-  ".bmp": "image/bmp",
-  ".svg": "image/svg+xml",
-  ".wav": "audio/wav",
-  ".mp3": "audio/mpeg",
-  ".ogg": "audio/ogg",
-  ".flac": "audio/flac",
-  ".m4a": "audio/mp4",
-  ".webm": "video/webm",
-  ".mp4": "video/mp4",
-  ".txt": "text/plain; charset=utf-8",
-  ".csv": "text/csv; charset=utf-8",
-  ".json": "application/json",
-  ".pdf": "application/pdf",
-};
-
-/** Types a browser may show inline; everything else downloads. SVG downloads: it can carry script. */
-const INLINE = new Set([
-  "image/png",
-  "image/jpeg",
-  "image/gif",
-  "image/webp",
-  "image/bmp",
-  "audio/wav",
-  "audio/mpeg",
-  "audio/ogg",
-  "audio/flac",
-  "audio/mp4",
-  "video/webm",
-  "video/mp4",
-  "text/plain; charset=utf-8",
-  "application/pdf",
-]);

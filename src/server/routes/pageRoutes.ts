@@ -1,7 +1,9 @@
-import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
-import { extname, join } from "node:path";
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import fastifyStatic, { type SetHeadersResponse } from "@fastify/static";
 import type { FastifyInstance } from "fastify";
+import { contentTypeOf } from "../../mimeTypes.ts";
 import type { ServerContext } from "../ServerContext.ts";
 import { escapeHtml } from "../escapeHtml.ts";
 import { pageKeyCookie } from "../SessionOwners.ts";
@@ -14,16 +16,7 @@ import { pageKeyCookie } from "../SessionOwners.ts";
 const UI_DIST = fileURLToPath(new URL("../../../ui/dist/", import.meta.url));
 
 /** Asset names carry a content hash, so a browser may keep them for a year without asking again. */
-const IMMUTABLE = "public, max-age=31536000, immutable";
-
-const ASSET_TYPES: Readonly<Record<string, string>> = {
-  ".js": "text/javascript; charset=utf-8",
-  ".css": "text/css; charset=utf-8",
-  ".svg": "image/svg+xml",
-  ".png": "image/png",
-  ".woff2": "font/woff2",
-  ".map": "application/json; charset=utf-8",
-};
+const ASSET_MAX_AGE_MS = 365 * 24 * 60 * 60 * 1000;
 
 /**
  * Scripts only from this origin (sanitized HTML can carry no inline script even if a sanitizer
@@ -33,13 +26,13 @@ const ASSET_TYPES: Readonly<Record<string, string>> = {
 const PAGE_CSP = "script-src 'self'; object-src 'none'; base-uri 'self'";
 
 /**
- * Serves the page. Assets are read into memory once at startup from an allowlist of the files
- * that exist (no path from a request ever reaches the file system). When ui/dist is missing (a
- * package built without the UI), `/` is a plain page that names the app and its API.
+ * Serves the page. Its assets are served by @fastify/static with a route per file that exists at
+ * startup (`wildcard: false`: no path from a request reaches the file system). When ui/dist is
+ * missing (a package built without the UI), `/` is a plain page that names the app and its API.
  */
-export function pageRoutes(server: FastifyInstance, ctx: ServerContext, dist: string = UI_DIST): void {
-  const page = loadPage(dist, ctx.options.rootPath);
-  if (page === null) {
+export async function pageRoutes(server: FastifyInstance, ctx: ServerContext, dist: string = UI_DIST): Promise<void> {
+  const html = loadPage(dist, ctx.options.rootPath);
+  if (html === null) {
     server.get("/", async (_req, reply) =>
       reply.type("text/html; charset=utf-8").header("cache-control", "no-cache").send(fallbackPage(ctx)),
     );
@@ -58,48 +51,40 @@ export function pageRoutes(server: FastifyInstance, ctx: ServerContext, dist: st
         .header("content-security-policy", PAGE_CSP)
         .header("x-content-type-options", "nosniff")
         .header("referrer-policy", "same-origin")
-        .send(page.html)
+        .send(html)
     );
   });
 
-  server.get("/assets/:name", async (req, reply) => {
-    const asset = page.assets.get((req.params as { name: string }).name);
-    if (asset === undefined) return reply.code(404).send({ detail: "Not Found" });
-    return reply
-      .type(asset.type)
-      .header("cache-control", IMMUTABLE)
-      .header("x-content-type-options", "nosniff")
-      .send(asset.body);
+  const assets = join(dist, "assets");
+  if (!existsSync(assets)) return;
+  // A scope of its own: /file= has another @fastify/static with the headers of users' files.
+  await server.register(async (scope) => {
+    await scope.register(fastifyStatic, {
+      root: assets,
+      prefix: "/assets/",
+      wildcard: false,
+      maxAge: ASSET_MAX_AGE_MS,
+      immutable: true,
+      // The type comes from Usher's one MIME table.
+      contentType: false,
+      setHeaders: assetHeaders,
+    });
   });
 }
 
-interface Asset {
-  readonly type: string;
-  readonly body: Buffer;
+/** `setHeaders` of the assets: their type, and no sniffing them into another. */
+function assetHeaders(res: SetHeadersResponse, path: string): void {
+  res.setHeader("x-content-type-options", "nosniff");
+  if (res.statusCode !== 304) res.setHeader("content-type", contentTypeOf(path));
 }
 
-interface LoadedPage {
-  readonly html: string;
-  readonly assets: ReadonlyMap<string, Asset>;
-}
-
-/** Reads index.html and every asset, or null when the UI was not built. */
-function loadPage(dist: string, rootPath: string): LoadedPage | null {
+/** Reads index.html, or null when the UI was not built. */
+function loadPage(dist: string, rootPath: string): string | null {
   const index = join(dist, "index.html");
   if (!existsSync(index)) return null;
   // Vite emits "./assets/…" URLs. Behind a proxy under a root path the page may be reached as
   // "/demo" (no trailing slash), where "./" would point one level too high: make them absolute.
-  const html = readFileSync(index, "utf8").replaceAll(`"./assets/`, `"${escapeHtml(rootPath)}/assets/`);
-  const assets = new Map<string, Asset>();
-  const dir = join(dist, "assets");
-  if (existsSync(dir)) {
-    for (const name of readdirSync(dir)) {
-      const path = join(dir, name);
-      if (!statSync(path).isFile()) continue;
-      assets.set(name, { type: ASSET_TYPES[extname(name)] ?? "application/octet-stream", body: readFileSync(path) });
-    }
-  }
-  return { html, assets };
+  return readFileSync(index, "utf8").replaceAll(`"./assets/`, `"${escapeHtml(rootPath)}/assets/`);
 }
 
 /** The page when the UI is not built: the app's name and where its API is. */
