@@ -178,7 +178,10 @@ test("under --reload, dev/reload names the serving process and ends with it; the
 
 test("with auth, dev/reload needs no login: a restart forgets every login, and the page must still learn of it", async () => {
   const dir = await appFolder();
-  const source = appSource("v1 ", { launchItself: true }).replace("{ port: 1,", '{ port: 1, auth: [["ada", "s3cret"]],');
+  const source = appSource("v1 ", { launchItself: true }).replace(
+    "{ port: 1,",
+    '{ port: 1, auth: [["ada", "s3cret"]],',
+  );
   await writeFile(join(dir, "app.ts"), source);
   const cli = usherCli(["app.ts", "--port", "0", "--reload"], dir);
   const url = await cli.url(1);
