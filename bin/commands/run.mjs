@@ -6,11 +6,11 @@
  * as `demo` or `app`. A file that calls `launch()` itself works too: the command line's --port and
  * --host override the options it passes, and the CLI does not launch it a second time.
  */
-import { spawn } from "node:child_process";
-import { existsSync, watch } from "node:fs";
-import { basename, dirname, relative, resolve, sep } from "node:path";
-import { pathToFileURL, fileURLToPath } from "node:url";
+import { existsSync } from "node:fs";
+import { relative, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
+import { LISTENING_MESSAGE, RELOAD_CHILD_ENV, supervise } from "../reload/supervise.mjs";
 
 /** One line for `usher --help`. */
 export const summary = "launch an app file: usher run app.ts [--port 7860] [--host 127.0.0.1] [--reload]";
@@ -24,13 +24,12 @@ If the file calls launch() itself, the options below override its own.
 Options:
   -p, --port <n>     port to listen on (default: the file's, else 7860)
       --host <h>     interface to listen on (default: the file's, else 127.0.0.1; 0.0.0.0 for all)
-      --reload       restart when a file in the app file's folder changes (development)
+      --reload       restart when a file under the app file's folder changes, on the same
+                     port, and reload the open page (development)
   -h, --help         this help`;
 
 /** Where `globalThis` carries the launch hook (see src/compose/cliLaunchHook.ts). */
 const CLI_LAUNCH_HOOK = Symbol.for("usher.cliLaunchHook");
-/** How long a reload waits for the old app to stop before killing it. */
-const STOP_GRACE_MS = 5000;
 
 function parse(argv) {
   const { values, positionals } = parseArgs({
@@ -68,18 +67,15 @@ export async function main(argv) {
     console.log(USAGE);
     return;
   }
-  if (args.reload)
-    await supervise(
-      args,
-      argv.filter((a) => a !== "--reload"),
-    );
+  if (args.reload) await supervise(args);
   else await serve(args);
 }
 
 /** Imports the app file in this process and launches its app (unless the file launched it). */
 async function serve({ file, overrides }) {
+  const reloadChild = asReloadChild();
   const launches = [];
-  globalThis[CLI_LAUNCH_HOOK] = { overrides, launches };
+  globalThis[CLI_LAUNCH_HOOK] = { overrides, launches, reload: reloadChild };
   const { register } = await import("tsx/esm/api");
   register();
   const mod = await import(pathToFileURL(file).href);
@@ -95,7 +91,25 @@ async function serve({ file, overrides }) {
   }
   // Wait for the launches so that a failure (a port in use) is reported here; launch() itself
   // handles SIGINT and SIGTERM (stop admitting, finish running work, exit).
-  await Promise.all(launches);
+  const running = await Promise.all(launches);
+  // The reload supervisor gives every later process this port (a `--port 0` stays the same port).
+  if (reloadChild && running[0] !== undefined)
+    process.send({ type: LISTENING_MESSAGE, port: running[0].port }, () => undefined);
+}
+
+/**
+ * Whether this process is the child of `usher --reload` (bin/reload/supervise.mjs). Its channel
+ * to the supervisor must not keep it alive (an app that fails to import must exit), and it ends
+ * with the supervisor (even one killed with SIGKILL), so that no orphan keeps the port.
+ */
+function asReloadChild() {
+  const is = process.env[RELOAD_CHILD_ENV] === "1" && typeof process.send === "function";
+  // The app's own child processes are not reload children.
+  delete process.env[RELOAD_CHILD_ENV];
+  if (!is) return false;
+  process.channel?.unref();
+  process.once("disconnect", () => process.kill(process.pid, "SIGTERM"));
+  return true;
 }
 
 function isApp(value) {
@@ -105,65 +119,4 @@ function isApp(value) {
     typeof value.launch === "function" &&
     typeof value.build === "function"
   );
-}
-
-/**
- * --reload: runs the app in a child process and restarts it when a file under the app file's
- * folder changes (a fresh process, so that every module, the app's own included, is re-imported).
- */
-async function supervise({ file }, childArgv) {
-  const bin = fileURLToPath(new URL("../usher.mjs", import.meta.url));
-  const root = dirname(file);
-  let child = null;
-  let exited = Promise.resolve();
-  const start = () => {
-    child = spawn(process.execPath, [...process.execArgv, bin, "run", ...childArgv], { stdio: "inherit" });
-    const c = child;
-    exited = new Promise((done) =>
-      c.once("exit", (code, signal) => {
-        if (child === c && !stopping)
-          console.error(`usher: the app exited (${signal ?? code}); waiting for a change to restart`);
-        done();
-      }),
-    );
-  };
-  let stopping = false;
-  const stopChild = async () => {
-    const c = child;
-    if (c === null || c.exitCode !== null || c.signalCode !== null) return;
-    stopping = true;
-    const kill = setTimeout(() => c.kill("SIGKILL"), STOP_GRACE_MS);
-    c.kill("SIGTERM");
-    await exited;
-    clearTimeout(kill);
-    stopping = false;
-  };
-
-  let timer = null;
-  let restarting = Promise.resolve();
-  const ignored = (path) =>
-    path.split(sep).some((part) => part === "node_modules" || (part.startsWith(".") && part.length > 1));
-  const watcher = watch(root, { recursive: true }, (_event, name) => {
-    if (name === null || ignored(String(name))) return;
-    clearTimeout(timer);
-    // Editors write a file in several steps: restart once they are done.
-    timer = setTimeout(() => {
-      restarting = restarting.then(async () => {
-        console.error(`usher: ${String(name)} changed; restarting ${basename(file)}`);
-        await stopChild();
-        start();
-      });
-    }, 150);
-  });
-  console.error(`usher: watching ${relative(process.cwd(), root) || "."} for changes`);
-  start();
-  await new Promise((done) => {
-    const quit = () => {
-      watcher.close();
-      clearTimeout(timer);
-      void stopChild().then(done);
-    };
-    process.once("SIGINT", quit);
-    process.once("SIGTERM", quit);
-  });
 }

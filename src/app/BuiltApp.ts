@@ -66,7 +66,7 @@ export class BuiltApp implements ServedApp {
       api_prefix: ctx.apiPrefix,
       mode: p.mode,
       app_id: ctx.appId,
-      dev_mode: false,
+      dev_mode: ctx.devMode === true,
       vibe_mode: false,
       analytics_enabled: false,
       components: this.#components,

@@ -35,6 +35,8 @@ export interface ConfigContext {
   readonly appId: number;
   /** Usher prefix for API routes: "/gradio_api". */
   readonly apiPrefix: string;
+  /** Under `usher --reload` (`dev_mode`): the page reloads itself when the server is replaced. Absent: false. */
+  readonly devMode?: boolean;
 }
 
 /** A built app, ready to be served. */

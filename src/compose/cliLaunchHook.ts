@@ -12,6 +12,8 @@ export interface CliLaunchHook {
   readonly overrides: LaunchOptions;
   /** Every launch the app file started, in order (pushed before the server listens). */
   readonly launches: Promise<unknown>[];
+  /** Under `usher --reload`: the server tells the page when it has been replaced (see devReloadRoute.ts). */
+  readonly reload?: boolean;
 }
 
 /** The registry key the CLI sets (`Symbol.for`, shared across module copies). */

@@ -55,12 +55,17 @@ export function launchApp(
   // Under the `usher` CLI the command line's --port/--host win, and the CLI learns of the launch.
   const cli = cliLaunchHook();
   if (cli === undefined) return listen(app, queue, options);
-  const launch = listen(app, queue, { ...options, ...cli.overrides });
+  const launch = listen(app, queue, { ...options, ...cli.overrides }, cli.reload === true);
   cli.launches.push(launch);
   return launch;
 }
 
-async function listen(app: Buildable, queue: QueueOptions | null, options: LaunchOptions): Promise<RunningApp> {
+async function listen(
+  app: Buildable,
+  queue: QueueOptions | null,
+  options: LaunchOptions,
+  devReload = false,
+): Promise<RunningApp> {
   const q = resolveQueueOptions(queue ?? {});
   const l = resolveLaunchOptions(options, q.concurrencyCount);
   const clock = systemClock;
@@ -88,6 +93,7 @@ async function listen(app: Buildable, queue: QueueOptions | null, options: Launc
     metrics,
     budget,
     appId: randomInt(1, 2 ** 47),
+    devReload,
     clock,
     legacy,
     sessionOpened: (sessionHash) => presence.opened(sessionHash),

@@ -23,6 +23,11 @@ export interface ServerContext {
   /** The queue's `apiOpen`. */
   readonly apiOpen: boolean;
   readonly appId: number;
+  /**
+   * Under `usher --reload`: the config says `dev_mode` and `dev/reload` tells the page which
+   * process serves it (devReloadRoute.ts). Absent: false.
+   */
+  readonly devReload?: boolean;
   /** Time for the routes' own timers (heartbeats, pings, refusal windows); absent: the system clock. */
   readonly clock?: Clock;
   /**
@@ -67,3 +72,6 @@ export interface ServerContext {
 
 /** Gradio's API prefix. */
 export const API_PREFIX = "/gradio_api";
+
+/** Where the page listens for the server's replacement under `usher --reload` (devReloadRoute.ts). */
+export const DEV_RELOAD_PATH = `${API_PREFIX}/dev/reload`;

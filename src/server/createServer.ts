@@ -13,6 +13,7 @@ import { invalidJsonMessage, parseJson } from "./parseJson.ts";
 import { REFUSAL_WINDOW_MS, RefusalLog } from "./RefusalLog.ts";
 import { replyError } from "./replyError.ts";
 import { configRoutes } from "./routes/configRoutes.ts";
+import { devReloadRoute } from "./routes/devReloadRoute.ts";
 import { directRoutes } from "./routes/directRoutes.ts";
 import { fileRoutes } from "./routes/fileRoutes.ts";
 import { pageRoutes } from "./routes/pageRoutes.ts";
@@ -93,6 +94,7 @@ export async function createServer(ctx: ServerContext): Promise<FastifyInstance>
   if (ctx.metrics) metricsRoute(server, ctx.metrics);
 
   configRoutes(server, ctx);
+  if (ctx.devReload === true) devReloadRoute(server, ctx);
   queueRoutes(server, ctx);
   directRoutes(server, ctx);
   await fileRoutes(server, ctx);

@@ -6,6 +6,7 @@ import type { AppConfig } from "./config/AppConfig.ts";
 import { Endpoints } from "./config/Endpoints.ts";
 import { AppRuntime } from "./runtime/AppRuntime.ts";
 import { AppStore } from "./runtime/AppStore.ts";
+import { reloadOnRestart } from "./runtime/reloadOnRestart.ts";
 import { ToastStore } from "./runtime/ToastStore.ts";
 import { Page } from "./shell/Page.tsx";
 import { chooseTransport } from "./transport/chooseTransport.ts";
@@ -20,6 +21,7 @@ async function boot(root: HTMLElement): Promise<void> {
   if (!res.ok) throw new Error(`Could not load the app's config (HTTP ${res.status}).`);
   const config = (await res.json()) as AppConfig;
   const endpoints = new Endpoints(base.base, config.api_prefix ?? "/gradio_api");
+  reloadOnRestart(config, endpoints);
   const sessionHash = newSessionHash();
   const queue = chooseTransport(config, location.search, endpoints, sessionHash);
   const store = new AppStore(config.components);

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { UsherError } from "../../errors.ts";
-import type { ServerContext } from "../ServerContext.ts";
+import { DEV_RELOAD_PATH, type ServerContext } from "../ServerContext.ts";
 import { LOGIN_TTL_MS, type Authenticator } from "./Authenticator.ts";
 import { foreignOrigin } from "./foreignOrigin.ts";
 import type { LoginRefusal } from "./LoginThrottle.ts";
@@ -9,9 +9,17 @@ import { loginPage } from "./loginPage.ts";
 /**
  * Paths anyone may reach when auth is on. Everything else is refused without a valid login
  * cookie (default deny): a route added later is protected without anyone having to remember it.
- * Assets are the page's public script and style bundles; they hold no app data.
+ * Assets are the page's public script and style bundles; they hold no app data. The reload
+ * signal (only under `usher --reload`) must reach a page whose login the restart forgot.
  */
-const PUBLIC_PATHS: ReadonlySet<string> = new Set(["/login", "/login/", "/logout", "/favicon.ico", "/metrics"]);
+const PUBLIC_PATHS: ReadonlySet<string> = new Set([
+  "/login",
+  "/login/",
+  "/logout",
+  "/favicon.ico",
+  "/metrics",
+  DEV_RELOAD_PATH,
+]);
 
 /**
  * While the browser app cannot show a login form itself, a visitor who is not logged in gets the

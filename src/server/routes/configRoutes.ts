@@ -20,6 +20,7 @@ export function configRoutes(server: FastifyInstance, ctx: ServerContext): void 
         maxFileSize: ctx.options.maxFileSize,
         appId: ctx.appId,
         apiPrefix: API_PREFIX,
+        devMode: ctx.devReload === true,
       }),
       ctx.queueEnabled,
     );
