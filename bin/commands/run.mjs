@@ -11,6 +11,7 @@ import { existsSync, watch } from "node:fs";
 import { basename, dirname, relative, resolve, sep } from "node:path";
 import { pathToFileURL, fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { registerTypeScript } from "../registerTypeScript.mjs";
 
 /** One line for `usher --help`. */
 export const summary = "launch an app file: usher run app.ts [--port 7860] [--host 127.0.0.1] [--reload]";
@@ -80,8 +81,7 @@ export async function main(argv) {
 async function serve({ file, overrides }) {
   const launches = [];
   globalThis[CLI_LAUNCH_HOOK] = { overrides, launches };
-  const { register } = await import("tsx/esm/api");
-  register();
+  await registerTypeScript(file);
   const mod = await import(pathToFileURL(file).href);
   if (launches.length === 0) {
     const app = [mod.default, mod.demo, mod.app].find(isApp);
