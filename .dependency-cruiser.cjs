@@ -114,6 +114,15 @@ module.exports = {
       to: { path: dir("server") },
     },
     {
+      name: "root-loads-no-redis",
+      severity: "error",
+      comment:
+        "The package's root entry (src/index.ts) never reaches the Redis store or ioredis: an app without " +
+        "Redis must not load it. Redis is the subpath usher-ml/redis (src/redis.ts).",
+      from: { path: "^src/index\\.ts$" },
+      to: { path: ["^src/store/[Rr]edis", "(^|/)node_modules/ioredis/"], reachable: true },
+    },
+    {
       name: "through-the-face",
       severity: "error",
       comment:

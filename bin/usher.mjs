@@ -8,6 +8,7 @@
  */
 import { existsSync, readdirSync } from "node:fs";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { relaunchOnSources, unbuiltCheckout } from "./relaunchOnSources.mjs";
 
 const commandsDir = fileURLToPath(new URL("./commands/", import.meta.url));
 const commandPath = (name) => `${commandsDir}${name}.mjs`;
@@ -32,7 +33,10 @@ async function help() {
 }
 
 const [first, ...rest] = process.argv.slice(2);
-if (first === undefined || first === "-h" || first === "--help" || first === "help") {
+if (unbuiltCheckout()) {
+  // A clone of the repository with no dist/ yet: the same command, on the TypeScript sources.
+  await relaunchOnSources();
+} else if (first === undefined || first === "-h" || first === "--help" || first === "help") {
   await help();
 } else {
   // A command name, unless a file of that name exists (`usher run` where ./run is an app is rare;

@@ -10,7 +10,8 @@
  * jobs, and `npx usher worker examples/identity.ts` (same REDIS_URL) adds a worker.
  * Run: npm start   (or: PORT=8000 CONCURRENCY_COUNT=4 npm start)
  */
-import { Interface, redisStore } from "usher-ml";
+import { Interface } from "usher-ml";
+import { redisStore } from "usher-ml/redis";
 
 const env = process.env;
 const int = (name: string): number | undefined => {

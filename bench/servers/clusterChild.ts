@@ -4,7 +4,8 @@
  * without local workers) or a worker. Prints `LISTENING <url>` (a worker: `LISTENING worker`) when
  * ready and exits on SIGTERM or when its stdin closes.
  */
-import { Interface, redisStore, runWorker } from "../../src/index.ts";
+import { Interface, runWorker } from "../../src/index.ts";
+import { redisStore } from "../../src/redis.ts";
 import type { FunctionSpec } from "./ServerSpec.ts";
 import { makeScenarioFunction } from "./scenarioFunctions.ts";
 

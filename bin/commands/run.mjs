@@ -10,6 +10,7 @@ import { existsSync } from "node:fs";
 import { relative, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
+import { registerTypeScript } from "../registerTypeScript.mjs";
 import { LISTENING_MESSAGE, RELOAD_CHILD_ENV, supervise } from "../reload/supervise.mjs";
 
 /** One line for `usher --help`. */
@@ -76,8 +77,7 @@ async function serve({ file, overrides }) {
   const reloadChild = asReloadChild();
   const launches = [];
   globalThis[CLI_LAUNCH_HOOK] = { overrides, launches, reload: reloadChild };
-  const { register } = await import("tsx/esm/api");
-  register();
+  await registerTypeScript(file);
   const mod = await import(pathToFileURL(file).href);
   if (launches.length === 0) {
     const app = [mod.default, mod.demo, mod.app].find(isApp);

@@ -11,6 +11,7 @@ import { existsSync } from "node:fs";
 import { relative, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
+import { registerTypeScript } from "../registerTypeScript.mjs";
 
 /** One line for `usher --help`. */
 export const summary = "run an app's queued jobs from its shared (Redis) store: usher worker app.ts";
@@ -47,8 +48,7 @@ export async function main(argv) {
 
   const started = [];
   globalThis[WORKER_ROLE] = { started };
-  const { register } = await import("tsx/esm/api");
-  register();
+  await registerTypeScript(file);
   const mod = await import(pathToFileURL(file).href);
   if (started.length === 0) {
     const app = [mod.default, mod.demo, mod.app].find(isApp);

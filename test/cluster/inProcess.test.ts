@@ -12,7 +12,7 @@ import { after, describe, it } from "node:test";
 import { Client } from "@gradio/client";
 import { Redis } from "ioredis";
 import { Interface, State, type UploadedFile } from "../../src/index.ts";
-import { redisStore } from "../../src/store/RedisStore.ts";
+import { redisStore } from "../../src/redis.ts";
 import { runWorker } from "../../src/compose/runWorker.ts";
 import { launch, metric, post, readSse } from "../helpers/launch.ts";
 import { REDIS_URL, testPrefix } from "../helpers/redis.ts";

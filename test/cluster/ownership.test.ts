@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { Redis } from "ioredis";
-import { redisStore } from "../../src/store/RedisStore.ts";
+import { redisStore } from "../../src/redis.ts";
 import { gatedDemo, gateOf } from "../helpers/gatedDemo.ts";
 import { openStream, send } from "../helpers/httpClient.ts";
 import { launch } from "../helpers/launch.ts";

@@ -13,7 +13,7 @@ import { promisify } from "node:util";
 import { after, describe, it } from "node:test";
 import { Cluster } from "ioredis";
 import { Interface } from "../../src/index.ts";
-import { redisStore } from "../../src/store/RedisStore.ts";
+import { redisStore } from "../../src/redis.ts";
 import { launch, post, readSse } from "../helpers/launch.ts";
 import { freePort } from "../helpers/redisServer.ts";
 

@@ -12,7 +12,7 @@ import assert from "node:assert/strict";
 import { setTimeout as sleep } from "node:timers/promises";
 import { after, describe, it } from "node:test";
 import { Interface } from "../../src/index.ts";
-import { RedisStore, redisStore } from "../../src/store/RedisStore.ts";
+import { RedisStore, redisStore } from "../../src/redis.ts";
 import { runWorker } from "../../src/compose/runWorker.ts";
 import { launch, post, readSse } from "../helpers/launch.ts";
 import { RedisServer } from "../helpers/redisServer.ts";

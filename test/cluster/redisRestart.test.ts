@@ -11,7 +11,7 @@ import { createServer } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
 import { after, it } from "node:test";
 import { Interface } from "../../src/index.ts";
-import { redisStore } from "../../src/store/RedisStore.ts";
+import { redisStore } from "../../src/redis.ts";
 import { launch, post, readSse } from "../helpers/launch.ts";
 import { waitFor } from "../helpers/waitFor.ts";
 

@@ -5,7 +5,7 @@
  */
 import { after } from "node:test";
 import { Redis } from "ioredis";
-import { RedisStore, type RedisStoreOptions } from "../../src/store/RedisStore.ts";
+import { RedisStore, type RedisStoreOptions } from "../../src/redis.ts";
 
 /** The Redis the tests use. */
 export const REDIS_URL = process.env["USHER_TEST_REDIS_URL"] ?? "redis://127.0.0.1:6379";

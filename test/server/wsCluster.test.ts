@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { after, test } from "node:test";
 import { client } from "gradio-client-v0";
 import { Interface } from "../../src/index.ts";
-import { redisStore } from "../../src/store/RedisStore.ts";
+import { redisStore } from "../../src/redis.ts";
 import { runWorker } from "../../src/compose/runWorker.ts";
 import { launch } from "../helpers/launch.ts";
 import { REDIS_URL, testPrefix } from "../helpers/redis.ts";

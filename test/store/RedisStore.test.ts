@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { setTimeout as sleep } from "node:timers/promises";
 import { after, describe, it } from "node:test";
-import { RedisStore } from "../../src/store/RedisStore.ts";
+import { RedisStore } from "../../src/redis.ts";
 import { makeRedisStore, rawRedis, storeKey, testPrefix } from "../helpers/redis.ts";
 import { waitFor } from "../helpers/waitFor.ts";
 import { claimRequest, makeJob, runQueueStoreConformance } from "./conformance.ts";
