@@ -1,7 +1,7 @@
 /**
  * Examples for a Blocks layout, the way Interface adds them: a Dataset of sample rows whose click
- * fills the inputs (a hidden, unqueued endpoint). File examples are paths; they are stored when
- * an example is loaded.
+ * fills the inputs (a hidden, unqueued endpoint). File examples are paths: the page shows them as
+ * thumbnails, and the server serves them in place.
  */
 import { Dataset, type Component } from "usher-ml";
 

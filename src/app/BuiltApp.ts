@@ -26,6 +26,8 @@ export interface BuiltAppParts {
   readonly functions: readonly BuiltFunction[];
   readonly endpoints: readonly ApiEndpointParts[];
   readonly state: SessionStateStore;
+  /** File components' first example files: `/info` offers them as `example_input`. */
+  readonly examples: ReadonlyMap<Component<unknown>, unknown>;
 }
 
 /**
@@ -113,7 +115,7 @@ export class BuiltApp implements ServedApp {
   apiInfo(options: { readonly allEndpoints: boolean; readonly queueEnabled: boolean }): Record<string, unknown> {
     let info = this.#apiInfo.get(options.allEndpoints);
     if (info === undefined) {
-      info = buildApiInfo(this.#parts.endpoints, options.allEndpoints);
+      info = buildApiInfo(this.#parts.endpoints, options.allEndpoints, this.#parts.examples);
       this.#apiInfo.set(options.allEndpoints, info);
     }
     return info;

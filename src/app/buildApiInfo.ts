@@ -1,4 +1,4 @@
-import type { Dependency } from "../components/index.ts";
+import type { Component, Dependency } from "../components/index.ts";
 
 /** One endpoint's facts for `/info`. */
 export interface ApiEndpointParts {
@@ -13,8 +13,13 @@ export interface ApiEndpointParts {
  * Gradio's `/info`: `{ named_endpoints: { "/name": { parameters, returns, ... } }, unnamed_endpoints: {} }`.
  * Hidden endpoints (`apiName: false`, "private") never appear; "undocumented" ones only with
  * `allEndpoints`. State is left out of parameters and returns (clients re-insert it by position).
+ * A component with an example file in `examples` offers it as `example_input` (else its own).
  */
-export function buildApiInfo(endpoints: readonly ApiEndpointParts[], allEndpoints: boolean): Record<string, unknown> {
+export function buildApiInfo(
+  endpoints: readonly ApiEndpointParts[],
+  allEndpoints: boolean,
+  examples: ReadonlyMap<Component<unknown>, unknown> = new Map(),
+): Record<string, unknown> {
   const named: Record<string, unknown> = {};
   for (const e of endpoints) {
     const dep = e.dependency;
@@ -33,7 +38,7 @@ export function buildApiInfo(endpoints: readonly ApiEndpointParts[], allEndpoint
           type: api.type,
           python_type: api.python_type,
           component: api.component,
-          example_input: api.example_input,
+          example_input: examples.has(c) ? examples.get(c) : api.example_input,
         },
       ];
     });

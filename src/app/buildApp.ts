@@ -47,7 +47,22 @@ export function buildApp(source: AppSource, env: RuntimeEnv): BuiltApp {
     parameterNames: namesFor(dependency),
   }));
   const functions = endpoints.map((e) => new BuiltFunction({ ...e, state, files: env.files, workers: env.workers }));
-  return new BuiltApp({ ...source, layout, functions, endpoints, state });
+  const datasets = layout.blocks.filter((b): b is Dataset => b instanceof Dataset);
+  // The page shows example files as thumbnails and players, and API snippets send them.
+  env.files.allow(datasets.flatMap((d) => d.exampleFiles()));
+  return new BuiltApp({ ...source, layout, functions, endpoints, state, examples: exampleFiles(datasets) });
+}
+
+/** Each file component's first example file (FileData), for `/info`'s `example_input`. */
+function exampleFiles(datasets: readonly Dataset[]): Map<Component<unknown>, unknown> {
+  const out = new Map<Component<unknown>, unknown>();
+  for (const d of datasets) {
+    for (const c of d.components) {
+      const file = out.has(c) ? null : d.firstExampleFile(c);
+      if (file !== null) out.set(c, file);
+    }
+  }
+  return out;
 }
 
 /**

@@ -17,7 +17,7 @@ export interface AudioOptions<T extends FileValueType = "file"> extends FileComp
 export class Audio<T extends FileValueType = "file"> extends FileComponent<FileArg<T> | null> {
   readonly type = "audio";
   protected readonly baseName = "audio";
-  protected readonly exampleUrl = "https://github.com/gradio-app/gradio/raw/main/test/test_files/audio_sample.wav";
+  protected readonly sampleName = "audio.wav";
   readonly sources: readonly string[];
   readonly autoplay: boolean;
 

@@ -3,6 +3,7 @@ import type { Inputs, Listener } from "./Listener.ts";
 import type { Block } from "./Block.ts";
 import { Component, type ComponentOptions } from "./Component.ts";
 import { FileComponent } from "./FileComponent.ts";
+import { exampleFilePaths, sampleFileData } from "./sampleFileData.ts";
 
 /** Options of {@link Dataset}. */
 export interface DatasetOptions extends ComponentOptions {
@@ -65,16 +66,33 @@ export class Dataset extends Component<number | null> {
       component_props: this.components.map((c) => c.configProps()),
       component_ids: idOf === undefined ? [] : this.components.map((c) => idOf(c)),
       headers: this.headers ?? this.components.map((c) => c.label ?? ""),
-      // File samples are shown by name: their files are stored only when an example is loaded.
+      // File samples go as FileData: the page shows them as thumbnails and players, fetched through
+      // the file route (the app lets users read its example files, see exampleFiles()).
       samples: this.samples.map((row) =>
-        row.map((v, i) =>
-          this.components[i] instanceof FileComponent && typeof v === "string" ? v.split(/[\\/]/).pop() : v,
-        ),
+        row.map((v, i) => (this.components[i] instanceof FileComponent ? sampleFileData(v) : v)),
       ),
       sample_labels: null,
       type: "index",
       samples_per_page: this.samplesPerPage,
     };
+  }
+
+  /** The local files of the file components' samples (absolute paths), which users may read. */
+  exampleFiles(): string[] {
+    return this.samples.flatMap((row) =>
+      row.flatMap((v, i) => (this.components[i] instanceof FileComponent ? exampleFilePaths(v) : [])),
+    );
+  }
+
+  /** The first sample of `component` that is a local file, as FileData; null when it has none. */
+  firstExampleFile(component: Component<unknown>): unknown {
+    const column = this.components.indexOf(component);
+    if (column < 0 || !(component instanceof FileComponent)) return null;
+    for (const row of this.samples) {
+      const v = row[column];
+      if (exampleFilePaths(v).length > 0) return sampleFileData(v);
+    }
+    return null;
   }
 
   /** Runs a listener when the user clicks a sample. */

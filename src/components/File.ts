@@ -1,7 +1,7 @@
 import { extname } from "node:path";
 import { UsherError } from "../errors.ts";
 import type { ProcessContext } from "./Component.ts";
-import { fileDataSchema, handleFile } from "./FileData.ts";
+import { fileDataSchema } from "./FileData.ts";
 import type { FileArg, FileComponentOptions, FileValueType } from "./FileComponent.ts";
 import { FileComponent } from "./FileComponent.ts";
 import { isFilePayload, type UploadedFile } from "./readInputFile.ts";
@@ -32,7 +32,7 @@ export class File<
 > extends FileComponent<TCount extends "multiple" ? FileArg<T>[] : FileArg<T> | null> {
   readonly type = "file";
   protected readonly baseName = "file";
-  protected readonly exampleUrl = "https://github.com/gradio-app/gradio/raw/main/test/test_files/sample_file.pdf";
+  protected readonly sampleName = "document.pdf";
   readonly fileCount: "single" | "multiple";
   readonly fileTypes: readonly string[] | undefined;
   readonly height: number | string | undefined;
@@ -96,7 +96,7 @@ export class File<
   }
 
   override examplePayload(): unknown {
-    return this.multiple ? [handleFile(this.exampleUrl)] : super.examplePayload();
+    return this.multiple ? [super.examplePayload()] : super.examplePayload();
   }
 
   override configProps(): Record<string, unknown> {

@@ -1,8 +1,9 @@
 import type { Dependency } from "./Dependency.ts";
 import type { Inputs, Listener } from "./Listener.ts";
 import { UsherError } from "../errors.ts";
+import { samplePath } from "../samples.ts";
 import { Component, type ComponentOptions, type ProcessContext } from "./Component.ts";
-import { fileDataSchema, handleFile } from "./FileData.ts";
+import { FILE_DATA_META, fileDataSchema } from "./FileData.ts";
 import { isFilePayload, readInputFile, type UploadedFile } from "./readInputFile.ts";
 import { storeOutputFile } from "./storeOutputFile.ts";
 
@@ -33,8 +34,8 @@ export interface FileComponentOptions<T extends FileValueType = "file"> extends 
 export abstract class FileComponent<TValue> extends Component<TValue> {
   /** Base of the name given to outputs returned as bare bytes ("image" → "image.png"). */
   protected abstract readonly baseName: string;
-  /** Example URL for the API page. */
-  protected abstract readonly exampleUrl: string;
+  /** The bundled sample (in the package's `samples/`) the API page's examples send when the app has no example file of its own. */
+  protected abstract readonly sampleName: string;
   readonly valueType: FileValueType;
 
   constructor(options: FileComponentOptions<FileValueType>) {
@@ -83,8 +84,12 @@ export abstract class FileComponent<TValue> extends Component<TValue> {
     return fileDataSchema();
   }
 
+  /**
+   * A bundled sample the server serves (by its server path, as `handle_file(path)` writes it): the
+   * API page turns it into a URL on the server's own origin, so the snippets run offline.
+   */
   examplePayload(): unknown {
-    return handleFile(this.exampleUrl);
+    return { path: samplePath(this.sampleName), meta: { ...FILE_DATA_META }, orig_name: this.sampleName };
   }
 
   /** Runs a listener when the user uploads a file. */

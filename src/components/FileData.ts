@@ -58,8 +58,3 @@ export function fileDataSchema(title = "FileData"): Record<string, unknown> {
     additional_description: null,
   };
 }
-
-/** What `gradio_client.handle_file(url)` sends: the example payload of file components. */
-export function handleFile(url: string): FileData {
-  return { path: url, meta: { ...FILE_DATA_META }, orig_name: url.split("/").pop() ?? null, url };
-}

@@ -20,7 +20,7 @@ export interface ImageOptions<T extends FileValueType = "file"> extends FileComp
 export class Image<T extends FileValueType = "file"> extends FileComponent<FileArg<T> | null> {
   readonly type = "image";
   protected readonly baseName = "image";
-  protected readonly exampleUrl = "https://raw.githubusercontent.com/gradio-app/gradio/main/test/test_files/bus.png";
+  protected readonly sampleName = "image.png";
   readonly height: number | string | undefined;
   readonly width: number | string | undefined;
   readonly sources: readonly string[];

@@ -4,6 +4,7 @@ import { UsherError } from "../errors.ts";
 import type { ProcessContext } from "./Component.ts";
 import { extensionForMime, mimeFromName } from "../mimeTypes.ts";
 import { parseDataUrl } from "./parseDataUrl.ts";
+import { API_PREFIX } from "./storeOutputFile.ts";
 
 /** A file given to an event function (File, Image and Audio inputs, by default). */
 export interface UploadedFile {
@@ -36,8 +37,9 @@ export function isFilePayload(value: unknown): boolean {
  * Resolves a file input to a file in the store. Accepts FileData (`{ path }`, what
  * `@gradio/client` sends after `/upload`), a Gradio 3 file object (`{ name, data }` or
  * `{ name, is_file: true }`), a base64 `data:` URL (older clients; stored as an upload), or a
- * server path. Paths outside the store and the allowed paths are refused (VALIDATION), and so
- * are remote URLs: the server never fetches URLs on a user's behalf.
+ * server path, or a URL of this server's own file route. Paths outside the store and the allowed
+ * paths are refused (VALIDATION), and so are remote URLs: the server never fetches URLs on a
+ * user's behalf.
  */
 export async function readInputFile(
   payload: unknown,
@@ -70,6 +72,7 @@ export async function readInputFile(
     path = await ctx.files.saveUpload(once(decoded.data), name, null);
   }
   if (path === undefined) throw new UsherError("VALIDATION", "Expected a file: an object with a `path`.");
+  path = ownFilePath(path, ctx.rootUrl) ?? path;
   if (/^https?:\/\//i.test(path)) {
     throw new UsherError("VALIDATION", `Remote URLs are not accepted as file inputs (${path}); upload the file first.`);
   }
@@ -84,6 +87,24 @@ export async function readInputFile(
     mimeType: mimeType ?? mimeFromName(fileName),
     read: () => readFile(real),
   };
+}
+
+/**
+ * The server path in a URL of this server's own file route (`{root}/gradio_api/file=…` or
+ * `{root}/file=…`, as outputs and the API page's examples carry them), else null. No request is
+ * made: the path is then checked like any other.
+ */
+function ownFilePath(url: string, rootUrl: string): string | null {
+  if (rootUrl === "") return null;
+  for (const route of [`${rootUrl}${API_PREFIX}/file=`, `${rootUrl}/file=`]) {
+    if (!url.startsWith(route)) continue;
+    try {
+      return decodeURIComponent(url.slice(route.length));
+    } catch {
+      return null;
+    }
+  }
+  return null;
 }
 
 async function* once(data: Uint8Array): AsyncIterable<Uint8Array> {

@@ -27,4 +27,9 @@ export interface FileStore {
    * allowed path, after resolving `..` and symlinks), else null.
    */
   resolveReadable(path: string): Promise<string | null>;
+  /**
+   * Lets users read these files or folders too, as the allowed paths: the app's example files,
+   * which the page shows as thumbnails and the API page's snippets send.
+   */
+  allow(paths: readonly string[]): void;
 }

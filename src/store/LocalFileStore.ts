@@ -5,17 +5,24 @@ import { basename, dirname, isAbsolute, join, resolve, sep } from "node:path";
 import { pipeline } from "node:stream/promises";
 import { UsherError } from "../errors.ts";
 import type { FileStore } from "./FileStore.ts";
+import { SAMPLES_DIR } from "../samples.ts";
 
 /** Keeps files on this machine's disk under `root` (uploads/ and outputs/). */
 export class LocalFileStore implements FileStore {
   readonly root: string;
-  private readonly allowed: readonly string[];
+  private allowed: readonly string[];
   private realRoots: Promise<string[]> | undefined;
 
   /** `allowedPaths`: extra files or folders that may be read (e.g. example assets). */
   constructor(root: string, allowedPaths: readonly string[] = []) {
     this.root = resolve(root);
-    this.allowed = allowedPaths.map((p) => resolve(p));
+    this.allowed = [...allowedPaths.map((p) => resolve(p)), SAMPLES_DIR];
+  }
+
+  allow(paths: readonly string[]): void {
+    if (paths.length === 0) return;
+    this.allowed = [...this.allowed, ...paths.map((p) => resolve(p))];
+    this.realRoots = undefined;
   }
 
   async saveUpload(source: AsyncIterable<Uint8Array>, fileName: string, maxBytes: number | null): Promise<string> {
@@ -104,7 +111,7 @@ export class LocalFileStore implements FileStore {
     return roots.some((r) => real === r || real.startsWith(r.endsWith(sep) ? r : r + sep)) ? real : null;
   }
 
-  /** Real paths of the readable roots (the store itself and the allowed paths that exist). */
+  /** Real paths of the readable roots (the store itself, the allowed paths and the bundled samples that exist). */
   private roots(): Promise<string[]> {
     this.realRoots ??= (async () => {
       await mkdir(this.root, { recursive: true });

@@ -69,6 +69,10 @@ export class RedisFileStore implements FileStore {
     return this.saveOutput(data, fileName ?? basename(path));
   }
 
+  allow(paths: readonly string[]): void {
+    this.#local.allow(paths);
+  }
+
   async resolveReadable(path: string): Promise<string | null> {
     const local = await this.#local.resolveReadable(path);
     if (local !== null) return local;

@@ -185,17 +185,24 @@ describe("Interface options", () => {
     );
   });
 
-  test("file examples are shown by name", () => {
+  test("file examples go as FileData the page can show, and users may read them", () => {
     const demo = new Interface({
       fn: (f: unknown) => f,
       inputs: new Image(),
       outputs: "image",
       examples: ["/data/cat.png"],
     });
-    const dataset = (demo.build(NO_FILES_ENV).config(CONFIG_CTX) as Entry)["components"].find(
+    const allowed: string[] = [];
+    const env = { files: { ...NO_FILES_ENV.files, allow: (paths: readonly string[]) => allowed.push(...paths) } };
+    const dataset = (demo.build(env).config(CONFIG_CTX) as Entry)["components"].find(
       (c: Entry) => c["type"] === "dataset",
     );
-    assert.deepEqual(dataset["props"]["samples"], [["cat.png"]]);
+    assert.deepEqual(dataset["props"]["samples"], [
+      [{ path: "/data/cat.png", orig_name: "cat.png", mime_type: "image/png", meta: { _type: "gradio.FileData" } }],
+    ]);
+    assert.deepEqual(allowed, ["/data/cat.png"]);
+    const info = demo.build(env).apiInfo({ allEndpoints: false, queueEnabled: true }) as Entry;
+    assert.equal(info["named_endpoints"]["/predict"]["parameters"][0]["example_input"]["path"], "/data/cat.png");
   });
 
   test("queue() validates and keeps the raw options; returns this", () => {

@@ -56,6 +56,7 @@ export const NO_FILES_ENV: RuntimeEnv = {
     saveOutput: () => Promise.reject(new Error("no files in this test")),
     importFile: () => Promise.reject(new Error("no files in this test")),
     resolveReadable: () => Promise.resolve(null),
+    allow: () => undefined,
   },
 };
 

@@ -7,7 +7,9 @@ import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { test } from "node:test";
-import { Interface } from "../../src/index.ts";
+import { readFileSync } from "node:fs";
+import { Image, Interface, type UploadedFile } from "../../src/index.ts";
+import { samplePath } from "../../src/samples.ts";
 import { launch } from "../helpers/launch.ts";
 import { snippetsFor, type EndpointInfo } from "../../ui/src/api/snippets.ts";
 import { formatStatus, type JobStatus } from "../../ui/src/runtime/JobStatus.ts";
@@ -34,6 +36,33 @@ test("curl and JS snippets carry a value with quotes, $, backticks and backslash
     },
   );
   assert.deepEqual(JSON.parse(node.stdout.trim().split("\n").at(-1) ?? "null"), [TRICKY]);
+});
+
+test("a file parameter's example is the bundled sample at a URL of the app itself: the snippets run offline", async () => {
+  const app = await launch(
+    new Interface({
+      fn: (image: UploadedFile | null) => `${image?.name}: ${image?.size} B`,
+      inputs: new Image(),
+      outputs: "text",
+      apiName: "measure",
+    }),
+  );
+  const info = (await (await fetch(`${app.url}/gradio_api/info`)).json()) as {
+    named_endpoints: Record<string, EndpointInfo>;
+  };
+  const s = snippetsFor(app.url, "/measure", info.named_endpoints["/measure"]!);
+  const url = /handle_file\("([^"]+)"\)/.exec(s.python)?.[1] ?? "";
+  assert.equal(new URL(url).origin, new URL(app.url).origin, s.python);
+  assert.ok(url.endsWith(`/gradio_api/file=${samplePath("image.png")}`), url);
+  assert.equal((await fetch(url)).headers.get("content-type"), "image/png");
+  const size = readFileSync(samplePath("image.png")).length;
+  const curl = await run("bash", ["-c", s.curl], { timeout: 30_000 });
+  assert.match(curl.stdout, new RegExp(`event: complete\ndata: \\["image.png: ${size} B"\\]`), curl.stdout);
+  const node = await run(process.execPath, ["--input-type=module", "-e", s.js], {
+    cwd: process.cwd(),
+    timeout: 30_000,
+  });
+  assert.match(node.stdout, new RegExp(`image.png: ${size} B`), node.stdout + node.stderr);
 });
 
 test("Python snippets use Python literals and handle_file for files at URLs", () => {

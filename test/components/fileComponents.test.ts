@@ -4,7 +4,9 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { Audio, File, Image, type UploadedFile } from "../../src/app/index.ts";
 import type { ProcessContext } from "../../src/components/Component.ts";
+import { sniffMime } from "../../src/mimeTypes.ts";
 import { isUsherError } from "../../src/errors.ts";
+import { samplePath } from "../../src/samples.ts";
 import { ROOT_URL, tempEnv } from "../app/helpers.ts";
 
 const PNG = Buffer.from("89504e470d0a1a0a0000000d49484452", "hex");
@@ -65,6 +67,20 @@ describe("file inputs", () => {
     await assert.rejects(
       new Image().preprocess({ path: "https://example.com/a.png", url: "https://example.com/a.png" }, ctx),
       (e) => isUsherError(e, "VALIDATION"),
+    );
+  });
+
+  test("a URL of this server's own file route is read as the path it names, and checked like one", async () => {
+    const own = (path: string) => `${ROOT_URL}/gradio_api/file=${path.split("/").map(encodeURIComponent).join("/")}`;
+    const f = (await new Image().preprocess({ path: own(uploaded), url: own(uploaded) }, ctx)) as UploadedFile;
+    assert.deepEqual(await f.read(), PNG);
+    const sample = (await new Image().preprocess(`${ROOT_URL}/file=${samplePath("image.png")}`, ctx)) as UploadedFile;
+    assert.equal(sample.name, "image.png");
+    await assert.rejects(new Image().preprocess(own("/etc/passwd"), ctx), (e) => isUsherError(e, "VALIDATION"));
+    // Another origin's file route is a remote URL.
+    await assert.rejects(
+      new Image().preprocess(`http://127.0.0.2:7860/gradio_api/file=${uploaded}`, ctx),
+      (e) => isUsherError(e, "VALIDATION") && /Remote URLs/.test(e.message),
     );
   });
 
@@ -164,11 +180,16 @@ describe("file outputs", () => {
     );
     assert.equal(new Image().describeApi(true).python_type.type, "filepath");
     assert.equal(new File({ fileCount: "multiple" }).describeApi(true).python_type.type, "list[filepath]");
-    assert.deepEqual(new Image().describeApi(true).example_input, {
-      path: "https://raw.githubusercontent.com/gradio-app/gradio/main/test/test_files/bus.png",
+    // The API page's example is a bundled sample every store serves: snippets run offline.
+    const example = new Image().describeApi(true).example_input as Record<string, unknown>;
+    assert.deepEqual(example, {
+      path: samplePath("image.png"),
       meta: { _type: "gradio.FileData" },
-      orig_name: "bus.png",
-      url: "https://raw.githubusercontent.com/gradio-app/gradio/main/test/test_files/bus.png",
+      orig_name: "image.png",
     });
+    assert.notEqual(await ctx.files.resolveReadable(String(example["path"])), null);
+    assert.equal(sniffMime(await readFile(samplePath("image.png"))), "image/png");
+    assert.equal(sniffMime(await readFile(samplePath("audio.wav"))), "audio/wav");
+    assert.equal((new Audio().describeApi(true).example_input as { path: string }).path, samplePath("audio.wav"));
   });
 });

@@ -44,13 +44,31 @@ export function exampleValue(p: ParameterInfo): unknown {
   return p.parameter_has_default === true ? (p.parameter_default ?? null) : null;
 }
 
+/** Whether `v` is a FileData (`meta._type` says so). */
+function isFileData(v: unknown): v is Record<string, unknown> {
+  if (typeof v !== "object" || v === null || Array.isArray(v)) return false;
+  const meta = (v as Record<string, unknown>)["meta"] as Record<string, unknown> | undefined;
+  return meta?.["_type"] === "gradio.FileData";
+}
+
+/**
+ * An example value with each file the server names by its server path (the app's example files,
+ * the bundled samples) given as a URL of the server's own file route instead: every client can
+ * send that URL, and the server reads it as the path, so the snippets run offline.
+ */
+export function withFileUrls(v: unknown, root: string): unknown {
+  if (Array.isArray(v)) return v.map((x) => withFileUrls(x, root));
+  if (!isFileData(v)) return v;
+  const path = v["path"];
+  if (typeof path !== "string" || path === "" || /^(?:https?:|data:)/i.test(path)) return v;
+  const url = `${root}/gradio_api/file=${path.split("/").map(encodeURIComponent).join("/")}`;
+  return { ...v, path: url, url };
+}
+
 /** A FileData whose file lives at a URL: clients send it with `handle_file(url)`. */
 function fileUrlOf(v: unknown): string | null {
-  if (typeof v !== "object" || v === null || Array.isArray(v)) return null;
-  const o = v as Record<string, unknown>;
-  const meta = o["meta"] as Record<string, unknown> | undefined;
-  if (meta?.["_type"] !== "gradio.FileData") return null;
-  const url = typeof o["url"] === "string" ? o["url"] : typeof o["path"] === "string" ? o["path"] : null;
+  if (!isFileData(v)) return null;
+  const url = typeof v["url"] === "string" ? v["url"] : typeof v["path"] === "string" ? v["path"] : null;
   return url !== null && /^https?:\/\//.test(url) ? url : null;
 }
 
@@ -173,9 +191,18 @@ export function curlSnippet(root: string, apiName: string, endpoint: EndpointInf
   ].join("\n");
 }
 
-/** All three snippets of endpoint `apiName` of the app at `root` (no trailing slash). */
-export function snippetsFor(root: string, apiName: string, endpoint: EndpointInfo): Snippets {
+/**
+ * All three snippets of endpoint `apiName` of the app at `root` (no trailing slash). Files named
+ * by server path become URLs on `root` ({@link withFileUrls}).
+ */
+export function snippetsFor(root: string, apiName: string, info: EndpointInfo): Snippets {
   const base = root.replace(/\/+$/, "");
+  const endpoint: EndpointInfo = {
+    ...info,
+    parameters: info.parameters.map((p) =>
+      p.example_input === undefined ? p : { ...p, example_input: withFileUrls(p.example_input, base) },
+    ),
+  };
   return {
     js: jsSnippet(base, apiName, endpoint),
     python: pythonSnippet(base, apiName, endpoint),

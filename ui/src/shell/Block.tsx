@@ -13,7 +13,8 @@ export function flexStyle(props: Readonly<Record<string, unknown>>): Record<stri
 
 /**
  * One component on the page: its frame, its label (tied to the control with `for`, or named by
- * aria-labelledby for groups), its widget, and the status of the event that feeds it.
+ * aria-labelledby for groups), its widget, and the status of the event that feeds it (with
+ * `show_progress` "full", a loading overlay beside the queue position and ETA).
  */
 export function Block({ id, store, ctx }: { id: number; store: AppStore; ctx: WidgetContext }) {
   const config = store.component(id);
@@ -64,6 +65,12 @@ export function Block({ id, store, ctx }: { id: number; store: AppStore; ctx: Wi
         labelId={labelId}
         ctx={ctx}
       />
+      {busy && status.showProgress === "full" && (
+        // A shimmer and a spinner over the output while its event is pending, queued or running.
+        <div class="loading" data-testid="loading" aria-hidden="true">
+          <span class="spinner" />
+        </div>
+      )}
       {status !== null && status.showProgress !== "hidden" && <StatusTracker status={status} />}
     </div>
   );

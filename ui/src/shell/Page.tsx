@@ -26,7 +26,8 @@ const isApiView = () => new URLSearchParams(location.search).get("view") === "ap
 
 /**
  * The whole page: the app (its layout tree) or the "Use via API" view (`?view=api`), a footer
- * that switches between them without a reload, and the toasts. Re-renders when the store changes.
+ * that switches between them without a reload, and the toasts (first: on a narrow screen they
+ * sit in the flow above the app). Re-renders when the store changes.
  */
 export function Page({ config, store, toasts, ctx }: PageProps) {
   const [, setVersion] = useState(0);
@@ -48,6 +49,7 @@ export function Page({ config, store, toasts, ctx }: PageProps) {
   };
   return (
     <>
+      <Toasts store={toasts} />
       <main class="app" hidden={api}>
         <LayoutChildren node={config.layout} store={store} ctx={ctx} />
       </main>
@@ -64,7 +66,6 @@ export function Page({ config, store, toasts, ctx }: PageProps) {
         )}
         <span>Built with Usher</span>
       </footer>
-      <Toasts store={toasts} />
     </>
   );
 }

@@ -13,11 +13,47 @@ function sampleText(v: unknown): string {
   return s.length > 80 ? `${s.slice(0, 77)}…` : s;
 }
 
+/** Keeps a click or key on a sample's player from also picking the sample. */
+const stop = (e: Event) => e.stopPropagation();
+
+/**
+ * One cell: an image sample as a thumbnail, an audio sample as a small player (both fetched
+ * through the file route: the server lets users read the app's example files), the rest as text.
+ */
+function SampleCell({ value, type, ctx }: { value: unknown; type: string | undefined; ctx: WidgetProps["ctx"] }) {
+  if (isFileData(value) && type === "image") {
+    return (
+      <img
+        class="example-thumb"
+        data-testid="example-thumb"
+        src={ctx.endpoints.fileUrl(value)}
+        alt={fileName(value)}
+        loading="lazy"
+      />
+    );
+  }
+  if (isFileData(value) && type === "audio") {
+    return (
+      <audio
+        class="example-audio"
+        data-testid="example-audio"
+        controls
+        preload="none"
+        src={ctx.endpoints.fileUrl(value)}
+        aria-label={fileName(value)}
+        onClick={stop}
+        onKeyDown={stop}
+      />
+    );
+  }
+  return <>{sampleText(value)}</>;
+}
+
 /**
  * Examples (Gradio's Dataset): a table of samples; picking one (click, Enter or Space) fills the
  * inputs. The app model loads examples through the dataset's `click` listener (the server turns
  * the sample index into input values, files included); without one, the page fills the inputs
- * from the samples itself.
+ * from the samples itself. A one-column table lays its samples out as a wrapping row of cards.
  */
 export function Examples({ id, props, inputId, labelId, ctx }: WidgetProps) {
   const samples = Array.isArray(props["samples"]) ? (props["samples"] as unknown[][]) : [];
@@ -27,10 +63,12 @@ export function Examples({ id, props, inputId, labelId, ctx }: WidgetProps) {
   const pages = Math.ceil(samples.length / perPage);
   const shown = samples.slice(page * perPage, (page + 1) * perPage);
   const pick = (index: number) => ctx.runtime.loadExample(id, index);
-  const showHeaders = headers.some((h) => h !== "") && (samples[0]?.length ?? 0) > 1;
+  const types = Array.isArray(props["components"]) ? (props["components"] as string[]) : [];
+  const columns = samples[0]?.length ?? 0;
+  const showHeaders = headers.some((h) => h !== "") && columns > 1;
   return (
     <div class="examples" id={inputId}>
-      <table class="examples-table" aria-labelledby={labelId}>
+      <table class={`examples-table${columns === 1 ? " cards" : ""}`} aria-labelledby={labelId}>
         {showHeaders && (
           <thead>
             <tr>
@@ -63,7 +101,9 @@ export function Examples({ id, props, inputId, labelId, ctx }: WidgetProps) {
                 }}
               >
                 {cells.map((c, j) => (
-                  <td key={j}>{sampleText(c)}</td>
+                  <td key={j}>
+                    <SampleCell value={c} type={types[j]} ctx={ctx} />
+                  </td>
                 ))}
               </tr>
             );
