@@ -6,7 +6,7 @@
  * Each subcommand is one file in bin/commands/ exporting `summary` (one line for the help) and
  * `main(argv)`. Adding a file adds a command; nothing here needs editing.
  */
-import { existsSync, readdirSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { relaunchOnSources, unbuiltCheckout } from "./relaunchOnSources.mjs";
 
@@ -18,7 +18,10 @@ async function help() {
     .filter((f) => f.endsWith(".mjs"))
     .map((f) => f.slice(0, -4))
     .sort();
+  const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8"));
   const lines = [
+    `Usher ${pkg.version} (npm package ${pkg.name}): Gradio-compatible app server for ML demos`,
+    "",
     "Usage: usher <app file> [options]      (same as: usher run <app file>)",
     "       usher <command> [args]",
     "",

@@ -8,7 +8,7 @@
  * Scale-out: with REDIS_URL set (key prefix REDIS_PREFIX, default "usher:"), every process started
  * this way, on any port or machine, shares one queue; LOCAL_WORKERS=0 makes a front that runs no
  * jobs, and `npx usher worker examples/identity.ts` (same REDIS_URL) adds a worker.
- * Run: npm start   (or: PORT=8000 CONCURRENCY_COUNT=4 npm start)
+ * Run: npm run example:identity   (or: PORT=8000 CONCURRENCY_COUNT=4 npm run example:identity)
  */
 import { Interface } from "usher-ml";
 import { redisStore } from "usher-ml/redis";
