@@ -149,6 +149,26 @@ test("the README's scale-out lines: two fronts without workers and a CLI worker 
   }
 });
 
+test("the README's examples table: each `npm run example` runs in a test, worker.ts here", async () => {
+  const examples = [...readme.matchAll(/`npm run example examples\/(\w+)\.ts`/g)].map((m) => m[1]!);
+  assert.ok(examples.length >= 6, `found ${examples.length}`);
+  const tested = readFileSync("test/examples/examples.test.ts", "utf8");
+  for (const name of examples.filter((n) => n !== "worker")) {
+    assert.ok(tested.includes(`launchExample("${name}")`), `test/examples/examples.test.ts runs ${name}.ts`);
+  }
+  assert.ok(examples.includes("worker"));
+  const port = await freePort();
+  await start(`PORT=${port} WORKER_THREADS=2 npm run example examples/worker.ts`, `127.0.0.1:${port}`);
+  const join = await fetch(`http://127.0.0.1:${port}/gradio_api/call/count_primes`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ data: [1_000_000] }),
+  });
+  const { event_id } = (await join.json()) as { event_id: string };
+  const read = await (await fetch(`http://127.0.0.1:${port}/gradio_api/call/count_primes/${event_id}`)).text();
+  assert.match(read, /event: complete\ndata: \["78,498 primes up to 1,000,000 \(worker thread \d+\)"\]/);
+});
+
 test("npm run test:unit, the quick tier, passes", { timeout: 300_000 }, async () => {
   assert.ok(readmeCommands().includes("npm run test:unit"));
   // Not as a child of this test run (NODE_TEST_CONTEXT would make it report to this one): alone.
