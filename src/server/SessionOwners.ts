@@ -83,6 +83,8 @@ export class SessionOwners {
    */
   readonly #entries = new Map<string, Entry>();
   readonly #order = new UseOrder<Entry>();
+  /** Sessions whose first join here records their owner with its admission (see bindJoin). */
+  readonly #recording = new Map<string, Promise<SessionOwner | null>>();
 
   constructor(options: SessionOwnersOptions = {}) {
     this.#shared = options.shared ?? null;
@@ -109,12 +111,7 @@ export class SessionOwners {
   ): Standing | Promise<Standing> {
     const entry = this.#use(sessionHash);
     if (entry !== undefined) return this.#judge(sessionHash, entry.owner, claim);
-    const owner: SessionOwner = {
-      user: claim.user,
-      key: claim.key ?? (issue === null ? null : issue()),
-      address: anyAddress ? null : claim.address,
-      keyed: claim.key !== null,
-    };
+    const owner = this.#newOwner(claim, issue, anyAddress);
     const shared = this.#shared;
     if (shared === null) {
       this.#remember(sessionHash, owner);
@@ -125,6 +122,33 @@ export class SessionOwners {
       this.#remember(sessionHash, inForce);
       return this.#judge(sessionHash, inForce, claim);
     });
+  }
+
+  /**
+   * {@link bind} for a join whose admission the caller starts in this same tick: a session this
+   * process does not know yet gets its owner recorded by the store in the admission's own step
+   * (SharedOwnerStore.claimWithAdmission; the store judges an owner already in force through
+   * this process's rules before admitting anything). Other joins of the session meanwhile wait
+   * for that outcome, then are judged as usual.
+   */
+  bindJoin(sessionHash: string, claim: SessionClaim, issue: (() => string) | null): Standing | Promise<Standing> {
+    const shared = this.#shared;
+    if (shared?.claimWithAdmission === undefined || this.#entries.has(sessionHash)) {
+      return this.bind(sessionHash, claim, issue);
+    }
+    const recording = this.#recording.get(sessionHash);
+    if (recording !== undefined) return recording.then(() => this.bind(sessionHash, claim, issue));
+    const owner = this.#newOwner(claim, issue, false);
+    const recorded = shared.claimWithAdmission(sessionHash, owner, (inForce) => {
+      this.#remember(sessionHash, inForce);
+      this.#judge(sessionHash, inForce, claim);
+    });
+    this.#recording.set(sessionHash, recorded);
+    void recorded.then((inForce) => {
+      if (this.#recording.get(sessionHash) === recorded) this.#recording.delete(sessionHash);
+      if (inForce === owner) this.#remember(sessionHash, owner);
+    });
+    return claim.key === null ? "weak" : "strong";
   }
 
   /**
@@ -148,6 +172,16 @@ export class SessionOwners {
     const entry = this.#use(sessionHash);
     if (entry !== undefined) return this.#judge(sessionHash, entry.owner, claim);
     return this.#shared === null ? "weak" : undefined;
+  }
+
+  /** The owner a first request binds a session to (with a key made by `issue` when it presented none). */
+  #newOwner(claim: SessionClaim, issue: (() => string) | null, anyAddress: boolean): SessionOwner {
+    return {
+      user: claim.user,
+      key: claim.key ?? (issue === null ? null : issue()),
+      address: anyAddress ? null : claim.address,
+      keyed: claim.key !== null,
+    };
   }
 
   #judge(sessionHash: string, owner: SessionOwner, claim: SessionClaim): Standing {

@@ -60,7 +60,8 @@ export function admit(
   if (data !== null) fn.validate(data);
   const owners = ctx.owners;
   if (owners == null || claim === null || sessionHash === undefined) return fn;
-  const bound = owners.bind(sessionHash, claim, issue);
+  // A join's admission follows in this tick (joinQueue): a new session's owner goes with it.
+  const bound = door === "join" ? owners.bindJoin(sessionHash, claim, issue) : owners.bind(sessionHash, claim, issue);
   return bound instanceof Promise ? bound.then(() => fn) : fn;
 }
 

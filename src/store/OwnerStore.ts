@@ -22,4 +22,17 @@ export interface SharedOwnerStore {
   touch(sessionHash: string): void;
   /** How long a record lives after it was last touched, ms. */
   readonly ttlMs: number;
+  /**
+   * Records `owner` in the same store step as the session's admission that the caller starts in
+   * this same tick (one round trip instead of two for a session's first join). Resolves with the
+   * owner in force once that admission answered, or null when nothing was recorded (no admission
+   * reached the store, e.g. a full queue). When the session has an owner already, that admission
+   * is not made: `judge` gets the owner in force and throws SESSION_FORBIDDEN to refuse the join,
+   * or returns to let it be admitted. Absent: the store cannot.
+   */
+  claimWithAdmission?(
+    sessionHash: string,
+    owner: SessionOwner,
+    judge: (inForce: SessionOwner) => void,
+  ): Promise<SessionOwner | null>;
 }

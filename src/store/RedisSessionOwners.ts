@@ -1,17 +1,32 @@
 /**
  * Session owners in Redis (`owner:<session>`, a string of JSON), so that every front of a shared
  * queue enforces who a session belongs to (see server/SessionOwners.ts). A front writes or reads a
- * session's record once (SET NX, or GET, when it first sees the session) and refreshes its TTL now
- * and then; no command per prediction. Records live `stateTtlMs` after their last refresh, as the
+ * session's record once (SET NX, or GET, when it first sees the session; a join's SET NX rides on its
+ * admission script, see claimWithAdmission) and refreshes its TTL now and then; no command per
+ * prediction. Records live `stateTtlMs` after their last refresh, as the
  * session's State does.
  */
 import type { SessionOwner, SharedOwnerStore } from "./OwnerStore.ts";
 import type { RedisLink } from "./RedisLink.ts";
 
+/** An owner to record with its session's next admission (see {@link RedisSessionOwners.claimWithAdmission}). */
+export interface PendingOwner {
+  /** The record to write if the session has none. */
+  readonly value: string;
+  /** The admission wrote it. */
+  recorded(): void;
+  /** The session had an owner already (its record): judged; throws SESSION_FORBIDDEN to refuse. */
+  refused(inForce: string): void;
+  /** No admission answered (refused before the record, or the store failed): nothing is known written. */
+  dropped(): void;
+}
+
 /** {@link SharedOwnerStore} on Redis. See the file comment. */
 export class RedisSessionOwners implements SharedOwnerStore {
   readonly #link: RedisLink;
   readonly ttlMs: number;
+  /** Owners waiting for their session's admission in this tick (see claimWithAdmission). */
+  readonly #pending = new Map<string, PendingOwner>();
 
   constructor(link: RedisLink) {
     this.#link = link;
@@ -24,6 +39,40 @@ export class RedisSessionOwners implements SharedOwnerStore {
     const set = await this.#link.call((r) => r.set(key, encode(owner), "PX", this.ttlMs, "NX"));
     if (set === "OK") return owner;
     return (await this.get(sessionHash)) ?? owner;
+  }
+
+  claimWithAdmission(
+    sessionHash: string,
+    owner: SessionOwner,
+    judge: (inForce: SessionOwner) => void,
+  ): Promise<SessionOwner | null> {
+    return new Promise((resolve) => {
+      const pending: PendingOwner = {
+        value: encode(owner),
+        recorded: () => resolve(owner),
+        refused: (json) => {
+          const inForce = decode(json);
+          // Others waiting on this session judge against the same record, whatever this join's fate.
+          resolve(inForce);
+          judge(inForce);
+        },
+        dropped: () => resolve(null),
+      };
+      this.#pending.set(sessionHash, pending);
+      // The admission takes it synchronously (RedisStore.enqueue); one that never came recorded nothing.
+      queueMicrotask(() => {
+        if (this.#pending.get(sessionHash) !== pending) return;
+        this.#pending.delete(sessionHash);
+        pending.dropped();
+      });
+    });
+  }
+
+  /** The owner to record with this admission of the session, if one waits (taken). */
+  takePending(sessionHash: string): PendingOwner | undefined {
+    const pending = this.#pending.get(sessionHash);
+    if (pending !== undefined) this.#pending.delete(sessionHash);
+    return pending;
   }
 
   async get(sessionHash: string): Promise<SessionOwner | null> {

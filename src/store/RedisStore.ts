@@ -37,6 +37,7 @@ export class RedisStore implements SharedQueueStore {
   readonly bus: SessionBus;
   readonly #bus: RedisSessionBus;
   readonly #link: RedisLink;
+  readonly #owners: RedisSessionOwners;
   readonly #wakeListeners = new Set<(change: StoreChange) => void>();
   /** Pools this node added to the `pools` set (once each; again after Redis lost its data). */
   readonly #pools = new Set<string>();
@@ -57,6 +58,7 @@ export class RedisStore implements SharedQueueStore {
   constructor(options: RedisStoreOptions = {}) {
     this.#link = new RedisLink(resolveRedisStoreOptions(options));
     this.#bus = new RedisSessionBus(this.#link);
+    this.#owners = new RedisSessionOwners(this.#link);
     this.bus = this.#bus;
     this.cluster = new RedisCluster(this.#link, this.#bus);
     this.#link.onWake((from, kind, args) => {
@@ -104,6 +106,8 @@ export class RedisStore implements SharedQueueStore {
     const lease = newLease();
     const wakesBefore = this.#workWakes;
     const forgets = this.#bus.takeForgets();
+    // A session's first join here records its owner in this same step (see RedisSessionOwners).
+    const owner = this.#owners.takePending(job.sessionHash);
     const r = (await this.#link
       .run(
         "usherEnqueue",
@@ -115,6 +119,8 @@ export class RedisStore implements SharedQueueStore {
         maxSize === null ? "" : maxSize,
         o.sessionTtlMs,
         this.#link.alone ? "1" : "0",
+        owner?.value ?? "",
+        this.#owners.ttlMs,
         newPool ? "1" : "0",
         others.length,
         ...others,
@@ -124,11 +130,19 @@ export class RedisStore implements SharedQueueStore {
       )
       .catch((err: unknown) => {
         this.#bus.returnForgets(forgets);
+        owner?.dropped();
         throw err;
-      })) as [number, number, number?, number?, (string | number)[]?, unknown?, number?, number?];
+      })) as [number, number | string, number?, number?, (string | number)[]?, unknown?, number?, number?];
     const [status, a, b = 0, c = 0, flat = [], claimed, saw = 1, known = 0] = r;
+    if (status === -2) {
+      // The session has an owner already: judged (a refusal throws), then admitted the usual way.
+      owner?.refused(String(a));
+      return this.enqueue(job, maxSize, claim);
+    }
+    if (status === 0) owner?.dropped();
+    else owner?.recorded();
     if (status === -1) throw new UsherError("BAD_REQUEST", `Event ${job.eventId} is already in the queue.`);
-    if (status !== 1) return { accepted: false, totalSize: a };
+    if (status !== 1) return { accepted: false, totalSize: Number(a) };
     this.#pools.add(job.poolId);
     this.#bus.admitted(job.eventId);
     // Another node has events of this session, holds it or logged some of it: its log is the truth.
@@ -139,7 +153,7 @@ export class RedisStore implements SharedQueueStore {
     for (let i = 0; i + 1 < flat.length; i += 2) running.push({ fnId: Number(flat[i]), ageMs: Number(flat[i + 1]) });
     return {
       accepted: true,
-      rank: a,
+      rank: Number(a),
       poolSize: b,
       totalSize: c,
       ...(a === 0 && running.length > 0 ? { running } : {}),
@@ -305,7 +319,7 @@ export class RedisStore implements SharedQueueStore {
   }
 
   sessionOwners(): SharedOwnerStore {
-    return new RedisSessionOwners(this.#link);
+    return this.#owners;
   }
 }
 

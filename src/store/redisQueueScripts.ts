@@ -8,12 +8,14 @@ import { CLAIM_LIB, PRELUDE } from "./redisPrelude.ts";
 
 /**
  * enqueue: ARGV = P, node, eventId, sessionHash, fnId, poolId, jobJson, maxSize ("" = none),
- * sessionTtlMs, alone ("1": no other node listens), newPool ("1": add it to `pools`), nOther,
- * otherPool..., read finals to forget (see forget_read), then a claim request (see CLAIM_LIB; lease
- * "" when the caller cannot run a job now).
+ * sessionTtlMs, alone ("1": no other node listens), owner ("" = none), ownerTtlMs, newPool ("1":
+ * add it to `pools`), nOther, otherPool..., read finals to forget (see forget_read), then a claim
+ * request (see CLAIM_LIB; lease "" when the caller cannot run a job now). `owner`: the session's
+ * owner record, written (SET NX) with the admission; a session that has one already is not
+ * admitted: the caller judges the record in force and joins again without it.
  *
  * Returns {1, rank, poolSize, total, running, claim, saw, known} | {0, total} (full) | {-1, 0} (an
- * id already pending in the session); `known` 1 when the session has other pending events, an
+ * id already pending in the session) | {-2, ownerInForce}; `known` 1 when the session has other pending events, an
  * adopter or messages in its log (the caller catches up with it). `running` is, for the pool's head only, {fnId, ageMs, ...} of
  * the pool's running jobs; `claim` is false or the claim made for the caller; `saw` 1 when work may
  * still wait in the request's pools (see try_claim). When the pool is idle and the caller may run
@@ -22,9 +24,9 @@ import { CLAIM_LIB, PRELUDE } from "./redisPrelude.ts";
  */
 export const ENQUEUE = `${PRELUDE}${CLAIM_LIB}
 local e, h, fn, pool, json, maxSize, ttl, alone = ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8], ARGV[9], ARGV[10]
-local nOther = tonumber(ARGV[12])
+local nOther = tonumber(ARGV[14])
 -- First: a read final of this session must not count as history below.
-local reqAt = forget_read(13 + nOther)
+local reqAt = forget_read(15 + nOther)
 local wk = P .. 'wait:' .. pool
 local exact
 if maxSize ~= '' then
@@ -32,19 +34,22 @@ if maxSize ~= '' then
   for _, p in ipairs(redis.call('SMEMBERS', P .. 'pools')) do exact = exact + redis.call('ZCARD', P .. 'wait:' .. p) end
   if exact >= tonumber(maxSize) then return {0, exact} end
 end
+if ARGV[11] ~= '' and not redis.call('SET', P .. 'owner:' .. h, ARGV[11], 'PX', ARGV[12], 'NX') then
+  return {-2, redis.call('GET', P .. 'owner:' .. h) or ''}
+end
 local pk = P .. 'ses:' .. h .. ':pending'
 if redis.call('SADD', pk, e) == 0 then return {-1, 0} end
 -- Another node has events of this session, holds it, or logged messages of it: the caller catches up.
 local known = 0
 if redis.call('SCARD', pk) > 1 or redis.call('XLEN', P .. 'ses:' .. h .. ':log') > 0 then known = 1 end
-if ARGV[11] == '1' then redis.call('SADD', P .. 'pools', pool) end
+if ARGV[13] == '1' then redis.call('SADD', P .. 'pools', pool) end
 local ahead = redis.call('ZCARD', wk)
 local total
 if exact then
   total = exact + 1
 else
   total = ahead + 1
-  for i = 13, 12 + nOther do total = total + redis.call('ZCARD', P .. 'wait:' .. ARGV[i]) end
+  for i = 15, 14 + nOther do total = total + redis.call('ZCARD', P .. 'wait:' .. ARGV[i]) end
 end
 local req = claim_request(reqAt)
 local jk = P .. 'job:' .. e

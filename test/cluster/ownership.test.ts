@@ -97,4 +97,47 @@ describe("session ownership across fronts", () => {
     gateOf("c-plain").open();
     assert.deepEqual((await first.stream!.next((m) => m.msg === "process_completed")).output.data, ["C-PLAIN"]);
   });
+
+  it("a join on the other front is judged against the owner the admission met: another client 403 with nothing admitted, the owner admitted", async () => {
+    const { A, B, keyPrefix } = await fronts();
+    const first = await send(`${A}/queue/join`, {
+      body: { data: ["j-first"], fn_index: 0, session_hash: "j-tab" },
+      headers: { cookie: `usher-client-key=${KEY_A}` },
+    });
+    assert.equal(first.status, 200, first.text);
+    // Front B has never seen the session: its join records an owner with the admission, finds one.
+    const other = await send(`${B}/queue/join`, {
+      body: { data: ["j-other"], fn_index: 0, session_hash: "j-tab" },
+      headers: { cookie: `usher-client-key=${KEY_B}` },
+    });
+    assert.equal(other.status, 403, other.text);
+    assert.equal(other.json.detail, "This session belongs to another client.");
+    const redis = new Redis(REDIS_URL);
+    // Its events ("@<node>" members are the fronts that hold the session).
+    const pending = async () =>
+      (await redis.smembers(storeKey(keyPrefix, "ses:j-tab:pending"))).filter((m) => !m.startsWith("@"));
+    assert.deepEqual(await pending(), [first.json.event_id], "nothing of the refused join was admitted");
+    const mine = await send(`${B}/queue/join`, {
+      body: { data: ["j-mine"], fn_index: 0, session_hash: "j-tab" },
+      headers: { cookie: `usher-client-key=${KEY_A}` },
+    });
+    assert.equal(mine.status, 200, mine.text);
+    assert.deepEqual((await pending()).sort(), [first.json.event_id, mine.json.event_id].sort());
+    gateOf("j-first").open();
+    gateOf("j-mine").open();
+    await redis.quit();
+  });
+
+  it("two first joins of a new session at once on one front: one binds it, the other client is refused", async () => {
+    const { A } = await fronts();
+    const join = (key: string, word: string) =>
+      send(`${A}/queue/join`, {
+        body: { data: [word], fn_index: 0, session_hash: "race-tab" },
+        headers: { cookie: `usher-client-key=${key}` },
+      });
+    const [x, y] = await Promise.all([join(KEY_A, "race-a"), join(KEY_B, "race-b")]);
+    assert.deepEqual([x.status, y.status].sort(), [200, 403], `${x.text} ${y.text}`);
+    gateOf("race-a").open();
+    gateOf("race-b").open();
+  });
 });

@@ -172,6 +172,65 @@ test("shared: the first front's claim wins, the other front enforces it, and a s
   assert.equal(shared.touches, 1);
 });
 
+/** {@link FakeShared} whose admissions can record an owner (see SharedOwnerStore.claimWithAdmission). */
+class FakeAdmitting extends FakeShared {
+  /** What the next admission does with a pending owner: record it, or none reaches the store. */
+  admission: "run" | "none" = "run";
+  admitted = 0;
+  claimWithAdmission(
+    sessionHash: string,
+    owner: SessionOwner,
+    judge: (inForce: SessionOwner) => void,
+  ): Promise<SessionOwner | null> {
+    if (this.admission === "none") return Promise.resolve(null);
+    this.commands++;
+    const have = this.records.get(sessionHash);
+    if (have === undefined) {
+      this.records.set(sessionHash, { ...owner });
+      this.admitted++;
+      return Promise.resolve(owner);
+    }
+    const inForce = { ...have };
+    try {
+      judge(inForce);
+      this.admitted++;
+    } catch {
+      // Refused: not admitted (the store's enqueue rethrows it to the join).
+    }
+    return Promise.resolve(inForce);
+  }
+}
+
+test("shared, a join's admission records the owner: no command of its own; a refusal and a waiting join are judged", async () => {
+  const shared = new FakeAdmitting();
+  const a = new SessionOwners({ shared });
+  const b = new SessionOwners({ shared });
+  // The first join answers in the call: the store records the owner with the admission.
+  assert.equal(a.bindJoin("s", claim({ key: K1 }), null), "strong");
+  await Promise.resolve();
+  assert.equal(shared.commands, 1, "one step: the admission");
+  assert.equal(a.checkHere("s", claim({ key: K1 })), "strong", "known here once recorded");
+  // Front B's join meets the owner in force: judged there, refused for another client, nothing admitted.
+  const admitted = shared.admitted;
+  void b.bindJoin("s", claim({ key: K2 }), null);
+  await Promise.resolve();
+  assert.equal(shared.admitted, admitted);
+  forbidden(() => b.bind("s", claim({ key: K2 }), null), /another client/);
+  // Two joins of a new session at once: the second waits for the first's record, then is judged.
+  const first = a.bindJoin("t", claim({ key: K1 }), null);
+  const second = a.bindJoin("t", claim({ key: K2 }), null);
+  assert.equal(first, "strong");
+  assert.ok(second instanceof Promise);
+  await assert.rejects(second, (err: unknown) => isUsherError(err, "SESSION_FORBIDDEN"));
+  // An admission that never reached the store recorded nothing: the next join binds the usual way.
+  shared.admission = "none";
+  void a.bindJoin("u", claim({ key: K1 }), null);
+  const later = a.bindJoin("u", claim({ key: K2 }), null);
+  assert.ok(later instanceof Promise);
+  assert.equal(await later, "strong", "K2 bound u through claim(), as its first recorded owner");
+  assert.equal(shared.records.get("u")?.key, K2);
+});
+
 test("clientKeyOf reads only a well-formed key", () => {
   assert.equal(clientKeyOf(`a=1; usher-client-key=${K1}; b=2`), K1);
   assert.equal(clientKeyOf("usher-client-key=short"), null);
