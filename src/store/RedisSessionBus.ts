@@ -80,6 +80,8 @@ export class RedisSessionBus implements SessionBus {
       const event = JSON.parse(body.slice(nl + 1)) as EngineEvent;
       // A final another node ran for this origin says what is still pending (see othersPending).
       if (remaining !== undefined) this.#remaining.set(sessionHash, remaining);
+      // An event admitted here that ended elsewhere (run or removed there): nothing more of it here.
+      if (TERMINAL_TYPES.has(event.type)) this.#local.delete(event.eventId);
       for (const l of this.#listeners) l(sessionHash, { id, event });
     });
     link.onNodeMessage("H", (sessionHash) => this.share(sessionHash));
@@ -104,6 +106,11 @@ export class RedisSessionBus implements SessionBus {
   onLogged(listener: (event: EngineEvent, id: string) => void): () => void {
     this.#loggedListeners.add(listener);
     return () => this.#loggedListeners.delete(listener);
+  }
+
+  /** Events admitted through this node that have not ended as far as it knows (diagnostics, tests). */
+  get admittedOpen(): number {
+    return this.#local.size;
   }
 
   /** The store admitted an event through this node. */

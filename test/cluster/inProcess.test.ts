@@ -13,6 +13,7 @@ import { Client } from "@gradio/client";
 import { Redis } from "ioredis";
 import { Interface, State, type UploadedFile } from "../../src/index.ts";
 import { redisStore } from "../../src/redis.ts";
+import type { RedisSessionBus } from "../../src/store/RedisSessionBus.ts";
 import { runWorker } from "../../src/compose/runWorker.ts";
 import { launch, metric, post, readSse } from "../helpers/launch.ts";
 import { REDIS_URL, testPrefix } from "../helpers/redis.ts";
@@ -33,11 +34,12 @@ function upper(delayMs: number) {
 async function cluster(delayMs = 20) {
   const keyPrefix = testPrefix("inproc");
   const store = () => redisStore({ url: REDIS_URL, keyPrefix, leaseMs: 1000 });
-  const a = await launch(upper(delayMs), { store: store(), localWorkers: false });
+  const storeA = store();
+  const a = await launch(upper(delayMs), { store: storeA, localWorkers: false });
   const b = await launch(upper(delayMs), { store: store(), localWorkers: false });
   const worker = await runWorker(upper(delayMs).queue({ store: store() }), { quiet: true, handleSignals: false });
   after(() => worker.close({ graceMs: 0 }));
-  return { a, b, worker, keyPrefix };
+  return { a, b, worker, keyPrefix, storeA };
 }
 
 describe("shared queue in one process", () => {
@@ -56,7 +58,7 @@ describe("shared queue in one process", () => {
   });
 
   it("keeps a session whose jobs run elsewhere its front's alone: starts unlogged, the log empty once read", async () => {
-    const { a, keyPrefix } = await cluster();
+    const { a, keyPrefix, storeA } = await cluster();
     const redis = new Redis(REDIS_URL);
     after(() => redis.disconnect());
     const session = "s-kept";
@@ -75,6 +77,8 @@ describe("shared queue in one process", () => {
       const members = await redis.smembers(`{${keyPrefix}}ses:${session}:pending`);
       assert.deepEqual(members, [], "nothing pending and no node adopted the session");
     }
+    // Front A admitted the three and forgot each once its final came from the worker.
+    assert.equal((storeA.bus as RedisSessionBus).admittedOpen, 0);
   });
 
   it("serves the real @gradio/client through a front with no local workers", async () => {
