@@ -22,7 +22,7 @@ import { every, type Repeating } from "../clock.ts";
 import { isUsherError } from "../errors.ts";
 import { TERMINAL_TYPES, type EngineEvent } from "../queue/index.ts";
 import type { RedisLink } from "./RedisLink.ts";
-import type { LocalFinal } from "./LocalFinal.ts";
+import type { LocalFinal, Unsent } from "./LocalFinal.ts";
 import { ReadForgets } from "./ReadForgets.ts";
 import { STORE_LOST_ERROR } from "./redisLinkErrors.ts";
 import type { Adopted, SessionBus, SessionMessage } from "./SharedQueueStore.ts";
@@ -32,16 +32,6 @@ import { usherWarning } from "../warnings.ts";
 export const OUTBOX_MAX = 10_000;
 /** While the outbox holds messages and the connection looks fine, it is retried this often, ms. */
 const OUTBOX_RETRY_MS = 1000;
-
-interface Unsent {
-  readonly event: EngineEvent;
-  readonly json: string;
-  force: boolean;
-  /** The node the event was admitted through ("" unknown: the script reads it from the job). */
-  readonly origin: string;
-  /** A final this node delivered itself: the log and the adopters get it, not this node again. */
-  readonly deliveredHere?: boolean;
-}
 
 /** {@link SessionBus} on Redis. See the file comment. */
 export class RedisSessionBus implements SessionBus {
