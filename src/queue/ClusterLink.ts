@@ -33,7 +33,7 @@ export class ClusterLink {
     this.#estimator = estimator;
     this.#dispatcher = dispatcher;
     this.#unsubscribe = [
-      cluster.onLeft((ids) => this.#left(ids)),
+      cluster.onLeft((ids, claimed) => this.#left(ids, claimed)),
       // Only events this process runs: a forwarded cancel must never bounce back and forth.
       cluster.onCancelRequest((eventId, reason) => {
         if (core.records.get(eventId)?.state === "running") void cancel(eventId, reason);
@@ -72,16 +72,24 @@ export class ClusterLink {
     return true;
   }
 
-  /** Another process claimed or removed these events: a joining or waiting record of them here goes. */
-  #left(ids: readonly string[]): void {
+  /**
+   * Another process claimed or removed these events: a joining or waiting record of them here
+   * goes. A claimed one started there: its user hears so from here, the process that admitted it
+   * (the runner sends nothing for it until its result), so that a start costs no store step.
+   */
+  #left(ids: readonly string[], claimed: boolean): void {
+    const core = this.#core;
     for (const id of ids) {
-      const r = this.#core.records.get(id);
-      if (r === undefined) continue;
-      if (r.state === "joining") r.leftElsewhere = true;
-      else if (r.state === "waiting") {
-        r.leftElsewhere = true;
-        this.#core.forget(r);
+      const r = core.records.get(id);
+      if (r === undefined || (r.state !== "joining" && r.state !== "waiting")) continue;
+      r.leftElsewhere = true;
+      if (claimed) {
+        if (r.state === "waiting" && !r.announced) this.#estimator.announceStart(r);
+        const waitedMs = r.joinedAtMs === null ? undefined : core.clock.now() - r.joinedAtMs;
+        const etaMs = r.fn.duration.valueMs;
+        core.emit({ type: "started", eventId: r.eventId, sessionHash: r.sessionHash, etaMs, waitedMs });
       }
+      if (r.state === "waiting") core.forget(r);
     }
   }
 

@@ -18,8 +18,11 @@ export interface PoolSnapshot {
 export interface QueueCluster {
   /** This process's id among the store's users (one per store instance). */
   readonly nodeId: string;
-  /** Events admitted here that left the queue through another process (claimed or removed there). */
-  onLeft(listener: (eventIds: readonly string[]) => void): () => void;
+  /**
+   * Events admitted here that left the queue through another process: removed there, or
+   * (`claimed`) claimed there, so started, which this process tells their users itself.
+   */
+  onLeft(listener: (eventIds: readonly string[], claimed: boolean) => void): () => void;
   /** Another process asks this one to cancel an event it runs. */
   onCancelRequest(listener: (eventId: string, reason: CancelReason) => void): () => void;
   /** Another process finished a call of `fnId` in `durationMs` (for the shared moving averages). */

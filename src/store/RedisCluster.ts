@@ -21,7 +21,7 @@ const DURATION_SHARE_MS = 250;
 export class RedisCluster implements QueueCluster {
   readonly #link: RedisLink;
   readonly #bus: RedisSessionBus;
-  readonly #leftListeners = new Set<(ids: readonly string[]) => void>();
+  readonly #leftListeners = new Set<(ids: readonly string[], claimed: boolean) => void>();
   readonly #cancelListeners = new Set<(eventId: string, reason: CancelReason) => void>();
   readonly #durationListeners = new Set<(fnId: number, ms: number) => void>();
   /** Latest unshared call duration per function, and the timer that shares them. */
@@ -31,10 +31,12 @@ export class RedisCluster implements QueueCluster {
   constructor(link: RedisLink, bus: RedisSessionBus) {
     this.#link = link;
     this.#bus = bus;
-    link.onNodeMessage("L", (body) => {
-      const ids = JSON.parse(body) as string[];
-      for (const l of this.#leftListeners) l(ids);
-    });
+    for (const kind of ["L", "S"] as const) {
+      link.onNodeMessage(kind, (body) => {
+        const ids = JSON.parse(body) as string[];
+        for (const l of this.#leftListeners) l(ids, kind === "S");
+      });
+    }
     link.onNodeMessage("C", (body) => {
       const [eventId, reason] = JSON.parse(body) as [string, CancelReason];
       for (const l of this.#cancelListeners) l(eventId, reason);
@@ -58,7 +60,7 @@ export class RedisCluster implements QueueCluster {
     this.#durationTimer = null;
   }
 
-  onLeft(listener: (eventIds: readonly string[]) => void): () => void {
+  onLeft(listener: (eventIds: readonly string[], claimed: boolean) => void): () => void {
     this.#leftListeners.add(listener);
     return () => this.#leftListeners.delete(listener);
   }

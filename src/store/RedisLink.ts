@@ -22,7 +22,7 @@ import { usherWarning } from "../warnings.ts";
  * A message on this node's channel: a session message (M), events that left (L), a cancel request
  * (C), a session another node adopted (H).
  */
-export type NodeMessageKind = "M" | "L" | "C" | "H";
+export type NodeMessageKind = "M" | "L" | "S" | "C" | "H";
 
 /** Version of the key layout and scripts (docs/redis-protocol.md); a node refuses a dataset of another. */
 export const PROTOCOL_VERSION = "2";

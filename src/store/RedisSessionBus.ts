@@ -301,6 +301,9 @@ export class RedisSessionBus implements SessionBus {
   #publish(event: EngineEvent, force: boolean): void {
     const id = event.eventId;
     const origin = this.#local.has(id) ? this.#link.nodeId : (this.#running.get(id) ?? this.#removed.get(id) ?? "");
+    // Run here for another origin: the claim told that origin ("S"), which tells its users the start.
+    const progress = event.type === "started" || event.type === "estimation";
+    if (progress && !force && origin !== "" && origin !== this.#link.nodeId && this.#running.has(id)) return;
     if (TERMINAL_TYPES.has(event.type)) {
       this.#local.delete(id);
       this.#removed.delete(id);

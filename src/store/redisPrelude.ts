@@ -62,10 +62,11 @@ local function deliver(h, origin, json, ttl, maxlen, toOrigin, noAdopters, remai
   end
   return id, others
 end
--- Tells each origin node (other than this one) that its events left the queue elsewhere.
-local function tell_origins(byOrigin)
+-- Tells each origin node (other than this one) that its events left the queue elsewhere: "L"
+-- removed, or (kind "S") claimed, so started: the origin tells its users so itself.
+local function tell_origins(byOrigin, kind)
   for origin, ids in pairs(byOrigin) do
-    if origin ~= NODE then redis.call('PUBLISH', P .. 'to:' .. origin, 'L' .. cjson.encode(ids)) end
+    if origin ~= NODE then redis.call('PUBLISH', P .. 'to:' .. origin, (kind or 'L') .. cjson.encode(ids)) end
   end
 end
 local function add_origin(byOrigin, origin, e)
@@ -166,7 +167,7 @@ local function take(req, pool, fn, ids, now)
     add_origin(byOrigin, f[2], e)
   end
   redis.call('ZADD', P .. 'run:' .. pool, now + req.leaseMs, ids[1] .. '|' .. req.lease)
-  tell_origins(byOrigin)
+  tell_origins(byOrigin, 'S')
   return out
 end
 local function try_claim(req, alone, freed)

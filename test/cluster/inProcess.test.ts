@@ -57,10 +57,16 @@ describe("shared queue in one process", () => {
     assert.ok(msgs.includes("process_starts"), JSON.stringify(msgs));
   });
 
-  it("keeps a session whose jobs run elsewhere its front's alone: starts unlogged, the log empty once read", async () => {
+  it("keeps a session whose jobs run elsewhere its front's alone: its front tells the starts, the log empty once read", async () => {
     const { a, keyPrefix, storeA } = await cluster();
     const redis = new Redis(REDIS_URL);
     after(() => redis.disconnect());
+    // What reaches front A from the other processes.
+    const listener = new Redis(REDIS_URL);
+    after(() => listener.disconnect());
+    const toA: string[] = [];
+    listener.on("message", (_channel: string, message: string) => toA.push(message));
+    await listener.subscribe(`{${keyPrefix}}to:${storeA.nodeId}`);
     const session = "s-kept";
     for (const word of ["one", "two", "three"]) {
       const join = await post(`${a.url}/gradio_api/queue/join`, { data: [word], fn_index: 0, session_hash: session });
@@ -79,6 +85,12 @@ describe("shared queue in one process", () => {
     }
     // Front A admitted the three and forgot each once its final came from the worker.
     assert.equal((storeA.bus as RedisSessionBus).admittedOpen, 0);
+    // The worker's claim told A ("S"), and A told its user the start: the worker sent no start.
+    assert.equal(toA.filter((m) => m.startsWith("S")).length, 3, toA.join("\n"));
+    assert.deepEqual(
+      toA.filter((m) => m.startsWith("M") && m.includes('"type":"started"')),
+      [],
+    );
   });
 
   it("serves the real @gradio/client through a front with no local workers", async () => {
