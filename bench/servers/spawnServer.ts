@@ -37,7 +37,7 @@ const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const STOP_GRACE_MS = 5000;
 
 /** Extra Node flags for the servers under test, e.g. BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=prof" to profile them. */
-function extraNodeArgs(): string[] {
+export function extraNodeArgs(): string[] {
   const v = process.env["BENCH_NODE_ARGS"];
   return v === undefined || v.trim() === "" ? [] : v.trim().split(/\s+/);
 }

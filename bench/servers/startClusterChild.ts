@@ -6,6 +6,7 @@ import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { fileURLToPath } from "node:url";
 import type { ClusterChildSpec } from "./clusterChild.ts";
+import { extraNodeArgs } from "./spawnServer.ts";
 
 const CHILD = fileURLToPath(new URL("./clusterChild.ts", import.meta.url));
 const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
@@ -25,7 +26,8 @@ export interface ClusterProcess {
 
 /** Spawns `spec` and resolves once it listens; rejects (having stopped it) if it exits or stalls first. */
 export async function startClusterChild(spec: ClusterChildSpec): Promise<ClusterProcess> {
-  const child = spawn(process.execPath, ["--conditions=usher-source", "--import", "tsx", CHILD, JSON.stringify(spec)], {
+  const args = [...extraNodeArgs(), "--conditions=usher-source", "--import", "tsx", CHILD, JSON.stringify(spec)];
+  const child = spawn(process.execPath, args, {
     cwd: REPO_ROOT,
     stdio: ["pipe", "pipe", "pipe"],
   });
