@@ -1,5 +1,5 @@
-import { randomBytes } from "node:crypto";
 import { UsherError } from "../errors.ts";
+import { randomTokens } from "../randomTokens.ts";
 
 /** The fields of Gradio's PredictBody that Usher reads (doc §2.3). */
 export interface PredictBody {
@@ -44,24 +44,10 @@ export function fnIndexOf(value: unknown): number | undefined {
   return value as number;
 }
 
-/** Event ids drawn per call into the CSPRNG. */
-const IDS_PER_DRAW = 256;
-/** Hex of IDS_PER_DRAW × 16 random bytes, converted in one call; ids are 32-character slices of it. */
-let idHex = "";
-let idAt = 0;
-
 /**
  * A fresh 32-hex-character id, like Gradio's `uuid4().hex` (128 random bits, no version nibble).
  * Ids must be unguessable: the /call API hands a result to whoever knows its event id. One hex
  * conversion per 256 ids and a slice each: converting 16 bytes per join (or randomUUID plus
  * replaceAll) cost more per prediction.
  */
-export function newEventId(): string {
-  if (idAt === idHex.length) {
-    idHex = randomBytes(16 * IDS_PER_DRAW).toString("hex");
-    idAt = 0;
-  }
-  const id = idHex.slice(idAt, idAt + 32);
-  idAt += 32;
-  return id;
-}
+export const newEventId: () => string = randomTokens(16, "hex", 256);

@@ -2,32 +2,18 @@
  * Claims as {@link RedisStore} sends and reads them: the claim request's ARGV tail (CLAIM_LIB in
  * redisPrelude.ts) and a claim's reply, {poolId, fnId, jobJson, origin, jobJson, origin...}.
  */
-import { randomBytes } from "node:crypto";
+import { randomTokens } from "../randomTokens.ts";
 import type { Claim, ClaimRequest, StoredJob } from "../queue/index.ts";
 
 /** The ARGV tail of claim requests without their lease (the engine builds one request and reuses it). */
 const tails = new WeakMap<ClaimRequest, (string | number)[]>();
 
-/** Leases drawn at once (see newLease). */
-const LEASES_PER_DRAW = 512;
-/** Base64url of LEASES_PER_DRAW × 9 random bytes; leases are 12-character slices of it. */
-let leaseChars = "";
-let leaseAt = 0;
-
 /**
- * A fresh lease token: a claim's member of `run:<pool>` is `<head>|<lease>`. 72 random bits, so
- * that two claims of one job (a retry) never share one. Drawn 512 at a time: a draw of 9 bytes per
- * call, two calls per prediction (admission and release), was 4% of a front's CPU.
+ * A fresh lease token: a claim's member of `run:<pool>` is `<head>|<lease>`. 72 random bits (12
+ * characters), so that two claims of one job (a retry) never share one. Drawn 512 at a time: a draw
+ * of 9 bytes per call, two calls per prediction (admission and release), was 4% of a front's CPU.
  */
-export function newLease(): string {
-  if (leaseAt === leaseChars.length) {
-    leaseChars = randomBytes(9 * LEASES_PER_DRAW).toString("base64url");
-    leaseAt = 0;
-  }
-  const lease = leaseChars.slice(leaseAt, leaseAt + 12);
-  leaseAt += 12;
-  return lease;
-}
+export const newLease: () => string = randomTokens(9, "base64url", 512);
 
 /** The ARGV tail asking a script to claim for the caller under `lease`; ["", ] when `request` is absent. */
 export function claimArgs(request: ClaimRequest | undefined, lease: string, leaseMs: number): (string | number)[] {
