@@ -31,6 +31,11 @@ function upper(delayMs: number) {
   });
 }
 
+/** Each final on a stream, as [event id, success]. */
+function endsOf(messages: Awaited<ReturnType<typeof readSse>>): unknown[][] {
+  return messages.filter((m) => m.data.msg === "process_completed").map((m) => [m.data.event_id, m.data.success]);
+}
+
 async function cluster(delayMs = 20) {
   const keyPrefix = testPrefix("inproc");
   const store = () => redisStore({ url: REDIS_URL, keyPrefix, leaseMs: 1000 });
@@ -109,9 +114,7 @@ describe("shared queue in one process", () => {
     const cancel = await post(`${b.url}/gradio_api/cancel`, { event_id: second.json.event_id, session_hash: session });
     assert.equal(cancel.status, 200, cancel.text);
     const messages = await stream;
-    const ends = messages
-      .filter((m) => m.data.msg === "process_completed")
-      .map((m) => [m.data.event_id, m.data.success]);
+    const ends = endsOf(messages);
     assert.deepEqual(ends, [
       [second.json.event_id, false],
       [first.json.event_id, true],
@@ -131,9 +134,7 @@ describe("shared queue in one process", () => {
     const cancel = await post(`${a.url}/gradio_api/cancel`, { event_id: waiting.json.event_id, session_hash: session });
     assert.equal(cancel.status, 200, cancel.text);
     const messages = await stream;
-    const ends = messages
-      .filter((m) => m.data.msg === "process_completed")
-      .map((m) => [m.data.event_id, m.data.success]);
+    const ends = endsOf(messages);
     assert.deepEqual(ends, [[waiting.json.event_id, false]]);
     assert.equal(messages.at(-1)?.data.msg, "close_stream");
     // Its event left the store too: a later join of the session is not taken for another front's.
