@@ -9,6 +9,7 @@ import { z } from "zod";
 import { UsherError } from "./errors.ts";
 import { isProxyAddress } from "./isProxyAddress.ts";
 import type { QueueStore } from "./queue/QueueStore.ts";
+import type { QueueRequest } from "./queue/types.ts";
 import { isSharedStore } from "./store/SharedQueueStore.ts";
 
 const count = z.number().int().min(1);
@@ -39,6 +40,18 @@ export interface QueueOptions {
    * `npx usher worker app.ts`) run the jobs; with the in-memory store it must stay true.
    */
   localWorkers?: boolean;
+  /** Round-robin across client keys within a priority level (false: FIFO). Default true. */
+  fairness?: boolean;
+  /** The key fairness and `maxPerClient` count by. Default: the signed-in user, else the client address. */
+  clientKey?: (request: QueueRequest) => string;
+  /** A request's priority level, higher first. Default 0 for every request. */
+  priority?: (request: QueueRequest) => number;
+  /** Anti-starvation: a waiting job gains one level per this many ms. Default 30 000. */
+  priorityAgingMs?: number;
+  /** Most events one key may have waiting or running at once (429 past it). Default null. */
+  maxPerClient?: number | null;
+  /** Refuse (503) a join whose predicted wait is over this, ms. Default null. */
+  maxWaitMs?: number | null;
 }
 
 /** {@link QueueOptions} with defaults applied. */
@@ -49,6 +62,12 @@ export interface ResolvedQueueOptions {
   readonly statusUpdateMs: number;
   readonly store: QueueStore | undefined;
   readonly localWorkers: boolean;
+  readonly fairness: boolean;
+  readonly clientKey: ((request: QueueRequest) => string) | null;
+  readonly priority: ((request: QueueRequest) => number) | null;
+  readonly priorityAgingMs: number;
+  readonly maxPerClient: number | null;
+  readonly maxWaitMs: number | null;
 }
 
 const queueSchema = z
@@ -59,6 +78,12 @@ const queueSchema = z
     statusUpdateMs: durationMs.optional(),
     store: z.custom<QueueStore>((v) => typeof v === "object" && v !== null && "claim" in v).optional(),
     localWorkers: z.boolean().optional(),
+    fairness: z.boolean().optional(),
+    clientKey: z.custom<(r: QueueRequest) => string>((v) => typeof v === "function").optional(),
+    priority: z.custom<(r: QueueRequest) => number>((v) => typeof v === "function").optional(),
+    priorityAgingMs: count.optional(),
+    maxPerClient: count.nullable().optional(),
+    maxWaitMs: count.nullable().optional(),
   })
   .strict();
 
@@ -87,6 +112,13 @@ export function resolveQueueOptions(
     // Zod may copy objects: keep the caller's own store.
     store: options.store,
     localWorkers: o.localWorkers ?? true,
+    fairness: o.fairness ?? true,
+    // The caller's own functions (zod may wrap them).
+    clientKey: options.clientKey ?? null,
+    priority: options.priority ?? null,
+    priorityAgingMs: o.priorityAgingMs ?? 30_000,
+    maxPerClient: o.maxPerClient ?? null,
+    maxWaitMs: o.maxWaitMs ?? null,
   };
 }
 

@@ -27,4 +27,5 @@ export {
   type LogLevel,
   type LogOptions,
   type ProgressUnit,
+  type QueueRequest,
 } from "./types.ts";
