@@ -249,7 +249,7 @@ export class AppRuntime {
           }
           return;
         case "join_error": {
-          const err = describeJoinError(m.status, m.detail);
+          const err = describeJoinError(m.status, m.detail, m.retry_after);
           this.#toasts.show("error", err.title, err.message, null);
           setStatus(null);
           this.#finish(job, false);
