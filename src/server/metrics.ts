@@ -55,26 +55,7 @@ export class Metrics {
         for (const [pool, c] of engine.poolCounts()) this.set({ pool }, c.running);
       },
     });
-    const levels = this.#levels;
-    new Gauge({
-      name: "usher_queue_waiting_by_priority",
-      help: "Events waiting in the queue of this process, per priority level (queue({ priority })).",
-      labelNames: ["priority"],
-      registers,
-      collect() {
-        this.reset();
-        let waiting = 0;
-        for (const c of engine.poolCounts().values()) waiting += c.waiting;
-        const byLevel = new Map<number, number>();
-        for (const level of levels.values()) byLevel.set(level, (byLevel.get(level) ?? 0) + 1);
-        let other = 0;
-        for (const [level, n] of byLevel) {
-          this.set({ priority: String(level) }, n);
-          other += n;
-        }
-        this.set({ priority: "0" }, Math.max(0, waiting - other));
-      },
-    });
+    waitingByPriorityGauge(this.registry, engine, this.#levels);
     this.#wait = new BucketHistogram({
       name: "usher_wait_seconds",
       help: "Time from joining the queue to starting to run.",
@@ -184,6 +165,32 @@ export class Metrics {
         return;
     }
   };
+}
+
+/**
+ * `usher_queue_waiting_by_priority{priority}`: the events this process admitted that wait, per
+ * level; `levels` holds those not at level 0, whose count is the rest of the engine's waiting ones.
+ */
+function waitingByPriorityGauge(registry: Registry, engine: QueueEngine, levels: ReadonlyMap<string, number>): void {
+  new Gauge({
+    name: "usher_queue_waiting_by_priority",
+    help: "Events waiting in the queue of this process, per priority level (queue({ priority })).",
+    labelNames: ["priority"],
+    registers: [registry],
+    collect() {
+      this.reset();
+      let waiting = 0;
+      for (const c of engine.poolCounts().values()) waiting += c.waiting;
+      const byLevel = new Map<number, number>();
+      for (const level of levels.values()) byLevel.set(level, (byLevel.get(level) ?? 0) + 1);
+      let other = 0;
+      for (const [level, n] of byLevel) {
+        this.set({ priority: String(level) }, n);
+        other += n;
+      }
+      this.set({ priority: "0" }, Math.max(0, waiting - other));
+    },
+  });
 }
 
 /** Serves `metrics` at `/metrics` in Prometheus' text format. */

@@ -49,7 +49,7 @@ for (const transport of ["websocket", "sse"] as const) {
     await toast.waitFor();
     const text = (await toast.locator(".toast-message").textContent()) ?? "";
     assert.match(text, /^Busy: about \d+ s to wait, over this demo's limit of 1 s; try again in \d+ s\.$/);
-    assert.equal(await toast.locator(".toast-title").textContent(), "Busy");
+    assert.equal(await toast.locator(".toast-title").textContent(), "Try again later");
     assert.deepEqual(joins, transport === "sse" ? [503] : []);
     assert.equal(await page.getByTestId("status").count(), 0, "no status left on the output");
 

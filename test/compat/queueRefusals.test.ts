@@ -18,7 +18,8 @@ import { waitFor } from "../helpers/waitFor.ts";
 /** CLIENT_LIMIT's detail for maxPerClient 1 (FAIR-SPEC.md). */
 const CLIENT_LIMIT_DETAIL = /^You already have 1 requests? waiting or running; wait for one to finish\.$/;
 /** WAIT_LIMIT's detail: the predicted wait, the limit and when to come back. */
-const WAIT_LIMIT_DETAIL = /^Busy: about \d+ (s|min) to wait, over this demo's limit of \d+ (s|min); try again in (\d+) s\.$/;
+const WAIT_LIMIT_DETAIL =
+  /^Busy: about \d+ (s|min) to wait, over this demo's limit of \d+ (s|min); try again in (\d+) s\.$/;
 
 /** An echo whose calls wait for `open()`. */
 function gated() {

@@ -35,7 +35,12 @@ export function expected(code: ErrorCode, message: unknown, retryAfter: string |
 export type Headers = Record<string, string>;
 
 /** POSTs `body` (JSON, or a string as is) and reads the answer's status, `detail` and `Retry-After`. */
-export function postJson(url: string, body: unknown, headers: Headers = {}, type = "application/json"): Promise<Answer> {
+export function postJson(
+  url: string,
+  body: unknown,
+  headers: Headers = {},
+  type = "application/json",
+): Promise<Answer> {
   const text = typeof body === "string" ? body : JSON.stringify(body);
   return new Promise((resolve, reject) => {
     const length = Buffer.byteLength(text);
@@ -110,4 +115,3 @@ export function doorsOf(url: string) {
     },
   };
 }
-

@@ -34,7 +34,8 @@ test("every refusal reason is exported from the start, at 0; waiting events with
   const app = await launch(demo, { concurrencyCount: 1 });
   for (const reason of ["queue_full", "client_limit", "wait_limit"]) assert.equal(await refusals(app.url, reason), 0);
   const d = doorsOf(app.url);
-  for (const x of ["a", "b", "c"]) assert.equal((await d.joinLane({ data: [x], fn_index: 0, session_hash: "m-1" })).status, 200);
+  for (const x of ["a", "b", "c"])
+    assert.equal((await d.joinLane({ data: [x], fn_index: 0, session_hash: "m-1" })).status, 200);
   await waitFor(() => eventCounts(app).waiting === 2, 5000, "two waiting");
   assert.equal(await waitingAt(app.url, "0"), 2);
   open();

@@ -33,7 +33,11 @@ function spyAdmit(app: RunningApp): JoinRequest[] {
 }
 
 async function post(url: string, body: unknown, headers: Headers, type = "application/json"): Promise<unknown> {
-  const res = await fetch(url, { method: "POST", headers: { "content-type": type, ...headers }, body: JSON.stringify(body) });
+  const res = await fetch(url, {
+    method: "POST",
+    headers: { "content-type": type, ...headers },
+    body: JSON.stringify(body),
+  });
   assert.equal(res.status, 200, await res.clone().text());
   return res.json();
 }
@@ -102,7 +106,8 @@ test("no callbacks: each queue door joins with the client address as its key and
 test("trustProxy false: X-Forwarded-For is not believed on any door", async () => {
   const app = await launch(demo(), {}, { trustProxy: false });
   const seen = spyAdmit(app);
-  for (const door of QUEUE_DOORS) await joinThrough(app.url, door, `untrusted-${door}`, { "x-forwarded-for": "203.0.113.7" });
+  for (const door of QUEUE_DOORS)
+    await joinThrough(app.url, door, `untrusted-${door}`, { "x-forwarded-for": "203.0.113.7" });
   assert.deepEqual(
     seen.map((r) => r.clientKey),
     QUEUE_DOORS.map(() => "127.0.0.1"),
@@ -182,7 +187,8 @@ test("a callback that throws or returns a bad value: the join goes on with the d
     });
     const seen = spyAdmit(app);
     for (const door of QUEUE_DOORS) {
-      for (const mode of ["throw", "empty", "number"]) await joinThrough(app.url, door, `bad-${door}-${mode}`, { "x-mode": mode });
+      for (const mode of ["throw", "empty", "number"])
+        await joinThrough(app.url, door, `bad-${door}-${mode}`, { "x-mode": mode });
     }
     assert.equal(seen.length, QUEUE_DOORS.length * 3, "every join admitted");
     assert.ok(
@@ -200,15 +206,12 @@ test("a callback that throws or returns a bad value: the join goes on with the d
 
 test("direct /run is not queued: no callback runs and the engine admits nothing", async () => {
   let calls = 0;
-  const app = await launch(
-    demo(),
-    {
-      clientKey: () => {
-        calls++;
-        return "k";
-      },
+  const app = await launch(demo(), {
+    clientKey: () => {
+      calls++;
+      return "k";
     },
-  );
+  });
   const seen = spyAdmit(app);
   await joinThrough(app.url, "run", "direct-1");
   assert.equal(calls, 0);

@@ -13,7 +13,8 @@ import { eventCounts, launch, metric } from "../helpers/launch.ts";
 import { waitFor } from "../helpers/waitFor.ts";
 
 const CLIENT_LIMIT_DETAIL = /^You already have 1 requests? waiting or running; wait for one to finish\.$/;
-const WAIT_LIMIT_DETAIL = /^Busy: about \d+ (s|min) to wait, over this demo's limit of \d+ (s|min); try again in (\d+) s\.$/;
+const WAIT_LIMIT_DETAIL =
+  /^Busy: about \d+ (s|min) to wait, over this demo's limit of \d+ (s|min); try again in (\d+) s\.$/;
 
 test("maxPerClient: one more join of the same client is 429 with the same detail and Retry-After on every door", async () => {
   let open!: () => void;
@@ -48,7 +49,7 @@ test("maxPerClient: one more join of the same client is 429 with the same detail
     { error: first.detail, closeCode: 1000, msgs: ["send_hash", "process_completed"] },
   );
   // Another client (a local proxy names it) is admitted meanwhile.
-  const other = await d.joinLane(body, { "x-forwarded-for": "203.0.113.8" });
+  const other = await d.joinLane({ ...body, session_hash: "lim-other" }, { "x-forwarded-for": "203.0.113.8" });
   assert.equal(other.status, 200);
   assert.equal(await metric(app.url, 'usher_queue_refusals_total{reason="client_limit"}'), 5);
   open();

@@ -65,7 +65,10 @@ test("bad keys and levels fall back to the defaults; the warning names what came
   for (const value of [Number.NaN, Number.POSITIVE_INFINITY, "1", undefined]) {
     const policy = new RequestPolicy({ clientKey: null, priority: () => value as number });
     const warnings = warningsOf(() => assert.equal(policy.priorityOf(request), 0));
-    assert.match(warnings[0] ?? "", /^queue\(\{ priority \}\) returned .*, not a finite number: the join got priority 0\.$/);
+    assert.match(
+      warnings[0] ?? "",
+      /^queue\(\{ priority \}\) returned .*, not a finite number: the join got priority 0\.$/,
+    );
   }
 });
 

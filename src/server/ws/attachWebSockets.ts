@@ -70,7 +70,8 @@ export function attachWebSockets(server: FastifyInstance, ctx: ServerContext): v
     const claim = requestClaim(ctx, req);
     if (asked.door === "legacy") {
       wss.handleUpgrade(req, socket, head, (ws: WebSocket) => {
-        if (legacy !== null) new LegacyQueueSocket(ctx, legacy, ws, rootUrl, pinger, server.log, socket, claim, req.headers);
+        if (legacy !== null)
+          new LegacyQueueSocket(ctx, legacy, ws, rootUrl, pinger, server.log, socket, claim, req.headers);
       });
       return;
     }

@@ -25,7 +25,14 @@ export function describeJoinError(status: number, detail: unknown, retryAfterS?:
   if (status === 0) return { title: "Connection error", message: text || "Could not reach the server.", visible: true };
   const hint = when === null || /try again/i.test(text) ? "" : ` Try again in ${when}.`;
   return {
-    title: status === 503 ? "Busy" : status === 429 ? "Too many requests" : status === 422 ? "Invalid input" : "Error",
+    title:
+      status === 503
+        ? "Try again later"
+        : status === 429
+          ? "Too many requests"
+          : status === 422
+            ? "Invalid input"
+            : "Error",
     message: `${text || `Request refused (${status}).`}${hint}`,
     visible: true,
   };
