@@ -234,8 +234,7 @@ export class RunningJob implements InvokeContext {
  * "loading model" when no load was measured or declared yet.
  */
 export function loadingUnit(expectedMs: number | null): ProgressUnit {
-  const desc =
-    expectedMs === null ? LOADING_DESC : `${LOADING_DESC}, ~${Math.max(1, Math.ceil(expectedMs / 1000))} s`;
+  const desc = expectedMs === null ? LOADING_DESC : `${LOADING_DESC}, ~${Math.max(1, Math.ceil(expectedMs / 1000))} s`;
   return { index: null, length: null, unit: null, progress: null, desc };
 }
 

@@ -11,7 +11,10 @@ import { FakeFn, join, makeEngine, settle, type Recorder } from "./helpers.ts";
 
 /** The latest estimation of an event: [rank, rankEtaMs, when it was sent]. */
 function lastEstimation(rec: Recorder, id: string): [number, number | null, number] {
-  const e = rec.of(id).filter((x) => x.type === "estimation").at(-1);
+  const e = rec
+    .of(id)
+    .filter((x) => x.type === "estimation")
+    .at(-1);
   if (e === undefined || e.type !== "estimation") throw new Error(`no estimation for ${id}`);
   return [e.rank, e.rankEtaMs, e.atMs];
 }
