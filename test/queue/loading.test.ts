@@ -5,6 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { UsherError } from "../../src/errors.ts";
 import { loadingUnit } from "../../src/queue/RunningJob.ts";
 import type { ProgressUnit } from "../../src/queue/types.ts";
 import { FakeFn, join, makeEngine, settle, type Recorder } from "./helpers.ts";
@@ -81,6 +82,24 @@ describe("loading a model on first use", () => {
     assert.deepEqual(lastEstimation(rec, "c"), [0, 2000, 2000]);
     await join(engine, 0, "d");
     assert.deepEqual(lastEstimation(rec, "d"), [1, 2000, 2000]);
+    await engine.close({ graceMs: 0 });
+  });
+
+  it("counts the rest of a load in a refusal's Retry-After and in the wait that maxWaitMs checks", async () => {
+    const f = new FakeFn(0, { expectedDurationMs: 1000 });
+    const { engine, clock } = makeEngine([f], { maxSize: 1, maxWaitMs: 3000 });
+    const joinAny = () =>
+      engine.join({ fnId: 0, sessionHash: "s", data: [], rootUrl: "" }).catch((e: unknown) => e as UsherError);
+    await join(engine, 0, "a");
+    f.last().ctx.loading?.(4000);
+    await clock.advance(0);
+    // b would wait for the rest of a's load (4 s) and a's call (1 s): over the 3 s limit.
+    assert.equal(((await joinAny()) as UsherError).code, "WAIT_LIMIT");
+    await clock.advance(2500);
+    await join(engine, 0, "b"); // now 1.5 s of load and a's call: within the limit
+    const full = (await joinAny()) as UsherError;
+    assert.equal(full.code, "QUEUE_FULL");
+    assert.equal(full.retryAfterS, 3, "a ends after the rest of its load and its call: 2.5 s");
     await engine.close({ graceMs: 0 });
   });
 
