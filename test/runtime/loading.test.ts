@@ -6,6 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { after, test } from "node:test";
+import { Client } from "@gradio/client";
 import { Interface, inWorker } from "../../src/index.ts";
 import type { EngineEvent, InvokeContext } from "../../src/queue/types.ts";
 import { workerRefOf } from "../../src/runtime/inWorker.ts";
@@ -76,4 +77,23 @@ test("a measured load replaces the declared loadMs for the next thread that load
   assert.equal(loads.length, 2);
   const measured = loads[1] as number;
   assert.ok(measured >= SETUP_MS && measured < 5000, `the second load expects the measured time: ${measured}`);
+});
+
+test("@gradio/client sees the load as a progress status, then an empty one, then the result", async () => {
+  const demo = new Interface({
+    fn: inWorker(mod, "echo", { loadMs: 1500 }),
+    inputs: "text",
+    outputs: "text",
+    apiName: "echo",
+  });
+  const app = await launch(demo, {}, { workerThreads: 1 });
+  const client = await Client.connect(app.url, { events: ["data", "status"] });
+  const seen: { type: string; progress_data?: { desc: string | null }[]; data?: unknown[] }[] = [];
+  for await (const ev of client.submit("/echo", ["c"])) seen.push(ev as (typeof seen)[number]);
+  const progress = seen.flatMap((e) => (e.progress_data === undefined ? [] : [e.progress_data]));
+  assert.deepEqual(
+    progress.map((p) => p.map((u) => u.desc)),
+    [["loading model, ~2 s"], []],
+  );
+  assert.match(String(seen.find((e) => e.type === "data")?.data?.[0]), /^model:c@/);
 });
