@@ -228,6 +228,9 @@ export class RunningJob implements InvokeContext {
   }
 }
 
+/** The start of a loading unit's `desc` (the page, ui/src/runtime/JobStatus.ts, recognises it). */
+export const LOADING_DESC = "loading model";
+
 /**
  * The progress unit a loading job's users get (a plain `progress` message, so every Gradio client
  * shows its `desc`): "loading model, ~N s" with N the expected load rounded up to a second, or
@@ -237,9 +240,6 @@ export function loadingUnit(expectedMs: number | null): ProgressUnit {
   const desc = expectedMs === null ? LOADING_DESC : `${LOADING_DESC}, ~${Math.max(1, Math.ceil(expectedMs / 1000))} s`;
   return { index: null, length: null, unit: null, progress: null, desc };
 }
-
-/** The start of a loading unit's `desc` (the page recognises it by this). */
-export const LOADING_DESC = "loading model";
 
 /** The reason a job is aborted when all its events were cancelled. */
 export function cancelledError(): UsherError {
