@@ -4,8 +4,16 @@
  * durations, snapshots for ETAs, and writing running claims back after Redis lost its data).
  */
 import type { TimerHandle } from "../clock.ts";
-import type { CancelReason, Claim, PoolSnapshot, QueueCluster, StoredJob } from "../queue/index.ts";
-import { newLease } from "./redisClaims.ts";
+import {
+  clientKeyOf,
+  type CancelReason,
+  type Claim,
+  type PoolSnapshot,
+  type QueueCluster,
+  type QueuePolicy,
+  type StoredJob,
+} from "../queue/index.ts";
+import { admittedAt, levelOf, newLease, orderArgs } from "./redisClaims.ts";
 import type { RedisLink } from "./RedisLink.ts";
 import type { RedisSessionBus } from "./RedisSessionBus.ts";
 
@@ -27,10 +35,13 @@ export class RedisCluster implements QueueCluster {
   /** Latest unshared call duration per function, and the timer that shares them. */
   readonly #durations = new Map<number, number>();
   #durationTimer: TimerHandle | null = null;
+  /** The store's policy (the order of snapshots, counts of restored events). */
+  readonly #policy: () => QueuePolicy;
 
-  constructor(link: RedisLink, bus: RedisSessionBus) {
+  constructor(link: RedisLink, bus: RedisSessionBus, policy: () => QueuePolicy) {
     this.#link = link;
     this.#bus = bus;
+    this.#policy = policy;
     for (const kind of ["L", "S"] as const) {
       link.onNodeMessage(kind, (body) => {
         const ids = JSON.parse(body) as string[];
@@ -94,7 +105,7 @@ export class RedisCluster implements QueueCluster {
   }
 
   async snapshot(poolId: string): Promise<PoolSnapshot> {
-    const [, members, running] = (await this.#link.run("usherSnapshot", poolId)) as [
+    const [, members, running] = (await this.#link.run("usherSnapshot", poolId, ...orderArgs(this.#policy()))) as [
       number,
       string[],
       (string | number)[],
@@ -132,7 +143,8 @@ export class RedisCluster implements QueueCluster {
   async restoreClaim(claim: Claim): Promise<void> {
     const leaseId = claim.leaseId ?? `${claim.jobs[0]?.eventId ?? ""}|${newLease()}`;
     const args: (string | number)[] = [];
-    for (const j of claim.jobs) args.push(j.eventId, j.sessionHash, JSON.stringify(j));
+    for (const j of claim.jobs)
+      args.push(j.eventId, j.sessionHash, JSON.stringify(j), levelOf(j), clientKeyOf(j), admittedAt(j));
     const o = this.#link.options;
     const n = (await this.#link.run(
       "usherRestore",
@@ -141,11 +153,18 @@ export class RedisCluster implements QueueCluster {
       claim.poolId,
       claim.fnId,
       o.sessionTtlMs,
+      this.#policy().maxPerClient === null ? "0" : "1",
       ...args,
     )) as number;
     if (n > 0) {
       const eventIds = claim.jobs.map((j) => j.eventId);
-      this.#link.held.set(leaseId, { poolId: claim.poolId, sessionHash: claim.jobs[0]?.sessionHash ?? "", eventIds });
+      const sessionHash = claim.jobs[0]?.sessionHash ?? "";
+      this.#link.held.set(leaseId, {
+        poolId: claim.poolId,
+        sessionHash,
+        eventIds,
+        clientKeys: claim.jobs.map(clientKeyOf),
+      });
     }
   }
 

@@ -25,13 +25,15 @@ import { usherWarning } from "../warnings.ts";
 export type NodeMessageKind = "M" | "L" | "S" | "C" | "H";
 
 /** Version of the key layout and scripts (docs/redis-protocol.md); a node refuses a dataset of another. */
-export const PROTOCOL_VERSION = "2";
+export const PROTOCOL_VERSION = "3";
 
 /** A claim this node runs: its pool, the session of its head (renewals keep it pending) and its events. */
 export interface HeldLease {
   readonly poolId: string;
   readonly sessionHash: string;
   readonly eventIds: readonly string[];
+  /** Their client keys (for maxPerClient: each leaves its count on release). */
+  readonly clientKeys?: readonly string[];
 }
 
 type ScriptFn = (...args: (string | number)[]) => Promise<unknown>;

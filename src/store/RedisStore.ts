@@ -17,6 +17,7 @@ import type { SharedOwnerStore } from "./OwnerStore.ts";
 import { UsherError } from "../errors.ts";
 import type { FileStore } from "./FileStore.ts";
 import {
+  clientKeyOf,
   FIFO_POLICY,
   type Claim,
   type ClaimRequest,
@@ -29,7 +30,7 @@ import {
 import { RedisFileStore } from "./RedisFileStore.ts";
 import { RedisCluster } from "./RedisCluster.ts";
 import { RedisLink } from "./RedisLink.ts";
-import { claimArgs, newLease, parseClaim, type ParsedClaim } from "./redisClaims.ts";
+import { admittedAt, claimArgs, levelOf, newLease, orderArgs, parseClaim, type ParsedClaim } from "./redisClaims.ts";
 import { resolveRedisStoreOptions, type RedisStoreOptions } from "./RedisStoreOptions.ts";
 import { RedisSessionBus } from "./RedisSessionBus.ts";
 import { RedisSessionOwners } from "./RedisSessionOwners.ts";
@@ -70,7 +71,7 @@ export class RedisStore implements SharedQueueStore {
     this.#bus = new RedisSessionBus(this.#link);
     this.#owners = new RedisSessionOwners(this.#link);
     this.bus = this.#bus;
-    this.cluster = new RedisCluster(this.#link, this.#bus);
+    this.cluster = new RedisCluster(this.#link, this.#bus, () => this.#policy);
     this.#link.onWake((from, kind, args) => {
       if (from === this.#link.nodeId) return;
       if (kind === "d") {
@@ -109,7 +110,7 @@ export class RedisStore implements SharedQueueStore {
   // ---------------------------------------------------------------------------------------------
   // QueueStore
 
-  /** The fair-share order and per-client limit are not kept in Redis yet: FIFO by admission. */
+  /** The order (fair share, levels) and the per-client limit; every node of a queue must use the same. */
   usePolicy(policy: QueuePolicy): void {
     this.#policy = policy;
   }
@@ -121,6 +122,7 @@ export class RedisStore implements SharedQueueStore {
 
   async enqueue(job: StoredJob, maxSize: number | null, claim?: ClaimRequest): Promise<EnqueueResult> {
     const o = this.#link.options;
+    const policy = this.#policy;
     const newPool = !this.#pools.has(job.poolId);
     const others = [...this.#pools].filter((p) => p !== job.poolId);
     const lease = newLease();
@@ -142,11 +144,17 @@ export class RedisStore implements SharedQueueStore {
         owner?.value ?? "",
         this.#owners.ttlMs,
         newPool ? "1" : "0",
+        levelOf(job),
+        clientKeyOf(job),
+        admittedAt(job),
+        policy.fairness ? "1" : "0",
+        policy.maxPerClient ?? "",
+        policy.priorityAgingMs,
         others.length,
         ...others,
         forgets.length / 2,
         ...forgets,
-        ...claimArgs(claim, lease, o.leaseMs),
+        ...claimArgs(claim, lease, o.leaseMs, policy),
       )
       .catch((err: unknown) => {
         this.#bus.returnForgets(forgets);
@@ -162,7 +170,9 @@ export class RedisStore implements SharedQueueStore {
     if (status === 0) owner?.dropped();
     else owner?.recorded();
     if (status === -1) throw new UsherError("BAD_REQUEST", `Event ${job.eventId} is already in the queue.`);
-    if (status !== 1) return { accepted: false, reason: "queue_full", totalSize: Number(a) };
+    if (status !== 1) {
+      return { accepted: false, reason: status === -3 ? "client_limit" : "queue_full", totalSize: Number(a) };
+    }
     this.#pools.add(job.poolId);
     this.#bus.admitted(job.eventId);
     // Another node has events of this session, holds it or logged some of it: its log is the truth.
@@ -189,7 +199,7 @@ export class RedisStore implements SharedQueueStore {
     const [r, saw] = (await this.#link.run(
       "usherClaim",
       this.#link.alone ? "1" : "0",
-      ...claimArgs(request, lease, this.#link.options.leaseMs),
+      ...claimArgs(request, lease, this.#link.options.leaseMs, this.#policy),
     )) as [unknown, number];
     return this.#took(parseClaim(r, lease), false, saw === 1, wakesBefore);
   }
@@ -233,11 +243,12 @@ export class RedisStore implements SharedQueueStore {
         this.#link.alone ? "1" : "0",
         held.eventIds.length,
         ...held.eventIds,
+        ...this.#countedKeys(held.clientKeys),
         finals.length,
         ...finalArgs,
         forgets.length / 2,
         ...forgets,
-        ...claimArgs(ask, lease, o.leaseMs),
+        ...claimArgs(ask, lease, o.leaseMs, this.#policy),
       )) as [number, (string | number)[], unknown, number];
     } catch (err) {
       // The finals still have to end their events in Redis: they wait in the bus's outbox.
@@ -269,9 +280,16 @@ export class RedisStore implements SharedQueueStore {
       poolId: claim.poolId,
       sessionHash: claim.jobs[0]?.sessionHash ?? "",
       eventIds: ids,
+      clientKeys: claim.jobs.map(clientKeyOf),
     });
     this.#bus.running(ids, origins);
     return claim;
+  }
+
+  /** The release's client keys to count down (maxPerClient): n, key... */
+  #countedKeys(keys: readonly string[] | undefined): (string | number)[] {
+    if (this.#policy.maxPerClient === null || keys === undefined) return [0];
+    return [keys.length, ...keys];
   }
 
   async remove(eventId: string): Promise<StoredJob | null> {
@@ -287,12 +305,12 @@ export class RedisStore implements SharedQueueStore {
   }
 
   async waiting(poolId: string): Promise<readonly StoredJob[]> {
-    const list = (await this.#link.run("usherWaiting", poolId)) as string[];
+    const list = (await this.#link.run("usherWaiting", poolId, ...orderArgs(this.#policy))) as string[];
     return list.map((j) => JSON.parse(j) as StoredJob);
   }
 
   async rank(eventId: string): Promise<{ rank: number; poolSize: number } | null> {
-    const r = (await this.#link.run("usherRank", eventId)) as [number, number] | null;
+    const r = (await this.#link.run("usherRank", eventId, ...orderArgs(this.#policy))) as [number, number] | null;
     return r === null ? null : { rank: r[0], poolSize: r[1] };
   }
 

@@ -1,9 +1,9 @@
 /**
  * Claims as {@link RedisStore} sends and reads them: the claim request's ARGV tail (CLAIM_LIB in
- * redisPrelude.ts) and a claim's reply, {poolId, fnId, jobJson, origin, jobJson, origin...}.
+ * redisClaimLib.ts) and a claim's reply, {poolId, fnId, jobJson, origin, jobJson, origin...}.
  */
 import { randomTokens } from "../randomTokens.ts";
-import type { Claim, ClaimRequest, StoredJob } from "../queue/index.ts";
+import type { Claim, ClaimRequest, QueuePolicy, StoredJob } from "../queue/index.ts";
 
 /** The ARGV tail of claim requests without their lease (the engine builds one request and reuses it). */
 const tails = new WeakMap<ClaimRequest, (string | number)[]>();
@@ -15,8 +15,35 @@ const tails = new WeakMap<ClaimRequest, (string | number)[]>();
  */
 export const newLease: () => string = randomTokens(9, "base64url", 512);
 
+/**
+ * What the scripts that order waiting events need of the policy: priorityAgingMs, and "1" when
+ * fairness is on (a client key's later events park behind its first).
+ */
+export function orderArgs(policy: QueuePolicy): (string | number)[] {
+  return [policy.priorityAgingMs, policy.fairness ? "1" : "0"];
+}
+
+/** A job's priority level as the keys name it ("0": the plain keys). */
+export function levelOf(job: StoredJob): string {
+  const p = job.priority ?? 0;
+  return p === 0 ? "0" : String(p);
+}
+
+/**
+ * A job's admission time on the wall clock, ms, as the scripts compare it across levels and pools:
+ * the engine's clock is `performance.now()`, whose origin differs per process.
+ */
+export function admittedAt(job: StoredJob): string {
+  return String(performance.timeOrigin + job.enqueuedAtMs);
+}
+
 /** The ARGV tail asking a script to claim for the caller under `lease`; ["", ] when `request` is absent. */
-export function claimArgs(request: ClaimRequest | undefined, lease: string, leaseMs: number): (string | number)[] {
+export function claimArgs(
+  request: ClaimRequest | undefined,
+  lease: string,
+  leaseMs: number,
+  policy: QueuePolicy,
+): (string | number)[] {
   if (request === undefined) return [""];
   let tail = tails.get(request);
   if (tail === undefined) {
@@ -26,7 +53,7 @@ export function claimArgs(request: ClaimRequest | undefined, lease: string, leas
     for (const [fn, size] of request.batchSizes) tail.push(fn, Math.max(1, size));
     tails.set(request, tail);
   }
-  return [lease, leaseMs, ...tail];
+  return [lease, leaseMs, ...orderArgs(policy), ...tail];
 }
 
 /** A claim as the engine gets it, and the node each of its events was admitted through. */

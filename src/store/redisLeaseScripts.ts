@@ -3,6 +3,7 @@
  * renewing leases, reaping expired ones (retry or fail their events, let go of dead nodes'
  * sessions), restoring a claim after Redis lost its data, and failing the events it lost.
  */
+import { LEVELS_LIB } from "./redisLevels.ts";
 import { PRELUDE } from "./redisPrelude.ts";
 
 /**
@@ -32,7 +33,8 @@ return {lost, redis.call('ZCARD', P .. 'nodes')}
  * reap: ARGV = P, node, maxAttempts, sessionTtlMs, sessionMaxLen, failedErrorJson, retryLogJson, leaseMs.
  * Ends every lease that expired (its node stopped renewing it): each of its events that has not
  * ended goes back to its place in the queue if it has been tried fewer than maxAttempts times
- * (its user gets a warning log), else fails with the given error. After a gap of more than
+ * (its user gets a warning log), else fails with the given error (and leaves its client's count).
+ * Tidies too: client keys' lane records whose lane ended, client counts at 0. After a gap of more than
  * leaseMs since the previous reap (Redis was paused), it judges nothing for leaseMs: the live
  * nodes renew first.
  *
@@ -43,7 +45,7 @@ return {lost, redis.call('ZCARD', P .. 'nodes')}
  * the session's log, for a user who comes back later). Finding them reads every waiting and
  * running event once per dead node. Returns {leases, retried, failed, gone}.
  */
-export const REAP = `${PRELUDE}
+export const REAP = `${PRELUDE}${LEVELS_LIB}
 local maxAttempts, ttl, maxlen = tonumber(ARGV[3]), ARGV[4], ARGV[5]
 local errJson, retryJson, leaseMs = ARGV[6], ARGV[7], tonumber(ARGV[8])
 local now = now_ms()
@@ -72,20 +74,23 @@ for _, pool in ipairs(pools) do
     if batch then ids = cjson.decode(batch) end
     for _, e in ipairs(ids) do
       local jk = P .. 'job:' .. e
-      local f = redis.call('HMGET', jk, 'lease', 'tries', 'ses', 'fn', 'seq', 'start', 'origin')
+      local f = redis.call('HMGET', jk, 'lease', 'tries', 'ses', 'fn', 'lvl', 'start', 'origin', 'm', 'pos', 'at', 'ck', 'cc')
       if f[1] == lease then
         local h = f[3]
         local head = '{"eventId":' .. cjson.encode(e) .. ',"sessionHash":' .. cjson.encode(h) .. ','
         if redis.call('SISMEMBER', P .. 'ses:' .. h .. ':pending', e) == 0 then
           redis.call('DEL', jk)
+          if f[12] then left_client(f[11], true) end
         elseif tonumber(f[2]) < maxAttempts then
-          redis.call('HDEL', jk, 'lease', 'node', 'batch')
-          requeue(e, pool, f[4], f[5], f[6])
+          redis.call('HDEL', jk, 'lease', 'node', 'batch', 'more', 'pos')
+          local m = requeue(e, pool, f[4], f[5], f[8], f[9], f[10], f[6])
+          if not f[8] then redis.call('HSET', jk, 'm', m) end
           deliver(h, f[7], head .. '"type":"log",' .. retryJson, ttl, maxlen, true)
           retried = retried + 1
         else
           redis.call('DEL', jk)
           redis.call('SREM', P .. 'ses:' .. h .. ':pending', e)
+          if f[12] then left_client(f[11], true) end
           deliver(h, f[7], head .. '"type":"failed","error":' .. errJson .. '}', ttl, maxlen, true)
           failed = failed + 1
         end
@@ -94,6 +99,16 @@ for _, pool in ipairs(pools) do
   end
 end
 for pool, _ in pairs(wake) do redis.call('PUBLISH', P .. 'wake', NODE .. ' r ' .. pool) end
+-- Tidying: client keys' lane records whose lane ended (claims leave them), counts at 0.
+for _, pool in ipairs(pools) do
+  local levels = {'0'}
+  for _, mk in ipairs(redis.call('ZRANGEBYSCORE', ring_key(pool, '0'), '-inf', '-inf')) do levels[#levels + 1] = string.sub(mk, 2) end
+  tidy_lanes(pool, levels)
+end
+local counts = redis.call('HGETALL', P .. 'clients')
+for i = 1, #counts, 2 do
+  if tonumber(counts[i + 1]) <= 0 then redis.call('HDEL', P .. 'clients', counts[i]) end
+end
 local gone = 0
 -- Dead: no heartbeat for leaseMs while another node kept beating (relative to the newest beat).
 local newest = redis.call('ZRANGE', P .. 'nodes', -1, -1, 'WITHSCORES')[2]
@@ -116,8 +131,7 @@ local function adopted(h)
 end
 local byOrigin = {}
 for _, pool in ipairs(pools) do
-  for _, m in ipairs(redis.call('ZRANGE', P .. 'wait:' .. pool, 0, -1)) do
-    local e = string.sub(m, string.find(m, ':', 1, true) + 1)
+  for _, e in ipairs((pool_events(pool))) do
     local f = redis.call('HMGET', P .. 'job:' .. e, 'origin', 'ses')
     if f[1] and isDead[f[1]] and not adopted(f[2]) and remove_waiting(e, byOrigin, nil) then
       redis.call('SREM', P .. 'ses:' .. f[2] .. ':pending', e)
@@ -145,23 +159,29 @@ return {leases, retried, failed, gone}
 `;
 
 /**
- * restore: ARGV = P, node, "<head>|<lease>", leaseMs, poolId, fnId, sessionTtlMs, (eventId, sessionHash, jobJson)...
- * After Redis lost its data, a node still running a claim writes it back: each event it does not
- * know again gets its job (claimed, tried once) and its place in its session's pending set, and
- * the claim its running slot and lease, as if claimed now. Returns how many events were restored.
+ * restore: ARGV = P, node, "<head>|<lease>", leaseMs, poolId, fnId, sessionTtlMs, counted ("1":
+ * the events count for maxPerClient), (eventId, sessionHash, jobJson, level, clientKey,
+ * admitted)... After Redis lost its data, a node still running a claim writes it back: each event
+ * it does not know again gets its job (claimed, tried once), its place in its session's pending set
+ * and its client's count, and the claim its running slot and lease, as if claimed now. Returns how
+ * many events were restored.
  */
-export const RESTORE = `${PRELUDE}
-local member, leaseMs, pool, fn, ttl = ARGV[3], tonumber(ARGV[4]), ARGV[5], ARGV[6], ARGV[7]
+export const RESTORE = `${PRELUDE}${LEVELS_LIB}
+local member, leaseMs, pool, fn, ttl, counted = ARGV[3], tonumber(ARGV[4]), ARGV[5], ARGV[6], ARGV[7], ARGV[8] == '1'
 local head, lease = split_claim(member)
 local now = now_ms()
 local ids = {}
-for i = 8, #ARGV - 2, 3 do
-  local e, h, json = ARGV[i], ARGV[i + 1], ARGV[i + 2]
+for i = 9, #ARGV - 5, 6 do
+  local e, h, json, lvl, ck, at = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4], ARGV[i + 5]
   local jk = P .. 'job:' .. e
   if redis.call('EXISTS', jk) == 0 then
     local seq = redis.call('INCR', P .. 'seq')
     redis.call('HSET', jk, 'json', json, 'pool', pool, 'fn', fn, 'seq', seq, 'ses', h, 'origin', NODE, 'tries', 1,
-      'lease', lease, 'node', NODE, 'start', now)
+      'lease', lease, 'node', NODE, 'start', now, 'm', member_of(fn, seq, at, e), 'ck', ck, 'at', at, 'lvl', lvl)
+    if counted then
+      redis.call('HSET', jk, 'cc', 1)
+      redis.call('HINCRBY', P .. 'clients', ck, 1)
+    end
     local pk = P .. 'ses:' .. h .. ':pending'
     redis.call('SADD', pk, e)
     redis.call('PEXPIRE', pk, ttl)

@@ -8,23 +8,23 @@
  * builds its other keys from P: they all share the hash tag of KEYS[1], so on Redis Cluster every
  * key of one queue is in one slot and the script runs there.
  *
- * The scripts live by concern: redisQueueScripts.ts (the queue), redisLeaseScripts.ts (leases and
- * recovery), redisSessionScripts.ts (session logs); redisPrelude.ts holds their helpers.
+ * The scripts live by concern: redisQueueScripts.ts (admission, claims, releases), redisViewScripts.ts
+ * (removals, ranks, snapshots), redisLeaseScripts.ts (leases and recovery), redisSessionScripts.ts
+ * (session logs); redisPrelude.ts, redisLevels.ts (the fair order) and redisClaimLib.ts hold their
+ * helpers.
  */
 import { FAIL_LOST, REAP, RENEW, RESTORE } from "./redisLeaseScripts.ts";
+import { CLAIM, ENQUEUE, RELEASE } from "./redisQueueScripts.ts";
 import {
   CANCEL_EVENT,
   CANCEL_RUNNING_SESSION,
-  CLAIM,
-  ENQUEUE,
   POOL_SIZES,
   RANK,
-  RELEASE,
   REMOVE,
   REMOVE_SESSION,
   SNAPSHOT,
   WAITING,
-} from "./redisQueueScripts.ts";
+} from "./redisViewScripts.ts";
 import { ADOPT, HELD_ELSEWHERE, PUBLISH } from "./redisSessionScripts.ts";
 
 /** Every script, by the command name it is defined under. */

@@ -2,6 +2,7 @@
  * The Lua scripts of {@link RedisStore}'s sessions: publishing an engine event to its session's
  * log and nodes, adopting a session, and asking whether another node holds it.
  */
+import { LEVELS_LIB } from "./redisLevels.ts";
 import { PRELUDE } from "./redisPrelude.ts";
 
 /**
@@ -16,7 +17,7 @@ import { PRELUDE } from "./redisPrelude.ts";
  * queue, if a retry had put it back), and its origin is told how many events of the session are
  * still pending. Returns the log id ("" unlogged), or false when dropped.
  */
-export const PUBLISH = `${PRELUDE}
+export const PUBLISH = `${PRELUDE}${LEVELS_LIB}
 local h, e, kind, json, force, ttl, maxlen, origin = ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8], ARGV[9], ARGV[10]
 local toOrigin = ARGV[11] ~= '0'
 local pendingKey = P .. 'ses:' .. h .. ':pending'
@@ -26,9 +27,9 @@ if kind == 'estimation' and redis.call('HEXISTS', jk, 'lease') == 1 then return 
 local terminal = kind == 'completed' or kind == 'failed' or kind == 'cancelled'
 if terminal then
   redis.call('SREM', pendingKey, e)
-  local f = redis.call('HMGET', jk, 'pool', 'fn', 'lease', 'origin')
-  if f[1] and not f[3] and redis.call('ZREM', P .. 'wait:' .. f[1], f[2] .. ':' .. e) == 1 then redis.call('DEL', jk) end
-  if origin == '' then origin = f[4] end
+  local f = job_fields(e)
+  drop_waiting(e, f)
+  if origin == '' then origin = f.origin end
 elseif origin == '' then
   origin = redis.call('HGET', jk, 'origin')
 end

@@ -1,0 +1,221 @@
+/**
+ * Claiming, the Lua shared by the scripts of {@link RedisStore} that may claim for the calling node
+ * (claim, enqueue, release); included after PRELUDE and LEVELS_LIB.
+ *
+ * A claim request is an ARGV tail at index `at`: lease ("" = do not claim), leaseMs,
+ * priorityAgingMs, fair ("1": fairness on), nPools, (pool, limit|"")..., nFns, (fnId, batchSize)....
+ * `try_claim` takes the next event (docs/fair-queue.md) among pools with a free slot, and its
+ * batch, marks its jobs claimed and returns {poolId, fnId, json, origin, json, origin...}, or nil,
+ * and (unless the caller is alone) wakes the other nodes: ranks moved. Its second result says
+ * whether work may wait in the request's pools (see RedisStore#took).
+ */
+export const CLAIM_LIB = `
+local function claim_request(at)
+  local lease = ARGV[at]
+  if lease == nil or lease == '' then return nil end
+  local req = {lease = lease, leaseMs = tonumber(ARGV[at + 1]), aging = tonumber(ARGV[at + 2]), fair = ARGV[at + 3] == '1', pools = {}, batch = {}}
+  local n = tonumber(ARGV[at + 4])
+  local i = at + 5
+  for _ = 1, n do
+    req.pools[#req.pools + 1] = {ARGV[i], ARGV[i + 1]}
+    i = i + 2
+  end
+  local nf = tonumber(ARGV[i])
+  req.batching = false
+  for k = 1, nf do
+    local size = tonumber(ARGV[i + 2 * k])
+    req.batch[ARGV[i + 2 * k - 1]] = size
+    if size > 1 then req.batching = true end
+  end
+  return req
+end
+local function slot_free(pool, limit)
+  return limit == '' or redis.call('ZCARD', P .. 'run:' .. pool) < tonumber(limit)
+end
+-- A pool's next event: {m, pos (ring position), lvl, second (the next head of its level, if any),
+-- multi (the pool has several levels)}, and its entry when levels were compared; nil when none.
+-- One level (the usual pool): one read, the first two members of level 0's ring.
+local function pool_head(pool, aging)
+  local rk0 = ring_key(pool, '0')
+  local top = redis.call('ZRANGE', rk0, 0, 1, 'WITHSCORES')
+  if not top[1] then return nil end
+  if string.byte(top[1], 1) ~= 35 then return {m = top[1], pos = tonumber(top[2]), lvl = '0', second = top[3]} end
+  local best, bestE
+  local function consider(lvl, r)
+    if not r[1] then return end
+    local en = entry(r[1], lvl, aging)
+    if best == nil or before(en, bestE) then
+      best, bestE = {m = r[1], pos = tonumber(r[2]), lvl = lvl, second = r[3], multi = true}, en
+    end
+  end
+  consider('0', redis.call('ZRANGEBYSCORE', rk0, '(-inf', '+inf', 'WITHSCORES', 'LIMIT', 0, 2))
+  for _, mk in ipairs(redis.call('ZRANGEBYSCORE', rk0, '-inf', '-inf')) do
+    local L = string.sub(mk, 2)
+    consider(L, redis.call('ZRANGE', ring_key(pool, L), 0, 1, 'WITHSCORES'))
+  end
+  return best, bestE
+end
+-- The events of a batch: the head, then the following waiting events of its function in its
+-- level's order (the other lanes' heads, then parked events, round by round). Each item: {m, pos,
+-- round (0: a lane head, k: a key's k+1-th event), ck (parked ones)}.
+local function batch_of(req, pool, head, fn, size)
+  local items = {{m = head.m, pos = head.pos, round = 0}}
+  if size <= 1 then return items end
+  local rk, pre = ring_key(pool, head.lvl), fn .. ':'
+  local from = 1
+  while #items < size do
+    local chunk = redis.call('ZRANGEBYSCORE', rk, '(-inf', '+inf', 'WITHSCORES', 'LIMIT', from, 100)
+    for i = 1, #chunk, 2 do
+      if string.sub(chunk[i], 1, #pre) == pre then
+        items[#items + 1] = {m = chunk[i], pos = tonumber(chunk[i + 1]), round = 0}
+        if #items >= size then return items end
+      end
+    end
+    if #chunk < 200 then break end
+    from = from + 100
+  end
+  if not req.fair or redis.call('EXISTS', park_key(pool, head.lvl)) == 0 then return items end
+  local walk, nHeads, meta = level_walk(pool, head.lvl, nil, true)
+  for i = nHeads + 1, #walk do
+    if string.sub(walk[i], 1, #pre) == pre then
+      items[#items + 1] = {m = walk[i], pos = head.pos, round = meta[i].round, ck = meta[i].ck}
+      if #items >= size then break end
+    end
+  end
+  return items
+end
+-- After a claim took lane events: a lane whose first event was taken moves to the ring's end, its
+-- next event heading it (in the order the lanes were last served), or leaves the ring.
+local function relane(pool, lvl, lanes, parkedTaken)
+  if parkedTaken > 0 then redis.call('HINCRBY', lanes_key(pool, lvl), '_x', -parkedTaken) end
+  local served = {}
+  for _, l in ipairs(lanes) do
+    if l.parked > 0 then
+      if not l.served then lane_unparked(pool, lvl, l.ck, l.parked)
+      elseif redis.call('HINCRBY', lanes_key(pool, lvl), 'n:' .. l.ck, -l.parked) <= 0 then
+        redis.call('HINCRBY', lanes_key(pool, lvl), '_ml', -1)
+      end
+    end
+    if l.served then served[#served + 1] = l end
+  end
+  if #served == 0 then return false end
+  table.sort(served, function(a, b) return a.served < b.served end)
+  local top = redis.call('INCRBY', P .. 'seq', #served)
+  local moved = false
+  for i, l in ipairs(served) do
+    if promote(pool, lvl, l.ck, top - #served + i) then moved = true end
+  end
+  return moved
+end
+-- Marks the events claimed by this node under req.lease; returns the claim's reply and whether
+-- a lane moved (its next event entered the ring).
+local function take(req, pool, head, fn, items, now)
+  local out = {pool, fn}
+  local byOrigin = {}
+  local rk, pk = ring_key(pool, head.lvl), park_key(pool, head.lvl)
+  local ids = {}
+  for k, it in ipairs(items) do ids[k] = event_of(it.m) end
+  local lanes, byKey, parkedTaken = {}, {}, 0
+  for k, it in ipairs(items) do
+    local jk = P .. 'job:' .. ids[k]
+    local f = redis.call('HMGET', jk, 'json', 'origin', 'tries', 'more', 'ck')
+    if it.round > 0 then
+      redis.call('ZREM', pk, park_member(it.ck, it.m))
+      parkedTaken = parkedTaken + 1
+    elseif not (k == 1 and head.popped) then
+      redis.call('ZREM', rk, it.m)
+    end
+    if it.round > 0 or f[4] then
+      local ck = it.ck or f[5]
+      local l = byKey[ck]
+      if l == nil then
+        l = {ck = ck, front = 0, parked = 0}
+        byKey[ck] = l
+        lanes[#lanes + 1] = l
+      end
+      if it.round == l.front then
+        l.front = l.front + 1
+        l.served = k
+      end
+      if it.round > 0 then l.parked = l.parked + 1 end
+    end
+    local tries = (tonumber(f[3]) or 0) + 1
+    if k == 1 and #items > 1 then
+      redis.call('HSET', jk, 'lease', req.lease, 'node', NODE, 'start', now, 'tries', tries, 'pos', it.pos, 'batch', cjson.encode(ids))
+    else
+      redis.call('HSET', jk, 'lease', req.lease, 'node', NODE, 'start', now, 'tries', tries, 'pos', it.pos)
+    end
+    out[#out + 1] = f[1]
+    out[#out + 1] = f[2] or ''
+    add_origin(byOrigin, f[2], ids[k])
+  end
+  redis.call('ZADD', P .. 'run:' .. pool, now + req.leaseMs, ids[1] .. '|' .. req.lease)
+  tell_origins(byOrigin, 'S')
+  local moved = #lanes > 0 and relane(pool, head.lvl, lanes, parkedTaken)
+  return out, moved
+end
+-- One pool asked for and no batching function: the head is taken off level 0's ring at once
+-- (ZPOPMIN: one command, not a look and a removal). A marker there (other levels) goes back, and
+-- the levels are compared as usual.
+local function pop_head(req, alone, freed)
+  local p = req.pools[1]
+  if p[1] ~= freed and not slot_free(p[1], p[2]) then return nil, true end
+  local rk0 = ring_key(p[1], '0')
+  local top = redis.call('ZPOPMIN', rk0)
+  if not top[1] then return nil, false end
+  local best
+  if string.byte(top[1], 1) ~= 35 then
+    best = {m = top[1], pos = tonumber(top[2]), lvl = '0', popped = true}
+  else
+    redis.call('ZADD', rk0, '-inf', top[1])
+    best = pool_head(p[1], req.aging)
+    if best == nil then return nil, false end
+  end
+  local fn = string.match(best.m, '^(%-?%d+):')
+  local items = batch_of(req, p[1], best, fn, 1)
+  local out, moved = take(req, p[1], best, fn, items, now_ms())
+  if not moved and best.lvl ~= '0' and best.second == nil then level_emptied(p[1], best.lvl) end
+  if alone ~= '1' then redis.call('PUBLISH', P .. 'wake', NODE .. ' c ' .. p[1]) end
+  return out, true
+end
+local function try_claim(req, alone, freed)
+  if req == nil then return nil, true end
+  if #req.pools == 1 and not req.batching then return pop_head(req, alone, freed) end
+  -- saw: some pool of the request has work waiting, or is full (its work may wait for a slot).
+  -- freed: a pool whose slot the script just freed (no need to count its running jobs).
+  local best, bestE, bestPool
+  local saw = false
+  for _, p in ipairs(req.pools) do
+    if p[1] == freed or slot_free(p[1], p[2]) then
+      local h, en = pool_head(p[1], req.aging)
+      if h then
+        saw = true
+        if best == nil then
+          best, bestE, bestPool = h, en, p[1]
+        else
+          en = en or entry(h.m, h.lvl, req.aging)
+          bestE = bestE or entry(best.m, best.lvl, req.aging)
+          if before(en, bestE) then best, bestE, bestPool = h, en, p[1] end
+        end
+      end
+    else
+      saw = true
+    end
+  end
+  if best == nil then return nil, saw end
+  local fn = string.match(best.m, '^(%-?%d+):')
+  local items = batch_of(req, bestPool, best, fn, req.batch[fn] or 1)
+  local out, moved = take(req, bestPool, best, fn, items, now_ms())
+  -- A level besides 0 that emptied: its marker and keys go. (Level 0's lane records of ended
+  -- lanes stay for the reaper to tidy: looking would cost a command per claim.)
+  if not moved and best.lvl ~= '0' then
+    if #items == 1 then
+      if best.second == nil then level_emptied(bestPool, best.lvl) end
+    elseif redis.call('EXISTS', ring_key(bestPool, best.lvl)) == 0 then
+      level_emptied(bestPool, best.lvl)
+    end
+  end
+  if alone ~= '1' then redis.call('PUBLISH', P .. 'wake', NODE .. ' c ' .. bestPool) end
+  return out, true
+end
+`;
