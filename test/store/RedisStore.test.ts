@@ -5,11 +5,7 @@ import { RedisStore } from "../../src/redis.ts";
 import { makeRedisStore, rawRedis, storeKey, testPrefix } from "../helpers/redis.ts";
 import { waitFor } from "../helpers/waitFor.ts";
 import { claimRequest, makeJob, runQueueStoreConformance } from "./conformance.ts";
-import { MemoryStore } from "../../src/store/MemoryStore.ts";
-import type { StoredJob } from "../../src/queue/QueueStore.ts";
-import { prng, runFairConformance } from "./fairConformance.ts";
-
-const ids = (jobs: readonly StoredJob[]): string[] => jobs.map((j) => j.eventId);
+import { runFairConformance } from "./fairConformance.ts";
 
 runQueueStoreConformance("RedisStore", () => makeRedisStore());
 runFairConformance("RedisStore", () => makeRedisStore());
@@ -183,67 +179,4 @@ describe("RedisStore specifics", () => {
       await s.close();
     }
   });
-});
-
-describe("RedisStore against the in-memory store", () => {
-  for (const fairness of [true, false]) {
-    it(`orders exactly as MemoryStore under random joins (keys, levels, functions, pools), batch claims and removals, fairness ${fairness ? "on" : "off"}`, async () => {
-      const policy = { fairness, maxPerClient: null, priorityAgingMs: 1000 };
-      const mem = new MemoryStore();
-      const red = await makeRedisStore();
-      mem.usePolicy(policy);
-      red.usePolicy(policy);
-      try {
-        const rand = prng(fairness ? 5 : 6);
-        const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)] as T;
-        const request = claimRequest({ default: null, two: null }, { 0: 2, 1: 3 });
-        const waiting = new Set<string>();
-        let t = 0;
-        for (let step = 0; step < 500; step++) {
-          const r = rand();
-          const where = `step ${step}`;
-          if (r < 0.55 || waiting.size === 0) {
-            t += Math.floor(rand() * 700);
-            const job = makeJob({
-              eventId: `e${step}`,
-              sessionHash: pick(["s1", "s2", "s3", `s${step}`]),
-              clientKey: pick(["A", "A", "A", "B", "B", "C", `k${step}`]),
-              priority: pick([0, 0, 0, 1, -1]),
-              fnId: pick([0, 1]),
-              poolId: pick(["default", "default", "two"]),
-              enqueuedAtMs: t,
-            });
-            const [a, b] = [await mem.enqueue(job, null), await red.enqueue(job, null)];
-            assert.ok(a.accepted && b.accepted);
-            assert.deepEqual([b.rank, b.poolSize], [a.rank, a.poolSize], `${where}: admission`);
-            waiting.add(job.eventId);
-          } else if (r < 0.8) {
-            const [a, b] = [await mem.claim(request), await red.claim(request)];
-            assert.deepEqual(ids(b?.jobs ?? []), ids(a?.jobs ?? []), `${where}: claim`);
-            for (const j of a?.jobs ?? []) waiting.delete(j.eventId);
-            if (a !== null) await Promise.all([mem.release(a.poolId, a), red.release(b?.poolId ?? "", b ?? undefined)]);
-          } else if (r < 0.95) {
-            const id = pick([...waiting]);
-            const [a, b] = [await mem.remove(id), await red.remove(id)];
-            assert.equal(b?.eventId, a?.eventId, `${where}: remove`);
-            waiting.delete(id);
-          } else {
-            const h = pick(["s1", "s2", "s3"]);
-            const [a, b] = [await mem.removeSession(h), await red.removeSession(h)];
-            assert.deepEqual(ids(b), ids(a), `${where}: removeSession`);
-            for (const j of a) waiting.delete(j.eventId);
-          }
-          for (const pool of ["default", "two"]) {
-            const order = ids(await mem.waiting(pool));
-            assert.deepEqual(ids(await red.waiting(pool)), order, `${where}: waiting(${pool})`);
-            const probe = order[Math.floor(rand() * order.length)];
-            if (probe !== undefined) assert.deepEqual(await red.rank(probe), await mem.rank(probe), `${where}: rank`);
-          }
-          assert.deepEqual(await red.poolSizes(), await mem.poolSizes(), `${where}: pool sizes`);
-        }
-      } finally {
-        await red.close();
-      }
-    });
-  }
 });
