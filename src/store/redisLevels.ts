@@ -220,14 +220,18 @@ local function pool_walk(pool, aging, parked)
     best.at = best.at + 1
   end
 end
--- Waiting events of a pool, every level.
-local function pool_size(pool)
+-- Waiting events of a pool, every level. n, x, nL: level 0's ring size and its lanes' "_x" and
+-- "_L", when the caller read them.
+local function pool_size(pool, n, x, nL)
   local rk0 = ring_key(pool, '0')
-  local n = redis.call('ZCARD', rk0)
+  n = n or redis.call('ZCARD', rk0)
   if n == 0 then return 0 end
-  local f = redis.call('HMGET', lanes_key(pool, '0'), '_x', '_L')
-  local nL = tonumber(f[2]) or 0
-  n = n - nL + (tonumber(f[1]) or 0)
+  if x == nil then
+    local f = redis.call('HMGET', lanes_key(pool, '0'), '_x', '_L')
+    x, nL = f[1], f[2]
+  end
+  nL = tonumber(nL) or 0
+  n = n - nL + (tonumber(x) or 0)
   if nL == 0 then return n end
   for _, mk in ipairs(redis.call('ZRANGEBYSCORE', rk0, '-inf', '-inf')) do
     local L = string.sub(mk, 2)

@@ -38,9 +38,20 @@ local nOther = tonumber(ARGV[20])
 -- First: a read final of this session must not count as history below.
 local reqAt = forget_read(21 + nOther)
 local wk = ring_key(pool, '0')
+-- Level 0's ring: empty when the whole pool is (another level's events leave a marker in it).
+local ahead = redis.call('ZCARD', wk)
+-- Level 0's lane records of this pool: this key's lane, "_x", its parked events, "_ml", "_L" (read once).
+local lf
+local function lanes0()
+  if lf == nil then lf = redis.call('HMGET', lanes_key(pool, '0'), 'k:' .. ck, '_x', 'n:' .. ck, '_ml', '_L') end
+  return lf
+end
 local function all_waiting()
   local n = 0
-  for _, p in ipairs(redis.call('SMEMBERS', P .. 'pools')) do n = n + pool_size(p) end
+  for _, p in ipairs(redis.call('SMEMBERS', P .. 'pools')) do
+    if p ~= pool then n = n + pool_size(p)
+    elseif ahead > 0 then n = n + pool_size(p, ahead, lanes0()[2] or 0, lanes0()[5]) end
+  end
   return n
 end
 local exact
@@ -66,8 +77,6 @@ end
 local known = 0
 if redis.call('SCARD', pk) > 1 or redis.call('XLEN', P .. 'ses:' .. h .. ':log') > 0 then known = 1 end
 if ARGV[13] == '1' then redis.call('SADD', P .. 'pools', pool) end
--- Level 0's ring: empty when the whole pool is (another level's events leave a marker in it).
-local ahead = redis.call('ZCARD', wk)
 local function others_total(n)
   if exact then return exact + 1 end
   for i = 21, 20 + nOther do n = n + redis.call('ZCARD', P .. 'wait:' .. ARGV[i]) end
@@ -109,15 +118,15 @@ local rk, lk = ring_key(pool, lvl), lanes_key(pool, lvl)
 -- it has parked events), c its parked events, ml how many lanes have some.
 local nL, nx, c, ml, laneHead = 0, 0, 0, 0, nil
 if ahead > 0 then
+  nL = tonumber(lanes0()[5]) or 0
   local f = {}
-  if fair then
-    f = redis.call('HMGET', lk, 'k:' .. ck, '_x', 'n:' .. ck, '_ml', '_L')
-    c, ml = tonumber(f[3]) or 0, tonumber(f[4]) or 0
-  end
-  if lvl == '0' and fair then nL = tonumber(f[5]) or 0
-  else nL = tonumber(redis.call('HGET', lanes_key(pool, '0'), '_L')) or 0 end
+  if lvl == '0' then f = lanes0()
+  elseif fair then f = redis.call('HMGET', lk, 'k:' .. ck, '_x', 'n:' .. ck, '_ml') end
   nx = tonumber(f[2]) or 0
-  if f[1] and (c > 0 or redis.call('ZSCORE', rk, f[1])) then laneHead = f[1] end
+  if fair then
+    c, ml = tonumber(f[3]) or 0, tonumber(f[4]) or 0
+    if f[1] and (c > 0 or redis.call('ZSCORE', rk, f[1])) then laneHead = f[1] end
+  end
 end
 redis.call('HSET', jk, 'json', json, 'pool', pool, 'fn', fn, 'seq', seq, 'ses', h, 'origin', NODE, 'tries', 0, 'm', m, unpack(extra))
 if laneHead then

@@ -103,7 +103,11 @@ describe("RedisStore fair order, shared", () => {
 
   it("keeps one fair order for every process: joins through two fronts, claims by a third", async () => {
     const keyPrefix = testPrefix();
-    const [a, b, worker] = await Promise.all([1, 2, 3].map(() => makeRedisStore({ keyPrefix })));
+    const [a, b, worker] = await Promise.all([
+      makeRedisStore({ keyPrefix }),
+      makeRedisStore({ keyPrefix }),
+      makeRedisStore({ keyPrefix }),
+    ]);
     try {
       for (const s of [a, b, worker]) s.usePolicy(FAIR);
       for (const id of ["h1", "h2", "h3"]) await a.enqueue(makeJob({ eventId: id, clientKey: "hog" }), null);
