@@ -1,8 +1,9 @@
 /**
  * The Redis {@link QueueStore}: one queue shared by every process (front or worker, on any
- * machine) that points at the same Redis with the same key prefix. Global FIFO, `maxSize`, pool
- * limits, ranks and ETAs hold across all of them; a job whose process dies is retried or failed
- * (leases); a session's messages reach whichever front holds it.
+ * machine) that points at the same Redis with the same key prefix. The queue's order (fair share
+ * across client keys, priority levels: docs/fair-queue.md), `maxSize`, `maxPerClient`, pool limits,
+ * ranks and ETAs hold across all of them; a job whose process dies is retried or failed (leases); a
+ * session's messages reach whichever front holds it.
  *
  * docs/redis-protocol.md is the protocol (keys, scripts, messages, versions) as a worker in another
  * language would follow it. In short: every atomic step is one Lua script (redisScripts.ts), and a
@@ -280,7 +281,7 @@ export class RedisStore implements SharedQueueStore {
       poolId: claim.poolId,
       sessionHash: claim.jobs[0]?.sessionHash ?? "",
       eventIds: ids,
-      clientKeys: claim.jobs.map(clientKeyOf),
+      ...(this.#policy.maxPerClient === null ? {} : { clientKeys: claim.jobs.map(clientKeyOf) }),
     });
     this.#bus.running(ids, origins);
     return claim;
