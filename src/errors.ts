@@ -46,6 +46,10 @@ export const ERROR_CODES = {
   CROSS_ORIGIN: { status: 403, message: "Cross-origin request refused." },
   /** Admission refused: `maxSize` waiting events already. */
   QUEUE_FULL: { status: 503, message: "Queue is full." },
+  /** Admission refused: the client key already has `maxPerClient` events waiting or running. */
+  CLIENT_LIMIT: { status: 429, message: "Too many requests from this client." },
+  /** Admission refused: the predicted wait is over `maxWaitMs` (`Retry-After`: when it should fit). */
+  WAIT_LIMIT: { status: 503, message: "Busy: the wait is over this demo's limit." },
   /** The queue is shutting down or stopped. */
   QUEUE_STOPPED: { status: 503, message: "Queue is stopped." },
   /** The store (for example Redis) cannot be reached. */

@@ -8,87 +8,9 @@ import { join } from "node:path";
 import { z } from "zod";
 import { UsherError } from "./errors.ts";
 import { isProxyAddress } from "./isProxyAddress.ts";
-import type { QueueStore } from "./queue/QueueStore.ts";
-import { isSharedStore } from "./store/SharedQueueStore.ts";
+import { count, durationMs, parse } from "./optionSchemas.ts";
 
-const count = z.number().int().min(1);
-const durationMs = z.number().int().min(0);
-
-// ---------------------------------------------------------------------------------------------
-// queue()
-
-/** Options of `app.queue(...)` (Gradio's `demo.queue(...)`). */
-export interface QueueOptions {
-  /** Workers that run predictions in parallel from the shared pool (concurrency_count). Default 1. */
-  concurrencyCount?: number;
-  /** Most events allowed to wait; a join beyond it is refused with 503 (max_size). Default null: no limit. */
-  maxSize?: number | null;
-  /** When false, the direct POST routes (`/run`, `/api`) refuse queued functions (api_open). Default true, false on Spaces. */
-  apiOpen?: boolean;
-  /** Least time between two `estimation` messages to one waiting user, ms. Default 1000. */
-  statusUpdateMs?: number;
-  /**
-   * Where waiting events live. Default: an in-memory store for this process. `redisStore({ url,
-   * keyPrefix })` shares one queue (FIFO, maxSize, limits, positions, ETAs, files, State) between
-   * every front and worker process using the same Redis and prefix; closing the app closes it.
-   */
-  store?: QueueStore;
-  /**
-   * Whether this process runs queued jobs itself. Default true. With a shared store, false makes a
-   * front that only admits users and streams their results while worker processes (`runWorker`,
-   * `npx usher worker app.ts`) run the jobs; with the in-memory store it must stay true.
-   */
-  localWorkers?: boolean;
-}
-
-/** {@link QueueOptions} with defaults applied. */
-export interface ResolvedQueueOptions {
-  readonly concurrencyCount: number;
-  readonly maxSize: number | null;
-  readonly apiOpen: boolean;
-  readonly statusUpdateMs: number;
-  readonly store: QueueStore | undefined;
-  readonly localWorkers: boolean;
-}
-
-const queueSchema = z
-  .object({
-    concurrencyCount: count.optional(),
-    maxSize: z.number().int().min(0).nullable().optional(),
-    apiOpen: z.boolean().optional(),
-    statusUpdateMs: durationMs.optional(),
-    store: z.custom<QueueStore>((v) => typeof v === "object" && v !== null && "claim" in v).optional(),
-    localWorkers: z.boolean().optional(),
-  })
-  .strict();
-
-/** True when running on Hugging Face Spaces, where Gradio turns the queue on and closes the API. */
-export function onSpaces(env: NodeJS.ProcessEnv = process.env): boolean {
-  return typeof env["SPACE_ID"] === "string" && env["SPACE_ID"] !== "";
-}
-
-/** Validates and fills in {@link QueueOptions}. */
-export function resolveQueueOptions(
-  options: QueueOptions = {},
-  env: NodeJS.ProcessEnv = process.env,
-): ResolvedQueueOptions {
-  const o = parse(queueSchema, options, "queue()");
-  if (o.localWorkers === false && !isSharedStore(options.store)) {
-    throw new UsherError(
-      "INVALID_OPTIONS",
-      "Invalid options for queue(): localWorkers: false needs a shared store (redisStore(...)); with the in-memory store nothing would run the jobs.",
-    );
-  }
-  return {
-    concurrencyCount: o.concurrencyCount ?? 1,
-    maxSize: o.maxSize ?? null,
-    apiOpen: o.apiOpen ?? !onSpaces(env),
-    statusUpdateMs: o.statusUpdateMs ?? 1000,
-    // Zod may copy objects: keep the caller's own store.
-    store: options.store,
-    localWorkers: o.localWorkers ?? true,
-  };
-}
+export * from "./queueOptions.ts";
 
 // ---------------------------------------------------------------------------------------------
 // launch()
@@ -389,12 +311,4 @@ export function resolveEventQueueOptions(options: EventQueueOptions, where: stri
   };
 }
 
-// ---------------------------------------------------------------------------------------------
-
-/** Parses with `schema` or throws INVALID_OPTIONS naming every bad field. */
-export function parse<T>(schema: z.ZodType<T>, value: unknown, where: string): T {
-  const r = schema.safeParse(value);
-  if (r.success) return r.data;
-  const problems = r.error.issues.map((i) => `${i.path.join(".") || "(options)"}: ${i.message}`).join("; ");
-  throw new UsherError("INVALID_OPTIONS", `Invalid options for ${where}: ${problems}`);
-}
+export { parse };

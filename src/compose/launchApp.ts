@@ -1,6 +1,7 @@
 /**
  * `launch()`: builds the app, makes the queue engine and the session hub, and listens.
  */
+import { queuePolicy } from "./queuePolicy.ts";
 import { randomInt } from "node:crypto";
 import type { Server } from "node:net";
 import type { Buildable, RunningApp, ServedApp } from "../app/index.ts";
@@ -161,6 +162,8 @@ function composeEngine(
     ownsStore: q.store === undefined,
     concurrencyCount: q.concurrencyCount,
     maxSize: q.maxSize,
+    policy: queuePolicy(q),
+    maxWaitMs: q.maxWaitMs,
     maxThreads: l.maxThreads,
     statusUpdateMs: q.statusUpdateMs,
     showError: l.showError,

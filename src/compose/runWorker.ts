@@ -4,6 +4,7 @@
  * publishes every event (estimation aside) to the session it belongs to, wherever its stream is.
  * Start as many as you like, on any machine: pool limits and FIFO order stay global.
  */
+import { queuePolicy } from "./queuePolicy.ts";
 import type { Buildable } from "../app/index.ts";
 import { UsherError } from "../errors.ts";
 import { resolveLaunchOptions, resolveQueueOptions, type QueueOptions } from "../options.ts";
@@ -87,6 +88,8 @@ export async function runWorker(app: QueuedApp, options: WorkerOptions = {}): Pr
     bus: shared.relay,
     concurrencyCount: q.concurrencyCount,
     maxSize: q.maxSize,
+    policy: queuePolicy(q),
+    maxWaitMs: q.maxWaitMs,
     maxThreads: l.maxThreads,
     statusUpdateMs: q.statusUpdateMs,
     showError: l.showError,

@@ -11,6 +11,7 @@ import type { Dispatcher } from "./Dispatcher.ts";
 import { cancelled, type EngineCore } from "./EngineCore.ts";
 import type { Estimator } from "./Estimator.ts";
 import { EventRecord } from "./EventRecord.ts";
+import type { FnState } from "./FnState.ts";
 import type { CancelReason, JoinRequest } from "./types.ts";
 
 const EMPTY_META: Readonly<Record<string, unknown>> = Object.freeze({});
@@ -55,6 +56,8 @@ export class Admission {
       rootUrl: req.rootUrl,
       meta: req.meta ?? EMPTY_META,
       enqueuedAtMs: core.clock.now(),
+      clientKey: req.clientKey,
+      priority: req.priority,
     };
     record.joinedAtMs = job.enqueuedAtMs;
     const store = core.immediate;
@@ -96,7 +99,7 @@ export class Admission {
     const core = this.#core;
     if (!res.accepted) {
       core.forget(record);
-      throw this.#queueFull(res.totalSize);
+      throw res.reason === "client_limit" ? this.#clientLimit(record) : this.#queueFull(res.totalSize);
     }
     const result: JoinResult = { eventId: record.eventId, rank: res.rank, queueSize: res.poolSize };
     if (record.leftElsewhere) {
@@ -113,15 +116,41 @@ export class Admission {
       return this.cancelWaiting(record, reason).then(() => result);
     }
     const walking = this.#estimator.announceJoin(record, res.rank, res.poolSize, res.running);
+    if (walking === undefined && record.refusedWaitMs !== null) return this.#refuseWait(record, result);
     // A store of this process alone has no slot of that pool free while our jobs fill it: a
     // claim would only come back empty (one per join under load). A shared store may have.
     // (Its pool being full here means it is full everywhere: only another pool could have work to claim.)
     const pool = record.fn.pool;
     const claimable = !pool.atLimit() || (core.cluster !== null && core.claimRequest.poolLimits.size > 1);
     if (!looked && claimable) this.#dispatcher.dispatchSoon();
-    // A shared store's estimation travels through its bus anyway: the join's answer need not wait for it.
-    if (walking !== undefined && core.cluster === null) return walking.then(() => result);
+    if (walking === undefined) return result;
+    // A shared store's estimation travels through its bus anyway: the join's answer need not wait
+    // for it, unless the answer depends on it (maxWaitMs).
+    if (core.cluster === null || core.maxWaitMs !== null) {
+      return walking.then(() => (record.refusedWaitMs === null ? result : this.#refuseWait(record, result)));
+    }
     return result;
+  }
+
+  /**
+   * Takes back an event whose predicted wait is over `maxWaitMs` and refuses its join (WAIT_LIMIT).
+   * With the in-memory store this happens in the call. One that a shared store let another
+   * process claim meanwhile is not refused: it has started.
+   */
+  #refuseWait(record: EventRecord, result: JoinResult): JoinResult | Promise<JoinResult> {
+    const core = this.#core;
+    const waitMs = record.refusedWaitMs ?? 0;
+    const pool = record.fn.pool;
+    const after = (removed: StoredJob | null): JoinResult => {
+      if (removed === null) return result;
+      core.forget(record);
+      // The tail placed it: it must not count for the joins after it.
+      pool.invalidate();
+      throw waitLimitError(waitMs, core.maxWaitMs ?? 0);
+    };
+    const immediate = core.immediate;
+    if (immediate !== null) return after(immediate.removeNow(record.eventId));
+    return core.store.remove(record.eventId).then(after);
   }
 
   /** Takes a waiting event out of the store and ends it as cancelled; true (it ends either way). */
@@ -144,6 +173,12 @@ export class Admission {
     return true;
   }
 
+  #clientLimit(record: EventRecord): UsherError {
+    const n = this.#core.maxPerClient ?? 0;
+    const msg = `You already have ${n} request${n === 1 ? "" : "s"} waiting or running; wait for one to finish.`;
+    return new UsherError("CLIENT_LIMIT", msg, { detail: msg, retryAfterS: this.#retryAfterS(record.fn) });
+  }
+
   #queueFull(size: number): UsherError {
     const msg = `Queue is full. Max size is ${String(this.#core.maxSize)} and size is ${size}.`;
     return new UsherError("QUEUE_FULL", msg, { detail: msg, retryAfterS: this.#retryAfterS() });
@@ -153,13 +188,27 @@ export class Admission {
    * Seconds until a place in the queue is expected to free up: the soonest expected end of a
    * running job (a place frees when its slot takes the next waiting event); at least 1.
    */
-  #retryAfterS(): number {
+  #retryAfterS(fn?: FnState): number {
     const now = this.#core.clock.now();
     let soonest = Number.POSITIVE_INFINITY;
     for (const job of this.#core.jobs) {
+      if (fn !== undefined && job.fn.pool !== fn.pool) continue;
       const avg = job.fn.duration.valueMs;
       if (avg !== null) soonest = Math.min(soonest, job.startMs + avg - now);
     }
     return Number.isFinite(soonest) ? Math.max(1, Math.ceil(soonest / 1000)) : 1;
   }
+}
+
+/** WAIT_LIMIT, with the predicted wait and the limit in words, and when to retry. */
+export function waitLimitError(waitMs: number, limitMs: number): UsherError {
+  const retryAfterS = Math.max(1, Math.ceil((waitMs - limitMs) / 1000));
+  const msg = `Busy: about ${inWords(waitMs)} to wait, over this demo's limit of ${inWords(limitMs)}; try again in ${retryAfterS} s.`;
+  return new UsherError("WAIT_LIMIT", msg, { detail: msg, retryAfterS });
+}
+
+/** "45 s" under two minutes, else "3 min" (rounded up: a wait is not told shorter than it is). */
+function inWords(ms: number): string {
+  const s = Math.ceil(ms / 1000);
+  return s < 120 ? `${s} s` : `${Math.ceil(s / 60)} min`;
 }

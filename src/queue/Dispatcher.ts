@@ -85,7 +85,7 @@ export class Dispatcher {
   releaseSlot(poolId: string, claim?: Claim): Promise<void> | undefined {
     const immediate = this.#core.immediate;
     if (immediate !== null) {
-      immediate.releaseNow(poolId);
+      immediate.releaseNow(poolId, claim);
       this.releaseThread();
       return undefined;
     }

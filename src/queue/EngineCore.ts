@@ -26,6 +26,8 @@ export interface EngineCoreParts {
   readonly bus: EventBus | null;
   readonly clock: Clock;
   readonly maxSize: number | null;
+  readonly maxPerClient: number | null;
+  readonly maxWaitMs: number | null;
   readonly showError: boolean;
   readonly runJobs: boolean;
   readonly fns: ReadonlyMap<number, FnState>;
@@ -43,6 +45,10 @@ export class EngineCore implements JobHost {
   readonly bus: EventBus | null;
   readonly clock: Clock;
   readonly maxSize: number | null;
+  /** The policy's `maxPerClient` (for the refusal's message). */
+  readonly maxPerClient: number | null;
+  /** Longest predicted wait a join is admitted with; null: no limit. */
+  readonly maxWaitMs: number | null;
   readonly showError: boolean;
   /** Whether this process claims and runs queued jobs (false: a front of a shared store). */
   readonly runJobs: boolean;
@@ -70,6 +76,8 @@ export class EngineCore implements JobHost {
     this.bus = parts.bus;
     this.clock = parts.clock;
     this.maxSize = parts.maxSize;
+    this.maxPerClient = parts.maxPerClient;
+    this.maxWaitMs = parts.maxWaitMs;
     this.showError = parts.showError;
     this.runJobs = parts.runJobs;
     this.fns = parts.fns;

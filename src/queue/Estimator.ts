@@ -66,6 +66,11 @@ export interface EstimatorHost {
   readonly immediate: ImmediateQueueStore | null;
   readonly clock: Clock;
   readonly statusUpdateMs: number;
+  /**
+   * `maxWaitMs`: a join whose first estimate says it would wait longer before it starts is not
+   * told that estimate; its record's `refusedWaitMs` says how long instead (the engine refuses it).
+   */
+  readonly maxWaitMs: number | null;
   readonly fns: ReadonlyMap<number, FnState>;
   readonly records: ReadonlyMap<string, EventRecord>;
   readonly pools: ReadonlyMap<string, PoolState>;
@@ -107,6 +112,13 @@ export class Estimator {
     const fs = r.fn;
     const pool = fs.pool;
     const now = this.#host.clock.now();
+    if (rank < poolSize - 1) {
+      // It went ahead of others (fair share, priority): the tail, which places joins at the end,
+      // does not know where it is, and those behind it have moved back.
+      pool.tailDirty = true;
+      this.requestRound(pool);
+      return this.#walkForJoin(r);
+    }
     // With other processes, running jobs are known from the store: its answer (`running`) or a walk.
     if (rank === 0 && (this.#host.snapshot === null || running !== undefined)) {
       // Head of its pool with a slot free here (a pool of this process alone): it starts as soon as
@@ -114,7 +126,7 @@ export class Estimator {
       // running jobs, on every join of a busy pool with many slots.
       if (running === undefined && pool.running.size < pool.slots) {
         const avg = fs.duration.valueMs;
-        this.#send(r, 0, poolSize, avg === null ? null : toEta(now + avg, now), now);
+        this.#first(r, 0, poolSize, avg === null ? null : toEta(now + avg, now), now);
         return undefined;
       }
       // Head of a full pool: the simulation is just the running jobs, and it gives a fresh tail.
@@ -123,7 +135,7 @@ export class Estimator {
       pool.tail = tail;
       pool.tailDirty = false;
       pool.version++;
-      this.#send(r, 0, poolSize, toEta(tail.place(fs.fn.id, fs.duration.valueMs, fs.batchSize, now), now), now);
+      this.#first(r, 0, poolSize, toEta(tail.place(fs.fn.id, fs.duration.valueMs, fs.batchSize, now), now), now);
       return undefined;
     }
     const tail = pool.tail;
@@ -134,7 +146,7 @@ export class Estimator {
         ((poolSize > EXACT_WALK_MAX || this.#host.snapshot !== null) && now - tail.builtAtMs < STALE_TAIL_MAX_AGE_MS))
     ) {
       pool.version++;
-      this.#send(r, rank, poolSize, toEta(tail.place(fs.fn.id, fs.duration.valueMs, fs.batchSize, now), now), now);
+      this.#first(r, rank, poolSize, toEta(tail.place(fs.fn.id, fs.duration.valueMs, fs.batchSize, now), now), now);
       return undefined;
     }
     return this.#walkForJoin(r);
@@ -183,12 +195,12 @@ export class Estimator {
         endMs = end;
         at = now;
       });
-      if (rank >= 0 && r.state === "waiting" && !r.announced) this.#send(r, rank, size, toEta(endMs, at), at);
+      if (rank >= 0 && r.state === "waiting" && !r.announced) this.#first(r, rank, size, toEta(endMs, at), at);
       return undefined;
     }
     const visit: WalkVisitor = (job, rank, size, endMs, now) => {
       if (job.eventId === r.eventId && r.state === "waiting" && !r.announced)
-        this.#send(r, rank, size, toEta(endMs, now), now);
+        this.#first(r, rank, size, toEta(endMs, now), now);
     };
     return this.#walk(r.fn.pool, visit).catch(() => {
       // The store could not list the pool: the event still waits; the next round will tell it.
@@ -333,6 +345,20 @@ export class Estimator {
       ends.push(avg === null ? now : now - job.ageMs + avg);
     }
     return new EtaTail(now, pool.slots, ends);
+  }
+
+  /** A join's first estimation, unless it predicts a wait over `maxWaitMs` (see {@link EstimatorHost.maxWaitMs}). */
+  #first(r: EventRecord, rank: number, queueSize: number, rankEtaMs: number | null, now: number): void {
+    const limit = this.#host.maxWaitMs;
+    if (limit !== null && rankEtaMs !== null) {
+      // The estimate is of the result: the wait is that, less the event's own call.
+      const waitMs = rankEtaMs - (r.fn.duration.valueMs ?? 0);
+      if (waitMs > limit) {
+        r.refusedWaitMs = waitMs;
+        return;
+      }
+    }
+    this.#send(r, rank, queueSize, rankEtaMs, now);
   }
 
   #send(r: EventRecord, rank: number, queueSize: number, rankEtaMs: number | null, now: number): void {

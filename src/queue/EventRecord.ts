@@ -28,6 +28,8 @@ export class EventRecord {
   lastEstAtMs = Number.NEGATIVE_INFINITY;
   lastRank = -1;
   lastEtaMs: number | null = null;
+  /** Set when its join's first estimate predicted a wait over `maxWaitMs`: that wait, ms (it is refused). */
+  refusedWaitMs: number | null = null;
 
   constructor(eventId: string, sessionHash: string, fn: FnState) {
     this.eventId = eventId;

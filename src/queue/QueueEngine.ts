@@ -29,7 +29,7 @@
 import { systemClock, type Clock } from "../clock.ts";
 import { UsherError } from "../errors.ts";
 import { isClusteredStore } from "./QueueCluster.ts";
-import { isImmediateStore, type QueueStore } from "./QueueStore.ts";
+import { isImmediateStore, type QueuePolicy, type QueueStore } from "./QueueStore.ts";
 import { Admission, type JoinResult } from "./Admission.ts";
 import { ClusterLink } from "./ClusterLink.ts";
 import { Dispatcher } from "./Dispatcher.ts";
@@ -64,6 +64,13 @@ export interface QueueEngineOptions {
   readonly concurrencyCount: number;
   /** Most WAITING events (running ones do not count); null: unlimited. */
   readonly maxSize: number | null;
+  /**
+   * Order and per-client limit, handed to the store (docs/fair-queue.md). Default: the store's own
+   * (FIFO for a store never given one).
+   */
+  readonly policy?: QueuePolicy | undefined;
+  /** Refuse a join whose predicted wait before it starts is longer, ms (WAIT_LIMIT). Default null: none. */
+  readonly maxWaitMs?: number | null | undefined;
   /** Cap on all running work: queued jobs (a batch counts 1) plus runDirect calls. */
   readonly maxThreads: number;
   /** Least time between two estimation messages to one event, ms. */
@@ -114,6 +121,7 @@ export class QueueEngine {
     const store = options.store;
     this.#ownsStore = options.ownsStore ?? false;
     const { pools, fns } = resolvePools(options.functions, options.concurrencyCount, options.maxThreads);
+    if (options.policy !== undefined) store.usePolicy(options.policy);
     const cluster = isClusteredStore(store) ? store.cluster : null;
     const core = new EngineCore({
       store,
@@ -122,6 +130,8 @@ export class QueueEngine {
       bus: options.bus ?? null,
       clock: options.clock ?? systemClock,
       maxSize: options.maxSize,
+      maxPerClient: options.policy?.maxPerClient ?? null,
+      maxWaitMs: options.maxWaitMs ?? null,
       showError: options.showError,
       runJobs: options.runJobs ?? true,
       fns,
@@ -134,6 +144,7 @@ export class QueueEngine {
       immediate: core.immediate,
       clock: core.clock,
       statusUpdateMs: options.statusUpdateMs,
+      maxWaitMs: core.maxWaitMs,
       fns,
       pools,
       records: core.records,

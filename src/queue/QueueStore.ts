@@ -4,12 +4,17 @@
  * one. Each method is one atomic step: a store implementation must never let two callers both
  * admit past `maxSize` or both take the last free slot of a pool.
  *
- * Ordering rules every store must keep (the conformance suite in test/store/ checks them):
- * - FIFO within a pool, by admission order;
- * - `claim` picks, among pools with a free slot and waiting events, the pool whose head was
- *   admitted first ("oldest head first");
- * - a batch is the head plus the next waiting events of the same function in the same pool, in
- *   order, up to that function's batch size (events of other functions keep their places).
+ * Ordering rules every store must keep (the conformance suite in test/store/ checks them; the
+ * policy is in docs/fair-queue.md):
+ * - within a pool, events are grouped into levels by `priority`; within a level, round robin across
+ *   client keys, one event per turn, FIFO within a key (`fairness: false`: FIFO by admission);
+ * - across the levels of a pool, the head of the level whose head has the smallest
+ *   {@link agedAtMs} goes first (ties: higher priority, then older admission);
+ * - `claim` picks, among pools with a free slot and waiting events, the pool whose next event has
+ *   the smallest {@link agedAtMs}, ties by admission ("oldest head first" when priorities are 0);
+ * - a batch is the next event plus the following waiting events of the same function and level in
+ *   the pool's order, up to that function's batch size (other events keep their places);
+ * - `rank`, `waiting` and the rank of an admission follow exactly that order.
  */
 
 /** A waiting event as the store keeps it. Everything must survive a JSON round trip. */
@@ -24,6 +29,38 @@ export interface StoredJob {
   readonly meta: Readonly<Record<string, unknown>>;
   /** Engine clock time of admission, ms. */
   readonly enqueuedAtMs: number;
+  /** Whom fair share and `maxPerClient` count this event for. Absent: its session hash. */
+  readonly clientKey?: string | undefined;
+  /** Its priority level, higher first. Absent: 0. */
+  readonly priority?: number | undefined;
+}
+
+/** What a store applies to admissions and order (set once by the engine: {@link QueueStore.usePolicy}). */
+export interface QueuePolicy {
+  /** Round robin across client keys within a level; false: FIFO by admission. */
+  readonly fairness: boolean;
+  /** Most events one client key may have waiting or running; null: no limit. */
+  readonly maxPerClient: number | null;
+  /** How much waiting time one priority step is worth when levels compete (anti-starvation), ms. */
+  readonly priorityAgingMs: number;
+}
+
+/** The policy of a store the engine has not configured: the order before fair share. */
+export const FIFO_POLICY: QueuePolicy = Object.freeze({ fairness: false, maxPerClient: null, priorityAgingMs: 30_000 });
+
+/** A job's client key as stores count it. */
+export function clientKeyOf(job: StoredJob): string {
+  return job.clientKey ?? job.sessionHash;
+}
+
+/**
+ * The admission time a job competes with across levels: higher priority counts as having waited
+ * `priority × priorityAgingMs` longer. So a higher level goes first, except over a lower-level
+ * head that has waited that much longer: nobody starves behind later higher-priority arrivals.
+ */
+export function agedAtMs(job: StoredJob, policy: QueuePolicy): number {
+  const p = job.priority ?? 0;
+  return p === 0 ? job.enqueuedAtMs : job.enqueuedAtMs - p * policy.priorityAgingMs;
 }
 
 /** Outcome of {@link QueueStore.enqueue}. */
@@ -47,7 +84,12 @@ export type EnqueueResult =
        */
       readonly claim?: Claim | undefined;
     }
-  | { readonly accepted: false; readonly totalSize: number };
+  | {
+      readonly accepted: false;
+      /** `queue_full`: maxSize events wait; `client_limit`: the job's client key has maxPerClient events. */
+      readonly reason: "queue_full" | "client_limit";
+      readonly totalSize: number;
+    };
 
 /** What {@link QueueStore.claim} needs to know about pools and functions. */
 export interface ClaimRequest {
@@ -76,7 +118,13 @@ export type StoreChange = "work" | "ranks";
 /** Storage of the queue. See the file comment for the rules. */
 export interface QueueStore {
   /**
-   * Appends `job` to its pool unless `maxSize` events already wait (null: no limit). With `claim`
+   * Sets the order and per-client limit (the engine calls it once, before it admits anything; a
+   * store never given one keeps {@link FIFO_POLICY}). Every process of a shared store must use the same.
+   */
+  usePolicy(policy: QueuePolicy): void;
+  /**
+   * Places `job` in its pool unless `maxSize` events already wait (null: no limit) or its client
+   * key has the policy's `maxPerClient` events waiting or running. With `claim`
    * (the caller has a thread free for one job), a shared store may also claim for the caller in the
    * same round trip, as {@link claim} would, and return it in the result; other stores ignore it.
    */
@@ -93,7 +141,10 @@ export interface QueueStore {
    * return it (the caller runs it); other stores return nothing and the caller claims as usual.
    */
   release(poolId: string, claim?: Claim, next?: ClaimRequest): Promise<Claim | null | void>;
-  /** Removes a waiting event; returns it, or null when it is not waiting (running, done or unknown). */
+  /**
+   * Removes a waiting event; returns it, or null when it is not waiting (running, done or unknown).
+   * (Its client key's count drops, as for every event that leaves: removed, or released in a claim.)
+   */
   remove(eventId: string): Promise<StoredJob | null>;
   /** Removes every waiting event of a session and returns them in admission order. */
   removeSession(sessionHash: string): Promise<StoredJob[]>;
@@ -132,8 +183,10 @@ export interface ImmediateQueueStore extends QueueStore {
   enqueueNow(job: StoredJob, maxSize: number | null): EnqueueResult;
   /** {@link QueueStore.claim}, answered in the call. */
   claimNow(request: ClaimRequest): Claim | null;
-  /** {@link QueueStore.release}, done in the call. */
-  releaseNow(poolId: string): void;
+  /** {@link QueueStore.remove}, answered in the call. */
+  removeNow(eventId: string): StoredJob | null;
+  /** {@link QueueStore.release}, done in the call (give the claim: its jobs leave their client's count). */
+  releaseNow(poolId: string, claim?: Claim): void;
   /**
    * {@link QueueStore.waiting} without building the list: `visit` gets each waiting event of the
    * pool in order, its index and the pool's size. The pool must not change during the visit.
@@ -149,6 +202,7 @@ export function isImmediateStore(store: QueueStore): store is ImmediateQueueStor
     typeof s.enqueueNow === "function" &&
     typeof s.claimNow === "function" &&
     typeof s.releaseNow === "function" &&
+    typeof s.removeNow === "function" &&
     typeof s.forEachWaiting === "function"
   );
 }

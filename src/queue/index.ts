@@ -6,14 +6,18 @@
 export type { EventBus } from "./EventBus.ts";
 export type { ClusteredStore, PoolSnapshot, QueueCluster } from "./QueueCluster.ts";
 export { QueueEngine } from "./QueueEngine.ts";
-export type {
-  Claim,
-  ClaimRequest,
-  EnqueueResult,
-  ImmediateQueueStore,
-  QueueStore,
-  StoreChange,
-  StoredJob,
+export {
+  agedAtMs,
+  clientKeyOf,
+  FIFO_POLICY,
+  type Claim,
+  type ClaimRequest,
+  type EnqueueResult,
+  type ImmediateQueueStore,
+  type QueuePolicy,
+  type QueueStore,
+  type StoreChange,
+  type StoredJob,
 } from "./QueueStore.ts";
 export { ERROR_TOAST_MS } from "./toErrorPayload.ts";
 export {
@@ -27,4 +31,5 @@ export {
   type LogLevel,
   type LogOptions,
   type ProgressUnit,
+  type QueueRequest,
 } from "./types.ts";

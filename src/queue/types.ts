@@ -103,6 +103,26 @@ export interface JoinRequest {
   readonly eventId?: string | undefined;
   readonly rootUrl: string;
   readonly meta?: Readonly<Record<string, unknown>> | undefined;
+  /** Whom fair share and `maxPerClient` count it for (the door's `clientKey`). Absent: the session hash. */
+  readonly clientKey?: string | undefined;
+  /** Its priority level, higher first (the app's `priority`). Absent: 0. */
+  readonly priority?: number | undefined;
+}
+
+/**
+ * What an app's `queue({ clientKey, priority })` callbacks see of a request to join the queue,
+ * through whichever door it came.
+ */
+export interface QueueRequest {
+  readonly headers: Readonly<Record<string, string | readonly string[] | undefined>>;
+  /** The client's address (behind a trusted proxy, `launch({ trustProxy })`, the forwarded one). */
+  readonly address: string;
+  /** The signed-in user when `auth` is on, else null. */
+  readonly user: string | null;
+  readonly sessionHash: string;
+  readonly fnIndex: number;
+  /** "join" (SSE), "ws" (multiplexed socket), "legacy" (Gradio 3.x socket), "call", "run". */
+  readonly door: "join" | "ws" | "legacy" | "call" | "run";
 }
 
 /** How an error is shown to the user (the wire's `output.error` and friends). */

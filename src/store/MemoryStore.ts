@@ -1,33 +1,27 @@
 /**
  * The in-memory {@link QueueStore}: the default, and the fastest path (one process, no I/O).
  *
- * Layout: per pool, one FIFO per function (events of a function always sit in admission order
- * inside their pool), plus a map eventId → entry. The pool's head is the FIFO head with the lowest
- * admission sequence; a pool has few functions, so finding it is a handful of comparisons.
- * Removal by id marks the entry dead (a tombstone) and the FIFO skips it later, so every operation
- * on the dispatch path is O(1) amortised. Order uses a monotonically increasing admission
- * sequence, never clock time (two events can share a millisecond).
+ * Layout: per pool ({@link FairPool}), one {@link FairLevel} per priority, each a ring of client
+ * keys with their waiting events (round robin, docs/fair-queue.md; with fairness off, one lane per
+ * event: admission order), plus a map eventId → entry and one list of waiting events per session.
+ * Claims, admissions of a new key and removals are O(1) (a key's k-th event: O(keys)); ranks and
+ * status rounds walk the pool once.
  */
 import { UsherError } from "../errors.ts";
-import type {
-  Claim,
-  ClaimRequest,
-  EnqueueResult,
-  ImmediateQueueStore,
-  StoreChange,
-  StoredJob,
+import {
+  agedAtMs,
+  clientKeyOf,
+  FIFO_POLICY,
+  type Claim,
+  type ClaimRequest,
+  type EnqueueResult,
+  type ImmediateQueueStore,
+  type QueuePolicy,
+  type StoreChange,
+  type StoredJob,
 } from "../queue/index.ts";
-
-/** One waiting event. `dead` once claimed or removed (the FIFO drops it when it reaches the head). */
-interface Entry {
-  readonly job: StoredJob;
-  readonly seq: number;
-  readonly fifo: FnFifo;
-  dead: boolean;
-  /** Neighbours in the entry's session list (for removeSession without a scan). */
-  prevInSession: Entry | null;
-  nextInSession: Entry | null;
-}
+import type { Entry } from "./FairLevel.ts";
+import { before, FairPool } from "./FairPool.ts";
 
 /** A session's waiting events, admission order, as an intrusive doubly linked list. */
 interface SessionList {
@@ -35,144 +29,58 @@ interface SessionList {
   last: Entry | null;
 }
 
-/** Compact a FIFO's array once this many dead slots pile up (and they outnumber live ones). */
-const COMPACT_MIN_DEAD = 1024;
-
-/** Waiting events of one function in one pool, oldest first. Dead entries are skipped lazily. */
-class FnFifo {
-  readonly fnId: number;
-  readonly pool: Pool;
-  #items: Entry[] = [];
-  #head = 0;
-  /** Live entries (not dead). */
-  live = 0;
-
-  constructor(fnId: number, pool: Pool) {
-    this.fnId = fnId;
-    this.pool = pool;
-  }
-
-  push(entry: Entry): void {
-    this.#items.push(entry);
-    this.live++;
-  }
-
-  /** The oldest live entry, dropping dead ones in front of it. */
-  peek(): Entry | undefined {
-    const items = this.#items;
-    while (this.#head < items.length) {
-      const e = items[this.#head];
-      if (e !== undefined && !e.dead) {
-        // A queue that never empties (a busy pool) would keep every claimed entry, and its job,
-        // in front of the head: drop that prefix once it is most of the array.
-        if (this.#head >= COMPACT_MIN_DEAD && this.#head * 2 >= items.length) {
-          this.#items = items.slice(this.#head);
-          this.#head = 0;
-        }
-        return e;
-      }
-      this.#head++;
-    }
-    // Empty: reset so the array does not keep growing.
-    if (this.#head > 0) {
-      this.#items = [];
-      this.#head = 0;
-    }
-    return undefined;
-  }
-
-  /** Marks a live entry dead (it stays in the array until it reaches the head or a compaction). */
-  kill(entry: Entry): void {
-    entry.dead = true;
-    this.live--;
-    const dead = this.#items.length - this.#head - this.live;
-    // A long queue whose head does not move (pool busy) while users come and go would otherwise
-    // keep every tombstone; compacting when dead ones dominate keeps removal O(1) amortised.
-    if (dead >= COMPACT_MIN_DEAD && dead > this.live) {
-      this.#items = this.#items.filter((e, i) => i >= this.#head && !e.dead);
-      this.#head = 0;
-    }
-  }
-
-  /** Calls `visit` on each live entry in order with its index among them. */
-  forEachLive(visit: (entry: Entry, index: number) => void): void {
-    const items = this.#items;
-    let n = 0;
-    for (let i = this.#head; i < items.length; i++) {
-      const e = items[i];
-      if (e !== undefined && !e.dead) visit(e, n++);
-    }
-  }
-
-  /** Live entries in order. */
-  *entries(): IterableIterator<Entry> {
-    for (let i = this.#head; i < this.#items.length; i++) {
-      const e = this.#items[i];
-      if (e !== undefined && !e.dead) yield e;
-    }
-  }
-}
-
-/** One pool: its function FIFOs and its running slot count. */
-class Pool {
-  readonly id: string;
-  running = 0;
-  /** Waiting events in the pool. */
-  size = 0;
-  readonly fifos = new Map<number, FnFifo>();
-
-  constructor(id: string) {
-    this.id = id;
-  }
-
-  fifo(fnId: number): FnFifo {
-    let f = this.fifos.get(fnId);
-    if (f === undefined) {
-      f = new FnFifo(fnId, this);
-      this.fifos.set(fnId, f);
-    }
-    return f;
-  }
-
-  /** The pool's oldest waiting entry: the FIFO head with the lowest sequence. */
-  head(): Entry | undefined {
-    let best: Entry | undefined;
-    for (const f of this.fifos.values()) {
-      if (f.live === 0) continue;
-      const e = f.peek();
-      if (e !== undefined && (best === undefined || e.seq < best.seq)) best = e;
-    }
-    return best;
-  }
-}
-
 /** In-process {@link QueueStore}. See the file comment for its layout and costs. */
 export class MemoryStore implements ImmediateQueueStore {
   readonly answersInCall: boolean = true;
   #seq = 0;
   #total = 0;
-  readonly #pools = new Map<string, Pool>();
+  #policy: QueuePolicy = FIFO_POLICY;
+  readonly #pools = new Map<string, FairPool>();
   readonly #byEvent = new Map<string, Entry>();
   readonly #bySession = new Map<string, SessionList>();
+  /** Events waiting or running per client key; kept only when the policy has a `maxPerClient`. */
+  readonly #perClient = new Map<string, number>();
+
+  usePolicy(policy: QueuePolicy): void {
+    this.#policy = policy;
+  }
 
   async enqueue(job: StoredJob, maxSize: number | null): Promise<EnqueueResult> {
     return this.enqueueNow(job, maxSize);
   }
 
   enqueueNow(job: StoredJob, maxSize: number | null): EnqueueResult {
-    if (maxSize !== null && this.#total >= maxSize) return { accepted: false, totalSize: this.#total };
+    if (maxSize !== null && this.#total >= maxSize) {
+      return { accepted: false, reason: "queue_full", totalSize: this.#total };
+    }
     if (this.#byEvent.has(job.eventId)) {
       throw new UsherError("BAD_REQUEST", `Event ${job.eventId} is already waiting.`);
     }
+    const policy = this.#policy;
+    const key = clientKeyOf(job);
+    if (policy.maxPerClient !== null) {
+      const n = this.#perClient.get(key) ?? 0;
+      if (n >= policy.maxPerClient) return { accepted: false, reason: "client_limit", totalSize: this.#total };
+      this.#perClient.set(key, n + 1);
+    }
     const pool = this.#pool(job.poolId);
-    const fifo = pool.fifo(job.fnId);
-    const entry: Entry = { job, seq: this.#seq++, fifo, dead: false, prevInSession: null, nextInSession: null };
-    fifo.push(entry);
+    const level = pool.level(job.priority ?? 0);
+    const entry: Entry = {
+      job,
+      seq: this.#seq++,
+      agedAtMs: agedAtMs(job, policy),
+      level,
+      lane: null,
+      prevInSession: null,
+      nextInSession: null,
+    };
+    // With fairness off every event is its own lane: the ring is the admission order.
+    let rank = level.push(entry, policy.fairness ? key : job.eventId);
     this.#byEvent.set(job.eventId, entry);
     this.#linkSession(entry);
-    const rank = pool.size;
     pool.size++;
     this.#total++;
+    if (pool.merged) rank = pool.rankOf(entry);
     return { accepted: true, rank, poolSize: pool.size, totalSize: this.#total };
   }
 
@@ -187,36 +95,51 @@ export class MemoryStore implements ImmediateQueueStore {
       const limit = request.poolLimits.get(pool.id);
       if (limit === undefined || (limit !== null && pool.running >= limit)) continue;
       const head = pool.head();
-      if (head !== undefined && (best === undefined || head.seq < best.seq)) best = head;
+      if (head !== undefined && (best === undefined || before(head, best))) best = head;
     }
     if (best === undefined) return null;
-    const fifo = best.fifo;
-    const pool = fifo.pool;
-    const max = Math.max(1, request.batchSizes.get(fifo.fnId) ?? 1);
-    const jobs: StoredJob[] = [];
-    // The same-function FIFO holds exactly "the next waiting events of the same function in the
-    // same pool, in order", so a batch never looks at other functions' events.
-    for (let e = fifo.peek(); e !== undefined && jobs.length < max; e = fifo.peek()) {
-      jobs.push(e.job);
-      this.#drop(e);
+    const fnId = best.job.fnId;
+    const level = best.level;
+    const pool = this.#pool(best.job.poolId);
+    const max = Math.max(1, request.batchSizes.get(fnId) ?? 1);
+    const taken: Entry[] = [best];
+    if (max > 1) {
+      // The following events of the same function and level, in the level's order.
+      level.walk((e) => {
+        if (e !== best && e.job.fnId === fnId) taken.push(e);
+        return taken.length < max;
+      });
     }
+    const jobs: StoredJob[] = new Array<StoredJob>(taken.length);
+    for (let i = 0; i < taken.length; i++) {
+      const e = taken[i] as Entry;
+      jobs[i] = e.job;
+      level.take(e);
+      this.#forget(e, pool);
+    }
+    pool.dropIfEmpty(level);
     pool.running++;
-    return { poolId: pool.id, fnId: fifo.fnId, jobs };
+    return { poolId: pool.id, fnId, jobs };
   }
 
-  async release(poolId: string): Promise<void> {
-    this.releaseNow(poolId);
+  async release(poolId: string, claim?: Claim): Promise<void> {
+    this.releaseNow(poolId, claim);
   }
 
-  releaseNow(poolId: string): void {
+  releaseNow(poolId: string, claim?: Claim): void {
     const pool = this.#pools.get(poolId);
     if (pool !== undefined && pool.running > 0) pool.running--;
+    if (claim !== undefined && this.#policy.maxPerClient !== null) for (const j of claim.jobs) this.#leftClient(j);
   }
 
   async remove(eventId: string): Promise<StoredJob | null> {
+    return this.removeNow(eventId);
+  }
+
+  removeNow(eventId: string): StoredJob | null {
     const e = this.#byEvent.get(eventId);
     if (e === undefined) return null;
-    this.#drop(e);
+    this.#removeEntry(e);
     return e.job;
   }
 
@@ -227,7 +150,7 @@ export class MemoryStore implements ImmediateQueueStore {
     for (let e = list.first; e !== null; ) {
       const next = e.nextInSession;
       out.push(e.job);
-      this.#drop(e);
+      this.#removeEntry(e);
       e = next;
     }
     return out;
@@ -248,56 +171,24 @@ export class MemoryStore implements ImmediateQueueStore {
     const pool = this.#pools.get(poolId);
     if (pool === undefined || pool.size === 0) return;
     const size = pool.size;
-    let single: FnFifo | undefined;
-    let live = 0;
-    for (const f of pool.fifos.values()) {
-      if (f.live === 0) continue;
-      single = f;
-      live++;
-    }
-    if (live === 1 && single !== undefined) {
-      // One function waiting (the usual pool): its FIFO is the pool's order.
-      single.forEachLive((e, i) => visit(e.job, i, size));
-      return;
-    }
-    // k-way merge of the function FIFOs by sequence; k (functions per pool) is small.
-    const its: IterableIterator<Entry>[] = [];
-    const heads: (Entry | undefined)[] = [];
-    for (const f of pool.fifos.values()) {
-      if (f.live === 0) continue;
-      const it = f.entries();
-      its.push(it);
-      heads.push(it.next().value as Entry | undefined);
-    }
-    for (let n = 0; ; n++) {
-      let bi = -1;
-      let best: Entry | undefined;
-      for (let i = 0; i < heads.length; i++) {
-        const h = heads[i];
-        if (h !== undefined && (best === undefined || h.seq < best.seq)) {
-          best = h;
-          bi = i;
-        }
-      }
-      if (best === undefined) break;
-      visit(best.job, n, size);
-      heads[bi] = its[bi]?.next().value as Entry | undefined;
-    }
+    let n = 0;
+    pool.walk((e) => {
+      visit(e.job, n++, size);
+    });
   }
 
   async rank(eventId: string): Promise<{ rank: number; poolSize: number } | null> {
     const e = this.#byEvent.get(eventId);
     if (e === undefined) return null;
-    const pool = e.fifo.pool;
-    let rank = 0;
-    for (const f of pool.fifos.values()) {
-      // Each FIFO is sorted by sequence, so stop at the first entry not ahead of this one.
-      for (const other of f.entries()) {
-        if (other.seq >= e.seq) break;
-        rank++;
-      }
-    }
-    return { rank, poolSize: pool.size };
+    const pool = this.#pool(e.job.poolId);
+    return { rank: pool.rankOf(e), poolSize: pool.size };
+  }
+
+  /** Waiting events per priority level, every pool together. */
+  sizesByPriority(): Map<number, number> {
+    const out = new Map<number, number>();
+    for (const p of this.#pools.values()) p.sizesByPriority(out);
+    return out;
   }
 
   async size(): Promise<number> {
@@ -323,25 +214,42 @@ export class MemoryStore implements ImmediateQueueStore {
     this.#pools.clear();
     this.#byEvent.clear();
     this.#bySession.clear();
+    this.#perClient.clear();
     this.#total = 0;
   }
 
-  #pool(poolId: string): Pool {
+  #pool(poolId: string): FairPool {
     let p = this.#pools.get(poolId);
     if (p === undefined) {
-      p = new Pool(poolId);
+      p = new FairPool(poolId);
       this.#pools.set(poolId, p);
     }
     return p;
   }
 
-  /** Takes a live entry out of every index (claimed or removed). */
-  #drop(e: Entry): void {
-    e.fifo.kill(e);
-    e.fifo.pool.size--;
+  /** Takes a waiting event out (removed, not claimed): it leaves its client's count too. */
+  #removeEntry(e: Entry): void {
+    const pool = this.#pool(e.job.poolId);
+    e.level.remove(e);
+    pool.dropIfEmpty(e.level);
+    this.#forget(e, pool);
+    if (this.#policy.maxPerClient !== null) this.#leftClient(e.job);
+  }
+
+  /** Takes an entry out of the indexes (its level already let it go). */
+  #forget(e: Entry, pool: FairPool): void {
+    pool.size--;
     this.#total--;
     this.#byEvent.delete(e.job.eventId);
     this.#unlinkSession(e);
+  }
+
+  #leftClient(job: StoredJob): void {
+    const key = clientKeyOf(job);
+    const n = this.#perClient.get(key);
+    if (n === undefined) return;
+    if (n <= 1) this.#perClient.delete(key);
+    else this.#perClient.set(key, n - 1);
   }
 
   #linkSession(e: Entry): void {

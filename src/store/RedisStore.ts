@@ -16,7 +16,16 @@
 import type { SharedOwnerStore } from "./OwnerStore.ts";
 import { UsherError } from "../errors.ts";
 import type { FileStore } from "./FileStore.ts";
-import type { Claim, ClaimRequest, EnqueueResult, QueueStore, StoreChange, StoredJob } from "../queue/index.ts";
+import {
+  FIFO_POLICY,
+  type Claim,
+  type ClaimRequest,
+  type EnqueueResult,
+  type QueuePolicy,
+  type QueueStore,
+  type StoreChange,
+  type StoredJob,
+} from "../queue/index.ts";
 import { RedisFileStore } from "./RedisFileStore.ts";
 import { RedisCluster } from "./RedisCluster.ts";
 import { RedisLink } from "./RedisLink.ts";
@@ -54,6 +63,7 @@ export class RedisStore implements SharedQueueStore {
   /** Wake-ups saying another node made work ("j": a join, "r": a freed slot with work waiting). */
   #workWakes = 0;
   #closed = false;
+  #policy: QueuePolicy = FIFO_POLICY;
 
   constructor(options: RedisStoreOptions = {}) {
     this.#link = new RedisLink(resolveRedisStoreOptions(options));
@@ -99,6 +109,16 @@ export class RedisStore implements SharedQueueStore {
   // ---------------------------------------------------------------------------------------------
   // QueueStore
 
+  /** The fair-share order and per-client limit are not kept in Redis yet: FIFO by admission. */
+  usePolicy(policy: QueuePolicy): void {
+    this.#policy = policy;
+  }
+
+  /** The policy the engine set (see {@link usePolicy}). */
+  get policy(): QueuePolicy {
+    return this.#policy;
+  }
+
   async enqueue(job: StoredJob, maxSize: number | null, claim?: ClaimRequest): Promise<EnqueueResult> {
     const o = this.#link.options;
     const newPool = !this.#pools.has(job.poolId);
@@ -142,7 +162,7 @@ export class RedisStore implements SharedQueueStore {
     if (status === 0) owner?.dropped();
     else owner?.recorded();
     if (status === -1) throw new UsherError("BAD_REQUEST", `Event ${job.eventId} is already in the queue.`);
-    if (status !== 1) return { accepted: false, totalSize: Number(a) };
+    if (status !== 1) return { accepted: false, reason: "queue_full", totalSize: Number(a) };
     this.#pools.add(job.poolId);
     this.#bus.admitted(job.eventId);
     // Another node has events of this session, holds it or logged some of it: its log is the truth.

@@ -210,6 +210,8 @@ export function makeEngine(
     showError: options.showError ?? false,
     store: options.store ?? new MemoryStore(),
     ownsStore: options.store === undefined,
+    policy: options.policy,
+    maxWaitMs: options.maxWaitMs,
   });
   return { engine, clock, rec: new Recorder(engine, clock) };
 }
@@ -219,7 +221,7 @@ export async function join(
   engine: QueueEngine,
   fnId: number,
   eventId: string,
-  fields: { sessionHash?: string; data?: unknown } = {},
+  fields: { sessionHash?: string; data?: unknown; clientKey?: string; priority?: number } = {},
 ): Promise<{ eventId: string; rank: number; queueSize: number }> {
   const r = await engine.join({
     fnId,
@@ -227,6 +229,8 @@ export async function join(
     sessionHash: fields.sessionHash ?? `s-${eventId}`,
     data: fields.data ?? eventId,
     rootUrl: "http://127.0.0.1:7860",
+    clientKey: fields.clientKey,
+    priority: fields.priority,
   });
   await settle();
   return r;

@@ -2,8 +2,10 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { MemoryStore } from "../../src/store/MemoryStore.ts";
 import { claimRequest, makeJob, runQueueStoreConformance } from "./conformance.ts";
+import { runFairConformance } from "./fairConformance.ts";
 
 runQueueStoreConformance("MemoryStore", () => new MemoryStore());
+runFairConformance("MemoryStore", () => new MemoryStore());
 
 describe("MemoryStore specifics", () => {
   it("keeps order while users come and go behind a head that does not move (tombstone compaction)", async () => {

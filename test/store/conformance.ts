@@ -20,6 +20,8 @@ export function makeJob(fields: Partial<StoredJob> & { fnId?: number; poolId?: s
     rootUrl: fields.rootUrl ?? "http://127.0.0.1:7860",
     meta: fields.meta ?? {},
     enqueuedAtMs: fields.enqueuedAtMs ?? 0,
+    ...(fields.clientKey === undefined ? {} : { clientKey: fields.clientKey }),
+    ...(fields.priority === undefined ? {} : { priority: fields.priority }),
   };
 }
 
@@ -62,7 +64,7 @@ export function runQueueStoreConformance(name: string, makeStore: () => Promise<
       const r3 = await s.enqueue(makeJob({ eventId: "c" }), 2);
       assert.deepEqual(core(r1), { accepted: true, rank: 0, poolSize: 1, totalSize: 1 });
       assert.deepEqual(core(r2), { accepted: true, rank: 0, poolSize: 1, totalSize: 2 });
-      assert.deepEqual(r3, { accepted: false, totalSize: 2 });
+      assert.deepEqual(r3, { accepted: false, reason: "queue_full", totalSize: 2 });
       assert.equal(await s.size(), 2);
       assert.equal(await s.rank("c"), null, "a refused event is not stored");
     });
@@ -79,7 +81,7 @@ export function runQueueStoreConformance(name: string, makeStore: () => Promise<
       const s = await fresh();
       for (let i = 0; i < 50; i++) assert.equal((await s.enqueue(makeJob(), null)).accepted, true);
       assert.equal(await s.size(), 50);
-      assert.deepEqual(await s.enqueue(makeJob(), 0), { accepted: false, totalSize: 50 });
+      assert.deepEqual(await s.enqueue(makeJob(), 0), { accepted: false, reason: "queue_full", totalSize: 50 });
     });
 
     it("reports rank and pool size on enqueue", async () => {
