@@ -10,6 +10,7 @@
  * order, so one walk gives every rank.
  */
 import type { StoredJob } from "../queue/index.ts";
+import type { FairPool } from "./FairPool.ts";
 
 /** One waiting event, as the in-memory store keeps it. */
 export interface Entry {
@@ -25,58 +26,78 @@ export interface Entry {
   nextInSession: Entry | null;
 }
 
-/** A client key's waiting events in one level, oldest first, and its place in the ring. */
+/**
+ * A client key's waiting events in one level, oldest first, and its place in the ring. Most lanes
+ * hold one event (a one-shot visitor; every event with fairness off): the array is made only for a
+ * second one.
+ */
 export class Lane {
-  readonly key: string;
-  #items: Entry[];
-  #head = 0;
+  /** The client key; null for a lane of one event with fairness off (not in the key map). */
+  readonly key: string | null;
+  #first: Entry | undefined;
+  /** The events after the first, from `#restHead` on. */
+  #rest: Entry[] | null = null;
+  #restHead = 0;
   prev: Lane | null = null;
   next: Lane | null = null;
 
-  constructor(key: string, first: Entry) {
+  constructor(key: string | null, first: Entry) {
     this.key = key;
-    this.#items = [first];
+    this.#first = first;
   }
 
   get length(): number {
-    return this.#items.length - this.#head;
+    if (this.#first === undefined) return 0;
+    return this.#rest === null ? 1 : 1 + this.#rest.length - this.#restHead;
   }
 
   first(): Entry | undefined {
-    return this.#items[this.#head];
+    return this.#first;
   }
 
   /** The k-th waiting event (0: the first). */
   at(k: number): Entry | undefined {
-    return this.#items[this.#head + k];
+    return k === 0 ? this.#first : this.#rest?.[this.#restHead + k - 1];
   }
 
   push(e: Entry): void {
-    this.#items.push(e);
+    if (this.#first === undefined) this.#first = e;
+    else if (this.#rest === null) this.#rest = [e];
+    else this.#rest.push(e);
   }
 
   /** Takes `e` out; true when it was the first (the lane was served). */
   remove(e: Entry): boolean {
-    if (this.#items[this.#head] === e) {
-      this.#items[this.#head] = undefined as unknown as Entry;
-      this.#head++;
-      if (this.#head === this.#items.length) {
-        this.#items = [];
-        this.#head = 0;
-      } else if (this.#head >= 64 && this.#head * 2 >= this.#items.length) {
-        this.#items = this.#items.slice(this.#head);
-        this.#head = 0;
+    if (this.#first === e) {
+      const rest = this.#rest;
+      if (rest === null || this.#restHead >= rest.length) {
+        this.#first = undefined;
+        this.#rest = null;
+        this.#restHead = 0;
+        return true;
+      }
+      this.#first = rest[this.#restHead];
+      rest[this.#restHead++] = undefined as unknown as Entry;
+      if (this.#restHead === rest.length) {
+        this.#rest = null;
+        this.#restHead = 0;
+      } else if (this.#restHead >= 64 && this.#restHead * 2 >= rest.length) {
+        this.#rest = rest.slice(this.#restHead);
+        this.#restHead = 0;
       }
       return true;
     }
-    const i = this.#items.indexOf(e, this.#head);
-    if (i >= 0) this.#items.splice(i, 1);
+    const rest = this.#rest;
+    if (rest === null) return false;
+    const i = rest.indexOf(e, this.#restHead);
+    if (i >= 0) rest.splice(i, 1);
     return false;
   }
 }
 
 /** One priority level of a pool. See the file comment. */
 export class FairLevel {
+  readonly pool: FairPool;
   readonly priority: number;
   /** Waiting events in the level. */
   size = 0;
@@ -84,14 +105,13 @@ export class FairLevel {
   #first: Lane | null = null;
   #last: Lane | null = null;
 
-  constructor(priority: number) {
+  constructor(pool: FairPool, priority: number) {
+    this.pool = pool;
     this.priority = priority;
   }
 
   /** Lanes in the ring. */
-  get laneCount(): number {
-    return this.#lanes.size;
-  }
+  laneCount = 0;
 
   /** The event a claim of this level takes next. */
   head(): Entry | undefined {
@@ -99,19 +119,20 @@ export class FairLevel {
   }
 
   /**
-   * Adds `e` under `key` and returns how many of the level's events come before it: at the ring's
-   * end for a new key (O(1)); as its key's k-th event otherwise (O(keys)).
+   * Adds `e` under `key` (null: a lane of its own, fairness off) and returns how many of the
+   * level's events come before it: at the ring's end for a new key (O(1)); as its key's k-th
+   * event otherwise (O(keys)).
    */
-  push(e: Entry, key: string): number {
+  push(e: Entry, key: string | null): number {
     this.size++;
-    const lane = this.#lanes.get(key);
+    const lane = key === null ? undefined : this.#lanes.get(key);
     if (lane === undefined) {
       const fresh = new Lane(key, e);
       e.lane = fresh;
-      this.#lanes.set(key, fresh);
+      if (key !== null) this.#lanes.set(key, fresh);
       this.#append(fresh);
       // Every other lane's first event comes before it.
-      return this.#lanes.size - 1;
+      return this.laneCount - 1;
     }
     e.lane = lane;
     lane.push(e);
@@ -170,7 +191,7 @@ export class FairLevel {
     const wasFirst = lane.remove(e);
     if (lane.length === 0) {
       this.#unlink(lane);
-      this.#lanes.delete(lane.key);
+      if (lane.key !== null) this.#lanes.delete(lane.key);
     } else if (served && wasFirst && lane !== this.#last) {
       this.#unlink(lane);
       this.#append(lane);
@@ -178,6 +199,7 @@ export class FairLevel {
   }
 
   #append(lane: Lane): void {
+    this.laneCount++;
     lane.prev = this.#last;
     lane.next = null;
     if (this.#last !== null) this.#last.next = lane;
@@ -186,6 +208,7 @@ export class FairLevel {
   }
 
   #unlink(lane: Lane): void {
+    this.laneCount--;
     if (lane.prev !== null) lane.prev.next = lane.next;
     else this.#first = lane.next;
     if (lane.next !== null) lane.next.prev = lane.prev;

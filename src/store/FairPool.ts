@@ -30,7 +30,7 @@ export class FairPool {
   level(priority: number): FairLevel {
     let l = this.#levels.get(priority);
     if (l === undefined) {
-      l = new FairLevel(priority);
+      l = new FairLevel(this, priority);
       this.#levels.set(priority, l);
       this.#single = this.#levels.size === 1 ? l : null;
     }

@@ -57,7 +57,7 @@ export class MemoryStore implements ImmediateQueueStore {
       throw new UsherError("BAD_REQUEST", `Event ${job.eventId} is already waiting.`);
     }
     const policy = this.#policy;
-    const key = clientKeyOf(job);
+    const key = job.clientKey ?? job.sessionHash;
     if (policy.maxPerClient !== null) {
       const n = this.#perClient.get(key) ?? 0;
       if (n >= policy.maxPerClient) return { accepted: false, reason: "client_limit", totalSize: this.#total };
@@ -75,7 +75,7 @@ export class MemoryStore implements ImmediateQueueStore {
       nextInSession: null,
     };
     // With fairness off every event is its own lane: the ring is the admission order.
-    let rank = level.push(entry, policy.fairness ? key : job.eventId);
+    let rank = level.push(entry, policy.fairness ? key : null);
     this.#byEvent.set(job.eventId, entry);
     this.#linkSession(entry);
     pool.size++;
@@ -100,10 +100,17 @@ export class MemoryStore implements ImmediateQueueStore {
     if (best === undefined) return null;
     const fnId = best.job.fnId;
     const level = best.level;
-    const pool = this.#pool(best.job.poolId);
-    const max = Math.max(1, request.batchSizes.get(fnId) ?? 1);
+    const pool = level.pool;
+    const max = request.batchSizes.get(fnId) ?? 1;
+    if (max <= 1) {
+      level.take(best);
+      this.#forget(best, pool);
+      pool.dropIfEmpty(level);
+      pool.running++;
+      return { poolId: pool.id, fnId, jobs: [best.job] };
+    }
     const taken: Entry[] = [best];
-    if (max > 1) {
+    {
       // The following events of the same function and level, in the level's order.
       level.walk((e) => {
         if (e !== best && e.job.fnId === fnId) taken.push(e);
