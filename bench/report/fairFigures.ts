@@ -77,13 +77,19 @@ export function hogStartsAhead(records: readonly RequestRecord[], calls: readonl
   return worst;
 }
 
-/** Everything the `hog` scenario reports for one server. */
+/**
+ * Everything the `hog` scenario reports for one server, over its waves (`rounds`: each wave's
+ * records; waits pooled, each wave against its own ideal schedule).
+ */
 export function hogFigures(
-  records: readonly RequestRecord[],
+  rounds: readonly (readonly RequestRecord[])[],
   calls: readonly string[] | null,
   setup: { readonly hogJobs: number; readonly visitors: number; readonly slots: number; readonly serviceMs: number },
 ): Record<string, number | null> {
   const { slots, serviceMs } = setup;
+  const records = rounds.flat();
+  const ideal = (fairness: boolean): number[] =>
+    rounds.flatMap((wave) => idealVisitorWaits(wave, { slots, serviceMs, fairness }));
   const hog = records.filter((r) => r.input.startsWith(HOG_PREFIX));
   const visitors = records.filter((r) => !r.input.startsWith(HOG_PREFIX));
   const waits = visitors.map((r) => startWaitMs(r, serviceMs)).filter((w): w is number => w !== null);
@@ -92,15 +98,15 @@ export function hogFigures(
   return {
     hogCompleted: hog.filter((r) => r.outcome === "completed").length,
     visitorsCompleted: visitors.filter((r) => r.outcome === "completed").length,
-    notCompleted: setup.hogJobs + setup.visitors - completed.length,
+    waves: rounds.length,
+    notCompleted: (setup.hogJobs + setup.visitors) * rounds.length - completed.length,
     visitorWaitP50Ms: med(waits),
     visitorWaitP95Ms: p(waits, 95),
     visitorWaitMaxMs: waits.length === 0 ? null : Math.max(...waits),
-    idealFairP95Ms: p(idealVisitorWaits(records, { slots, serviceMs, fairness: true }), 95),
-    idealFifoP95Ms: p(idealVisitorWaits(records, { slots, serviceMs, fairness: false }), 95),
+    idealFairP95Ms: p(ideal(true), 95),
+    idealFifoP95Ms: p(ideal(false), 95),
     hogWaitMaxMs: hogWaits.length === 0 ? null : Math.max(...hogWaits),
-    hogLastEndMs:
-      hog.length === 0 ? null : Math.max(...hog.map((r) => (r.completedMs ?? r.joinStartMs) - hog[0]!.joinStartMs)),
+    hogLastEndMs: rounds.length === 0 ? null : Math.max(...rounds.map(lastHogEndMs)),
     hogStartsAheadMax: calls === null || calls.length < completed.length ? null : hogStartsAhead(records, calls),
     etaMedianErrorPct: med(etaErrorsPct(records)),
     etaVisitorsErrorPct: med(etaErrorsPct(visitors)),
@@ -109,17 +115,32 @@ export function hogFigures(
   };
 }
 
-/** Everything the `limit` scenario reports for one server; `records` holds every attempt. */
+/** When the last of a wave's hog jobs ended, ms after the wave's first join. */
+function lastHogEndMs(wave: readonly RequestRecord[]): number {
+  const firstMs = Math.min(...wave.map((r) => r.joinStartMs));
+  const hog = wave.filter((r) => r.input.startsWith(HOG_PREFIX));
+  return Math.max(0, ...hog.map((r) => (r.completedMs ?? r.endedMs ?? firstMs) - firstMs));
+}
+
+/**
+ * Everything the `limit` scenario reports for one server, over its waves (`rounds`: each wave's
+ * records, every attempt of every user).
+ */
 export function limitFigures(
-  records: readonly RequestRecord[],
+  rounds: readonly (readonly RequestRecord[])[],
   setup: { readonly users: number; readonly serviceMs: number },
 ): Record<string, number | null> {
-  const byUser = new Map<number, RequestRecord[]>();
-  for (const r of records) {
-    const list = byUser.get(r.user) ?? [];
-    list.push(r);
-    byUser.set(r.user, list);
-  }
+  const records = rounds.flat();
+  const byUser = new Map<string, RequestRecord[]>();
+  rounds.forEach((wave, round) => {
+    for (const r of wave) {
+      const key = `${round}:${r.user}`;
+      const list = byUser.get(key) ?? [];
+      list.push(r);
+      byUser.set(key, list);
+    }
+  });
+  const users = setup.users * rounds.length;
   const admittedWaits = records
     .map((r) => startWaitMs(r, setup.serviceMs))
     .filter((w): w is number => w !== null)
@@ -147,12 +168,12 @@ export function limitFigures(
   const retryAfters = refusals.map((r) => r.retryAfterS).filter((s): s is number => s !== null);
   const refusalMs = refusals.filter((r) => r.joinedMs !== null).map((r) => (r.joinedMs as number) - r.joinStartMs);
   return {
-    users: setup.users,
+    users,
     attempts: records.length,
     usersServed: [...byUser.values()].filter((a) => a.some((r) => r.outcome === "completed")).length,
     servedFirstTry: [...byUser.values()].filter((a) => a.some((r) => r.outcome === "completed") && a.length === 1)
       .length,
-    unsettled: setup.users - settled,
+    unsettled: users - settled,
     admittedWaitP50Ms: p(admittedWaits, 50),
     admittedWaitP99Ms: p(admittedWaits, 99),
     admittedWaitMaxMs: admittedWaits.length === 0 ? null : admittedWaits[admittedWaits.length - 1]!,

@@ -57,7 +57,7 @@ export const limit: Scenario = {
         spreadMs,
         address: (user) => `10.2.${user >> 8}.${user & 255}`,
         options: { timeoutMs: 60_000, retryWithinMs: RETRY_WITHIN_MS },
-        figures: (records) => limitFigures(records, { users, serviceMs: SLEEP_MS }),
+        figures: (rounds) => limitFigures(rounds, { users, serviceMs: SLEEP_MS }),
       },
     );
     return { name: NAME, title: TITLE, points, checks: limitChecks(points, maxWaitMs + WAIT_SLACK_MS) };

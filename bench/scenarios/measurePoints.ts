@@ -153,7 +153,7 @@ function combine(point: Point, runs: readonly LoadRun[], calls: readonly string[
 }
 
 /** CPU readings of several rounds, weighted by their length. */
-function averageCpu(runs: readonly LoadRun[]): CpuReading | null {
+export function averageCpu(runs: readonly LoadRun[]): CpuReading | null {
   const readings = runs.map((r) => r.cpu).filter((c): c is CpuReading => c !== null);
   if (readings.length === 0) return null;
   const wallMs = readings.reduce((a, c) => a + c.wallMs, 0);

@@ -81,7 +81,7 @@ for (const client of ["raw", "node-http"] as const) {
         new Set(server.seen),
         new Set(["POST 10.0.0.1", "GET 10.0.0.1", "POST 10.0.0.2", "GET 10.0.0.2", "POST 10.0.0.3"]),
       );
-      const f = limitFigures(run.records, { users: 3, serviceMs: 0 });
+      const f = limitFigures([run.records], { users: 3, serviceMs: 0 });
       assert.equal(f["retriers"], 2);
       assert.equal(f["retriersServed"], 2);
       assert.equal(f["servedAtFirstRetry"], 2);
