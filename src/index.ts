@@ -14,7 +14,7 @@ export type { QueueStore } from "./queue/QueueStore.ts";
 export { runWorker, type RunningWorker, type WorkerOptions } from "./compose/runWorker.ts";
 export { inWorker, type InWorkerOptions, type WorkerFunction } from "./runtime/inWorker.ts";
 export { transfer } from "./runtime/transfer.ts";
-export type { ProgressUnit, LogLevel } from "./queue/types.ts";
+export type { ProgressUnit, LogLevel, QueueRequest } from "./queue/types.ts";
 
 // The composition root serves what the app model describes: `demo.launch()` calls it.
 setLauncher(launchApp);

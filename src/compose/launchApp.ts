@@ -27,6 +27,7 @@ import {
   LegacyRouter,
   Metrics,
   ReaderBudget,
+  RequestPolicy,
   requestRoot,
   type ServerContext,
   SessionHub,
@@ -100,6 +101,8 @@ async function listen(
     sessionOpened: (sessionHash) => presence.opened(sessionHash),
     rootOf: (req) => requestRoot(req.headers, "encrypted" in req.socket && req.socket.encrypted === true, l.rootPath),
     clientAddress: clientAddressOf(l.trustProxy),
+    // The app's queue({ clientKey, priority }), called by every door; null: the defaults, nothing built.
+    policy: RequestPolicy.of({ clientKey: q.clientKey, priority: q.priority }, () => clock.now()),
     heartbeatClosed: (sessionHash) => presence.closed(sessionHash),
   };
   const server = await createServer(ctx);

@@ -194,7 +194,8 @@ export class Admission {
     for (const job of this.#core.jobs) {
       if (fn !== undefined && job.fn.pool !== fn.pool) continue;
       const avg = job.fn.duration.valueMs;
-      if (avg !== null) soonest = Math.min(soonest, job.startMs + avg - now);
+      // A job whose thread loads its model ends after the rest of the load.
+      if (avg !== null) soonest = Math.min(soonest, job.expectedEndMs(avg, now) - now);
     }
     return Number.isFinite(soonest) ? Math.max(1, Math.ceil(soonest / 1000)) : 1;
   }

@@ -68,6 +68,8 @@ export class EngineCore implements JobHost {
   closed = false;
   /** Set by shutdown: resolved once the last record has ended. */
   onDrained: (() => void) | null = null;
+  /** Set by the engine: a running job's thread started or ended loading its model (ETAs moved). */
+  onLoadChange: (job: RunningJob) => void = noop;
 
   constructor(parts: EngineCoreParts) {
     this.store = parts.store;
@@ -145,6 +147,8 @@ export class EngineCore implements JobHost {
     this.cluster?.shareDuration(fs.fn.id, durationMs);
   }
 }
+
+function noop(): void {}
 
 /** The `cancelled` event of a record. */
 export function cancelled(r: EventRecord, reason: CancelReason): EngineEvent {

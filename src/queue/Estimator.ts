@@ -330,10 +330,8 @@ export class Estimator {
 
   #newTail(pool: PoolState, now: number): EtaTail {
     const ends: number[] = [];
-    for (const job of pool.running) {
-      const avg = job.fn.duration.valueMs;
-      ends.push(avg === null ? now : job.startMs + avg);
-    }
+    // A job whose thread is loading its model ends after the rest of the load (RunningJob).
+    for (const job of pool.running) ends.push(job.expectedEndMs(job.fn.duration.valueMs, now));
     return new EtaTail(now, pool.slots, ends);
   }
 

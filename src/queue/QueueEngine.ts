@@ -151,6 +151,11 @@ export class QueueEngine {
       emit: (event) => core.emit(event),
       snapshot: cluster === null ? null : cluster.snapshot.bind(cluster),
     });
+    // A thread that starts (or ends) loading its model moves the ETAs of everyone behind its job.
+    core.onLoadChange = (job) => {
+      job.fn.pool.invalidate();
+      this.#estimator.requestRound(job.fn.pool);
+    };
     this.#dispatcher = new Dispatcher(core, this.#estimator);
     this.#admission = new Admission(core, this.#estimator, this.#dispatcher);
     this.#unsubscribeStore = store.subscribe((change) => {

@@ -1,7 +1,9 @@
 /**
  * One call of a function for one or more events (a batch), from claim until invoke settles. It is
  * the {@link InvokeContext} handed to the function: progress and log calls land here and go out
- * to the job's events that are still live.
+ * to the job's events that are still live. A worker call also tells it when its thread loads the
+ * function's model ({@link RunningJob.loading}): the job's users see "loading model, ~N s" and the
+ * ETA simulation counts the rest of the load ({@link RunningJob.expectedEndMs}).
  */
 import type { Clock, TimerHandle } from "../clock.ts";
 import { UsherError } from "../errors.ts";
@@ -21,6 +23,8 @@ const LOG_TITLES: Readonly<Record<LogLevel, string>> = { info: "Info", warning: 
 export interface JobHost {
   readonly clock: Clock;
   emit(event: EngineEvent): void;
+  /** The job's thread started or ended loading its model: the ETAs of its pool moved. */
+  onLoadChange(job: RunningJob): void;
 }
 
 /** A running call. The engine owns the lifecycle fields; the function sees only {@link InvokeContext}. */
@@ -39,6 +43,12 @@ export class RunningJob implements InvokeContext {
   timeoutTimer: TimerHandle | null = null;
   /** Resolves once a stream closed by {@link abort} has run its cleanup. */
   closing: Promise<unknown> | null = null;
+  /** Clock time the job's thread started loading its model, or null while it is not loading. */
+  loadStartMs: number | null = null;
+  /** Expected length of the load in progress, ms (null: unknown). */
+  loadExpectedMs: number | null = null;
+  /** Time spent in finished loads, ms: not part of the call's duration (the ETA average leaves it out). */
+  loadedMs = 0;
 
   readonly #host: JobHost;
   #controller: AbortController | null = null;
@@ -116,6 +126,39 @@ export class RunningJob implements InvokeContext {
     }
   }
 
+  /** The job's thread loads the function's model first, for about `expectedMs` (null: unknown). */
+  loading(expectedMs: number | null): void {
+    if (this.settled || this.loadStartMs !== null) return;
+    this.loadStartMs = this.#host.clock.now();
+    this.loadExpectedMs = expectedMs;
+    this.#host.onLoadChange(this);
+    this.progress([loadingUnit(expectedMs)]);
+  }
+
+  /** The load told by {@link loading} is over. */
+  loaded(): void {
+    const startMs = this.loadStartMs;
+    if (startMs === null) return;
+    this.loadedMs += this.#host.clock.now() - startMs;
+    this.loadStartMs = null;
+    this.loadExpectedMs = null;
+    this.#host.onLoadChange(this);
+    // No unit: the page drops the "loading model" caption (the function's own progress follows).
+    this.progress([]);
+  }
+
+  /**
+   * When the job is expected to end, for the ETA simulation, given its call's expected duration
+   * `avgMs` (null: unknown). While loading: the rest of the load (at least nothing: a load past its
+   * estimate ends now), then the call. Else its start plus the loads it finished plus the call; a
+   * call of unknown duration counts as ending now.
+   */
+  expectedEndMs(avgMs: number | null, nowMs: number): number {
+    const loadStartMs = this.loadStartMs;
+    if (loadStartMs === null) return avgMs === null ? nowMs : this.startMs + this.loadedMs + avgMs;
+    return Math.max(nowMs, loadStartMs + (this.loadExpectedMs ?? 0)) + (avgMs ?? 0);
+  }
+
   /** Sends a pending (coalesced) progress value now. Called before any terminal event of the job. */
   flushProgress(): void {
     const units = this.#pendingProgress;
@@ -183,6 +226,19 @@ export class RunningJob implements InvokeContext {
       this.closing = Promise.resolve();
     }
   }
+}
+
+/** The start of a loading unit's `desc` (the page, ui/src/runtime/JobStatus.ts, recognises it). */
+export const LOADING_DESC = "loading model";
+
+/**
+ * The progress unit a loading job's users get (a plain `progress` message, so every Gradio client
+ * shows its `desc`): "loading model, ~N s" with N the expected load rounded up to a second, or
+ * "loading model" when no load was measured or declared yet.
+ */
+export function loadingUnit(expectedMs: number | null): ProgressUnit {
+  const desc = expectedMs === null ? LOADING_DESC : `${LOADING_DESC}, ~${Math.max(1, Math.ceil(expectedMs / 1000))} s`;
+  return { index: null, length: null, unit: null, progress: null, desc };
 }
 
 /** The reason a job is aborted when all its events were cancelled. */

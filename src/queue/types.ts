@@ -52,6 +52,15 @@ export interface InvokeContext {
   progress(units: readonly ProgressUnit[]): void;
   /** Sends a log message (toast) to the job's users. */
   log(level: LogLevel, message: string, options?: LogOptions): void;
+  /**
+   * The call waits for its worker thread to load the function's module (its first call there:
+   * import and `setup()`, e.g. a model), expected to take `expectedMs` (null: unknown). The engine
+   * reports the job as loading and counts the rest of the load in the ETAs behind it. Optional:
+   * only worker calls report loads; each is followed by {@link InvokeContext.loaded}.
+   */
+  loading?(expectedMs: number | null): void;
+  /** The load told by {@link InvokeContext.loading} is over (done or failed). */
+  loaded?(): void;
 }
 
 /** Result of one invocation. */

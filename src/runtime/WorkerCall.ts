@@ -19,6 +19,7 @@ import { systemClock, type Clock, type TimerHandle } from "../clock.ts";
 import { UsherError, isUsherError } from "../errors.ts";
 import type { InvokeContext } from "../queue/index.ts";
 import type { WorkerRef } from "./inWorker.ts";
+import type { LoadTimes } from "./LoadTimes.ts";
 import { deserializeError, type FromWorker, type ToWorker, type WorkerTask } from "./workerMessages.ts";
 import { WorkerStream, type StreamMessage } from "./WorkerStream.ts";
 
@@ -32,8 +33,9 @@ export function runWorkerCall(
   ctx: InvokeContext,
   abortGraceMs: number,
   clock: Clock = systemClock,
+  loads: LoadTimes | null = null,
 ): Promise<unknown> {
-  return new WorkerCall(pool, ref, ctx, abortGraceMs, clock).start(args);
+  return new WorkerCall(pool, ref, ctx, abortGraceMs, clock, loads).start(args);
 }
 
 /** One call of a worker function and its state, from the task's start to the thread's release. See the file comment. */
@@ -43,6 +45,10 @@ export class WorkerCall {
   readonly #ctx: InvokeContext;
   readonly #abortGraceMs: number;
   readonly #clock: Clock;
+  /** Where measured load times go and expected ones come from (null: loads are not reported). */
+  readonly #loads: LoadTimes | null;
+  /** The thread is loading the module for this call: told to the job, which must hear its end too. */
+  #loading = false;
   /** Ours; the worker gets `port2` with the task. */
   readonly #port1: MessagePort;
   readonly #port2: MessagePort;
@@ -70,12 +76,20 @@ export class WorkerCall {
   /** Settles when the thread is free again (finished, or terminated and exited). */
   #finished: Promise<Outcome> | null = null;
 
-  constructor(pool: Piscina, ref: WorkerRef, ctx: InvokeContext, abortGraceMs: number, clock: Clock = systemClock) {
+  constructor(
+    pool: Piscina,
+    ref: WorkerRef,
+    ctx: InvokeContext,
+    abortGraceMs: number,
+    clock: Clock = systemClock,
+    loads: LoadTimes | null = null,
+  ) {
     this.#pool = pool;
     this.#ref = ref;
     this.#ctx = ctx;
     this.#abortGraceMs = abortGraceMs;
     this.#clock = clock;
+    this.#loads = loads;
     const { port1, port2 } = new MessageChannel();
     this.#port1 = port1;
     this.#port2 = port2;
@@ -122,6 +136,15 @@ export class WorkerCall {
         this.#threadId = msg.threadId;
         if (this.#ctx.signal.aborted) this.#onAbort();
         break;
+      case "loading":
+        if (this.#loads === null) break;
+        this.#loading = true;
+        this.#ctx.loading?.(this.#loads.expectedMs(this.#ref));
+        break;
+      case "loaded":
+        if (msg.ok) this.#loads?.record(this.#ref, msg.loadMs);
+        this.#endLoading();
+        break;
       case "progress":
         this.#ctx.progress(msg.units);
         break;
@@ -147,6 +170,13 @@ export class WorkerCall {
         this.#resolveEnd();
         break;
     }
+  }
+
+  /** Tells the job its thread's load is over (done, failed, or the thread is gone). */
+  #endLoading(): void {
+    if (!this.#loading) return;
+    this.#loading = false;
+    this.#ctx.loaded?.();
   }
 
   /** The call's signal aborted: drop the task, or ask the worker to stop and start the grace timer. */
@@ -189,6 +219,8 @@ export class WorkerCall {
       runError = err;
     }
     this.#settled = true;
+    // A thread that died (or was terminated) in setup() never said `loaded`.
+    this.#endLoading();
     if (this.#graceTimer !== null) this.#clock.clearTimeout(this.#graceTimer);
     this.#ctx.signal.removeEventListener("abort", this.#onAbort);
     if (this.#exited !== null) await this.#exited;

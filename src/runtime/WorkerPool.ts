@@ -11,6 +11,7 @@ import { systemClock, type Clock } from "../clock.ts";
 import { UsherError } from "../errors.ts";
 import type { InvokeContext } from "../queue/index.ts";
 import type { WorkerRef } from "./inWorker.ts";
+import { LoadTimes } from "./LoadTimes.ts";
 import { runWorkerCall } from "./WorkerCall.ts";
 import { workerExecArgv } from "./workerExecArgv.ts";
 import { usherWarning } from "../warnings.ts";
@@ -35,6 +36,8 @@ export class WorkerPool {
   /** Grace before a cancelled call's thread is terminated, ms. */
   readonly abortGraceMs: number;
   readonly #clock: Clock;
+  /** How long each module took to load in a thread (import and `setup()`), for the engine's ETAs. */
+  readonly #loads = new LoadTimes();
   #pool: Piscina | null = null;
   #closed = false;
 
@@ -50,7 +53,7 @@ export class WorkerPool {
    */
   run(ref: WorkerRef, args: readonly unknown[], ctx: InvokeContext): Promise<unknown> {
     if (this.#closed) return Promise.reject(new UsherError("QUEUE_STOPPED", "The worker pool is closed."));
-    return runWorkerCall(this.#ensurePool(), ref, args, ctx, this.abortGraceMs, this.#clock);
+    return runWorkerCall(this.#ensurePool(), ref, args, ctx, this.abortGraceMs, this.#clock, this.#loads);
   }
 
   /** Worker threads alive now (a terminated one is replaced; for tests and metrics). */

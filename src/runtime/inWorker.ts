@@ -16,6 +16,8 @@ export interface WorkerRef {
   readonly exportName: string;
   /** Declared to stream (an async generator): the page and `/config` treat it as a generator. */
   readonly stream: boolean;
+  /** Declared expected time of the module's load in a thread (import and `setup()`), ms, or null. */
+  readonly loadMs: number | null;
 }
 
 /** Options of {@link inWorker}. */
@@ -26,6 +28,14 @@ export interface InWorkerOptions {
    * returns an async iterable streams either way. Default false.
    */
   stream?: boolean;
+  /**
+   * Expected time the module takes to load in a thread (its import and `setup()`: loading the
+   * model), ms. While a thread loads, the users behind it see the load in their ETA and the user
+   * whose call waits for it sees "loading model, ~N s". Only a first guess: once a load has been
+   * measured in this process, the measured mean is used. Default: none (until measured, a load
+   * adds nothing to ETAs and the page shows "loading model").
+   */
+  loadMs?: number;
 }
 
 /** An event function that runs in a worker thread; pass it as `fn` of an Interface or listener. */
@@ -52,7 +62,11 @@ export function inWorker(module: URL | string, exportName = "default", options: 
   if (typeof exportName !== "string" || exportName === "") {
     throw new UsherError("INVALID_OPTIONS", "inWorker(): exportName must be a non-empty string.");
   }
-  const ref: WorkerRef = { moduleUrl, exportName, stream: options.stream === true };
+  const loadMs = options.loadMs;
+  if (loadMs !== undefined && (typeof loadMs !== "number" || !Number.isFinite(loadMs) || loadMs < 0)) {
+    throw new UsherError("INVALID_OPTIONS", `inWorker(): loadMs must be a finite number ≥ 0, got ${String(loadMs)}.`);
+  }
+  const ref: WorkerRef = { moduleUrl, exportName, stream: options.stream === true, loadMs: loadMs ?? null };
   // The app model reads a function's kind (generator or not) and name from the value it is given;
   // this stand-in gives both. It is never called: BuiltFunction sends the call to the pool.
   const standIn = ref.stream

@@ -67,7 +67,7 @@ export async function runTask(task: WorkerTask): Promise<void> {
     },
   };
   try {
-    const fn = await loadFunction(task.moduleUrl, task.exportName);
+    const fn = await loadFunction(task.moduleUrl, task.exportName, send);
     const result = await fn(...task.args, createEventContext(ctx));
     if (isStream(result)) {
       progress.flush();
@@ -86,10 +86,16 @@ export async function runTask(task: WorkerTask): Promise<void> {
   }
 }
 
-/** Imports the module (and runs its `setup()`) once per thread; returns the export to call. */
-async function loadFunction(moduleUrl: string, exportName: string): Promise<AnyFn> {
+/**
+ * Imports the module (and runs its `setup()`) once per thread; returns the export to call. The
+ * call that loads says so (`loading`, then `loaded` with the time it took): the engine reports the
+ * job as loading and counts the load in the ETAs of the users behind it.
+ */
+async function loadFunction(moduleUrl: string, exportName: string, send: (msg: FromWorker) => void): Promise<AnyFn> {
   let loading = modules.get(moduleUrl);
   if (loading === undefined) {
+    send({ type: "loading" });
+    const startMs = systemClock.now();
     loading = (async () => {
       const ns = await importModule(moduleUrl);
       // setup() runs before the first call of this thread: load the model here or at module level.
@@ -98,7 +104,13 @@ async function loadFunction(moduleUrl: string, exportName: string): Promise<AnyF
     })();
     modules.set(moduleUrl, loading);
     // A failed import or setup is retried by the next call rather than cached forever.
-    loading.catch(() => modules.delete(moduleUrl));
+    loading.then(
+      () => send({ type: "loaded", loadMs: systemClock.now() - startMs, ok: true }),
+      () => {
+        modules.delete(moduleUrl);
+        send({ type: "loaded", loadMs: systemClock.now() - startMs, ok: false });
+      },
+    );
   }
   const ns = await loading;
   const fn = ns[exportName];

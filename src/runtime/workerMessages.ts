@@ -31,6 +31,10 @@ export type ToWorker =
 /** Worker → main thread. */
 export type FromWorker =
   | { readonly type: "start"; readonly threadId: number }
+  /** This thread imports the module and runs its `setup()` first (its first call of the module). */
+  | { readonly type: "loading" }
+  /** The load ended after `loadMs`; `ok` false: it failed (the call fails, the next one loads again). */
+  | { readonly type: "loaded"; readonly loadMs: number; readonly ok: boolean }
   | { readonly type: "progress"; readonly units: readonly ProgressUnit[] }
   | {
       readonly type: "log";

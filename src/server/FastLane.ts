@@ -121,7 +121,7 @@ export class FastLane {
         const ctx = this.#ctx;
         const rootUrl = ctx.rootOf(req);
         const issue = keyIssuer(rootUrl.startsWith("https:"), (c) => (cookie = c));
-        reply = joinQueue(ctx, body, rootUrl, requestClaim(ctx, req), issue);
+        reply = joinQueue(ctx, body, rootUrl, h, requestClaim(ctx, req), issue);
       } catch (err) {
         this.#fail(res, err, cookie);
         return;

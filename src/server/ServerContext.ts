@@ -7,6 +7,7 @@ import type { FileStore } from "../store/index.ts";
 import type { Authenticator } from "./auth/Authenticator.ts";
 import type { Metrics } from "./metrics.ts";
 import type { ReaderBudget } from "./ReaderBudget.ts";
+import type { RequestPolicy } from "./RequestPolicy.ts";
 import type { SessionHub } from "./SessionHub.ts";
 import type { SessionOwners } from "./SessionOwners.ts";
 import type { LegacyRouter } from "./ws/LegacyRouter.ts";
@@ -57,6 +58,12 @@ export interface ServerContext {
    * like the routes' refusals. Set by createServer.
    */
   refused?: (code: "SLOW_READER" | "RESULT_DROPPED") => void;
+  /**
+   * The app's `queue({ clientKey, priority })` callbacks; null/absent when it set neither: every
+   * door then gives the engine the default key (the signed-in user, else the client address) and
+   * priority 0 without building a QueueRequest (see engineJoin in admission.ts).
+   */
+  readonly policy?: RequestPolicy | null;
   /** Prometheus metrics (`launch({ metrics })`), else null/absent. */
   readonly metrics?: Metrics | null;
   /**

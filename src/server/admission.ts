@@ -1,5 +1,7 @@
+import type { IncomingHttpHeaders } from "node:http";
 import type { AppFunction } from "../app/index.ts";
 import { UsherError } from "../errors.ts";
+import type { QueueEngine, QueueRequest } from "../queue/index.ts";
 import type { ServerContext } from "./ServerContext.ts";
 import type { SessionClaim } from "./SessionOwners.ts";
 
@@ -95,11 +97,15 @@ export function checkInputs(fn: AppFunction, data: readonly unknown[]): void {
 
 /**
  * Hands an admitted event to the engine for a door whose messages go through the session hub:
- * expected in the hub first (so that none is lost), forgotten again if the engine refuses.
- * Settles in the call when the engine does (see QueueEngine.admit), else returns a promise.
+ * expected in the hub first (so that none is lost), forgotten again if the engine refuses. The
+ * event joins with its client key and priority (see {@link engineJoin}). Settles in the call when
+ * the engine does (see QueueEngine.admit), else returns a promise.
  */
 export function enqueue(
   ctx: ServerContext,
+  door: Door,
+  claim: SessionClaim | null,
+  headers: IncomingHttpHeaders | null,
   fnId: number,
   sessionHash: string,
   data: readonly unknown[],
@@ -111,14 +117,59 @@ export function enqueue(
   hub.expect(sessionHash, eventId, expectMs);
   let admitted: unknown;
   try {
-    admitted = ctx.engine.admit({ fnId, sessionHash, data, eventId, rootUrl });
+    admitted = engineJoin(ctx, door, claim, headers, fnId, sessionHash, data, eventId, rootUrl);
   } catch (err) {
     hub.forget(sessionHash, eventId);
+    joinRefused(ctx, eventId, err);
     throw err;
   }
   if (!(admitted instanceof Promise)) return;
   return admitted.then(undefined, (err: unknown) => {
     hub.forget(sessionHash, eventId);
+    joinRefused(ctx, eventId, err);
     throw err;
   });
 }
+
+/**
+ * Every door's call of `engine.admit`: the event joins with its client key and priority. The
+ * default key is the signed-in user (auth on), else the client address as the door resolved it
+ * (through trusted proxies, see clientAddress.ts); the default priority 0. Only when the app set
+ * `queue({ clientKey })` or `queue({ priority })` (`ctx.policy`) is a {@link QueueRequest} built
+ * for its callbacks: the fast lane's join allocates nothing more otherwise. `headers` may be null
+ * when there is no policy (the sockets keep their upgrade's headers only for one).
+ *
+ * The caller tells {@link joinRefused} when this throws or rejects.
+ */
+export function engineJoin(
+  ctx: ServerContext,
+  door: Door,
+  claim: SessionClaim | null,
+  headers: IncomingHttpHeaders | null,
+  fnId: number,
+  sessionHash: string,
+  data: unknown,
+  eventId: string,
+  rootUrl: string,
+): ReturnType<QueueEngine["admit"]> {
+  const user = claim === null ? null : claim.user;
+  const address = claim === null ? "" : claim.address;
+  let clientKey = user ?? (address === "" ? undefined : address);
+  let priority = 0;
+  const policy = ctx.policy;
+  if (policy != null) {
+    const request: QueueRequest = { headers: headers ?? NO_HEADERS, address, user, sessionHash, fnIndex: fnId, door };
+    clientKey = policy.clientKeyOf(request, clientKey);
+    priority = policy.priorityOf(request);
+  }
+  // Counted as waiting at its level before the engine sees it: it may start before admit returns.
+  if (priority !== 0) ctx.metrics?.joining(eventId, priority);
+  return ctx.engine.admit({ fnId, sessionHash, data, eventId, rootUrl, clientKey, priority });
+}
+
+/** A join that {@link engineJoin} threw or rejected: counted by reason when the queue refused it. */
+export function joinRefused(ctx: ServerContext, eventId: string, err: unknown): void {
+  ctx.metrics?.joinFailed(eventId, err);
+}
+
+const NO_HEADERS: IncomingHttpHeaders = Object.freeze({});

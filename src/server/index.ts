@@ -5,6 +5,7 @@
  */
 export { ClusterSessionHub } from "./ClusterSessionHub.ts";
 export { ReaderBudget } from "./ReaderBudget.ts";
+export { RequestPolicy } from "./RequestPolicy.ts";
 export type { ServerContext } from "./ServerContext.ts";
 export { SessionHub, type SessionHubOptions } from "./SessionHub.ts";
 export { SessionOwners } from "./SessionOwners.ts";

@@ -1,11 +1,15 @@
 import type { Server } from "node:http";
 import type { FastifyInstance } from "fastify";
 import { Counter, Gauge, Registry } from "prom-client";
+import { isUsherError } from "../errors.ts";
 import type { QueueEngine } from "../queue/index.ts";
 import type { EngineEvent } from "../queue/index.ts";
 import { BucketHistogram } from "./BucketHistogram.ts";
 import type { ReaderBudget } from "./ReaderBudget.ts";
 import type { SessionHub } from "./SessionHub.ts";
+
+/** The queue's own refusals, by code, as `usher_queue_refusals_total` names them. */
+const QUEUE_REFUSALS = { QUEUE_FULL: "queue_full", CLIENT_LIMIT: "client_limit", WAIT_LIMIT: "wait_limit" } as const;
 
 /** Bucket bounds of the wait and run time histograms, seconds: 5 ms to 10 min. */
 const TIME_BUCKETS_S = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600];
@@ -20,6 +24,13 @@ const TIME_BUCKETS_S = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
 export class Metrics {
   readonly registry = new Registry();
   readonly #refusals: Counter<"code">;
+  readonly #queueRefusals: Counter<"reason">;
+  /**
+   * The priority of each event this process admitted at a level other than 0, from its join to
+   * its start (or end): the levels of waiting events, which the engine does not keep. Events at
+   * level 0 are not kept (an app without `priority` keeps nothing): their count is the rest.
+   */
+  readonly #levels = new Map<string, number>();
   readonly #wait: BucketHistogram;
   readonly #run: BucketHistogram;
   #connections = 0;
@@ -44,6 +55,7 @@ export class Metrics {
         for (const [pool, c] of engine.poolCounts()) this.set({ pool }, c.running);
       },
     });
+    waitingByPriorityGauge(this.registry, engine, this.#levels);
     this.#wait = new BucketHistogram({
       name: "usher_wait_seconds",
       help: "Time from joining the queue to starting to run.",
@@ -63,6 +75,14 @@ export class Metrics {
       labelNames: ["code"],
       registers,
     });
+    this.#queueRefusals = new Counter({
+      name: "usher_queue_refusals_total",
+      help: "Joins the queue refused, by reason: queue_full (maxSize), client_limit (maxPerClient), wait_limit (maxWaitMs).",
+      labelNames: ["reason"],
+      registers,
+    });
+    // Every reason from the start, at 0: a rate over a series that appears late misses its first count.
+    for (const reason of Object.values(QUEUE_REFUSALS)) this.#queueRefusals.inc({ reason }, 0);
     const connections = (): number => this.#connections;
     new Gauge({
       name: "usher_open_connections",
@@ -108,6 +128,19 @@ export class Metrics {
     this.#refusals.inc({ code });
   }
 
+  /** An event joins the queue at priority `level` (not 0); before the engine sees it, as it may start at once. */
+  joining(eventId: string, level: number): void {
+    this.#levels.set(eventId, level);
+  }
+
+  /** A join threw or was refused: it waits nowhere; a refusal of the queue's own is counted by reason. */
+  joinFailed(eventId: string, err: unknown): void {
+    if (this.#levels.size !== 0) this.#levels.delete(eventId);
+    if (!isUsherError(err)) return;
+    const reason = (QUEUE_REFUSALS as Record<string, string | undefined>)[err.code];
+    if (reason !== undefined) this.#queueRefusals.inc({ reason });
+  }
+
   /** The text exposition of every metric. */
   text(): Promise<string> {
     return this.registry.metrics();
@@ -115,6 +148,8 @@ export class Metrics {
 
   // The engine's events carry the times (no per-event bookkeeping here).
   readonly #onEvent = (e: EngineEvent): void => {
+    // Started or ended: no longer waiting at its level.
+    if (this.#levels.size !== 0 && e.type !== "estimation" && e.type !== "progress") this.#levels.delete(e.eventId);
     switch (e.type) {
       case "started":
         if (e.waitedMs !== undefined) this.#wait.observe(e.waitedMs / 1000);
@@ -130,6 +165,32 @@ export class Metrics {
         return;
     }
   };
+}
+
+/**
+ * `usher_queue_waiting_by_priority{priority}`: the events this process admitted that wait, per
+ * level; `levels` holds those not at level 0, whose count is the rest of the engine's waiting ones.
+ */
+function waitingByPriorityGauge(registry: Registry, engine: QueueEngine, levels: ReadonlyMap<string, number>): void {
+  new Gauge({
+    name: "usher_queue_waiting_by_priority",
+    help: "Events waiting in the queue of this process, per priority level (queue({ priority })).",
+    labelNames: ["priority"],
+    registers: [registry],
+    collect() {
+      this.reset();
+      let waiting = 0;
+      for (const c of engine.poolCounts().values()) waiting += c.waiting;
+      const byLevel = new Map<number, number>();
+      for (const level of levels.values()) byLevel.set(level, (byLevel.get(level) ?? 0) + 1);
+      let other = 0;
+      for (const [level, n] of byLevel) {
+        this.set({ priority: String(level) }, n);
+        other += n;
+      }
+      this.set({ priority: "0" }, Math.max(0, waiting - other));
+    },
+  });
 }
 
 /** Serves `metrics` at `/metrics` in Prometheus' text format. */

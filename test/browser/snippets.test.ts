@@ -115,6 +115,7 @@ test("the status line reads like Gradio's", () => {
     queueSize: 27,
     expectedEndAt: 13_000,
     progress: null,
+    loadingUntil: null,
     message: null,
     showProgress: "full",
   };

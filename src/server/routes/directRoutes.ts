@@ -17,6 +17,9 @@ const CALL_READ_GRACE_MS = 60_000;
 export function directRoutes(server: FastifyInstance, ctx: ServerContext): void {
   const P = API_PREFIX;
 
+  // The no-queue path (runDirect, bounded by maxThreads): nothing waits, so no queue policy applies
+  // here (client key, priority, maxPerClient, maxWaitMs); `apiOpen: false` closes it to queued
+  // functions, as in Gradio.
   const run = async (req: FastifyRequest) => {
     const name = (req.params as { name: string }).name;
     const body = parsePredictBody(req.body);
@@ -57,7 +60,7 @@ export function directRoutes(server: FastifyInstance, ctx: ServerContext): void 
     const claim = requestClaim(ctx, req.raw);
     if (claim.user !== null || claim.key !== null) await ctx.owners?.bind(session, claim, null, true);
     const graceMs = Math.max(ctx.options.sessionGraceMs, CALL_READ_GRACE_MS);
-    await enqueue(ctx, fn.id, session, body.data, eventId, ctx.rootOf(req), graceMs);
+    await enqueue(ctx, "call", claim, req.headers, fn.id, session, body.data, eventId, ctx.rootOf(req), graceMs);
     return { event_id: eventId };
   });
 

@@ -18,6 +18,7 @@ export function queueRoutes(server: FastifyInstance, ctx: ServerContext): void {
       ctx,
       req.body,
       ctx.rootOf(req),
+      req.headers,
       requestClaim(ctx, req.raw),
       issuerFor(ctx, req.raw, (c) => void reply.header("set-cookie", c)),
     ),

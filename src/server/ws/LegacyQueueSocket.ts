@@ -1,12 +1,12 @@
+import type { IncomingHttpHeaders } from "node:http";
 import type { Duplex } from "node:stream";
 import type { FastifyBaseLogger } from "fastify";
 import type { RawData, WebSocket } from "ws";
 import type { AppFunction } from "../../app/index.ts";
 import type { TimerHandle } from "../../clock.ts";
-import { isUsherError, UsherError, type ErrorAnswer } from "../../errors.ts";
+import { UsherError, type ErrorAnswer } from "../../errors.ts";
 import {
   PROCESS_STARTS,
-  QUEUE_FULL,
   SEND_DATA,
   SEND_HASH,
   legacyError,
@@ -17,7 +17,7 @@ import {
 } from "../../protocol/index.ts";
 import { TERMINAL_TYPES, type EngineEvent } from "../../queue/index.ts";
 import { Outbox } from "../Outbox.ts";
-import { admit, checkInputs } from "../admission.ts";
+import { admit, checkInputs, engineJoin, joinRefused } from "../admission.ts";
 import { fnIndexOf, newEventId, sessionHashOf } from "../predictBody.ts";
 import type { ServerContext } from "../ServerContext.ts";
 import type { SessionClaim } from "../SessionOwners.ts";
@@ -27,7 +27,7 @@ import { LegacyDataWait, legacyDataTimeoutMessage, type LegacyDataLoss } from ".
 import type { LegacyEventSocket, LegacyRouter } from "./LegacyRouter.ts";
 import { WsChannel } from "./WsChannel.ts";
 import type { WsPinger } from "./WsPinger.ts";
-import { errorReply, legacyText, readJsonFrame } from "./wsFrames.ts";
+import { errorReply, legacyRefusalText, legacyText, readJsonFrame } from "./wsFrames.ts";
 
 /**
  * Gradio 3.x's timeout for `{fn_index, session_hash}` after `send_hash`, ms (no slot is held
@@ -84,6 +84,8 @@ export class LegacyQueueSocket implements LegacyEventSocket {
   #hubClosed: (() => void) | null = null;
   /** What the upgrade request presented: the session it names must be its sender's (see SessionOwners). */
   readonly #claim: SessionClaim | null;
+  /** The upgrade's headers, kept only for the app's queue callbacks (see engineJoin); else null. */
+  readonly #headers: IncomingHttpHeaders | null;
   /** The session's owner is being looked up: a second hash frame meanwhile is ignored. */
   #binding = false;
 
@@ -96,8 +98,10 @@ export class LegacyQueueSocket implements LegacyEventSocket {
     log: FastifyBaseLogger,
     raw: Duplex | null = null,
     claim: SessionClaim | null = null,
+    headers: IncomingHttpHeaders | null = null,
   ) {
     this.#ctx = ctx;
+    this.#headers = ctx.policy == null ? null : headers;
     this.#dataWait = new LegacyDataWait(router, raw, (why, limitMs, elapsedMs) =>
       this.#onDataLost(why, limitMs, elapsedMs),
     );
@@ -194,31 +198,25 @@ export class LegacyQueueSocket implements LegacyEventSocket {
     // With inputs first (a shared queue) the job's messages come back through the hub, whose relay
     // delivers only sessions that have a reader here: this event gets a session of its own (one
     // socket per event), so State does not carry over between such calls.
-    const hub = this.#ctx.hub;
+    const ctx = this.#ctx;
+    const hub = ctx.hub;
     const session = data === null ? sessionHash : `legacy:${eventId}`;
     if (data === null) this.#router.register(eventId, this);
     else {
       hub.expect(session, eventId);
       hub.attach(session, this.#hubSink());
     }
+    const inputs = data ?? legacyPlaceholder(eventId);
     try {
-      await this.#ctx.engine.join({
-        fnId: fn.id,
-        sessionHash: session,
-        data: data ?? legacyPlaceholder(eventId),
-        eventId,
-        rootUrl: this.#rootUrl,
-      });
+      await engineJoin(ctx, "legacy", this.#claim, this.#headers, fn.id, session, inputs, eventId, this.#rootUrl);
     } catch (err) {
+      joinRefused(ctx, eventId, err);
       this.#router.unregister(eventId);
       if (data !== null) hub.forget(session, eventId);
-      if (isUsherError(err, "QUEUE_FULL")) {
-        this.#phase = "done";
-        this.#channel.send(legacyText(QUEUE_FULL));
-        this.#channel.close(1000, "");
-      } else {
-        this.#refuse(errorReply(err, this.#log), 1000);
-      }
+      // 3.x closes normally once its client has the message (see legacyRefusalText).
+      this.#phase = "done";
+      this.#channel.send(legacyRefusalText(err, this.#log));
+      this.#channel.close(1000, "");
     }
   }
 

@@ -1,3 +1,4 @@
+import type { IncomingHttpHeaders } from "node:http";
 import type { FastifyBaseLogger } from "fastify";
 import type { RawData, WebSocket } from "ws";
 import { parseClientFrame } from "../../protocol/index.ts";
@@ -13,6 +14,7 @@ import {
 import { admit, enqueue } from "../admission.ts";
 import { newEventId } from "../predictBody.ts";
 import type { ServerContext } from "../ServerContext.ts";
+import type { SessionClaim } from "../SessionOwners.ts";
 import { WsChannel } from "./WsChannel.ts";
 import type { WsPinger } from "./WsPinger.ts";
 import { WsSink } from "./WsSink.ts";
@@ -40,6 +42,10 @@ export class QueueSocket {
   readonly #sessionHash: string;
   readonly #rootUrl: string;
   readonly #log: FastifyBaseLogger;
+  /** What the upgrade presented (user, address): each join's default client key. */
+  readonly #claim: SessionClaim;
+  /** The upgrade's headers, kept only for the app's queue callbacks (see engineJoin); else null. */
+  readonly #headers: IncomingHttpHeaders | null;
 
   constructor(
     ctx: ServerContext,
@@ -48,8 +54,13 @@ export class QueueSocket {
     rootUrl: string,
     pinger: WsPinger,
     log: FastifyBaseLogger,
+    claim: SessionClaim,
+    headers: IncomingHttpHeaders,
   ) {
     this.#ctx = ctx;
+    this.#claim = claim;
+    // An idle socket holds no headers it will not need (10 000 idle tabs).
+    this.#headers = ctx.policy == null ? null : headers;
     this.#log = log;
     this.#channel = new WsChannel(ws, ctx.budget ?? null);
     this.#sink = new WsSink(this.#channel);
@@ -108,7 +119,7 @@ export class QueueSocket {
     // Registered before the join so that no message of the event can be lost (see WsSink).
     this.#sink.hold(eventId);
     try {
-      await enqueue(ctx, fnId, session, data, eventId, this.#rootUrl);
+      await enqueue(ctx, "ws", this.#claim, this.#headers, fnId, session, data, eventId, this.#rootUrl);
     } catch (err) {
       this.#sink.drop(eventId);
       this.#joinError(ref, err);

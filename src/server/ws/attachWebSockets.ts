@@ -70,7 +70,8 @@ export function attachWebSockets(server: FastifyInstance, ctx: ServerContext): v
     const claim = requestClaim(ctx, req);
     if (asked.door === "legacy") {
       wss.handleUpgrade(req, socket, head, (ws: WebSocket) => {
-        if (legacy !== null) new LegacyQueueSocket(ctx, legacy, ws, rootUrl, pinger, server.log, socket, claim);
+        if (legacy !== null)
+          new LegacyQueueSocket(ctx, legacy, ws, rootUrl, pinger, server.log, socket, claim, req.headers);
       });
       return;
     }
@@ -91,7 +92,7 @@ export function attachWebSockets(server: FastifyInstance, ctx: ServerContext): v
             ws.close(busy.closeCode, busy.closeReason);
             return;
           }
-          new QueueSocket(ctx, ws, hash, rootUrl, pinger, server.log);
+          new QueueSocket(ctx, ws, hash, rootUrl, pinger, server.log, claim, req.headers);
         });
       },
       (err: unknown) => {

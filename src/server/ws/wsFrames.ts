@@ -1,7 +1,14 @@
 import type { FastifyBaseLogger } from "fastify";
 import type { RawData } from "ws";
-import { errorAnswer, type ErrorAnswer } from "../../errors.ts";
-import { PROCESS_STARTS, QUEUE_FULL, SEND_DATA, SEND_HASH, type LegacyMessage } from "../../protocol/index.ts";
+import { errorAnswer, isUsherError, type ErrorAnswer } from "../../errors.ts";
+import {
+  legacyError,
+  PROCESS_STARTS,
+  QUEUE_FULL,
+  SEND_DATA,
+  SEND_HASH,
+  type LegacyMessage,
+} from "../../protocol/index.ts";
 import { parseJson } from "../parseJson.ts";
 import type { WsChannel } from "./WsChannel.ts";
 
@@ -48,4 +55,15 @@ const LEGACY_CONSTANT_TEXTS = new Map<LegacyMessage, string>(
 /** `JSON.stringify(message)` of a Gradio 3.x message; the constant ones (three per prediction) are not serialized again. */
 export function legacyText(message: LegacyMessage): string {
   return LEGACY_CONSTANT_TEXTS.get(message) ?? JSON.stringify(message);
+}
+
+/**
+ * The 3.x message of a join the queue refused: `queue_full` for a full queue (3.x's own, whose
+ * client shows its "too busy" text), else a failed `process_completed` whose `error` is the
+ * detail: 3.x has no message of its own for a client or wait limit, and its client shows that
+ * `error` as is ("Busy: about 3 min to wait, …").
+ */
+export function legacyRefusalText(err: unknown, log: FastifyBaseLogger): string {
+  if (isUsherError(err, "QUEUE_FULL")) return legacyText(QUEUE_FULL);
+  return JSON.stringify(legacyError(errorReply(err, log).text));
 }

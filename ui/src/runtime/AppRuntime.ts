@@ -1,7 +1,7 @@
 import { applyDiff, type DiffEdit } from "../../../src/protocol/diff.ts";
 import type { AppConfig, DependencyConfig } from "../config/AppConfig.ts";
 import type { AppStore } from "./AppStore.ts";
-import type { JobStatus } from "./JobStatus.ts";
+import { withProgress, type JobStatus } from "./JobStatus.ts";
 import type { ToastStore } from "./ToastStore.ts";
 import type { EventHandle, EventMessage, Transport } from "../transport/Transport.ts";
 import { describeJoinError, describeRunError } from "./describeError.ts";
@@ -175,6 +175,7 @@ export class AppRuntime {
       queueSize: null,
       expectedEndAt: null,
       progress: null,
+      loadingUntil: null,
       message: null,
       showProgress: dep.show_progress ?? "full",
     };
@@ -211,7 +212,7 @@ export class AppRuntime {
           });
           return;
         case "progress":
-          setStatus({ ...status, stage: "running", progress: m.progress_data });
+          setStatus(withProgress(status, m.progress_data, now));
           return;
         case "log":
           if (m.visible !== false) {
@@ -249,7 +250,7 @@ export class AppRuntime {
           }
           return;
         case "join_error": {
-          const err = describeJoinError(m.status, m.detail);
+          const err = describeJoinError(m.status, m.detail, m.retry_after);
           this.#toasts.show("error", err.title, err.message, null);
           setStatus(null);
           this.#finish(job, false);

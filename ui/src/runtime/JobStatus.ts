@@ -12,6 +12,8 @@ export interface JobStatus {
   readonly expectedEndAt: number | null;
   /** Latest `progress` message. */
   readonly progress: readonly ProgressUnit[] | null;
+  /** While that message says the model is loading ("loading model, ~N s"): when the load should end. */
+  readonly loadingUntil: number | null;
   /** Error text for the "error" stage. */
   readonly message: string | null;
   /** The dependency's show_progress. */
@@ -38,6 +40,43 @@ export function formatStatus(status: JobStatus, now: number): string {
 /** Seconds left until the expected end (never negative), or null without an estimate. */
 export function secondsLeft(status: JobStatus, now: number): number | null {
   return status.expectedEndAt === null ? null : Math.max(0, (status.expectedEndAt - now) / 1000);
+}
+
+/**
+ * The caption the server sends while a worker thread loads the function's model (the engine's
+ * `loadingUnit`, src/queue/RunningJob.ts): "loading model", or "loading model, ~N s".
+ */
+const LOADING_CAPTION = /^loading model(?:, ~(\d+) s)?$/;
+
+/** The N of a "loading model, ~N s" unit; null for "loading model"; undefined for any other unit. */
+export function loadingSeconds(unit: ProgressUnit | undefined): number | null | undefined {
+  if (unit === undefined || unit.index !== null || unit.progress !== null) return undefined;
+  const m = LOADING_CAPTION.exec(unit.desc ?? "");
+  if (m === null) return undefined;
+  return m[1] === undefined ? null : Number(m[1]);
+}
+
+/**
+ * The status after a `progress` message received at `now`. A loading unit sets when the load
+ * should end (so that its caption counts down) and, the first time, moves the expected end by the
+ * load: the call runs after it.
+ */
+export function withProgress(status: JobStatus, units: readonly ProgressUnit[], now: number): JobStatus {
+  const seconds = loadingSeconds(units[0]);
+  const loadMs = seconds === undefined || seconds === null ? null : seconds * 1000;
+  const moveEnd = loadMs !== null && status.loadingUntil === null && status.expectedEndAt !== null;
+  return {
+    ...status,
+    stage: "running",
+    progress: units,
+    loadingUntil: loadMs === null ? null : now + loadMs,
+    expectedEndAt: moveEnd ? (status.expectedEndAt as number) + loadMs : status.expectedEndAt,
+  };
+}
+
+/** "loading model, ~N s" counting down to `loadingUntil` (never under 1 s: the load is not over yet). */
+export function loadingCaption(loadingUntil: number, now: number): string {
+  return `loading model, ~${Math.max(1, Math.ceil((loadingUntil - now) / 1000))} s`;
 }
 
 /** A progress message as a fraction 0..1 (null when it carries none) and a caption. */

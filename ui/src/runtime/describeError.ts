@@ -6,22 +6,34 @@ export interface ErrorText {
 }
 
 /**
- * The toast for a refused join. 503 is a full queue (or a stopped one): the user should try again
- * later. 422 carries a list of `{ message, parameter_name }`.
+ * The toast for a refused join, with the server's `detail` and, when the detail does not say when
+ * to come back, the `Retry-After` seconds. 503 is a full queue (Gradio's detail "Queue is full…"),
+ * or one too busy for this demo's wait limit ("Busy: about 3 min to wait…"), or a stopped one;
+ * 429 a client with too many requests waiting or running; 422 carries a list of
+ * `{ message, parameter_name }`.
  */
-export function describeJoinError(status: number, detail: unknown): ErrorText {
+export function describeJoinError(status: number, detail: unknown, retryAfterS?: number): ErrorText {
   const text = detailText(detail);
-  if (status === 503) {
+  const when = retryAfterS === undefined ? null : `${retryAfterS} s`;
+  if (status === 503 && (text === "" || text.startsWith("Queue is full"))) {
     return {
       title: "Queue full",
-      message: `The queue is full, try again in a moment.${text ? ` (${text})` : ""}`,
+      message: `The queue is full, try again in ${when ?? "a moment"}.${text ? ` (${text})` : ""}`,
       visible: true,
     };
   }
   if (status === 0) return { title: "Connection error", message: text || "Could not reach the server.", visible: true };
+  const hint = when === null || /try again/i.test(text) ? "" : ` Try again in ${when}.`;
   return {
-    title: status === 422 ? "Invalid input" : "Error",
-    message: text || `Request refused (${status}).`,
+    title:
+      status === 503
+        ? "Try again later"
+        : status === 429
+          ? "Too many requests"
+          : status === 422
+            ? "Invalid input"
+            : "Error",
+    message: `${text || `Request refused (${status}).`}${hint}`,
     visible: true,
   };
 }

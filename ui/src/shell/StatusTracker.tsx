@@ -1,10 +1,18 @@
 import { useEffect, useState } from "preact/hooks";
-import { describeProgress, formatStatus, secondsLeft, type JobStatus } from "../runtime/JobStatus.ts";
+import {
+  describeProgress,
+  formatStatus,
+  loadingCaption,
+  loadingSeconds,
+  secondsLeft,
+  type JobStatus,
+} from "../runtime/JobStatus.ts";
 
 /**
  * The status of the event feeding an output: queue position and size, elapsed and expected time
  * (ticking every 100 ms, so the wait counts down live between server estimates), a progress bar
- * for `progress` messages, or the error. The data-* attributes carry the raw numbers for tests.
+ * for `progress` messages ("loading model, ~N s", counting down, while a worker loads the model),
+ * or the error. The data-* attributes carry the raw numbers for tests.
  */
 export function StatusTracker({ status }: { status: JobStatus }) {
   const [now, setNow] = useState(() => performance.now());
@@ -17,7 +25,11 @@ export function StatusTracker({ status }: { status: JobStatus }) {
   }, [live, status]);
   const left = secondsLeft(status, now);
   const unit = status.progress?.[0];
-  const progress = unit === undefined ? null : describeProgress(unit);
+  const described = unit === undefined ? null : describeProgress(unit);
+  const progress =
+    described === null || status.loadingUntil === null
+      ? described
+      : { ...described, caption: loadingCaption(status.loadingUntil, now) };
   return (
     <div
       class={`status ${status.stage} show-${status.showProgress}`}
@@ -32,7 +44,11 @@ export function StatusTracker({ status }: { status: JobStatus }) {
         {formatStatus(status, now)}
       </span>
       {progress !== null && (
-        <div class="progress" data-testid="progress">
+        <div
+          class="progress"
+          data-testid="progress"
+          data-loading={loadingSeconds(unit) === undefined ? undefined : "true"}
+        >
           {progress.fraction !== null && (
             <progress max={1} value={progress.fraction} aria-label={progress.caption || "Progress"} />
           )}

@@ -38,10 +38,15 @@ export class SseTransport implements Transport {
       fn_index: request.fnIndex,
       trigger_id: request.triggerId,
       session_hash: this.#sessionHash,
-    }).then(({ status, body }) => {
+    }).then(({ status, body, retryAfterS }) => {
       const id = typeof body === "object" && body !== null ? (body as Record<string, unknown>)["event_id"] : undefined;
       if (status !== 200 || typeof id !== "string") {
-        onMessage({ msg: "join_error", status, detail: errorDetail(body) });
+        const detail = errorDetail(body);
+        onMessage(
+          retryAfterS === null
+            ? { msg: "join_error", status, detail }
+            : { msg: "join_error", status, detail, retry_after: retryAfterS },
+        );
         return;
       }
       eventId = id;

@@ -12,8 +12,11 @@ import type { WsControlFrame } from "../../../src/protocol/socketFrames.ts";
  */
 export type EventMessage =
   | WireEventMessage
-  /** The server refused the event (HTTP status of the join, or the WebSocket's `join_error`). */
-  | Pick<Extract<WsControlFrame, { msg: "join_error" }>, "msg" | "status" | "detail">
+  /**
+   * The server refused the event (HTTP status of the join, or the WebSocket's `join_error`), with
+   * the seconds of its `Retry-After` (or `retry_after`) when it gave one.
+   */
+  | Pick<Extract<WsControlFrame, { msg: "join_error" }>, "msg" | "status" | "detail" | "retry_after">
   /** The connection carrying the event went away before its end. */
   | { readonly msg: "connection_lost"; readonly message: string };
 

@@ -156,7 +156,8 @@ export class WsTransport implements Transport {
         this.#joining.delete(ref);
         if (pending === undefined) return;
         if (frame.msg === "join_error") {
-          pending.onMessage({ msg: "join_error", status: frame.status, detail: frame.detail });
+          const { msg, status, detail, retry_after } = frame;
+          pending.onMessage(retry_after === undefined ? { msg, status, detail } : { msg, status, detail, retry_after });
           return;
         }
         pending.eventId = frame.event_id;
