@@ -4,7 +4,11 @@
  *   PORT (7860), HOST (127.0.0.1), CONCURRENCY_COUNT (1), MAX_SIZE (unlimited), API_OPEN (true),
  *   BATCH (max batch size; batching is off when unset), STATUS_UPDATE_MS (1000), DELAY_MS (0: the
  *   function waits this long before answering, so that fault scenarios can be replayed with a job
- *   that is still running).
+ *   that is still running, and a queue builds up at a few requests per second).
+ * The fair queue: FAIRNESS (on; 0 turns it off: strict FIFO), MAX_PER_CLIENT (unlimited: most
+ *   requests one client may have waiting or running), MAX_WAIT_MS (unlimited: a join predicted to
+ *   wait longer is refused), TRUST_PROXY (off; 1 believes X-Forwarded-For from loopback, so that a
+ *   load test on one machine can play many clients by sending one address each).
  * Scale-out: with REDIS_URL set (key prefix REDIS_PREFIX, default "usher:"), every process started
  * this way, on any port or machine, shares one queue; LOCAL_WORKERS=0 makes a front that runs no
  * jobs, and `npx usher worker examples/identity.ts` (same REDIS_URL) adds a worker.
@@ -20,6 +24,11 @@ const int = (name: string): number | undefined => {
   const n = Number(v);
   if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a whole number, got "${v}"`);
   return n;
+};
+/** A 0/1 switch: `fallback` when unset. */
+const flag = (name: string, fallback: boolean): boolean => {
+  const v = env[name];
+  return v === undefined || v === "" ? fallback : !/^(0|false|no)$/i.test(v);
 };
 const batchSize = int("BATCH");
 const delayMs = int("DELAY_MS") ?? 0;
@@ -60,8 +69,11 @@ const demo =
 demo.queue({
   concurrencyCount: int("CONCURRENCY_COUNT") ?? 1,
   maxSize: int("MAX_SIZE") ?? null,
-  apiOpen: env["API_OPEN"] === undefined ? true : !/^(0|false|no)$/i.test(env["API_OPEN"]),
+  apiOpen: flag("API_OPEN", true),
   statusUpdateMs: int("STATUS_UPDATE_MS") ?? 1000,
+  fairness: flag("FAIRNESS", true),
+  maxPerClient: int("MAX_PER_CLIENT") ?? null,
+  maxWaitMs: int("MAX_WAIT_MS") ?? null,
   ...(env["REDIS_URL"] === undefined || env["REDIS_URL"] === ""
     ? {}
     : {
@@ -69,7 +81,13 @@ demo.queue({
         localWorkers: int("LOCAL_WORKERS") !== 0,
       }),
 });
-const app = await demo.launch({ port: int("PORT") ?? 7860, host: env["HOST"] ?? "127.0.0.1" });
+const app = await demo.launch({
+  port: int("PORT") ?? 7860,
+  host: env["HOST"] ?? "127.0.0.1",
+  // Explicit (launch()'s own default is ["loopback"]): a client's X-Forwarded-For is its address
+  // (its fair share, its maxPerClient) only when TRUST_PROXY=1.
+  trustProxy: flag("TRUST_PROXY", false) ? ["loopback"] : false,
+});
 
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
   process.once(signal, () => {

@@ -18,7 +18,8 @@ export interface HttpRequest {
 
 /** Receives one response. After `onEnd` or `onError` nothing else is called. */
 export interface ResponseHandler {
-  onHead(status: number): void;
+  /** `retryAfter`: the `Retry-After` header's value, null without one. */
+  onHead(status: number, retryAfter: string | null): void;
   /** Body text as it arrives (UTF-8, never split inside a character). */
   onData(text: string): void;
   onEnd(): void;

@@ -10,6 +10,8 @@ export interface ResponseHead {
   readonly status: number;
   /** The server will close the connection after this response. */
   readonly close: boolean;
+  /** The `Retry-After` header's value, if any (a refusal's advice, in seconds). */
+  readonly retryAfter: string | null;
 }
 
 /** Callbacks of {@link HttpResponseParser}. */
@@ -148,6 +150,7 @@ export class HttpResponseParser {
     let close = match[1] === "0";
     let length: number | null = null;
     let chunked = false;
+    let retryAfter: string | null = null;
     for (let i = 1; i < lines.length; i++) {
       const line = lines[i] as string;
       const colon = line.indexOf(":");
@@ -159,6 +162,7 @@ export class HttpResponseParser {
         .toLowerCase();
       if (name === "content-length") length = Number(value);
       else if (name === "transfer-encoding") chunked = value.includes("chunked");
+      else if (name === "retry-after") retryAfter = value;
       else if (name === "connection")
         close = value.includes("close") ? true : value.includes("keep-alive") ? false : close;
     }
@@ -167,7 +171,7 @@ export class HttpResponseParser {
       return;
     }
     this.#close = close;
-    this.#events.head({ status, close });
+    this.#events.head({ status, close, retryAfter });
     if (status === 204 || status === 304) this.#finish();
     else if (chunked) this.#state = "chunk-size";
     else if (length !== null) {

@@ -37,7 +37,8 @@ export class NodeHttpClient implements HttpClient {
       },
       (res) => {
         if (done) return;
-        handler.onHead(res.statusCode ?? 0);
+        const retryAfter = res.headers["retry-after"];
+        handler.onHead(res.statusCode ?? 0, retryAfter ?? null);
         res.setEncoding("utf8");
         res.on("data", (text: string) => {
           if (!done) handler.onData(text);

@@ -20,7 +20,7 @@ class Connection {
   constructor(hostname: string, port: number, onDone: (connection: Connection, reusable: boolean) => void) {
     this.socket = net.connect({ host: hostname, port, noDelay: true });
     this.parser = new HttpResponseParser({
-      head: (head) => this.handler?.onHead(head.status),
+      head: (head) => this.handler?.onHead(head.status, head.retryAfter),
       body: (chunk) => {
         const text = this.decoder?.write(chunk) ?? "";
         if (text !== "") this.handler?.onData(text);

@@ -26,6 +26,12 @@ export interface SseTransportOptions {
    * so the difference between the two patterns is the session's cost alone. @default false
    */
   readonly freshSession?: boolean;
+  /**
+   * Extra headers on every request of user `index` (its joins and its streams alike), e.g. an
+   * `x-forwarded-for` of its own, so that one machine plays many client addresses through a
+   * server that trusts loopback proxies. @default none
+   */
+  readonly headers?: (index: number) => Readonly<Record<string, string>>;
 }
 
 const CLIENTS: Record<HttpClientKind, HttpClientFactory> = {
@@ -52,6 +58,7 @@ export class SseTransport implements Transport {
   readonly #prefix: string;
   readonly #makeClient: HttpClientFactory;
   readonly #freshSession: boolean;
+  readonly #headers: ((index: number) => Readonly<Record<string, string>>) | undefined;
 
   /** @param baseUrl Server root, e.g. "http://127.0.0.1:7860". */
   constructor(baseUrl: string, options: SseTransportOptions = {}) {
@@ -63,10 +70,12 @@ export class SseTransport implements Transport {
     this.#prefix = options.apiPrefix ?? "/gradio_api";
     this.#makeClient = CLIENTS[client];
     this.#freshSession = options.freshSession ?? false;
+    this.#headers = options.headers;
   }
 
   createUser(index: number): VirtualUser {
-    return new SseUser(this.#makeClient(this.#hostname, this.#port), this.#prefix, index, this.#freshSession);
+    const client = this.#makeClient(this.#hostname, this.#port);
+    return new SseUser(client, this.#prefix, index, this.#freshSession, this.#headers?.(index) ?? {});
   }
 }
 
@@ -75,13 +84,21 @@ class SseUser implements VirtualUser {
   readonly #prefix: string;
   readonly #index: number;
   readonly #freshSession: boolean;
+  readonly #headers: Readonly<Record<string, string>>;
   #sessionHash: string;
 
-  constructor(client: HttpClient, prefix: string, index: number, freshSession: boolean) {
+  constructor(
+    client: HttpClient,
+    prefix: string,
+    index: number,
+    freshSession: boolean,
+    headers: Readonly<Record<string, string>>,
+  ) {
     this.#client = client;
     this.#prefix = prefix;
     this.#index = index;
     this.#freshSession = freshSession;
+    this.#headers = headers;
     this.#sessionHash = newSessionHash(index);
   }
 
@@ -163,7 +180,7 @@ class SseUser implements VirtualUser {
           {
             method: "GET",
             path: `${this.#prefix}/queue/data?session_hash=${this.#sessionHash}`,
-            headers: { accept: "text/event-stream" },
+            headers: { ...this.#headers, accept: "text/event-stream" },
           },
           {
             onHead: (s) => (status = s),
@@ -187,6 +204,7 @@ class SseUser implements VirtualUser {
         {
           method: "POST",
           path: `${this.#prefix}/queue/join`,
+          headers: this.#headers,
           body: JSON.stringify({
             data: [input],
             event_data: null,
@@ -196,13 +214,17 @@ class SseUser implements VirtualUser {
           }),
         },
         {
-          onHead: (s) => (status = s),
+          onHead: (s, retryAfter) => {
+            status = s;
+            const seconds = retryAfter === null ? Number.NaN : Number(retryAfter);
+            rec.retryAfterS = Number.isFinite(seconds) ? seconds : null;
+          },
           onData: (chunk) => (text += chunk),
           onEnd: () => {
             rec.joinedMs = performance.now();
             rec.httpStatus = status;
             if (done) return;
-            if (status === 503) return finish("refused", text);
+            if (status === 503 || status === 429) return finish("refused", text);
             if (status !== 200) return finish("error", `join HTTP ${status}: ${text.slice(0, 200)}`);
             try {
               eventId = (JSON.parse(text) as { event_id: string }).event_id;

@@ -9,7 +9,7 @@
 export type Outcome =
   /** `process_completed` with `success: true`. */
   | "completed"
-  /** Join refused with 503 (queue full). */
+  /** Join refused with 503 (queue full, predicted wait too long) or 429 (too many of this client's). */
   | "refused"
   /** `process_completed` with `success: false` (the function failed). */
   | "failed"
@@ -39,6 +39,8 @@ export interface RequestRecord {
   /** When the join response (200 or refusal) arrived. */
   joinedMs: number | null;
   httpStatus: number | null;
+  /** A refusal's `Retry-After`, seconds; null when the join was not refused or said none. */
+  retryAfterS: number | null;
   firstEstimation: FirstEstimation | null;
   /** When `process_starts` arrived. */
   startedMs: number | null;
@@ -80,6 +82,7 @@ export function newRecord(user: number, input: string, nowMs: number): RequestRe
     joinStartMs: nowMs,
     joinedMs: null,
     httpStatus: null,
+    retryAfterS: null,
     firstEstimation: null,
     startedMs: null,
     firstChunkMs: null,

@@ -6,6 +6,8 @@ import { compat } from "./compat.ts";
 import { connections } from "./connections.ts";
 import { eventLoop } from "./eventLoop.ts";
 import { fuzzMemory } from "./fuzzMemory.ts";
+import { hog } from "./hog.ts";
+import { limit } from "./limit.ts";
 import { onnxBatching } from "./onnxBatching.ts";
 import { overhead } from "./overhead.ts";
 import { redis } from "./redis.ts";
@@ -22,6 +24,8 @@ export const allScenarios: readonly Scenario[] = [
   scaling,
   batching,
   burst,
+  hog,
+  limit,
   streaming,
   onnxBatching,
   eventLoop,

@@ -12,6 +12,7 @@ import type { RequestRecord } from "../load/Transport.ts";
 import { summarize, type RunStats } from "../report/summarize.ts";
 import { expectedOutput } from "../servers/scenarioFunctions.ts";
 import { spawnServer, type SpawnedServer, type TargetName } from "../servers/spawnServer.ts";
+import type { ServerSpec } from "../servers/ServerSpec.ts";
 import type { BenchContext, Point, PointResult, RunOutcome } from "./Scenario.ts";
 
 /** Measures every point against every target of `ctx`, logging progress. */
@@ -72,7 +73,7 @@ async function measurePoint(ctx: BenchContext, name: string, point: Point): Prom
         const started = performance.now();
         try {
           const run = await runRound(ctx, point, server, loops.get(target), i === 0);
-          flagWrongOutputs(run.records, point);
+          flagWrongOutputs(run.records, point.server);
           rounds.get(target)?.push(run);
           const stats = summarize(run);
           ctx.log(
@@ -152,7 +153,7 @@ function combine(point: Point, runs: readonly LoadRun[], calls: readonly string[
 }
 
 /** CPU readings of several rounds, weighted by their length. */
-function averageCpu(runs: readonly LoadRun[]): CpuReading | null {
+export function averageCpu(runs: readonly LoadRun[]): CpuReading | null {
   const readings = runs.map((r) => r.cpu).filter((c): c is CpuReading => c !== null);
   if (readings.length === 0) return null;
   const wallMs = readings.reduce((a, c) => a + c.wallMs, 0);
@@ -170,11 +171,11 @@ function averageCpu(runs: readonly LoadRun[]): CpuReading | null {
   };
 }
 
-/** Turns completed predictions whose output is not what the function returns into errors. */
-function flagWrongOutputs(records: readonly RequestRecord[], point: Point): void {
+/** Turns completed predictions whose output is not what `server`'s function returns into errors. */
+export function flagWrongOutputs(records: readonly RequestRecord[], server: ServerSpec): void {
   for (const rec of records) {
     if (rec.outcome !== "completed") continue;
-    const expected = [expectedOutput(point.server.fn, rec.input)];
+    const expected = [expectedOutput(server.fn, rec.input)];
     if (JSON.stringify(rec.output) === JSON.stringify(expected)) continue;
     rec.outcome = "error";
     rec.error = `wrong output ${JSON.stringify(rec.output).slice(0, 60)} for input ${JSON.stringify(rec.input)}`;

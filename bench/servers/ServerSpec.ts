@@ -35,6 +35,14 @@ export interface ServerSpec {
    * prints the log when it stops. Gives the FIFO check the server's true start order.
    */
   readonly recordCalls?: boolean | undefined;
+  /** Usher's `queue({ fairness })`; undefined keeps Usher's default. The floor ignores it. */
+  readonly fairness?: boolean | undefined;
+  /** Usher's `queue({ maxWaitMs })`; undefined keeps Usher's default. The floor ignores it. */
+  readonly maxWaitMs?: number | null | undefined;
+  /** Usher's `queue({ maxPerClient })`; undefined keeps Usher's default. The floor ignores it. */
+  readonly maxPerClient?: number | null | undefined;
+  /** Usher's `launch({ trustProxy })`; undefined keeps Usher's default. The floor ignores it. */
+  readonly trustProxy?: false | readonly string[] | undefined;
 }
 
 /** Parses a {@link ServerSpec} from the JSON the parent passed; throws a TypeError on a bad shape. */

@@ -23,7 +23,16 @@ export async function startUsherServer(spec: ServerSpec, options: StartOptions =
     concurrencyCount: spec.concurrencyCount,
     maxSize: spec.maxSize,
     ...(spec.statusUpdateMs === undefined ? {} : { statusUpdateMs: spec.statusUpdateMs }),
+    ...(spec.fairness === undefined ? {} : { fairness: spec.fairness }),
+    ...(spec.maxWaitMs === undefined ? {} : { maxWaitMs: spec.maxWaitMs }),
+    ...(spec.maxPerClient === undefined ? {} : { maxPerClient: spec.maxPerClient }),
   });
-  const app = await demo.launch({ port, host, quiet: true, logLevel: false });
+  const app = await demo.launch({
+    port,
+    host,
+    quiet: true,
+    logLevel: false,
+    ...(spec.trustProxy === undefined ? {} : { trustProxy: spec.trustProxy }),
+  });
   return { url: app.url.replace(/\/$/, ""), close: () => app.close() };
 }

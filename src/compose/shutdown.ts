@@ -21,7 +21,12 @@ export function handleSignals(close: () => Promise<void>, log: FastifyBaseLogger
       log?.info({ signal }, "shutting down");
       const reraise = (): void => {
         log?.info({ signal }, "stopped");
-        process.kill(process.pid, signal);
+        const kill = (): void => void process.kill(process.pid, signal);
+        // Pino writes asynchronously: a signal ends the process without its exit flush, and under
+        // load the last lines ("shutting down", "stopped") were lost. Write them out first.
+        const flush = (log as { flush?: (cb: (err?: Error) => void) => void } | null)?.flush;
+        if (log === null || typeof flush !== "function") kill();
+        else flush.call(log, kill);
       };
       close().then(reraise, (err: unknown) => {
         log?.error({ err }, "error while shutting down");

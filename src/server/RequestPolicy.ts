@@ -31,14 +31,14 @@ export class RequestPolicy {
   #unreported = 0;
   #nextWarnMs = Number.NEGATIVE_INFINITY;
 
-  constructor(callbacks: RequestPolicyCallbacks, now: () => number = Date.now) {
+  constructor(callbacks: RequestPolicyCallbacks, now: () => number) {
     this.#clientKey = callbacks.clientKey;
     this.#priority = callbacks.priority;
     this.#now = now;
   }
 
   /** A policy for the app's callbacks, or null when it set neither (the doors then build no request). */
-  static of(callbacks: RequestPolicyCallbacks, now?: () => number): RequestPolicy | null {
+  static of(callbacks: RequestPolicyCallbacks, now: () => number): RequestPolicy | null {
     return callbacks.clientKey === null && callbacks.priority === null ? null : new RequestPolicy(callbacks, now);
   }
 

@@ -61,7 +61,8 @@ test("in an unbuilt checkout (no dist/), `usher app.ts` runs the app on Usher's 
   });
   assert.deepEqual(((await res.json()) as { data: unknown }).data, ["src hi"]);
   // SIGTERM to the CLI reaches the app, which stops; the CLI ends as the app did.
-  const exited = once(child, "exit");
+  // "close", not "exit": a child's exit can be seen before the last of its output is read.
+  const exited = once(child, "close");
   child.kill("SIGTERM");
   await exited;
   assert.match(output(), /"signal":"SIGTERM","msg":"shutting down"/);
@@ -71,7 +72,7 @@ test("without tsx, a TypeScript app file gets a message saying to install tsx", 
   const pkg = await layout("no-tsx", []);
   await writeFile(join(pkg, "app.ts"), "export default 1;\n");
   const { child, output } = usher(pkg, ["app.ts"]);
-  const [code] = (await once(child, "exit")) as [number];
+  const [code] = (await once(child, "close")) as [number];
   assert.equal(code, 1, output());
   assert.match(output(), /app\.ts is TypeScript, and running TypeScript needs tsx, which is not installed/);
   assert.match(output(), /npm install tsx/);
@@ -85,7 +86,7 @@ test("without tsx, a JavaScript app file runs", async () => {
     'export default { build() {}, launch(o) { console.log("launched with", JSON.stringify(o)); } };\n',
   );
   const { child, output } = usher(pkg, ["app.mjs", "--port", "1234"]);
-  const [code] = (await once(child, "exit")) as [number];
+  const [code] = (await once(child, "close")) as [number];
   assert.equal(code, 0, output());
   assert.match(output(), /launched with \{"port":1234\}/);
 });

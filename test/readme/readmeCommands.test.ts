@@ -53,6 +53,8 @@ const HERE = [
   /^curl /,
   /^REDIS_URL=\S+ PORT=\d+ LOCAL_WORKERS=0 npm run example:identity &$/,
   /^REDIS_URL=\S+ node --conditions=usher-source bin\/usher\.mjs worker examples\/identity\.ts &$/,
+  /^TRUST_PROXY=1 MAX_PER_CLIENT=2 DELAY_MS=\d+ npm run example:identity$/,
+  /^for ip in [\d. ]+; do curl .+; done$/,
 ];
 
 test("every README command runs here or in the test named for it", () => {
@@ -118,6 +120,20 @@ test("the identity example with the README's environment, called with the README
   assert.match(eventId, /^\w+$/);
   const read = await run("bash", ["-c", curls[1]!.replace("<event_id>", eventId)]);
   assert.match(read.stdout, /event: complete\ndata: \["hi"\]/);
+});
+
+test("the fair queue's lines: one client's third request is refused, another client's accepted", async () => {
+  const commands = readmeCommands();
+  const example = commands.find((c) => HERE[4]!.test(c));
+  const loop = commands.find((c) => HERE[5]!.test(c));
+  assert.ok(example !== undefined && loop !== undefined, "README has the fair queue's example and loop");
+  const port = await freePort();
+  await start(`PORT=${port} ${example}`, `127.0.0.1:${port}`);
+  const { stdout } = await run("bash", ["-c", loop.replaceAll("127.0.0.1:7860", `127.0.0.1:${port}`)]);
+  const answers = stdout.trim().split("\n");
+  assert.equal(answers.length, 4, stdout);
+  for (const i of [0, 1, 3]) assert.match(answers[i]!, /^\{"event_id":"\w+"\} 200$/);
+  assert.equal(answers[2], '{"detail":"You already have 2 requests waiting or running; wait for one to finish."} 429');
 });
 
 test("the README's scale-out lines: two fronts without workers and a CLI worker share one queue", async () => {

@@ -26,25 +26,31 @@ function warningsOf(fn: () => void): string[] {
   return out;
 }
 
+/** A clock that stands still (the warning throttle is tested with its own). */
+const at0 = (): number => 0;
+
 test("no callbacks: no policy at all (the doors build no request)", () => {
-  assert.equal(RequestPolicy.of({ clientKey: null, priority: null }), null);
-  const keyOnly = RequestPolicy.of({ clientKey: () => "k", priority: null });
+  assert.equal(RequestPolicy.of({ clientKey: null, priority: null }, at0), null);
+  const keyOnly = RequestPolicy.of({ clientKey: () => "k", priority: null }, at0);
   assert.ok(keyOnly !== null);
   assert.equal(keyOnly.priorityOf(request), 0);
-  const levelOnly = RequestPolicy.of({ clientKey: null, priority: () => 3 });
+  const levelOnly = RequestPolicy.of({ clientKey: null, priority: () => 3 }, at0);
   assert.ok(levelOnly !== null);
   assert.equal(levelOnly.clientKeyOf(request, "fallback"), "fallback");
   assert.equal(levelOnly.priorityOf(request), 3);
 });
 
 test("good values pass through: any non-empty string up to the cap, any finite number", () => {
-  const policy = new RequestPolicy({
-    clientKey: (r) => String(r.headers["x-key"]),
-    priority: (r) => (r.address === "10.0.0.1" ? -2.5 : 0),
-  });
+  const policy = new RequestPolicy(
+    {
+      clientKey: (r) => String(r.headers["x-key"]),
+      priority: (r) => (r.address === "10.0.0.1" ? -2.5 : 0),
+    },
+    at0,
+  );
   assert.equal(policy.clientKeyOf(request, "fallback"), "abc");
   assert.equal(policy.priorityOf(request), -2.5);
-  const long = new RequestPolicy({ clientKey: () => "k".repeat(MAX_CLIENT_KEY_LENGTH), priority: null });
+  const long = new RequestPolicy({ clientKey: () => "k".repeat(MAX_CLIENT_KEY_LENGTH), priority: null }, at0);
   assert.equal(long.clientKeyOf(request, "fallback")?.length, MAX_CLIENT_KEY_LENGTH);
 });
 
@@ -57,13 +63,13 @@ test("bad keys and levels fall back to the defaults; the warning names what came
     [Promise.resolve("k"), "returned a promise (callbacks must answer synchronously)"],
   ];
   for (const [value, says] of cases) {
-    const policy = new RequestPolicy({ clientKey: () => value as string, priority: null });
+    const policy = new RequestPolicy({ clientKey: () => value as string, priority: null }, at0);
     const warnings = warningsOf(() => assert.equal(policy.clientKeyOf(request, "fallback"), "fallback"));
     assert.equal(warnings.length, 1);
     assert.ok(warnings[0]?.startsWith(`queue({ clientKey }) ${says}, not a string`), warnings[0]);
   }
   for (const value of [Number.NaN, Number.POSITIVE_INFINITY, "1", undefined]) {
-    const policy = new RequestPolicy({ clientKey: null, priority: () => value as number });
+    const policy = new RequestPolicy({ clientKey: null, priority: () => value as number }, at0);
     const warnings = warningsOf(() => assert.equal(policy.priorityOf(request), 0));
     assert.match(
       warnings[0] ?? "",
