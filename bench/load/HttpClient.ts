@@ -35,4 +35,5 @@ export interface HttpClient {
 }
 
 /** Makes one {@link HttpClient} per virtual user for a server. */
-export type HttpClientFactory = (hostname: string, port: number) => HttpClient;
+/** Makes one user's client; `localAddress`: the source address its connections bind to. */
+export type HttpClientFactory = (hostname: string, port: number, localAddress?: string) => HttpClient;

@@ -7,10 +7,12 @@ export class NodeHttpClient implements HttpClient {
   readonly #agent = new http.Agent({ keepAlive: true, maxSockets: 6 });
   readonly #hostname: string;
   readonly #port: number;
+  readonly #localAddress: string | undefined;
 
-  constructor(hostname: string, port: number) {
+  constructor(hostname: string, port: number, localAddress?: string) {
     this.#hostname = hostname;
     this.#port = port;
+    this.#localAddress = localAddress;
   }
 
   request(request: HttpRequest, handler: ResponseHandler): () => void {
@@ -31,6 +33,7 @@ export class NodeHttpClient implements HttpClient {
         agent: this.#agent,
         hostname: this.#hostname,
         port: this.#port,
+        ...(this.#localAddress === undefined ? {} : { localAddress: this.#localAddress }),
         method: request.method,
         path: request.path,
         headers,

@@ -17,8 +17,18 @@ class Connection {
   decoder: StringDecoder | null = null;
   closed = false;
 
-  constructor(hostname: string, port: number, onDone: (connection: Connection, reusable: boolean) => void) {
-    this.socket = net.connect({ host: hostname, port, noDelay: true });
+  constructor(
+    hostname: string,
+    port: number,
+    localAddress: string | undefined,
+    onDone: (connection: Connection, reusable: boolean) => void,
+  ) {
+    this.socket = net.connect({
+      host: hostname,
+      port,
+      noDelay: true,
+      ...(localAddress === undefined ? {} : { localAddress }),
+    });
     this.parser = new HttpResponseParser({
       head: (head) => this.handler?.onHead(head.status, head.retryAfter),
       body: (chunk) => {
@@ -92,12 +102,14 @@ export class RawHttpClient implements HttpClient {
   readonly #hostname: string;
   readonly #port: number;
   readonly #host: string;
+  readonly #localAddress: string | undefined;
   readonly #idle: Connection[] = [];
   readonly #all = new Set<Connection>();
 
-  constructor(hostname: string, port: number) {
+  constructor(hostname: string, port: number, localAddress?: string) {
     this.#hostname = hostname;
     this.#port = port;
+    this.#localAddress = localAddress;
     this.#host = `${hostname}:${port}`;
   }
 
@@ -105,7 +117,9 @@ export class RawHttpClient implements HttpClient {
     let connection = this.#idle.pop();
     while (connection !== undefined && connection.closed) connection = this.#idle.pop();
     if (connection === undefined) {
-      connection = new Connection(this.#hostname, this.#port, (c, reusable) => this.#done(c, reusable));
+      connection = new Connection(this.#hostname, this.#port, this.#localAddress, (c, reusable) =>
+        this.#done(c, reusable),
+      );
       this.#all.add(connection);
     }
     const mine = connection;

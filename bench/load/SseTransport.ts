@@ -7,6 +7,7 @@
  */
 import type { HttpClient, HttpClientFactory } from "./HttpClient.ts";
 import { NodeHttpClient } from "./NodeHttpClient.ts";
+import { userAddress } from "./userAddress.ts";
 import { RawHttpClient } from "./RawHttpClient.ts";
 import { SseParser } from "./SseParser.ts";
 import { newRecord, type RequestRecord, type Transport, type VirtualUser } from "./Transport.ts";
@@ -32,11 +33,17 @@ export interface SseTransportOptions {
    * server that trusts loopback proxies. @default none
    */
   readonly headers?: (index: number) => Readonly<Record<string, string>>;
+  /**
+   * Each user connects from an address of its own on the loopback network (see {@link userAddress}),
+   * as a crowd comes from many addresses: the server's fair queue keys clients by address, and one
+   * address for every user would make them one client. False: every user from 127.0.0.1. @default true
+   */
+  readonly ownAddresses?: boolean;
 }
 
 const CLIENTS: Record<HttpClientKind, HttpClientFactory> = {
-  raw: (hostname, port) => new RawHttpClient(hostname, port),
-  "node-http": (hostname, port) => new NodeHttpClient(hostname, port),
+  raw: (hostname, port, localAddress) => new RawHttpClient(hostname, port, localAddress),
+  "node-http": (hostname, port, localAddress) => new NodeHttpClient(hostname, port, localAddress),
 };
 
 /** Loose shape of the sse_v3 messages the generator reads. */
@@ -59,6 +66,7 @@ export class SseTransport implements Transport {
   readonly #makeClient: HttpClientFactory;
   readonly #freshSession: boolean;
   readonly #headers: ((index: number) => Readonly<Record<string, string>>) | undefined;
+  readonly #ownAddresses: boolean;
 
   /** @param baseUrl Server root, e.g. "http://127.0.0.1:7860". */
   constructor(baseUrl: string, options: SseTransportOptions = {}) {
@@ -71,10 +79,13 @@ export class SseTransport implements Transport {
     this.#makeClient = CLIENTS[client];
     this.#freshSession = options.freshSession ?? false;
     this.#headers = options.headers;
+    // Only a server on the loopback network can be reached from another loopback address.
+    this.#ownAddresses = (options.ownAddresses ?? true) && this.#hostname.startsWith("127.");
   }
 
   createUser(index: number): VirtualUser {
-    const client = this.#makeClient(this.#hostname, this.#port);
+    const local = this.#ownAddresses ? userAddress(index) : undefined;
+    const client = this.#makeClient(this.#hostname, this.#port, local);
     return new SseUser(client, this.#prefix, index, this.#freshSession, this.#headers?.(index) ?? {});
   }
 }
