@@ -64,9 +64,15 @@ if counted and redis.call('HINCRBY', P .. 'clients', ck, 1) > tonumber(maxPer) t
   left_client(ck, true)
   return {-3, exact or all_waiting()}
 end
-if ARGV[11] ~= '' and not redis.call('SET', P .. 'owner:' .. h, ARGV[11], 'PX', ARGV[12], 'NX') then
-  if counted then left_client(ck, true) end
-  return {-2, redis.call('GET', P .. 'owner:' .. h) or ''}
+-- A session whose owner this admission records is new to every node (each node's first join of a
+-- session carries its owner, and a record lasts stateTtlMs): nothing of it is pending or logged.
+local new_session = false
+if ARGV[11] ~= '' then
+  if not redis.call('SET', P .. 'owner:' .. h, ARGV[11], 'PX', ARGV[12], 'NX') then
+    if counted then left_client(ck, true) end
+    return {-2, redis.call('GET', P .. 'owner:' .. h) or ''}
+  end
+  new_session = true
 end
 local pk = P .. 'ses:' .. h .. ':pending'
 if redis.call('SADD', pk, e) == 0 then
@@ -75,7 +81,9 @@ if redis.call('SADD', pk, e) == 0 then
 end
 -- Another node has events of this session, holds it, or logged messages of it: the caller catches up.
 local known = 0
-if redis.call('SCARD', pk) > 1 or redis.call('XLEN', P .. 'ses:' .. h .. ':log') > 0 then known = 1 end
+if not new_session and (redis.call('SCARD', pk) > 1 or redis.call('XLEN', P .. 'ses:' .. h .. ':log') > 0) then
+  known = 1
+end
 if ARGV[13] == '1' then redis.call('SADD', P .. 'pools', pool) end
 local function others_total(n)
   if exact then return exact + 1 end

@@ -151,8 +151,8 @@ describe("Redis cost of a prediction", () => {
       // A key's later events (one key) cost their claim about 7 commands more: its lane's next
       // event enters the ring (docs/redis-protocol.md, "One prediction").
       for (const [label, c, maxRoundTrips, maxCommands] of [
-        ["1 user", one, 2.1, 18.1],
-        ["50 users", crowd, 2.3, keys === "one key" ? 30 : 22],
+        ["1 user", one, 2.1, 16.1],
+        ["50 users", crowd, 2.3, keys === "one key" ? 28 : 20.5],
       ] as const) {
         const roundTrips = c.topLevel / PREDICTIONS;
         const commands = (c.topLevel + c.inLua) / PREDICTIONS;
