@@ -28,6 +28,7 @@ import {
   type StoreChange,
   type StoredJob,
 } from "../queue/index.ts";
+import { ClaimWakes } from "./ClaimWakes.ts";
 import { RedisFileStore } from "./RedisFileStore.ts";
 import { RedisCluster } from "./RedisCluster.ts";
 import { RedisLink } from "./RedisLink.ts";
@@ -48,6 +49,7 @@ export class RedisStore implements SharedQueueStore {
   readonly bus: SessionBus;
   readonly #bus: RedisSessionBus;
   readonly #link: RedisLink;
+  readonly #claimWakes: ClaimWakes;
   readonly #owners: RedisSessionOwners;
   readonly #wakeListeners = new Set<(change: StoreChange) => void>();
   /** Pools this node added to the `pools` set (once each; again after Redis lost its data). */
@@ -69,6 +71,7 @@ export class RedisStore implements SharedQueueStore {
 
   constructor(options: RedisStoreOptions = {}) {
     this.#link = new RedisLink(resolveRedisStoreOptions(options));
+    this.#claimWakes = new ClaimWakes(this.#link);
     this.#bus = new RedisSessionBus(this.#link);
     this.#owners = new RedisSessionOwners(this.#link);
     this.bus = this.#bus;
@@ -131,6 +134,8 @@ export class RedisStore implements SharedQueueStore {
     const forgets = this.#bus.takeForgets();
     // A session's first join here records its owner in this same step (see RedisSessionOwners).
     const owner = this.#owners.takePending(job.sessionHash);
+    // May claim (with a claim request): its `c` wake-up may wait for the window (ClaimWakes).
+    const wakeFlag = claim === undefined ? (this.#link.alone ? "1" : "0") : this.#claimWakes.flag();
     const r = (await this.#link
       .run(
         "usherEnqueue",
@@ -141,7 +146,7 @@ export class RedisStore implements SharedQueueStore {
         JSON.stringify(job),
         maxSize === null ? "" : maxSize,
         o.sessionTtlMs,
-        this.#link.alone ? "1" : "0",
+        wakeFlag,
         owner?.value ?? "",
         this.#owners.ttlMs,
         newPool ? "1" : "0",
@@ -179,7 +184,7 @@ export class RedisStore implements SharedQueueStore {
     // Another node has events of this session, holds it or logged some of it: its log is the truth.
     if (known === 1) this.#bus.share(job.sessionHash);
     // Not looked (no thread here): this event waits, work for later.
-    const parsed = this.#took(parseClaim(claimed, lease), claim === undefined, saw === 1, wakesBefore);
+    const parsed = this.#took(parseClaim(claimed, lease), claim === undefined, saw === 1, wakesBefore, wakeFlag);
     const running: { fnId: number; ageMs: number }[] = [];
     for (let i = 0; i + 1 < flat.length; i += 2) running.push({ fnId: Number(flat[i]), ageMs: Number(flat[i + 1]) });
     return {
@@ -197,12 +202,13 @@ export class RedisStore implements SharedQueueStore {
     if (!this.#claimable) return null;
     const lease = newLease();
     const wakesBefore = this.#workWakes;
+    const wakeFlag = this.#claimWakes.flag();
     const [r, saw] = (await this.#link.run(
       "usherClaim",
-      this.#link.alone ? "1" : "0",
+      wakeFlag,
       ...claimArgs(request, lease, this.#link.options.leaseMs, this.#policy),
     )) as [unknown, number];
-    return this.#took(parseClaim(r, lease), false, saw === 1, wakesBefore);
+    return this.#took(parseClaim(r, lease), false, saw === 1, wakesBefore, wakeFlag);
   }
 
   async release(poolId: string, claim?: Claim, next?: ClaimRequest): Promise<Claim | null> {
@@ -233,6 +239,7 @@ export class RedisStore implements SharedQueueStore {
     const ask = this.#mayWait ? next : undefined;
     const forgets = this.#bus.takeForgets();
     let r: [number, (string | number)[], unknown, number];
+    const wakeFlag = ask === undefined ? (this.#link.alone ? "1" : "0") : this.#claimWakes.flag();
     try {
       r = (await this.#link.run(
         "usherRelease",
@@ -241,7 +248,7 @@ export class RedisStore implements SharedQueueStore {
         poolId,
         o.sessionTtlMs,
         o.sessionMaxMessages,
-        this.#link.alone ? "1" : "0",
+        wakeFlag,
         held.eventIds.length,
         ...held.eventIds,
         ...this.#countedKeys(held.clientKeys),
@@ -260,7 +267,7 @@ export class RedisStore implements SharedQueueStore {
     this.#bus.released(finals, r[1]);
     // Not looked: the freed slot makes claimable what may wait (behind a full pool).
     if (ask === undefined) return this.#took(null, this.#mayWait, this.#mayWait, wakesBefore);
-    return this.#took(parseClaim(r[2], lease), false, r[3] === 1, wakesBefore);
+    return this.#took(parseClaim(r[2], lease), false, r[3] === 1, wakesBefore, wakeFlag);
   }
 
   /**
@@ -269,7 +276,14 @@ export class RedisStore implements SharedQueueStore {
    * not made: maybe), `mayWait` whether work may wait (the script saw a waiting event or a full
    * pool). A wake-up from another node since the call began makes both true.
    */
-  #took(parsed: ParsedClaim | null, claimable: boolean, mayWait: boolean, wakesBefore: number): Claim | null {
+  #took(
+    parsed: ParsedClaim | null,
+    claimable: boolean,
+    mayWait: boolean,
+    wakesBefore: number,
+    wakeFlag = "0",
+  ): Claim | null {
+    if (parsed !== null) this.#claimWakes.claimed(wakeFlag, parsed.claim.poolId);
     const woken = this.#workWakes !== wakesBefore;
     // A claim made leaves more to claim only if work may wait.
     this.#claimable = claimable || (parsed !== null && mayWait) || woken;
@@ -343,6 +357,7 @@ export class RedisStore implements SharedQueueStore {
     this.#closed = true;
     this.cluster.close();
     this.#bus.close();
+    this.#claimWakes.close();
     await this.#link.close();
   }
 

@@ -6,7 +6,8 @@
  * priorityAgingMs, fair ("1": fairness on), nPools, (pool, limit|"")..., nFns, (fnId, batchSize)....
  * `try_claim` takes the next event (docs/fair-queue.md) among pools with a free slot, and its
  * batch, marks its jobs claimed and returns {poolId, fnId, json, origin, json, origin...}, or nil,
- * and (unless the caller is alone) wakes the other nodes: ranks moved. Its second result says
+ * and, when `alone` is "0", wakes the other nodes: ranks moved ("1": no other node listens; "q":
+ * this node tells them later, see ClaimWakes.ts). Its second result says
  * whether work may wait in the request's pools (see RedisStore#took).
  */
 export const CLAIM_LIB = `
@@ -175,7 +176,7 @@ local function pop_head(req, alone, freed)
   local items = batch_of(req, p[1], best, fn, 1)
   local out, moved = take(req, p[1], best, fn, items, now_ms())
   if not moved and best.lvl ~= '0' and best.second == nil then level_emptied(p[1], best.lvl) end
-  if alone ~= '1' then redis.call('PUBLISH', P .. 'wake', NODE .. ' c ' .. p[1]) end
+  if alone == '0' then redis.call('PUBLISH', P .. 'wake', NODE .. ' c ' .. p[1]) end
   return out, true
 end
 local function try_claim(req, alone, freed)
@@ -215,7 +216,7 @@ local function try_claim(req, alone, freed)
       level_emptied(bestPool, best.lvl)
     end
   end
-  if alone ~= '1' then redis.call('PUBLISH', P .. 'wake', NODE .. ' c ' .. bestPool) end
+  if alone == '0' then redis.call('PUBLISH', P .. 'wake', NODE .. ' c ' .. bestPool) end
   return out, true
 end
 `;
