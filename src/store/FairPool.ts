@@ -49,11 +49,6 @@ export class FairPool {
     return this.#levels.values();
   }
 
-  /** Waiting events per priority level. */
-  sizesByPriority(into: Map<number, number>): void {
-    for (const l of this.#levels.values()) if (l.size > 0) into.set(l.priority, (into.get(l.priority) ?? 0) + l.size);
-  }
-
   /** The event a claim of this pool takes next. */
   head(): Entry | undefined {
     const single = this.#single;

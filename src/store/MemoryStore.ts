@@ -57,7 +57,7 @@ export class MemoryStore implements ImmediateQueueStore {
       throw new UsherError("BAD_REQUEST", `Event ${job.eventId} is already waiting.`);
     }
     const policy = this.#policy;
-    const key = job.clientKey ?? job.sessionHash;
+    const key = clientKeyOf(job);
     if (policy.maxPerClient !== null) {
       const n = this.#perClient.get(key) ?? 0;
       if (n >= policy.maxPerClient) return { accepted: false, reason: "client_limit", totalSize: this.#total };
@@ -102,27 +102,22 @@ export class MemoryStore implements ImmediateQueueStore {
     const level = best.level;
     const pool = level.pool;
     const max = request.batchSizes.get(fnId) ?? 1;
-    if (max <= 1) {
-      level.take(best);
-      this.#forget(best, pool);
-      pool.dropIfEmpty(level);
-      pool.running++;
-      return { poolId: pool.id, fnId, jobs: [best.job] };
-    }
-    const taken: Entry[] = [best];
-    {
-      // The following events of the same function and level, in the level's order.
+    level.take(best);
+    this.#forget(best, pool);
+    const jobs: StoredJob[] = [best.job];
+    if (max > 1) {
+      // The following events of the same function and level, in the level's order (serving a
+      // lane keeps the order of the others, so the walk after taking the head is the one before).
+      const more: Entry[] = [];
       level.walk((e) => {
-        if (e !== best && e.job.fnId === fnId) taken.push(e);
-        return taken.length < max;
+        if (e.job.fnId === fnId) more.push(e);
+        return jobs.length + more.length < max;
       });
-    }
-    const jobs: StoredJob[] = new Array<StoredJob>(taken.length);
-    for (let i = 0; i < taken.length; i++) {
-      const e = taken[i] as Entry;
-      jobs[i] = e.job;
-      level.take(e);
-      this.#forget(e, pool);
+      for (const e of more) {
+        jobs.push(e.job);
+        level.take(e);
+        this.#forget(e, pool);
+      }
     }
     pool.dropIfEmpty(level);
     pool.running++;
@@ -187,15 +182,8 @@ export class MemoryStore implements ImmediateQueueStore {
   async rank(eventId: string): Promise<{ rank: number; poolSize: number } | null> {
     const e = this.#byEvent.get(eventId);
     if (e === undefined) return null;
-    const pool = this.#pool(e.job.poolId);
+    const pool = e.level.pool;
     return { rank: pool.rankOf(e), poolSize: pool.size };
-  }
-
-  /** Waiting events per priority level, every pool together. */
-  sizesByPriority(): Map<number, number> {
-    const out = new Map<number, number>();
-    for (const p of this.#pools.values()) p.sizesByPriority(out);
-    return out;
   }
 
   async size(): Promise<number> {
@@ -236,7 +224,7 @@ export class MemoryStore implements ImmediateQueueStore {
 
   /** Takes a waiting event out (removed, not claimed): it leaves its client's count too. */
   #removeEntry(e: Entry): void {
-    const pool = this.#pool(e.job.poolId);
+    const pool = e.level.pool;
     e.level.remove(e);
     pool.dropIfEmpty(e.level);
     this.#forget(e, pool);

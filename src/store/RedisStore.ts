@@ -119,11 +119,6 @@ export class RedisStore implements SharedQueueStore {
     this.#policy = policy;
   }
 
-  /** The policy the engine set (see {@link usePolicy}). */
-  get policy(): QueuePolicy {
-    return this.#policy;
-  }
-
   async enqueue(job: StoredJob, maxSize: number | null, claim?: ClaimRequest): Promise<EnqueueResult> {
     const o = this.#link.options;
     const policy = this.#policy;
