@@ -115,7 +115,7 @@ export class Estimator {
     if (rank < poolSize - 1) {
       // It went ahead of others (fair share, priority): the tail, which places joins at the end,
       // does not know where it is, and those behind it have moved back.
-      pool.tailDirty = true;
+      pool.invalidate();
       this.requestRound(pool);
       return this.#walkForJoin(r);
     }

@@ -25,9 +25,10 @@ export class ClaimWakes {
     this.#link = link;
   }
 
-  /** The `alone` argument of the next script that may claim. */
-  flag(): "1" | "0" | "q" {
+  /** The `alone` argument of the next script; `mayClaim` false: it claims nothing (no window). */
+  flag(mayClaim = true): "1" | "0" | "q" {
     if (this.#link.alone) return "1";
+    if (!mayClaim) return "0";
     if (this.#window !== null) return "q";
     this.#window = this.#link.clock.setTimeout(() => this.#flush(), CLAIM_WAKE_WINDOW_MS);
     return "0";

@@ -130,7 +130,7 @@ export class RedisStore implements SharedQueueStore {
     // A session's first join here records its owner in this same step (see RedisSessionOwners).
     const owner = this.#owners.takePending(job.sessionHash);
     // May claim (with a claim request): its `c` wake-up may wait for the window (ClaimWakes).
-    const wakeFlag = claim === undefined ? (this.#link.alone ? "1" : "0") : this.#claimWakes.flag();
+    const wakeFlag = this.#claimWakes.flag(claim !== undefined);
     const r = (await this.#link
       .run(
         "usherEnqueue",
@@ -234,7 +234,7 @@ export class RedisStore implements SharedQueueStore {
     const ask = this.#mayWait ? next : undefined;
     const forgets = this.#bus.takeForgets();
     let r: [number, (string | number)[], unknown, number];
-    const wakeFlag = ask === undefined ? (this.#link.alone ? "1" : "0") : this.#claimWakes.flag();
+    const wakeFlag = this.#claimWakes.flag(ask !== undefined);
     try {
       r = (await this.#link.run(
         "usherRelease",
