@@ -16,7 +16,11 @@ const CLIENT_LIMIT_DETAIL = /^You already have 1 requests? waiting or running; w
 const WAIT_LIMIT_DETAIL =
   /^Busy: about \d+ (s|min) to wait, over this demo's limit of \d+ (s|min); try again in (\d+) s\.$/;
 
-test("maxPerClient: one more join of the same client is 429 with the same detail and Retry-After on every door", async () => {
+/** An echo app (api name "echo") whose calls wait until `open()`, launched with `queue` options. */
+async function gatedEcho(
+  queue: Parameters<typeof launch>[1],
+  expectedDurationMs?: number,
+): Promise<{ app: Awaited<ReturnType<typeof launch>>; open: () => void }> {
   let open!: () => void;
   const gate = new Promise<void>((r) => (open = r));
   const app = await launch(
@@ -28,9 +32,15 @@ test("maxPerClient: one more join of the same client is 429 with the same detail
       inputs: "text",
       outputs: "text",
       apiName: "echo",
+      ...(expectedDurationMs === undefined ? {} : { expectedDurationMs }),
     }),
-    { concurrencyCount: 1, maxPerClient: 1 },
+    queue,
   );
+  return { app, open };
+}
+
+test("maxPerClient: one more join of the same client is 429 with the same detail and Retry-After on every door", async () => {
+  const { app, open } = await gatedEcho({ concurrencyCount: 1, maxPerClient: 1 });
   const d = doorsOf(app.url);
   // Every door below comes from 127.0.0.1: one client key, which has its one job running.
   assert.equal((await d.joinLane({ data: ["a"], fn_index: 0, session_hash: "lim-1" })).status, 200);
@@ -56,22 +66,8 @@ test("maxPerClient: one more join of the same client is 429 with the same detail
 });
 
 test("maxWaitMs: a join predicted to wait longer is 503 with the wait in its detail and Retry-After on every door", async () => {
-  let open!: () => void;
-  const gate = new Promise<void>((r) => (open = r));
-  const app = await launch(
-    new Interface({
-      fn: async (s: string) => {
-        await gate;
-        return s;
-      },
-      inputs: "text",
-      outputs: "text",
-      apiName: "echo",
-      // A minute per call, as far as the estimator knows: every join behind the running one would wait about that.
-      expectedDurationMs: 60_000,
-    }),
-    { concurrencyCount: 1, maxWaitMs: 1000 },
-  );
+  // A minute per call, as far as the estimator knows: every join behind the running one would wait about that.
+  const { app, open } = await gatedEcho({ concurrencyCount: 1, maxWaitMs: 1000 }, 60_000);
   const d = doorsOf(app.url);
   assert.equal((await d.joinLane({ data: ["a"], fn_index: 0, session_hash: "wait-a" })).status, 200);
   await waitFor(() => eventCounts(app).running === 1, 5000, "a running");
