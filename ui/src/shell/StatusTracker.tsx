@@ -15,14 +15,16 @@ import {
  * or the error. The data-* attributes carry the raw numbers for tests.
  */
 export function StatusTracker({ status }: { status: JobStatus }) {
-  const [now, setNow] = useState(() => performance.now());
+  const [, setTick] = useState(0);
   const live = status.stage !== "error";
   useEffect(() => {
     if (!live) return;
-    setNow(performance.now());
-    const timer = setInterval(() => setNow(performance.now()), 100);
+    const timer = setInterval(() => setTick((n) => n + 1), 100);
     return () => clearInterval(timer);
   }, [live, status]);
+  // Read at each render, not kept from the last tick: a status that just came (its times set from
+  // the clock at receipt) must not be drawn against an older time (a load's "~2 s" showed "~3 s").
+  const now = performance.now();
   const left = secondsLeft(status, now);
   const unit = status.progress?.[0];
   const described = unit === undefined ? null : describeProgress(unit);
