@@ -17,6 +17,7 @@ import { redact, toStoreError } from "./redisLinkErrors.ts";
 import { SCRIPTS, type ScriptName } from "./redisScripts.ts";
 import type { ResolvedRedisStoreOptions } from "./RedisStoreOptions.ts";
 import { usherWarning } from "../warnings.ts";
+import { WriteCoalescer } from "./WriteCoalescer.ts";
 
 /**
  * A message on this node's channel: a session message (M), events that left (L), a cancel request
@@ -46,6 +47,7 @@ export class RedisLink {
   /** Commands (scripts included). Fails fast while disconnected. */
   readonly cmd: RedisClient;
   readonly #sub: RedisClient;
+  readonly #writes: WriteCoalescer;
   readonly #wakeChannel: string;
   /** The key every script declares (KEYS[1]): it carries the queue's hash tag. */
   readonly #seqKey: string;
@@ -94,6 +96,7 @@ export class RedisLink {
     };
     // No offline queue: while Redis is away a join must get 503 at once, not hang.
     this.cmd = connect(options, common, false);
+    this.#writes = new WriteCoalescer(this.cmd);
     this.#sub = connect(options, common, true);
     for (const [name, lua] of Object.entries(SCRIPTS)) this.cmd.defineCommand(name, { numberOfKeys: 1, lua });
     this.cmd.on("error", (err: Error) => this.#warn(err));
@@ -136,6 +139,7 @@ export class RedisLink {
   /** Runs a script; Redis being unreachable becomes STORE_UNAVAILABLE. */
   async run(name: ScriptName, ...args: (string | number)[]): Promise<unknown> {
     const fn = (this.cmd as unknown as Record<ScriptName, ScriptFn>)[name];
+    this.#writes.gather();
     try {
       return await fn.call(this.cmd, this.#seqKey, this.prefix, this.nodeId, ...args);
     } catch (err) {
@@ -145,6 +149,7 @@ export class RedisLink {
 
   /** Runs any command function; Redis being unreachable becomes STORE_UNAVAILABLE. */
   async call<T>(fn: (redis: RedisClient) => Promise<T>): Promise<T> {
+    this.#writes.gather();
     try {
       return await fn(this.cmd);
     } catch (err) {
@@ -154,6 +159,7 @@ export class RedisLink {
 
   /** Runs a command whose failure is only worth a warning (publishing, cursors...). */
   fire(fn: (redis: RedisClient) => Promise<unknown>): void {
+    this.#writes.gather();
     try {
       fn(this.cmd).catch((err: unknown) => this.#warn(err));
     } catch (err) {
