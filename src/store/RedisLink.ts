@@ -14,7 +14,8 @@ import { connect, waitReady, type RedisClient } from "./redisConnect.ts";
 import { every, systemClock, type Clock, type Repeating, type TimerHandle } from "../clock.ts";
 import { UsherError } from "../errors.ts";
 import { redact, toStoreError } from "./redisLinkErrors.ts";
-import { SCRIPTS, type ScriptName } from "./redisScripts.ts";
+import type { ScriptName } from "./redisScripts.ts";
+import { ScriptCalls } from "./ScriptCalls.ts";
 import type { ResolvedRedisStoreOptions } from "./RedisStoreOptions.ts";
 import { usherWarning } from "../warnings.ts";
 import { WriteCoalescer } from "./WriteCoalescer.ts";
@@ -37,8 +38,6 @@ export interface HeldLease {
   readonly clientKeys?: readonly string[];
 }
 
-type ScriptFn = (...args: (string | number)[]) => Promise<unknown>;
-
 /** Connections, scripts, channels and timers of one node. See the file comment. */
 export class RedisLink {
   readonly options: ResolvedRedisStoreOptions;
@@ -48,6 +47,7 @@ export class RedisLink {
   readonly cmd: RedisClient;
   readonly #sub: RedisClient;
   readonly #writes: WriteCoalescer;
+  readonly #scripts = new ScriptCalls();
   readonly #wakeChannel: string;
   /** The key every script declares (KEYS[1]): it carries the queue's hash tag. */
   readonly #seqKey: string;
@@ -98,7 +98,6 @@ export class RedisLink {
     this.cmd = connect(options, common, false);
     this.#writes = new WriteCoalescer(this.cmd);
     this.#sub = connect(options, common, true);
-    for (const [name, lua] of Object.entries(SCRIPTS)) this.cmd.defineCommand(name, { numberOfKeys: 1, lua });
     this.cmd.on("error", (err: Error) => this.#warn(err));
     this.#sub.on("error", (err: Error) => this.#warn(err));
     for (const conn of [this.cmd, this.#sub]) {
@@ -138,10 +137,9 @@ export class RedisLink {
 
   /** Runs a script; Redis being unreachable becomes STORE_UNAVAILABLE. */
   async run(name: ScriptName, ...args: (string | number)[]): Promise<unknown> {
-    const fn = (this.cmd as unknown as Record<ScriptName, ScriptFn>)[name];
     this.#writes.gather();
     try {
-      return await fn.call(this.cmd, this.#seqKey, this.prefix, this.nodeId, ...args);
+      return await this.#scripts.call(this.cmd, name, this.#seqKey, [this.prefix, this.nodeId, ...args]);
     } catch (err) {
       throw toStoreError(err);
     }
