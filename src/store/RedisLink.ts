@@ -32,7 +32,7 @@ export interface HeldLease {
   readonly poolId: string;
   readonly sessionHash: string;
   readonly eventIds: readonly string[];
-  /** Their client keys (for maxPerClient: each leaves its count on release). */
+  /** Their client keys (with maxPerClient each leaves its count on release; see RedisStore#released). */
   readonly clientKeys?: readonly string[];
 }
 

@@ -32,6 +32,7 @@ import { ClaimWakes } from "./ClaimWakes.ts";
 import { RedisFileStore } from "./RedisFileStore.ts";
 import { RedisCluster } from "./RedisCluster.ts";
 import { RedisLink } from "./RedisLink.ts";
+import { ReleasedHints } from "./ReleasedHints.ts";
 import { admittedAt, claimArgs, levelOf, newLease, orderArgs, parseClaim, type ParsedClaim } from "./redisClaims.ts";
 import { resolveRedisStoreOptions, type RedisStoreOptions } from "./RedisStoreOptions.ts";
 import { RedisSessionBus } from "./RedisSessionBus.ts";
@@ -64,6 +65,7 @@ export class RedisStore implements SharedQueueStore {
    * a release then need not look for a next job.
    */
   #mayWait = true;
+  readonly #released = new ReleasedHints();
   /** Wake-ups saying another node made work ("j": a join, "r": a freed slot with work waiting). */
   #workWakes = 0;
   #closed = false;
@@ -93,7 +95,10 @@ export class RedisStore implements SharedQueueStore {
     });
     this.#link.onReconnect((lostData) => {
       this.#claimable = this.#mayWait = true;
-      if (lostData) this.#pools.clear();
+      if (lostData) {
+        this.#pools.clear();
+        this.#released.clear();
+      }
     });
   }
 
@@ -131,6 +136,7 @@ export class RedisStore implements SharedQueueStore {
     const owner = this.#owners.takePending(job.sessionHash);
     // May claim (with a claim request): its `c` wake-up may wait for the window (ClaimWakes).
     const wakeFlag = this.#claimWakes.flag(claim !== undefined);
+    const key = clientKeyOf(job);
     const r = (await this.#link
       .run(
         "usherEnqueue",
@@ -146,11 +152,12 @@ export class RedisStore implements SharedQueueStore {
         this.#owners.ttlMs,
         newPool ? "1" : "0",
         levelOf(job),
-        clientKeyOf(job),
+        key,
         admittedAt(job),
         policy.fairness ? "1" : "0",
         policy.maxPerClient ?? "",
         policy.priorityAgingMs,
+        policy.fairness ? this.#released.of(key) : "",
         others.length,
         ...others,
         forgets.length / 2,
@@ -260,6 +267,7 @@ export class RedisStore implements SharedQueueStore {
       throw err;
     }
     this.#bus.released(finals, r[1]);
+    if (r[0] === 1 && this.#policy.fairness) this.#released.note(held);
     // Not looked: the freed slot makes claimable what may wait (behind a full pool).
     if (ask === undefined) return this.#took(null, this.#mayWait, this.#mayWait, wakesBefore);
     return this.#took(parseClaim(r[2], lease), false, r[3] === 1, wakesBefore, wakeFlag);
@@ -290,7 +298,7 @@ export class RedisStore implements SharedQueueStore {
       poolId: claim.poolId,
       sessionHash: claim.jobs[0]?.sessionHash ?? "",
       eventIds: ids,
-      ...(this.#policy.maxPerClient === null ? {} : { clientKeys: claim.jobs.map(clientKeyOf) }),
+      clientKeys: claim.jobs.map(clientKeyOf),
     });
     this.#bus.running(ids, origins);
     return claim;

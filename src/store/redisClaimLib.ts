@@ -30,8 +30,17 @@ local function claim_request(at)
   end
   return req
 end
+-- Running claims per pool, as counted in this script (an admission that found its pool full need
+-- not count it again for its claim); a claim made here adds its own.
+local running_n = {}
 local function slot_free(pool, limit)
-  return limit == '' or redis.call('ZCARD', P .. 'run:' .. pool) < tonumber(limit)
+  if limit == '' then return true end
+  local n = running_n[pool]
+  if n == nil then
+    n = redis.call('ZCARD', P .. 'run:' .. pool)
+    running_n[pool] = n
+  end
+  return n < tonumber(limit)
 end
 -- A pool's next event: {m, pos (ring position), lvl, second (the next head of its level, if any),
 -- multi (the pool has several levels)}, and its entry when levels were compared; nil when none.
@@ -151,6 +160,7 @@ local function take(req, pool, head, fn, items, now)
     add_origin(byOrigin, f[2], ids[k])
   end
   redis.call('ZADD', P .. 'run:' .. pool, now + req.leaseMs, ids[1] .. '|' .. req.lease)
+  if running_n[pool] then running_n[pool] = running_n[pool] + 1 end
   tell_origins(byOrigin, 'S')
   local moved = #lanes > 0 and relane(pool, head.lvl, lanes, parkedTaken)
   return out, moved

@@ -15,7 +15,8 @@ export const QUEUE_LIB = `${PRELUDE}${LEVELS_LIB}${CLAIM_LIB}`;
  * enqueue: ARGV = P, node, eventId, sessionHash, fnId, poolId, jobJson, maxSize ("" = none),
  * sessionTtlMs, alone ("1": no other node listens), owner ("" = none), ownerTtlMs, newPool ("1":
  * add it to `pools`), level, clientKey, admitted (wall-clock ms), fair ("1"), maxPerClient ("" =
- * none), priorityAgingMs, nOther, otherPool..., read finals to forget (see forget_read), then a
+ * none), priorityAgingMs, released (an event of the client key whose claim the caller released while
+ * holding it, or ""), nOther, otherPool..., read finals to forget (see forget_read), then a
  * claim request (see CLAIM_LIB; lease "" when the caller cannot run a job now). `owner`: the
  * session's owner record, written (SET NX) with the admission; a session that has one already is
  * not admitted: the caller judges the record in force and joins again without it.
@@ -34,9 +35,10 @@ export const QUEUE_LIB = `${PRELUDE}${LEVELS_LIB}${CLAIM_LIB}`;
 export const ENQUEUE = `${QUEUE_LIB}
 local e, h, fn, pool, json, maxSize, ttl, alone = ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8], ARGV[9], ARGV[10]
 local lvl, ck, at, fair, maxPer, aging = ARGV[14], ARGV[15], ARGV[16], ARGV[17] == '1', ARGV[18], tonumber(ARGV[19])
-local nOther = tonumber(ARGV[20])
+local released = ARGV[20]
+local nOther = tonumber(ARGV[21])
 -- First: a read final of this session must not count as history below.
-local reqAt = forget_read(21 + nOther)
+local reqAt = forget_read(22 + nOther)
 local wk = ring_key(pool, '0')
 -- Level 0's ring: empty when the whole pool is (another level's events leave a marker in it).
 local ahead = redis.call('ZCARD', wk)
@@ -87,7 +89,7 @@ end
 if ARGV[13] == '1' then redis.call('SADD', P .. 'pools', pool) end
 local function others_total(n)
   if exact then return exact + 1 end
-  for i = 21, 20 + nOther do n = n + redis.call('ZCARD', P .. 'wait:' .. ARGV[i]) end
+  for i = 22, 21 + nOther do n = n + redis.call('ZCARD', P .. 'wait:' .. ARGV[i]) end
   return n
 end
 local req = claim_request(reqAt)
@@ -133,7 +135,8 @@ if ahead > 0 then
   nx = tonumber(f[2]) or 0
   if fair then
     c, ml = tonumber(f[3]) or 0, tonumber(f[4]) or 0
-    if f[1] and (c > 0 or redis.call('ZSCORE', rk, f[1])) then laneHead = f[1] end
+    -- A record whose head is the released event is an ended lane's: that event waits nowhere.
+    if f[1] and (c > 0 or (event_of(f[1]) ~= released and redis.call('ZSCORE', rk, f[1]))) then laneHead = f[1] end
   end
 end
 redis.call('HSET', jk, 'json', json, 'pool', pool, 'fn', fn, 'seq', seq, 'ses', h, 'origin', NODE, 'tries', 0, 'm', m, unpack(extra))
@@ -207,6 +210,27 @@ return {claim or false, saw and 1 or 0}
  */
 export const RELEASE = `${QUEUE_LIB}
 local head, lease, pool, ttl, maxlen, alone = ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8]
+-- Event e leaves its session's pending set pk. Returns whether it had left already (ended) and
+-- whether nothing else is pending (lone). SPOP of two members tells both in one command when e was
+-- the only member (the usual case: the set is gone with it); anything else popped goes back, and
+-- a set emptied by the pop that held an adopter gets its TTL back (it had one since the adoption).
+local function leave_pending(pk, e, ttl)
+  local got = redis.call('SPOP', pk, 2)
+  if #got == 0 then return true, true end
+  if #got == 1 and got[1] == e then return false, true end
+  local ended, back, adopters = true, {}, false
+  for _, m in ipairs(got) do
+    if m == e then ended = false
+    else
+      back[#back + 1] = m
+      if adopter(m) then adopters = true end
+    end
+  end
+  redis.call('SADD', pk, unpack(back))
+  if adopters then redis.call('PEXPIRE', pk, ttl) end
+  if ended then ended = redis.call('SREM', pk, e) == 0 end
+  return ended, false
+end
 local held = redis.call('ZREM', P .. 'run:' .. pool, head .. '|' .. lease)
 local i = 10
 local n = tonumber(ARGV[9])
@@ -227,12 +251,11 @@ for _ = 1, nf do
   i = i + 4
   local pk = P .. 'ses:' .. h .. ':pending'
   if held == 0 then drop_waiting(e, job_fields(e)) end
-  local ended = redis.call('SREM', pk, e) == 0
+  local ended, lone = leave_pending(pk, e, ttl)
   -- The origin of an event run here for another node ("" : delivered here, by its origin).
   local origin = ''
   if string.byte(mode, 1) == 62 then origin = string.sub(mode, 2) end
   local remaining, adopted, id = 0, 0, ''
-  local lone = redis.call('SCARD', pk) == 0
   if not lone then
     for _, m in ipairs(redis.call('SMEMBERS', pk)) do
       local a = adopter(m)
