@@ -15,6 +15,7 @@ import { every, systemClock, type Clock, type Repeating, type TimerHandle } from
 import { UsherError } from "../errors.ts";
 import { redact, toStoreError } from "./redisLinkErrors.ts";
 import { SCRIPTS, type ScriptName } from "./redisScripts.ts";
+import { RedisTime } from "./RedisTime.ts";
 import type { ResolvedRedisStoreOptions } from "./RedisStoreOptions.ts";
 import { usherWarning } from "../warnings.ts";
 
@@ -55,6 +56,8 @@ export class RedisLink {
   readonly #reconnectHandlers = new Set<(lostData: boolean) => void>();
   /** Claims this node runs, by lease id (`<head>|<lease>`, their member of `run:<pool>`). */
   readonly held = new Map<string, HeldLease>();
+  /** Redis' clock as this node estimates it (claims pass it to their scripts). */
+  readonly redisTime: RedisTime;
   /** Nodes Redis knew at the last heartbeat; 0 before the first. */
   #nodes = 0;
   /**
@@ -81,6 +84,7 @@ export class RedisLink {
 
   constructor(options: ResolvedRedisStoreOptions) {
     this.options = options;
+    this.redisTime = new RedisTime(options.leaseMs);
     // The braces make the prefix a hash tag: every key of one queue lives in one Redis Cluster slot.
     this.prefix = `{${options.keyPrefix}}`;
     this.#wakeChannel = `${this.prefix}wake`;
@@ -101,6 +105,7 @@ export class RedisLink {
     for (const conn of [this.cmd, this.#sub]) {
       conn.on("close", () => {
         if (!this.#closed) this.#broken = true;
+        this.redisTime.reset();
       });
       conn.on("ready", () => this.#onReady());
     }
@@ -302,12 +307,14 @@ export class RedisLink {
       const args: string[] = [];
       for (const [id, h] of this.held) args.push(h.poolId, id, h.sessionHash);
       const heardBefore = this.#heard;
-      const [lost, nodes] = (await this.run(
+      const sentAtMs = performance.now();
+      const [lost, nodes, redisMs] = (await this.run(
         "usherRenew",
         this.options.leaseMs,
         this.options.sessionTtlMs,
         ...args,
-      )) as [string[], number];
+      )) as [string[], number, number];
+      this.redisTime.sample(sentAtMs, redisMs);
       this.#nodes = nodes;
       this.#beats++;
       // What was heard during the call may be a node the count does not include yet.

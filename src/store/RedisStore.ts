@@ -162,7 +162,7 @@ export class RedisStore implements SharedQueueStore {
         ...others,
         forgets.length / 2,
         ...forgets,
-        ...claimArgs(claim, lease, o.leaseMs, policy),
+        ...claimArgs(claim, lease, o.leaseMs, policy, this.#link.redisTime.nowMs()),
       )
       .catch((err: unknown) => {
         this.#bus.returnForgets(forgets);
@@ -208,7 +208,7 @@ export class RedisStore implements SharedQueueStore {
     const [r, saw] = (await this.#link.run(
       "usherClaim",
       wakeFlag,
-      ...claimArgs(request, lease, this.#link.options.leaseMs, this.#policy),
+      ...claimArgs(request, lease, this.#link.options.leaseMs, this.#policy, this.#link.redisTime.nowMs()),
     )) as [unknown, number];
     return this.#took(parseClaim(r, lease), false, saw === 1, wakesBefore, wakeFlag);
   }
@@ -258,7 +258,7 @@ export class RedisStore implements SharedQueueStore {
         ...finalArgs,
         forgets.length / 2,
         ...forgets,
-        ...claimArgs(ask, lease, o.leaseMs, this.#policy),
+        ...claimArgs(ask, lease, o.leaseMs, this.#policy, this.#link.redisTime.nowMs()),
       )) as [number, (string | number)[], unknown, number];
     } catch (err) {
       // The finals still have to end their events in Redis: they wait in the bus's outbox.

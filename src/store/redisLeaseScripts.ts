@@ -9,8 +9,8 @@ import { PRELUDE } from "./redisPrelude.ts";
 /**
  * renew: ARGV = P, node, leaseMs, sessionTtlMs, (poolId, "<head>|<lease>", sessionHash)... Marks the
  * node alive, extends its leases and keeps their sessions' pending sets from expiring under a long
- * job. Returns {lost claims "<head>|<lease>"..., nodes}: the claims whose lease is gone (reaped:
- * their jobs were retried or failed elsewhere) and how many nodes Redis knows.
+ * job. Returns {lost claims "<head>|<lease>"..., nodes, now}: the claims whose lease is gone (reaped:
+ * their jobs were retried or failed elsewhere), how many nodes Redis knows, and Redis' time (ms).
  */
 export const RENEW = `${PRELUDE}
 local leaseMs = tonumber(ARGV[3])
@@ -26,7 +26,7 @@ for i = 5, #ARGV - 2, 3 do
     redis.call('PEXPIRE', P .. 'ses:' .. ARGV[i + 2] .. ':pending', ARGV[4])
   end
 end
-return {lost, redis.call('ZCARD', P .. 'nodes')}
+return {lost, redis.call('ZCARD', P .. 'nodes'), now}
 `;
 
 /**

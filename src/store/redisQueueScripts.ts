@@ -113,7 +113,7 @@ if req ~= nil and ahead == 0 then
     end
   end
   if mine then
-    local now = now_ms()
+    local now = req_now(req)
     redis.call('HSET', jk, 'json', json, 'pool', pool, 'fn', fn, 'ses', h, 'origin', NODE, 'tries', 1,
       'lease', req.lease, 'node', NODE, 'start', now, unpack(extra))
     redis.call('ZADD', P .. 'run:' .. pool, now + req.leaseMs, e .. '|' .. req.lease)
@@ -171,7 +171,7 @@ else
   end
 end
 local running = {}
-if rank == 0 then running = running_of(pool, now_ms()) end
+if rank == 0 then running = running_of(pool, req and req_now(req) or now_ms()) end
 local claim = try_claim(req, alone)
 if claim == nil then
   claim = false
