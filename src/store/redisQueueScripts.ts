@@ -212,22 +212,19 @@ export const RELEASE = `${QUEUE_LIB}
 local head, lease, pool, ttl, maxlen, alone = ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8]
 -- Event e leaves its session's pending set pk. Returns whether it had left already (ended) and
 -- whether nothing else is pending (lone). SPOP of two members tells both in one command when e was
--- the only member (the usual case: the set is gone with it); anything else popped goes back, and
--- a set emptied by the pop that held an adopter gets its TTL back (it had one since the adoption).
+-- the only member (the usual case: the set is gone with it). Anything else popped goes back, and
+-- the set gets sessionTtlMs: the pop may have emptied it, and its TTL with it (an adopted set, or
+-- one a renewal kept alive, had one), so that a member nothing ends still goes in time.
 local function leave_pending(pk, e, ttl)
   local got = redis.call('SPOP', pk, 2)
   if #got == 0 then return true, true end
   if #got == 1 and got[1] == e then return false, true end
-  local ended, back, adopters = true, {}, false
+  local ended, back = true, {}
   for _, m in ipairs(got) do
-    if m == e then ended = false
-    else
-      back[#back + 1] = m
-      if adopter(m) then adopters = true end
-    end
+    if m == e then ended = false else back[#back + 1] = m end
   end
   redis.call('SADD', pk, unpack(back))
-  if adopters then redis.call('PEXPIRE', pk, ttl) end
+  redis.call('PEXPIRE', pk, ttl)
   if ended then ended = redis.call('SREM', pk, e) == 0 end
   return ended, false
 end

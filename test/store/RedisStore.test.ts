@@ -28,6 +28,54 @@ describe("RedisStore specifics", () => {
     }
   });
 
+  it("ends a final's event in its session's pending set, leaving the others (and a TTL) or nothing", async () => {
+    const keyPrefix = testPrefix();
+    const s = await makeRedisStore({ keyPrefix });
+    const pendingKey = storeKey(keyPrefix, "ses:P:pending");
+    const final = (eventId: string) =>
+      ({ type: "completed", eventId, sessionHash: "P", output: null, durationMs: 1, averageDurationMs: null }) as const;
+    try {
+      await s.enqueue(makeJob({ eventId: "one", sessionHash: "P" }), null);
+      await s.enqueue(makeJob({ eventId: "two", sessionHash: "P" }), null);
+      for (const [eventId, left] of [
+        ["one", ["two"]],
+        ["two", []],
+      ] as const) {
+        const claim = await s.claim(claimRequest({ default: 1 }));
+        assert.equal(claim?.jobs[0]?.eventId, eventId);
+        s.bus.endedHere(final(eventId), true);
+        await s.release("default", claim ?? undefined);
+        assert.deepEqual(await s.bus.pendingEvents("P"), left);
+        if (left.length > 0) assert.ok((await redis.pttl(pendingKey)) > 0, "the set the pop emptied has a TTL");
+        else assert.equal(await redis.exists(pendingKey), 0);
+      }
+    } finally {
+      await s.close();
+    }
+  });
+
+  it("admits a returning client key's event as a new lane once its last lane's head was released, else behind it", async () => {
+    const s = await makeRedisStore();
+    s.usePolicy({ fairness: true, maxPerClient: null, priorityAgingMs: 1000 });
+    try {
+      const request = claimRequest({ default: 1 });
+      await s.enqueue(makeJob({ eventId: "k1", clientKey: "K" }), null);
+      const claim = await s.claim(request);
+      await s.release("default", claim ?? undefined);
+      // K's lane record still names k1, released here: k2 heads a lane of its own, ahead of L's second.
+      await s.enqueue(makeJob({ eventId: "l1", clientKey: "L" }), null);
+      await s.enqueue(makeJob({ eventId: "l2", clientKey: "L" }), null);
+      await s.enqueue(makeJob({ eventId: "k2", clientKey: "K" }), null);
+      await s.enqueue(makeJob({ eventId: "k3", clientKey: "K" }), null);
+      assert.deepEqual(
+        (await s.waiting("default")).map((j) => j.eventId),
+        ["l1", "k2", "l2", "k3"],
+      );
+    } finally {
+      await s.close();
+    }
+  });
+
   it("wakes the other processes on a join and on a release with work waiting, never its own", async () => {
     const keyPrefix = testPrefix();
     const [a, b] = await Promise.all([makeRedisStore({ keyPrefix }), makeRedisStore({ keyPrefix })]);
