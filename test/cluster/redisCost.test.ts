@@ -1,6 +1,7 @@
 /**
  * What one prediction costs Redis (issue 16): a front with local workers, the identity function,
- * one user making a fresh session per prediction, then 50 users at once. Counted by Redis itself
+ * one user, then 50 users at once, each with a fresh session per prediction (one-shot visitors) or
+ * keeping its session (a returning user). Counted by Redis itself
  * through MONITOR, keeping only the commands on this test's keys: top-level ones (round trips from
  * the front) and those run inside its Lua scripts; the node's timers (heartbeat, reaper, shared
  * durations) are left out, as they do not grow with predictions. The bench (`scaleout`) measures the same at
@@ -101,11 +102,24 @@ function breakdown(c: Count, predictions: number): string {
     .join(", ");
 }
 
-/** Most commands per prediction (Lua-internal included), at 1 user and at 50. */
-const LIMITS = {
-  fresh: { fair: { one: 16.1, many: 20.5 }, fifo: { one: 16.1, many: 20.5 }, oneKey: { one: 16.1, many: 28 } },
-  kept: { fair: { one: 20, many: 23 }, fifo: { one: 20, many: 23 }, oneKey: { one: 20, many: 30 } },
+/**
+ * Most commands per prediction (Lua-internal included), at 1 user and at 50, leaving out the
+ * logging of finals whose reader came late (see LOGGED_LATE): what the protocol costs, measured
+ * 11.05 / 17.0 fresh with fairness on (16.0 off, 23.8 one key), one more kept.
+ */
+const STEADY = {
+  fresh: { fair: { one: 11.2, many: 17.3 }, fifo: { one: 11.2, many: 16.3 }, oneKey: { one: 11.2, many: 24.2 } },
+  kept: { fair: { one: 12.2, many: 18.3 }, fifo: { one: 12.2, many: 17.3 }, oneKey: { one: 12.2, many: 25.2 } },
 } as const;
+/** Most commands per prediction, everything counted (issue 16's target; one key: a key's later events). */
+const TOTAL = { one: 20, many: 20, oneKeyMany: 28 } as const;
+/**
+ * The commands of a final logged because no reader here had it when it ended (XADD, PEXPIRE), and of
+ * its leaving the log once read here (XDEL, carried by the node's next script or a pipeline): every
+ * prediction at 1 user (the function ends before the stream opens), some at 50 users, more the more
+ * loaded the machine is.
+ */
+const LOGGED_LATE = ["lua:xadd", "lua:pexpire", "lua:xdel", "xdel"];
 
 describe("Redis cost of a prediction", () => {
   // Each user its own client key (here its session; in production its address or account):
@@ -121,7 +135,7 @@ describe("Redis cost of a prediction", () => {
     [false, "per user", "kept"],
     [true, "one key", "kept"],
   ] as const) {
-    it(`is 2 round trips and about 20 commands at 1 and at 50 users, ${sessions} sessions, fairness ${fairness ? "on" : "off"}, ${keys}`, async (t) => {
+    it(`is 2 round trips and at most 20 commands at 1 and at 50 users, ${sessions} sessions, fairness ${fairness ? "on" : "off"}, ${keys}`, async (t) => {
       const prefix = testPrefix("cost");
       const demo = new Interface({ fn: (x: string) => x, inputs: "text", outputs: "text", apiName: "echo" });
       // A short lease: heartbeats every 200 ms, so that the node soon knows it is alone (no wake-ups).
@@ -158,25 +172,24 @@ describe("Redis cost of a prediction", () => {
         for (let i = 0; i < PREDICTIONS; i++) await predict(0);
       });
       const many = await countCommands(prefix, () => crowd(PREDICTIONS / USERS));
-      // The bench (`scaleout`) reads the steady figure under load; these bounds catch growth (one
-      // more script or command per prediction). A final whose reader had not attached yet when it
-      // ended is logged, and once read here it leaves the log (an XDEL carried by the node's next
-      // script): always at 1 user (the function ends before the stream opens), for some at 50 users,
-      // more on a loaded machine.
+      // The steady bounds catch growth (one more script or command per prediction); the total
+      // bounds, issue 16's target, hold even if every final were logged late.
       // A key's later events (one key) cost their claim about 7 commands more: its lane's next
       // event enters the ring (docs/redis-protocol.md, "One prediction").
-      const limits = LIMITS[sessions][keys === "one key" ? "oneKey" : fairness ? "fair" : "fifo"];
-      for (const [label, c, maxRoundTrips, maxCommands] of [
-        ["1 user", one, 2.1, limits.one],
-        ["50 users", many, 2.3, limits.many],
+      const steady = STEADY[sessions][keys === "one key" ? "oneKey" : fairness ? "fair" : "fifo"];
+      for (const [label, c, maxRoundTrips, maxSteady, maxTotal] of [
+        ["1 user", one, 2.1, steady.one, TOTAL.one],
+        ["50 users", many, 2.3, steady.many, keys === "one key" ? TOTAL.oneKeyMany : TOTAL.many],
       ] as const) {
         const roundTrips = c.topLevel / PREDICTIONS;
         const commands = (c.topLevel + c.inLua) / PREDICTIONS;
+        const late = LOGGED_LATE.reduce((n, name) => n + (c.byName.get(name) ?? 0), 0) / PREDICTIONS;
         t.diagnostic(
-          `${label}: ${commands.toFixed(2)} commands, ${roundTrips.toFixed(2)} round trips: ${breakdown(c, PREDICTIONS)}`,
+          `${label}: ${commands.toFixed(2)} commands (${(commands - late).toFixed(2)} without finals logged late), ${roundTrips.toFixed(2)} round trips: ${breakdown(c, PREDICTIONS)}`,
         );
         assert.ok(roundTrips <= maxRoundTrips, `${label}: ${roundTrips.toFixed(2)} round trips per prediction`);
-        assert.ok(commands <= maxCommands, `${label}: ${commands.toFixed(2)} commands per prediction`);
+        assert.ok(commands - late <= maxSteady, `${label}: ${(commands - late).toFixed(2)} commands per prediction`);
+        assert.ok(commands <= maxTotal, `${label}: ${commands.toFixed(2)} commands per prediction, all counted`);
       }
     });
   }
