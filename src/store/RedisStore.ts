@@ -75,6 +75,7 @@ export class RedisStore implements SharedQueueStore {
     this.#link = new RedisLink(resolveRedisStoreOptions(options));
     this.#claimWakes = new ClaimWakes(this.#link);
     this.#bus = new RedisSessionBus(this.#link);
+    this.#bus.onShared((sessionHash) => this.#link.solo.drop(sessionHash));
     this.#owners = new RedisSessionOwners(this.#link);
     this.bus = this.#bus;
     this.cluster = new RedisCluster(this.#link, this.#bus, () => this.#policy);
@@ -84,7 +85,12 @@ export class RedisStore implements SharedQueueStore {
         this.cluster.heardDuration(Number(args[0]), Number(args[1]));
         return;
       }
-      if (kind === "h") return;
+      if (kind === "h" || kind === "s") {
+        // A session held solo here that another node touched: held with it now.
+        const shared = this.#link.solo.heard(kind, args[0]);
+        if (shared !== null) this.#bus.share(shared);
+        return;
+      }
       // A join or a release may make work claimable; a claim or a removal only moves ranks.
       const change: StoreChange = kind === "j" || kind === "r" ? "work" : "ranks";
       if (change === "work") {
@@ -95,6 +101,7 @@ export class RedisStore implements SharedQueueStore {
     });
     this.#link.onReconnect((lostData) => {
       this.#claimable = this.#mayWait = true;
+      this.#link.solo.clear();
       if (lostData) {
         this.#pools.clear();
         this.#released.clear();
@@ -158,6 +165,7 @@ export class RedisStore implements SharedQueueStore {
         policy.maxPerClient ?? "",
         policy.priorityAgingMs,
         policy.fairness ? this.#released.of(key) : "",
+        this.#link.solo.has(job.sessionHash) ? "1" : "0",
         others.length,
         ...others,
         forgets.length / 2,
@@ -177,6 +185,7 @@ export class RedisStore implements SharedQueueStore {
     }
     if (status === 0) owner?.dropped();
     else owner?.recorded();
+    if (status === 1 && owner !== undefined) this.#link.solo.recorded(job.sessionHash);
     if (status === -1) throw new UsherError("BAD_REQUEST", `Event ${job.eventId} is already in the queue.`);
     if (status !== 1) {
       return { accepted: false, reason: status === -3 ? "client_limit" : "queue_full", totalSize: Number(a) };

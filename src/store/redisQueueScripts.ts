@@ -16,7 +16,8 @@ export const QUEUE_LIB = `${PRELUDE}${LEVELS_LIB}${CLAIM_LIB}`;
  * sessionTtlMs, alone ("1": no other node listens), owner ("" = none), ownerTtlMs, newPool ("1":
  * add it to `pools`), level, clientKey, admitted (wall-clock ms), fair ("1"), maxPerClient ("" =
  * none), priorityAgingMs, released (an event of the client key whose claim the caller released while
- * holding it, or ""), nOther, otherPool..., read finals to forget (see forget_read), then a
+ * holding it, or ""), solo ("1": the caller holds the session alone for sure, see SoloSessions.ts),
+ * nOther, otherPool..., read finals to forget (see forget_read), then a
  * claim request (see CLAIM_LIB; lease "" when the caller cannot run a job now). `owner`: the
  * session's owner record, written (SET NX) with the admission; a session that has one already is
  * not admitted: the caller judges the record in force and joins again without it.
@@ -35,10 +36,10 @@ export const QUEUE_LIB = `${PRELUDE}${LEVELS_LIB}${CLAIM_LIB}`;
 export const ENQUEUE = `${QUEUE_LIB}
 local e, h, fn, pool, json, maxSize, ttl, alone = ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8], ARGV[9], ARGV[10]
 local lvl, ck, at, fair, maxPer, aging = ARGV[14], ARGV[15], ARGV[16], ARGV[17] == '1', ARGV[18], tonumber(ARGV[19])
-local released = ARGV[20]
-local nOther = tonumber(ARGV[21])
+local released, solo = ARGV[20], ARGV[21] == '1'
+local nOther = tonumber(ARGV[22])
 -- First: a read final of this session must not count as history below.
-local reqAt = forget_read(22 + nOther)
+local reqAt = forget_read(23 + nOther)
 local wk = ring_key(pool, '0')
 -- Level 0's ring: empty when the whole pool is (another level's events leave a marker in it).
 local ahead = redis.call('ZCARD', wk)
@@ -82,14 +83,17 @@ if redis.call('SADD', pk, e) == 0 then
   return {-1, 0}
 end
 -- Another node has events of this session, holds it, or logged messages of it: the caller catches up.
+-- A session the caller holds alone for sure need not ask; one it does not, the others hear of ("s"):
+-- a node that held it solo no longer does.
 local known = 0
-if not new_session and (redis.call('SCARD', pk) > 1 or redis.call('XLEN', P .. 'ses:' .. h .. ':log') > 0) then
-  known = 1
+if not new_session and not solo then
+  if redis.call('SCARD', pk) > 1 or redis.call('XLEN', P .. 'ses:' .. h .. ':log') > 0 then known = 1 end
+  if alone ~= '1' then redis.call('PUBLISH', P .. 'wake', NODE .. ' s ' .. h) end
 end
 if ARGV[13] == '1' then redis.call('SADD', P .. 'pools', pool) end
 local function others_total(n)
   if exact then return exact + 1 end
-  for i = 22, 21 + nOther do n = n + redis.call('ZCARD', P .. 'wait:' .. ARGV[i]) end
+  for i = 23, 22 + nOther do n = n + redis.call('ZCARD', P .. 'wait:' .. ARGV[i]) end
   return n
 end
 local req = claim_request(reqAt)

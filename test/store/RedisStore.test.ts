@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { setTimeout as sleep } from "node:timers/promises";
 import { after, describe, it } from "node:test";
 import { RedisStore } from "../../src/redis.ts";
+import type { RedisSessionOwners } from "../../src/store/RedisSessionOwners.ts";
 import { makeRedisStore, rawRedis, storeKey, testPrefix } from "../helpers/redis.ts";
 import { waitFor } from "../helpers/waitFor.ts";
 import { claimRequest, makeJob, runQueueStoreConformance } from "./conformance.ts";
@@ -73,6 +74,28 @@ describe("RedisStore specifics", () => {
       );
     } finally {
       await s.close();
+    }
+  });
+
+  it("holds a session alone from the join that recorded its owner until another node joins it", async () => {
+    const keyPrefix = testPrefix();
+    const [a, b] = await Promise.all([makeRedisStore({ keyPrefix }), makeRedisStore({ keyPrefix })]);
+    try {
+      const shared: string[] = [];
+      a.bus.onShared((sessionHash) => shared.push(sessionHash));
+      const owner = { user: null, key: "k", address: null, keyed: true };
+      const owners = a.sessionOwners() as RedisSessionOwners;
+      const recorded = owners.claimWithAdmission("S", owner, () => undefined);
+      await a.enqueue(makeJob({ sessionHash: "S" }), null);
+      assert.equal(await recorded, owner);
+      // Its own other event pending does not make the session look held elsewhere.
+      await a.enqueue(makeJob({ sessionHash: "S" }), null);
+      assert.equal(shared.length, 0);
+      // A join through another node: that node asks, and says so to all ("s"); this one catches up.
+      await b.enqueue(makeJob({ sessionHash: "S" }), null);
+      await until(async () => shared.includes("S"), "A shares S once B joined it");
+    } finally {
+      await Promise.all([a.close(), b.close()]);
     }
   });
 
