@@ -101,11 +101,10 @@ export class RedisStore implements SharedQueueStore {
     });
     this.#link.onReconnect((lostData) => {
       this.#claimable = this.#mayWait = true;
+      // Redis may be back from an older snapshot: what this node knew of its data is a guess now.
       this.#link.solo.clear();
-      if (lostData) {
-        this.#pools.clear();
-        this.#released.clear();
-      }
+      this.#released.clear();
+      if (lostData) this.#pools.clear();
     });
   }
 

@@ -5,8 +5,8 @@
  * is reads as an ended lane's without a look at the ring (see ENQUEUE, docs/redis-protocol.md,
  * "Fair order"): a returning key (a user back for another prediction) costs no ZSCORE.
  *
- * A hint, not a record: a wrong or missing one only costs that look. Cleared when full, and when
- * Redis lost its data.
+ * A hint, not a record: a missing one only costs that look. Cleared when full, and after a break
+ * of the connections (Redis may be back with other data).
  */
 import type { HeldLease } from "./RedisLink.ts";
 
