@@ -78,18 +78,25 @@ export class Admission {
    */
   async #enqueueAsync(record: EventRecord, job: StoredJob): Promise<JoinResult> {
     const core = this.#core;
-    const looks = core.cluster !== null && core.runJobs && !record.fn.pool.atLimit() && core.threads.tryTake();
+    const pool = record.fn.pool;
+    const looks = core.cluster !== null && core.runJobs && !pool.atLimit() && core.threads.tryTake();
     let res: EnqueueResult;
+    if (looks) pool.claiming++;
     try {
       res = await core.store.enqueue(job, core.maxSize, looks ? core.claimRequest : undefined);
     } catch (err) {
-      if (looks) this.#dispatcher.releaseThread();
+      if (looks) {
+        pool.claiming--;
+        this.#dispatcher.releaseThread();
+      }
       core.forget(record);
       throw err;
     }
     if (looks) {
+      // Its job (if any) counts as running before the claim stops counting: no gap for a join to look in.
       if (res.accepted && res.claim !== undefined) this.#dispatcher.startClaimed(res.claim);
-      else this.#dispatcher.releaseThread();
+      pool.claiming--;
+      if (!res.accepted || res.claim === undefined) this.#dispatcher.releaseThread();
     }
     return this.#enqueued(record, res, looks);
   }

@@ -14,6 +14,12 @@ export class PoolState {
   readonly running = new Set<RunningJob>();
   /** Settled jobs whose slot a shared store has not freed yet (their release is on its way). */
   releasing = 0;
+  /**
+   * Admissions on their way to a shared store with a claim for this engine (see Admission): each
+   * may come back with a job of this pool. Counted as taken, so that the joins meanwhile do not
+   * each send a claim of their own that the store can only refuse (one slot count more per join).
+   */
+  claiming = 0;
 
   /** ETA state after the last walk plus the events appended since (see {@link EtaTail}). */
   tail: EtaTail | null = null;
@@ -38,7 +44,7 @@ export class PoolState {
 
   /** True when this engine's own jobs fill the pool's limit (the store would refuse a claim). */
   atLimit(): boolean {
-    return this.limit !== null && this.running.size + this.releasing >= this.limit;
+    return this.limit !== null && this.running.size + this.releasing + this.claiming >= this.limit;
   }
 
   /** Marks the ETA tail stale. */

@@ -10,12 +10,14 @@
  */
 import { randomBytes } from "node:crypto";
 import type { RedisOptions } from "ioredis";
-import { connect, waitReady, type RedisClient } from "./redisConnect.ts";
+import { checkProtocol, connect, waitReady, type RedisClient } from "./redisConnect.ts";
 import { every, systemClock, type Clock, type Repeating, type TimerHandle } from "../clock.ts";
 import { UsherError } from "../errors.ts";
 import { redact, toStoreError } from "./redisLinkErrors.ts";
 import type { ScriptName } from "./redisScripts.ts";
 import { ScriptCalls } from "./ScriptCalls.ts";
+import { RedisTime } from "./RedisTime.ts";
+import { SoloSessions } from "./SoloSessions.ts";
 import type { ResolvedRedisStoreOptions } from "./RedisStoreOptions.ts";
 import { usherWarning } from "../warnings.ts";
 import { WriteCoalescer } from "./WriteCoalescer.ts";
@@ -27,14 +29,13 @@ import { WriteCoalescer } from "./WriteCoalescer.ts";
 export type NodeMessageKind = "M" | "L" | "S" | "C" | "H";
 
 /** Version of the key layout and scripts (docs/redis-protocol.md); a node refuses a dataset of another. */
-export const PROTOCOL_VERSION = "3";
 
 /** A claim this node runs: its pool, the session of its head (renewals keep it pending) and its events. */
 export interface HeldLease {
   readonly poolId: string;
   readonly sessionHash: string;
   readonly eventIds: readonly string[];
-  /** Their client keys (for maxPerClient: each leaves its count on release). */
+  /** Their client keys (with maxPerClient each leaves its count on release; see RedisStore#released). */
   readonly clientKeys?: readonly string[];
 }
 
@@ -57,6 +58,10 @@ export class RedisLink {
   readonly #reconnectHandlers = new Set<(lostData: boolean) => void>();
   /** Claims this node runs, by lease id (`<head>|<lease>`, their member of `run:<pool>`). */
   readonly held = new Map<string, HeldLease>();
+  /** Redis' clock as this node estimates it (claims pass it to their scripts). */
+  readonly redisTime: RedisTime;
+  /** The sessions this node holds alone for sure (the heartbeat says whether every node tells). */
+  readonly solo: SoloSessions;
   /** Nodes Redis knew at the last heartbeat; 0 before the first. */
   #nodes = 0;
   /**
@@ -83,6 +88,8 @@ export class RedisLink {
 
   constructor(options: ResolvedRedisStoreOptions) {
     this.options = options;
+    this.redisTime = new RedisTime(options.leaseMs);
+    this.solo = new SoloSessions(options.stateTtlMs / 2, options.sessionTtlMs);
     // The braces make the prefix a hash tag: every key of one queue lives in one Redis Cluster slot.
     this.prefix = `{${options.keyPrefix}}`;
     this.#wakeChannel = `${this.prefix}wake`;
@@ -103,6 +110,7 @@ export class RedisLink {
     for (const conn of [this.cmd, this.#sub]) {
       conn.on("close", () => {
         if (!this.#closed) this.#broken = true;
+        this.redisTime.reset();
       });
       conn.on("ready", () => this.#onReady());
     }
@@ -211,30 +219,17 @@ export class RedisLink {
   async #connect(): Promise<void> {
     await Promise.all([waitReady(this.cmd), waitReady(this.#sub)]);
     await this.#sub.subscribe(this.#wakeChannel, this.#nodeChannel);
-    await this.#checkProtocol();
+    await checkProtocol(this.cmd, this.prefix, this.options.keyPrefix);
     await this.cmd.set(`${this.prefix}epoch`, randomBytes(8).toString("hex"), "NX");
     this.#epoch = await this.cmd.get(`${this.prefix}epoch`);
     this.#connected = true;
     this.#broken = false;
-    // Nodes that believe they are alone start waking this one.
-    this.wake("h");
+    // Nodes that believe they are alone start waking this one; "s": it tells the sessions it touches.
+    this.wake("h", "s");
     void this.#beat();
     // A second count soon, so that a node alone knows it (see #beats) long before the next beat.
     this.clock.setTimeout(() => void this.#beat(), Math.min(250, Math.floor(this.options.leaseMs / 3)));
     this.#scheduleReap();
-  }
-
-  /** Refuses a dataset written by another version of the protocol (a mixed deployment would corrupt it). */
-  async #checkProtocol(): Promise<void> {
-    const key = `${this.prefix}proto`;
-    await this.cmd.set(key, PROTOCOL_VERSION, "NX");
-    const found = await this.cmd.get(key);
-    if (found !== PROTOCOL_VERSION) {
-      throw new UsherError(
-        "INVALID_OPTIONS",
-        `The Redis keys under prefix "${this.options.keyPrefix}" use Usher's queue protocol version ${String(found)}; this Usher speaks version ${PROTOCOL_VERSION}. Use another keyPrefix, or stop every process of the old version and delete those keys.`,
-      );
-    }
   }
 
   #onReady(): void {
@@ -254,7 +249,7 @@ export class RedisLink {
       let lostData = false;
       if (epoch === null || epoch !== this.#epoch) {
         lostData = true;
-        await this.#checkProtocol();
+        await checkProtocol(this.cmd, this.prefix, this.options.keyPrefix);
         await this.cmd.set(`${this.prefix}epoch`, randomBytes(8).toString("hex"), "NX");
         this.#epoch = await this.cmd.get(`${this.prefix}epoch`);
         // Our leases went with the data: nothing to renew any more.
@@ -306,12 +301,15 @@ export class RedisLink {
       const args: string[] = [];
       for (const [id, h] of this.held) args.push(h.poolId, id, h.sessionHash);
       const heardBefore = this.#heard;
-      const [lost, nodes] = (await this.run(
+      const sentAtMs = performance.now();
+      const [lost, nodes, redisMs, allTell] = (await this.run(
         "usherRenew",
         this.options.leaseMs,
         this.options.sessionTtlMs,
         ...args,
-      )) as [string[], number];
+      )) as [string[], number, number, number];
+      this.redisTime.sample(sentAtMs, redisMs);
+      this.solo.counted(allTell === 1);
       this.#nodes = nodes;
       this.#beats++;
       // What was heard during the call may be a node the count does not include yet.

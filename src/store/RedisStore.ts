@@ -32,6 +32,7 @@ import { ClaimWakes } from "./ClaimWakes.ts";
 import { RedisFileStore } from "./RedisFileStore.ts";
 import { RedisCluster } from "./RedisCluster.ts";
 import { RedisLink } from "./RedisLink.ts";
+import { ReleasedHints } from "./ReleasedHints.ts";
 import { admittedAt, claimArgs, levelOf, newLease, orderArgs, parseClaim, type ParsedClaim } from "./redisClaims.ts";
 import { resolveRedisStoreOptions, type RedisStoreOptions } from "./RedisStoreOptions.ts";
 import { RedisSessionBus } from "./RedisSessionBus.ts";
@@ -64,6 +65,7 @@ export class RedisStore implements SharedQueueStore {
    * a release then need not look for a next job.
    */
   #mayWait = true;
+  readonly #released = new ReleasedHints();
   /** Wake-ups saying another node made work ("j": a join, "r": a freed slot with work waiting). */
   #workWakes = 0;
   #closed = false;
@@ -73,6 +75,7 @@ export class RedisStore implements SharedQueueStore {
     this.#link = new RedisLink(resolveRedisStoreOptions(options));
     this.#claimWakes = new ClaimWakes(this.#link);
     this.#bus = new RedisSessionBus(this.#link);
+    this.#bus.onShared((sessionHash) => this.#link.solo.drop(sessionHash));
     this.#owners = new RedisSessionOwners(this.#link);
     this.bus = this.#bus;
     this.cluster = new RedisCluster(this.#link, this.#bus, () => this.#policy);
@@ -82,7 +85,12 @@ export class RedisStore implements SharedQueueStore {
         this.cluster.heardDuration(Number(args[0]), Number(args[1]));
         return;
       }
-      if (kind === "h") return;
+      if (kind === "h" || kind === "s") {
+        // A session held solo here that another node touched: held with it now.
+        const shared = this.#link.solo.heard(kind, args[0]);
+        if (shared !== null) this.#bus.share(shared);
+        return;
+      }
       // A join or a release may make work claimable; a claim or a removal only moves ranks.
       const change: StoreChange = kind === "j" || kind === "r" ? "work" : "ranks";
       if (change === "work") {
@@ -93,6 +101,9 @@ export class RedisStore implements SharedQueueStore {
     });
     this.#link.onReconnect((lostData) => {
       this.#claimable = this.#mayWait = true;
+      // Redis may be back from an older snapshot: what this node knew of its data is a guess now.
+      this.#link.solo.clear();
+      this.#released.clear();
       if (lostData) this.#pools.clear();
     });
   }
@@ -131,6 +142,7 @@ export class RedisStore implements SharedQueueStore {
     const owner = this.#owners.takePending(job.sessionHash);
     // May claim (with a claim request): its `c` wake-up may wait for the window (ClaimWakes).
     const wakeFlag = this.#claimWakes.flag(claim !== undefined);
+    const key = clientKeyOf(job);
     const r = (await this.#link
       .run(
         "usherEnqueue",
@@ -146,16 +158,18 @@ export class RedisStore implements SharedQueueStore {
         this.#owners.ttlMs,
         newPool ? "1" : "0",
         levelOf(job),
-        clientKeyOf(job),
+        key,
         admittedAt(job),
         policy.fairness ? "1" : "0",
         policy.maxPerClient ?? "",
         policy.priorityAgingMs,
+        policy.fairness ? this.#released.of(key) : "",
+        this.#link.solo.has(job.sessionHash) ? "1" : "0",
         others.length,
         ...others,
         forgets.length / 2,
         ...forgets,
-        ...claimArgs(claim, lease, o.leaseMs, policy),
+        ...claimArgs(claim, lease, o.leaseMs, policy, this.#link.redisTime.nowMs()),
       )
       .catch((err: unknown) => {
         this.#bus.returnForgets(forgets);
@@ -170,6 +184,7 @@ export class RedisStore implements SharedQueueStore {
     }
     if (status === 0) owner?.dropped();
     else owner?.recorded();
+    if (status === 1 && owner !== undefined) this.#link.solo.recorded(job.sessionHash);
     if (status === -1) throw new UsherError("BAD_REQUEST", `Event ${job.eventId} is already in the queue.`);
     if (status !== 1) {
       return { accepted: false, reason: status === -3 ? "client_limit" : "queue_full", totalSize: Number(a) };
@@ -201,7 +216,7 @@ export class RedisStore implements SharedQueueStore {
     const [r, saw] = (await this.#link.run(
       "usherClaim",
       wakeFlag,
-      ...claimArgs(request, lease, this.#link.options.leaseMs, this.#policy),
+      ...claimArgs(request, lease, this.#link.options.leaseMs, this.#policy, this.#link.redisTime.nowMs()),
     )) as [unknown, number];
     return this.#took(parseClaim(r, lease), false, saw === 1, wakesBefore, wakeFlag);
   }
@@ -251,7 +266,7 @@ export class RedisStore implements SharedQueueStore {
         ...finalArgs,
         forgets.length / 2,
         ...forgets,
-        ...claimArgs(ask, lease, o.leaseMs, this.#policy),
+        ...claimArgs(ask, lease, o.leaseMs, this.#policy, this.#link.redisTime.nowMs()),
       )) as [number, (string | number)[], unknown, number];
     } catch (err) {
       // The finals still have to end their events in Redis: they wait in the bus's outbox.
@@ -260,6 +275,7 @@ export class RedisStore implements SharedQueueStore {
       throw err;
     }
     this.#bus.released(finals, r[1]);
+    if (r[0] === 1 && this.#policy.fairness) this.#released.note(held);
     // Not looked: the freed slot makes claimable what may wait (behind a full pool).
     if (ask === undefined) return this.#took(null, this.#mayWait, this.#mayWait, wakesBefore);
     return this.#took(parseClaim(r[2], lease), false, r[3] === 1, wakesBefore, wakeFlag);
@@ -290,7 +306,7 @@ export class RedisStore implements SharedQueueStore {
       poolId: claim.poolId,
       sessionHash: claim.jobs[0]?.sessionHash ?? "",
       eventIds: ids,
-      ...(this.#policy.maxPerClient === null ? {} : { clientKeys: claim.jobs.map(clientKeyOf) }),
+      clientKeys: claim.jobs.map(clientKeyOf),
     });
     this.#bus.running(ids, origins);
     return claim;

@@ -2,8 +2,9 @@
  * Claiming, the Lua shared by the scripts of {@link RedisStore} that may claim for the calling node
  * (claim, enqueue, release); included after PRELUDE and LEVELS_LIB.
  *
- * A claim request is an ARGV tail at index `at`: lease ("" = do not claim), leaseMs,
- * priorityAgingMs, fair ("1": fairness on), nPools, (pool, limit|"")..., nFns, (fnId, batchSize)....
+ * A claim request is an ARGV tail at index `at`: lease ("" = do not claim), leaseMs, now (Redis'
+ * time as the caller estimates it, ms; "": ask Redis), priorityAgingMs, fair ("1": fairness on),
+ * nPools, (pool, limit|"")..., nFns, (fnId, batchSize)....
  * `try_claim` takes the next event (docs/fair-queue.md) among pools with a free slot, and its
  * batch, marks its jobs claimed and returns {poolId, fnId, json, origin, json, origin...}, or nil,
  * and, when `alone` is "0", wakes the other nodes: ranks moved ("1": no other node listens; "q":
@@ -14,9 +15,9 @@ export const CLAIM_LIB = `
 local function claim_request(at)
   local lease = ARGV[at]
   if lease == nil or lease == '' then return nil end
-  local req = {lease = lease, leaseMs = tonumber(ARGV[at + 1]), aging = tonumber(ARGV[at + 2]), fair = ARGV[at + 3] == '1', pools = {}, batch = {}}
-  local n = tonumber(ARGV[at + 4])
-  local i = at + 5
+  local req = {lease = lease, leaseMs = tonumber(ARGV[at + 1]), now = tonumber(ARGV[at + 2]), aging = tonumber(ARGV[at + 3]), fair = ARGV[at + 4] == '1', pools = {}, batch = {}}
+  local n = tonumber(ARGV[at + 5])
+  local i = at + 6
   for _ = 1, n do
     req.pools[#req.pools + 1] = {ARGV[i], ARGV[i + 1]}
     i = i + 2
@@ -30,8 +31,22 @@ local function claim_request(at)
   end
   return req
 end
+-- Running claims per pool, as counted in this script (an admission that found its pool full need
+-- not count it again for its claim); a claim made here adds its own.
+local running_n = {}
+-- A claim's time (its start, and its lease's expiry from it): the caller's estimate of Redis' clock
+-- when it gave one (no TIME command), else Redis'.
+local function req_now(req)
+  return req.now or now_ms()
+end
 local function slot_free(pool, limit)
-  return limit == '' or redis.call('ZCARD', P .. 'run:' .. pool) < tonumber(limit)
+  if limit == '' then return true end
+  local n = running_n[pool]
+  if n == nil then
+    n = redis.call('ZCARD', P .. 'run:' .. pool)
+    running_n[pool] = n
+  end
+  return n < tonumber(limit)
 end
 -- A pool's next event: {m, pos (ring position), lvl, second (the next head of its level, if any),
 -- multi (the pool has several levels)}, and its entry when levels were compared; nil when none.
@@ -151,6 +166,7 @@ local function take(req, pool, head, fn, items, now)
     add_origin(byOrigin, f[2], ids[k])
   end
   redis.call('ZADD', P .. 'run:' .. pool, now + req.leaseMs, ids[1] .. '|' .. req.lease)
+  if running_n[pool] then running_n[pool] = running_n[pool] + 1 end
   tell_origins(byOrigin, 'S')
   local moved = #lanes > 0 and relane(pool, head.lvl, lanes, parkedTaken)
   return out, moved
@@ -174,7 +190,7 @@ local function pop_head(req, alone, freed)
   end
   local fn = string.match(best.m, '^(%-?%d+):')
   local items = batch_of(req, p[1], best, fn, 1)
-  local out, moved = take(req, p[1], best, fn, items, now_ms())
+  local out, moved = take(req, p[1], best, fn, items, req_now(req))
   if not moved and best.lvl ~= '0' and best.second == nil then level_emptied(p[1], best.lvl) end
   if alone == '0' then redis.call('PUBLISH', P .. 'wake', NODE .. ' c ' .. p[1]) end
   return out, true
@@ -206,7 +222,7 @@ local function try_claim(req, alone, freed)
   if best == nil then return nil, saw end
   local fn = string.match(best.m, '^(%-?%d+):')
   local items = batch_of(req, bestPool, best, fn, req.batch[fn] or 1)
-  local out, moved = take(req, bestPool, best, fn, items, now_ms())
+  local out, moved = take(req, bestPool, best, fn, items, req_now(req))
   -- A level besides 0 that emptied: its marker and keys go. (Level 0's lane records of ended
   -- lanes stay for the reaper to tidy: looking would cost a command per claim.)
   if not moved and best.lvl ~= '0' then

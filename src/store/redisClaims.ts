@@ -43,6 +43,7 @@ export function claimArgs(
   lease: string,
   leaseMs: number,
   policy: QueuePolicy,
+  redisNowMs: number | "",
 ): (string | number)[] {
   if (request === undefined) return [""];
   let tail = tails.get(request);
@@ -53,7 +54,7 @@ export function claimArgs(
     for (const [fn, size] of request.batchSizes) tail.push(fn, Math.max(1, size));
     tails.set(request, tail);
   }
-  return [lease, leaseMs, ...orderArgs(policy), ...tail];
+  return [lease, leaseMs, redisNowMs, ...orderArgs(policy), ...tail];
 }
 
 /** A claim as the engine gets it, and the node each of its events was admitted through. */

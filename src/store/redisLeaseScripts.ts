@@ -9,14 +9,20 @@ import { PRELUDE } from "./redisPrelude.ts";
 /**
  * renew: ARGV = P, node, leaseMs, sessionTtlMs, (poolId, "<head>|<lease>", sessionHash)... Marks the
  * node alive, extends its leases and keeps their sessions' pending sets from expiring under a long
- * job. Returns {lost claims "<head>|<lease>"..., nodes}: the claims whose lease is gone (reaped:
- * their jobs were retried or failed elsewhere) and how many nodes Redis knows.
+ * job; it counts as a node that tells the sessions it touches (`tellers`, see SoloSessions.ts).
+ * Returns {lost claims "<head>|<lease>"..., nodes, now, allTell}: the claims whose lease is gone
+ * (reaped: their jobs were retried or failed elsewhere), how many nodes Redis knows, Redis' time
+ * (ms), and 1 when every node that beat within leaseMs tells.
  */
 export const RENEW = `${PRELUDE}
 local leaseMs = tonumber(ARGV[3])
 local now = now_ms()
 redis.call('SET', P .. 'node:' .. NODE, now, 'PX', leaseMs)
 redis.call('ZADD', P .. 'nodes', now, NODE)
+redis.call('ZADD', P .. 'tellers', now, NODE)
+redis.call('ZREMRANGEBYSCORE', P .. 'tellers', '-inf', '(' .. (now - 2 * leaseMs))
+local live = '(' .. (now - leaseMs)
+local allTell = redis.call('ZCOUNT', P .. 'tellers', live, '+inf') >= redis.call('ZCOUNT', P .. 'nodes', live, '+inf')
 local lost = {}
 for i = 5, #ARGV - 2, 3 do
   local key = P .. 'run:' .. ARGV[i]
@@ -26,7 +32,7 @@ for i = 5, #ARGV - 2, 3 do
     redis.call('PEXPIRE', P .. 'ses:' .. ARGV[i + 2] .. ':pending', ARGV[4])
   end
 end
-return {lost, redis.call('ZCARD', P .. 'nodes')}
+return {lost, redis.call('ZCARD', P .. 'nodes'), now, allTell and 1 or 0}
 `;
 
 /**

@@ -15,7 +15,9 @@ export const QUEUE_LIB = `${PRELUDE}${LEVELS_LIB}${CLAIM_LIB}`;
  * enqueue: ARGV = P, node, eventId, sessionHash, fnId, poolId, jobJson, maxSize ("" = none),
  * sessionTtlMs, alone ("1": no other node listens), owner ("" = none), ownerTtlMs, newPool ("1":
  * add it to `pools`), level, clientKey, admitted (wall-clock ms), fair ("1"), maxPerClient ("" =
- * none), priorityAgingMs, nOther, otherPool..., read finals to forget (see forget_read), then a
+ * none), priorityAgingMs, released (an event of the client key whose claim the caller released while
+ * holding it, or ""), solo ("1": the caller holds the session alone for sure, see SoloSessions.ts),
+ * nOther, otherPool..., read finals to forget (see forget_read), then a
  * claim request (see CLAIM_LIB; lease "" when the caller cannot run a job now). `owner`: the
  * session's owner record, written (SET NX) with the admission; a session that has one already is
  * not admitted: the caller judges the record in force and joins again without it.
@@ -34,9 +36,10 @@ export const QUEUE_LIB = `${PRELUDE}${LEVELS_LIB}${CLAIM_LIB}`;
 export const ENQUEUE = `${QUEUE_LIB}
 local e, h, fn, pool, json, maxSize, ttl, alone = ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8], ARGV[9], ARGV[10]
 local lvl, ck, at, fair, maxPer, aging = ARGV[14], ARGV[15], ARGV[16], ARGV[17] == '1', ARGV[18], tonumber(ARGV[19])
-local nOther = tonumber(ARGV[20])
+local released, solo = ARGV[20], ARGV[21] == '1'
+local nOther = tonumber(ARGV[22])
 -- First: a read final of this session must not count as history below.
-local reqAt = forget_read(21 + nOther)
+local reqAt = forget_read(23 + nOther)
 local wk = ring_key(pool, '0')
 -- Level 0's ring: empty when the whole pool is (another level's events leave a marker in it).
 local ahead = redis.call('ZCARD', wk)
@@ -80,14 +83,17 @@ if redis.call('SADD', pk, e) == 0 then
   return {-1, 0}
 end
 -- Another node has events of this session, holds it, or logged messages of it: the caller catches up.
+-- A session the caller holds alone for sure need not ask; one it does not, the others hear of ("s"):
+-- a node that held it solo no longer does.
 local known = 0
-if not new_session and (redis.call('SCARD', pk) > 1 or redis.call('XLEN', P .. 'ses:' .. h .. ':log') > 0) then
-  known = 1
+if not new_session and not solo then
+  if redis.call('SCARD', pk) > 1 or redis.call('XLEN', P .. 'ses:' .. h .. ':log') > 0 then known = 1 end
+  if alone ~= '1' then redis.call('PUBLISH', P .. 'wake', NODE .. ' s ' .. h) end
 end
 if ARGV[13] == '1' then redis.call('SADD', P .. 'pools', pool) end
 local function others_total(n)
   if exact then return exact + 1 end
-  for i = 21, 20 + nOther do n = n + redis.call('ZCARD', P .. 'wait:' .. ARGV[i]) end
+  for i = 23, 22 + nOther do n = n + redis.call('ZCARD', P .. 'wait:' .. ARGV[i]) end
   return n
 end
 local req = claim_request(reqAt)
@@ -111,7 +117,7 @@ if req ~= nil and ahead == 0 then
     end
   end
   if mine then
-    local now = now_ms()
+    local now = req_now(req)
     redis.call('HSET', jk, 'json', json, 'pool', pool, 'fn', fn, 'ses', h, 'origin', NODE, 'tries', 1,
       'lease', req.lease, 'node', NODE, 'start', now, unpack(extra))
     redis.call('ZADD', P .. 'run:' .. pool, now + req.leaseMs, e .. '|' .. req.lease)
@@ -133,7 +139,8 @@ if ahead > 0 then
   nx = tonumber(f[2]) or 0
   if fair then
     c, ml = tonumber(f[3]) or 0, tonumber(f[4]) or 0
-    if f[1] and (c > 0 or redis.call('ZSCORE', rk, f[1])) then laneHead = f[1] end
+    -- A record whose head is the released event is an ended lane's: that event waits nowhere.
+    if f[1] and (c > 0 or (event_of(f[1]) ~= released and redis.call('ZSCORE', rk, f[1]))) then laneHead = f[1] end
   end
 end
 redis.call('HSET', jk, 'json', json, 'pool', pool, 'fn', fn, 'seq', seq, 'ses', h, 'origin', NODE, 'tries', 0, 'm', m, unpack(extra))
@@ -168,7 +175,7 @@ else
   end
 end
 local running = {}
-if rank == 0 then running = running_of(pool, now_ms()) end
+if rank == 0 then running = running_of(pool, req and req_now(req) or now_ms()) end
 local claim = try_claim(req, alone)
 if claim == nil then
   claim = false
@@ -207,6 +214,24 @@ return {claim or false, saw and 1 or 0}
  */
 export const RELEASE = `${QUEUE_LIB}
 local head, lease, pool, ttl, maxlen, alone = ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8]
+-- Event e leaves its session's pending set pk. Returns whether it had left already (ended) and
+-- whether nothing else is pending (lone). SPOP of two members tells both in one command when e was
+-- the only member (the usual case: the set is gone with it). Anything else popped goes back, and
+-- the set gets sessionTtlMs: the pop may have emptied it, and its TTL with it (an adopted set, or
+-- one a renewal kept alive, had one), so that a member nothing ends still goes in time.
+local function leave_pending(pk, e, ttl)
+  local got = redis.call('SPOP', pk, 2)
+  if #got == 0 then return true, true end
+  if #got == 1 and got[1] == e then return false, true end
+  local ended, back = true, {}
+  for _, m in ipairs(got) do
+    if m == e then ended = false else back[#back + 1] = m end
+  end
+  redis.call('SADD', pk, unpack(back))
+  redis.call('PEXPIRE', pk, ttl)
+  if ended then ended = redis.call('SREM', pk, e) == 0 end
+  return ended, false
+end
 local held = redis.call('ZREM', P .. 'run:' .. pool, head .. '|' .. lease)
 local i = 10
 local n = tonumber(ARGV[9])
@@ -227,12 +252,11 @@ for _ = 1, nf do
   i = i + 4
   local pk = P .. 'ses:' .. h .. ':pending'
   if held == 0 then drop_waiting(e, job_fields(e)) end
-  local ended = redis.call('SREM', pk, e) == 0
+  local ended, lone = leave_pending(pk, e, ttl)
   -- The origin of an event run here for another node ("" : delivered here, by its origin).
   local origin = ''
   if string.byte(mode, 1) == 62 then origin = string.sub(mode, 2) end
   local remaining, adopted, id = 0, 0, ''
-  local lone = redis.call('SCARD', pk) == 0
   if not lone then
     for _, m in ipairs(redis.call('SMEMBERS', pk)) do
       local a = adopter(m)

@@ -54,10 +54,12 @@ return deliver(h, origin, json, ttl, maxlen, toOrigin, true, remaining)
  * json...}, runningIds} (running: claimed, so started; their start may have gone to their origin
  * alone, unlogged). Empty lists: nothing to deliver (and, unless `hold`, the node does not join). The
  * origins of the pending events that have not adopted the session themselves are told ("H"): they
- * delivered its messages in-process so far, and log them from now on.
+ * delivered its messages in-process so far, and log them from now on. Every node hears that this
+ * one touched the session ("s"): one that held it solo (SoloSessions.ts) no longer does.
  */
 export const ADOPT = `${PRELUDE}
 local h = ARGV[3]
+redis.call('PUBLISH', P .. 'wake', NODE .. ' s ' .. h)
 local base = P .. 'ses:' .. h
 local pk = base .. ':pending'
 local pending, running = {}, {}

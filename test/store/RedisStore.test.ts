@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { setTimeout as sleep } from "node:timers/promises";
 import { after, describe, it } from "node:test";
 import { RedisStore } from "../../src/redis.ts";
+import type { RedisSessionOwners } from "../../src/store/RedisSessionOwners.ts";
 import { makeRedisStore, rawRedis, storeKey, testPrefix } from "../helpers/redis.ts";
 import { waitFor } from "../helpers/waitFor.ts";
 import { claimRequest, makeJob, runQueueStoreConformance } from "./conformance.ts";
@@ -25,6 +26,76 @@ describe("RedisStore specifics", () => {
       await assert.rejects(s.enqueue(makeJob({ eventId: "x", sessionHash: "S" }), null), { code: "BAD_REQUEST" });
     } finally {
       await s.close();
+    }
+  });
+
+  it("ends a final's event in its session's pending set, leaving the others (and a TTL) or nothing", async () => {
+    const keyPrefix = testPrefix();
+    const s = await makeRedisStore({ keyPrefix });
+    const pendingKey = storeKey(keyPrefix, "ses:P:pending");
+    const final = (eventId: string) =>
+      ({ type: "completed", eventId, sessionHash: "P", output: null, durationMs: 1, averageDurationMs: null }) as const;
+    try {
+      await s.enqueue(makeJob({ eventId: "one", sessionHash: "P" }), null);
+      await s.enqueue(makeJob({ eventId: "two", sessionHash: "P" }), null);
+      for (const [eventId, left] of [
+        ["one", ["two"]],
+        ["two", []],
+      ] as const) {
+        const claim = await s.claim(claimRequest({ default: 1 }));
+        assert.equal(claim?.jobs[0]?.eventId, eventId);
+        s.bus.endedHere(final(eventId), true);
+        await s.release("default", claim ?? undefined);
+        assert.deepEqual(await s.bus.pendingEvents("P"), left);
+        if (left.length > 0) assert.ok((await redis.pttl(pendingKey)) > 0, "the set the pop emptied has a TTL");
+        else assert.equal(await redis.exists(pendingKey), 0);
+      }
+    } finally {
+      await s.close();
+    }
+  });
+
+  it("admits a returning client key's event as a new lane once its last lane's head was released, else behind it", async () => {
+    const s = await makeRedisStore();
+    s.usePolicy({ fairness: true, maxPerClient: null, priorityAgingMs: 1000 });
+    try {
+      const request = claimRequest({ default: 1 });
+      await s.enqueue(makeJob({ eventId: "k1", clientKey: "K" }), null);
+      const claim = await s.claim(request);
+      await s.release("default", claim ?? undefined);
+      // K's lane record still names k1, released here: k2 heads a lane of its own, ahead of L's second.
+      await s.enqueue(makeJob({ eventId: "l1", clientKey: "L" }), null);
+      await s.enqueue(makeJob({ eventId: "l2", clientKey: "L" }), null);
+      await s.enqueue(makeJob({ eventId: "k2", clientKey: "K" }), null);
+      await s.enqueue(makeJob({ eventId: "k3", clientKey: "K" }), null);
+      assert.deepEqual(
+        (await s.waiting("default")).map((j) => j.eventId),
+        ["l1", "k2", "l2", "k3"],
+      );
+    } finally {
+      await s.close();
+    }
+  });
+
+  it("holds a session alone from the join that recorded its owner until another node joins it", async () => {
+    const keyPrefix = testPrefix();
+    const [a, b] = await Promise.all([makeRedisStore({ keyPrefix }), makeRedisStore({ keyPrefix })]);
+    try {
+      const shared: string[] = [];
+      a.bus.onShared((sessionHash) => shared.push(sessionHash));
+      const owner = { user: null, key: "k", address: null, keyed: true };
+      const owners = a.sessionOwners() as RedisSessionOwners;
+      const recorded = owners.claimWithAdmission("S", owner, () => undefined);
+      await a.enqueue(makeJob({ sessionHash: "S" }), null);
+      assert.equal(await recorded, owner);
+      // Its own other event pending does not make the session look held elsewhere.
+      await a.enqueue(makeJob({ sessionHash: "S" }), null);
+      assert.equal(shared.length, 0);
+      // A join through another node: that node asks, and says so to all ("s"); this one catches up.
+      await b.enqueue(makeJob({ sessionHash: "S" }), null);
+      await until(async () => shared.includes("S"), "A shares S once B joined it");
+    } finally {
+      await Promise.all([a.close(), b.close()]);
     }
   });
 

@@ -1,0 +1,39 @@
+/**
+ * Per client key, an event of that key whose claim this node released while still holding its
+ * lease: such an event waits in no level any more, and cannot again (its job is gone, and nothing
+ * of it is left to reap). An admission of the key names it, so that a lane record whose head it
+ * is reads as an ended lane's without a look at the ring (see ENQUEUE, docs/redis-protocol.md,
+ * "Fair order"): a returning key (a user back for another prediction) costs no ZSCORE.
+ *
+ * A hint, not a record: a missing one only costs that look. Cleared when full, and after a break
+ * of the connections (Redis may be back with other data).
+ */
+import type { HeldLease } from "./RedisLink.ts";
+
+/** Most client keys kept. */
+const MAX_KEYS = 10_000;
+
+/** See the file comment. */
+export class ReleasedHints {
+  readonly #byKey = new Map<string, string>();
+
+  /** A claim released while held (the release said so): its events left every level for good. */
+  note(held: HeldLease): void {
+    const keys = held.clientKeys ?? [];
+    // Cleared rather than trimmed: finding a Map's oldest key is slow after many deletions.
+    if (this.#byKey.size + keys.length > MAX_KEYS) this.#byKey.clear();
+    keys.forEach((key, i) => {
+      const eventId = held.eventIds[i];
+      if (eventId !== undefined) this.#byKey.set(key, eventId);
+    });
+  }
+
+  /** The key's released event, or "" (the script's "none"). */
+  of(clientKey: string): string {
+    return this.#byKey.get(clientKey) ?? "";
+  }
+
+  clear(): void {
+    this.#byKey.clear();
+  }
+}

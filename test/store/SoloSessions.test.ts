@@ -1,0 +1,39 @@
+import assert from "node:assert/strict";
+import { setTimeout as sleep } from "node:timers/promises";
+import { test } from "node:test";
+import { SoloSessions } from "../../src/store/SoloSessions.ts";
+
+test("holds a session solo from its owner's record until another node touches it", () => {
+  const solo = new SoloSessions(60_000, 60_000);
+  solo.recorded("S");
+  assert.equal(solo.has("S"), false, "not before a heartbeat counted every node a teller");
+  solo.counted(true);
+  solo.recorded("S");
+  assert.equal(solo.has("S"), true);
+  assert.equal(solo.heard("s", "S"), "S", "held solo: the caller catches up");
+  assert.equal(solo.has("S"), false);
+  assert.equal(solo.heard("s", "S"), null, "no longer held solo");
+  // Touched elsewhere lately (an adoption before any join): a record is no proof.
+  solo.recorded("S");
+  assert.equal(solo.has("S"), false);
+});
+
+test("holds nothing solo while a node that does not tell lives, nor past its time", async () => {
+  const solo = new SoloSessions(30, 60_000);
+  solo.counted(true);
+  solo.recorded("A");
+  assert.equal(solo.heard("h", "s"), null);
+  assert.equal(solo.has("A"), true, "a hello of a teller changes nothing");
+  solo.heard("h", undefined);
+  assert.equal(solo.has("A"), false, "a hello without `s`: an earlier revision");
+  solo.recorded("B");
+  assert.equal(solo.has("B"), false);
+  solo.counted(true);
+  solo.recorded("B");
+  solo.counted(false);
+  assert.equal(solo.has("B"), false, "a count that found a node not telling");
+  solo.counted(true);
+  solo.recorded("C");
+  await sleep(50);
+  assert.equal(solo.has("C"), false, "past half the owner record's TTL");
+});
