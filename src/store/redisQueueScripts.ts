@@ -179,7 +179,9 @@ if rank == 0 then running = running_of(pool, req and req_now(req) or now_ms()) e
 local claim = try_claim(req, alone)
 if claim == nil then
   claim = false
-  if alone ~= '1' then redis.call('PUBLISH', P .. 'wake', NODE .. ' j ' .. pool) end
+  -- Others learn of work when the pool had none (whoever saw it empty stopped looking; whoever saw
+  -- it waiting looks again at its next release) and of ranks when this event went ahead of some.
+  if alone ~= '1' and (ahead == 0 or rank < size - 1) then redis.call('PUBLISH', P .. 'wake', NODE .. ' j ' .. pool) end
 end
 return {1, rank, size, others_total(size), running, claim, 1, known}
 `;

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { setTimeout as sleep } from "node:timers/promises";
 import { after, describe, it } from "node:test";
 import { RedisStore } from "../../src/redis.ts";
+import type { StoreChange } from "../../src/queue/QueueStore.ts";
 import type { RedisSessionOwners } from "../../src/store/RedisSessionOwners.ts";
 import { makeRedisStore, rawRedis, storeKey, testPrefix } from "../helpers/redis.ts";
 import { waitFor } from "../helpers/waitFor.ts";
@@ -99,27 +100,34 @@ describe("RedisStore specifics", () => {
     }
   });
 
-  it("wakes the other processes on a join and on a release with work waiting, never its own", async () => {
+  it("wakes the other processes on a join to an empty pool, on a join that goes ahead of others and on a release with work waiting; never on its own, nor on a join behind the others", async () => {
     const keyPrefix = testPrefix();
     const [a, b] = await Promise.all([makeRedisStore({ keyPrefix }), makeRedisStore({ keyPrefix })]);
     try {
       let wokeA = 0;
-      let wokeB = 0;
+      const heardB: StoreChange[] = [];
       a.subscribe((change) => {
         if (change === "work") wokeA++;
       });
-      b.subscribe(() => wokeB++);
+      b.subscribe((change) => heardB.push(change));
       await a.enqueue(makeJob(), null);
-      await until(async () => wokeB >= 1, "B woken by A's join");
+      await until(async () => heardB.length >= 1, "B woken by A's join to the empty pool");
+      // Behind the first: B, which saw work appear, learns nothing it would act on.
       await a.enqueue(makeJob(), null);
-      await until(async () => wokeB >= 2, "B woken by A's second join");
+      // Ahead of both (a higher level): the ranks of the others moved.
+      await a.enqueue(makeJob({ priority: 1 }), null);
+      // A claim says "ranks moved" on the same channel, after whatever the joins said.
+      const claimed = await a.claim(claimRequest({ default: 2 }));
+      await until(async () => heardB.includes("ranks"), "B told of A's claim");
+      assert.deepEqual(heardB, ["work", "work", "ranks"], "the join behind the others woke nobody");
+      await a.release("default", claimed ?? undefined);
       const claim = await b.claim(claimRequest({ default: 1 }));
       await b.release("default", claim ?? undefined);
       await until(async () => wokeA >= 1, "A woken by B's release, with an event still waiting");
       // A later wake from A reaches B after any wake B published before it (one channel, in order).
-      await a.enqueue(makeJob(), null);
-      await until(async () => wokeB >= 3, "B woken by A's third join");
-      assert.equal(wokeB, 3, "B is not woken by its own claim and release");
+      await a.enqueue(makeJob({ priority: 2 }), null);
+      await until(async () => heardB.length >= 4, "B woken by A's join ahead of the one waiting");
+      assert.deepEqual(heardB, ["work", "work", "ranks", "work"], "B is not woken by its own claim and release");
     } finally {
       await Promise.all([a.close(), b.close()]);
     }
