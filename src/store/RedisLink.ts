@@ -88,8 +88,8 @@ export class RedisLink {
 
   constructor(options: ResolvedRedisStoreOptions) {
     this.options = options;
-    this.redisTime = new RedisTime(options.leaseMs);
-    this.solo = new SoloSessions(options.stateTtlMs / 2, options.sessionTtlMs);
+    this.redisTime = new RedisTime(options.leaseMs, this.clock);
+    this.solo = new SoloSessions(options.stateTtlMs / 2, options.sessionTtlMs, this.clock);
     // The braces make the prefix a hash tag: every key of one queue lives in one Redis Cluster slot.
     this.prefix = `{${options.keyPrefix}}`;
     this.#wakeChannel = `${this.prefix}wake`;
@@ -103,7 +103,7 @@ export class RedisLink {
     };
     // No offline queue: while Redis is away a join must get 503 at once, not hang.
     this.cmd = connect(options, common, false);
-    this.#writes = new WriteCoalescer(this.cmd);
+    this.#writes = new WriteCoalescer(this.cmd, this.clock);
     this.#sub = connect(options, common, true);
     this.cmd.on("error", (err: Error) => this.#warn(err));
     this.#sub.on("error", (err: Error) => this.#warn(err));
@@ -301,7 +301,7 @@ export class RedisLink {
       const args: string[] = [];
       for (const [id, h] of this.held) args.push(h.poolId, id, h.sessionHash);
       const heardBefore = this.#heard;
-      const sentAtMs = performance.now();
+      const sentAtMs = this.clock.now();
       const [lost, nodes, redisMs, allTell] = (await this.run(
         "usherRenew",
         this.options.leaseMs,

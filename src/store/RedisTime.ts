@@ -10,6 +10,7 @@
  * lease later) makes up. No estimate (before the first heartbeat, after a slow or stale one): the
  * scripts ask Redis.
  */
+import { systemClock, type Clock } from "../clock.ts";
 
 /** A heartbeat slower than this share of a lease gives no estimate: too loose a bound. */
 const MAX_ROUND_TRIP_SHARE = 0.1;
@@ -17,18 +18,20 @@ const MAX_ROUND_TRIP_SHARE = 0.1;
 /** See the file comment. */
 export class RedisTime {
   readonly #leaseMs: number;
+  readonly #clock: Clock;
   /** Redis' time minus this process's monotonic time, at the last usable heartbeat; null: none. */
   #offsetMs: number | null = null;
   /** When that heartbeat answered (monotonic ms). */
   #atMs = 0;
 
-  constructor(leaseMs: number) {
+  constructor(leaseMs: number, clock: Clock = systemClock) {
     this.#leaseMs = leaseMs;
+    this.#clock = clock;
   }
 
-  /** A heartbeat sent at `sentAtMs` (performance.now()) read Redis' clock at `redisMs`. */
+  /** A heartbeat sent at `sentAtMs` (the clock's time) read Redis' clock at `redisMs`. */
   sample(sentAtMs: number, redisMs: number): void {
-    const now = performance.now();
+    const now = this.#clock.now();
     if (now - sentAtMs > this.#leaseMs * MAX_ROUND_TRIP_SHARE) return;
     this.#offsetMs = redisMs - sentAtMs;
     this.#atMs = now;
@@ -41,7 +44,7 @@ export class RedisTime {
 
   /** Redis' time now as estimated here (ms), or "" when there is no recent estimate. */
   nowMs(): number | "" {
-    const now = performance.now();
+    const now = this.#clock.now();
     if (this.#offsetMs === null || now - this.#atMs > this.#leaseMs) return "";
     return Math.ceil(now + this.#offsetMs);
   }

@@ -15,6 +15,7 @@
  * connections (a word may have been lost), or when another node touched the session lately (an
  * adoption before any join).
  */
+import { systemClock, type Clock } from "../clock.ts";
 
 /** Most sessions remembered, either way (cleared when full: forgetting only costs the question). */
 const MAX_SESSIONS = 50_000;
@@ -23,6 +24,7 @@ const MAX_SESSIONS = 50_000;
 export class SoloSessions {
   readonly #validMs: number;
   readonly #recentMs: number;
+  readonly #clock: Clock;
   /** Solo sessions: until when (monotonic ms). */
   readonly #solo = new Map<string, number>();
   /** Sessions another node touched: when (monotonic ms). */
@@ -31,9 +33,10 @@ export class SoloSessions {
   #allTell = false;
 
   /** `validMs`: half the owner records' TTL; `recentMs`: how long a touch elsewhere rules a session out. */
-  constructor(validMs: number, recentMs: number) {
+  constructor(validMs: number, recentMs: number, clock: Clock = systemClock) {
     this.#validMs = validMs;
     this.#recentMs = recentMs;
+    this.#clock = clock;
   }
 
   /** A heartbeat counted the live nodes that say `s`: all of them, or not. */
@@ -61,7 +64,7 @@ export class SoloSessions {
   /** This node's admission recorded the session's owner. */
   recorded(sessionHash: string): void {
     if (!this.#allTell) return;
-    const now = performance.now();
+    const now = this.#clock.now();
     const touched = this.#touched.get(sessionHash);
     if (touched !== undefined && now - touched < this.#recentMs) return;
     if (this.#solo.size >= MAX_SESSIONS) this.#solo.clear();
@@ -73,7 +76,7 @@ export class SoloSessions {
     if (!this.#allTell) return false;
     const until = this.#solo.get(sessionHash);
     if (until === undefined) return false;
-    if (performance.now() < until) return true;
+    if (this.#clock.now() < until) return true;
     this.#solo.delete(sessionHash);
     return false;
   }
@@ -81,7 +84,7 @@ export class SoloSessions {
   /** Another node touched the session (`s`). True when this node held it solo: it must catch up. */
   touchedElsewhere(sessionHash: string): boolean {
     if (this.#touched.size >= MAX_SESSIONS) this.#touched.clear();
-    this.#touched.set(sessionHash, performance.now());
+    this.#touched.set(sessionHash, this.#clock.now());
     return this.#solo.delete(sessionHash);
   }
 

@@ -1,4 +1,5 @@
 import type { Writable } from "node:stream";
+import { systemClock, type Clock } from "../clock.ts";
 import type { RedisClient } from "./redisConnect.ts";
 
 /**
@@ -7,7 +8,7 @@ import type { RedisClient } from "./redisConnect.ts";
  * issued two a prediction, and those calls (with Redis's reads and replies to match) were the
  * largest single cost of a prediction on the Redis store (writes of command text were 11% of a
  * front's CPU, its writes in all 26%). Corking the connection at the first command of a turn and
- * uncorking it in the turn's check phase (`setImmediate`, after every I/O callback of the turn)
+ * uncorking it in the turn's check phase (the clock's `defer`, `setImmediate`: after every I/O callback of the turn)
  * sends them together; Redis reads them in one go and answers in one write too. A lone command
  * waits for the end of its turn, microseconds.
  *
@@ -16,6 +17,7 @@ import type { RedisClient } from "./redisConnect.ts";
  */
 export class WriteCoalescer {
   readonly #client: RedisClient;
+  readonly #clock: Clock;
   /** The socket corked for this turn, or null. ioredis replaces it on reconnect: uncork the one corked. */
   #corked: Writable | null = null;
   readonly #uncork = (): void => {
@@ -24,8 +26,9 @@ export class WriteCoalescer {
     stream?.uncork();
   };
 
-  constructor(client: RedisClient) {
+  constructor(client: RedisClient, clock: Clock = systemClock) {
     this.#client = client;
+    this.#clock = clock;
   }
 
   /** Call before sending a command: this turn's commands leave together at its end. */
@@ -37,6 +40,6 @@ export class WriteCoalescer {
     if (stream === undefined || stream.destroyed || !stream.writable) return;
     stream.cork();
     this.#corked = stream;
-    setImmediate(this.#uncork);
+    this.#clock.defer(this.#uncork);
   }
 }

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
-import { setTimeout as sleep } from "node:timers/promises";
 import { test } from "node:test";
 import { SoloSessions } from "../../src/store/SoloSessions.ts";
+import { ManualClock } from "../../src/testing/ManualClock.ts";
 
 test("holds a session solo from its owner's record until another node touches it", () => {
   const solo = new SoloSessions(60_000, 60_000);
@@ -19,7 +19,8 @@ test("holds a session solo from its owner's record until another node touches it
 });
 
 test("holds nothing solo while a node that does not tell lives, nor past its time", async () => {
-  const solo = new SoloSessions(30, 60_000);
+  const clock = new ManualClock();
+  const solo = new SoloSessions(30, 60_000, clock);
   solo.counted(true);
   solo.recorded("A");
   assert.equal(solo.heard("h", "s"), null);
@@ -34,6 +35,8 @@ test("holds nothing solo while a node that does not tell lives, nor past its tim
   assert.equal(solo.has("B"), false, "a count that found a node not telling");
   solo.counted(true);
   solo.recorded("C");
-  await sleep(50);
+  await clock.advance(29);
+  assert.equal(solo.has("C"), true, "within half the owner record's TTL");
+  await clock.advance(1);
   assert.equal(solo.has("C"), false, "past half the owner record's TTL");
 });
