@@ -15,7 +15,7 @@ import { every, systemClock, type Clock, type Repeating, type TimerHandle } from
 import { UsherError } from "../errors.ts";
 import { redact, toStoreError } from "./redisLinkErrors.ts";
 import type { ScriptName } from "./redisScripts.ts";
-import { ScriptCalls } from "./ScriptCalls.ts";
+import { callScript } from "./callScript.ts";
 import { RedisTime } from "./RedisTime.ts";
 import { SoloSessions } from "./SoloSessions.ts";
 import type { ResolvedRedisStoreOptions } from "./RedisStoreOptions.ts";
@@ -27,8 +27,6 @@ import { WriteCoalescer } from "./WriteCoalescer.ts";
  * (C), a session another node adopted (H).
  */
 export type NodeMessageKind = "M" | "L" | "S" | "C" | "H";
-
-/** Version of the key layout and scripts (docs/redis-protocol.md); a node refuses a dataset of another. */
 
 /** A claim this node runs: its pool, the session of its head (renewals keep it pending) and its events. */
 export interface HeldLease {
@@ -48,7 +46,6 @@ export class RedisLink {
   readonly cmd: RedisClient;
   readonly #sub: RedisClient;
   readonly #writes: WriteCoalescer;
-  readonly #scripts = new ScriptCalls();
   readonly #wakeChannel: string;
   /** The key every script declares (KEYS[1]): it carries the queue's hash tag. */
   readonly #seqKey: string;
@@ -147,7 +144,7 @@ export class RedisLink {
   async run(name: ScriptName, ...args: (string | number)[]): Promise<unknown> {
     this.#writes.gather();
     try {
-      return await this.#scripts.call(this.cmd, name, this.#seqKey, [this.prefix, this.nodeId, ...args]);
+      return await callScript(this.cmd, name, this.#seqKey, [this.prefix, this.nodeId, ...args]);
     } catch (err) {
       throw toStoreError(err);
     }

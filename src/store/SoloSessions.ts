@@ -41,7 +41,7 @@ export class SoloSessions {
 
   /** A heartbeat counted the live nodes that say `s`: all of them, or not. */
   counted(allTell: boolean): void {
-    if (!allTell) this.#none();
+    if (!allTell) this.clear();
     this.#allTell = allTell;
   }
 
@@ -53,7 +53,7 @@ export class SoloSessions {
   heard(kind: "h" | "s", arg: string | undefined): string | null {
     if (kind === "h") {
       if (arg !== "s") {
-        this.#none();
+        this.clear();
         this.#allTell = false;
       }
       return null;
@@ -93,12 +93,8 @@ export class SoloSessions {
     this.#solo.delete(sessionHash);
   }
 
-  /** After a break of the connections: a word may have been lost. */
+  /** Holds nothing solo any more (after a break of the connections a word may have been lost). */
   clear(): void {
-    this.#solo.clear();
-  }
-
-  #none(): void {
     this.#solo.clear();
   }
 }

@@ -8,9 +8,9 @@ import type { RedisClient } from "./redisConnect.ts";
  * issued two a prediction, and those calls (with Redis's reads and replies to match) were the
  * largest single cost of a prediction on the Redis store (writes of command text were 11% of a
  * front's CPU, its writes in all 26%). Corking the connection at the first command of a turn and
- * uncorking it in the turn's check phase (the clock's `defer`, `setImmediate`: after every I/O callback of the turn)
- * sends them together; Redis reads them in one go and answers in one write too. A lone command
- * waits for the end of its turn, microseconds.
+ * uncorking it in the turn's check phase (the clock's `defer`, `setImmediate`: after every I/O
+ * callback of the turn) sends them together; Redis reads them in one go and answers in one write
+ * too. A lone command waits for the end of its turn, microseconds.
  *
  * Only a single Redis connection is corked: a Redis Cluster spreads commands over connections of
  * its own (one queue's keys share a slot, but the client picks the node), which are left as they are.

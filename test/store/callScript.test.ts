@@ -4,18 +4,17 @@
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { ScriptCalls } from "../../src/store/ScriptCalls.ts";
+import { callScript } from "../../src/store/callScript.ts";
 import { rawRedis, storeKey, testPrefix } from "../helpers/redis.ts";
 
-describe("ScriptCalls", () => {
+describe("callScript", () => {
   const redis = rawRedis();
-  const scripts = new ScriptCalls();
   const prefix = storeKey(testPrefix("scripts"), "");
 
   it("runs a script, again after Redis forgot every script, and gives its reply decoded", async () => {
     await redis.sadd(`${prefix}pools`, "default");
     await redis.zadd(`${prefix}wait:default`, 1, "a", 2, "b");
-    const call = () => scripts.call(redis, "usherPoolSizes", `${prefix}seq`, [prefix, "node"]);
+    const call = () => callScript(redis, "usherPoolSizes", `${prefix}seq`, [prefix, "node"]);
     assert.deepEqual(await call(), ["default", 2]);
     await redis.script("FLUSH");
     assert.deepEqual(await call(), ["default", 2]);
@@ -24,6 +23,6 @@ describe("ScriptCalls", () => {
 
   it("passes a script's own error on", async () => {
     await redis.set(`${prefix}pools`, "not a set");
-    await assert.rejects(scripts.call(redis, "usherPoolSizes", `${prefix}seq`, [prefix, "node"]), /WRONGTYPE/);
+    await assert.rejects(callScript(redis, "usherPoolSizes", `${prefix}seq`, [prefix, "node"]), /WRONGTYPE/);
   });
 });
