@@ -31,6 +31,8 @@ export default tseslint.config(
       "bench/results/**",
       ".usher-tmp/**",
       ".scratch/**",
+      ".devbench/**",
+      ".devkit/**",
       ".tmp-dist/**",
     ],
   },

@@ -7,7 +7,7 @@
  *
  *   node scripts/ensure-dist.mjs && node --conditions=usher-source --import tsx bench/cpuPerRequest.ts \
  *     [--n=4000] [--rounds=3] [--users=1,10,50] [--protocol=sse,ws3] [--pattern=kept,fresh] \
- *     [--prefill=0] [--target=usher] [--baseline=DIR]
+ *     [--prefill=0] [--target=usher] [--baseline=DIR] [--generators=K --window-ms=3000]
  *
  * Every combination of `--protocol` (sse: sse_v3's join + data on keep-alive connections; ws3:
  * Gradio 3.x's per-event socket), `--pattern` (kept: one session hash per user for all its
@@ -18,6 +18,13 @@
  * a server keeps per session (owner records: 100 000; State: 10 000) is at capacity, as after a few
  * seconds of one-shot visitors at saturation: the steady state, where each new session also evicts
  * an old record. 110000 puts every bound store there.
+ *
+ * `--generators=K` sends the load from K processes ({@link SplitLoop}) in timed rounds
+ * (`--window-ms` each, after a warm-up) instead of N predictions from this one: the saturated
+ * reading, where one generator process cannot keep a server busy (the 16-core machine, each server
+ * pinned to a core of its own with `USHER_BENCH_SERVER_CORES`, this process and its generators on
+ * others: bench/device/). Each round then also gives throughput and how busy the server's core
+ * was; the summary adds Usher's throughput ratio to the floor's and the least busy round.
  *
  * `--baseline=DIR` adds a third server, "baseline": Usher from another checkout (e.g. a copy of the
  * tree before a change), spawned by that checkout's own bench/servers/spawnServer.ts, so that before
@@ -35,6 +42,7 @@ import { SseTransport } from "./load/SseTransport.ts";
 import type { Transport, VirtualUser } from "./load/Transport.ts";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
+import { measureSaturated, saturatedLine } from "./saturatedCombo.ts";
 import { spawnServer, TARGETS, type SpawnedServer } from "./servers/spawnServer.ts";
 import type { ServerSpec } from "./servers/ServerSpec.ts";
 
@@ -155,6 +163,10 @@ async function main(): Promise<void> {
   const userCounts = argValue("users", "1").split(",").map(Number);
   const protocols = argList<Protocol>("protocol", "sse", ["sse", "ws3"]);
   const patterns = argList<Pattern>("pattern", "kept", ["kept", "fresh"]);
+  const generators = Number(argValue("generators", "1"));
+  const windowMs = Number(argValue("window-ms", "3000"));
+  if (!Number.isInteger(generators) || generators < 1) throw new Error(`--generators: expected an integer ≥ 1`);
+  if (!(windowMs >= 100)) throw new Error(`--window-ms: expected a number ≥ 100`);
   const targets: string[] = TARGETS.filter((t) => only === "" || t === only);
   if (baseline !== "") targets.push("baseline");
   const servers = new Map<string, SpawnedServer>();
@@ -176,7 +188,11 @@ async function main(): Promise<void> {
       for (const pattern of patterns) {
         for (const users of userCounts) {
           const combo = { protocol, pattern, users };
-          summary.push(summaryLine(combo, await measureCombo(servers, combo, n, rounds)));
+          summary.push(
+            generators > 1
+              ? saturatedLine(combo, await measureSaturated(servers, combo, { rounds, windowMs, generators }))
+              : summaryLine(combo, await measureCombo(servers, combo, n, rounds)),
+          );
         }
       }
     }

@@ -29,6 +29,20 @@ export interface LoadRun {
   readonly cpu: CpuReading | null;
 }
 
+/**
+ * Users run in rounds: {@link ClosedLoop} in this process, or `SplitLoop` over several generator
+ * processes when one process cannot drive the servers.
+ */
+export interface LoadLoop {
+  /**
+   * Runs every user for `warmupMs` (dropped) then `durationMs` (measured; `meter` runs over it)
+   * and returns what ended inside the window, once every user has finished its last prediction.
+   */
+  round(warmupMs: number, durationMs: number, meter?: CpuMeter): Promise<LoadRun>;
+  /** Closes every user's connections. */
+  close(): void;
+}
+
 /** Pause after a prediction that did not complete, so that a failing server is not hammered in a hot loop. */
 const BACKOFF_MS = 10;
 /**
@@ -39,7 +53,7 @@ const BACKOFF_MS = 10;
 const DRAIN_MS = 2000;
 
 /** Closed-loop users against one transport, run in rounds. */
-export class ClosedLoop {
+export class ClosedLoop implements LoadLoop {
   readonly #transport: Transport;
   readonly #users: (VirtualUser | undefined)[];
   readonly #seq: number[];

@@ -10,8 +10,10 @@ import { monitorEventLoopDelay, type IntervalHistogram } from "node:perf_hooks";
 /** What a {@link CpuMeter} saw between `start()` and `stop()`. */
 export interface CpuReading {
   readonly wallMs: number;
-  /** Load generator CPU, fraction of one core. */
+  /** Load generator CPU, fraction of one core (summed over its processes where it is split). */
   readonly generatorCpu: number;
+  /** Where the generator is split over processes (`SplitLoop`): the CPU of the busiest one. */
+  readonly generatorBusiestCpu?: number;
   /** Server CPU, fraction of one core; null when it cannot be read (not Linux, process gone). */
   readonly serverCpu: number | null;
   /**

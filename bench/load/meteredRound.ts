@@ -9,7 +9,7 @@
  * that noise (±4 commands per prediction with fresh sessions); the MONITOR sample also gives the
  * steady part alone (`topLevelMedianPerS`).
  */
-import type { ClosedLoop, LoadRun } from "./ClosedLoop.ts";
+import type { LoadLoop, LoadRun } from "./ClosedLoop.ts";
 import { CpuMeter, readProcessCpuMs } from "./CpuMeter.ts";
 import { RedisMeter, type RedisReading } from "./RedisMeter.ts";
 import { RedisMonitor, type MonitorSample } from "./RedisMonitor.ts";
@@ -45,7 +45,7 @@ function serversCpuMs(pids: readonly number[]): number | null {
  * (when `redisUrl` is given) and the CPU of `pids` read at the window's edges.
  */
 export async function meteredRound(
-  loop: ClosedLoop,
+  loop: LoadLoop,
   warmupMs: number,
   durationMs: number,
   pids: readonly number[],
@@ -88,7 +88,7 @@ export async function meteredRound(
  * counts the predictions that completed inside the sample's own window.
  */
 export async function monitorRound(
-  loop: ClosedLoop,
+  loop: LoadLoop,
   pids: readonly number[],
   redisUrl: string,
   settleMs = MONITOR_SETTLE_MS,

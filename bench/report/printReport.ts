@@ -1,9 +1,15 @@
 /** Formats scenario results as plain-text tables: absolute figures, ratios to the floor, targets. */
+import type { CpuReading } from "../load/CpuMeter.ts";
 import type { PointResult, RunOutcome, ScenarioResult } from "../scenarios/Scenario.ts";
 import { median, roundPairs, type RunStats } from "./summarize.ts";
 
 /** Generator CPU above this (fraction of a core) means the generator may be the bottleneck. */
 export const GENERATOR_SATURATED = 0.85;
+
+/** Whether the generator (its busiest process, where it is split) was over {@link GENERATOR_SATURATED}. */
+function generatorSaturated(cpu: CpuReading | null | undefined): boolean {
+  return cpu != null && (cpu.generatorBusiestCpu ?? cpu.generatorCpu) > GENERATOR_SATURATED;
+}
 /** CPU used by other processes above this (cores) means the machine was not quiet. */
 export const MACHINE_BUSY = 0.25;
 
@@ -49,7 +55,8 @@ function statsRow(label: string, target: string, s: RunStats): string {
     String(s.completed),
     String(s.errors),
     String(s.refused),
-    cpu(s.cpu?.generatorCpu, GENERATOR_SATURATED),
+    // A split generator's column shows the sum over its processes, its "!" the busiest process.
+    cpu(s.cpu?.generatorCpu, generatorSaturated(s.cpu) ? -Infinity : Infinity),
     cpu(s.cpu?.serverCpu, 2),
     cpu(s.cpu?.otherCpu, MACHINE_BUSY),
   ]);
@@ -138,9 +145,9 @@ export function formatScenario(result: ScenarioResult): string {
   const runs = result.points
     .flatMap((p) => Object.values(p.runs))
     .filter((r): r is RunOutcome & { ok: true } => r?.ok === true);
-  if (runs.some((r) => (r.stats.cpu?.generatorCpu ?? 0) > GENERATOR_SATURATED)) {
+  if (runs.some((r) => generatorSaturated(r.stats.cpu))) {
     lines.push(
-      `  note: "!" on gen CPU: the load generator used > ${GENERATOR_SATURATED * 100}% of a core; those figures may be generator-bound.`,
+      `  note: "!" on gen CPU: the load generator (one of its processes, where split) used > ${GENERATOR_SATURATED * 100}% of a core; those figures may be generator-bound.`,
     );
   }
   if (runs.some((r) => (r.stats.cpu?.otherCpu ?? 0) > MACHINE_BUSY)) {

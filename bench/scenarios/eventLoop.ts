@@ -256,8 +256,10 @@ function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
 
-// Run alone: node --conditions=usher-source --import tsx bench/scenarios/eventLoop.ts
-if (process.argv[1] !== undefined && import.meta.url === new URL(`file://${process.argv[1]}`).href) {
+// Run alone: node --conditions=usher-source --import tsx bench/scenarios/eventLoop.ts (the name checked
+// too: in a bundle, bench/device/bundle.mjs, every module's import.meta.url is the bundle's).
+const argv1 = process.argv[1];
+if (argv1?.endsWith("eventLoop.ts") === true && import.meta.url === new URL(`file://${argv1}`).href) {
   const result = await eventLoop.run({ targets: ["usher"], client: "raw", timeScale: 1, log: (l) => console.log(l) });
   for (const c of result.checks)
     console.log(`${c.pass === true ? "PASS" : "FAIL"} ${c.name}: ${c.actual} (goal ${c.goal})`);

@@ -2,8 +2,9 @@
  * Scenario "scaleout" (issue 16): N fronts on one Redis, each running its own jobs (local
  * workers, each its own process), against one process with the in-memory store, in the same run.
  *
- * The identity function, so the cost is the fronts' and Redis's alone. 50 closed-loop users spread
- * round-robin over the fronts, for N from `USHER_BENCH_SCALEOUT_N` (default "1,2"; "1,2,4,8" where
+ * The identity function, so the cost is the fronts' and Redis's alone. 50 closed-loop users
+ * (`USHER_BENCH_SCALEOUT_USERS`) spread round-robin over the fronts, from one generator process or
+ * `USHER_BENCH_GENERATORS` of them ({@link SplitLoop}), for N from `USHER_BENCH_SCALEOUT_N` (default "1,2"; "1,2,4,8" where
  * 16 cores are available), and 1 user against the memory process and 1 front for the added
  * latency. Every point runs with both traffic patterns: a fresh session per prediction (a crowd of
  * one-shot visitors) and sessions kept across predictions. Each front allows 8 jobs at once and
@@ -17,6 +18,8 @@
  * (median 100 ms bin), which leaves out work done in batches (see `bench/report/redisFigures.ts`). Keys live under a prefix of the scenario's
  * own, deleted afterwards. Needs Redis on USHER_BENCH_REDIS_URL (default redis://127.0.0.1:6379).
  */
+import type { SplitLoop } from "../load/SplitLoop.ts";
+import { envInteger } from "../load/envInteger.ts";
 import { deleteRedisKeys } from "../load/deleteRedisKeys.ts";
 import type { RunStats } from "../report/summarize.ts";
 import { checkValue, ms, pct, ratio, statsOf, times } from "./checks.ts";
@@ -33,7 +36,10 @@ import { measureSet, startFrontSet, stopFrontSet, type FrontSet } from "./scaleo
 const NAME = "scaleout";
 const TITLE = "Scale-out on one Redis: N fronts with local workers against the memory store";
 const REDIS_URL = process.env["USHER_BENCH_REDIS_URL"] ?? "redis://127.0.0.1:6379";
-const USERS = 50;
+/** Users of the crowd points: `USHER_BENCH_SCALEOUT_USERS`, default 50 (more where 8 fronts need more to be busy). */
+function crowdSize(): number {
+  return envInteger("USHER_BENCH_SCALEOUT_USERS", 50, 2);
+}
 /** Kept first: a fresh-session point's last batch of ended sessions must not land in a kept one's window. */
 const PATTERNS = [
   { name: "kept", freshSession: false },
@@ -64,6 +70,7 @@ export const scaleout: Scenario = {
     "per prediction, 8 fronts ≥ 6× 1 front. Needs Redis (USHER_BENCH_REDIS_URL).",
   async run(ctx) {
     const ns = frontCounts();
+    const crowd = crowdSize();
     const prefix = `usher-bench:${process.pid}:scaleout:`;
     const points: PointResult[] = [];
     try {
@@ -72,7 +79,7 @@ export const scaleout: Scenario = {
         for (const n of ns) {
           const set = await startFrontSet(n, { url: REDIS_URL, keyPrefix: `${prefix}n${n}:` });
           try {
-            points.push(...(await measureFronts(ctx, memory, set, n === ns[0], n === 1)));
+            points.push(...(await measureFronts(ctx, memory, set, crowd, n === ns[0], n === 1)));
           } finally {
             await stopFrontSet(set);
           }
@@ -84,7 +91,7 @@ export const scaleout: Scenario = {
       const deleted = await deleteRedisKeys(REDIS_URL, prefix);
       ctx.log(`  scaleout: deleted ${deleted} keys under ${prefix}`);
     }
-    return { name: NAME, title: TITLE, points, checks: checksOf(points, ns) };
+    return { name: NAME, title: TITLE, points, checks: checksOf(points, ns, crowd) };
   },
 };
 
@@ -96,6 +103,7 @@ async function measureFronts(
   ctx: BenchContext,
   memory: FrontSet,
   set: FrontSet,
+  crowd: number,
   withMemory: boolean,
   withOneUser: boolean,
 ): Promise<PointResult[]> {
@@ -106,7 +114,7 @@ async function measureFronts(
     wholeSweeps: ctx.timeScale >= 1,
   };
   for (const pattern of PATTERNS) {
-    for (const users of withOneUser ? [USERS, 1] : [USERS]) {
+    for (const users of withOneUser ? [crowd, 1] : [crowd]) {
       const plan = { ...timing, users, freshSession: pattern.freshSession };
       if (withMemory || users === 1)
         points.push(await measureSet(ctx, memory, { ...plan, label: label(pattern.name, users, memory.name) }));
@@ -117,7 +125,7 @@ async function measureFronts(
 }
 
 /** The issue's targets on the points measured. */
-function checksOf(points: readonly PointResult[], ns: readonly number[]): TargetCheck[] {
+function checksOf(points: readonly PointResult[], ns: readonly number[], crowd: number): TargetCheck[] {
   const at = (l: string): RunStats | null =>
     statsOf(
       points.find((p) => p.label === l),
@@ -125,11 +133,11 @@ function checksOf(points: readonly PointResult[], ns: readonly number[]): Target
     );
   const checks: TargetCheck[] = [];
   for (const { name: pattern } of PATTERNS) {
-    const memory = at(label(pattern, USERS, "memory"));
-    const one = at(label(pattern, USERS, "1 front"));
+    const memory = at(label(pattern, crowd, "memory"));
+    const one = at(label(pattern, crowd, "1 front"));
     checks.push(
       checkValue(
-        `${pattern}: 1 front / memory @${USERS}`,
+        `${pattern}: 1 front / memory @${crowd}`,
         "≥ 60%",
         ratio(one?.throughputPerS, memory?.throughputPerS),
         (x) => x >= 0.6,
@@ -148,7 +156,7 @@ function checksOf(points: readonly PointResult[], ns: readonly number[]): Target
         ms,
       ),
     );
-    for (const users of [USERS, 1]) {
+    for (const users of [crowd, 1]) {
       const redisPoints = points.filter(
         (p) => p.label.startsWith(`${pattern}, ${users} user`) && !p.label.endsWith("memory"),
       );
@@ -175,7 +183,7 @@ function checksOf(points: readonly PointResult[], ns: readonly number[]): Target
       );
     }
     if (ns.includes(1) && ns.includes(8)) {
-      const eight = at(label(pattern, USERS, "8 fronts"));
+      const eight = at(label(pattern, crowd, "8 fronts"));
       checks.push(
         checkValue(
           `${pattern}: 8 fronts / 1 front`,

@@ -3,9 +3,11 @@
  * store, or N on one Redis, each running its own jobs) and one measured point on such a set.
  */
 import { setTimeout as sleep } from "node:timers/promises";
-import { ClosedLoop } from "../load/ClosedLoop.ts";
+import { ClosedLoop, type LoadLoop } from "../load/ClosedLoop.ts";
 import type { CpuReading } from "../load/CpuMeter.ts";
 import { meteredRound, monitorRound, type MeteredRun } from "../load/meteredRound.ts";
+import { envInteger } from "../load/envInteger.ts";
+import { generatorCount, SplitLoop } from "../load/SplitLoop.ts";
 import { SseTransport } from "../load/SseTransport.ts";
 import type { Transport } from "../load/Transport.ts";
 import { monitorFigures, redisReadingFigures } from "../report/redisFigures.ts";
@@ -23,11 +25,7 @@ export const IDENTITY: FunctionSpec = { kind: "identity" };
  * so a front needs several in flight before its CPU, not the queue's limit, caps throughput.
  */
 export function threadsPerFront(): number {
-  const raw = process.env["USHER_BENCH_SCALEOUT_THREADS"];
-  const n = Number(raw ?? 8);
-  if (!Number.isInteger(n) || n < 1)
-    throw new TypeError(`Expected USHER_BENCH_SCALEOUT_THREADS to be an integer ≥ 1, got "${raw ?? ""}"`);
-  return n;
+  return envInteger("USHER_BENCH_SCALEOUT_THREADS", 8, 1);
 }
 
 /**
@@ -117,16 +115,10 @@ export async function measureSet(ctx: BenchContext, set: FrontSet, plan: PointPl
   const wholeSweeps = plan.wholeSweeps && plan.freshSession && set.redisUrl !== null;
   const durationMs = wholeSweeps ? Math.ceil(plan.durationMs / SESSION_SWEEP_MS) * SESSION_SWEEP_MS : plan.durationMs;
   const load = { mode: "closed" as const, users: plan.users, warmupMs: plan.warmupMs, durationMs };
-  const fronts = set.processes.map(
-    (p) => new SseTransport(p.url, { client: ctx.client, freshSession: plan.freshSession }),
-  );
-  const transport: Transport = {
-    name: "sse",
-    createUser: (i) => (fronts[i % fronts.length] as SseTransport).createUser(i),
-  };
-  const loop = new ClosedLoop(transport, { users: plan.users });
   const pids = set.processes.map((p) => p.pid);
+  let loop: LoadLoop | null = null;
   try {
+    loop = await loadFor(ctx, set, plan);
     const measured = await meteredRound(loop, plan.warmupMs, durationMs, pids, set.redisUrl);
     const completed = measured.run.records.filter((r) => r.outcome === "completed").length;
     let extra: Record<string, number | null> = {
@@ -153,8 +145,28 @@ export async function measureSet(ctx: BenchContext, set: FrontSet, plan: PointPl
   } catch (e) {
     return { label: plan.label, server, load, runs: { usher: { ok: false, error: (e as Error).message } } };
   } finally {
-    loop.close();
+    loop?.close();
   }
+}
+
+/**
+ * The users of a point, spread round-robin over the set's fronts: in this process, or over
+ * `USHER_BENCH_GENERATORS` processes ({@link SplitLoop}) where one cannot drive the fronts.
+ */
+async function loadFor(ctx: BenchContext, set: FrontSet, plan: PointPlan): Promise<LoadLoop> {
+  const urls = set.processes.map((p) => p.url);
+  const generators = generatorCount();
+  if (generators > 1)
+    return SplitLoop.start(
+      { protocol: "sse", urls, users: plan.users, freshSession: plan.freshSession, client: ctx.client },
+      generators,
+    );
+  const fronts = urls.map((url) => new SseTransport(url, { client: ctx.client, freshSession: plan.freshSession }));
+  const transport: Transport = {
+    name: "sse",
+    createUser: (i) => (fronts[i % fronts.length] as SseTransport).createUser(i),
+  };
+  return new ClosedLoop(transport, { users: plan.users });
 }
 
 /**

@@ -2,9 +2,9 @@
  * The parent-process side: starts a server under test in its own Node process (so that the load
  * generator and the server each get a core), waits for its URL and stops it afterwards.
  */
-import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { fileURLToPath } from "node:url";
+import { extraNodeArgs, spawnNodeChild } from "./nodeChild.ts";
 import { CALLS_PREFIX, READY_PREFIX } from "./serveChild.ts";
 import type { ServerSpec } from "./ServerSpec.ts";
 
@@ -33,14 +33,9 @@ const ENTRIES: Record<TargetName, string> = {
   floor: fileURLToPath(new URL("./floor.ts", import.meta.url)),
   usher: fileURLToPath(new URL("./usher.ts", import.meta.url)),
 };
-const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const STOP_GRACE_MS = 5000;
 
-/** Extra Node flags for the servers under test, e.g. BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=prof" to profile them. */
-export function extraNodeArgs(): string[] {
-  const v = process.env["BENCH_NODE_ARGS"];
-  return v === undefined || v.trim() === "" ? [] : v.trim().split(/\s+/);
-}
+export { extraNodeArgs } from "./nodeChild.ts";
 
 /** Starts `target` serving `spec`; rejects with the child's stderr if it fails to come up. */
 export async function spawnServer(
@@ -48,11 +43,10 @@ export async function spawnServer(
   spec: ServerSpec,
   startTimeoutMs = 30_000,
 ): Promise<SpawnedServer> {
-  const child = spawn(
-    process.execPath,
-    [...extraNodeArgs(), "--conditions=usher-source", "--import", "tsx", ENTRIES[target], JSON.stringify(spec)],
-    { cwd: REPO_ROOT, stdio: ["pipe", "pipe", "pipe"] },
-  );
+  const { child } = spawnNodeChild(ENTRIES[target], [JSON.stringify(spec)], {
+    pin: true,
+    nodeArgs: extraNodeArgs(),
+  });
   let stderr = "";
   child.stderr.setEncoding("utf8");
   child.stderr.on("data", (chunk: string) => {

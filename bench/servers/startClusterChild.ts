@@ -1,15 +1,13 @@
 /**
  * Starts one process of an Usher deployment (`clusterChild.ts`: a front or a worker, memory or
- * Redis store) from `src/` through tsx, and waits for its `LISTENING` line.
+ * Redis store) from `src/` through tsx (or its bundle: `nodeChild.ts`), and waits for its `LISTENING` line.
  */
-import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { fileURLToPath } from "node:url";
 import type { ClusterChildSpec } from "./clusterChild.ts";
-import { extraNodeArgs } from "./spawnServer.ts";
+import { extraNodeArgs, spawnNodeChild } from "./nodeChild.ts";
 
 const CHILD = fileURLToPath(new URL("./clusterChild.ts", import.meta.url));
-const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
 /** How long a child may take to print `LISTENING` (tsx compiles `src/` on start). */
 const START_TIMEOUT_MS = 30_000;
 /** How long a child may take to exit on SIGTERM before it is killed. */
@@ -26,11 +24,7 @@ export interface ClusterProcess {
 
 /** Spawns `spec` and resolves once it listens; rejects (having stopped it) if it exits or stalls first. */
 export async function startClusterChild(spec: ClusterChildSpec): Promise<ClusterProcess> {
-  const args = [...extraNodeArgs(), "--conditions=usher-source", "--import", "tsx", CHILD, JSON.stringify(spec)];
-  const child = spawn(process.execPath, args, {
-    cwd: REPO_ROOT,
-    stdio: ["pipe", "pipe", "pipe"],
-  });
+  const { child } = spawnNodeChild(CHILD, [JSON.stringify(spec)], { pin: true, nodeArgs: extraNodeArgs() });
   let stderr = "";
   child.stderr.setEncoding("utf8");
   child.stderr.on("data", (c: string) => (stderr = (stderr + c).slice(-2000)));
