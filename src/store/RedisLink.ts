@@ -15,7 +15,7 @@ import { every, systemClock, type Clock, type Repeating, type TimerHandle } from
 import { UsherError } from "../errors.ts";
 import { redact, toStoreError } from "./redisLinkErrors.ts";
 import type { ScriptName } from "./redisScripts.ts";
-import { callScript } from "./callScript.ts";
+import { ScriptBatch } from "./ScriptBatch.ts";
 import { RedisTime } from "./RedisTime.ts";
 import { SoloSessions } from "./SoloSessions.ts";
 import type { ResolvedRedisStoreOptions } from "./RedisStoreOptions.ts";
@@ -46,6 +46,8 @@ export class RedisLink {
   readonly cmd: RedisClient;
   readonly #sub: RedisClient;
   readonly #writes: WriteCoalescer;
+  /** This turn's hot-path script calls, sent as one at its end (see ScriptBatch). */
+  readonly #batch: ScriptBatch;
   readonly #wakeChannel: string;
   /** The key every script declares (KEYS[1]): it carries the queue's hash tag. */
   readonly #seqKey: string;
@@ -100,7 +102,8 @@ export class RedisLink {
     };
     // No offline queue: while Redis is away a join must get 503 at once, not hang.
     this.cmd = connect(options, common, false);
-    this.#writes = new WriteCoalescer(this.cmd, this.clock);
+    this.#batch = new ScriptBatch(this.cmd, this.#seqKey, this.prefix, this.nodeId);
+    this.#writes = new WriteCoalescer(this.cmd, this.clock, () => this.#batch.flush());
     this.#sub = connect(options, common, true);
     this.cmd.on("error", (err: Error) => this.#warn(err));
     this.#sub.on("error", (err: Error) => this.#warn(err));
@@ -142,9 +145,8 @@ export class RedisLink {
 
   /** Runs a script; Redis being unreachable becomes STORE_UNAVAILABLE. */
   async run(name: ScriptName, ...args: (string | number)[]): Promise<unknown> {
-    this.#writes.gather();
     try {
-      return await callScript(this.cmd, name, this.#seqKey, [this.prefix, this.nodeId, ...args]);
+      return await this.#batch.run(name, args, this.#writes.gather());
     } catch (err) {
       throw toStoreError(err);
     }
@@ -153,6 +155,7 @@ export class RedisLink {
   /** Runs any command function; Redis being unreachable becomes STORE_UNAVAILABLE. */
   async call<T>(fn: (redis: RedisClient) => Promise<T>): Promise<T> {
     this.#writes.gather();
+    this.#batch.flush();
     try {
       return await fn(this.cmd);
     } catch (err) {
@@ -163,6 +166,7 @@ export class RedisLink {
   /** Runs a command whose failure is only worth a warning (publishing, cursors...). */
   fire(fn: (redis: RedisClient) => Promise<unknown>): void {
     this.#writes.gather();
+    this.#batch.flush();
     try {
       fn(this.cmd).catch((err: unknown) => this.#warn(err));
     } catch (err) {

@@ -20,26 +20,34 @@ export class WriteCoalescer {
   readonly #clock: Clock;
   /** The socket corked for this turn, or null. ioredis replaces it on reconnect: uncork the one corked. */
   #corked: Writable | null = null;
+  /** Called at the turn's end before the write: the last commands of the turn (a batch) join it. */
+  readonly #beforeWrite: () => void;
   readonly #uncork = (): void => {
+    this.#beforeWrite();
     const stream = this.#corked;
     this.#corked = null;
     stream?.uncork();
   };
 
-  constructor(client: RedisClient, clock: Clock = systemClock) {
+  constructor(client: RedisClient, clock: Clock = systemClock, beforeWrite: () => void = () => undefined) {
     this.#client = client;
     this.#clock = clock;
+    this.#beforeWrite = beforeWrite;
   }
 
-  /** Call before sending a command: this turn's commands leave together at its end. */
-  gather(): void {
-    if (this.#corked !== null) return;
+  /**
+   * Call before sending a command: this turn's commands leave together at its end. Returns true
+   * when they do (the connection is corked until then), false when a command now leaves at once.
+   */
+  gather(): boolean {
+    if (this.#corked !== null) return true;
     const client = this.#client;
-    if (!("stream" in client) || client.status !== "ready") return;
+    if (!("stream" in client) || client.status !== "ready") return false;
     const stream: Writable | undefined = client.stream;
-    if (stream === undefined || stream.destroyed || !stream.writable) return;
+    if (stream === undefined || stream.destroyed || !stream.writable) return false;
     stream.cork();
     this.#corked = stream;
     this.#clock.defer(this.#uncork);
+    return true;
   }
 }

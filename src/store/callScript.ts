@@ -3,13 +3,13 @@ import { Command } from "ioredis";
 import type { RedisClient } from "./redisConnect.ts";
 import { SCRIPTS, type ScriptName } from "./redisScripts.ts";
 
-/** Each script's SHA-1, as `EVALSHA` names it: hashed once per process, not per store. */
-const SHAS = new Map(
-  (Object.entries(SCRIPTS) as [ScriptName, string][]).map(([name, lua]) => [
-    name,
-    createHash("sha1").update(lua).digest("hex"),
-  ]),
-);
+/** A script's SHA-1, as `EVALSHA` names it. */
+export function sha1(lua: string): string {
+  return createHash("sha1").update(lua).digest("hex");
+}
+
+/** Each script's SHA-1: hashed once per process, not per store. */
+const SHAS = new Map((Object.entries(SCRIPTS) as [ScriptName, string][]).map(([name, lua]) => [name, sha1(lua)]));
 
 /**
  * Runs the store's Lua script `name` with its key and arguments on `client`: `EVALSHA`, and once
@@ -21,17 +21,28 @@ const SHAS = new Map(
  * path (about 5% of its CPU). Here the command is made with no arguments and given the list as it
  * is; nothing else differs (the same command on the same connection, replies decoded as UTF-8).
  */
-export async function callScript(
+export function callScript(
   client: RedisClient,
   name: ScriptName,
   key: string,
   args: readonly (string | number)[],
 ): Promise<unknown> {
+  return callLua(client, SCRIPTS[name], SHAS.get(name) as string, key, args);
+}
+
+/** {@link callScript} for any Lua text `lua` whose SHA-1 is `sha`. */
+export async function callLua(
+  client: RedisClient,
+  lua: string,
+  sha: string,
+  key: string,
+  args: readonly (string | number)[],
+): Promise<unknown> {
   try {
-    return await send(client, "evalsha", SHAS.get(name) as string, key, args);
+    return await send(client, "evalsha", sha, key, args);
   } catch (err) {
     if (!(err instanceof Error) || !err.message.startsWith("NOSCRIPT")) throw err;
-    return await send(client, "eval", SCRIPTS[name], key, args);
+    return await send(client, "eval", lua, key, args);
   }
 }
 

@@ -1,0 +1,83 @@
+import { ReplyError } from "ioredis";
+import { callLua, callScript, sha1 } from "./callScript.ts";
+import { BATCH_LUA, BATCHED } from "./redisBatch.ts";
+import type { RedisClient } from "./redisConnect.ts";
+import type { ScriptName } from "./redisScripts.ts";
+
+const BATCH_SHA = sha1(BATCH_LUA);
+
+/** A call waiting for its turn's batch. */
+interface Queued {
+  readonly name: ScriptName;
+  readonly args: readonly (string | number)[];
+  readonly resolve: (value: unknown) => void;
+  readonly reject: (err: unknown) => void;
+}
+
+/**
+ * The hot-path script calls ({@link BATCHED}) a node makes in one turn of its event loop, sent as
+ * one call of the batch script (`redisBatch.ts`) when the turn ends: Redis pays a script call's
+ * fixed part once for all of them. A turn with one call sends that call as it is.
+ *
+ * The caller keeps the order of everything it sends: it flushes the batch before any other
+ * command (see `RedisLink`), so commands reach Redis in the order they were made, as before.
+ */
+export class ScriptBatch {
+  readonly #client: RedisClient;
+  readonly #key: string;
+  /** ARGV[1] and ARGV[2] of every script: the key prefix and the node's id. */
+  readonly #head: readonly string[];
+  #queued: Queued[] = [];
+
+  constructor(client: RedisClient, key: string, prefix: string, nodeId: string) {
+    this.#client = client;
+    this.#key = key;
+    this.#head = [prefix, nodeId];
+  }
+
+  /**
+   * Runs script `name` with `args` (those after P and node): in this turn's batch when it is one
+   * of {@link BATCHED} and the turn's commands leave together (`gathered`), else at once, after
+   * what the batch holds (so that calls reach Redis in the order they were made).
+   */
+  run(name: ScriptName, args: readonly (string | number)[], gathered: boolean): Promise<unknown> {
+    if (gathered && BATCHED.has(name)) return this.add(name, args);
+    this.flush();
+    return callScript(this.#client, name, this.#key, [...this.#head, ...args]);
+  }
+
+  /** Queues a call of `name` with `args` (those after P and node) for the turn's batch. */
+  add(name: ScriptName, args: readonly (string | number)[]): Promise<unknown> {
+    return new Promise((resolve, reject) => this.#queued.push({ name, args, resolve, reject }));
+  }
+
+  /** Sends what is queued: one call as it is, several as one batch. */
+  flush(): void {
+    const calls = this.#queued;
+    if (calls.length === 0) return;
+    this.#queued = [];
+    if (calls.length === 1) {
+      const only = calls[0] as Queued;
+      callScript(this.#client, only.name, this.#key, [...this.#head, ...only.args]).then(only.resolve, only.reject);
+      return;
+    }
+    const args: (string | number)[] = [...this.#head, calls.length];
+    for (const c of calls) {
+      args.push(c.name, c.args.length);
+      for (const a of c.args) args.push(a);
+    }
+    callLua(this.#client, BATCH_LUA, BATCH_SHA, this.#key, args).then(
+      (reply) => {
+        const results = reply as (readonly unknown[])[];
+        calls.forEach((c, i) => {
+          const r = results[i];
+          if (r?.[0] === 1) c.resolve(r[1] ?? null);
+          else c.reject(new ReplyError(String(r?.[1] ?? "no result from the batch script")));
+        });
+      },
+      (err: unknown) => {
+        for (const c of calls) c.reject(err);
+      },
+    );
+  }
+}
