@@ -11,6 +11,8 @@
  */
 import { connect, type Socket } from "node:net";
 import { redisClientPorts } from "./redisClientPorts.ts";
+import { sha1 } from "../../src/store/callScript.ts";
+import { BATCH_LUA } from "../../src/store/redisBatch.ts";
 
 /** What a MONITOR sample saw. */
 export interface MonitorSample {
@@ -23,6 +25,11 @@ export interface MonitorSample {
   readonly wallMs: number;
   /** Commands the watched processes sent (each one a client-to-Redis command). */
   readonly topLevel: number;
+  /**
+   * The same, with a batch of script calls (the store's batch script, `src/store/redisBatch.ts`)
+   * counted as its calls: the steps of the predictions' paths, whichever command carried them.
+   */
+  readonly calls: number;
   /** Calls made by the watched processes' scripts. */
   readonly lua: number;
   /** Top-level commands per name, of the watched processes. */
@@ -34,6 +41,8 @@ export interface MonitorSample {
    * a few bins and leaves the median alone: the median is the steady, per-prediction part.
    */
   readonly topLevelMedianPerS: number | null;
+  /** {@link calls} per second in the median 100 ms bin of the window (as `topLevelMedianPerS`). */
+  readonly callsMedianPerS: number | null;
   /** Lines of any other client (and their scripts). */
   readonly others: number;
   /** True when the sample outgrew its buffer and the tail was dropped. */
@@ -142,13 +151,15 @@ export function countMonitorLines(
 ): Omit<MonitorSample, "startMs" | "endMs" | "wallMs" | "truncated"> {
   const byCommand: Record<string, number> = {};
   const bins: number[] = [];
+  const callBins: number[] = [];
   let firstS: number | null = null;
   let topLevel = 0;
+  let calls = 0;
   let lua = 0;
   let others = 0;
   let lastWasOurs = false;
   // Line: +<unix time> [<db> <ip:port>|[<ipv6>]:<port>|lua|unix:<path>] "<command>" "<arg>"...
-  for (const m of output.toString("latin1").matchAll(/^\+([\d.]+) \[\d+ (\S+?)\] "([^"]*)"/gm)) {
+  for (const m of output.toString("latin1").matchAll(/^\+([\d.]+) \[\d+ (\S+?)\] "([^"]*)"(.*)$/gm)) {
     const source = m[2] as string;
     if (source === "lua") {
       if (lastWasOurs) lua++;
@@ -167,15 +178,42 @@ export function countMonitorLines(
     firstS ??= atS;
     const bin = Math.floor(((atS - firstS) * 1000) / BIN_MS);
     bins[bin] = (bins[bin] ?? 0) + 1;
+    const n = batchCalls(name, m[4] as string);
+    calls += n;
+    callBins[bin] = (callBins[bin] ?? 0) + n;
   }
-  // The first and last bins are partial; an empty bin (a stall) counts as 0.
-  const inner = Array.from(bins.slice(1, -1), (n) => n ?? 0).sort((a, b) => a - b);
-  const median = inner.length === 0 ? null : (inner[Math.floor((inner.length - 1) / 2)] as number);
+  const median = medianPerS(bins);
   return {
     topLevel,
+    calls,
     lua,
     topLevelByCommand: byCommand,
     others,
-    topLevelMedianPerS: median === null ? null : (median * 1000) / BIN_MS,
+    topLevelMedianPerS: median,
+    callsMedianPerS: medianPerS(callBins),
   };
+}
+
+/** Per second, the median of the inner bins (the first and last are partial; an empty bin, a stall, counts as 0). */
+function medianPerS(bins: readonly (number | undefined)[]): number | null {
+  const inner = Array.from(bins.slice(1, -1), (n) => n ?? 0).sort((a, b) => a - b);
+  const median = inner.length === 0 ? null : (inner[Math.floor((inner.length - 1) / 2)] as number);
+  return median === null ? null : (median * 1000) / BIN_MS;
+}
+
+const BATCH_SHA = sha1(BATCH_LUA);
+/** How the batch script's text begins, as MONITOR quotes it. */
+const BATCH_TEXT_START = JSON.stringify(BATCH_LUA.slice(0, 20)).slice(1, -1);
+
+/**
+ * How many script calls the command of a MONITOR line carries: the batch script's `n`
+ * (`"<sha or text>" "1" "<key>" "<P>" "<node>" "<n>"`), else 1.
+ */
+function batchCalls(name: string, rest: string): number {
+  if (name !== "evalsha" && name !== "eval") return 1;
+  const args = [...rest.matchAll(/ "((?:[^"\\]|\\.)*)"/g)].map((a) => a[1] as string);
+  const script = args[0] ?? "";
+  const isBatch = name === "evalsha" ? script === BATCH_SHA : script.startsWith(BATCH_TEXT_START);
+  const n = Number(args[5]);
+  return isBatch && Number.isInteger(n) && n > 0 ? n : 1;
 }

@@ -36,8 +36,9 @@ export function redisReadingFigures(reading: RedisReading, completed: number): R
 
 /**
  * Figures from a MONITOR sample in whose window `completed` predictions completed:
- * `round_trips_per_pred` (commands the servers sent; a pipeline or MULTI/EXEC counts each of
- * its commands), `round_trips_steady_per_pred` (the same from the median 100 ms of the window,
+ * `round_trips_per_pred` (commands the servers sent, a batch of script calls counted as its
+ * calls: each is one step of a prediction's path; a pipeline or MULTI/EXEC counts each of
+ * its commands), `commands_sent_per_pred` (commands as Redis received them), `round_trips_steady_per_pred` (the same from the median 100 ms of the window,
  * so without work done in batches, such as ended sessions let go every 5 s: the hot path's share,
  * assuming predictions complete at an even pace through the window), `lua_cmds_per_pred` (their scripts' calls), `monitor_preds` (the sample's size)
  * and `other_clients_cmds_per_s` (other clients of a shared Redis, which the commandstats figures
@@ -46,9 +47,10 @@ export function redisReadingFigures(reading: RedisReading, completed: number): R
 export function monitorFigures(sample: MonitorSample, completed: number): Record<string, number | null> {
   const perPred = (x: number): number | null => (completed > 0 ? round2(x / completed) : null);
   const figures: Record<string, number | null> = {
-    round_trips_per_pred: perPred(sample.topLevel),
+    round_trips_per_pred: perPred(sample.calls),
     round_trips_steady_per_pred:
-      sample.topLevelMedianPerS === null ? null : perPred((sample.topLevelMedianPerS * sample.wallMs) / 1000),
+      sample.callsMedianPerS === null ? null : perPred((sample.callsMedianPerS * sample.wallMs) / 1000),
+    commands_sent_per_pred: perPred(sample.topLevel),
     lua_cmds_per_pred: perPred(sample.lua),
     monitor_preds: completed,
     other_clients_cmds_per_s: Math.round((sample.others * 1000) / Math.max(1, sample.wallMs)),
