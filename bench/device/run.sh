@@ -13,6 +13,9 @@ exec > >(tee -a "$out/log.txt") 2>&1
 eval "$(bash .devkit/unpack.sh)"
 echo "machine: $(nproc) cores, $(uname -r), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2)"
 "$NODE" --version
+if ! command -v taskset >/dev/null; then
+  echo "no taskset here: nothing is pinned (the figures are not the pinned ones)"; REDIS_CORE= SERVER_CORES= BENCH_CORES=
+fi
 pin() { local cores=$1; shift; if [ -n "$cores" ]; then taskset -c "$cores" "$@"; else "$@"; fi; }
 pin "${REDIS_CORE-0}" "$REDIS_SERVER" --port 6390 --save "" --appendonly no --daemonize yes --logfile "$out/redis.log"
 for _ in $(seq 50); do "$NODE" -e 'require("net").connect(6390, "127.0.0.1").on("connect", () => process.exit(0)).on("error", () => process.exit(1))' && break; sleep 0.1; done
