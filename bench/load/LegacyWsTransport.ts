@@ -8,11 +8,18 @@
 import WebSocket from "ws";
 import { newSessionHash } from "./SseTransport.ts";
 import { newRecord, type RequestRecord, type Transport, type VirtualUser } from "./Transport.ts";
+import { userAddress } from "./userAddress.ts";
 
 /** Options of {@link LegacyWsTransport}. */
 export interface LegacyWsTransportOptions {
   /** A new session hash for every prediction. @default false */
   readonly freshSession?: boolean;
+  /**
+   * Each user connects from a loopback address of its own (see {@link userAddress}), as a crowd
+   * comes from many: the server keys its fair queue by address. False: every user from 127.0.0.1.
+   * @default true
+   */
+  readonly ownAddresses?: boolean;
 }
 
 /** Loose shape of the 3.x messages the generator reads. */
@@ -29,15 +36,17 @@ export class LegacyWsTransport implements Transport {
   readonly name = "ws3";
   readonly #url: string;
   readonly #freshSession: boolean;
+  readonly #ownAddresses: boolean;
 
   /** @param baseUrl Server root, e.g. "http://127.0.0.1:7860". */
   constructor(baseUrl: string, options: LegacyWsTransportOptions = {}) {
     this.#url = `${baseUrl.replace(/^http/, "ws").replace(/\/$/, "")}/queue/join`;
     this.#freshSession = options.freshSession ?? false;
+    this.#ownAddresses = options.ownAddresses ?? true;
   }
 
   createUser(index: number): VirtualUser {
-    return new LegacyWsUser(this.#url, index, this.#freshSession);
+    return new LegacyWsUser(this.#url, index, this.#freshSession, this.#ownAddresses ? userAddress(index) : undefined);
   }
 }
 
@@ -45,13 +54,15 @@ class LegacyWsUser implements VirtualUser {
   readonly #url: string;
   readonly #index: number;
   readonly #freshSession: boolean;
+  readonly #localAddress: string | undefined;
   #sessionHash: string;
   #socket: WebSocket | null = null;
 
-  constructor(url: string, index: number, freshSession: boolean) {
+  constructor(url: string, index: number, freshSession: boolean, localAddress: string | undefined) {
     this.#url = url;
     this.#index = index;
     this.#freshSession = freshSession;
+    this.#localAddress = localAddress;
     this.#sessionHash = newSessionHash(index);
   }
 
@@ -65,7 +76,10 @@ class LegacyWsUser implements VirtualUser {
     if (this.#freshSession) this.#sessionHash = newSessionHash(this.#index);
     const hash = this.#sessionHash;
     return new Promise((resolve) => {
-      const ws = new WebSocket(this.#url, { perMessageDeflate: false });
+      const ws = new WebSocket(this.#url, {
+        perMessageDeflate: false,
+        ...(this.#localAddress === undefined ? {} : { localAddress: this.#localAddress }),
+      });
       this.#socket = ws;
       let done = false;
       const finish = (outcome: RequestRecord["outcome"], error: string | null = null): void => {
