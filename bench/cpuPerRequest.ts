@@ -37,9 +37,10 @@
  * reaches the children as in `npm run bench`.
  */
 import { readProcessCpuMs } from "./load/CpuMeter.ts";
-import { LegacyWsTransport } from "./load/LegacyWsTransport.ts";
 import { SseTransport } from "./load/SseTransport.ts";
-import type { Transport, VirtualUser } from "./load/Transport.ts";
+import type { VirtualUser } from "./load/Transport.ts";
+import { transportFor, type LoadProtocol } from "./load/transportFor.ts";
+import { median } from "./report/summarize.ts";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { measureSaturated, saturatedLine } from "./saturatedCombo.ts";
@@ -48,12 +49,11 @@ import type { ServerSpec } from "./servers/ServerSpec.ts";
 
 const SPEC: ServerSpec = { fn: { kind: "identity" }, concurrencyCount: 1, maxSize: null };
 
-type Protocol = "sse" | "ws3";
 type Pattern = "kept" | "fresh";
 
 /** One measured combination. */
 interface Combo {
-  readonly protocol: Protocol;
+  readonly protocol: LoadProtocol;
   readonly pattern: Pattern;
   readonly users: number;
 }
@@ -85,13 +85,6 @@ async function predictions(users: readonly VirtualUser[], n: number): Promise<nu
   return performance.now() - t0;
 }
 
-function transportFor(url: string, combo: Combo): Transport {
-  const freshSession = combo.pattern === "fresh";
-  return combo.protocol === "sse"
-    ? new SseTransport(url, { freshSession })
-    : new LegacyWsTransport(url, { freshSession });
-}
-
 async function spawnTarget(t: string, baseline: string): Promise<SpawnedServer> {
   if (t !== "baseline") return spawnServer(t as "floor" | "usher", SPEC);
   const other = (await import(pathToFileURL(resolve(baseline, "bench/servers/spawnServer.ts")).href)) as {
@@ -113,7 +106,7 @@ async function measureCombo(
   const label = `${combo.protocol} ${combo.pattern.padEnd(5)} ${String(combo.users).padStart(2)}u`;
   try {
     for (const t of targets) {
-      const transport = transportFor(servers.get(t)!.url, combo);
+      const transport = transportFor(combo.protocol, servers.get(t)!.url, { freshSession: combo.pattern === "fresh" });
       const u = Array.from({ length: combo.users }, (_, i) => transport.createUser(i));
       users.set(t, u);
       await predictions(u, Math.ceil(n / 4)); // warm-up: JIT, pools, first-run averages
@@ -139,12 +132,6 @@ async function measureCombo(
   return perRound;
 }
 
-/** The median (the lower middle value of an even count). */
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor((sorted.length - 1) / 2)] ?? NaN;
-}
-
 function summaryLine(combo: Combo, perRound: ReadonlyMap<string, number[]>): string {
   const floor = perRound.get("floor");
   const parts = [...perRound].map(([t, us]) => {
@@ -161,7 +148,7 @@ async function main(): Promise<void> {
   const only = argValue("target", "");
   const baseline = argValue("baseline", "");
   const userCounts = argValue("users", "1").split(",").map(Number);
-  const protocols = argList<Protocol>("protocol", "sse", ["sse", "ws3"]);
+  const protocols = argList<LoadProtocol>("protocol", "sse", ["sse", "ws3"]);
   const patterns = argList<Pattern>("pattern", "kept", ["kept", "fresh"]);
   const generators = Number(argValue("generators", "1"));
   const windowMs = Number(argValue("window-ms", "3000"));

@@ -5,7 +5,9 @@
  * and how busy the server's core was over the window (the reading counts as saturated at ≥ 0.9).
  */
 import { meteredRound } from "./load/meteredRound.ts";
+import { median } from "./report/summarize.ts";
 import { SplitLoop } from "./load/SplitLoop.ts";
+import type { LoadProtocol } from "./load/transportFor.ts";
 import type { SpawnedServer } from "./servers/spawnServer.ts";
 
 /** One measured round of one target. */
@@ -19,7 +21,7 @@ export interface SaturatedRound {
 
 /** What a combination's rounds are. */
 export interface SaturatedCombo {
-  readonly protocol: "sse" | "ws3";
+  readonly protocol: LoadProtocol;
   readonly pattern: "kept" | "fresh";
   readonly users: number;
 }
@@ -78,12 +80,6 @@ export async function measureSaturated(
     for (const loop of loops.values()) loop.close();
   }
   return perRound;
-}
-
-/** The median (the lower middle value of an even count). */
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor((sorted.length - 1) / 2)] ?? NaN;
 }
 
 /**

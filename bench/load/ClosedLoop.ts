@@ -8,7 +8,7 @@
  * SYNs come back 1 s and 3 s later, inside the window.
  */
 import { setTimeout as sleep } from "node:timers/promises";
-import type { CpuMeter, CpuReading } from "./CpuMeter.ts";
+import { meterWindow, type CpuMeter, type CpuReading } from "./CpuMeter.ts";
 import type { RequestRecord, Transport, VirtualUser } from "./Transport.ts";
 
 /** Options of a {@link ClosedLoop}. */
@@ -78,9 +78,7 @@ export class ClosedLoop implements LoadLoop {
     const startMs = performance.now();
     const windowStartMs = startMs + warmupMs;
     const windowEndMs = windowStartMs + durationMs;
-    let cpu: CpuReading | null = null;
-    const opened = setTimeout(() => meter?.start(), warmupMs);
-    const closed = setTimeout(() => (cpu = meter?.stop() ?? null), warmupMs + durationMs);
+    const metered = meterWindow(meter, warmupMs, durationMs);
     const count = this.#users.length;
     const rampMs = this.#started || count <= 1 ? 0 : warmupMs / 2;
     this.#started = true;
@@ -116,10 +114,7 @@ export class ClosedLoop implements LoadLoop {
       this.#users[index]?.close();
       this.#users[index] = undefined;
     }
-    clearTimeout(opened);
-    clearTimeout(closed);
-    cpu ??= meter?.stop() ?? null;
-    return { records, windowMs: durationMs, cpu };
+    return { records, windowMs: durationMs, cpu: metered.reading() };
   }
 
   /** Closes every user's connections. */

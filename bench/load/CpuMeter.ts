@@ -107,3 +107,30 @@ export class CpuMeter {
     };
   }
 }
+
+/**
+ * A measurement window inside a round: `meter` starts when the warm-up (`warmupMs`) ends and stops
+ * `durationMs` later. `reading()` gives what it saw (stopping it now if its timer has not: a round
+ * may end a few ms before its timers fire); `cancel()` clears the timers.
+ */
+export function meterWindow(
+  meter: CpuMeter | undefined,
+  warmupMs: number,
+  durationMs: number,
+): { reading(): CpuReading | null; cancel(): void } {
+  let cpu: CpuReading | null = null;
+  const opened = setTimeout(() => meter?.start(), warmupMs);
+  const closed = setTimeout(() => (cpu = meter?.stop() ?? null), warmupMs + durationMs);
+  const cancel = (): void => {
+    clearTimeout(opened);
+    clearTimeout(closed);
+  };
+  return {
+    reading: () => {
+      cancel();
+      cpu ??= meter?.stop() ?? null;
+      return cpu;
+    },
+    cancel,
+  };
+}

@@ -14,9 +14,10 @@ import { once } from "node:events";
 import { fileURLToPath } from "node:url";
 import { spawnNodeChild } from "../servers/nodeChild.ts";
 import type { LoadLoop, LoadRun } from "./ClosedLoop.ts";
-import type { CpuMeter, CpuReading } from "./CpuMeter.ts";
+import { meterWindow, type CpuMeter, type CpuReading } from "./CpuMeter.ts";
 import { envInteger } from "./envInteger.ts";
 import type { HttpClientKind } from "./SseTransport.ts";
+import type { LoadProtocol } from "./transportFor.ts";
 import type { RequestRecord } from "./Transport.ts";
 
 const CHILD = fileURLToPath(new URL("./loopChild.ts", import.meta.url));
@@ -27,7 +28,7 @@ const ROUND_MARGIN_MS = 15_000;
 
 /** What one share runs. */
 export interface LoopShareSpec {
-  readonly protocol: "sse" | "ws3";
+  readonly protocol: LoadProtocol;
   /** The fronts' root URLs: user g talks to urls[g mod urls.length]. */
   readonly urls: readonly string[];
   /** Global indices of this share's users. */
@@ -95,16 +96,14 @@ export class SplitLoop implements LoadLoop {
   }
 
   async round(warmupMs: number, durationMs: number, meter?: CpuMeter): Promise<LoadRun> {
-    let cpu: CpuReading | null = null;
-    const opened = setTimeout(() => meter?.start(), warmupMs);
-    const closed = setTimeout(() => (cpu = meter?.stop() ?? null), warmupMs + durationMs);
+    const metered = meterWindow(meter, warmupMs, durationMs);
     try {
       const limitMs = warmupMs + durationMs + ROUND_MARGIN_MS;
       const replies = this.#shares.map((s, k) => reply(s, k, limitMs, "round"));
       const message: ToShare = { kind: "round", warmupMs, durationMs };
       for (const s of this.#shares) s.child.send(message);
       const runs = await Promise.all(replies);
-      cpu ??= meter?.stop() ?? null;
+      const cpu = metered.reading();
       const records: RequestRecord[] = [];
       for (const r of runs) {
         if (r.kind !== "round") continue;
@@ -113,8 +112,7 @@ export class SplitLoop implements LoadLoop {
       }
       return { records, windowMs: durationMs, cpu: combined(cpu, runs) };
     } finally {
-      clearTimeout(opened);
-      clearTimeout(closed);
+      metered.cancel();
     }
   }
 

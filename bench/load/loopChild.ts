@@ -6,17 +6,12 @@
  */
 import { ClosedLoop } from "./ClosedLoop.ts";
 import { CpuMeter } from "./CpuMeter.ts";
-import { LegacyWsTransport } from "./LegacyWsTransport.ts";
 import type { FromShare, LoopShareSpec, ToShare } from "./SplitLoop.ts";
-import { SseTransport } from "./SseTransport.ts";
 import type { Transport } from "./Transport.ts";
+import { transportFor } from "./transportFor.ts";
 
 const spec = JSON.parse(process.argv[2] ?? "null") as LoopShareSpec;
-const fronts: Transport[] = spec.urls.map((url) =>
-  spec.protocol === "sse"
-    ? new SseTransport(url, { freshSession: spec.freshSession, ...(spec.client ? { client: spec.client } : {}) })
-    : new LegacyWsTransport(url, { freshSession: spec.freshSession }),
-);
+const fronts: Transport[] = spec.urls.map((url) => transportFor(spec.protocol, url, spec));
 const globalIndex = (local: number): number => spec.users[local] as number;
 const transport: Transport = {
   name: fronts[0]?.name ?? spec.protocol,

@@ -43,6 +43,11 @@ export class ScriptBatch {
   run(name: ScriptName, args: readonly (string | number)[], gathered: boolean): Promise<unknown> {
     if (gathered && BATCHED.has(name)) return this.add(name, args);
     this.flush();
+    return this.#alone(name, args);
+  }
+
+  /** One call as its own script. */
+  #alone(name: ScriptName, args: readonly (string | number)[]): Promise<unknown> {
     return callScript(this.#client, name, this.#key, [...this.#head, ...args]);
   }
 
@@ -58,7 +63,7 @@ export class ScriptBatch {
     this.#queued = [];
     if (calls.length === 1) {
       const only = calls[0] as Queued;
-      callScript(this.#client, only.name, this.#key, [...this.#head, ...only.args]).then(only.resolve, only.reject);
+      this.#alone(only.name, only.args).then(only.resolve, only.reject);
       return;
     }
     const args: (string | number)[] = [...this.#head, calls.length];
