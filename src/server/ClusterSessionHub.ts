@@ -205,43 +205,53 @@ export class ClusterSessionHub extends SessionHub {
         if (!ended && idle && (this.#pending.get(sessionHash)?.size ?? 0) === 0) endIdle();
       });
     };
+    const write = (event: Parameters<Sink["write"]>[0]): boolean => {
+      const ok = sink.write(event);
+      const id = this.#relay.idOf(event);
+      const terminal = TERMINAL_TYPES.has(event.type);
+      // A cursor says "read up to here" for the whole log: only a front that sees the whole
+      // log (it caught up with the session) may move it. A session served here alone read its
+      // own logged final: it leaves the log (a later join must not take it for history).
+      if (id !== undefined) {
+        if (this.#shared.has(sessionHash)) this.#noteCursor(sessionHash, id, terminal);
+        else if (terminal) this.#bus.forgetRead(sessionHash, id);
+      } else if (terminal && !this.#shared.has(sessionHash)) this.#relay.noteRead(event);
+      if (terminal) {
+        this.#pending.get(sessionHash)?.delete(event.eventId);
+        checkIdle();
+      }
+      return ok;
+    };
+    const finish = (reason: FinishReason): void => {
+      ended = true;
+      sink.finish(reason);
+    };
+    const onClose = (fn: () => void): void => {
+      hubOnClose = fn;
+      sink.onClose(fn);
+    };
+    // The sink's other methods, bound once each (the hub reaches them per message), again if replaced.
+    const bound = new Map<PropertyKey, { readonly of: unknown; readonly fn: unknown }>();
     // A proxy, not a copy: sinks may grow members, and every one must still reach the real sink.
     const tracked = new Proxy(sink, {
       get: (target, prop) => {
-        if (prop === "persistent") return true;
-        if (prop === "write") {
-          return (event: Parameters<Sink["write"]>[0]): boolean => {
-            const ok = target.write(event);
-            const id = this.#relay.idOf(event);
-            const terminal = TERMINAL_TYPES.has(event.type);
-            // A cursor says "read up to here" for the whole log: only a front that sees the whole
-            // log (it caught up with the session) may move it. A session served here alone read its
-            // own logged final: it leaves the log (a later join must not take it for history).
-            if (id !== undefined) {
-              if (this.#shared.has(sessionHash)) this.#noteCursor(sessionHash, id, terminal);
-              else if (terminal) this.#bus.forgetRead(sessionHash, id);
-            } else if (terminal && !this.#shared.has(sessionHash)) this.#relay.noteRead(event);
-            if (terminal) {
-              this.#pending.get(sessionHash)?.delete(event.eventId);
-              checkIdle();
-            }
-            return ok;
-          };
-        }
-        if (prop === "finish") {
-          return (reason: FinishReason): void => {
-            ended = true;
-            target.finish(reason);
-          };
-        }
-        if (prop === "onClose") {
-          return (fn: () => void): void => {
-            hubOnClose = fn;
-            target.onClose(fn);
-          };
+        switch (prop) {
+          case "persistent":
+            return true;
+          case "write":
+            return write;
+          case "finish":
+            return finish;
+          case "onClose":
+            return onClose;
         }
         const value: unknown = Reflect.get(target, prop, target);
-        return typeof value === "function" ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+        if (typeof value !== "function") return value;
+        const known = bound.get(prop);
+        if (known?.of === value) return known.fn;
+        const fn = (value as (...args: unknown[]) => unknown).bind(target);
+        bound.set(prop, { of: value, fn });
+        return fn;
       },
     });
     this.#idleChecks.set(tracked, checkIdle);

@@ -63,14 +63,24 @@ export interface ParsedClaim {
   readonly origins: string[];
 }
 
-/** Reads a script's claim reply (false/null: nothing claimed). */
-export function parseClaim(reply: unknown, lease: string): ParsedClaim | null {
+/**
+ * Reads a script's claim reply (false/null: nothing claimed). `sent`: a job the call itself carried
+ * and its JSON; an admission's fast path claims that very job, whose JSON comes back as it went:
+ * the job is taken as it is (as the memory store hands back the job it was given) instead of
+ * parsed again.
+ */
+export function parseClaim(
+  reply: unknown,
+  lease: string,
+  sent?: { readonly job: StoredJob; readonly json: string },
+): ParsedClaim | null {
   if (!Array.isArray(reply) || reply.length < 4) return null;
   const [poolId, fn, ...rest] = reply as string[];
   const jobs: StoredJob[] = [];
   const origins: string[] = [];
   for (let i = 0; i + 1 < rest.length; i += 2) {
-    jobs.push(JSON.parse(rest[i] as string) as StoredJob);
+    const json = rest[i] as string;
+    jobs.push(sent !== undefined && json === sent.json ? sent.job : (JSON.parse(json) as StoredJob));
     origins.push(rest[i + 1] as string);
   }
   const head = jobs[0]?.eventId ?? "";
