@@ -230,30 +230,7 @@ export class ClusterSessionHub extends SessionHub {
       hubOnClose = fn;
       sink.onClose(fn);
     };
-    // The sink's other methods, bound once each (the hub reaches them per message), again if replaced.
-    const bound = new Map<PropertyKey, { readonly of: unknown; readonly fn: unknown }>();
-    // A proxy, not a copy: sinks may grow members, and every one must still reach the real sink.
-    const tracked = new Proxy(sink, {
-      get: (target, prop) => {
-        switch (prop) {
-          case "persistent":
-            return true;
-          case "write":
-            return write;
-          case "finish":
-            return finish;
-          case "onClose":
-            return onClose;
-        }
-        const value: unknown = Reflect.get(target, prop, target);
-        if (typeof value !== "function") return value;
-        const known = bound.get(prop);
-        if (known?.of === value) return known.fn;
-        const fn = (value as (...args: unknown[]) => unknown).bind(target);
-        bound.set(prop, { of: value, fn });
-        return fn;
-      },
-    });
+    const tracked = wrapSink(sink, { write, finish, onClose });
     this.#idleChecks.set(tracked, checkIdle);
     return tracked;
   }
@@ -326,4 +303,26 @@ export class ClusterSessionHub extends SessionHub {
       this.#relay.forget(sessionHash, this.#shared.delete(sessionHash));
     }
   }
+}
+
+/**
+ * `sink` seen as persistent, with `overrides` in place of its own methods. A proxy, not a copy:
+ * sinks may grow members, and every one must still reach the real sink. Its other methods are
+ * bound once each (the hub reaches them per message), again if the sink replaces one.
+ */
+function wrapSink(sink: Sink, overrides: Pick<Sink, "write" | "finish" | "onClose">): Sink {
+  const bound = new Map<PropertyKey, { readonly of: unknown; readonly fn: unknown }>();
+  return new Proxy(sink, {
+    get: (target, prop) => {
+      if (prop === "persistent") return true;
+      if (prop === "write" || prop === "finish" || prop === "onClose") return overrides[prop];
+      const value: unknown = Reflect.get(target, prop, target);
+      if (typeof value !== "function") return value;
+      const known = bound.get(prop);
+      if (known?.of === value) return known.fn;
+      const fn = (value as (...args: unknown[]) => unknown).bind(target);
+      bound.set(prop, { of: value, fn });
+      return fn;
+    },
+  });
 }

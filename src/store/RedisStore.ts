@@ -143,7 +143,7 @@ export class RedisStore implements SharedQueueStore {
     // May claim (with a claim request): its `c` wake-up may wait for the window (ClaimWakes).
     const wakeFlag = this.#claimWakes.flag(claim !== undefined);
     const key = clientKeyOf(job);
-    const json = JSON.stringify(job);
+    const sent = { job, json: JSON.stringify(job) };
     const r = (await this.#link
       .run(
         "usherEnqueue",
@@ -151,7 +151,7 @@ export class RedisStore implements SharedQueueStore {
         job.sessionHash,
         job.fnId,
         job.poolId,
-        json,
+        sent.json,
         maxSize === null ? "" : maxSize,
         o.sessionTtlMs,
         wakeFlag,
@@ -195,13 +195,7 @@ export class RedisStore implements SharedQueueStore {
     // Another node has events of this session, holds it or logged some of it: its log is the truth.
     if (known === 1) this.#bus.share(job.sessionHash);
     // Not looked (no thread here): this event waits, work for later.
-    const parsed = this.#took(
-      parseClaim(claimed, lease, { job, json }),
-      claim === undefined,
-      saw === 1,
-      wakesBefore,
-      wakeFlag,
-    );
+    const parsed = this.#took(parseClaim(claimed, lease, sent), claim === undefined, saw === 1, wakesBefore, wakeFlag);
     const running: { fnId: number; ageMs: number }[] = [];
     for (let i = 0; i + 1 < flat.length; i += 2) running.push({ fnId: Number(flat[i]), ageMs: Number(flat[i + 1]) });
     return {
