@@ -1,0 +1,130 @@
+/**
+ * Redis's work per prediction with one front's queue engine on the Redis store, in this process: no
+ * HTTP, no load generator, no session hub. Identity function (answering in the call), U users each
+ * joining its next event when the previous one completes, a reader attached to every session (its
+ * finals are read in-process, as a front's open stream reads them). Per round: predictions per
+ * second, Redis' CPU and commands per prediction (`INFO`), and this process' CPU per prediction.
+ *
+ *   node --conditions=usher-source --import tsx bench/redisPerEvent.ts [--users=50] [--slots=8] \
+ *     [--n=20000] [--rounds=5] [--fresh] [--url=redis://127.0.0.1:6379]
+ *
+ * Two processes on two cores, nothing else: steadier than `scaleout` on a small VM, for comparing
+ * changes to the scripts (run before and after, alternating). `--slots` is the concurrencyCount:
+ * fewer than the users keeps a queue waiting (the slow path: ring, claim at release), more gives
+ * every admission the fast path. `--fresh` gives every prediction a session of its own.
+ */
+import { Redis } from "ioredis";
+import type { EngineFunction, InvokeResult } from "../src/queue/types.ts";
+import { QueueEngine } from "../src/queue/QueueEngine.ts";
+import { SessionRelay } from "../src/server/SessionRelay.ts";
+import { RedisStore } from "../src/store/RedisStore.ts";
+import { deleteRedisKeys } from "./load/deleteRedisKeys.ts";
+
+function argValue(name: string, fallback: string): string {
+  const hit = process.argv.find((a) => a.startsWith(`--${name}=`));
+  return hit === undefined ? fallback : hit.slice(name.length + 3);
+}
+
+const users = Number(argValue("users", "50"));
+const slots = Number(argValue("slots", "8"));
+const n = Number(argValue("n", "20000"));
+const rounds = Number(argValue("rounds", "5"));
+const fresh = process.argv.includes("--fresh");
+const url = argValue("url", "redis://127.0.0.1:6379");
+const prefix = `usher-bench:${process.pid}:perEvent:`;
+
+const fn: EngineFunction = {
+  id: 0,
+  name: "/predict",
+  batch: false,
+  maxBatchSize: 4,
+  invoke: (inputs): InvokeResult => ({ kind: "values", outputs: inputs }),
+};
+const store = new RedisStore({ url, keyPrefix: prefix });
+await store.ready();
+const relay = new SessionRelay(store.bus);
+// Every session is read here, as a front's open stream would read it.
+relay.setHost({ accept: () => true, held: () => [], reading: () => true });
+const engine = new QueueEngine({
+  functions: [fn],
+  store,
+  ownsStore: true,
+  concurrencyCount: slots,
+  maxSize: null,
+  maxThreads: slots,
+  statusUpdateMs: 1000,
+  showError: false,
+  bus: relay,
+});
+const waiters = new Map<string, () => void>();
+engine.on((e) => {
+  if (e.type !== "completed") return;
+  const done = waiters.get(e.eventId);
+  waiters.delete(e.eventId);
+  done?.();
+});
+
+const info = new Redis(url);
+interface RedisCounters {
+  readonly cpuMs: number;
+  readonly calls: number;
+  readonly byCommand: ReadonlyMap<string, number>;
+}
+async function redisCounters(): Promise<RedisCounters> {
+  const text = await info.info("all");
+  const num = (re: RegExp): number => Number(re.exec(text)?.[1] ?? 0);
+  const byCommand = new Map<string, number>();
+  for (const m of text.matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)) byCommand.set(m[1] as string, Number(m[2]));
+  let calls = 0;
+  for (const c of byCommand.values()) calls += c;
+  return { cpuMs: (num(/used_cpu_sys:([\d.]+)/) + num(/used_cpu_user:([\d.]+)/)) * 1000, calls, byCommand };
+}
+
+/** The commands of a round per prediction, most first: "hset 3.0, zadd 2.0, ...". */
+function commandMix(before: RedisCounters, after: RedisCounters, preds: number): string {
+  return [...after.byCommand]
+    .map(([name, c]) => [name, (c - (before.byCommand.get(name) ?? 0)) / preds] as const)
+    .filter(([, per]) => per >= 0.05)
+    .sort((a, b) => b[1] - a[1])
+    .map(([name, per]) => `${name} ${per.toFixed(2)}`)
+    .join(", ");
+}
+
+let next = 0;
+async function round(count: number): Promise<string> {
+  const each = Math.ceil(count / users);
+  const r0 = await redisCounters();
+  const c0 = process.cpuUsage();
+  const t0 = performance.now();
+  await Promise.all(
+    Array.from({ length: users }, async (_, u) => {
+      for (let i = 0; i < each; i++) {
+        const k = next++;
+        const eventId = `${process.pid.toString(16)}x${String(k).padStart(24, "0")}`;
+        const completed = new Promise<void>((r) => waiters.set(eventId, r));
+        const sessionHash = fresh ? `s${k}` : `s${u}`;
+        await engine.admit({ fnId: 0, sessionHash, data: [i], eventId, rootUrl: "" });
+        await completed;
+      }
+    }),
+  );
+  const wallMs = performance.now() - t0;
+  const c = process.cpuUsage(c0);
+  const r1 = await redisCounters();
+  const preds = each * users;
+  // INFO's own calls (2 per round) are left in: 0.0001 a prediction.
+  return (
+    `${((preds * 1000) / wallMs).toFixed(0)}/s, Redis ${(((r1.cpuMs - r0.cpuMs) * 1000) / preds).toFixed(1)} µs ` +
+    `${((r1.calls - r0.calls) / preds).toFixed(2)} cmds, this process ${((c.user + c.system) / preds).toFixed(1)} µs a prediction` +
+    (process.argv.includes("--mix") ? `\n  ${commandMix(r0, r1, preds)}` : "")
+  );
+}
+
+try {
+  await round(n / 4); // warm-up: JIT, pools
+  for (let r = 0; r < rounds; r++) console.log(`round ${r + 1}: ${await round(n)}`);
+} finally {
+  await engine.close();
+  info.disconnect();
+  await deleteRedisKeys(url, prefix);
+}
