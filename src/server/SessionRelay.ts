@@ -67,6 +67,9 @@ export class SessionRelay implements EventBus {
       // Read here before its release logged it: it leaves the log now (see noteRead).
       if (this.#readHere.has(event)) bus.forgetRead(event.sessionHash, id);
     });
+    // Kept per session while it is held: without this, a session used for hours (a tab, an API
+    // client reusing its session hash) kept the id of every event it ever ran here.
+    bus.onUnlogged((event) => this.#sessions.get(event.sessionHash)?.ended.delete(event.eventId));
   }
 
   publish(event: EngineEvent, force = false): void {

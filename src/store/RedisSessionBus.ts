@@ -22,6 +22,7 @@ import { every, type Repeating } from "../clock.ts";
 import { isUsherError } from "../errors.ts";
 import { TERMINAL_TYPES, type EngineEvent } from "../queue/index.ts";
 import type { RedisLink } from "./RedisLink.ts";
+import { listen } from "./listen.ts";
 import type { LocalFinal, Unsent } from "./LocalFinal.ts";
 import { ReadForgets } from "./ReadForgets.ts";
 import { STORE_LOST_ERROR } from "./redisLinkErrors.ts";
@@ -58,6 +59,7 @@ export class RedisSessionBus implements SessionBus {
   /** Per session: finals delivered here whose release has not answered yet, and who waits for that. */
   readonly #unsettled = new Map<string, { count: number; waiters: (() => void)[] }>();
   readonly #loggedListeners = new Set<(event: EngineEvent, id: string) => void>();
+  readonly #unloggedListeners = new Set<(event: EngineEvent) => void>();
 
   constructor(link: RedisLink) {
     this.#link = link;
@@ -88,14 +90,17 @@ export class RedisSessionBus implements SessionBus {
 
   /** Listens to {@link share}. */
   onShared(listener: (sessionHash: string) => void): () => void {
-    this.#sharedListeners.add(listener);
-    return () => this.#sharedListeners.delete(listener);
+    return listen(this.#sharedListeners, listener);
   }
 
   /** Listens to log ids given to finals delivered here (a reader's cursor moves past them). */
   onLogged(listener: (event: EngineEvent, id: string) => void): () => void {
-    this.#loggedListeners.add(listener);
-    return () => this.#loggedListeners.delete(listener);
+    return listen(this.#loggedListeners, listener);
+  }
+
+  /** Listens to finals delivered here that ended unlogged in a session no other node holds. */
+  onUnlogged(listener: (event: EngineEvent) => void): () => void {
+    return listen(this.#unloggedListeners, listener);
   }
 
   /** Events admitted through this node that have not ended as far as it knows (diagnostics, tests). */
@@ -187,6 +192,7 @@ export class RedisSessionBus implements SessionBus {
       if (id !== "") for (const l of this.#loggedListeners) l(f.event, id);
       this.#remaining.set(h, Number(flat[i + 3]));
       if (Number(flat[i + 2]) === 1 && !this.#shared.has(h)) this.share(h);
+      else if (id === "" && !this.#shared.has(h)) for (const l of this.#unloggedListeners) l(f.event);
     }
     this.#settle(finals);
   }
@@ -217,8 +223,7 @@ export class RedisSessionBus implements SessionBus {
   }
 
   onMessage(listener: (sessionHash: string, message: SessionMessage) => void): () => void {
-    this.#listeners.add(listener);
-    return () => this.#listeners.delete(listener);
+    return listen(this.#listeners, listener);
   }
 
   async adopt(sessionHash: string, hold = false): Promise<Adopted> {

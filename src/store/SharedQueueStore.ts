@@ -77,6 +77,12 @@ export interface SessionBus {
   onShared(listener: (sessionHash: string) => void): () => void;
   /** A final delivered here was logged later under this id (read cursors move past it). */
   onLogged(listener: (event: EngineEvent, id: string) => void): () => void;
+  /**
+   * A final delivered here ended in the store unlogged, its session held by no other process:
+   * nothing of its event is in the store any more, so nothing of it can come back through a
+   * catch-up, and what was kept to recognize such copies may go.
+   */
+  onUnlogged(listener: (event: EngineEvent) => void): () => void;
   /** The session's events that have not ended, wherever they were admitted. */
   pendingEvents(sessionHash: string): Promise<string[]>;
   /** True when `eventId` belongs to the session and has not ended. */

@@ -56,6 +56,32 @@ describe("RedisStore specifics", () => {
     }
   });
 
+  it("tells the relay which finals ended unlogged, so that it need not remember them; a logged one it tells as logged", async () => {
+    const s = await makeRedisStore();
+    const final = (eventId: string) =>
+      ({ type: "completed", eventId, sessionHash: "U", output: null, durationMs: 1, averageDurationMs: null }) as const;
+    const unlogged: string[] = [];
+    const logged: string[] = [];
+    s.bus.onUnlogged((e) => unlogged.push(e.eventId));
+    s.bus.onLogged((e, id) => logged.push(`${e.eventId}@${id === "" ? "none" : "log"}`));
+    try {
+      for (const [eventId, read] of [
+        ["read", true],
+        ["unread", false],
+      ] as const) {
+        await s.enqueue(makeJob({ eventId, sessionHash: "U" }), null);
+        const claim = await s.claim(claimRequest({ default: 1 }));
+        assert.equal(claim?.jobs[0]?.eventId, eventId);
+        s.bus.endedHere(final(eventId), read);
+        await s.release("default", claim ?? undefined);
+      }
+      assert.deepEqual(unlogged, ["read"], "read where it was delivered: nothing of it stays in the store");
+      assert.deepEqual(logged, ["unread@log"], "no reader had it: logged for the next stream, so not forgettable");
+    } finally {
+      await s.close();
+    }
+  });
+
   it("admits a returning client key's event as a new lane once its last lane's head was released, else behind it", async () => {
     const s = await makeRedisStore();
     s.usePolicy({ fairness: true, maxPerClient: null, priorityAgingMs: 1000 });
