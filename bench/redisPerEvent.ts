@@ -5,13 +5,15 @@
  * finals are read in-process, as a front's open stream reads them). Per round: predictions per
  * second, Redis' CPU and commands per prediction (`INFO`), and this process' CPU per prediction.
  *
- *   node --conditions=usher-source --import tsx bench/redisPerEvent.ts [--users=50] [--slots=8] \
- *     [--n=20000] [--rounds=5] [--fresh] [--url=redis://127.0.0.1:6379]
+ *   node [--expose-gc] --conditions=usher-source --import tsx bench/redisPerEvent.ts [--users=50] [--slots=8] \
+ *     [--n=20000] [--rounds=5] [--fresh] [--mix] [--heap] [--url=redis://127.0.0.1:6379]
  *
  * Two processes on two cores, nothing else: steadier than `scaleout` on a small VM, for comparing
  * changes to the scripts (run before and after, alternating). `--slots` is the concurrencyCount:
  * fewer than the users keeps a queue waiting (the slow path: ring, claim at release), more gives
- * every admission the fast path. `--fresh` gives every prediction a session of its own.
+ * every admission the fast path. `--fresh` gives every prediction a session of its own. `--mix`
+ * lists the commands per prediction; `--heap` (with `node --expose-gc`) the heap kept after each
+ * round, which a leak per prediction grows.
  */
 import { Redis } from "ioredis";
 import type { EngineFunction, InvokeResult } from "../src/queue/types.ts";
@@ -122,7 +124,15 @@ async function round(count: number): Promise<string> {
 
 try {
   await round(n / 4); // warm-up: JIT, pools
-  for (let r = 0; r < rounds; r++) console.log(`round ${r + 1}: ${await round(n)}`);
+  for (let r = 0; r < rounds; r++) {
+    console.log(`round ${r + 1}: ${await round(n)}`);
+    // With node --expose-gc: what the process keeps after each round (a per-prediction leak grows it).
+    const gc = (globalThis as { gc?: () => void }).gc;
+    if (process.argv.includes("--heap") && gc !== undefined) {
+      gc();
+      console.log(`  heap ${(process.memoryUsage().heapUsed / 1e6).toFixed(1)} MB after ${next} predictions`);
+    }
+  }
 } finally {
   await engine.close();
   info.disconnect();
