@@ -40,6 +40,10 @@ interface Relayed {
   seen: Set<string>;
   /** Events whose final was delivered. */
   ended: Set<string>;
+  /** The event of each final in `seen` that came live, or was logged here (log id → event id): see forgetEntry. */
+  finals: Map<string, string>;
+  /** Log entries that left the log during a catch-up: forgotten once its backlog is delivered. */
+  gone: string[];
   /** Events whose start this relay made up at a catch-up (a later real one is dropped). */
   startedHere: Set<string>;
   /** Live messages held back while a catch-up reads the log, or null. */
@@ -63,13 +67,23 @@ export class SessionRelay implements EventBus {
     bus.onReconnect(() => this.#catchUpAll());
     bus.onLogged((event, id) => {
       this.#ids.set(event, id);
-      this.#sessions.get(event.sessionHash)?.seen.add(id);
+      const s = this.#sessions.get(event.sessionHash);
+      s?.seen.add(id);
+      s?.finals.set(id, event.eventId);
       // Read here before its release logged it: it leaves the log now (see noteRead).
       if (this.#readHere.has(event)) bus.forgetRead(event.sessionHash, id);
     });
     // Kept per session while it is held: without this, a session used for hours (a tab, an API
     // client reusing its session hash) kept the id of every event it ever ran here.
     bus.onUnlogged((event) => this.#sessions.get(event.sessionHash)?.ended.delete(event.eventId));
+    // A final's entry that left the log cannot come back through a catch-up that starts later;
+    // one in flight may have read it before: it is forgotten after that catch-up's backlog.
+    bus.onForgotten((sessionHash, id) => {
+      const s = this.#sessions.get(sessionHash);
+      if (s === undefined) return;
+      if (s.held !== null) s.gone.push(id);
+      else forgetEntry(s, id);
+    });
   }
 
   publish(event: EngineEvent, force = false): void {
@@ -115,7 +129,7 @@ export class SessionRelay implements EventBus {
   ): Promise<boolean> {
     let s = this.#sessions.get(sessionHash);
     if (s === undefined) {
-      s = { seen: new Set(), ended: new Set(), startedHere: new Set(), held: [] };
+      s = { seen: new Set(), ended: new Set(), finals: new Map(), gone: [], startedHere: new Set(), held: [] };
       this.#sessions.set(sessionHash, s);
     } else {
       // Events that ended here stay ended: the hub keeps their finals for a returning reader.
@@ -141,7 +155,7 @@ export class SessionRelay implements EventBus {
       return false;
     }
     this.#startRunning(sessionHash, s, found);
-    for (const m of found.backlog) this.#give(sessionHash, s, m);
+    for (const m of found.backlog) this.#give(sessionHash, s, m, false);
     this.#flushHeld(sessionHash, s);
     return true;
   }
@@ -191,7 +205,7 @@ export class SessionRelay implements EventBus {
   #relayed(sessionHash: string): Relayed {
     let s = this.#sessions.get(sessionHash);
     if (s === undefined) {
-      s = { seen: new Set(), ended: new Set(), startedHere: new Set(), held: null };
+      s = { seen: new Set(), ended: new Set(), finals: new Map(), gone: [], startedHere: new Set(), held: null };
       this.#sessions.set(sessionHash, s);
     }
     return s;
@@ -207,9 +221,13 @@ export class SessionRelay implements EventBus {
     const held = s.held ?? [];
     s.held = null;
     for (const m of held) this.#give(sessionHash, s, m);
+    const gone = s.gone;
+    s.gone = [];
+    for (const id of gone) forgetEntry(s, id);
   }
 
-  #give(sessionHash: string, s: Relayed, m: SessionMessage): void {
+  /** `live`: `m` came through the node's channel, not from a catch-up's backlog. */
+  #give(sessionHash: string, s: Relayed, m: SessionMessage, live = true): void {
     if (m.event.type === "started" && s.startedHere.has(m.event.eventId)) return;
     if (TERMINAL_TYPES.has(m.event.type)) s.startedHere.delete(m.event.eventId);
     if (m.id === LOCAL_ID) {
@@ -223,7 +241,10 @@ export class SessionRelay implements EventBus {
       return;
     }
     s.seen.add(m.id);
-    if (TERMINAL_TYPES.has(m.event.type)) s.ended.add(m.event.eventId);
+    if (TERMINAL_TYPES.has(m.event.type)) {
+      s.ended.add(m.event.eventId);
+      if (live) s.finals.set(m.id, m.event.eventId);
+    }
     this.#ids.set(m.event, m.id);
     this.#deliver?.(m.event);
   }
@@ -241,3 +262,16 @@ export class SessionRelay implements EventBus {
 
 /** The id of a message delivered here without the store's log (held back like the others during a catch-up). */
 const LOCAL_ID = "";
+
+/**
+ * Log entry `id` left the store's log. A final that came live (or was logged by this process's own
+ * release) has no other copy on its way: nothing needs recognizing it, or its event, any more. (One
+ * read from a backlog may still have its live copy on the way: it stays remembered.)
+ */
+function forgetEntry(s: Relayed, id: string): void {
+  const eventId = s.finals.get(id);
+  if (eventId === undefined) return;
+  s.finals.delete(id);
+  s.seen.delete(id);
+  s.ended.delete(eventId);
+}

@@ -5,6 +5,7 @@
  * goes out in one pipeline with the others.
  */
 import type { TimerHandle } from "../clock.ts";
+import { listen } from "./listen.ts";
 import type { RedisLink } from "./RedisLink.ts";
 
 /** A read final leaves its log at most this long after it was read (with a script, usually sooner), ms. */
@@ -16,6 +17,7 @@ export class ReadForgets {
   /** [sessionHash, logId, ...] */
   #list: string[] = [];
   #timer: TimerHandle | null = null;
+  readonly #forgottenListeners = new Set<(sessionHash: string, id: string) => void>();
 
   constructor(link: RedisLink) {
     this.#link = link;
@@ -33,7 +35,9 @@ export class ReadForgets {
       this.#link.fire((r) => {
         const pipe = r.pipeline();
         for (let i = 0; i + 1 < list.length; i += 2) pipe.xdel(`${p}ses:${list[i]}:log`, list[i + 1] as string);
-        return pipe.exec();
+        return pipe.exec().then((replies) => {
+          if (replies !== null && replies.every(([err]) => err === null)) this.confirm(list);
+        });
       });
     }, FORGET_WAIT_MS);
   }
@@ -48,6 +52,19 @@ export class ReadForgets {
   /** A script that carried these failed: they wait for the next one. */
   giveBack(list: readonly string[]): void {
     this.#list.push(...list);
+  }
+
+  /** These entries ([sessionHash, logId, ...]) have left their logs: Redis answered the call that carried them. */
+  confirm(list: readonly string[]): void {
+    if (this.#forgottenListeners.size === 0) return;
+    for (let i = 0; i + 1 < list.length; i += 2) {
+      for (const l of this.#forgottenListeners) l(list[i] as string, list[i + 1] as string);
+    }
+  }
+
+  /** Listens to {@link confirm}: a log entry read here is gone from the store. */
+  onForgotten(listener: (sessionHash: string, id: string) => void): () => void {
+    return listen(this.#forgottenListeners, listener);
   }
 
   /** Stops the timer (the link is closing). */

@@ -53,7 +53,8 @@ export class RedisSessionBus implements SessionBus {
   /** Finals delivered here, by event id, until their claim's release takes them. */
   readonly #finals = new Map<string, LocalFinal>();
   readonly #sharedListeners = new Set<(sessionHash: string) => void>();
-  readonly #forgets: ReadForgets;
+  /** Read finals leaving their logs; the admission and release scripts carry them (RedisStore). */
+  readonly forgets: ReadForgets;
   /** Per session: events still pending in Redis when the release of its latest final here answered. */
   readonly #remaining = new Map<string, number>();
   /** Per session: finals delivered here whose release has not answered yet, and who waits for that. */
@@ -63,7 +64,7 @@ export class RedisSessionBus implements SessionBus {
 
   constructor(link: RedisLink) {
     this.#link = link;
-    this.#forgets = new ReadForgets(link);
+    this.forgets = new ReadForgets(link);
     // Registered before any other listener: the engine's catch-up after a break comes after the flush.
     link.onReconnect((lostData) => this.#flush(lostData));
     link.onNodeMessage("M", (body) => {
@@ -263,17 +264,11 @@ export class RedisSessionBus implements SessionBus {
 
   /** A logged final a reader here read leaves its log (see {@link ReadForgets}). */
   forgetRead(sessionHash: string, id: string): void {
-    this.#forgets.add(sessionHash, id);
+    this.forgets.add(sessionHash, id);
   }
 
-  /** The read finals to forget, as ARGV for a script ([sessionHash, logId, ...]); taken. */
-  takeForgets(): string[] {
-    return this.#forgets.take();
-  }
-
-  /** A script that carried these forgets failed: they wait for the next one. */
-  returnForgets(list: readonly string[]): void {
-    this.#forgets.giveBack(list);
+  onForgotten(listener: (sessionHash: string, id: string) => void): () => void {
+    return this.forgets.onForgotten(listener);
   }
 
   saveCursor(sessionHash: string, id: string): void {
@@ -395,6 +390,6 @@ export class RedisSessionBus implements SessionBus {
   close(): void {
     this.#retryTimer?.stop();
     this.#retryTimer = null;
-    this.#forgets.close();
+    this.forgets.close();
   }
 }

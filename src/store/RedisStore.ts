@@ -137,7 +137,7 @@ export class RedisStore implements SharedQueueStore {
     const others = [...this.#pools].filter((p) => p !== job.poolId);
     const lease = newLease();
     const wakesBefore = this.#workWakes;
-    const forgets = this.#bus.takeForgets();
+    const forgets = this.#bus.forgets.take();
     // A session's first join here records its owner in this same step (see RedisSessionOwners).
     const owner = this.#owners.takePending(job.sessionHash);
     // May claim (with a claim request): its `c` wake-up may wait for the window (ClaimWakes).
@@ -173,10 +173,11 @@ export class RedisStore implements SharedQueueStore {
         ...claimArgs(claim, lease, o.leaseMs, policy, this.#link.redisTime.nowMs()),
       )
       .catch((err: unknown) => {
-        this.#bus.returnForgets(forgets);
+        this.#bus.forgets.giveBack(forgets);
         owner?.dropped();
         throw err;
       })) as [number, number | string, number?, number?, (string | number)[]?, unknown?, number?, number?];
+    this.#bus.forgets.confirm(forgets);
     const [status, a, b = 0, c = 0, flat = [], claimed, saw = 1, known = 0] = r;
     if (status === -2) {
       // The session has an owner already: judged (a refusal throws), then admitted the usual way.
@@ -248,7 +249,7 @@ export class RedisStore implements SharedQueueStore {
     const wakesBefore = this.#workWakes;
     // Nothing waits anywhere (as of the last look and every wake-up since): no claim to try.
     const ask = this.#mayWait ? next : undefined;
-    const forgets = this.#bus.takeForgets();
+    const forgets = this.#bus.forgets.take();
     let r: [number, (string | number)[], unknown, number];
     const wakeFlag = this.#claimWakes.flag(ask !== undefined);
     try {
@@ -272,9 +273,10 @@ export class RedisStore implements SharedQueueStore {
     } catch (err) {
       // The finals still have to end their events in Redis: they wait in the bus's outbox.
       this.#bus.unreleased(finals);
-      this.#bus.returnForgets(forgets);
+      this.#bus.forgets.giveBack(forgets);
       throw err;
     }
+    this.#bus.forgets.confirm(forgets);
     this.#bus.released(finals, r[1]);
     if (r[0] === 1 && this.#policy.fairness) this.#released.note(held);
     // Not looked: the freed slot makes claimable what may wait (behind a full pool).

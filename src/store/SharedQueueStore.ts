@@ -95,6 +95,11 @@ export interface SessionBus {
    */
   forgetRead(sessionHash: string, id: string): void;
   /**
+   * A log entry read here (see {@link forgetRead}) is gone from the store: no catch-up that starts
+   * from now on can read it again.
+   */
+  onForgotten(listener: (sessionHash: string, id: string) => void): () => void;
+  /**
    * How long after the store lost its data the processes still running jobs have to write them
    * back ({@link QueueCluster.restoreClaim}), ms: an event unknown after that is lost.
    */

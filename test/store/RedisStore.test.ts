@@ -56,14 +56,19 @@ describe("RedisStore specifics", () => {
     }
   });
 
-  it("tells the relay which finals ended unlogged, so that it need not remember them; a logged one it tells as logged", async () => {
-    const s = await makeRedisStore();
+  it("tells the relay which finals ended unlogged, and when a logged one read here left the log", async () => {
+    const keyPrefix = testPrefix();
+    const s = await makeRedisStore({ keyPrefix });
     const final = (eventId: string) =>
       ({ type: "completed", eventId, sessionHash: "U", output: null, durationMs: 1, averageDurationMs: null }) as const;
     const unlogged: string[] = [];
     const logged: string[] = [];
     s.bus.onUnlogged((e) => unlogged.push(e.eventId));
-    s.bus.onLogged((e, id) => logged.push(`${e.eventId}@${id === "" ? "none" : "log"}`));
+    const logIds: string[] = [];
+    s.bus.onLogged((e, id) => {
+      logged.push(`${e.eventId}@${id === "" ? "none" : "log"}`);
+      logIds.push(id);
+    });
     try {
       for (const [eventId, read] of [
         ["read", true],
@@ -77,6 +82,14 @@ describe("RedisStore specifics", () => {
       }
       assert.deepEqual(unlogged, ["read"], "read where it was delivered: nothing of it stays in the store");
       assert.deepEqual(logged, ["unread@log"], "no reader had it: logged for the next stream, so not forgettable");
+      // Read later: it leaves the log with this node's next script, and the relay hears it left.
+      const gone: string[] = [];
+      s.bus.onForgotten((h, id) => gone.push(`${h}:${id}`));
+      s.bus.forgetRead("U", logIds[0] ?? "");
+      assert.deepEqual(gone, [], "not before Redis answered the call that carried it");
+      await s.enqueue(makeJob({ eventId: "next", sessionHash: "U" }), null);
+      assert.deepEqual(gone, [`U:${logIds[0]}`]);
+      assert.equal(await redis.xlen(storeKey(keyPrefix, "ses:U:log")), 0);
     } finally {
       await s.close();
     }
