@@ -22,8 +22,9 @@ export function handleSignals(close: () => Promise<void>, log: FastifyBaseLogger
       const reraise = (): void => {
         log?.info({ signal }, "stopped");
         const kill = (): void => void process.kill(process.pid, signal);
-        // Pino writes asynchronously: a signal ends the process without its exit flush, and under
-        // load the last lines ("shutting down", "stopped") were lost. Write them out first.
+        // A signal ends the process without its exit flush: the last lines ("shutting down",
+        // "stopped") must be out first. The server's own logger writes them at once
+        // (createServer.ts); a flush covers a logger that buffers.
         const flush = (log as { flush?: (cb: (err?: Error) => void) => void } | null)?.flush;
         if (log === null || typeof flush !== "function") kill();
         else flush.call(log, kill);

@@ -1,6 +1,7 @@
 import cors from "@fastify/cors";
 import multipart from "@fastify/multipart";
-import Fastify, { LogController, type FastifyInstance } from "fastify";
+import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from "fastify";
+import { destination } from "pino";
 import { ERROR_CODES, UsherError } from "../errors.ts";
 import { routeWarnings } from "../warnings.ts";
 import { authRoutes } from "./auth/authRoutes.ts";
@@ -29,7 +30,7 @@ export async function createServer(ctx: ServerContext): Promise<FastifyInstance>
   const lane = new FastLane(ctx, options.maxBodyBytes, !ctx.auth && options.allowedOrigins.length === 0);
   const server = Fastify({
     serverFactory: (handler, opts) => lane.createServer(handler, opts),
-    logger: options.logLevel === false ? false : { level: options.logLevel },
+    logger: loggerOptions(options.logLevel),
     // A log line per request would cost more than the request itself on the hot path.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: options.maxBodyBytes,
@@ -135,4 +136,13 @@ async function registerCors(server: FastifyInstance, allowed: ReadonlySet<string
     // Access-Control-Request-Method would otherwise get the plugin's plain-text 400.
     strictPreflight: false,
   });
+}
+
+/**
+ * The server's logger, at `level`. Its lines are written at once (a line per start, warning or
+ * error: request logging is off): pino's default writes on a thread, and its flush does not wait
+ * for that, so a process ending on a signal lost "shutting down" and "stopped" under load.
+ */
+function loggerOptions(level: ServerContext["options"]["logLevel"]): NonNullable<FastifyServerOptions["logger"]> {
+  return level === false ? false : { level, stream: destination({ dest: 1, sync: true }) };
 }
