@@ -46,6 +46,7 @@ import { pathToFileURL } from "node:url";
 import { measureSaturated, saturatedLine } from "./saturatedCombo.ts";
 import { spawnServer, TARGETS, type SpawnedServer } from "./servers/spawnServer.ts";
 import type { ServerSpec } from "./servers/ServerSpec.ts";
+import { argValue } from "./load/argValue.ts";
 
 const SPEC: ServerSpec = { fn: { kind: "identity" }, concurrencyCount: 1, maxSize: null };
 
@@ -56,11 +57,6 @@ interface Combo {
   readonly protocol: LoadProtocol;
   readonly pattern: Pattern;
   readonly users: number;
-}
-
-function argValue(name: string, fallback: string): string {
-  const hit = process.argv.find((a) => a.startsWith(`--${name}=`));
-  return hit === undefined ? fallback : hit.slice(name.length + 3);
 }
 
 function argList<T extends string>(name: string, fallback: string, allowed: readonly T[]): T[] {

@@ -14,13 +14,9 @@
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { QueueEngine as QueueEngineClass } from "../src/queue/QueueEngine.ts";
-import type { EngineFunction, InvokeResult } from "../src/queue/types.ts";
 import type { MemoryStore as MemoryStoreClass } from "../src/store/MemoryStore.ts";
-
-function argValue(name: string, fallback: string): string {
-  const hit = process.argv.find((a) => a.startsWith(`--${name}=`));
-  return hit === undefined ? fallback : hit.slice(name.length + 3);
-}
+import { argValue } from "./load/argValue.ts";
+import { completionWaiters, IDENTITY_ENGINE_FN } from "./load/engineCompletions.ts";
 
 /** Runs `count` events through one engine; returns µs per event. */
 type Runner = (count: number) => Promise<number>;
@@ -31,15 +27,8 @@ async function engineOf(root: string, users: number): Promise<Runner> {
   // The engine is handed its store (as src/compose/ does): the same checkout's in-memory one.
   const storeUrl = pathToFileURL(resolve(root, "dist/store/MemoryStore.js")).href;
   const { MemoryStore } = (await import(storeUrl)) as { MemoryStore: typeof MemoryStoreClass };
-  const fn: EngineFunction = {
-    id: 0,
-    name: "/predict",
-    batch: false,
-    maxBatchSize: 4,
-    invoke: (inputs): InvokeResult => ({ kind: "values", outputs: inputs }),
-  };
   const engine = new QueueEngine({
-    functions: [fn],
+    functions: [IDENTITY_ENGINE_FN],
     store: new MemoryStore(),
     ownsStore: true,
     concurrencyCount: 1,
@@ -48,13 +37,7 @@ async function engineOf(root: string, users: number): Promise<Runner> {
     statusUpdateMs: 1000,
     showError: false,
   });
-  const waiters = new Map<string, () => void>();
-  engine.on((e) => {
-    if (e.type !== "completed") return;
-    const done = waiters.get(e.eventId);
-    waiters.delete(e.eventId);
-    done?.();
-  });
+  const completion = completionWaiters(engine);
   let next = 0;
   return async (count) => {
     const t0 = performance.now();
@@ -63,7 +46,7 @@ async function engineOf(root: string, users: number): Promise<Runner> {
       Array.from({ length: users }, async (_, u) => {
         for (let i = 0; i < each; i++) {
           const eventId = `e${next++}`;
-          const completed = new Promise<void>((r) => waiters.set(eventId, r));
+          const completed = completion(eventId);
           const req = { fnId: 0, sessionHash: `s${u}`, data: [i], eventId, rootUrl: "" };
           // The join route's call (admit, answering in the call), or join on an engine without it.
           const admitted = engine.admit === undefined ? engine.join(req) : engine.admit(req);

@@ -16,16 +16,12 @@
  * round, which a leak per prediction grows.
  */
 import { Redis } from "ioredis";
-import type { EngineFunction, InvokeResult } from "../src/queue/types.ts";
 import { QueueEngine } from "../src/queue/QueueEngine.ts";
 import { SessionRelay } from "../src/server/SessionRelay.ts";
 import { RedisStore } from "../src/store/RedisStore.ts";
 import { deleteRedisKeys } from "./load/deleteRedisKeys.ts";
-
-function argValue(name: string, fallback: string): string {
-  const hit = process.argv.find((a) => a.startsWith(`--${name}=`));
-  return hit === undefined ? fallback : hit.slice(name.length + 3);
-}
+import { argValue } from "./load/argValue.ts";
+import { completionWaiters, IDENTITY_ENGINE_FN } from "./load/engineCompletions.ts";
 
 const users = Number(argValue("users", "50"));
 const slots = Number(argValue("slots", "8"));
@@ -35,20 +31,13 @@ const fresh = process.argv.includes("--fresh");
 const url = argValue("url", "redis://127.0.0.1:6379");
 const prefix = `usher-bench:${process.pid}:perEvent:`;
 
-const fn: EngineFunction = {
-  id: 0,
-  name: "/predict",
-  batch: false,
-  maxBatchSize: 4,
-  invoke: (inputs): InvokeResult => ({ kind: "values", outputs: inputs }),
-};
 const store = new RedisStore({ url, keyPrefix: prefix });
 await store.ready();
 const relay = new SessionRelay(store.bus);
 // Every session is read here, as a front's open stream would read it.
 relay.setHost({ accept: () => true, held: () => [], reading: () => true });
 const engine = new QueueEngine({
-  functions: [fn],
+  functions: [IDENTITY_ENGINE_FN],
   store,
   ownsStore: true,
   concurrencyCount: slots,
@@ -58,13 +47,7 @@ const engine = new QueueEngine({
   showError: false,
   bus: relay,
 });
-const waiters = new Map<string, () => void>();
-engine.on((e) => {
-  if (e.type !== "completed") return;
-  const done = waiters.get(e.eventId);
-  waiters.delete(e.eventId);
-  done?.();
-});
+const completion = completionWaiters(engine);
 
 const info = new Redis(url);
 interface RedisCounters {
@@ -103,7 +86,7 @@ async function round(count: number): Promise<string> {
       for (let i = 0; i < each; i++) {
         const k = next++;
         const eventId = `${process.pid.toString(16)}x${String(k).padStart(24, "0")}`;
-        const completed = new Promise<void>((r) => waiters.set(eventId, r));
+        const completed = completion(eventId);
         const sessionHash = fresh ? `s${k}` : `s${u}`;
         await engine.admit({ fnId: 0, sessionHash, data: [i], eventId, rootUrl: "" });
         await completed;
