@@ -16,6 +16,7 @@ import {
 import { admittedAt, levelOf, newLease, orderArgs } from "./redisClaims.ts";
 import type { RedisLink } from "./RedisLink.ts";
 import type { RedisSessionBus } from "./RedisSessionBus.ts";
+import { listen } from "./listen.ts";
 
 /** Calls kept per function in `dur:<fnId>` (the engine's moving-average window). */
 const DURATION_SAMPLES = 20;
@@ -72,18 +73,15 @@ export class RedisCluster implements QueueCluster {
   }
 
   onLeft(listener: (eventIds: readonly string[], claimed: boolean) => void): () => void {
-    this.#leftListeners.add(listener);
-    return () => this.#leftListeners.delete(listener);
+    return listen(this.#leftListeners, listener);
   }
 
   onCancelRequest(listener: (eventId: string, reason: CancelReason) => void): () => void {
-    this.#cancelListeners.add(listener);
-    return () => this.#cancelListeners.delete(listener);
+    return listen(this.#cancelListeners, listener);
   }
 
   onDuration(listener: (fnId: number, durationMs: number) => void): () => void {
-    this.#durationListeners.add(listener);
-    return () => this.#durationListeners.delete(listener);
+    return listen(this.#durationListeners, listener);
   }
 
   onReconnect(listener: (lostData: boolean) => void): () => void {

@@ -40,6 +40,7 @@ import { RedisSessionOwners } from "./RedisSessionOwners.ts";
 import { RedisSessionState } from "./RedisSessionState.ts";
 import type { SessionStateStore } from "./SessionStateStore.ts";
 import type { SessionBus, SharedQueueStore } from "./SharedQueueStore.ts";
+import { listen } from "./listen.ts";
 
 export type { RedisStoreOptions } from "./RedisStoreOptions.ts";
 
@@ -362,8 +363,7 @@ export class RedisStore implements SharedQueueStore {
 
   /** Called on every join, release, removal or claim made by another process. */
   subscribe(listener: (change: StoreChange) => void): () => void {
-    this.#wakeListeners.add(listener);
-    return () => this.#wakeListeners.delete(listener);
+    return listen(this.#wakeListeners, listener);
   }
 
   async close(): Promise<void> {
