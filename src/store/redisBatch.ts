@@ -41,8 +41,7 @@ local out = {}
 local at = 4
 for i = 1, tonumber(BATCH[3]) do
   local name, argc = BATCH[at], tonumber(BATCH[at + 1])
-  local args = {P, NODE}
-  for j = 1, argc do args[j + 2] = BATCH[at + 1 + j] end
+  local args = {P, NODE, unpack(BATCH, at + 2, at + 1 + argc)}
   at = at + 2 + argc
   ARGV = args
   running_n = {}

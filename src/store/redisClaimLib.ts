@@ -3,8 +3,9 @@
  * (claim, enqueue, release); included after PRELUDE and LEVELS_LIB.
  *
  * A claim request is an ARGV tail at index `at`: lease ("" = do not claim), leaseMs, now (Redis'
- * time as the caller estimates it, ms; "": ask Redis), priorityAgingMs, fair ("1": fairness on),
- * nPools, (pool, limit|"")..., nFns, (fnId, batchSize)....
+ * time as the caller estimates it, ms; "": ask Redis), expiry (now + leaseMs, "" with now),
+ * priorityAgingMs, fair ("1": fairness on), nPools, (pool, limit|"")..., nFns, (fnId, batchSize)....
+ * It is the last thing in ARGV.
  * `try_claim` takes the next event (docs/fair-queue.md) among pools with a free slot, and its
  * batch, marks its jobs claimed and returns {poolId, fnId, json, origin, json, origin...}, or nil,
  * and, when `alone` is "0", wakes the other nodes: ranks moved ("1": no other node listens; "q":
@@ -12,23 +13,49 @@
  * whether work may wait in the request's pools (see RedisStore#took).
  */
 export const CLAIM_LIB = `
+-- The last claim request parsed, and the ARGV strings of its tail after the lease: the calls of
+-- a batch ask for the same pools and functions, and parsing them for each call was a tenth of a
+-- release's Lua. The request is the same table, its lease and time set for each call (nothing keeps
+-- it past its call).
+local req_tail, req_last = {}, nil
 local function claim_request(at)
   local lease = ARGV[at]
   if lease == nil or lease == '' then return nil end
-  local req = {lease = lease, leaseMs = tonumber(ARGV[at + 1]), now = tonumber(ARGV[at + 2]), aging = tonumber(ARGV[at + 3]), fair = ARGV[at + 4] == '1', pools = {}, batch = {}}
-  local n = tonumber(ARGV[at + 5])
-  local i = at + 6
-  for _ = 1, n do
-    req.pools[#req.pools + 1] = {ARGV[i], ARGV[i + 1]}
-    i = i + 2
+  local n = #ARGV - at
+  local req = req_last
+  if req ~= nil and #req_tail == n and ARGV[at + 1] == req_tail[1] then
+    for k = 4, n do
+      if ARGV[at + k] ~= req_tail[k] then
+        req = nil
+        break
+      end
+    end
+  else
+    req = nil
   end
-  local nf = tonumber(ARGV[i])
-  req.batching = false
-  for k = 1, nf do
-    local size = tonumber(ARGV[i + 2 * k])
-    req.batch[ARGV[i + 2 * k - 1]] = size
-    if size > 1 then req.batching = true end
+  if req == nil then
+    req = {leaseMs = tonumber(ARGV[at + 1]), aging = tonumber(ARGV[at + 4]), fair = ARGV[at + 5] == '1', pools = {}, batch = {}, batching = false}
+    local np = tonumber(ARGV[at + 6])
+    local i = at + 7
+    for _ = 1, np do
+      req.pools[#req.pools + 1] = {ARGV[i], ARGV[i + 1]}
+      i = i + 2
+    end
+    local nf = tonumber(ARGV[i])
+    for k = 1, nf do
+      local size = tonumber(ARGV[i + 2 * k])
+      req.batch[ARGV[i + 2 * k - 1]] = size
+      if size > 1 then req.batching = true end
+    end
+    req_tail = {}
+    for k = 1, n do req_tail[k] = ARGV[at + k] end
+    req_last = req
   end
+  req.lease = lease
+  -- The time as the caller sent it (a string, written as it came: Lua's number to string is slow).
+  local now = ARGV[at + 2]
+  if now == '' then req.now, req.nowS, req.expiry = nil, nil, nil
+  else req.now, req.nowS, req.expiry = tonumber(now), now, ARGV[at + 3] end
   return req
 end
 -- Running claims per pool, as counted in this script (an admission that found its pool full need
@@ -39,6 +66,11 @@ local running_n = {}
 local function req_now(req)
   return req.now or now_ms()
 end
+-- A claim's start and lease expiry as written: the caller's strings when it sent its time.
+local function req_start(req, now) return req.nowS or now end
+local function req_expiry(req, now) return req.expiry or (now + req.leaseMs) end
+-- Tries as written for the usual counts (a number would go through Lua's slow formatting).
+local TRIES = {'1', '2', '3', '4', '5'}
 local function slot_free(pool, limit)
   if limit == '' then return true end
   local n = running_n[pool]
@@ -55,13 +87,13 @@ local function pool_head(pool, aging)
   local rk0 = ring_key(pool, '0')
   local top = redis.call('ZRANGE', rk0, 0, 1, 'WITHSCORES')
   if not top[1] then return nil end
-  if string.byte(top[1], 1) ~= 35 then return {m = top[1], pos = tonumber(top[2]), lvl = '0', second = top[3]} end
+  if string.byte(top[1], 1) ~= 35 then return {m = top[1], pos = top[2], lvl = '0', second = top[3]} end
   local best, bestE
   local function consider(lvl, r)
     if not r[1] then return end
     local en = entry(r[1], lvl, aging)
     if best == nil or before(en, bestE) then
-      best, bestE = {m = r[1], pos = tonumber(r[2]), lvl = lvl, second = r[3], multi = true}, en
+      best, bestE = {m = r[1], pos = r[2], lvl = lvl, second = r[3], multi = true}, en
     end
   end
   consider('0', redis.call('ZRANGEBYSCORE', rk0, '(-inf', '+inf', 'WITHSCORES', 'LIMIT', 0, 2))
@@ -83,7 +115,7 @@ local function batch_of(req, pool, head, fn, size)
     local chunk = redis.call('ZRANGEBYSCORE', rk, '(-inf', '+inf', 'WITHSCORES', 'LIMIT', from, 100)
     for i = 1, #chunk, 2 do
       if string.sub(chunk[i], 1, #pre) == pre then
-        items[#items + 1] = {m = chunk[i], pos = tonumber(chunk[i + 1]), round = 0}
+        items[#items + 1] = {m = chunk[i], pos = chunk[i + 1], round = 0}
         if #items >= size then return items end
       end
     end
@@ -132,6 +164,7 @@ local function take(req, pool, head, fn, items, now)
   local ids = {}
   for k, it in ipairs(items) do ids[k] = event_of(it.m) end
   local lanes, byKey, parkedTaken = {}, {}, 0
+  local start = req_start(req, now)
   for k, it in ipairs(items) do
     local jk = P .. 'job:' .. ids[k]
     local f = redis.call('HMGET', jk, 'json', 'origin', 'tries', 'more', 'ck')
@@ -156,16 +189,17 @@ local function take(req, pool, head, fn, items, now)
       if it.round > 0 then l.parked = l.parked + 1 end
     end
     local tries = (tonumber(f[3]) or 0) + 1
+    tries = TRIES[tries] or tries
     if k == 1 and #items > 1 then
-      redis.call('HSET', jk, 'lease', req.lease, 'node', NODE, 'start', now, 'tries', tries, 'pos', it.pos, 'batch', cjson.encode(ids))
+      redis.call('HSET', jk, 'lease', req.lease, 'node', NODE, 'start', start, 'tries', tries, 'pos', it.pos, 'batch', cjson.encode(ids))
     else
-      redis.call('HSET', jk, 'lease', req.lease, 'node', NODE, 'start', now, 'tries', tries, 'pos', it.pos)
+      redis.call('HSET', jk, 'lease', req.lease, 'node', NODE, 'start', start, 'tries', tries, 'pos', it.pos)
     end
     out[#out + 1] = f[1]
     out[#out + 1] = f[2] or ''
     add_origin(byOrigin, f[2], ids[k])
   end
-  redis.call('ZADD', P .. 'run:' .. pool, now + req.leaseMs, ids[1] .. '|' .. req.lease)
+  redis.call('ZADD', P .. 'run:' .. pool, req_expiry(req, now), ids[1] .. '|' .. req.lease)
   if running_n[pool] then running_n[pool] = running_n[pool] + 1 end
   tell_origins(byOrigin, 'S')
   local moved = #lanes > 0 and relane(pool, head.lvl, lanes, parkedTaken)
@@ -182,7 +216,7 @@ local function pop_head(req, alone, freed)
   if not top[1] then return nil, false end
   local best
   if string.byte(top[1], 1) ~= 35 then
-    best = {m = top[1], pos = tonumber(top[2]), lvl = '0', popped = true}
+    best = {m = top[1], pos = top[2], lvl = '0', popped = true}
   else
     redis.call('ZADD', rk0, '-inf', top[1])
     best = pool_head(p[1], req.aging)

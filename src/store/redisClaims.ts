@@ -54,7 +54,10 @@ export function claimArgs(
     for (const [fn, size] of request.batchSizes) tail.push(fn, Math.max(1, size));
     tails.set(request, tail);
   }
-  return [lease, leaseMs, redisNowMs, ...orderArgs(policy), ...tail];
+  // The lease's expiry too, worked out here: the script writes the strings it is given (Lua's
+  // number to string costs Redis more than the addition).
+  const expiry = redisNowMs === "" ? "" : redisNowMs + leaseMs;
+  return [lease, leaseMs, redisNowMs, expiry, ...orderArgs(policy), ...tail];
 }
 
 /** A claim as the engine gets it, and the node each of its events was admitted through. */

@@ -20,7 +20,13 @@ end
 local function ring_key(pool, lvl) return P .. 'wait' .. lsfx(lvl) .. ':' .. pool end
 local function park_key(pool, lvl) return P .. 'park' .. lsfx(lvl) .. ':' .. pool end
 local function lanes_key(pool, lvl) return P .. 'lanes' .. lsfx(lvl) .. ':' .. pool end
-local function pad(n) return string.format('%015d', n) end
+-- A ring position in 15 digits (string.format, and Lua's number to string, are slow: the hot path
+-- passes the digits as a string).
+local ZEROS = '000000000000000'
+local function pad(n)
+  if type(n) ~= 'string' then return string.format('%015d', n) end
+  return string.sub(ZEROS, #n + 1) .. n
+end
 -- A waiting event's member: "<fnId>:<seq, 15 digits>:<admitted (ms)>:<eventId>".
 local function member_of(fn, seq, at, e) return fn .. ':' .. pad(seq) .. ':' .. at .. ':' .. e end
 local function parse(m)

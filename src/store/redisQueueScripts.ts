@@ -100,7 +100,7 @@ local req = claim_request(reqAt)
 local jk = P .. 'job:' .. e
 local extra = {'ck', ck, 'at', at}
 if lvl ~= '0' then extra[#extra + 1] = 'lvl'; extra[#extra + 1] = lvl end
-if counted then extra[#extra + 1] = 'cc'; extra[#extra + 1] = 1 end
+if counted then extra[#extra + 1] = 'cc'; extra[#extra + 1] = '1' end
 if req ~= nil and ahead == 0 then
   -- Fast path: this event heads an idle pool. It runs here now if its pool has a free slot and no
   -- other pool the caller serves has an older head with a free slot.
@@ -118,13 +118,14 @@ if req ~= nil and ahead == 0 then
   end
   if mine then
     local now = req_now(req)
-    redis.call('HSET', jk, 'json', json, 'pool', pool, 'fn', fn, 'ses', h, 'origin', NODE, 'tries', 1,
-      'lease', req.lease, 'node', NODE, 'start', now, unpack(extra))
-    redis.call('ZADD', P .. 'run:' .. pool, now + req.leaseMs, e .. '|' .. req.lease)
+    redis.call('HSET', jk, 'json', json, 'pool', pool, 'fn', fn, 'ses', h, 'origin', NODE, 'tries', '1',
+      'lease', req.lease, 'node', NODE, 'start', req_start(req, now), unpack(extra))
+    redis.call('ZADD', P .. 'run:' .. pool, req_expiry(req, now), e .. '|' .. req.lease)
     return {1, 0, 1, others_total(1), {}, {pool, fn, json, NODE}, saw, known}
   end
 end
-local seq = redis.call('INCR', P .. 'seq')
+-- The position as a string once (Lua's number to string is slow; the member, the job and the ring use it).
+local seq = tostring(redis.call('INCR', P .. 'seq'))
 local m = member_of(fn, seq, at, e)
 local rk, lk = ring_key(pool, lvl), lanes_key(pool, lvl)
 -- nL: other levels with waiting events; nx: parked events of this level; laneHead: the head of
@@ -143,7 +144,7 @@ if ahead > 0 then
     if f[1] and (c > 0 or (event_of(f[1]) ~= released and redis.call('ZSCORE', rk, f[1]))) then laneHead = f[1] end
   end
 end
-redis.call('HSET', jk, 'json', json, 'pool', pool, 'fn', fn, 'seq', seq, 'ses', h, 'origin', NODE, 'tries', 0, 'm', m, unpack(extra))
+redis.call('HSET', jk, 'json', json, 'pool', pool, 'fn', fn, 'seq', seq, 'ses', h, 'origin', NODE, 'tries', '0', 'm', m, unpack(extra))
 if laneHead then
   redis.call('ZADD', park_key(pool, lvl), 0, park_member(ck, m))
   if c > 0 then redis.call('HSET', lk, '_x', nx + 1, 'n:' .. ck, c + 1)
@@ -222,7 +223,7 @@ local head, lease, pool, ttl, maxlen, alone = ARGV[3], ARGV[4], ARGV[5], ARGV[6]
 -- the set gets sessionTtlMs: the pop may have emptied it, and its TTL with it (an adopted set, or
 -- one a renewal kept alive, had one), so that a member nothing ends still goes in time.
 local function leave_pending(pk, e, ttl)
-  local got = redis.call('SPOP', pk, 2)
+  local got = redis.call('SPOP', pk, '2')
   if #got == 0 then return true, true end
   if #got == 1 and got[1] == e then return false, true end
   local ended, back = true, {}

@@ -28,9 +28,9 @@ function recordSent(client: Redis): string[] {
 const BATCH_SHA = sha1(BATCH_LUA);
 
 /** A claim request for pool `pool` (limit 4) that claims nothing ("" lease): the script answers {false, 1}. */
-const noClaim = (pool: string): string[] => ["1", "", "30000", "", "0", "0", "1", pool, "4", "0"];
+const noClaim = (pool: string): string[] => ["1", "", "30000", "", "", "0", "0", "1", pool, "4", "0"];
 /** The same, claiming: it reads the pool's running claims (ZCARD run:<pool>). */
-const claim = (pool: string): string[] => ["1", "lease-x", "30000", "", "0", "0", "1", pool, "4", "0"];
+const claim = (pool: string): string[] => ["1", "lease-x", "30000", "", "", "0", "0", "1", pool, "4", "0"];
 
 describe("ScriptBatch", () => {
   const redis = rawRedis();
@@ -57,6 +57,61 @@ describe("ScriptBatch", () => {
       sent.filter((c) => c !== "eval"),
       [`evalsha ${BATCH_SHA}`],
     );
+  });
+
+  it("gives each call of a batch its own claim request: pools, lease and time", async () => {
+    const prefix = storeKey(testPrefix("batch"), "");
+    // Two events waiting in pool b (fairness off: each its own lane), none in pool a.
+    for (const [i, e] of ["e1", "e2"].entries()) {
+      const m = `0:${String(i + 1).padStart(15, "0")}:1000:${e}`;
+      await redis.hset(`${prefix}job:${e}`, {
+        json: `{"eventId":"${e}"}`,
+        pool: "b",
+        fn: "0",
+        seq: i + 1,
+        origin: "o",
+        tries: 0,
+        m,
+      });
+      await redis.zadd(`${prefix}wait:b`, i + 1, m);
+    }
+    // alone, lease, leaseMs, now, expiry, priorityAgingMs, fair, one pool (limit 4), no batching function.
+    const ask = (pool: string, lease: string, now: number): string[] => [
+      "1",
+      lease,
+      "30000",
+      String(now),
+      String(now + 30000),
+      "0",
+      "0",
+      "1",
+      pool,
+      "4",
+      "0",
+    ];
+    const batch = new ScriptBatch(redis, `${prefix}seq`, prefix, "node");
+    const calls = [
+      batch.add("usherClaim", ask("a", "la", 5000)),
+      batch.add("usherClaim", ask("b", "lb1", 5001)),
+      batch.add("usherClaim", ask("b", "lb2", 5002)),
+      batch.add("usherClaim", ask("a", "la2", 5003)),
+    ];
+    batch.flush();
+    assert.deepEqual(await Promise.all(calls), [
+      [null, 0],
+      [["b", "0", '{"eventId":"e1"}', "o"], 1],
+      [["b", "0", '{"eventId":"e2"}', "o"], 1],
+      [null, 0],
+    ]);
+    assert.deepEqual(await redis.zrange(`${prefix}run:b`, 0, -1, "WITHSCORES"), ["e1|lb1", "35001", "e2|lb2", "35002"]);
+    assert.deepEqual(await redis.hmget(`${prefix}job:e2`, "lease", "node", "start", "tries", "pos"), [
+      "lb2",
+      "node",
+      "5002",
+      "1",
+      "2",
+    ]);
+    assert.equal(await redis.exists(`${prefix}run:a`), 0);
   });
 
   it("sends a lone call as its own script, and either from its text when Redis forgot every script", async () => {
