@@ -6,14 +6,17 @@
  * second, Redis' CPU and commands per prediction (`INFO`), and this process' CPU per prediction.
  *
  *   node [--expose-gc] --conditions=usher-source --import tsx bench/redisPerEvent.ts [--users=50] [--slots=8] \
- *     [--n=20000] [--rounds=5] [--fresh] [--mix] [--heap] [--url=redis://127.0.0.1:6379]
+ *     [--n=20000] [--rounds=5] [--fresh] [--mix] [--heap] [--floor] [--url=redis://127.0.0.1:6379]
  *
  * Two processes on two cores, nothing else: steadier than `scaleout` on a small VM, for comparing
  * changes to the scripts (run before and after, alternating). `--slots` is the concurrencyCount:
  * fewer than the users keeps a queue waiting (the slow path: ring, claim at release), more gives
  * every admission the fast path. `--fresh` gives every prediction a session of its own. `--mix`
  * lists the commands per prediction; `--heap` (with `node --expose-gc`) the heap kept after each
- * round, which a leak per prediction grows.
+ * round, which a leak per prediction grows. `--floor` follows each round with the same number of
+ * predictions' commands run from a script with no logic ({@link measureLuaFloor}, 8 predictions a
+ * call as a batch of 16 calls holds): "scripts" is the time inside script calls per prediction,
+ * so the real scripts' figure less the floor's is what their own Lua costs.
  */
 import { Redis } from "ioredis";
 import { QueueEngine } from "../src/queue/QueueEngine.ts";
@@ -21,6 +24,7 @@ import { SessionRelay } from "../src/server/SessionRelay.ts";
 import { RedisStore } from "../src/store/RedisStore.ts";
 import { deleteRedisKeys } from "./load/deleteRedisKeys.ts";
 import { argValue } from "./load/argValue.ts";
+import { measureLuaFloor } from "./load/luaFloor.ts";
 import { completionWaiters, IDENTITY_ENGINE_FN } from "./load/engineCompletions.ts";
 
 const users = Number(argValue("users", "50"));
@@ -54,6 +58,8 @@ interface RedisCounters {
   readonly cpuMs: number;
   readonly calls: number;
   readonly byCommand: ReadonlyMap<string, number>;
+  /** Time inside script calls (`evalsha`, `eval`), µs. */
+  readonly scriptUs: number;
 }
 async function redisCounters(): Promise<RedisCounters> {
   const text = await info.info("all");
@@ -62,7 +68,8 @@ async function redisCounters(): Promise<RedisCounters> {
   for (const m of text.matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)) byCommand.set(m[1] as string, Number(m[2]));
   let calls = 0;
   for (const c of byCommand.values()) calls += c;
-  return { cpuMs: (num(/used_cpu_sys:([\d.]+)/) + num(/used_cpu_user:([\d.]+)/)) * 1000, calls, byCommand };
+  const scriptUs = num(/cmdstat_evalsha:calls=\d+,usec=(\d+)/) + num(/cmdstat_eval:calls=\d+,usec=(\d+)/);
+  return { cpuMs: (num(/used_cpu_sys:([\d.]+)/) + num(/used_cpu_user:([\d.]+)/)) * 1000, calls, byCommand, scriptUs };
 }
 
 /** The commands of a round per prediction, most first: "hset 3.0, zadd 2.0, ...". */
@@ -100,7 +107,8 @@ async function round(count: number): Promise<string> {
   // INFO's own calls (2 per round) are left in: 0.0001 a prediction.
   return (
     `${((preds * 1000) / wallMs).toFixed(0)}/s, Redis ${(((r1.cpuMs - r0.cpuMs) * 1000) / preds).toFixed(1)} µs ` +
-    `${((r1.calls - r0.calls) / preds).toFixed(2)} cmds, this process ${((c.user + c.system) / preds).toFixed(1)} µs a prediction` +
+    `${((r1.calls - r0.calls) / preds).toFixed(2)} cmds (scripts ${((r1.scriptUs - r0.scriptUs) / preds).toFixed(1)} µs), ` +
+    `this process ${((c.user + c.system) / preds).toFixed(1)} µs a prediction` +
     (process.argv.includes("--mix") ? `\n  ${commandMix(r0, r1, preds)}` : "")
   );
 }
@@ -109,6 +117,12 @@ try {
   await round(n / 4); // warm-up: JIT, pools
   for (let r = 0; r < rounds; r++) {
     console.log(`round ${r + 1}: ${await round(n)}`);
+    if (process.argv.includes("--floor")) {
+      const floor = await measureLuaFloor(url, n, 8);
+      console.log(
+        `  floor: Redis ${floor.redisCpuUs.toFixed(1)} µs (scripts ${floor.scriptUs.toFixed(1)} µs) a prediction`,
+      );
+    }
     // With node --expose-gc: what the process keeps after each round (a per-prediction leak grows it).
     const gc = (globalThis as { gc?: () => void }).gc;
     if (process.argv.includes("--heap") && gc !== undefined) {

@@ -15,6 +15,7 @@ const outdir = resolve(root, process.argv[2] ?? ".devbench");
 const ENTRIES = [
   "bench/run.ts",
   "bench/cpuPerRequest.ts",
+  "bench/redisPerEvent.ts",
   "bench/load/loopChild.ts",
   "bench/servers/clusterChild.ts",
   "bench/servers/floor.ts",

@@ -3,11 +3,14 @@
 #   run({ command: "bash bench/device/run.sh", carry: [".devbench", ".devkit"], timeout_s: 600 })
 # after `bash bench/device/prepare.sh` here. Cores: Redis on 0, each server (a front, the memory
 # process, the floor, Usher) alone on one of 1-9, the bench and its load generators on 10-15.
-# Writes $OUT/scaleout.json, $OUT/saturated.txt, $OUT/scaleout-wide.json and $OUT/log.txt.
+# Writes $OUT/scaleout.json, $OUT/scripts.txt, $OUT/saturated.txt, $OUT/scaleout-wide.json and $OUT/log.txt.
+# "scripts" reads Redis's work per prediction of one front's engine (redisPerEvent, no HTTP) beside the
+# floor of the same commands run from a script with no logic (--floor): what a leaner script would
+# save on this machine's cores, and what only fewer commands can.
 # "scaleout_wide" runs N = 1 and 8 again with 256 jobs per front instead of 8: more slots than users
 # at one front, so that no job waits for a slot whose last job's release is still on its way to
 # Redis (the point at 8 slots can be bound by those round trips rather than by CPU; see
-# bench/README.md, 2026-12-06). STEPS="scaleout saturated scaleout_wide" (the default) chooses what runs; REDIS_CORE, SERVER_CORES and BENCH_CORES move the cores (empty:
+# bench/README.md, 2026-12-06). STEPS="scaleout scripts saturated scaleout_wide" (the default) chooses what runs; REDIS_CORE, SERVER_CORES and BENCH_CORES move the cores (empty:
 # not pinned, for a dry run on a small machine).
 set -uo pipefail
 cd "$(dirname "$0")/../.."
@@ -25,7 +28,7 @@ for _ in $(seq 50); do "$NODE" -e 'require("net").connect(6390, "127.0.0.1").on(
 export USHER_BENCH_BUNDLE=$PWD/.devbench USHER_BENCH_SERVER_CORES=${SERVER_CORES-1-9} USHER_BENCH_GENERATORS=${GENERATORS:-6}
 export USHER_BENCH_REDIS_URL=redis://127.0.0.1:6390
 bench() { pin "${BENCH_CORES-10-15}" "$NODE" "$@"; }
-for step in ${STEPS:-scaleout saturated scaleout_wide}; do
+for step in ${STEPS:-scaleout scripts saturated scaleout_wide}; do
   start=$(date +%s)
   case $step in
     scaleout)
@@ -34,6 +37,9 @@ for step in ${STEPS:-scaleout saturated scaleout_wide}; do
     scaleout_wide)
       USHER_BENCH_SCALEOUT_N=1,8 USHER_BENCH_SCALEOUT_USERS=${SCALEOUT_USERS:-200} USHER_BENCH_SCALEOUT_THREADS=256 \
         bench .devbench/run.mjs scaleout --out="$out/scaleout-wide.json" ;;
+    scripts)
+      bench .devbench/redisPerEvent.mjs --rounds=3 --n=20000 --floor --mix --url="$USHER_BENCH_REDIS_URL" > "$out/scripts.txt"
+      cat "$out/scripts.txt" ;;
     saturated)
       bench .devbench/cpuPerRequest.mjs --generators=4 --window-ms=${WINDOW_MS:-3000} --rounds=3 --users=50 \
         --protocol=sse,ws3 --pattern=kept,fresh > "$out/saturated.txt"; cat "$out/saturated.txt" ;;
