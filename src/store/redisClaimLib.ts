@@ -159,23 +159,23 @@ end
 -- a lane moved (its next event entered the ring).
 local function take(req, pool, head, fn, items, now)
   local out = {pool, fn}
-  local byOrigin = {}
-  local rk, pk = ring_key(pool, head.lvl), park_key(pool, head.lvl)
+  -- Made when first needed: a claim of one event of this node's, its lane done, needs none of them.
+  local byOrigin, lanes, byKey, parkedTaken = nil, nil, nil, 0
   local ids = {}
   for k, it in ipairs(items) do ids[k] = event_of(it.m) end
-  local lanes, byKey, parkedTaken = {}, {}, 0
   local start = req_start(req, now)
   for k, it in ipairs(items) do
     local jk = P .. 'job:' .. ids[k]
     local f = redis.call('HMGET', jk, 'json', 'origin', 'tries', 'more', 'ck')
     if it.round > 0 then
-      redis.call('ZREM', pk, park_member(it.ck, it.m))
+      redis.call('ZREM', park_key(pool, head.lvl), park_member(it.ck, it.m))
       parkedTaken = parkedTaken + 1
     elseif not (k == 1 and head.popped) then
-      redis.call('ZREM', rk, it.m)
+      redis.call('ZREM', ring_key(pool, head.lvl), it.m)
     end
     if it.round > 0 or f[4] then
       local ck = it.ck or f[5]
+      if byKey == nil then byKey, lanes = {}, {} end
       local l = byKey[ck]
       if l == nil then
         l = {ck = ck, front = 0, parked = 0}
@@ -197,12 +197,16 @@ local function take(req, pool, head, fn, items, now)
     end
     out[#out + 1] = f[1]
     out[#out + 1] = f[2] or ''
-    add_origin(byOrigin, f[2], ids[k])
+    -- Other origins hear that their events started (this node knows of its own).
+    if f[2] and f[2] ~= NODE then
+      if byOrigin == nil then byOrigin = {} end
+      add_origin(byOrigin, f[2], ids[k])
+    end
   end
   redis.call('ZADD', P .. 'run:' .. pool, req_expiry(req, now), ids[1] .. '|' .. req.lease)
   if running_n[pool] then running_n[pool] = running_n[pool] + 1 end
-  tell_origins(byOrigin, 'S')
-  local moved = #lanes > 0 and relane(pool, head.lvl, lanes, parkedTaken)
+  if byOrigin ~= nil then tell_origins(byOrigin, 'S') end
+  local moved = lanes ~= nil and relane(pool, head.lvl, lanes, parkedTaken)
   return out, moved
 end
 -- One pool asked for and no batching function: the head is taken off level 0's ring at once
@@ -222,9 +226,10 @@ local function pop_head(req, alone, freed)
     best = pool_head(p[1], req.aging)
     if best == nil then return nil, false end
   end
-  local fn = string.match(best.m, '^(%-?%d+):')
-  local items = batch_of(req, p[1], best, fn, 1)
-  local out, moved = take(req, p[1], best, fn, items, req_now(req))
+  local fn = string.sub(best.m, 1, string.find(best.m, ':', 1, true) - 1)
+  -- One event, no batch: the head is the claim's only item (batch_of would copy it).
+  best.round = 0
+  local out, moved = take(req, p[1], best, fn, {best}, req_now(req))
   if not moved and best.lvl ~= '0' and best.second == nil then level_emptied(p[1], best.lvl) end
   if alone == '0' then redis.call('PUBLISH', P .. 'wake', NODE .. ' c ' .. p[1]) end
   return out, true
