@@ -23,7 +23,7 @@
 import { every, type Clock, type Repeating, type TimerHandle } from "../clock.ts";
 import { TERMINAL_TYPES } from "../queue/index.ts";
 import type { SessionBus } from "../store/index.ts";
-import type { FinishReason, Sink } from "./Sink.ts";
+import type { CutHandler, FinishReason, Sink } from "./Sink.ts";
 import { SessionHub, type SessionHubOptions } from "./SessionHub.ts";
 import type { SessionRelay } from "./SessionRelay.ts";
 
@@ -230,7 +230,11 @@ export class ClusterSessionHub extends SessionHub {
       hubOnClose = fn;
       sink.onClose(fn);
     };
-    const tracked = wrapSink(sink, { write, finish, onClose });
+    // A stream cut off for not reading reports itself: the hub knows it as the wrapper it attached
+    // (else the cut went unheard, and what the reader had not read was written to the dead stream).
+    const onCut = (handler: CutHandler, hash: string): void =>
+      sink.onCut?.((h, _cut, finals) => handler(h, tracked, finals), hash);
+    const tracked = wrapSink(sink, { write, finish, onClose, onCut });
     this.#idleChecks.set(tracked, checkIdle);
     return tracked;
   }
@@ -310,12 +314,12 @@ export class ClusterSessionHub extends SessionHub {
  * sinks may grow members, and every one must still reach the real sink. Its other methods are
  * bound once each (the hub reaches them per message), again if the sink replaces one.
  */
-function wrapSink(sink: Sink, overrides: Pick<Sink, "write" | "finish" | "onClose">): Sink {
+function wrapSink(sink: Sink, overrides: Required<Pick<Sink, "write" | "finish" | "onClose" | "onCut">>): Sink {
   const bound = new Map<PropertyKey, { readonly of: unknown; readonly fn: unknown }>();
   return new Proxy(sink, {
     get: (target, prop) => {
       if (prop === "persistent") return true;
-      if (prop === "write" || prop === "finish" || prop === "onClose") return overrides[prop];
+      if (prop === "write" || prop === "finish" || prop === "onClose" || prop === "onCut") return overrides[prop];
       const value: unknown = Reflect.get(target, prop, target);
       if (typeof value !== "function") return value;
       const known = bound.get(prop);

@@ -1,0 +1,110 @@
+/**
+ * The memory caps' promise on a front of a Redis deployment: a reader cut off for not reading gets
+ * its unread final back when it returns, as on the in-memory hub (keptResults.test.ts). The
+ * cluster hub wraps each stream; the stream reports the cut with itself, and the hub must know
+ * it as the stream it attached.
+ */
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import type { EngineEvent } from "../../src/queue/types.ts";
+import { ClusterSessionHub } from "../../src/server/ClusterSessionHub.ts";
+import { ReaderBudget } from "../../src/server/ReaderBudget.ts";
+import { SessionRelay } from "../../src/server/SessionRelay.ts";
+import type { CutHandler, Sink, UnreadFinal } from "../../src/server/Sink.ts";
+import type { SessionBus } from "../../src/store/index.ts";
+import { ManualClock } from "../../src/testing/ManualClock.ts";
+
+const BIG = 200_000;
+
+class CuttableSink implements Sink {
+  written: EngineEvent[] = [];
+  finished = false;
+  #cut: { handler: CutHandler; hash: string } | null = null;
+  write(e: EngineEvent): boolean {
+    this.written.push(e);
+    return true;
+  }
+  finish(): void {
+    this.finished = true;
+  }
+  heartbeat(): void {}
+  onDrain(): void {}
+  onClose(): void {}
+  onCut(handler: CutHandler, sessionHash: string): void {
+    this.#cut = { handler, hash: sessionHash };
+  }
+  /** What a sink does when the budget cuts it off: it reports itself. */
+  cutOff(finals: UnreadFinal[]): void {
+    const c = this.#cut;
+    this.#cut = null;
+    c?.handler(c.hash, this, finals);
+  }
+}
+
+/** A store that holds nothing elsewhere: every session is this front's alone. */
+function soloBus(): SessionBus {
+  const none = (): (() => void) => () => undefined;
+  return {
+    publish: () => undefined,
+    publishForced: () => undefined,
+    onMessage: none,
+    onForgotten: none,
+    onReconnect: none,
+    onLogged: none,
+    onUnlogged: none,
+    onShared: none,
+    adopt: async () => ({ pending: [], running: [], backlog: [] }),
+    leave: () => undefined,
+    heldElsewhere: async () => false,
+    forgetRead: () => undefined,
+    deliversHere: () => true,
+    endedHere: () => undefined,
+    settled: async () => undefined,
+    othersPending: () => false,
+    pendingEvents: async () => [],
+    isPending: async () => false,
+    saveCursor: () => undefined,
+  } as unknown as SessionBus;
+}
+
+const big = (eventId: string): EngineEvent => ({
+  type: "completed",
+  eventId,
+  sessionHash: "s",
+  output: { data: ["x".repeat(BIG)] },
+  durationMs: 1,
+  averageDurationMs: 1,
+});
+
+test("a cut-off reader on a Redis front gets its unread final when it comes back", async () => {
+  const clock = new ManualClock();
+  const budget = new ReaderBudget({ clock, maxConnectionBytes: 100_000, maxServerBytes: 10 * BIG, slowReaderMs: 1000 });
+  const bus = soloBus();
+  const hub = new ClusterSessionHub({
+    clock,
+    engine: { cancelSession: async () => 1 },
+    sessionGraceMs: 100,
+    heartbeatMs: 15_000,
+    budget,
+    keptResultTtlMs: 1000,
+    bus,
+    relay: new SessionRelay(bus),
+  });
+  try {
+    hub.expect("s", "e1");
+    const first = new CuttableSink();
+    assert.equal(hub.attach("s", first), true);
+    hub.deliver(big("e1"));
+    assert.equal(first.written.length, 1);
+    first.cutOff([{ event: first.written[0] as EngineEvent, bytes: BIG }]);
+    assert.equal(budget.keptBytes, BIG, "kept for the reader's return");
+    assert.equal(first.written.length, 1, "nothing more written to the stream that was cut off");
+    await clock.advance(500);
+    const back = new CuttableSink();
+    assert.equal(hub.attach("s", back), true);
+    assert.equal(back.written[0]?.type, "completed");
+    assert.equal(budget.keptBytes, 0);
+  } finally {
+    hub.close();
+  }
+});
