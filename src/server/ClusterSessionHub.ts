@@ -21,11 +21,12 @@
  *   too) is failed with a clear message rather than awaited for ever.
  */
 import { every, type Clock, type Repeating, type TimerHandle } from "../clock.ts";
-import { TERMINAL_TYPES } from "../queue/index.ts";
+import { TERMINAL_TYPES, type EngineEvent } from "../queue/index.ts";
 import type { SessionBus } from "../store/index.ts";
-import type { CutHandler, FinishReason, Sink } from "./Sink.ts";
+import type { Sink } from "./Sink.ts";
 import { SessionHub, type SessionHubOptions } from "./SessionHub.ts";
 import type { SessionRelay } from "./SessionRelay.ts";
+import { TrackedSink, type TrackHost } from "./TrackedSink.ts";
 
 /** Options of {@link ClusterSessionHub}. */
 export interface ClusterSessionHubOptions extends SessionHubOptions {
@@ -50,8 +51,6 @@ export class ClusterSessionHub extends SessionHub {
   readonly #adopting = new Set<string>();
   /** Events pending per held session, as the hub has them (its own set is private). */
   readonly #pending = new Map<string, Set<string>>();
-  /** The idle check of each wrapped sink. */
-  readonly #idleChecks = new WeakMap<Sink, () => void>();
   /** Sessions another front holds too, or that this one caught up with: the store decides when they end. */
   readonly #shared = new Set<string>();
   /** Cursors not saved yet: session → log id. */
@@ -112,13 +111,13 @@ export class ClusterSessionHub extends SessionHub {
   override attach(sessionHash: string, sink: Sink): boolean {
     // Asked before attaching: attaching writes what the hub kept, and may end events here.
     const lookElsewhere = !this.knows(sessionHash) || (this.#pending.get(sessionHash)?.size ?? 0) === 0;
-    const tracked = this.#track(sessionHash, sink);
+    const tracked = new TrackedSink(sink, sessionHash, this.#host);
     if (!super.attach(sessionHash, tracked)) return false;
     this.#held.add(sessionHash);
     // A socket opened here for a session with nothing pending here: its events may be elsewhere.
     if (lookElsewhere) this.#catchUp(sessionHash, true);
     // Attached to a session whose events all ended already (a reconnect): the protocol says close.
-    this.#idleChecks.get(tracked)?.();
+    this.#checkIdle(tracked);
     return true;
   }
 
@@ -161,82 +160,62 @@ export class ClusterSessionHub extends SessionHub {
     super.close();
   }
 
+  /** What each tracked stream asks of this hub ({@link TrackedSink}). */
+  readonly #host: TrackHost = {
+    wrote: (stream, event) => this.#wrote(stream, event),
+    checkIdle: (stream) => this.#checkIdle(stream),
+  };
+
+  #wrote(stream: TrackedSink, event: EngineEvent): void {
+    const sessionHash = stream.sessionHash;
+    const id = this.#relay.idOf(event);
+    const terminal = TERMINAL_TYPES.has(event.type);
+    // A cursor says "read up to here" for the whole log: only a front that sees the whole log
+    // (it caught up with the session) may move it. A session served here alone read its own
+    // logged final: it leaves the log (a later join must not take it for history).
+    if (id !== undefined) {
+      if (this.#shared.has(sessionHash)) this.#noteCursor(sessionHash, id, terminal);
+      else if (terminal) this.#bus.forgetRead(sessionHash, id);
+    } else if (terminal && !this.#shared.has(sessionHash)) this.#relay.noteRead(event);
+    if (terminal) {
+      this.#pending.get(sessionHash)?.delete(event.eventId);
+      this.#checkIdle(stream);
+    }
+  }
+
+  #pendingHere(sessionHash: string): number {
+    return this.#pending.get(sessionHash)?.size ?? 0;
+  }
+
   /**
-   * Wraps a sink so that what it writes moves the session's cursor, and so that a stream of a
-   * shared session ends ("idle") only when the store says the session has nothing pending:
-   * an event joined through another front may not have sent its first message here yet, and
-   * ending the stream then would leave its user waiting. The hub sees every wrapped sink as
-   * persistent (it never ends one on its own for being idle); the wrapper decides.
+   * Ends a stream whose session has nothing pending. A stream of a shared session ends only when
+   * the store says so (see #idleInStore).
    */
-  #track(sessionHash: string, sink: Sink): Sink {
-    const endsWhenIdle = sink.persistent !== true;
-    let ended = false;
-    let hubOnClose: (() => void) | null = null;
-    let checking = false;
-    /** Ends the stream for being idle, and tells the hub it is gone (as a closed connection would). */
-    const endIdle = (): void => {
-      if (ended) return;
-      ended = true;
-      sink.finish("idle");
-      hubOnClose?.();
-    };
-    const checkIdle = (): void => {
-      if (!endsWhenIdle || ended || checking || (this.#pending.get(sessionHash)?.size ?? 0) > 0) return;
-      checking = true;
-      // Served here alone: what is pending here is all there is, unless the store says that other
-      // events of the session are pending (admitted through another front): then this front catches
-      // up with the session (and holds it with the others). The release of the session's final here
-      // says so; a final that came from another process does not, so the store is asked.
-      if (!this.#shared.has(sessionHash)) {
-        void this.#bus
-          .settled(sessionHash)
-          .then(async () => this.#bus.othersPending(sessionHash) ?? (await this.#pendingElsewhere(sessionHash)))
-          .then((others) => {
-            checking = false;
-            if (ended || (this.#pending.get(sessionHash)?.size ?? 0) > 0) return;
-            if (!others) return endIdle();
-            this.#catchUp(sessionHash, false);
-            checkIdle();
-          });
-        return;
-      }
-      void this.#idleInStore(sessionHash).then((idle) => {
-        checking = false;
-        if (!ended && idle && (this.#pending.get(sessionHash)?.size ?? 0) === 0) endIdle();
-      });
-    };
-    const write = (event: Parameters<Sink["write"]>[0]): boolean => {
-      const ok = sink.write(event);
-      const id = this.#relay.idOf(event);
-      const terminal = TERMINAL_TYPES.has(event.type);
-      // A cursor says "read up to here" for the whole log: only a front that sees the whole
-      // log (it caught up with the session) may move it. A session served here alone read its
-      // own logged final: it leaves the log (a later join must not take it for history).
-      if (id !== undefined) {
-        if (this.#shared.has(sessionHash)) this.#noteCursor(sessionHash, id, terminal);
-        else if (terminal) this.#bus.forgetRead(sessionHash, id);
-      } else if (terminal && !this.#shared.has(sessionHash)) this.#relay.noteRead(event);
-      if (terminal) {
-        this.#pending.get(sessionHash)?.delete(event.eventId);
-        checkIdle();
-      }
-      return ok;
-    };
-    const finish = (reason: FinishReason): void => {
-      ended = true;
-      sink.finish(reason);
-    };
-    const onClose = (fn: () => void): void => {
-      hubOnClose = fn;
-      sink.onClose(fn);
-    };
-    // A stream cut off for not reading reports itself: the hub knows it as the wrapper it attached
-    // (else the cut went unheard, and what the reader had not read was written to the dead stream).
-    const onCut = (handler: CutHandler, hash: string): void =>
-      sink.onCut?.((h, _cut, finals) => handler(h, tracked, finals), hash);
-    const tracked = wrapSink(sink, { write, finish, onClose, onCut });
-    this.#idleChecks.set(tracked, checkIdle);
-    return tracked;
+  #checkIdle(stream: TrackedSink): void {
+    const sessionHash = stream.sessionHash;
+    if (!stream.endsWhenIdle || stream.ended || stream.checking || this.#pendingHere(sessionHash) > 0) return;
+    stream.checking = true;
+    // Served here alone: what is pending here is all there is, unless the store says that other
+    // events of the session are pending (admitted through another front): then this front catches
+    // up with the session (and holds it with the others). The release of the session's final here
+    // says so; a final that came from another process does not, so the store is asked.
+    if (!this.#shared.has(sessionHash)) {
+      void this.#bus
+        .settled(sessionHash)
+        .then(async () => this.#bus.othersPending(sessionHash) ?? (await this.#pendingElsewhere(sessionHash)))
+        .then((others) => {
+          stream.checking = false;
+          if (stream.ended || this.#pendingHere(sessionHash) > 0) return;
+          if (!others) return stream.endIdle();
+          this.#catchUp(sessionHash, false);
+          this.#checkIdle(stream);
+        });
+      return;
+    }
+    void this.#idleInStore(sessionHash).then((idle) => {
+      stream.checking = false;
+      if (!stream.ended && idle && this.#pendingHere(sessionHash) === 0) stream.endIdle();
+    });
   }
 
   /**
@@ -307,26 +286,4 @@ export class ClusterSessionHub extends SessionHub {
       this.#relay.forget(sessionHash, this.#shared.delete(sessionHash));
     }
   }
-}
-
-/**
- * `sink` seen as persistent, with `overrides` in place of its own methods. A proxy, not a copy:
- * sinks may grow members, and every one must still reach the real sink. Its other methods are
- * bound once each (the hub reaches them per message), again if the sink replaces one.
- */
-function wrapSink(sink: Sink, overrides: Required<Pick<Sink, "write" | "finish" | "onClose" | "onCut">>): Sink {
-  const bound = new Map<PropertyKey, { readonly of: unknown; readonly fn: unknown }>();
-  return new Proxy(sink, {
-    get: (target, prop) => {
-      if (prop === "persistent") return true;
-      if (prop === "write" || prop === "finish" || prop === "onClose" || prop === "onCut") return overrides[prop];
-      const value: unknown = Reflect.get(target, prop, target);
-      if (typeof value !== "function") return value;
-      const known = bound.get(prop);
-      if (known?.of === value) return known.fn;
-      const fn = (value as (...args: unknown[]) => unknown).bind(target);
-      bound.set(prop, { of: value, fn });
-      return fn;
-    },
-  });
 }
