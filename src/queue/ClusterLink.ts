@@ -133,9 +133,10 @@ export class ClusterLink {
   #recoverLostData(): void {
     const core = this.#core;
     const cluster = this.#cluster;
-    const restoring = [...core.claims].map(([job, claim]) => {
-      const live = new Set(job.records.filter((r) => r.state === "running").map((r) => r.eventId));
-      return { ...claim, jobs: claim.jobs.filter((j) => live.has(j.eventId)) };
+    const restoring = [...core.jobs].flatMap(({ claim, records }) => {
+      if (claim === null) return [];
+      const live = new Set(records.filter((r) => r.state === "running").map((r) => r.eventId));
+      return [{ ...claim, jobs: claim.jobs.filter((j) => live.has(j.eventId)) }];
     });
     const restored = Promise.all(restoring.filter((c) => c.jobs.length > 0).map((c) => cluster.restoreClaim(c))).catch(
       () => undefined,

@@ -7,7 +7,7 @@
  * and the in-memory store keeps its in-call (no promise) path.
  */
 import type { Clock } from "../clock.ts";
-import type { Claim, ClaimRequest, ImmediateQueueStore, QueueStore } from "./QueueStore.ts";
+import type { ClaimRequest, ImmediateQueueStore, QueueStore } from "./QueueStore.ts";
 import type { QueueCluster } from "./QueueCluster.ts";
 import type { EventBus } from "./EventBus.ts";
 import type { EventRecord } from "./EventRecord.ts";
@@ -60,8 +60,6 @@ export class EngineCore implements JobHost {
   readonly records = new Map<string, EventRecord>();
   /** Jobs started and not yet settled. */
   readonly jobs = new Set<RunningJob>();
-  /** With a shared store: the claim of each running job, to restore it if the store loses its data. */
-  readonly claims = new Map<RunningJob, Claim>();
   /** Threads taken by running jobs, runDirect calls and a claim in flight. */
   readonly threads: ThreadGate;
   listeners: readonly EngineListener[] = [];

@@ -39,6 +39,7 @@ import { EtaTail } from "./EtaTail.ts";
 import type { EventRecord } from "./EventRecord.ts";
 import type { FnState } from "./FnState.ts";
 import type { PoolState } from "./PoolState.ts";
+import type { RunningJob } from "./RunningJob.ts";
 import type { EngineEvent } from "./types.ts";
 
 /**
@@ -74,6 +75,8 @@ export interface EstimatorHost {
   readonly fns: ReadonlyMap<number, FnState>;
   readonly records: ReadonlyMap<string, EventRecord>;
   readonly pools: ReadonlyMap<string, PoolState>;
+  /** This engine's running jobs, every pool's. */
+  readonly jobs: ReadonlySet<RunningJob>;
   /**
    * With a store shared by several processes: the pool as all of them see it (running jobs of
    * other processes included). Null: the store's waiting list and this engine's running jobs.
@@ -124,7 +127,7 @@ export class Estimator {
       // Head of its pool with a slot free here (a pool of this process alone): it starts as soon as
       // it is claimed, so its ETA is its own call. No tail is built: that costs a walk of the
       // running jobs, on every join of a busy pool with many slots.
-      if (running === undefined && pool.running.size < pool.slots) {
+      if (running === undefined && pool.running < pool.slots) {
         const avg = fs.duration.valueMs;
         this.#first(r, 0, poolSize, avg === null ? null : toEta(now + avg, now), now);
         return undefined;
@@ -331,7 +334,9 @@ export class Estimator {
   #newTail(pool: PoolState, now: number): EtaTail {
     const ends: number[] = [];
     // A job whose thread is loading its model ends after the rest of the load (RunningJob).
-    for (const job of pool.running) ends.push(job.expectedEndMs(job.fn.duration.valueMs, now));
+    for (const job of this.#host.jobs) {
+      if (job.fn.pool === pool) ends.push(job.expectedEndMs(job.fn.duration.valueMs, now));
+    }
     return new EtaTail(now, pool.slots, ends);
   }
 

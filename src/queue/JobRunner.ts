@@ -68,9 +68,9 @@ export class JobRunner {
       r.state = "running";
       r.job = job;
     }
-    pool.running.add(job);
+    pool.running++;
     core.jobs.add(job);
-    if (core.cluster !== null) core.claims.set(job, claim);
+    if (core.cluster !== null) job.claim = claim;
     this.#announceStarted(job, now);
     const timeoutMs = fs.fn.timeoutMs;
     if (timeoutMs !== undefined && job.live > 0) {
@@ -117,9 +117,8 @@ export class JobRunner {
       job.clearTimers();
       if (job.closing !== null) await job.closing;
       const pool = fs.pool;
-      pool.running.delete(job);
+      pool.running--;
       this.#core.jobs.delete(job);
-      if (this.#core.cluster !== null) this.#core.claims.delete(job);
       pool.invalidate();
       const released = this.#dispatcher.releaseSlot(pool.id, claim);
       if (released !== undefined) {

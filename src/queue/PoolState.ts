@@ -1,6 +1,5 @@
 import type { TimerHandle } from "../clock.ts";
 import type { EtaTail } from "./EtaTail.ts";
-import type { RunningJob } from "./RunningJob.ts";
 
 /** One pool as the engine sees it: limits, local running jobs and the estimation bookkeeping. */
 export class PoolState {
@@ -10,8 +9,11 @@ export class PoolState {
   readonly limit: number | null;
   /** Jobs that can really run at once: min(limit, maxThreads). */
   readonly slots: number;
-  /** Jobs of this pool started by this engine and not yet settled. */
-  readonly running = new Set<RunningJob>();
+  /**
+   * How many jobs of this pool this engine started and has not settled (a count: the jobs are
+   * in the engine's `jobs`; a set per pool, emptied at each job's end, made V8 allocate a table).
+   */
+  running = 0;
   /** Settled jobs whose slot a shared store has not freed yet (their release is on its way). */
   releasing = 0;
   /**
@@ -44,7 +46,7 @@ export class PoolState {
 
   /** True when this engine's own jobs fill the pool's limit (the store would refuse a claim). */
   atLimit(): boolean {
-    return this.limit !== null && this.running.size + this.releasing + this.claiming >= this.limit;
+    return this.limit !== null && this.running + this.releasing + this.claiming >= this.limit;
   }
 
   /** Marks the ETA tail stale. */

@@ -148,6 +148,7 @@ export class QueueEngine {
       fns,
       pools,
       records: core.records,
+      jobs: core.jobs,
       emit: (event) => core.emit(event),
       snapshot: cluster === null ? null : cluster.snapshot.bind(cluster),
     });

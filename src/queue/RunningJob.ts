@@ -9,6 +9,7 @@ import type { Clock, TimerHandle } from "../clock.ts";
 import { UsherError } from "../errors.ts";
 import type { EventRecord } from "./EventRecord.ts";
 import type { FnState } from "./FnState.ts";
+import type { Claim } from "./QueueStore.ts";
 import type { EngineEvent, EventInfo, InvokeContext, LogLevel, LogOptions, ProgressUnit } from "./types.ts";
 
 /** Least time between two progress messages of one job, ms; the latest value wins in between. */
@@ -49,6 +50,11 @@ export class RunningJob implements InvokeContext {
   loadExpectedMs: number | null = null;
   /** Time spent in finished loads, ms: not part of the call's duration (the ETA average leaves it out). */
   loadedMs = 0;
+  /**
+   * With a shared store: the claim the job runs under, to restore it if the store loses its data
+   * (a field, not a map of jobs: a map emptied at each job's end makes V8 allocate a new table).
+   */
+  claim: Claim | null = null;
 
   readonly #host: JobHost;
   #controller: AbortController | null = null;
