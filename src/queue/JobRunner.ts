@@ -119,6 +119,8 @@ export class JobRunner {
       const pool = fs.pool;
       pool.running--;
       this.#core.jobs.delete(job);
+      // Its records may outlive it a while: the claim (and its jobs' inputs) need not.
+      job.claim = null;
       pool.invalidate();
       const released = this.#dispatcher.releaseSlot(pool.id, claim);
       if (released !== undefined) {
