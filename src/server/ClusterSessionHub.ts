@@ -110,7 +110,7 @@ export class ClusterSessionHub extends SessionHub {
 
   override attach(sessionHash: string, sink: Sink): boolean {
     // Asked before attaching: attaching writes what the hub kept, and may end events here.
-    const lookElsewhere = !this.knows(sessionHash) || (this.#pending.get(sessionHash)?.size ?? 0) === 0;
+    const lookElsewhere = !this.knows(sessionHash) || this.#pendingHere(sessionHash) === 0;
     const tracked = new TrackedSink(sink, sessionHash, this.#host);
     if (!super.attach(sessionHash, tracked)) return false;
     this.#held.add(sessionHash);
@@ -161,10 +161,7 @@ export class ClusterSessionHub extends SessionHub {
   }
 
   /** What each tracked stream asks of this hub ({@link TrackedSink}). */
-  readonly #host: TrackHost = {
-    wrote: (stream, event) => this.#wrote(stream, event),
-    checkIdle: (stream) => this.#checkIdle(stream),
-  };
+  readonly #host: TrackHost = { wrote: (stream, event) => this.#wrote(stream, event) };
 
   #wrote(stream: TrackedSink, event: EngineEvent): void {
     const sessionHash = stream.sessionHash;

@@ -5,8 +5,6 @@ import type { CutHandler, FinishReason, Sink } from "./Sink.ts";
 export interface TrackHost {
   /** `stream` wrote `event` (the session's cursor, its read finals, the hub's pending events). */
   wrote(stream: TrackedSink, event: EngineEvent): void;
-  /** Ends `stream` once its session has nothing pending (see ClusterSessionHub). */
-  checkIdle(stream: TrackedSink): void;
 }
 
 /**
