@@ -10,36 +10,11 @@ import type { EngineEvent } from "../../src/queue/types.ts";
 import { ClusterSessionHub } from "../../src/server/ClusterSessionHub.ts";
 import { ReaderBudget } from "../../src/server/ReaderBudget.ts";
 import { SessionRelay } from "../../src/server/SessionRelay.ts";
-import type { CutHandler, Sink, UnreadFinal } from "../../src/server/Sink.ts";
 import type { SessionBus } from "../../src/store/index.ts";
 import { ManualClock } from "../../src/testing/ManualClock.ts";
+import { CuttableSink } from "../helpers/CuttableSink.ts";
 
 const BIG = 200_000;
-
-class CuttableSink implements Sink {
-  written: EngineEvent[] = [];
-  finished = false;
-  #cut: { handler: CutHandler; hash: string } | null = null;
-  write(e: EngineEvent): boolean {
-    this.written.push(e);
-    return true;
-  }
-  finish(): void {
-    this.finished = true;
-  }
-  heartbeat(): void {}
-  onDrain(): void {}
-  onClose(): void {}
-  onCut(handler: CutHandler, sessionHash: string): void {
-    this.#cut = { handler, hash: sessionHash };
-  }
-  /** What a sink does when the budget cuts it off: it reports itself. */
-  cutOff(finals: UnreadFinal[]): void {
-    const c = this.#cut;
-    this.#cut = null;
-    c?.handler(c.hash, this, finals);
-  }
-}
 
 /** A store that holds nothing elsewhere: every session is this front's alone. */
 function soloBus(): SessionBus {

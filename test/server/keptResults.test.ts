@@ -8,35 +8,10 @@ import { test } from "node:test";
 import type { CancelReason, EngineEvent } from "../../src/queue/types.ts";
 import { ReaderBudget } from "../../src/server/ReaderBudget.ts";
 import { SessionHub } from "../../src/server/SessionHub.ts";
-import type { CutHandler, Sink, UnreadFinal } from "../../src/server/Sink.ts";
 import { ManualClock } from "../../src/testing/ManualClock.ts";
+import { CuttableSink } from "../helpers/CuttableSink.ts";
 
 const BIG = 200_000;
-
-class CuttableSink implements Sink {
-  written: EngineEvent[] = [];
-  finished = false;
-  #cut: { handler: CutHandler; hash: string } | null = null;
-  write(e: EngineEvent): boolean {
-    this.written.push(e);
-    return true;
-  }
-  finish(): void {
-    this.finished = true;
-  }
-  heartbeat(): void {}
-  onDrain(): void {}
-  onClose(): void {}
-  onCut(handler: CutHandler, sessionHash: string): void {
-    this.#cut = { handler, hash: sessionHash };
-  }
-  /** What a sink does when the budget cuts it off. */
-  cutOff(finals: UnreadFinal[]): void {
-    const c = this.#cut;
-    this.#cut = null;
-    c?.handler(c.hash, this, finals);
-  }
-}
 
 function setup(maxServerBytes = 10 * BIG) {
   const clock = new ManualClock();
