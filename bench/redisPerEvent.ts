@@ -18,13 +18,13 @@
  * call as a batch of 16 calls holds): "scripts" is the time inside script calls per prediction,
  * so the real scripts' figure less the floor's is what their own Lua costs.
  */
-import { Redis } from "ioredis";
 import { QueueEngine } from "../src/queue/QueueEngine.ts";
 import { SessionRelay } from "../src/server/SessionRelay.ts";
 import { RedisStore } from "../src/store/RedisStore.ts";
 import { deleteRedisKeys } from "./load/deleteRedisKeys.ts";
 import { argValue } from "./load/argValue.ts";
 import { measureLuaFloor } from "./load/luaFloor.ts";
+import { RedisMeter, type RedisReading } from "./load/RedisMeter.ts";
 import { completionWaiters, IDENTITY_ENGINE_FN } from "./load/engineCompletions.ts";
 
 const users = Number(argValue("users", "50"));
@@ -53,31 +53,14 @@ const engine = new QueueEngine({
 });
 const completion = completionWaiters(engine);
 
-const info = new Redis(url);
-interface RedisCounters {
-  readonly cpuMs: number;
-  readonly calls: number;
-  readonly byCommand: ReadonlyMap<string, number>;
-  /** Time inside script calls (`evalsha`, `eval`), µs. */
-  readonly scriptUs: number;
-}
-async function redisCounters(): Promise<RedisCounters> {
-  const text = await info.info("all");
-  const num = (re: RegExp): number => Number(re.exec(text)?.[1] ?? 0);
-  const byCommand = new Map<string, number>();
-  for (const m of text.matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)) byCommand.set(m[1] as string, Number(m[2]));
-  let calls = 0;
-  for (const c of byCommand.values()) calls += c;
-  const scriptUs = num(/cmdstat_evalsha:calls=\d+,usec=(\d+)/) + num(/cmdstat_eval:calls=\d+,usec=(\d+)/);
-  return { cpuMs: (num(/used_cpu_sys:([\d.]+)/) + num(/used_cpu_user:([\d.]+)/)) * 1000, calls, byCommand, scriptUs };
-}
+const meter = new RedisMeter(url);
 
 /** The commands of a round per prediction, most first: "hset 3.0, zadd 2.0, ...". */
-function commandMix(before: RedisCounters, after: RedisCounters, preds: number): string {
-  return [...after.byCommand]
-    .map(([name, c]) => [name, (c - (before.byCommand.get(name) ?? 0)) / preds] as const)
+function commandMix(reading: RedisReading, preds: number): string {
+  return Object.entries(reading.callsByCommand)
+    .map(([name, c]) => [name, c / preds] as const)
     .filter(([, per]) => per >= 0.05)
-    .sort((a, b) => b[1] - a[1])
+    .sort((x, y) => y[1] - x[1])
     .map(([name, per]) => `${name} ${per.toFixed(2)}`)
     .join(", ");
 }
@@ -85,7 +68,7 @@ function commandMix(before: RedisCounters, after: RedisCounters, preds: number):
 let next = 0;
 async function round(count: number): Promise<string> {
   const each = Math.ceil(count / users);
-  const r0 = await redisCounters();
+  meter.start();
   const c0 = process.cpuUsage();
   const t0 = performance.now();
   await Promise.all(
@@ -102,14 +85,14 @@ async function round(count: number): Promise<string> {
   );
   const wallMs = performance.now() - t0;
   const c = process.cpuUsage(c0);
-  const r1 = await redisCounters();
+  const r = await meter.stop();
   const preds = each * users;
-  // INFO's own calls (2 per round) are left in: 0.0001 a prediction.
+  // INFO's own calls (6 per round) are left in: 0.0003 a prediction.
   return (
-    `${((preds * 1000) / wallMs).toFixed(0)}/s, Redis ${(((r1.cpuMs - r0.cpuMs) * 1000) / preds).toFixed(1)} µs ` +
-    `${((r1.calls - r0.calls) / preds).toFixed(2)} cmds (scripts ${((r1.scriptUs - r0.scriptUs) / preds).toFixed(1)} µs), ` +
+    `${((preds * 1000) / wallMs).toFixed(0)}/s, Redis ${((r.cpuMs * 1000) / preds).toFixed(1)} µs ` +
+    `${(r.calls / preds).toFixed(2)} cmds (scripts ${(r.scriptUs / preds).toFixed(1)} µs), ` +
     `this process ${((c.user + c.system) / preds).toFixed(1)} µs a prediction` +
-    (process.argv.includes("--mix") ? `\n  ${commandMix(r0, r1, preds)}` : "")
+    (process.argv.includes("--mix") ? `\n  ${commandMix(r, preds)}` : "")
   );
 }
 
@@ -132,6 +115,6 @@ try {
   }
 } finally {
   await engine.close();
-  info.disconnect();
+  meter.close();
   await deleteRedisKeys(url, prefix);
 }

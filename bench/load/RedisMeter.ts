@@ -23,6 +23,8 @@ export interface RedisReading {
   readonly processed: number;
   /** Redis's CPU time (`used_cpu_user + used_cpu_sys`), ms. */
   readonly cpuMs: number;
+  /** Time inside script calls (`usec` of `evalsha`, `eval`, `fcall`), µs: the scripts with what they call. */
+  readonly scriptUs: number;
 }
 
 interface Snapshot {
@@ -30,7 +32,11 @@ interface Snapshot {
   readonly calls: Map<string, number>;
   readonly processed: number;
   readonly cpuMs: number;
+  readonly scriptUs: number;
 }
+
+/** The commands that run scripts: their `usec` holds the Lua and every command it called. */
+const SCRIPT_COMMANDS = new Set(["evalsha", "eval", "fcall", "evalsha_ro", "eval_ro", "fcall_ro"]);
 
 /** Reads Redis's counters at the edges of a window, on a connection of its own. */
 export class RedisMeter {
@@ -69,6 +75,7 @@ export class RedisMeter {
       callsByCommand,
       processed: end.processed - start.processed,
       cpuMs: end.cpuMs - start.cpuMs,
+      scriptUs: end.scriptUs - start.scriptUs,
     };
   }
 
@@ -87,7 +94,11 @@ export class RedisMeter {
     };
     const atMs = performance.now();
     const calls = new Map<string, number>();
-    for (const m of text(0).matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)) calls.set(m[1] as string, Number(m[2]));
+    let scriptUs = 0;
+    for (const m of text(0).matchAll(/^cmdstat_([^:]+):calls=(\d+),usec=(\d+)/gm)) {
+      calls.set(m[1] as string, Number(m[2]));
+      if (SCRIPT_COMMANDS.has(m[1] as string)) scriptUs += Number(m[3]);
+    }
     const stats = infoFields(text(1));
     const cpu = infoFields(text(2));
     return {
@@ -95,6 +106,7 @@ export class RedisMeter {
       calls,
       processed: stats.get("total_commands_processed") ?? 0,
       cpuMs: ((cpu.get("used_cpu_user") ?? 0) + (cpu.get("used_cpu_sys") ?? 0)) * 1000,
+      scriptUs,
     };
   }
 }
@@ -119,5 +131,6 @@ export function sumReadings(readings: readonly RedisReading[]): RedisReading {
     callsByCommand,
     processed: sum((r) => r.processed),
     cpuMs: sum((r) => r.cpuMs),
+    scriptUs: sum((r) => r.scriptUs),
   };
 }

@@ -8,6 +8,7 @@
  */
 import { Redis } from "ioredis";
 import { deleteRedisKeys } from "./deleteRedisKeys.ts";
+import { RedisMeter } from "./RedisMeter.ts";
 
 /**
  * One prediction's commands at load, as `redisPerEvent` counts them for the real scripts (less the
@@ -64,16 +65,6 @@ export interface LuaFloorReading {
   readonly scriptUs: number;
 }
 
-/** Redis' CPU and script time, µs, since Redis started (INFO cpu, INFO commandstats for `evalsha`). */
-async function counters(redis: Redis): Promise<{ cpuUs: number; scriptUs: number }> {
-  const text = await redis.info("all");
-  const num = (re: RegExp): number => Number(re.exec(text)?.[1] ?? 0);
-  return {
-    cpuUs: (num(/used_cpu_sys:([\d.]+)/) + num(/used_cpu_user:([\d.]+)/)) * 1e6,
-    scriptUs: num(/cmdstat_evalsha:calls=\d+,usec=(\d+)/),
-  };
-}
-
 /**
  * Runs `preds` predictions' commands through the floor script, `perCall` predictions a call, one
  * call at a time (as a front's batches go: one write, one answer), on keys under a prefix of its
@@ -83,18 +74,20 @@ export async function measureLuaFloor(url: string, preds: number, perCall: numbe
   const prefix = `usher-bench:${process.pid}:floor:`;
   const P = `{${prefix}}`;
   const redis = new Redis(url);
+  const meter = new RedisMeter(url);
   try {
     const sha = (await redis.script("LOAD", FLOOR_LUA)) as string;
     await redis.evalsha(sha, 0, P, 40, JOB_JSON); // 40 waiting, as at 50 users and 8 slots
-    const before = await counters(redis);
+    meter.start();
     let done = 0;
     while (done < preds) {
       await redis.evalsha(sha, 0, P, perCall, JOB_JSON);
       done += perCall;
     }
-    const after = await counters(redis);
-    return { redisCpuUs: (after.cpuUs - before.cpuUs) / done, scriptUs: (after.scriptUs - before.scriptUs) / done };
+    const r = await meter.stop();
+    return { redisCpuUs: (r.cpuMs * 1000) / done, scriptUs: r.scriptUs / done };
   } finally {
+    meter.close();
     redis.disconnect();
     await deleteRedisKeys(url, prefix);
   }
