@@ -6,12 +6,14 @@
  * second, Redis' CPU and commands per prediction (`INFO`), and this process' CPU per prediction.
  *
  *   node [--expose-gc] --conditions=usher-source --import tsx bench/redisPerEvent.ts [--users=50] [--slots=8] \
- *     [--n=20000] [--rounds=5] [--fresh] [--mix] [--heap] [--floor] [--url=redis://127.0.0.1:6379]
+ *     [--n=20000] [--rounds=5] [--fresh] [--payload=BYTES] [--mix] [--heap] [--floor] [--url=redis://127.0.0.1:6379]
  *
  * Two processes on two cores, nothing else: steadier than `scaleout` on a small VM, for comparing
  * changes to the scripts (run before and after, alternating). `--slots` is the concurrencyCount:
  * fewer than the users keeps a queue waiting (the slow path: ring, claim at release), more gives
- * every admission the fast path. `--fresh` gives every prediction a session of its own. `--mix`
+ * every admission the fast path. `--fresh` gives every prediction a session of its own.
+ * `--payload` makes each input a string of that many bytes (the identity function's result is the
+ * same string), as a model's text or image data would be. `--mix`
  * lists the commands per prediction; `--heap` (with `node --expose-gc`) the heap kept after each
  * round, which a leak per prediction grows. `--floor` follows each round with the same number of
  * predictions' commands run from a script with no logic ({@link measureLuaFloor}, 8 predictions a
@@ -32,6 +34,8 @@ const slots = Number(argValue("slots", "8"));
 const n = Number(argValue("n", "20000"));
 const rounds = Number(argValue("rounds", "5"));
 const fresh = process.argv.includes("--fresh");
+const payload = Number(argValue("payload", "0"));
+const text = payload > 0 ? "x".repeat(payload) : null;
 const url = argValue("url", "redis://127.0.0.1:6379");
 const prefix = `usher-bench:${process.pid}:perEvent:`;
 
@@ -78,7 +82,7 @@ async function round(count: number): Promise<string> {
         const eventId = `${process.pid.toString(16)}x${String(k).padStart(24, "0")}`;
         const completed = completion(eventId);
         const sessionHash = fresh ? `s${k}` : `s${u}`;
-        await engine.admit({ fnId: 0, sessionHash, data: [i], eventId, rootUrl: "" });
+        await engine.admit({ fnId: 0, sessionHash, data: [text ?? i], eventId, rootUrl: "" });
         await completed;
       }
     }),

@@ -7,7 +7,13 @@ import type { EngineEvent } from "../queue/index.ts";
  */
 export interface LocalFinal {
   readonly event: EngineEvent;
-  readonly json: string;
+  /**
+   * The event as JSON; null for a final a reader here got (`read`), which the release carries
+   * without it: the store logs it only if another node adopted the session meanwhile, and then
+   * this node publishes it itself (see RedisSessionBus.released). A result can be large, and
+   * Redis's Lua hashes every byte of every string it is given.
+   */
+  readonly json: string | null;
   /** A reader here got it. */
   readonly read: boolean;
   /** The origin node of an event run here for it; absent for a final delivered here. */
@@ -23,4 +29,17 @@ export interface Unsent {
   readonly origin: string;
   /** A final this node delivered itself: the log and the adopters get it, not this node again. */
   readonly deliveredHere?: boolean;
+  /** Told the log id once it is logged. */
+  readonly logged?: (id: string) => void;
+}
+
+/**
+ * The log id a release answers for a final it was given without its JSON (a reader here got it)
+ * when another node adopted the session: the caller publishes it itself (docs/redis-protocol.md).
+ */
+export const RELEASE_NEEDS_JSON = "?";
+
+/** A local final's JSON, made now if it was left out (see {@link LocalFinal.json}). */
+export function finalJson(f: LocalFinal): string {
+  return f.json ?? JSON.stringify(f.event);
 }

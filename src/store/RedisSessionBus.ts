@@ -23,7 +23,7 @@ import { isUsherError } from "../errors.ts";
 import { TERMINAL_TYPES, type EngineEvent } from "../queue/index.ts";
 import type { RedisLink } from "./RedisLink.ts";
 import { listen } from "./listen.ts";
-import type { LocalFinal, Unsent } from "./LocalFinal.ts";
+import { finalJson, RELEASE_NEEDS_JSON, type LocalFinal, type Unsent } from "./LocalFinal.ts";
 import { ReadForgets } from "./ReadForgets.ts";
 import { STORE_LOST_ERROR } from "./redisLinkErrors.ts";
 import type { Adopted, SessionBus, SessionMessage } from "./SharedQueueStore.ts";
@@ -139,7 +139,7 @@ export class RedisSessionBus implements SessionBus {
   /** A final this node delivered itself (see {@link deliversHere}); `read`: a reader here got it. */
   endedHere(event: EngineEvent, read: boolean): void {
     this.#local.delete(event.eventId);
-    this.#finals.set(event.eventId, { event, json: JSON.stringify(event), read });
+    this.#finals.set(event.eventId, { event, json: read ? null : JSON.stringify(event), read });
     const u = this.#unsettled.get(event.sessionHash);
     if (u === undefined) this.#unsettled.set(event.sessionHash, { count: 1, waiters: [] });
     else u.count++;
@@ -190,8 +190,16 @@ export class RedisSessionBus implements SessionBus {
       if (f === undefined || f.origin !== undefined) continue;
       const h = f.event.sessionHash;
       const id = String(flat[i + 1]);
-      if (id !== "") for (const l of this.#loggedListeners) l(f.event, id);
       this.#remaining.set(h, Number(flat[i + 3]));
+      if (id === RELEASE_NEEDS_JSON) {
+        // Read here, sent without its JSON, and another node adopted the session meanwhile: the
+        // release left it unlogged, so it goes to the log and the adopters from here (forced: the
+        // release ended it in the pending set already).
+        if (!this.#shared.has(h)) this.share(h);
+        this.#resend(f);
+        continue;
+      }
+      if (id !== "") for (const l of this.#loggedListeners) l(f.event, id);
       if (Number(flat[i + 2]) === 1 && !this.#shared.has(h)) this.share(h);
       else if (id === "" && !this.#shared.has(h)) for (const l of this.#unloggedListeners) l(f.event);
     }
@@ -201,10 +209,27 @@ export class RedisSessionBus implements SessionBus {
   /** The release carrying these finals failed: they go out through the outbox, in order. */
   unreleased(finals: readonly LocalFinal[]): void {
     for (const f of finals) {
-      if (f.origin !== undefined) this.#hold({ event: f.event, json: f.json, force: false, origin: f.origin });
-      else this.#hold({ event: f.event, json: f.json, force: false, origin: this.#link.nodeId, deliveredHere: true });
+      const json = finalJson(f);
+      if (f.origin !== undefined) this.#hold({ event: f.event, json, force: false, origin: f.origin });
+      else this.#hold({ event: f.event, json, force: false, origin: this.#link.nodeId, deliveredHere: true });
     }
     this.#settle(finals);
+  }
+
+  /** A final delivered here that its release could not log (see {@link released}): published forced, its log id told. */
+  #resend(f: LocalFinal): void {
+    const m: Unsent = {
+      event: f.event,
+      json: finalJson(f),
+      force: true,
+      origin: this.#link.nodeId,
+      deliveredHere: true,
+      logged: (id) => {
+        for (const l of this.#loggedListeners) l(f.event, id);
+      },
+    };
+    if (this.#outbox.length > 0) this.#hold(m);
+    else this.#send(m);
   }
 
   #settle(finals: readonly LocalFinal[]): void {
@@ -347,6 +372,9 @@ export class RedisSessionBus implements SessionBus {
         m.origin,
         m.deliveredHere === true ? "0" : "1",
       )
+      .then((id) => {
+        if (typeof id === "string" && id !== "") m.logged?.(id);
+      })
       .catch((err: unknown) => {
         // A Lua error is a bug that a retry would repeat; an unreachable store is worth waiting for.
         if (isUsherError(err, "STORE_UNAVAILABLE")) this.#hold(m);

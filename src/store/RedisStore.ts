@@ -33,6 +33,7 @@ import { RedisFileStore } from "./RedisFileStore.ts";
 import { RedisCluster } from "./RedisCluster.ts";
 import { RedisLink } from "./RedisLink.ts";
 import { ReleasedHints } from "./ReleasedHints.ts";
+import { finalJson } from "./LocalFinal.ts";
 import { admittedAt, claimArgs, levelOf, newLease, orderArgs, parseClaim, type ParsedClaim } from "./redisClaims.ts";
 import { resolveRedisStoreOptions, type RedisStoreOptions } from "./RedisStoreOptions.ts";
 import { RedisSessionBus } from "./RedisSessionBus.ts";
@@ -243,7 +244,8 @@ export class RedisStore implements SharedQueueStore {
     const finalArgs: string[] = [];
     for (const f of finals) {
       const mode = f.origin !== undefined ? `>${f.origin}` : f.read ? "1" : "0";
-      finalArgs.push(f.event.eventId, f.event.sessionHash, mode, f.json);
+      // A final a reader here got goes without its JSON unless it has one (see LocalFinal.json).
+      finalArgs.push(f.event.eventId, f.event.sessionHash, mode, mode === "1" ? (f.json ?? "") : finalJson(f));
     }
     const o = this.#link.options;
     const lease = newLease();

@@ -202,7 +202,8 @@ return {claim or false, saw and 1 or 0}
  * (eventId, sessionHash, mode, json)..., read finals to forget (see forget_read), then a claim
  * request for the next job (lease "" for none). A final's mode is "1" or "0" for one this node
  * delivered itself (the event's origin; "1": a reader here got it), or ">" .. origin for one of
- * an event this node ran for another origin.
+ * an event this node ran for another origin. A mode "1" final's json may be "": it is logged only
+ * if another node adopted the session, and then its log id is "?" and the caller publishes it.
  *
  * Frees the claim's slot and forgets its jobs, which leave their clients' counts (unless the
  * lease was reaped meanwhile: then a final also takes its event out of the queue, where the reaper
@@ -267,7 +268,11 @@ for _ = 1, nf do
     end
   end
   if origin == '' then
-    if mode ~= '1' or adopted == 1 then id = deliver(h, NODE, json, ttl, maxlen, false, lone) end
+    if mode ~= '1' or adopted == 1 then
+      -- A final a reader here got may come without its JSON ("", mode "1"): the caller publishes it.
+      if json ~= '' then id = deliver(h, NODE, json, ttl, maxlen, false, lone)
+      elseif not ended then id = '?' end
+    end
     logged[#logged + 1] = e
     logged[#logged + 1] = id
     logged[#logged + 1] = adopted

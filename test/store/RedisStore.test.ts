@@ -95,6 +95,54 @@ describe("RedisStore specifics", () => {
     }
   });
 
+  it("releases a final read here without its JSON, and publishes it itself when another node adopted the session meanwhile", async () => {
+    const keyPrefix = testPrefix();
+    const [a, b] = await Promise.all([makeRedisStore({ keyPrefix }), makeRedisStore({ keyPrefix })]);
+    const final = (eventId: string) =>
+      ({
+        type: "completed",
+        eventId,
+        sessionHash: "J",
+        output: ["big"],
+        durationMs: 1,
+        averageDurationMs: null,
+      }) as const;
+    try {
+      const shared: string[] = [];
+      a.bus.onShared((h) => shared.push(h));
+      const loggedA: string[] = [];
+      a.bus.onLogged((e, id) => loggedA.push(`${e.eventId}@${id}`));
+      const atB: string[] = [];
+      b.bus.onMessage((h, m) => atB.push(`${h}:${m.event.eventId}:${m.event.type}`));
+      // Alone: the read final ends its event and nothing of it reaches the log.
+      await a.enqueue(makeJob({ eventId: "alone", sessionHash: "J" }), null);
+      let claim = await a.claim(claimRequest({ default: 1 }));
+      a.bus.endedHere(final("alone"), true);
+      await a.release("default", claim ?? undefined);
+      assert.equal(await redis.xlen(storeKey(keyPrefix, "ses:J:log")), 0);
+      assert.deepEqual(loggedA, []);
+      // B adopts the session between the delivery here and the release: the release cannot log the
+      // final it was not given, so A publishes it, to the log and to B, and reports its log id.
+      await a.enqueue(makeJob({ eventId: "adopted", sessionHash: "J" }), null);
+      claim = await a.claim(claimRequest({ default: 1 }));
+      a.bus.endedHere(final("adopted"), true);
+      await b.bus.adopt("J", true);
+      await a.release("default", claim ?? undefined);
+      await until(async () => atB.includes("J:adopted:completed"), "B gets the final A delivered");
+      await until(async () => loggedA.length === 1, "A hears the final's log id");
+      const log = await redis.xrange(storeKey(keyPrefix, "ses:J:log"), "-", "+");
+      assert.deepEqual(
+        log.map(([, fields]) => (JSON.parse(fields[1] ?? "null") as { eventId: string }).eventId),
+        ["adopted"],
+      );
+      assert.equal(loggedA[0], `adopted@${log[0]?.[0]}`);
+      assert.ok(shared.includes("J"), "A holds the session with B from then on");
+      assert.deepEqual(await a.bus.pendingEvents("J"), [], "the event ended once, in the release");
+    } finally {
+      await Promise.all([a.close(), b.close()]);
+    }
+  });
+
   it("admits a returning client key's event as a new lane once its last lane's head was released, else behind it", async () => {
     const s = await makeRedisStore();
     s.usePolicy({ fairness: true, maxPerClient: null, priorityAgingMs: 1000 });
