@@ -1,0 +1,147 @@
+/**
+ * Redis's CPU for the same recorded traffic under two versions of the store's Lua: a steady
+ * before-and-after for script changes, where live runs on a small VM drift ±20%.
+ *
+ * Record once (the calls a front's engine makes, from `redisPerEvent`; Lua-internal commands are
+ * left out on replay):
+ *
+ *   redis-cli monitor > cap.txt &  node --conditions=usher-source --import tsx bench/redisPerEvent.ts \
+ *     --rounds=1 --n=8000 --fresh;  kill %1
+ *
+ * then replay it with the scripts of each checkout (e.g. a `git worktree` of the commit before),
+ * alternating, each replay under a fresh key prefix that is deleted afterwards:
+ *
+ *   node --conditions=usher-source --import tsx bench/luaReplay.ts cap.txt --recorded=DIR \
+ *     [--candidate=DIR ...] [--reps=5] [--url=redis://127.0.0.1:6379]
+ *
+ * `--recorded` is the checkout whose scripts made the capture (its script hashes name the calls);
+ * each `--candidate` (default: this checkout) runs every call under its script of the same name.
+ * Prints Redis's CPU (user + system, from INFO) per replay and the median per candidate. Leases
+ * expire by the recording's clock, so `usherReap` calls are not replayed.
+ */
+import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { Redis } from "ioredis";
+import { argValue } from "./load/argValue.ts";
+import { deleteRedisKeys } from "./load/deleteRedisKeys.ts";
+
+/** Top-level commands besides EVALSHA that a front sends with its scripts. */
+const PLAIN = new Set(["publish", "multi", "lpush", "ltrim", "exec", "xdel", "pexpire"]);
+/** Commands per pipeline on replay: about a busy front's turn. */
+const CHUNK = 64;
+
+const here = fileURLToPath(new URL("..", import.meta.url));
+const capture = process.argv.slice(2).find((a) => !a.startsWith("--"));
+const recorded = argValue("recorded", "");
+const candidates = process.argv.filter((a) => a.startsWith("--candidate=")).map((a) => a.slice(12));
+if (candidates.length === 0) candidates.push(here);
+const reps = Number(argValue("reps", "5"));
+const url = argValue("url", "redis://127.0.0.1:6379");
+if (capture === undefined || recorded === "") {
+  console.error("usage: bench/luaReplay.ts CAPTURE --recorded=DIR [--candidate=DIR ...] [--reps=5]");
+  process.exit(2);
+}
+
+/** Every script of a checkout by its command name, the batch script as "batch". */
+async function scriptsOf(root: string): Promise<Map<string, string>> {
+  const dir = resolve(root, "src/store");
+  const { SCRIPTS } = (await import(pathToFileURL(`${dir}/redisScripts.ts`).href)) as {
+    SCRIPTS: Record<string, string>;
+  };
+  const { BATCH_LUA } = (await import(pathToFileURL(`${dir}/redisBatch.ts`).href)) as { BATCH_LUA: string };
+  return new Map([...Object.entries(SCRIPTS), ["batch", BATCH_LUA]]);
+}
+
+/** The quoted arguments of a MONITOR line (`"evalsha" "…" …`), unescaped. */
+function argsOf(line: string): string[] {
+  const out: string[] = [];
+  let i = line.indexOf('"');
+  while (i >= 0) {
+    let s = "";
+    i++;
+    while (line[i] !== '"') {
+      if (line[i] !== "\\") {
+        s += line[i++];
+        continue;
+      }
+      const c = line[i + 1];
+      if (c === "x") {
+        s += String.fromCharCode(Number.parseInt(line.slice(i + 2, i + 4), 16));
+        i += 4;
+        continue;
+      }
+      s += c === "n" ? "\n" : c === "r" ? "\r" : c === "t" ? "\t" : c === "a" ? "\x07" : c === "b" ? "\b" : c;
+      i += 2;
+    }
+    out.push(s);
+    i = line.indexOf('"', i + 1);
+  }
+  return out;
+}
+
+const sha1 = (s: string): string => createHash("sha1").update(s).digest("hex");
+const nameBySha = new Map([...(await scriptsOf(recorded))].map(([name, lua]) => [sha1(lua), name]));
+const calls: string[][] = [];
+let prefix = "";
+for (const line of readFileSync(capture, "latin1").split("\n")) {
+  if (!line.includes('] "') || line.includes("[0 lua]")) continue;
+  const args = argsOf(line);
+  const verb = (args[0] ?? "").toLowerCase();
+  if (verb === "evalsha") {
+    const name = nameBySha.get(args[1] ?? "");
+    if (name === undefined || name === "usherReap") continue;
+    if (prefix === "") prefix = args[4] ?? "";
+    calls.push(["evalsha", name, ...args.slice(2)]);
+  } else if (PLAIN.has(verb)) calls.push([verb, ...args.slice(1)]);
+}
+if (prefix === "") throw new Error(`no script call of ${recorded}'s scripts in ${capture}`);
+console.log(`${calls.length} calls under ${prefix}`);
+
+const redis = new Redis(url);
+const shas: Map<string, string>[] = [];
+for (const root of candidates) {
+  const m = new Map<string, string>();
+  for (const [name, lua] of await scriptsOf(root)) m.set(name, String(await redis.script("LOAD", lua)));
+  shas.push(m);
+}
+
+async function cpuMs(): Promise<number> {
+  const info = await redis.info("cpu");
+  const field = (k: string): number => Number(new RegExp(`${k}:([\\d.]+)`).exec(info)?.[1] ?? 0);
+  return (field("used_cpu_user") + field("used_cpu_sys")) * 1000;
+}
+
+const readings: number[][] = candidates.map(() => []);
+try {
+  for (let rep = 0; rep < reps * candidates.length; rep++) {
+    const which = rep % candidates.length;
+    const sha = shas[which] as Map<string, string>;
+    const into = `{usher-bench:${process.pid}:replay${rep}:}`;
+    const moved = (s: string): string => (s.includes(prefix) ? s.split(prefix).join(into) : s);
+    const before = await cpuMs();
+    let errors = 0;
+    for (let i = 0; i < calls.length; i += CHUNK) {
+      const p = redis.pipeline();
+      for (const [verb, ...rest] of calls.slice(i, i + CHUNK)) {
+        // EVALSHA's arguments after the hash: numkeys, the key, ARGV (the first two moved too).
+        if (verb === "evalsha") p.call("evalsha", sha.get(rest[0] ?? "") ?? "", ...rest.slice(1).map(moved));
+        else p.call(verb ?? "", ...rest.map(moved));
+      }
+      for (const [err] of (await p.exec()) ?? []) if (err) errors++;
+    }
+    const ms = (await cpuMs()) - before;
+    (readings[which] as number[]).push(ms);
+    console.log(
+      `replay ${rep + 1} (${candidates[which]}): Redis ${ms.toFixed(0)} ms${errors > 0 ? `, ${errors} errors` : ""}`,
+    );
+    await deleteRedisKeys(url, into.slice(1, -1));
+  }
+} finally {
+  redis.disconnect();
+}
+candidates.forEach((root, i) => {
+  const sorted = [...(readings[i] as number[])].sort((x, y) => x - y);
+  console.log(`${root}: median ${(sorted[Math.floor(sorted.length / 2)] ?? 0).toFixed(0)} ms of Redis CPU`);
+});
