@@ -73,6 +73,10 @@ export class BuiltFunction implements AppFunction {
     this.#hasStateOutputs = dep.outputs.some((c) => c instanceof State);
   }
 
+  get writesState(): boolean {
+    return this.#hasStateOutputs;
+  }
+
   validate(data: unknown): void {
     if (!Array.isArray(data)) {
       throw new UsherError(

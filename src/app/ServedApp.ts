@@ -16,6 +16,8 @@ export interface AppFunction extends EngineFunction {
   readonly queue: boolean;
   /** How many values its `data` must hold (one per input component, State included). */
   readonly inputCount: number;
+  /** Whether it writes the session's State (a State among its outputs); absent: it may. */
+  readonly writesState?: boolean;
   /**
    * Checks the wire inputs cheaply before admission. Throws UsherError VALIDATION (422) whose
    * `detail` is a list of `{ is_valid: false, message, parameter_name }`, or BAD_REQUEST.

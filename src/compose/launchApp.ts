@@ -77,7 +77,12 @@ async function listen(
   // Threads start with the first inWorker() call: apps without worker functions start none.
   const workers = new WorkerPool({ threads: l.workerThreads, abortGraceMs: l.workerAbortGraceMs, clock });
   const served = app.build({ files, workers, ...(shared === null ? {} : { state: shared.state }) });
-  const { legacy, engine, budget, hub, metrics } = composeEngine(served, q, l, shared, clock, (code) =>
+  const sharedOwners = shared === null ? null : shared.store.sessionOwners();
+  // Records last as long as what they protect: State only where a function writes it.
+  sharedOwners?.keepsState?.(served.functions.some((f) => f.writesState !== false));
+  // With a shared store the owner of each session is recorded there, for every front to enforce.
+  const owners = new SessionOwners({ shared: sharedOwners });
+  const { legacy, engine, budget, hub, metrics } = composeEngine(served, q, l, shared, clock, owners, (code) =>
     ctx.refused?.(code),
   );
   const presence = new SessionPresence(clock, l.sessionGraceMs, (h) => served.closeSession(h));
@@ -90,8 +95,7 @@ async function listen(
     queueEnabled: queue !== null || onSpaces(),
     apiOpen: q.apiOpen,
     auth: l.auth === null ? null : new Authenticator(l.auth, Date.now, { clock }),
-    // With a shared store the owner of each session is recorded there, for every front to enforce.
-    owners: new SessionOwners({ shared: shared === null ? null : shared.store.sessionOwners() }),
+    owners,
     metrics,
     budget,
     appId: randomInt(1, 2 ** 47),
@@ -147,6 +151,7 @@ function composeEngine(
   l: ResolvedLaunchOptions,
   shared: SharedQueueParts | null,
   clock: Clock,
+  owners: SessionOwners,
   refused: (code: "SLOW_READER" | "RESULT_DROPPED") => void,
 ): { legacy: LegacyRouter; engine: QueueEngine; budget: ReaderBudget; hub: SessionHub; metrics: Metrics | null } {
   // Gradio 3.x sockets send their inputs only when their job starts: see ws/legacyInputs.ts.
@@ -191,6 +196,8 @@ function composeEngine(
     onSessionGone: (h: string) => served.closeSession(h),
     budget,
     keptResultTtlMs: l.keptResultTtlMs,
+    // A session waiting without requests (its stream open, its event queued) keeps its record.
+    onSessionInUse: (h: string) => owners.keepAlive(h),
   };
   const hub = shared === null ? new SessionHub(hubOptions) : shared.makeHub(hubOptions);
   engine.on(hub.deliver);

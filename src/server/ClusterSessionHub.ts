@@ -47,6 +47,7 @@ export class ClusterSessionHub extends SessionHub {
   readonly #relay: SessionRelay;
   /** Sessions this front holds (joined here, streamed here, or adopted). */
   readonly #held = new Set<string>();
+  readonly #onSessionInUse: ((sessionHash: string) => void) | undefined;
   /** Sessions being adopted: the events their adoption expects must not start another catch-up. */
   readonly #adopting = new Set<string>();
   /** Events pending per held session, as the hub has them (its own set is private). */
@@ -76,6 +77,7 @@ export class ClusterSessionHub extends SessionHub {
     });
     this.#bus = bus;
     this.#relay = options.relay;
+    this.#onSessionInUse = options.onSessionInUse;
     this.#relay.setHost({
       accept: (sessionHash, eventId) => {
         if (!this.knows(sessionHash)) return false;
@@ -276,7 +278,10 @@ export class ClusterSessionHub extends SessionHub {
   /** Lets go, in the store too, of the sessions this hub has forgotten (ended, or streamed elsewhere). */
   #sweep(): void {
     for (const sessionHash of this.#held) {
-      if (this.knows(sessionHash)) continue;
+      if (this.knows(sessionHash)) {
+        this.#onSessionInUse?.(sessionHash);
+        continue;
+      }
       this.#held.delete(sessionHash);
       this.#pending.delete(sessionHash);
       // Never shared: the store has nothing of this front to let go of.

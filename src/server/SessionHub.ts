@@ -27,6 +27,11 @@ export interface SessionHubOptions {
   readonly budget?: ReaderBudget | null;
   /** How long the final messages of a reader that was cut off are kept for its return, ms. */
   readonly keptResultTtlMs?: number;
+  /**
+   * Called now and then (the cluster hub's sweep) for each session still held here: one in use
+   * without requests (a stream waiting for a queued event) keeps its shared owner record alive.
+   */
+  readonly onSessionInUse?: (sessionHash: string) => void;
 }
 
 /**

@@ -207,6 +207,14 @@ export class SessionOwners {
     return "weak";
   }
 
+  /**
+   * The session is still in use here without a request (a stream waiting for a queued event): its
+   * shared record is refreshed when due, as a request's would be. Nothing for a session not bound here.
+   */
+  keepAlive(sessionHash: string): void {
+    this.#use(sessionHash);
+  }
+
   #use(sessionHash: string): Entry | undefined {
     const entry = this.#entries.get(sessionHash);
     if (entry === undefined) return undefined;
@@ -214,7 +222,7 @@ export class SessionOwners {
     const shared = this.#shared;
     if (shared !== null) {
       const now = this.#now();
-      // The store's record must outlive the session's State: refresh it, but at most 4 times per TTL.
+      // The store's record must outlive what it protects: refresh it, but at most 4 times per TTL.
       if (now - entry.touchedMs >= shared.ttlMs / 4) {
         entry.touchedMs = now;
         shared.touch(sessionHash);

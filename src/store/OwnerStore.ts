@@ -18,10 +18,18 @@ export interface SharedOwnerStore {
   get(sessionHash: string): Promise<SessionOwner | null>;
   /** Records that the session's client presented its key (fire and forget). */
   markKeyed(sessionHash: string, owner: SessionOwner): void;
-  /** Keeps the record alive: it lasts as long as the session's State (fire and forget). */
+  /** Keeps the record alive: it lasts as long as what it protects (fire and forget; see {@link keepsState}). */
   touch(sessionHash: string): void;
   /** How long a record lives after it was last touched, ms. */
   readonly ttlMs: number;
+  /**
+   * Whether the app's functions may write a session's State. A record protects the session's
+   * messages (kept `sessionTtlMs`) and its State (kept `stateTtlMs`): an app that never writes
+   * State needs its records only as long as the messages, and a crowd of one-shot visitors then
+   * leaves minutes of records in the store instead of hours. Called once, before the first join;
+   * absent: records last as long as State would.
+   */
+  keepsState?(writes: boolean): void;
   /**
    * Records `owner` in the same store step as the session's admission that the caller starts in
    * this same tick (one round trip instead of two for a session's first join). Resolves with the

@@ -3,8 +3,9 @@
  * queue enforces who a session belongs to (see server/SessionOwners.ts). A front writes or reads a
  * session's record once (SET NX, or GET, when it first sees the session; a join's SET NX rides on its
  * admission script, see claimWithAdmission) and refreshes its TTL now and then; no command per
- * prediction. Records live `stateTtlMs` after their last refresh, as the
- * session's State does.
+ * prediction. Records live `stateTtlMs` after their last refresh, as the session's State does, or
+ * in an app that writes no State 4/3 of `sessionTtlMs`, so that they outlive the session's
+ * messages (see {@link keepsState}).
  */
 import type { SessionOwner, SharedOwnerStore } from "./OwnerStore.ts";
 import type { RedisLink } from "./RedisLink.ts";
@@ -24,13 +25,26 @@ export interface PendingOwner {
 /** {@link SharedOwnerStore} on Redis. See the file comment. */
 export class RedisSessionOwners implements SharedOwnerStore {
   readonly #link: RedisLink;
-  readonly ttlMs: number;
+  #ttlMs: number;
   /** Owners waiting for their session's admission in this tick (see claimWithAdmission). */
   readonly #pending = new Map<string, PendingOwner>();
 
   constructor(link: RedisLink) {
     this.#link = link;
-    this.ttlMs = link.options.stateTtlMs;
+    this.#ttlMs = link.options.stateTtlMs;
+  }
+
+  get ttlMs(): number {
+    return this.#ttlMs;
+  }
+
+  keepsState(writes: boolean): void {
+    const o = this.#link.options;
+    // Refreshed at most 4 times per TTL, a record lasts 3/4 of it after the last refresh: 4/3 of the
+    // messages' TTL outlives them.
+    this.#ttlMs = writes ? Math.max(o.stateTtlMs, o.sessionTtlMs) : Math.ceil((o.sessionTtlMs * 4) / 3);
+    // A session held solo for sure: never longer than half its record's TTL (see SoloSessions).
+    this.#link.solo.useValidMs(this.#ttlMs / 2);
   }
 
   async claim(sessionHash: string, owner: SessionOwner): Promise<SessionOwner> {
@@ -85,7 +99,8 @@ export class RedisSessionOwners implements SharedOwnerStore {
   }
 
   touch(sessionHash: string): void {
-    this.#link.fire((r) => r.pexpire(this.#key(sessionHash), this.ttlMs));
+    this.#link.fire((r) => r.pexpire(this.#key(sessionHash), this.#ttlMs));
+    this.#link.solo.extend(sessionHash);
   }
 
   #key(sessionHash: string): string {

@@ -22,7 +22,7 @@ const MAX_SESSIONS = 50_000;
 
 /** See the file comment. */
 export class SoloSessions {
-  readonly #validMs: number;
+  #validMs: number;
   readonly #recentMs: number;
   readonly #clock: Clock;
   /** Solo sessions: until when (monotonic ms). */
@@ -69,6 +69,27 @@ export class SoloSessions {
     if (touched !== undefined && now - touched < this.#recentMs) return;
     if (this.#solo.size >= MAX_SESSIONS) this.#solo.clear();
     this.#solo.set(sessionHash, now + this.#validMs);
+  }
+
+  /**
+   * The owner records' TTL changed (see RedisSessionOwners.keepsState): solo for at most half of
+   * it from now on. Sessions held solo under a longer one are let go (that costs only a question).
+   */
+  useValidMs(validMs: number): void {
+    if (validMs < this.#validMs) this.#solo.clear();
+    this.#validMs = validMs;
+  }
+
+  /**
+   * The session's owner record was refreshed (its TTL starts again): a session held solo stays so
+   * for another half TTL. One no longer valid is not revived: its record may have expired before.
+   */
+  extend(sessionHash: string): void {
+    const until = this.#solo.get(sessionHash);
+    if (until === undefined) return;
+    const now = this.#clock.now();
+    if (now < until) this.#solo.set(sessionHash, now + this.#validMs);
+    else this.#solo.delete(sessionHash);
   }
 
   /** Whether this node holds the session alone for sure. */

@@ -208,6 +208,10 @@ describe("shared queue in one process", () => {
       return done.output.data[0];
     };
     const first = await run("hello");
+    // The app writes State: the session's owner record lasts as long as the State (6 h), not 4/3 of the messages' 10 min.
+    const redis = new Redis(REDIS_URL);
+    after(() => redis.disconnect());
+    assert.ok((await redis.pttl(`{${keyPrefix}}owner:files-s`)) > 800_000);
     // The output was made on the worker's disk; both fronts serve it.
     for (const front of [a, b]) {
       const res = await fetch(`${front.url}/gradio_api/file=${first.path}`);

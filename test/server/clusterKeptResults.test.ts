@@ -10,37 +10,11 @@ import type { EngineEvent } from "../../src/queue/types.ts";
 import { ClusterSessionHub } from "../../src/server/ClusterSessionHub.ts";
 import { ReaderBudget } from "../../src/server/ReaderBudget.ts";
 import { SessionRelay } from "../../src/server/SessionRelay.ts";
-import type { SessionBus } from "../../src/store/index.ts";
 import { ManualClock } from "../../src/testing/ManualClock.ts";
 import { CuttableSink } from "../helpers/CuttableSink.ts";
+import { soloBus } from "../helpers/soloBus.ts";
 
 const BIG = 200_000;
-
-/** A store that holds nothing elsewhere: every session is this front's alone. */
-function soloBus(): SessionBus {
-  const none = (): (() => void) => () => undefined;
-  return {
-    publish: () => undefined,
-    publishForced: () => undefined,
-    onMessage: none,
-    onForgotten: none,
-    onReconnect: none,
-    onLogged: none,
-    onUnlogged: none,
-    onShared: none,
-    adopt: async () => ({ pending: [], running: [], backlog: [] }),
-    leave: () => undefined,
-    heldElsewhere: async () => false,
-    forgetRead: () => undefined,
-    deliversHere: () => true,
-    endedHere: () => undefined,
-    settled: async () => undefined,
-    othersPending: () => false,
-    pendingEvents: async () => [],
-    isPending: async () => false,
-    saveCursor: () => undefined,
-  } as unknown as SessionBus;
-}
 
 const big = (eventId: string): EngineEvent => ({
   type: "completed",

@@ -170,6 +170,14 @@ test("shared: the first front's claim wins, the other front enforces it, and a s
   await a.check("s", claim({ user: "ada" }));
   await a.check("s", claim({ user: "ada" }));
   assert.equal(shared.touches, 1);
+  // A session in use without requests (a stream waiting on a queued event) is kept alive the same way.
+  now = 500;
+  a.keepAlive("s");
+  assert.equal(shared.touches, 1, "not due yet");
+  now = 550;
+  a.keepAlive("s");
+  a.keepAlive("unknown here");
+  assert.equal(shared.touches, 2);
 });
 
 /** {@link FakeShared} whose admissions can record an owner (see SharedOwnerStore.claimWithAdmission). */

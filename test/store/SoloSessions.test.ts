@@ -40,3 +40,28 @@ test("holds nothing solo while a node that does not tell lives, nor past its tim
   await clock.advance(1);
   assert.equal(solo.has("C"), false, "past half the owner record's TTL");
 });
+
+test("a refreshed owner record keeps its session solo another half TTL; a shorter TTL lets the longer ones go", async () => {
+  const clock = new ManualClock();
+  const solo = new SoloSessions(100, 60_000, clock);
+  solo.counted(true);
+  solo.recorded("A");
+  await clock.advance(60);
+  solo.extend("A");
+  await clock.advance(90);
+  assert.equal(solo.has("A"), true, "refreshed at 60: solo until 160");
+  await clock.advance(10);
+  assert.equal(solo.has("A"), false);
+  solo.recorded("B");
+  await clock.advance(100);
+  solo.extend("B");
+  assert.equal(solo.has("B"), false, "past its time: the record may have expired, nothing revives it");
+  solo.recorded("C");
+  solo.useValidMs(50);
+  assert.equal(solo.has("C"), false, "held under the longer TTL: let go");
+  solo.recorded("D");
+  await clock.advance(49);
+  assert.equal(solo.has("D"), true);
+  await clock.advance(1);
+  assert.equal(solo.has("D"), false, "half the new TTL");
+});
