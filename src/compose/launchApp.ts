@@ -77,11 +77,7 @@ async function listen(
   // Threads start with the first inWorker() call: apps without worker functions start none.
   const workers = new WorkerPool({ threads: l.workerThreads, abortGraceMs: l.workerAbortGraceMs, clock });
   const served = app.build({ files, workers, ...(shared === null ? {} : { state: shared.state }) });
-  const sharedOwners = shared === null ? null : shared.store.sessionOwners();
-  // Records last as long as what they protect: State only where a function writes it.
-  sharedOwners?.keepsState?.(served.functions.some((f) => f.writesState !== false));
-  // With a shared store the owner of each session is recorded there, for every front to enforce.
-  const owners = new SessionOwners({ shared: sharedOwners });
+  const owners = sessionOwnersOf(shared, served);
   const { legacy, engine, budget, hub, metrics } = composeEngine(served, q, l, shared, clock, owners, (code) =>
     ctx.refused?.(code),
   );
@@ -204,6 +200,16 @@ function composeEngine(
   const metrics = l.metrics ? new Metrics(engine, hub, budget) : null;
   engine.on(legacy.deliver);
   return { legacy, engine, budget, hub, metrics };
+}
+
+/**
+ * Who each session belongs to. With a shared store the owner is recorded there, for every front to
+ * enforce, and records last as long as what they protect: State only where a function writes it.
+ */
+function sessionOwnersOf(shared: SharedQueueParts | null, served: ServedApp): SessionOwners {
+  const records = shared === null ? null : shared.store.sessionOwners();
+  records?.keepsState?.(served.functions.some((f) => f.writesState !== false));
+  return new SessionOwners({ shared: records });
 }
 
 /** The URL the banner and `RunningApp.url` give: the bound port, and a wildcard host as loopback. */

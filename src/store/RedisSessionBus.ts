@@ -12,36 +12,27 @@
  * nodes and reads the log after the session's read cursor in one script: a message is either in
  * that backlog or arrives live afterwards (duplicates are dropped by log id).
  *
- * A message that cannot be published (Redis unreachable) waits in an outbox, in order, with every
- * message after it, and goes out once the connection is back: a job that ends while Redis is away
- * (or restarting) still delivers its result. After Redis lost its data the outbox is published
- * forced, as the events' pending entries went with the data. The outbox keeps at most
- * {@link OUTBOX_MAX} messages; past that, new progress messages are dropped, never a terminal one.
+ * A message that cannot be published (Redis unreachable) waits in an outbox ({@link RedisOutbox}),
+ * in order, with every message after it: a job that ends while Redis is away (or restarting) still
+ * delivers its result.
  */
-import { every, type Repeating } from "../clock.ts";
 import { isUsherError } from "../errors.ts";
 import { TERMINAL_TYPES, type EngineEvent } from "../queue/index.ts";
 import type { RedisLink } from "./RedisLink.ts";
 import { listen } from "./listen.ts";
+import { RedisOutbox } from "./RedisOutbox.ts";
 import { finalJson, RELEASE_NEEDS_JSON, type LocalFinal, type Unsent } from "./LocalFinal.ts";
 import { ReadForgets } from "./ReadForgets.ts";
 import { STORE_LOST_ERROR } from "./redisLinkErrors.ts";
 import type { Adopted, SessionBus, SessionMessage } from "./SharedQueueStore.ts";
 import { usherWarning } from "../warnings.ts";
 
-/** Most messages waiting in the outbox (see the file comment). */
-export const OUTBOX_MAX = 10_000;
-/** While the outbox holds messages and the connection looks fine, it is retried this often, ms. */
-const OUTBOX_RETRY_MS = 1000;
-
 /** {@link SessionBus} on Redis. See the file comment. */
 export class RedisSessionBus implements SessionBus {
   readonly #link: RedisLink;
   readonly #listeners = new Set<(sessionHash: string, message: SessionMessage) => void>();
   /** Messages not published yet, in order (see the file comment). */
-  #outbox: Unsent[] = [];
-  #retryTimer: Repeating | null = null;
-  #droppedProgress = 0;
+  readonly #outbox: RedisOutbox;
   /** Events admitted here (their origin) that have not ended. */
   readonly #local = new Set<string>();
   /** Events running here: their origin node (routing of their messages; "" unknown). */
@@ -65,8 +56,9 @@ export class RedisSessionBus implements SessionBus {
   constructor(link: RedisLink) {
     this.#link = link;
     this.forgets = new ReadForgets(link);
+    this.#outbox = new RedisOutbox(link, (m) => this.#send(m));
     // Registered before any other listener: the engine's catch-up after a break comes after the flush.
-    link.onReconnect((lostData) => this.#flush(lostData));
+    link.onReconnect((lostData) => this.#outbox.flush(lostData));
     link.onNodeMessage("M", (body) => {
       const nl = body.indexOf("\n");
       const [sessionHash, id, remaining] = JSON.parse(body.slice(0, nl)) as [string, string, number?];
@@ -210,8 +202,8 @@ export class RedisSessionBus implements SessionBus {
   unreleased(finals: readonly LocalFinal[]): void {
     for (const f of finals) {
       const json = finalJson(f);
-      if (f.origin !== undefined) this.#hold({ event: f.event, json, force: false, origin: f.origin });
-      else this.#hold({ event: f.event, json, force: false, origin: this.#link.nodeId, deliveredHere: true });
+      if (f.origin !== undefined) this.#outbox.hold({ event: f.event, json, force: false, origin: f.origin });
+      else this.#outbox.hold({ event: f.event, json, force: false, origin: this.#link.nodeId, deliveredHere: true });
     }
     this.#settle(finals);
   }
@@ -228,7 +220,7 @@ export class RedisSessionBus implements SessionBus {
         for (const l of this.#loggedListeners) l(f.event, id);
       },
     };
-    if (this.#outbox.length > 0) this.#hold(m);
+    if (this.#outbox.waiting) this.#outbox.hold(m);
     else this.#send(m);
   }
 
@@ -335,7 +327,7 @@ export class RedisSessionBus implements SessionBus {
     }
     const m: Unsent = { event, json: JSON.stringify(event), force, origin };
     // Behind messages still waiting: a session's messages keep their order.
-    if (this.#outbox.length > 0) this.#hold(m);
+    if (this.#outbox.waiting) this.#outbox.hold(m);
     else if (!force && origin !== "" && TERMINAL_TYPES.has(event.type) && this.#running.has(id)) this.#park(m);
     else this.#send(m);
   }
@@ -351,7 +343,7 @@ export class RedisSessionBus implements SessionBus {
     queueMicrotask(() => {
       if (this.#finals.get(m.event.eventId) !== f) return;
       this.#finals.delete(m.event.eventId);
-      if (this.#outbox.length > 0) this.#hold(m);
+      if (this.#outbox.waiting) this.#outbox.hold(m);
       else this.#send(m);
     });
   }
@@ -377,47 +369,14 @@ export class RedisSessionBus implements SessionBus {
       })
       .catch((err: unknown) => {
         // A Lua error is a bug that a retry would repeat; an unreachable store is worth waiting for.
-        if (isUsherError(err, "STORE_UNAVAILABLE")) this.#hold(m);
+        if (isUsherError(err, "STORE_UNAVAILABLE")) this.#outbox.hold(m);
         else usherWarning("UsherStoreWarning", `Usher could not publish a session message: ${String(err)}`);
       });
   }
 
-  #hold(m: Unsent): void {
-    if (this.#outbox.length >= OUTBOX_MAX && !TERMINAL_TYPES.has(m.event.type)) {
-      if (this.#droppedProgress++ === 0) {
-        usherWarning(
-          "UsherStoreWarning",
-          `Usher's Redis outbox is full (${OUTBOX_MAX} messages): progress messages are dropped until Redis is back.`,
-        );
-      }
-      return;
-    }
-    this.#outbox.push(m);
-    if (this.#retryTimer === null) {
-      // A failure without a break of the connection brings no reconnect: try again on a timer too.
-      this.#retryTimer = every(this.#link.clock, OUTBOX_RETRY_MS, () => {
-        if (this.#link.healthy) this.#flush(false);
-      });
-    }
-  }
-
-  /** Sends the outbox, in order; what fails again goes back into it. */
-  #flush(lostData: boolean): void {
-    this.#retryTimer?.stop();
-    this.#retryTimer = null;
-    this.#droppedProgress = 0;
-    const outbox = this.#outbox;
-    this.#outbox = [];
-    for (const m of outbox) {
-      if (lostData) m.force = true;
-      this.#send(m);
-    }
-  }
-
   /** Stops the outbox's retry timer (the link is closing). */
   close(): void {
-    this.#retryTimer?.stop();
-    this.#retryTimer = null;
+    this.#outbox.close();
     this.forgets.close();
   }
 }

@@ -33,7 +33,7 @@ import { RedisFileStore } from "./RedisFileStore.ts";
 import { RedisCluster } from "./RedisCluster.ts";
 import { RedisLink } from "./RedisLink.ts";
 import { ReleasedHints } from "./ReleasedHints.ts";
-import { finalJson } from "./LocalFinal.ts";
+import { releaseArgs } from "./LocalFinal.ts";
 import { admittedAt, claimArgs, levelOf, newLease, orderArgs, parseClaim, type ParsedClaim } from "./redisClaims.ts";
 import { resolveRedisStoreOptions, type RedisStoreOptions } from "./RedisStoreOptions.ts";
 import { RedisSessionBus } from "./RedisSessionBus.ts";
@@ -241,12 +241,6 @@ export class RedisStore implements SharedQueueStore {
     this.#link.held.delete(leaseId);
     const at = leaseId.lastIndexOf("|");
     const finals = this.#bus.takeFinals(held.eventIds);
-    const finalArgs: string[] = [];
-    for (const f of finals) {
-      const mode = f.origin !== undefined ? `>${f.origin}` : f.read ? "1" : "0";
-      // A final a reader here got goes without its JSON unless it has one (see LocalFinal.json).
-      finalArgs.push(f.event.eventId, f.event.sessionHash, mode, mode === "1" ? (f.json ?? "") : finalJson(f));
-    }
     const o = this.#link.options;
     const lease = newLease();
     const wakesBefore = this.#workWakes;
@@ -268,7 +262,7 @@ export class RedisStore implements SharedQueueStore {
         ...held.eventIds,
         ...this.#countedKeys(held.clientKeys),
         finals.length,
-        ...finalArgs,
+        ...releaseArgs(finals),
         forgets.length / 2,
         ...forgets,
         ...claimArgs(ask, lease, o.leaseMs, this.#policy, this.#link.redisTime.nowMs()),
