@@ -101,6 +101,8 @@ export interface PointPlan {
    * the scenario sets it at time scales of 1 and more only (`--quick` is not for the record).
    */
   readonly wholeSweeps: boolean;
+  /** Throughput and latency only: no MONITOR round (a repeated ratio pair, see the scenario). */
+  readonly throughputOnly?: boolean;
 }
 
 /** A sweep period and a margin: the paused users' sessions have all been let go after it. */
@@ -128,7 +130,7 @@ export async function measureSet(ctx: BenchContext, set: FrontSet, plan: PointPl
           : Math.round((measured.serversCpuMs * 1000) / completed),
       ...(measured.redis === null ? {} : redisReadingFigures(measured.redis, completed)),
     };
-    if (set.redisUrl !== null) {
+    if (set.redisUrl !== null && plan.throughputOnly !== true) {
       if (wholeSweeps) await sleep(SWEEP_SETTLE_MS);
       const { sample, completed } = await monitorRound(loop, pids, set.redisUrl);
       extra = { ...extra, ...monitorFigures(sample, completed) };
