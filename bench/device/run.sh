@@ -10,7 +10,7 @@
 # "scaleout_wide" runs N = 1 and 8 again with 256 jobs per front instead of 8: more slots than users
 # at one front, so that no job waits for a slot whose last job's release is still on its way to
 # Redis (the point at 8 slots can be bound by those round trips rather than by CPU; see
-# bench/README.md, 2026-12-06). STEPS="scaleout scripts saturated scaleout_wide" (the default) chooses what runs; REDIS_CORE, SERVER_CORES and BENCH_CORES move the cores (empty:
+# bench/README.md, 2026-12-06); one ratio pair there (the main step measures three). STEPS="scaleout scripts saturated scaleout_wide" (the default) chooses what runs; REDIS_CORE, SERVER_CORES and BENCH_CORES move the cores (empty:
 # not pinned, for a dry run on a small machine).
 set -uo pipefail
 cd "$(dirname "$0")/../.."
@@ -35,7 +35,7 @@ for step in ${STEPS:-scaleout scripts saturated scaleout_wide}; do
       USHER_BENCH_SCALEOUT_N=${SCALEOUT_N:-1,2,4,8} USHER_BENCH_SCALEOUT_USERS=${SCALEOUT_USERS:-200} \
         bench .devbench/run.mjs scaleout --out="$out/scaleout.json" ;;
     scaleout_wide)
-      USHER_BENCH_SCALEOUT_N=1,8 USHER_BENCH_SCALEOUT_USERS=${SCALEOUT_USERS:-200} USHER_BENCH_SCALEOUT_THREADS=256 \
+      USHER_BENCH_SCALEOUT_N=1,8 USHER_BENCH_SCALEOUT_USERS=${SCALEOUT_USERS:-200} USHER_BENCH_SCALEOUT_THREADS=256 USHER_BENCH_SCALEOUT_PAIRS=1 \
         bench .devbench/run.mjs scaleout --out="$out/scaleout-wide.json" ;;
     scripts)
       bench .devbench/redisPerEvent.mjs --rounds=3 --n=20000 --floor --mix --url="$USHER_BENCH_REDIS_URL" > "$out/scripts.txt"
