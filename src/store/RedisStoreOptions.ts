@@ -20,7 +20,11 @@ export interface RedisStoreOptions {
   leaseMs?: number;
   /** Runs a job whose process died at most this many times in all; then it fails. Default 2 (one retry). */
   maxAttempts?: number;
-  /** How long a session's messages are kept for a reconnect, after its last message, ms. Default 600 000. */
+  /**
+   * How long a session's messages are kept for a reconnect, after its last message, ms. Default
+   * 600 000. In an app that writes no State, sessions' owner records last 4/3 of it after their
+   * last use.
+   */
   sessionTtlMs?: number;
   /** Most messages kept per session (older ones are trimmed). Default 1000. */
   sessionMaxMessages?: number;
@@ -28,7 +32,10 @@ export interface RedisStoreOptions {
   fileTtlMs?: number;
   /** Largest file kept in Redis, bytes (a bigger upload is refused with 413). Default 64 MiB. */
   maxFileBytes?: number;
-  /** How long a session's State values are kept after their last use, ms. Default 21 600 000 (6 h). */
+  /**
+   * How long a session's State values are kept after their last use, ms. Default 21 600 000 (6 h).
+   * In an app that writes State, sessions' owner records last as long.
+   */
   stateTtlMs?: number;
   /** Most time {@link RedisStore.ready} (and so `launch()`) waits for Redis, ms. Default 10 000. */
   connectTimeoutMs?: number;
