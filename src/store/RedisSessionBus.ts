@@ -183,15 +183,11 @@ export class RedisSessionBus implements SessionBus {
       const h = f.event.sessionHash;
       const id = String(flat[i + 1]);
       this.#remaining.set(h, Number(flat[i + 3]));
-      if (id === RELEASE_NEEDS_JSON) {
-        // Read here, sent without its JSON, and another node adopted the session meanwhile: the
-        // release left it unlogged, so it goes to the log and the adopters from here (forced: the
-        // release ended it in the pending set already).
-        if (!this.#shared.has(h)) this.share(h);
-        this.#resend(f);
-        continue;
-      }
-      if (id !== "") for (const l of this.#loggedListeners) l(f.event, id);
+      // Read here, sent without its JSON, and another node adopted the session meanwhile: the
+      // release left it unlogged, so it goes to the log and the adopters from here (forced: the
+      // release ended it in the pending set already).
+      if (id === RELEASE_NEEDS_JSON) this.#resend(f);
+      else if (id !== "") for (const l of this.#loggedListeners) l(f.event, id);
       if (Number(flat[i + 2]) === 1 && !this.#shared.has(h)) this.share(h);
       else if (id === "" && !this.#shared.has(h)) for (const l of this.#unloggedListeners) l(f.event);
     }

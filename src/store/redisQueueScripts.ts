@@ -4,6 +4,7 @@
  * claim the next job). The order they keep is docs/fair-queue.md's; docs/redis-protocol.md
  * describes every key and step. Removals and views are in redisViewScripts.ts.
  */
+import { RELEASE_NEEDS_JSON } from "./LocalFinal.ts";
 import { CLAIM_LIB } from "./redisClaimLib.ts";
 import { LEVELS_LIB } from "./redisLevels.ts";
 import { PRELUDE } from "./redisPrelude.ts";
@@ -203,7 +204,8 @@ return {claim or false, saw and 1 or 0}
  * request for the next job (lease "" for none). A final's mode is "1" or "0" for one this node
  * delivered itself (the event's origin; "1": a reader here got it), or ">" .. origin for one of
  * an event this node ran for another origin. A mode "1" final's json may be "": it is logged only
- * if another node adopted the session, and then its log id is "?" and the caller publishes it.
+ * if another node adopted the session, and then its log id is RELEASE_NEEDS_JSON ("?") and the
+ * caller publishes it.
  *
  * Frees the claim's slot and forgets its jobs, which leave their clients' counts (unless the
  * lease was reaped meanwhile: then a final also takes its event out of the queue, where the reaper
@@ -271,7 +273,7 @@ for _ = 1, nf do
     if mode ~= '1' or adopted == 1 then
       -- A final a reader here got may come without its JSON ("", mode "1"): the caller publishes it.
       if json ~= '' then id = deliver(h, NODE, json, ttl, maxlen, false, lone)
-      elseif not ended then id = '?' end
+      elseif not ended then id = '${RELEASE_NEEDS_JSON}' end
     end
     logged[#logged + 1] = e
     logged[#logged + 1] = id
