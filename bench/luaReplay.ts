@@ -16,7 +16,7 @@
  *
  * `--recorded` is the checkout whose scripts made the capture (its script hashes name the calls);
  * each `--candidate` (default: this checkout) runs every call under its script of the same name.
- * Prints Redis's CPU (user + system, from INFO) per replay and the median per candidate. Leases
+ * Prints Redis's CPU (user + system, from INFO, {@link RedisMeter}) per replay and the median per candidate. Leases
  * expire by the recording's clock, so `usherReap` calls are not replayed.
  */
 import { createHash } from "node:crypto";
@@ -26,6 +26,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { Redis } from "ioredis";
 import { argValue } from "./load/argValue.ts";
 import { deleteRedisKeys } from "./load/deleteRedisKeys.ts";
+import { RedisMeter } from "./load/RedisMeter.ts";
 
 /** Top-level commands besides EVALSHA that a front sends with its scripts. */
 const PLAIN = new Set(["publish", "multi", "lpush", "ltrim", "exec", "xdel", "pexpire"]);
@@ -100,17 +101,12 @@ if (prefix === "") throw new Error(`no script call of ${recorded}'s scripts in $
 console.log(`${calls.length} calls under ${prefix}`);
 
 const redis = new Redis(url);
+const meter = new RedisMeter(url);
 const shas: Map<string, string>[] = [];
 for (const root of candidates) {
   const m = new Map<string, string>();
   for (const [name, lua] of await scriptsOf(root)) m.set(name, String(await redis.script("LOAD", lua)));
   shas.push(m);
-}
-
-async function cpuMs(): Promise<number> {
-  const info = await redis.info("cpu");
-  const field = (k: string): number => Number(new RegExp(`${k}:([\\d.]+)`).exec(info)?.[1] ?? 0);
-  return (field("used_cpu_user") + field("used_cpu_sys")) * 1000;
 }
 
 const readings: number[][] = candidates.map(() => []);
@@ -120,7 +116,7 @@ try {
     const sha = shas[which] as Map<string, string>;
     const into = `{usher-bench:${process.pid}:replay${rep}:}`;
     const moved = (s: string): string => (s.includes(prefix) ? s.split(prefix).join(into) : s);
-    const before = await cpuMs();
+    meter.start();
     let errors = 0;
     for (let i = 0; i < calls.length; i += CHUNK) {
       const p = redis.pipeline();
@@ -131,7 +127,7 @@ try {
       }
       for (const [err] of (await p.exec()) ?? []) if (err) errors++;
     }
-    const ms = (await cpuMs()) - before;
+    const ms = (await meter.stop()).cpuMs;
     (readings[which] as number[]).push(ms);
     console.log(
       `replay ${rep + 1} (${candidates[which]}): Redis ${ms.toFixed(0)} ms${errors > 0 ? `, ${errors} errors` : ""}`,
@@ -140,6 +136,7 @@ try {
   }
 } finally {
   redis.disconnect();
+  meter.close();
 }
 candidates.forEach((root, i) => {
   const sorted = [...(readings[i] as number[])].sort((x, y) => x - y);
