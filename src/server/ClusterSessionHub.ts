@@ -199,13 +199,16 @@ export class ClusterSessionHub extends SessionHub {
     // up with the session (and holds it with the others). The release of the session's final here
     // says so; a final that came from another process does not, so the store is asked.
     if (!this.#shared.has(sessionHash)) {
+      // The answer is a round trip away: a final whose event waited leaves with the stream's end.
+      stream.holdForEnd();
       void this.#bus
         .settled(sessionHash)
         .then(async () => this.#bus.othersPending(sessionHash) ?? (await this.#pendingElsewhere(sessionHash)))
         .then((others) => {
           stream.checking = false;
+          if (!others && !stream.ended && this.#pendingHere(sessionHash) === 0) return stream.endIdle();
+          stream.releaseHeld();
           if (stream.ended || this.#pendingHere(sessionHash) > 0) return;
-          if (!others) return stream.endIdle();
           this.#catchUp(sessionHash, false);
           this.#checkIdle(stream);
         });

@@ -33,7 +33,26 @@ export interface Sink {
    * its return. `onClose` does not fire then. (A handler and a hash, not a closure: one per stream.)
    */
   onCut?(handler: CutHandler, sessionHash: string): void;
+  /**
+   * The stream may end soon (its session looks idle; the store is asked): if its events waited in
+   * the queue, what it wrote in this tick waits for that end, at most {@link STATUS_HOLD_MS}, to
+   * leave with it in one write. {@link releaseHeld} sends it at once.
+   */
+  holdForEnd?(): void;
+  /** Sends what {@link holdForEnd} or a status message's hold kept back. */
+  releaseHeld?(): void;
 }
+
+/**
+ * How long queue-status messages (`estimation`, `process_starts`) of an event stream wait for the
+ * stream's next message before leaving on their own, ms; also the most a final waits for the
+ * stream's end ({@link Sink.holdForEnd}). A front on a shared queue saw an event wait a few ms for
+ * its slot and wrote its stream four times (the estimation with the headers, the start with the
+ * result, the end) where the in-memory store writes once: each write a system call on both sides,
+ * the largest cost of a prediction there (bench/README.md, 2026-12-06). Status that is 20 ms late
+ * is invisible to a person; results and generator output never wait for it.
+ */
+export const STATUS_HOLD_MS = 20;
 
 /** Told that `sink`, the stream of `sessionHash`, was cut off with `finals` maybe unread. */
 export type CutHandler = (sessionHash: string, sink: Sink, finals: UnreadFinal[]) => void;
@@ -75,6 +94,11 @@ abstract class ResponseSink implements Sink, ReaderConnection {
    * identity prediction's stream went out as 13 iovecs where the floor sends 5 (strace).
    */
   private pending = "";
+  /** Frames kept back (see {@link STATUS_HOLD_MS}), to go before anything written after them. */
+  private held = "";
+  private holdTimer: ReturnType<typeof setTimeout> | null = null;
+  /** The stream carried an estimation: its session's events waited in the queue. */
+  protected waited = false;
 
   constructor(res: ServerResponse, budget: ReaderBudget | null = null) {
     this.res = res;
@@ -120,6 +144,7 @@ abstract class ResponseSink implements Sink, ReaderConnection {
     this.ended = true;
     this.closeFns = [];
     this.pending = "";
+    this.dropHeld();
     // Destroying the socket frees what it buffered; nothing written now could reach this reader.
     this.#socket?.destroy();
     handler?.(this.#cutSession, this, finals);
@@ -162,7 +187,8 @@ abstract class ResponseSink implements Sink, ReaderConnection {
       this.flushQueued = false;
       if (!this.ended) this.flushPending();
       this.res.uncork();
-      if (!this.wrote && !this.ended) this.res.flushHeaders();
+      // Held frames take the headers with them when they leave.
+      if (!this.wrote && !this.ended && this.held === "") this.res.flushHeaders();
     });
   }
 
@@ -170,7 +196,7 @@ abstract class ResponseSink implements Sink, ReaderConnection {
   protected send(chunk: string): boolean {
     this.wrote = true;
     this.queueFlush();
-    this.pending += chunk;
+    this.pending += this.takeHeld() + chunk;
     // A tick's worth beyond the high-water mark is written at once, so the reader's backpressure
     // shows at the same point as when every message was written (res.write says false).
     if (this.pending.length >= this.res.writableHighWaterMark) return this.flushPending();
@@ -187,12 +213,54 @@ abstract class ResponseSink implements Sink, ReaderConnection {
     return ok;
   }
 
+  /** Keeps a status frame back for at most {@link STATUS_HOLD_MS} (see there). */
+  protected hold(chunk: string): boolean {
+    this.held += chunk;
+    this.armHold();
+    return !this.res.writableNeedDrain;
+  }
+
+  holdForEnd(): void {
+    if (!this.waited || this.ended || this.pending === "") return;
+    this.held += this.pending;
+    this.pending = "";
+    this.armHold();
+  }
+
+  releaseHeld(): void {
+    if (this.held === "" || this.ended) return;
+    this.wrote = true;
+    this.queueFlush();
+    this.pending += this.takeHeld();
+  }
+
+  private armHold(): void {
+    this.holdTimer ??= setTimeout(() => {
+      this.holdTimer = null;
+      this.releaseHeld();
+    }, STATUS_HOLD_MS);
+  }
+
+  /** The held frames, no longer held. */
+  private takeHeld(): string {
+    const held = this.held;
+    if (held === "") return held;
+    this.dropHeld();
+    return held;
+  }
+
+  private dropHeld(): void {
+    this.held = "";
+    if (this.holdTimer !== null) clearTimeout(this.holdTimer);
+    this.holdTimer = null;
+  }
+
   protected end(last?: string): void {
     if (this.ended) return;
     this.ended = true;
     this.wrote = true;
     this.closeFns = [];
-    const rest = this.pending + (last ?? "");
+    const rest = this.pending + this.takeHeld() + (last ?? "");
     this.pending = "";
     if (rest === "") this.res.end();
     else this.res.end(rest);
@@ -212,6 +280,11 @@ export class SseV3Sink extends ResponseSink {
   write(event: EngineEvent): boolean {
     if (this.ended) return true;
     const text = `data: ${wireJson(event, this.differ)}\n\n`;
+    if (event.type === "estimation") {
+      this.waited = true;
+      return this.hold(text);
+    }
+    if (event.type === "started") return this.hold(text);
     if (!TERMINAL_TYPES.has(event.type)) return this.send(text);
     this.finalInFlight = event;
     this.finalInFlightChars = text.length;

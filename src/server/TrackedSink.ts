@@ -65,6 +65,14 @@ export class TrackedSink implements Sink {
     this.inner.onCut?.((hash, _cut, finals) => handler(hash, this, finals), sessionHash);
   }
 
+  holdForEnd(): void {
+    this.inner.holdForEnd?.();
+  }
+
+  releaseHeld(): void {
+    this.inner.releaseHeld?.();
+  }
+
   /** Ends the stream for being idle, and tells the hub it is gone (as a closed connection would). */
   endIdle(): void {
     if (this.ended) return;
