@@ -187,8 +187,10 @@ abstract class ResponseSink implements Sink, ReaderConnection {
       this.flushQueued = false;
       if (!this.ended) this.flushPending();
       this.res.uncork();
-      // Held frames take the headers with them when they leave.
-      if (!this.wrote && !this.ended && this.held === "") this.res.flushHeaders();
+      // Held frames take the headers with them when they leave; the hold's timer is armed only for
+      // frames still held at the tick's end (a start and its result in one tick make no timer).
+      if (this.held !== "") this.armHold();
+      else if (!this.wrote && !this.ended) this.res.flushHeaders();
     });
   }
 
@@ -216,15 +218,15 @@ abstract class ResponseSink implements Sink, ReaderConnection {
   /** Keeps a status frame back for at most {@link STATUS_HOLD_MS} (see there). */
   protected hold(chunk: string): boolean {
     this.held += chunk;
-    this.armHold();
+    this.queueFlush();
     return !this.res.writableNeedDrain;
   }
 
   holdForEnd(): void {
     if (!this.waited || this.ended || this.pending === "") return;
+    // The tick's flush, queued with the pending frames, finds them held.
     this.held += this.pending;
     this.pending = "";
-    this.armHold();
   }
 
   releaseHeld(): void {
