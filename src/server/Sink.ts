@@ -45,8 +45,9 @@ export interface Sink {
 
 /**
  * How long queue-status messages (`estimation`, `process_starts`) of an event stream wait for the
- * stream's next message before leaving on their own, ms; also the most a final waits for the
- * stream's end ({@link Sink.holdForEnd}). A front on a shared queue saw an event wait a few ms for
+ * stream's next message before leaving on their own, ms, when their ETA says that message is due
+ * within this time (a status a person would see for longer goes at once); also the most a final
+ * waits for the stream's end ({@link Sink.holdForEnd}). A front on a shared queue saw an event wait a few ms for
  * its slot and wrote its stream four times (the estimation with the headers, the start with the
  * result, the end) where the in-memory store writes once: each write a system call on both sides,
  * the largest cost of a prediction there (bench/README.md, 2026-12-06). Status that is 20 ms late
@@ -271,6 +272,14 @@ abstract class ResponseSink implements Sink, ReaderConnection {
   }
 }
 
+/**
+ * True when a status expected to be followed within {@link STATUS_HOLD_MS} (its ETA, ms) is worth
+ * holding: one a person would see for longer, or whose ETA is not known yet, goes at once.
+ */
+function shortLived(etaMs: number | null): boolean {
+  return etaMs !== null && etaMs < STATUS_HOLD_MS;
+}
+
 /** Frames every stream ends or idles with, built once. */
 const CLOSE_STREAM_FRAME = sseData(CLOSE_STREAM);
 const HEARTBEAT_FRAME = sseData(HEARTBEAT);
@@ -284,9 +293,9 @@ export class SseV3Sink extends ResponseSink {
     const text = `data: ${wireJson(event, this.differ)}\n\n`;
     if (event.type === "estimation") {
       this.waited = true;
-      return this.hold(text);
+      return shortLived(event.rankEtaMs) ? this.hold(text) : this.send(text);
     }
-    if (event.type === "started") return this.hold(text);
+    if (event.type === "started") return shortLived(event.etaMs) ? this.hold(text) : this.send(text);
     if (!TERMINAL_TYPES.has(event.type)) return this.send(text);
     this.finalInFlight = event;
     this.finalInFlightChars = text.length;

@@ -131,6 +131,19 @@ test("held status leaves on its own after STATUS_HOLD_MS; output never waits", a
   assert.deepEqual(written(res)[2], ["process_starts", "heartbeat"]);
 });
 
+test("status a person would see for longer than the hold, or whose ETA is unknown, goes at once", async (t) => {
+  const { sink, res } = sinkOn(t);
+  sink.write({ ...estimation, rankEtaMs: 5000 });
+  await tick();
+  sink.write({ ...estimation, rankEtaMs: null });
+  await tick();
+  sink.write({ ...started, etaMs: STATUS_HOLD_MS });
+  await tick();
+  sink.write({ ...started, etaMs: null });
+  await tick();
+  assert.deepEqual(written(res), [["estimation"], ["estimation"], ["process_starts"], ["process_starts"]]);
+});
+
 test("a stream that got no status flushes its headers at once; holdForEnd leaves its final alone", async (t) => {
   const { sink, res } = sinkOn(t);
   await tick();
