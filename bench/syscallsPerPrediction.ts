@@ -81,7 +81,9 @@ try {
   for (let round = 1; round <= rounds; round++) {
     for (const pattern of patterns) {
       for (const [name, front] of Object.entries(fronts)) {
-        console.log(`round ${round} ${pattern.padEnd(5)} ${name.padEnd(6)}: ${await measure(front, pattern === "fresh")}`);
+        console.log(
+          `round ${round} ${pattern.padEnd(5)} ${name.padEnd(6)}: ${await measure(front, pattern === "fresh")}`,
+        );
       }
     }
   }
