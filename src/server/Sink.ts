@@ -47,11 +47,11 @@ export interface Sink {
  * How long queue-status messages (`estimation`, `process_starts`) of an event stream wait for the
  * stream's next message before leaving on their own, ms, when their ETA says that message is due
  * within this time (a status a person would see for longer goes at once); also the most a final
- * waits for the stream's end ({@link Sink.holdForEnd}). A front on a shared queue saw an event wait a few ms for
- * its slot and wrote its stream four times (the estimation with the headers, the start with the
- * result, the end) where the in-memory store writes once: each write a system call on both sides,
- * the largest cost of a prediction there (bench/README.md, 2026-12-06). Status that is 20 ms late
- * is invisible to a person; results and generator output never wait for it.
+ * waits for the stream's end ({@link Sink.holdForEnd}). Why: a front on a shared queue saw an
+ * event wait a few ms for its slot and wrote its stream four times (the estimation with the
+ * headers, the start with the result, the end) where the in-memory store writes once, each write
+ * a system call on both sides, the largest cost of a prediction there (bench/README.md,
+ * 2026-12-06). Status 20 ms late is invisible to a person; results and output never wait for it.
  */
 export const STATUS_HOLD_MS = 20;
 
