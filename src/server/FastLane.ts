@@ -86,7 +86,7 @@ export class FastLane {
         }
         if (standing === undefined || (standing === "weak" && ctx.hub.hasReader(hash))) return false;
       }
-      ctx.hub.attach(hash, new SseV3Sink(res, ctx.budget ?? null));
+      ctx.hub.attach(hash, new SseV3Sink(res, ctx.budget ?? null, ctx.clock));
       return true;
     }
     return false;

@@ -1,4 +1,5 @@
 import type { ServerResponse } from "node:http";
+import { systemClock, type Clock, type TimerHandle } from "../clock.ts";
 import { CLOSE_STREAM, HEARTBEAT, StreamDiffer, wireJson } from "../protocol/index.ts";
 import { SSE_HEADERS, sseData, sseEvent } from "../protocol/index.ts";
 import { TERMINAL_TYPES, type EngineEvent } from "../queue/index.ts";
@@ -97,13 +98,16 @@ abstract class ResponseSink implements Sink, ReaderConnection {
   private pending = "";
   /** Frames kept back (see {@link STATUS_HOLD_MS}), to go before anything written after them. */
   private held = "";
-  private holdTimer: ReturnType<typeof setTimeout> | null = null;
+  private holdTimer: TimerHandle | null = null;
+  /** Times the hold (the server's clock: a test's manual one moves it). */
+  readonly #clock: Clock;
   /** The stream carried an estimation: its session's events waited in the queue. */
   protected waited = false;
 
-  constructor(res: ServerResponse, budget: ReaderBudget | null = null) {
+  constructor(res: ServerResponse, budget: ReaderBudget | null = null, clock: Clock = systemClock) {
     this.res = res;
     this.#budget = budget;
+    this.#clock = clock;
     this.#socket = res.socket;
     // The headers leave with this tick's messages in one write (one syscall instead of one per
     // message: writes were the largest cost in the profile). If nothing is written in this tick,
@@ -238,7 +242,7 @@ abstract class ResponseSink implements Sink, ReaderConnection {
   }
 
   private armHold(): void {
-    this.holdTimer ??= setTimeout(() => {
+    this.holdTimer ??= this.#clock.setTimeout(() => {
       this.holdTimer = null;
       this.releaseHeld();
     }, STATUS_HOLD_MS);
@@ -254,7 +258,7 @@ abstract class ResponseSink implements Sink, ReaderConnection {
 
   private dropHeld(): void {
     this.held = "";
-    if (this.holdTimer !== null) clearTimeout(this.holdTimer);
+    if (this.holdTimer !== null) this.#clock.clearTimeout(this.holdTimer);
     this.holdTimer = null;
   }
 

@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import type { ServerResponse } from "node:http";
-import { test, type TestContext } from "node:test";
+import { test } from "node:test";
 import { ClusterSessionHub } from "../../src/server/ClusterSessionHub.ts";
 import { SessionRelay } from "../../src/server/SessionRelay.ts";
 import { STATUS_HOLD_MS, SseV3Sink, type Sink } from "../../src/server/Sink.ts";
@@ -90,14 +90,14 @@ const messages = (chunk: string): string[] => [...chunk.matchAll(/"msg":"(\w+)"/
 /** The messages of each write so far. */
 const written = (res: FakeResponse): string[][] => res.writes.map(messages);
 
-function sinkOn(t: TestContext): { sink: SseV3Sink; res: FakeResponse } {
-  t.mock.timers.enable({ apis: ["setTimeout"] });
+function sinkOn(): { sink: SseV3Sink; res: FakeResponse; clock: ManualClock } {
+  const clock = new ManualClock();
   const res = new FakeResponse();
-  return { sink: new SseV3Sink(res as unknown as ServerResponse), res };
+  return { sink: new SseV3Sink(res as unknown as ServerResponse, null, clock), res, clock };
 }
 
-test("status messages wait for the next message and leave with it, headers included, in one write", async (t) => {
-  const { sink, res } = sinkOn(t);
+test("status messages wait for the next message and leave with it, headers included, in one write", async () => {
+  const { sink, res } = sinkOn();
   sink.write(estimation);
   await tick();
   sink.write(started);
@@ -110,14 +110,14 @@ test("status messages wait for the next message and leave with it, headers inclu
   assert.deepEqual(written(res)[1], ["close_stream"]);
 });
 
-test("held status leaves on its own after STATUS_HOLD_MS; output never waits", async (t) => {
-  const { sink, res } = sinkOn(t);
+test("held status leaves on its own after STATUS_HOLD_MS; output never waits", async () => {
+  const { sink, res, clock } = sinkOn();
   sink.write(estimation);
   await tick();
-  t.mock.timers.tick(STATUS_HOLD_MS - 1);
+  await clock.advance(STATUS_HOLD_MS - 1);
   await tick();
   assert.deepEqual(res.writes, []);
-  t.mock.timers.tick(1);
+  await clock.advance(1);
   await tick();
   assert.deepEqual(written(res), [["estimation"]]);
   sink.write(started);
@@ -131,8 +131,8 @@ test("held status leaves on its own after STATUS_HOLD_MS; output never waits", a
   assert.deepEqual(written(res)[2], ["process_starts", "heartbeat"]);
 });
 
-test("status a person would see for longer than the hold, or whose ETA is unknown, goes at once", async (t) => {
-  const { sink, res } = sinkOn(t);
+test("status a person would see for longer than the hold, or whose ETA is unknown, goes at once", async () => {
+  const { sink, res } = sinkOn();
   sink.write({ ...estimation, rankEtaMs: 5000 });
   await tick();
   sink.write({ ...estimation, rankEtaMs: null });
@@ -144,8 +144,8 @@ test("status a person would see for longer than the hold, or whose ETA is unknow
   assert.deepEqual(written(res), [["estimation"], ["estimation"], ["process_starts"], ["process_starts"]]);
 });
 
-test("a stream that got no status flushes its headers at once; holdForEnd leaves its final alone", async (t) => {
-  const { sink, res } = sinkOn(t);
+test("a stream that got no status flushes its headers at once; holdForEnd leaves its final alone", async () => {
+  const { sink, res } = sinkOn();
   await tick();
   assert.deepEqual(res.writes, ["<headers>"]);
   sink.write(completed);
@@ -154,9 +154,9 @@ test("a stream that got no status flushes its headers at once; holdForEnd leaves
   assert.deepEqual(written(res).slice(1), [["process_completed"]], "its event never waited: no hold");
 });
 
-test("holdForEnd: the final of an event that waited leaves with the stream's end, or when released, or after the hold", async (t) => {
+test("holdForEnd: the final of an event that waited leaves with the stream's end, or when released, or after the hold", async () => {
   for (const how of ["end", "release", "timeout"] as const) {
-    const { sink, res } = sinkOn(t);
+    const { sink, res, clock } = sinkOn();
     sink.write(estimation);
     sink.write(started);
     sink.write(completed);
@@ -165,11 +165,10 @@ test("holdForEnd: the final of an event that waited leaves with the stream's end
     assert.deepEqual(res.writes, [], how);
     if (how === "end") sink.finish();
     else if (how === "release") sink.releaseHeld();
-    else t.mock.timers.tick(STATUS_HOLD_MS);
+    else await clock.advance(STATUS_HOLD_MS);
     await tick();
     const expected = ["estimation", "process_starts", "process_completed"];
     assert.deepEqual(written(res), [how === "end" ? [...expected, "close_stream"] : expected], how);
-    t.mock.timers.reset();
   }
 });
 

@@ -76,7 +76,7 @@ export function directRoutes(server: FastifyInstance, ctx: ServerContext): void 
       throw new UsherError("SESSION_BUSY", "This event's result is being read by another request.");
     }
     reply.hijack();
-    ctx.hub.attach(session, new CallSink(reply.raw, ctx.budget ?? null));
+    ctx.hub.attach(session, new CallSink(reply.raw, ctx.budget ?? null, ctx.clock));
   });
 }
 

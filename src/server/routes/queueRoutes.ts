@@ -102,5 +102,5 @@ async function streamSession(ctx: ServerContext, req: FastifyRequest, reply: Fas
     reply.raw.end(sseData(sessionNotFound()));
     return;
   }
-  ctx.hub.attach(sessionHash, new SseV3Sink(reply.raw, ctx.budget ?? null));
+  ctx.hub.attach(sessionHash, new SseV3Sink(reply.raw, ctx.budget ?? null, ctx.clock));
 }
