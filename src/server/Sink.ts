@@ -52,9 +52,11 @@ export interface Sink {
  * event wait a few ms for its slot and wrote its stream four times (the estimation with the
  * headers, the start with the result, the end) where the in-memory store writes once, each write
  * a system call on both sides, the largest cost of a prediction there (bench/README.md,
- * 2026-12-06). Status 20 ms late is invisible to a person; results and output never wait for it.
+ * 2026-12-06). 50 ms: a waiting user's estimations are paced at `statusUpdateMs` (1 s by default)
+ * anyway, and at 20 ms a Redis front's estimations at 150 users (a wait of ~40 ms) left alone again.
+ * Results and output never wait for it.
  */
-export const STATUS_HOLD_MS = 20;
+export const STATUS_HOLD_MS = 50;
 
 /** Told that `sink`, the stream of `sessionHash`, was cut off with `finals` maybe unread. */
 export type CutHandler = (sessionHash: string, sink: Sink, finals: UnreadFinal[]) => void;
