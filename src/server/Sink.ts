@@ -113,7 +113,7 @@ abstract class ResponseSink implements Sink, ReaderConnection {
     this.#socket = res.socket;
     // The headers leave with this tick's messages in one write (one syscall instead of one per
     // message: writes were the largest cost in the profile). If nothing is written in this tick,
-    // they go out at its end: clients wait for them.
+    // they go out at its end (clients wait for them), unless a status is held: then with it.
     res.writeHead(200, SSE_HEADERS);
     this.queueFlush();
   }
