@@ -1,3 +1,7 @@
+import type { Clock } from "../../src/clock.ts";
+import { ClusterSessionHub } from "../../src/server/ClusterSessionHub.ts";
+import type { SessionHubOptions } from "../../src/server/SessionHub.ts";
+import { SessionRelay } from "../../src/server/SessionRelay.ts";
 import type { SessionBus } from "../../src/store/index.ts";
 
 /** A store that holds nothing elsewhere: every session is this front's alone. */
@@ -24,4 +28,24 @@ export function soloBus(): SessionBus {
     isPending: async () => false,
     saveCursor: () => undefined,
   } as unknown as SessionBus;
+}
+
+/**
+ * A Redis front's session hub over `bus` (by default {@link soloBus}): an engine that cancels
+ * nothing, a 100 ms grace, and `options` on top.
+ */
+export function clusterHub(
+  clock: Clock,
+  bus: SessionBus = soloBus(),
+  options: Partial<SessionHubOptions> = {},
+): ClusterSessionHub {
+  return new ClusterSessionHub({
+    clock,
+    engine: { cancelSession: async () => 1 },
+    sessionGraceMs: 100,
+    heartbeatMs: 15_000,
+    ...options,
+    bus,
+    relay: new SessionRelay(bus),
+  });
 }

@@ -7,12 +7,10 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { EngineEvent } from "../../src/queue/types.ts";
-import { ClusterSessionHub } from "../../src/server/ClusterSessionHub.ts";
 import { ReaderBudget } from "../../src/server/ReaderBudget.ts";
-import { SessionRelay } from "../../src/server/SessionRelay.ts";
 import { ManualClock } from "../../src/testing/ManualClock.ts";
 import { CuttableSink } from "../helpers/CuttableSink.ts";
-import { soloBus } from "../helpers/soloBus.ts";
+import { clusterHub, soloBus } from "../helpers/soloBus.ts";
 
 const BIG = 200_000;
 
@@ -28,17 +26,7 @@ const big = (eventId: string): EngineEvent => ({
 test("a cut-off reader on a Redis front gets its unread final when it comes back", async () => {
   const clock = new ManualClock();
   const budget = new ReaderBudget({ clock, maxConnectionBytes: 100_000, maxServerBytes: 10 * BIG, slowReaderMs: 1000 });
-  const bus = soloBus();
-  const hub = new ClusterSessionHub({
-    clock,
-    engine: { cancelSession: async () => 1 },
-    sessionGraceMs: 100,
-    heartbeatMs: 15_000,
-    budget,
-    keptResultTtlMs: 1000,
-    bus,
-    relay: new SessionRelay(bus),
-  });
+  const hub = clusterHub(clock, soloBus(), { budget, keptResultTtlMs: 1000 });
   try {
     hub.expect("s", "e1");
     const first = new CuttableSink();

@@ -5,25 +5,14 @@
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { ClusterSessionHub } from "../../src/server/ClusterSessionHub.ts";
-import { SessionRelay } from "../../src/server/SessionRelay.ts";
 import { ManualClock } from "../../src/testing/ManualClock.ts";
 import { CuttableSink } from "../helpers/CuttableSink.ts";
-import { soloBus } from "../helpers/soloBus.ts";
+import { clusterHub, soloBus } from "../helpers/soloBus.ts";
 
 test("the cluster hub's sweep names the sessions still in use here, not those that ended", async () => {
   const clock = new ManualClock();
-  const bus = soloBus();
   const inUse: string[] = [];
-  const hub = new ClusterSessionHub({
-    clock,
-    engine: { cancelSession: async () => 1 },
-    sessionGraceMs: 100,
-    heartbeatMs: 15_000,
-    onSessionInUse: (h) => inUse.push(h),
-    bus,
-    relay: new SessionRelay(bus),
-  });
+  const hub = clusterHub(clock, soloBus(), { onSessionInUse: (h) => inUse.push(h) });
   try {
     // A stream open, its event queued: no request comes while it waits.
     hub.expect("waits", "w1");

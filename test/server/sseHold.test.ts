@@ -6,13 +6,11 @@
 import assert from "node:assert/strict";
 import type { ServerResponse } from "node:http";
 import { test } from "node:test";
-import { ClusterSessionHub } from "../../src/server/ClusterSessionHub.ts";
-import { SessionRelay } from "../../src/server/SessionRelay.ts";
 import { STATUS_HOLD_MS, SseV3Sink, type Sink } from "../../src/server/Sink.ts";
 import type { EngineEvent } from "../../src/queue/index.ts";
 import { ManualClock } from "../../src/testing/ManualClock.ts";
 import type { SessionBus } from "../../src/store/index.ts";
-import { soloBus } from "../helpers/soloBus.ts";
+import { clusterHub, soloBus } from "../helpers/soloBus.ts";
 
 /** What the sink did to its response: each socket write (headers flushed alone, or chunks) in order. */
 class FakeResponse {
@@ -202,14 +200,7 @@ test("a front on a shared queue holds a stream's last final while it asks the st
       settled: () => new Promise<void>((resolve) => (settle = resolve)),
       othersPending: () => others,
     } as unknown as SessionBus;
-    const hub = new ClusterSessionHub({
-      clock,
-      engine: { cancelSession: async () => 1 },
-      sessionGraceMs: 100,
-      heartbeatMs: 15_000,
-      bus,
-      relay: new SessionRelay(bus),
-    });
+    const hub = clusterHub(clock, bus);
     try {
       const sink = new RecordingSink();
       hub.expect(SESSION, ID);
