@@ -142,6 +142,19 @@ test("status a person would see for longer than the hold, or whose ETA is unknow
   assert.deepEqual(written(res), [["estimation"], ["estimation"], ["process_starts"], ["process_starts"]]);
 });
 
+test("a reader cut off while status waits: nothing is written after the cut, and the hold's timer is gone", async () => {
+  const { sink, res, clock } = sinkOn();
+  sink.write(estimation);
+  await tick();
+  assert.equal(clock.pending, 1, "the hold's timer");
+  sink.cut();
+  assert.equal(clock.pending, 0);
+  await clock.advance(STATUS_HOLD_MS);
+  sink.releaseHeld();
+  await tick();
+  assert.deepEqual(res.writes, []);
+});
+
 test("a stream that got no status flushes its headers at once; holdForEnd leaves its final alone", async () => {
   const { sink, res } = sinkOn();
   await tick();
