@@ -14,8 +14,10 @@
  *   node --conditions=usher-source --import tsx bench/luaReplay.ts cap.txt --recorded=DIR \
  *     [--candidate=DIR ...] [--reps=5] [--url=redis://127.0.0.1:6379]
  *
- * `--recorded` is the checkout whose scripts made the capture (its script hashes name the calls);
- * each `--candidate` (default: this checkout) runs every call under its script of the same name.
+ * `--recorded` is the checkout whose scripts made the capture (its script hashes, and its batch
+ * function's name, name the calls); each `--candidate` (default: this checkout) runs every call
+ * under its script of the same name, or with `DIR#function` its hot-path calls (batches and lone
+ * ones) as its batch function, as a node on Redis 7 sends them.
  * Prints Redis's CPU (user + system, from INFO, {@link RedisMeter}) per replay and the median per candidate. Leases
  * expire by the recording's clock, so `usherReap` calls are not replayed.
  */
@@ -45,14 +47,29 @@ if (capture === undefined || recorded === "") {
   process.exit(2);
 }
 
-/** Every script of a checkout by its command name, the batch script as "batch". */
-async function scriptsOf(root: string): Promise<Map<string, string>> {
+/** A checkout's Lua: every script by its command name (the batch script as "batch"), and its batch function. */
+interface Lua {
+  readonly scripts: Map<string, string>;
+  /** Null in checkouts before the batch function. */
+  readonly fn: { readonly name: string; readonly library: string; readonly batched: ReadonlySet<string> } | null;
+}
+
+async function luaOf(root: string): Promise<Lua> {
   const dir = resolve(root, "src/store");
   const { SCRIPTS } = (await import(pathToFileURL(`${dir}/redisScripts.ts`).href)) as {
     SCRIPTS: Record<string, string>;
   };
-  const { BATCH_LUA } = (await import(pathToFileURL(`${dir}/redisBatch.ts`).href)) as { BATCH_LUA: string };
-  return new Map([...Object.entries(SCRIPTS), ["batch", BATCH_LUA]]);
+  const batch = (await import(pathToFileURL(`${dir}/redisBatch.ts`).href)) as {
+    BATCH_LUA: string;
+    BATCHED: ReadonlySet<string>;
+    BATCH_FUNCTION?: string;
+    BATCH_LIBRARY?: string;
+  };
+  const fn =
+    batch.BATCH_FUNCTION === undefined || batch.BATCH_LIBRARY === undefined
+      ? null
+      : { name: batch.BATCH_FUNCTION, library: batch.BATCH_LIBRARY, batched: batch.BATCHED };
+  return { scripts: new Map([...Object.entries(SCRIPTS), ["batch", batch.BATCH_LUA]]), fn };
 }
 
 /** The quoted arguments of a MONITOR line (`"evalsha" "…" …`), unescaped. */
@@ -83,14 +100,19 @@ function argsOf(line: string): string[] {
 }
 
 const sha1 = (s: string): string => createHash("sha1").update(s).digest("hex");
-const nameBySha = new Map([...(await scriptsOf(recorded))].map(([name, lua]) => [sha1(lua), name]));
+const recordedLua = await luaOf(recorded);
+const nameBySha = new Map([...recordedLua.scripts].map(([name, lua]) => [sha1(lua), name]));
 const calls: string[][] = [];
 let prefix = "";
 for (const line of readFileSync(capture, "latin1").split("\n")) {
   if (!line.includes('] "') || line.includes("[0 lua]")) continue;
   const args = argsOf(line);
   const verb = (args[0] ?? "").toLowerCase();
-  if (verb === "evalsha") {
+  if (verb === "fcall" && args[1] === recordedLua.fn?.name) {
+    // Replayed as the batch script's call: FCALL's arguments after the name are EVALSHA's after the hash.
+    if (prefix === "") prefix = args[4] ?? "";
+    calls.push(["evalsha", "batch", ...args.slice(2)]);
+  } else if (verb === "evalsha") {
     const name = nameBySha.get(args[1] ?? "");
     if (name === undefined || name === "usherReap") continue;
     if (prefix === "") prefix = args[4] ?? "";
@@ -103,10 +125,19 @@ console.log(`${calls.length} calls under ${prefix}`);
 const redis = new Redis(url);
 const meter = new RedisMeter(url);
 const shas: Map<string, string>[] = [];
-for (const root of candidates) {
+/** Per candidate, its batch function when it runs as one (`DIR#function`). */
+const fns: (Lua["fn"] | null)[] = [];
+for (const candidate of candidates) {
+  const [root = "", mode] = candidate.split("#");
+  const lua = await luaOf(root);
   const m = new Map<string, string>();
-  for (const [name, lua] of await scriptsOf(root)) m.set(name, String(await redis.script("LOAD", lua)));
+  for (const [name, text] of lua.scripts) m.set(name, String(await redis.script("LOAD", text)));
   shas.push(m);
+  if (mode === "function") {
+    if (lua.fn === null) throw new Error(`${root} has no batch function`);
+    await redis.call("FUNCTION", "LOAD", "REPLACE", lua.fn.library);
+  }
+  fns.push(mode === "function" ? lua.fn : null);
 }
 
 const readings: number[][] = candidates.map(() => []);
@@ -114,6 +145,7 @@ try {
   for (let rep = 0; rep < reps * candidates.length; rep++) {
     const which = rep % candidates.length;
     const sha = shas[which] as Map<string, string>;
+    const fn = fns[which] ?? null;
     const into = `{usher-bench:${process.pid}:replay${rep}:}`;
     const moved = (s: string): string => (s.includes(prefix) ? s.split(prefix).join(into) : s);
     meter.start();
@@ -122,7 +154,12 @@ try {
       const p = redis.pipeline();
       for (const [verb, ...rest] of calls.slice(i, i + CHUNK)) {
         // EVALSHA's arguments after the hash: numkeys, the key, ARGV (the first two moved too).
-        if (verb === "evalsha") p.call("evalsha", sha.get(rest[0] ?? "") ?? "", ...rest.slice(1).map(moved));
+        const [name = "", numKeys = "", key = "", P = "", node = "", ...argv] = rest.map(moved);
+        if (verb === "evalsha" && fn !== null && name === "batch")
+          p.call("fcall", fn.name, ...rest.slice(1).map(moved));
+        else if (verb === "evalsha" && fn !== null && fn.batched.has(name))
+          p.call("fcall", fn.name, numKeys, key, P, node, "1", name, argv.length, ...argv);
+        else if (verb === "evalsha") p.call("evalsha", sha.get(rest[0] ?? "") ?? "", ...rest.slice(1).map(moved));
         else p.call(verb ?? "", ...rest.map(moved));
       }
       for (const [err] of (await p.exec()) ?? []) if (err) errors++;

@@ -12,7 +12,7 @@
 import { connect, type Socket } from "node:net";
 import { redisClientPorts } from "./redisClientPorts.ts";
 import { sha1 } from "../../src/store/callScript.ts";
-import { BATCH_LUA } from "../../src/store/redisBatch.ts";
+import { BATCH_FUNCTION, BATCH_LUA } from "../../src/store/redisBatch.ts";
 
 /** What a MONITOR sample saw. */
 export interface MonitorSample {
@@ -206,14 +206,19 @@ const BATCH_SHA = sha1(BATCH_LUA);
 const BATCH_TEXT_START = JSON.stringify(BATCH_LUA.slice(0, 20)).slice(1, -1);
 
 /**
- * How many script calls the command of a MONITOR line carries: the batch script's `n`
- * (`"<sha or text>" "1" "<key>" "<P>" "<node>" "<n>"`), else 1.
+ * How many script calls the command of a MONITOR line carries: the batch's `n`
+ * (`"<sha, text or function>" "1" "<key>" "<P>" "<node>" "<n>"`), else 1.
  */
 function batchCalls(name: string, rest: string): number {
-  if (name !== "evalsha" && name !== "eval") return 1;
+  if (name !== "evalsha" && name !== "eval" && name !== "fcall") return 1;
   const args = [...rest.matchAll(/ "((?:[^"\\]|\\.)*)"/g)].map((a) => a[1] as string);
   const script = args[0] ?? "";
-  const isBatch = name === "evalsha" ? script === BATCH_SHA : script.startsWith(BATCH_TEXT_START);
+  const isBatch =
+    name === "fcall"
+      ? script === BATCH_FUNCTION
+      : name === "evalsha"
+        ? script === BATCH_SHA
+        : script.startsWith(BATCH_TEXT_START);
   const n = Number(args[5]);
   return isBatch && Number.isInteger(n) && n > 0 ? n : 1;
 }

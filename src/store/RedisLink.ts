@@ -221,6 +221,7 @@ export class RedisLink {
     await Promise.all([waitReady(this.cmd), waitReady(this.#sub)]);
     await this.#sub.subscribe(this.#wakeChannel, this.#nodeChannel);
     await checkProtocol(this.cmd, this.prefix, this.options.keyPrefix);
+    await this.#batch.useFunction();
     await this.cmd.set(`${this.prefix}epoch`, randomBytes(8).toString("hex"), "NX");
     this.#epoch = await this.cmd.get(`${this.prefix}epoch`);
     this.#connected = true;

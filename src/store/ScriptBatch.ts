@@ -1,6 +1,6 @@
 import { ReplyError } from "ioredis";
-import { callLua, callScript, sha1 } from "./callScript.ts";
-import { BATCH_LUA, BATCHED } from "./redisBatch.ts";
+import { callFunction, callLua, callScript, loadLibrary, sha1 } from "./callScript.ts";
+import { BATCH_FUNCTION, BATCH_LIBRARY, BATCH_LUA, BATCHED } from "./redisBatch.ts";
 import type { RedisClient } from "./redisConnect.ts";
 import type { ScriptName } from "./redisScripts.ts";
 
@@ -21,6 +21,9 @@ interface Queued {
  *
  * The caller keeps the order of everything it sends: it flushes the batch before any other
  * command (see `RedisLink`), so commands reach Redis in the order they were made, as before.
+ *
+ * Once {@link useFunction} found Redis 7's functions, every hot-path call goes as the batch
+ * function (`FCALL`), a lone one as a batch of one: the helpers are not made again at each call.
  */
 export class ScriptBatch {
   readonly #client: RedisClient;
@@ -28,6 +31,8 @@ export class ScriptBatch {
   /** ARGV[1] and ARGV[2] of every script: the key prefix and the node's id. */
   readonly #head: readonly string[];
   #queued: Queued[] = [];
+  /** Hot-path calls go as the batch function (see {@link useFunction}), not as scripts. */
+  #function = false;
 
   constructor(client: RedisClient, key: string, prefix: string, nodeId: string) {
     this.#client = client;
@@ -43,7 +48,23 @@ export class ScriptBatch {
   run(name: ScriptName, args: readonly (string | number)[], gathered: boolean): Promise<unknown> {
     if (gathered && BATCHED.has(name)) return this.add(name, args);
     this.flush();
+    if (this.#function && BATCHED.has(name)) {
+      const lone = this.add(name, args);
+      this.flush();
+      return lone;
+    }
     return this.#alone(name, args);
+  }
+
+  /**
+   * Sends the hot-path calls as the batch function from now on when Redis can load it (7.0 or
+   * later, one server: on a Redis Cluster each primary would need the library, and the scripts
+   * serve as they are). Resolves whether it does.
+   */
+  async useFunction(): Promise<boolean> {
+    if (this.#client.isCluster) return false;
+    this.#function = await loadLibrary(this.#client, BATCH_LIBRARY);
+    return this.#function;
   }
 
   /** One call as its own script. */
@@ -61,7 +82,7 @@ export class ScriptBatch {
     const calls = this.#queued;
     if (calls.length === 0) return;
     this.#queued = [];
-    if (calls.length === 1) {
+    if (calls.length === 1 && !this.#function) {
       const only = calls[0] as Queued;
       this.#alone(only.name, only.args).then(only.resolve, only.reject);
       return;
@@ -71,7 +92,7 @@ export class ScriptBatch {
       args.push(c.name, c.args.length);
       for (const a of c.args) args.push(a);
     }
-    callLua(this.#client, BATCH_LUA, BATCH_SHA, this.#key, args).then(
+    this.#send(args).then(
       (reply) => {
         const results = reply as (readonly unknown[])[];
         calls.forEach((c, i) => {
@@ -84,5 +105,22 @@ export class ScriptBatch {
         for (const c of calls) c.reject(err);
       },
     );
+  }
+
+  /** One batch: as the function, or as the script (also when Redis no longer knows functions). */
+  async #send(args: readonly (string | number)[]): Promise<unknown> {
+    if (!this.#function) return callLua(this.#client, BATCH_LUA, BATCH_SHA, this.#key, args);
+    try {
+      return await callFunction(this.#client, BATCH_FUNCTION, BATCH_LIBRARY, this.#key, args);
+    } catch (err) {
+      if (!(err instanceof Error)) throw err;
+      // Redis refused the call before running it. Failed over to a Redis before 7.0: the script
+      // does the same, from now on. Out of memory: Redis refuses a function then, where a script
+      // runs and only its commands that need memory fail (a release, which frees some, succeeds).
+      const gone = /unknown command/i.test(err.message);
+      if (!gone && !err.message.startsWith("OOM")) throw err;
+      if (gone) this.#function = false;
+      return callLua(this.#client, BATCH_LUA, BATCH_SHA, this.#key, args);
+    }
   }
 }

@@ -46,9 +46,43 @@ export async function callLua(
   }
 }
 
+/**
+ * Calls function `fn` of Lua library `library` (Redis 7's `FCALL`) with its key and arguments, as
+ * {@link callLua} calls a script: when Redis answers that the function is not found (a fresh or
+ * restarted Redis, a `FUNCTION FLUSH`), loads the library and calls it once more.
+ */
+export async function callFunction(
+  client: RedisClient,
+  fn: string,
+  library: string,
+  key: string,
+  args: readonly (string | number)[],
+): Promise<unknown> {
+  try {
+    return await send(client, "fcall", fn, key, args);
+  } catch (err) {
+    if (!(err instanceof Error) || !err.message.startsWith("ERR Function not found")) throw err;
+    if (!(await loadLibrary(client, library))) throw err;
+    return await send(client, "fcall", fn, key, args);
+  }
+}
+
+/**
+ * Loads Lua function library `library` (`FUNCTION LOAD`; one of that name loaded already counts).
+ * Resolves false when Redis cannot: before 7.0, or a user without the right.
+ */
+export async function loadLibrary(client: RedisClient, library: string): Promise<boolean> {
+  try {
+    await client.call("FUNCTION", "LOAD", library);
+    return true;
+  } catch (err) {
+    return err instanceof Error && err.message.includes("already exists");
+  }
+}
+
 function send(
   client: RedisClient,
-  verb: "evalsha" | "eval",
+  verb: "evalsha" | "eval" | "fcall",
   script: string,
   key: string,
   args: readonly (string | number)[],

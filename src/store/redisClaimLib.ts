@@ -15,8 +15,8 @@
 export const CLAIM_LIB = `
 -- The last claim request parsed, and the ARGV strings of its tail after the lease: the calls of
 -- a batch ask for the same pools and functions, and parsing them for each call was a tenth of a
--- release's Lua. The request is the same table, its lease and time set for each call (nothing keeps
--- it past its call).
+-- release's Lua. The request is the same table, its lease and time set for each call (the batch
+-- function keeps it from one FCALL to the next, where the same comparison decides).
 local req_tail, req_last = {}, nil
 local function claim_request(at)
   local lease = ARGV[at]

@@ -1,11 +1,16 @@
-/**
- * The helpers every Lua script of {@link RedisStore} starts with (see docs/redis-protocol.md for the
- * keys, and redisScripts.ts for the scripts' conventions).
- */
-export const PRELUDE = `
+/** The first lines of {@link PRELUDE}: what every script reads from ARGV before its helpers. */
+export const PRELUDE_ARGS = `
 local P = ARGV[1]
 local NODE = ARGV[2]
-local function now_ms()
+`;
+
+/**
+ * The helpers every Lua script of {@link RedisStore} starts with (see docs/redis-protocol.md for the
+ * keys, and redisScripts.ts for the scripts' conventions). First {@link PRELUDE_ARGS}: the key
+ * prefix `P` and the node's id `NODE` from ARGV, which the batch function (redisBatch.ts) declares
+ * instead and sets for each call.
+ */
+export const PRELUDE = `${PRELUDE_ARGS}local function now_ms()
   local t = redis.call('TIME')
   return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 end

@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { countMonitorLines } from "../../bench/load/RedisMonitor.ts";
 import { sha1 } from "../../src/store/callScript.ts";
-import { BATCH_LUA } from "../../src/store/redisBatch.ts";
+import { BATCH_FUNCTION, BATCH_LUA } from "../../src/store/redisBatch.ts";
 import { SCRIPTS } from "../../src/store/redisScripts.ts";
 import { SseTransport } from "../../bench/load/SseTransport.ts";
 import { echoServer } from "../helpers/echoSseServer.ts";
@@ -65,7 +65,7 @@ test("countMonitorLines: the watched ports' commands and their scripts' calls, o
   });
 });
 
-test("countMonitorLines: a batch of script calls counts as its calls, by hash or by text", () => {
+test("countMonitorLines: a batch of script calls counts as its calls, by hash, by text or as the function", () => {
   const batchArgs = '"1" "{p}seq" "{p}" "node1" "3" "usherClaim" "0" "usherClaim" "0" "usherClaim" "0"';
   const lines = [
     `+1796420907.267283 [0 127.0.0.1:35358] "evalsha" "${sha1(BATCH_LUA)}" ${batchArgs}`,
@@ -73,9 +73,11 @@ test("countMonitorLines: a batch of script calls counts as its calls, by hash or
     // MONITOR quotes the text with escapes (a newline as \n, a quote as \"), as JSON does.
     `+1796420907.267400 [0 127.0.0.1:35358] "eval" ${JSON.stringify(BATCH_LUA)} ${batchArgs}`,
     `+1796420907.267500 [0 127.0.0.1:35358] "evalsha" "${sha1(SCRIPTS.usherClaim)}" "1" "{p}seq" "{p}" "n" "7"`,
+    `+1796420907.267600 [0 127.0.0.1:35358] "fcall" "${BATCH_FUNCTION}" ${batchArgs}`,
+    '+1796420907.267700 [0 127.0.0.1:35358] "fcall" "another" "1" "{p}seq" "{p}" "node1" "5"',
   ];
   const counts = countMonitorLines(Buffer.from(`${lines.join("\r\n")}\r\n`), new Set([35358]));
-  assert.equal(counts.topLevel, 3);
-  assert.equal(counts.calls, 7);
+  assert.equal(counts.topLevel, 5);
+  assert.equal(counts.calls, 11);
   assert.equal(counts.lua, 1);
 });

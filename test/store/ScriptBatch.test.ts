@@ -1,31 +1,39 @@
 /**
  * The hot-path script calls of one turn run as one batch script call (issue 16): each call still
  * gets its own result or error, in the order made, a command made between them keeps its place,
- * and a Redis that forgot its scripts runs the batch from its text.
+ * and a Redis that forgot its scripts runs the batch from its text. On Redis 7 the batch runs as
+ * a function with the same results; a Redis that lost the library gets it again, and one without
+ * functions gets the script.
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import type { Command, Redis } from "ioredis";
+import { type Command, type Redis, ReplyError } from "ioredis";
 import { RedisLink } from "../../src/store/RedisLink.ts";
 import { ScriptBatch } from "../../src/store/ScriptBatch.ts";
 import { sha1 } from "../../src/store/callScript.ts";
-import { BATCH_LUA } from "../../src/store/redisBatch.ts";
+import { BATCH_FUNCTION, BATCH_LIBRARY, BATCH_LUA } from "../../src/store/redisBatch.ts";
 import { SCRIPTS } from "../../src/store/redisScripts.ts";
 import { resolveRedisStoreOptions } from "../../src/store/RedisStoreOptions.ts";
 import { rawRedis, REDIS_URL, storeKey, testPrefix } from "../helpers/redis.ts";
 
-/** The names of the commands `client` sends from now on, in order; a script by hash as "evalsha <sha>". */
+/**
+ * The names of the commands `client` sends from now on, in order; a script by hash as
+ * "evalsha <sha>", a function call as "fcall <name>".
+ */
 function recordSent(client: Redis): string[] {
   const sent: string[] = [];
   const original = client.sendCommand.bind(client);
   client.sendCommand = ((command: Command, ...rest: unknown[]) => {
-    sent.push(command.name === "evalsha" ? `evalsha ${String(command.args[0])}` : command.name);
+    const named = command.name === "evalsha" || command.name === "fcall";
+    sent.push(named ? `${command.name} ${String(command.args[0])}` : command.name);
     return (original as (...a: unknown[]) => unknown)(command, ...rest);
   }) as typeof client.sendCommand;
   return sent;
 }
 
 const BATCH_SHA = sha1(BATCH_LUA);
+/** The library's name, from its first line (`#!lua name=…`). */
+const BATCH_LIBRARY_NAME = /name=(\S+)/.exec(BATCH_LIBRARY)?.[1] ?? "";
 
 /** A claim request for pool `pool` (limit 4) that claims nothing ("" lease): the script answers {false, 1}. */
 const noClaim = (pool: string): string[] => ["1", "", "30000", "", "", "0", "0", "1", pool, "4", "0"];
@@ -34,85 +42,99 @@ const claim = (pool: string): string[] => ["1", "lease-x", "30000", "", "", "0",
 
 describe("ScriptBatch", () => {
   const redis = rawRedis();
-
-  it("runs the calls of one turn as one command, each with its own result or error, in order", async () => {
-    const prefix = storeKey(testPrefix("batch"), "");
-    await redis.set(`${prefix}run:broken`, "not a sorted set");
-    const sent = recordSent(redis);
+  /** A batch on `redis` that sends its calls as the script, or as the function (Redis 7 here). */
+  const batchOf = async (mode: "script" | "function", prefix: string): Promise<ScriptBatch> => {
     const batch = new ScriptBatch(redis, `${prefix}seq`, prefix, "node");
-    const calls = [
-      batch.add("usherClaim", noClaim("default")),
-      batch.add("usherClaim", claim("broken")),
-      batch.add("usherClaim", claim("default")),
-    ];
-    batch.flush();
-    const [first, second, third] = await Promise.allSettled(calls);
-    assert.deepEqual(first, { status: "fulfilled", value: [null, 1] });
-    assert.equal(second?.status, "rejected");
-    assert.match(String((second as PromiseRejectedResult).reason), /WRONGTYPE/);
-    assert.equal((second as PromiseRejectedResult).reason.name, "ReplyError");
-    assert.deepEqual(third, { status: "fulfilled", value: [null, 0] });
-    // (An "eval" would follow if another test file flushed the scripts meanwhile.)
-    assert.deepEqual(
-      sent.filter((c) => c !== "eval"),
-      [`evalsha ${BATCH_SHA}`],
-    );
-  });
+    if (mode === "function") assert.equal(await batch.useFunction(), true);
+    return batch;
+  };
 
-  it("gives each call of a batch its own claim request: pools, lease and time", async () => {
-    const prefix = storeKey(testPrefix("batch"), "");
-    // Two events waiting in pool b (fairness off: each its own lane), none in pool a.
-    for (const [i, e] of ["e1", "e2"].entries()) {
-      const m = `0:${String(i + 1).padStart(15, "0")}:1000:${e}`;
-      await redis.hset(`${prefix}job:${e}`, {
-        json: `{"eventId":"${e}"}`,
-        pool: "b",
-        fn: "0",
-        seq: i + 1,
-        origin: "o",
-        tries: 0,
-        m,
-      });
-      await redis.zadd(`${prefix}wait:b`, i + 1, m);
-    }
-    // alone, lease, leaseMs, now, expiry, priorityAgingMs, fair, one pool (limit 4), no batching function.
-    const ask = (pool: string, lease: string, now: number): string[] => [
-      "1",
-      lease,
-      "30000",
-      String(now),
-      String(now + 30000),
-      "0",
-      "0",
-      "1",
-      pool,
-      "4",
-      "0",
-    ];
-    const batch = new ScriptBatch(redis, `${prefix}seq`, prefix, "node");
-    const calls = [
-      batch.add("usherClaim", ask("a", "la", 5000)),
-      batch.add("usherClaim", ask("b", "lb1", 5001)),
-      batch.add("usherClaim", ask("b", "lb2", 5002)),
-      batch.add("usherClaim", ask("a", "la2", 5003)),
-    ];
-    batch.flush();
-    assert.deepEqual(await Promise.all(calls), [
-      [null, 0],
-      [["b", "0", '{"eventId":"e1"}', "o"], 1],
-      [["b", "0", '{"eventId":"e2"}', "o"], 1],
-      [null, 0],
-    ]);
-    assert.deepEqual(await redis.zrange(`${prefix}run:b`, 0, -1, "WITHSCORES"), ["e1|lb1", "35001", "e2|lb2", "35002"]);
-    assert.deepEqual(await redis.hmget(`${prefix}job:e2`, "lease", "node", "start", "tries", "pos"), [
-      "lb2",
-      "node",
-      "5002",
-      "1",
-      "2",
-    ]);
-    assert.equal(await redis.exists(`${prefix}run:a`), 0);
-  });
+  for (const mode of ["script", "function"] as const) {
+    it(`runs the calls of one turn as one command, each with its own result or error, in order (${mode})`, async () => {
+      const prefix = storeKey(testPrefix("batch"), "");
+      await redis.set(`${prefix}run:broken`, "not a sorted set");
+      const batch = await batchOf(mode, prefix);
+      const sent = recordSent(redis);
+      const calls = [
+        batch.add("usherClaim", noClaim("default")),
+        batch.add("usherClaim", claim("broken")),
+        batch.add("usherClaim", claim("default")),
+      ];
+      batch.flush();
+      const [first, second, third] = await Promise.allSettled(calls);
+      assert.deepEqual(first, { status: "fulfilled", value: [null, 1] });
+      assert.equal(second?.status, "rejected");
+      assert.match(String((second as PromiseRejectedResult).reason), /WRONGTYPE/);
+      assert.equal((second as PromiseRejectedResult).reason.name, "ReplyError");
+      assert.deepEqual(third, { status: "fulfilled", value: [null, 0] });
+      // (An "eval" or a "function" load would follow if another test file flushed the scripts or
+      // functions meanwhile.)
+      assert.deepEqual(
+        sent.filter((c) => c !== "eval" && c !== "FUNCTION"),
+        [mode === "script" ? `evalsha ${BATCH_SHA}` : `fcall ${BATCH_FUNCTION}`],
+      );
+    });
+
+    it(`gives each call of a batch its own claim request: pools, lease and time (${mode})`, async () => {
+      const prefix = storeKey(testPrefix("batch"), "");
+      // Two events waiting in pool b (fairness off: each its own lane), none in pool a.
+      for (const [i, e] of ["e1", "e2"].entries()) {
+        const m = `0:${String(i + 1).padStart(15, "0")}:1000:${e}`;
+        await redis.hset(`${prefix}job:${e}`, {
+          json: `{"eventId":"${e}"}`,
+          pool: "b",
+          fn: "0",
+          seq: i + 1,
+          origin: "o",
+          tries: 0,
+          m,
+        });
+        await redis.zadd(`${prefix}wait:b`, i + 1, m);
+      }
+      // alone, lease, leaseMs, now, expiry, priorityAgingMs, fair, one pool (limit 4), no batching function.
+      const ask = (pool: string, lease: string, now: number): string[] => [
+        "1",
+        lease,
+        "30000",
+        String(now),
+        String(now + 30000),
+        "0",
+        "0",
+        "1",
+        pool,
+        "4",
+        "0",
+      ];
+      const batch = await batchOf(mode, prefix);
+      const calls = [
+        batch.add("usherClaim", ask("a", "la", 5000)),
+        batch.add("usherClaim", ask("b", "lb1", 5001)),
+        batch.add("usherClaim", ask("b", "lb2", 5002)),
+        batch.add("usherClaim", ask("a", "la2", 5003)),
+      ];
+      batch.flush();
+      assert.deepEqual(await Promise.all(calls), [
+        [null, 0],
+        [["b", "0", '{"eventId":"e1"}', "o"], 1],
+        [["b", "0", '{"eventId":"e2"}', "o"], 1],
+        [null, 0],
+      ]);
+      assert.deepEqual(await redis.zrange(`${prefix}run:b`, 0, -1, "WITHSCORES"), [
+        "e1|lb1",
+        "35001",
+        "e2|lb2",
+        "35002",
+      ]);
+      assert.deepEqual(await redis.hmget(`${prefix}job:e2`, "lease", "node", "start", "tries", "pos"), [
+        "lb2",
+        "node",
+        "5002",
+        "1",
+        "2",
+      ]);
+      assert.equal(await redis.exists(`${prefix}run:a`), 0);
+    });
+  }
 
   it("sends a lone call as its own script, and either from its text when Redis forgot every script", async () => {
     const prefix = storeKey(testPrefix("batch"), "");
@@ -144,12 +166,80 @@ describe("ScriptBatch", () => {
       const d = link.run("usherClaim", ...noClaim("default"));
       assert.deepEqual(await Promise.all([a, b, plain, c, d]), [[null, 1], [null, 1], null, [null, 1], [null, 1]]);
       // (The link's heartbeat may send scripts of its own meanwhile.)
+      // (Redis 7 here: the link sends the batch as the function.)
+      const batch = `fcall ${BATCH_FUNCTION}`;
       assert.deepEqual(
-        sent.filter((c) => c === "get" || c === `evalsha ${BATCH_SHA}`),
-        [`evalsha ${BATCH_SHA}`, "get", `evalsha ${BATCH_SHA}`],
+        sent.filter((c) => c === "get" || c === batch),
+        [batch, "get", batch],
       );
     } finally {
       await link.close();
     }
+  });
+
+  it("with functions, a lone call goes as a batch of one, and a Redis that lost the library loads it again", async () => {
+    const prefix = storeKey(testPrefix("batch"), "");
+    const batch = await batchOf("function", prefix);
+    await redis.call("FUNCTION", "DELETE", BATCH_LIBRARY_NAME);
+    const sent = recordSent(redis);
+    assert.deepEqual(await batch.run("usherClaim", noClaim("default"), false), [null, 1]);
+    // Not found, loaded ("FUNCTION"), called again; another test file may have loaded it first.
+    assert.ok(
+      sent.join() === [`fcall ${BATCH_FUNCTION}`, "FUNCTION", `fcall ${BATCH_FUNCTION}`].join() ||
+        sent.join() === `fcall ${BATCH_FUNCTION}`,
+      sent.join(),
+    );
+    assert.deepEqual(await batch.run("usherClaim", noClaim("default"), false), [null, 1]);
+  });
+
+  it("a Redis without functions (before 7.0, or one failed over to it), or out of memory, gets the script", async () => {
+    const prefix = storeKey(testPrefix("batch"), "");
+    const old = rawRedis();
+    await old.ping();
+    const unknown = (verb: string): InstanceType<typeof ReplyError> =>
+      new ReplyError(`ERR unknown command '${verb}', with args beginning with: `);
+    const originalCall = old.call.bind(old);
+    old.call = ((...a: Parameters<typeof old.call>) =>
+      String(a[0]).toUpperCase() === "FUNCTION"
+        ? Promise.reject(unknown("FUNCTION"))
+        : (originalCall as (...x: unknown[]) => unknown)(...a)) as typeof old.call;
+    const batch = new ScriptBatch(old, `${prefix}seq`, prefix, "node");
+    assert.equal(await batch.useFunction(), false);
+    const sent = recordSent(old);
+    assert.deepEqual(await batch.run("usherClaim", noClaim("default"), false), [null, 1]);
+    assert.deepEqual(
+      sent.filter((c) => c !== "eval"),
+      [`evalsha ${sha1(SCRIPTS.usherClaim)}`],
+    );
+
+    // Functions found at first, then Redis no longer knows FCALL: the script runs the batch, from then on.
+    const failed = rawRedis();
+    const upgraded = new ScriptBatch(failed, `${prefix}seq`, prefix, "node");
+    assert.equal(await upgraded.useFunction(), true);
+    let refusal = new ReplyError("OOM command not allowed when used memory > 'maxmemory'.");
+    const originalSend = failed.sendCommand.bind(failed);
+    failed.sendCommand = ((command: Command, ...rest: unknown[]) => {
+      if (command.name === "fcall") {
+        command.reject(refusal);
+        return command.promise;
+      }
+      return (originalSend as (...a: unknown[]) => unknown)(command, ...rest);
+    }) as typeof failed.sendCommand;
+    const sentAfter = recordSent(failed);
+    // Out of memory, Redis refuses a function where a script runs: this call goes as the script.
+    assert.deepEqual(await upgraded.run("usherClaim", noClaim("a"), false), [null, 1]);
+    refusal = unknown("fcall");
+    assert.deepEqual(await upgraded.run("usherClaim", noClaim("a"), false), [null, 1]);
+    assert.deepEqual(await upgraded.run("usherClaim", noClaim("b"), false), [null, 1]);
+    assert.deepEqual(
+      sentAfter.filter((c) => c !== "eval"),
+      [
+        `fcall ${BATCH_FUNCTION}`,
+        `evalsha ${BATCH_SHA}`,
+        `fcall ${BATCH_FUNCTION}`,
+        `evalsha ${BATCH_SHA}`,
+        `evalsha ${sha1(SCRIPTS.usherClaim)}`,
+      ],
+    );
   });
 });
