@@ -65,8 +65,23 @@ ${RUN_CALLS}
 `;
 
 if (!QUEUE_LIB.startsWith(PRELUDE_ARGS)) throw new Error("the queue scripts' helpers do not start with PRELUDE_ARGS");
+
+/** The library's text with version `v` in its names (see {@link BATCH_LIBRARY}). */
+function libraryText(v: string): string {
+  return `#!lua name=usher_${v}
+local ARGV = {}
+local P, NODE
+${QUEUE_LIB.slice(PRELUDE_ARGS.length)}
+${CALLS}
+redis.register_function('usher_batch_${v}', function(_, BATCH)
+P, NODE = BATCH[1], BATCH[2]
+${RUN_CALLS}
+end)
+`;
+}
+
 /** Names the library after its code: nodes of two versions on one Redis each find their own. */
-const VERSION = sha1(BATCH_LUA).slice(0, 16);
+const VERSION = sha1(libraryText("")).slice(0, 16);
 
 /** The batch as a Redis 7 function (`FCALL`), in {@link BATCH_LIBRARY}. */
 export const BATCH_FUNCTION = `usher_batch_${VERSION}`;
@@ -80,13 +95,4 @@ export const BATCH_FUNCTION = `usher_batch_${VERSION}`;
  * helpers keep between calls outlives a call's meaning (`running_n` is reset per call; the parsed
  * claim request is compared with each call's own).
  */
-export const BATCH_LIBRARY = `#!lua name=usher_${VERSION}
-local ARGV = {}
-local P, NODE
-${QUEUE_LIB.slice(PRELUDE_ARGS.length)}
-${CALLS}
-redis.register_function('${BATCH_FUNCTION}', function(_, BATCH)
-P, NODE = BATCH[1], BATCH[2]
-${RUN_CALLS}
-end)
-`;
+export const BATCH_LIBRARY = libraryText(VERSION);
