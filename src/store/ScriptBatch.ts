@@ -114,10 +114,11 @@ export class ScriptBatch {
       return await callFunction(this.#client, BATCH_FUNCTION, BATCH_LIBRARY, this.#key, args);
     } catch (err) {
       if (!(err instanceof Error)) throw err;
-      // Redis refused the call before running it. Failed over to a Redis before 7.0: the script
-      // does the same, from now on. Out of memory: Redis refuses a function then, where a script
-      // runs and only its commands that need memory fail (a release, which frees some, succeeds).
-      const gone = /unknown command/i.test(err.message);
+      // Redis refused the call before running it. Failed over to a Redis before 7.0, or a user
+      // who may load functions but not call them: the script does the same, from now on. Out of
+      // memory: Redis refuses a function then, where a script runs and only its commands that
+      // need memory fail (a release, which frees some, succeeds).
+      const gone = /unknown command/i.test(err.message) || err.message.startsWith("NOPERM");
       if (!gone && !err.message.startsWith("OOM")) throw err;
       if (gone) this.#function = false;
       return callLua(this.#client, BATCH_LUA, BATCH_SHA, this.#key, args);

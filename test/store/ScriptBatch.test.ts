@@ -192,7 +192,7 @@ describe("ScriptBatch", () => {
     assert.deepEqual(await batch.run("usherClaim", noClaim("default"), false), [null, 1]);
   });
 
-  it("a Redis without functions (before 7.0, or one failed over to it), or out of memory, gets the script", async () => {
+  it("a Redis without functions (before 7.0, failed over to one, a user the ACL stops), or out of memory, gets the script", async () => {
     const prefix = storeKey(testPrefix("batch"), "");
     const old = rawRedis();
     await old.ping();
@@ -230,6 +230,12 @@ describe("ScriptBatch", () => {
     assert.deepEqual(await upgraded.run("usherClaim", noClaim("a"), false), [null, 1]);
     refusal = unknown("fcall");
     assert.deepEqual(await upgraded.run("usherClaim", noClaim("a"), false), [null, 1]);
+    // A user without the right to call functions (ACL) is refused as Redis 6.2 would: scripts too.
+    const acl = new ScriptBatch(failed, `${prefix}seq`, prefix, "node");
+    assert.equal(await acl.useFunction(), true);
+    refusal = new ReplyError("NOPERM User u has no permissions to run the 'fcall' command");
+    assert.deepEqual(await acl.run("usherClaim", noClaim("c"), false), [null, 1]);
+    assert.deepEqual(await acl.run("usherClaim", noClaim("c"), false), [null, 1]);
     assert.deepEqual(await upgraded.run("usherClaim", noClaim("b"), false), [null, 1]);
     assert.deepEqual(
       sentAfter.filter((c) => c !== "eval"),
@@ -238,6 +244,10 @@ describe("ScriptBatch", () => {
         `evalsha ${BATCH_SHA}`,
         `fcall ${BATCH_FUNCTION}`,
         `evalsha ${BATCH_SHA}`,
+        "FUNCTION",
+        `fcall ${BATCH_FUNCTION}`,
+        `evalsha ${BATCH_SHA}`,
+        `evalsha ${sha1(SCRIPTS.usherClaim)}`,
         `evalsha ${sha1(SCRIPTS.usherClaim)}`,
       ],
     );
