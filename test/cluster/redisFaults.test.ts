@@ -11,11 +11,13 @@
 import assert from "node:assert/strict";
 import { setTimeout as sleep } from "node:timers/promises";
 import { after, describe, it } from "node:test";
+import { Redis } from "ioredis";
 import { Interface } from "../../src/index.ts";
 import { RedisStore, redisStore } from "../../src/redis.ts";
 import { runWorker } from "../../src/compose/runWorker.ts";
 import { launch, post, readSse } from "../helpers/launch.ts";
 import { RedisServer } from "../helpers/redisServer.ts";
+import { BATCH_FUNCTION } from "../../src/store/redisBatch.ts";
 
 /** `sleep:<ms>` waits that long, then echoes. */
 function app() {
@@ -81,6 +83,15 @@ describe("Redis faults", () => {
     assert.deepEqual(ends(await readSse(`${a.url}/gradio_api/queue/data?session_hash=next`))[0]?.output.data, [
       "done sleep:10",
     ]);
+    // The restart took the batch function's library with it: the first call after it loaded it
+    // again, and did not fall back to the scripts for good.
+    const probe = new Redis(redis.url);
+    try {
+      const libraries = JSON.stringify(await probe.call("FUNCTION", "LIST", "LIBRARYNAME", "usher_*"));
+      assert.ok(libraries.includes(BATCH_FUNCTION), libraries);
+    } finally {
+      probe.disconnect();
+    }
   });
 
   it("fails, with a clear message, a job whose worker died while Redis restarted empty", async () => {
