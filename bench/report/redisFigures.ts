@@ -6,8 +6,10 @@
 import type { RedisReading } from "../load/RedisMeter.ts";
 import type { MonitorSample } from "../load/RedisMonitor.ts";
 
-/** How many of the most frequent commands get a figure of their own. */
+/** How many of the most frequent commands a MONITOR sample gives a figure of their own. */
 const TOP_COMMANDS = 6;
+/** Redis's counters give every command called at least this often per prediction a figure. */
+const MIN_CALLS_PER_PRED = 0.01;
 
 /** Rounds to 2 decimals: the figures are read by people, and the JSON stays short. */
 const round2 = (x: number): number => Math.round(x * 100) / 100;
@@ -16,8 +18,9 @@ const round2 = (x: number): number => Math.round(x * 100) / 100;
  * Figures from Redis's counters over a window in which `completed` predictions completed:
  * `redis_cmds_per_pred` (commandstats calls, scripts' own calls included),
  * `redis_processed_per_pred` (total_commands_processed: commands read from clients),
- * `redis_cpu_us_per_pred`, `redis_cpu` (fraction of a core) and the top commands' calls
- * (`calls_<name>`), all per prediction.
+ * `redis_cpu_us_per_pred`, `redis_cpu` (fraction of a core) and the calls of every command called
+ * at least {@link MIN_CALLS_PER_PRED} times per prediction, most frequent first (`calls_<name>`),
+ * all per prediction.
  */
 export function redisReadingFigures(reading: RedisReading, completed: number): Record<string, number | null> {
   if (completed <= 0) return { redis_cmds_per_pred: null };
@@ -27,10 +30,10 @@ export function redisReadingFigures(reading: RedisReading, completed: number): R
     redis_cpu_us_per_pred: round2((reading.cpuMs * 1000) / completed),
     redis_cpu: round2(reading.cpuMs / Math.max(1, reading.wallMs)),
   };
-  const top = Object.entries(reading.callsByCommand)
-    .sort((a, b) => b[1] - a[1])
-    .slice(0, TOP_COMMANDS);
-  for (const [name, calls] of top) figures[`calls_${name}`] = round2(calls / completed);
+  const called = Object.entries(reading.callsByCommand)
+    .filter(([, calls]) => calls / completed >= MIN_CALLS_PER_PRED)
+    .sort((a, b) => b[1] - a[1]);
+  for (const [name, calls] of called) figures[`calls_${name}`] = round2(calls / completed);
   return figures;
 }
 
