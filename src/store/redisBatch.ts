@@ -1,5 +1,5 @@
 /**
- * The batch script: several calls of the hot-path scripts (admission, claim, release) that a node
+ * The batch script: several calls of the hot-path scripts (admission, claim, release, publish) that a node
  * makes in one turn of its event loop, run by one `EVALSHA`, or on Redis 7 by one `FCALL` of the
  * same code loaded as a function ({@link BATCH_LIBRARY}; see {@link ScriptBatch}).
  *
@@ -16,18 +16,32 @@
  * `redis.call` raises a table with the reply's text in `err`; `error()` a string).
  */
 import { sha1 } from "./callScript.ts";
-import { PRELUDE_ARGS } from "./redisPrelude.ts";
+import { LEVELS_LIB } from "./redisLevels.ts";
+import { PRELUDE, PRELUDE_ARGS } from "./redisPrelude.ts";
 import { QUEUE_LIB } from "./redisQueueScripts.ts";
 import { SCRIPTS, type ScriptName } from "./redisScripts.ts";
 
-/** The scripts a batch runs: the ones a front calls per prediction. */
-export const BATCHED: ReadonlySet<ScriptName> = new Set<ScriptName>(["usherEnqueue", "usherClaim", "usherRelease"]);
+/**
+ * The scripts a batch runs: the ones a front calls per prediction, and `publish`, which carries
+ * every message of an event run by a node other than the one holding its stream (a worker's, or
+ * another front's: each chunk of a streamed output is one).
+ */
+export const BATCHED: ReadonlySet<ScriptName> = new Set<ScriptName>([
+  "usherEnqueue",
+  "usherClaim",
+  "usherRelease",
+  "usherPublish",
+]);
 
-/** The body of a script that starts with {@link QUEUE_LIB}: what follows the shared helpers. */
+/**
+ * The body of a script that starts with {@link QUEUE_LIB}, or with a part of it (PRELUDE and the
+ * levels' helpers): what follows the shared helpers. The batch defines them all.
+ */
 function bodyOf(name: ScriptName): string {
   const lua = SCRIPTS[name];
-  if (!lua.startsWith(QUEUE_LIB)) throw new Error(`${name} does not start with the queue scripts' helpers`);
-  return lua.slice(QUEUE_LIB.length);
+  for (const helpers of [QUEUE_LIB, `${PRELUDE}${LEVELS_LIB}`])
+    if (lua.startsWith(helpers)) return lua.slice(helpers.length);
+  throw new Error(`${name} does not start with the queue scripts' helpers`);
 }
 
 /** Each batched script's body as a function of the batch, by name. */

@@ -59,9 +59,12 @@ describe("ScriptBatch", () => {
         batch.add("usherClaim", noClaim("default")),
         batch.add("usherClaim", claim("broken")),
         batch.add("usherClaim", claim("default")),
+        // A message of an event that is not pending: publish drops it (false, null here).
+        batch.add("usherPublish", ["h", "gone", "generating", "{}", "0", "600000", "1000", "", "1"]),
       ];
       batch.flush();
-      const [first, second, third] = await Promise.allSettled(calls);
+      const [first, second, third, fourth] = await Promise.allSettled(calls);
+      assert.deepEqual(fourth, { status: "fulfilled", value: null });
       assert.deepEqual(first, { status: "fulfilled", value: [null, 1] });
       assert.equal(second?.status, "rejected");
       assert.match(String((second as PromiseRejectedResult).reason), /WRONGTYPE/);
