@@ -13,7 +13,7 @@ import type { RedisOptions } from "ioredis";
 import { checkProtocol, connect, waitReady, type RedisClient } from "./redisConnect.ts";
 import { every, systemClock, type Clock, type Repeating, type TimerHandle } from "../clock.ts";
 import { UsherError } from "../errors.ts";
-import { redact, toStoreError } from "./redisLinkErrors.ts";
+import { redact, toStoreError, WORKER_LOST_ERROR, WORKER_RETRY_LOG } from "./redisLinkErrors.ts";
 import type { ScriptName } from "./redisScripts.ts";
 import { ScriptBatch } from "./ScriptBatch.ts";
 import { RedisTime } from "./RedisTime.ts";
@@ -343,28 +343,14 @@ export class RedisLink {
   async #reap(): Promise<void> {
     if (this.cmd.status !== "ready") return;
     const o = this.options;
-    const error = {
-      message: "The worker running this request stopped responding, and it was not retried again. Please try again.",
-      title: "Error",
-      durationMs: null,
-      visible: true,
-      code: "WORKER_LOST",
-    };
-    const retryLog = {
-      level: "warning",
-      message: "The worker running this request stopped responding; it is being retried.",
-      title: "Warning",
-      durationMs: 10_000,
-      visible: true,
-    };
     try {
       const [, retried = 0] = (await this.run(
         "usherReap",
         o.maxAttempts,
         o.sessionTtlMs,
         o.sessionMaxMessages,
-        JSON.stringify(error),
-        JSON.stringify(retryLog).slice(1),
+        JSON.stringify(WORKER_LOST_ERROR),
+        JSON.stringify(WORKER_RETRY_LOG).slice(1),
         o.leaseMs,
       )) as number[];
       // The other nodes hear of the retried jobs through the wake channel; this node ignores its

@@ -30,3 +30,21 @@ export const STORE_LOST_ERROR = {
   visible: true,
   code: "STORE_UNAVAILABLE",
 };
+
+/** What the user of an event is told when its worker stopped responding and it was tried `maxAttempts` times. */
+export const WORKER_LOST_ERROR = {
+  message: "The worker running this request stopped responding, and it was not retried again. Please try again.",
+  title: "Error",
+  durationMs: null,
+  visible: true,
+  code: "WORKER_LOST",
+};
+
+/** The warning logged to the session of an event whose worker stopped responding, as it is retried. */
+export const WORKER_RETRY_LOG = {
+  level: "warning",
+  message: "The worker running this request stopped responding; it is being retried.",
+  title: "Warning",
+  durationMs: 10_000,
+  visible: true,
+};
