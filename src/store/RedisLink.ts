@@ -102,7 +102,7 @@ export class RedisLink {
     };
     // No offline queue: while Redis is away a join must get 503 at once, not hang.
     this.cmd = connect(options, common, false);
-    this.#batch = new ScriptBatch(this.cmd, this.#seqKey, this.prefix, this.nodeId);
+    this.#batch = new ScriptBatch(this.cmd, this.#seqKey, this.prefix, this.nodeId, this.clock);
     this.#writes = new WriteCoalescer(this.cmd, this.clock, () => this.#batch.flush());
     this.#sub = connect(options, common, true);
     this.cmd.on("error", (err: Error) => this.#warn(err));
@@ -147,6 +147,15 @@ export class RedisLink {
   async run(name: ScriptName, ...args: (string | number)[]): Promise<unknown> {
     try {
       return await this.#batch.run(name, args, this.#writes.gather());
+    } catch (err) {
+      throw toStoreError(err);
+    }
+  }
+
+  /** {@link run} for a call that may wait a moment for others to leave with it (see ScriptBatch.runSoon). */
+  async runSoon(name: ScriptName, ...args: (string | number)[]): Promise<unknown> {
+    try {
+      return await this.#batch.runSoon(name, args);
     } catch (err) {
       throw toStoreError(err);
     }
@@ -214,6 +223,8 @@ export class RedisLink {
     this.#closed = true;
     this.#heartbeat.stop();
     if (this.#reaper !== null) this.clock.clearTimeout(this.#reaper);
+    // Calls waiting for their batch go before the connection does.
+    this.#batch.flush();
     await Promise.all([this.cmd, this.#sub].map((c) => c.quit().catch(() => c.disconnect())));
   }
 

@@ -347,19 +347,20 @@ export class RedisSessionBus implements SessionBus {
   #send(m: Unsent): void {
     const o = this.#link.options;
     const { event } = m;
-    this.#link
-      .run(
-        "usherPublish",
-        event.sessionHash,
-        event.eventId,
-        event.type,
-        m.json,
-        m.force ? "1" : "0",
-        o.sessionTtlMs,
-        o.sessionMaxMessages,
-        m.origin,
-        m.deliveredHere === true ? "0" : "1",
-      )
+    // A progress message may wait a moment for others (a streamed output's chunks); a final may not.
+    const call = m.force || TERMINAL_TYPES.has(event.type) ? "run" : "runSoon";
+    this.#link[call](
+      "usherPublish",
+      event.sessionHash,
+      event.eventId,
+      event.type,
+      m.json,
+      m.force ? "1" : "0",
+      o.sessionTtlMs,
+      o.sessionMaxMessages,
+      m.origin,
+      m.deliveredHere === true ? "0" : "1",
+    )
       .then((id) => {
         if (typeof id === "string" && id !== "") m.logged?.(id);
       })

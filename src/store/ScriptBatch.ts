@@ -1,10 +1,20 @@
 import { ReplyError } from "ioredis";
 import { callFunction, callLua, callScript, loadLibrary, sha1 } from "./callScript.ts";
 import { BATCH_FUNCTION, BATCH_LIBRARY, BATCH_LUA, BATCHED } from "./redisBatch.ts";
+import { systemClock, type Clock, type TimerHandle } from "../clock.ts";
 import type { RedisClient } from "./redisConnect.ts";
 import type { ScriptName } from "./redisScripts.ts";
 
 const BATCH_SHA = sha1(BATCH_LUA);
+
+/**
+ * How long a call made with {@link ScriptBatch.runSoon} may wait for others, ms. A message of an
+ * event run away from its stream is a `publish` call and a round trip; a streamed output through a
+ * worker is one per chunk, and the chunks of a crowd's events seldom meet in one turn of the event
+ * loop. Waiting this long, they leave together: one call of the batch, and one write of Redis's
+ * replies and of its pub/sub messages to each front.
+ */
+export const SOON_WINDOW_MS = 2;
 
 /** A call waiting for its turn's batch. */
 interface Queued {
@@ -31,11 +41,16 @@ export class ScriptBatch {
   /** ARGV[1] and ARGV[2] of every script: the key prefix and the node's id. */
   readonly #head: readonly string[];
   #queued: Queued[] = [];
+  /** Calls of {@link runSoon} waiting for the window to close, in order. */
+  #soon: Queued[] = [];
+  #soonTimer: TimerHandle | null = null;
+  readonly #clock: Clock;
   /** Hot-path calls go as the batch function (see {@link useFunction}), not as scripts. */
   #function = false;
 
-  constructor(client: RedisClient, key: string, prefix: string, nodeId: string) {
+  constructor(client: RedisClient, key: string, prefix: string, nodeId: string, clock: Clock = systemClock) {
     this.#client = client;
+    this.#clock = clock;
     this.#key = key;
     this.#head = [prefix, nodeId];
   }
@@ -46,13 +61,14 @@ export class ScriptBatch {
    * what the batch holds (so that calls reach Redis in the order they were made).
    */
   run(name: ScriptName, args: readonly (string | number)[], gathered: boolean): Promise<unknown> {
-    if (gathered && BATCHED.has(name)) return this.add(name, args);
-    this.flush();
-    if (this.#function && BATCHED.has(name)) {
-      const lone = this.add(name, args);
-      this.flush();
-      return lone;
+    this.#takeSoon();
+    // A call not gathered leaves now, with what waits (in one batch when it can be in one).
+    if (BATCHED.has(name) && (gathered || this.#function || this.#queued.length > 0)) {
+      const call = this.add(name, args);
+      if (!gathered) this.flush();
+      return call;
     }
+    this.flush();
     return this.#alone(name, args);
   }
 
@@ -74,11 +90,40 @@ export class ScriptBatch {
 
   /** Queues a call of `name` with `args` (those after P and node) for the turn's batch. */
   add(name: ScriptName, args: readonly (string | number)[]): Promise<unknown> {
+    this.#takeSoon();
     return new Promise((resolve, reject) => this.#queued.push({ name, args, resolve, reject }));
+  }
+
+  /**
+   * Runs `name` (one of {@link BATCHED}) with `args` in a batch at most {@link SOON_WINDOW_MS}
+   * from now, with the calls made meanwhile. Any other call or command made before then takes it
+   * along first: nothing made after it reaches Redis before it.
+   */
+  runSoon(name: ScriptName, args: readonly (string | number)[]): Promise<unknown> {
+    if (!BATCHED.has(name)) throw new Error(`${name} cannot wait for a batch`);
+    return new Promise((resolve, reject) => {
+      this.#soon.push({ name, args, resolve, reject });
+      this.#soonTimer ??= this.#clock.setTimeout(this.#soonDue, SOON_WINDOW_MS);
+    });
+  }
+
+  readonly #soonDue = (): void => {
+    this.#soonTimer = null;
+    this.flush();
+  };
+
+  /** The calls waiting in the window join the batch, ahead of anything made after them. */
+  #takeSoon(): void {
+    if (this.#soon.length === 0) return;
+    if (this.#soonTimer !== null) this.#clock.clearTimeout(this.#soonTimer);
+    this.#soonTimer = null;
+    for (const c of this.#soon) this.#queued.push(c);
+    this.#soon = [];
   }
 
   /** Sends what is queued: one call as it is, several as one batch. */
   flush(): void {
+    this.#takeSoon();
     const calls = this.#queued;
     if (calls.length === 0) return;
     this.#queued = [];

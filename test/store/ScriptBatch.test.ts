@@ -9,7 +9,8 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { type Command, type Redis, ReplyError } from "ioredis";
 import { RedisLink } from "../../src/store/RedisLink.ts";
-import { ScriptBatch } from "../../src/store/ScriptBatch.ts";
+import { ScriptBatch, SOON_WINDOW_MS } from "../../src/store/ScriptBatch.ts";
+import { ManualClock } from "../../src/testing/ManualClock.ts";
 import { sha1 } from "../../src/store/callScript.ts";
 import { BATCH_FUNCTION, BATCH_LIBRARY, BATCH_LUA } from "../../src/store/redisBatch.ts";
 import { SCRIPTS } from "../../src/store/redisScripts.ts";
@@ -254,5 +255,43 @@ describe("ScriptBatch", () => {
         `evalsha ${sha1(SCRIPTS.usherClaim)}`,
       ],
     );
+  });
+
+  it("runSoon: a call waits up to SOON_WINDOW_MS and leaves with the calls made meanwhile; anything made later takes it along first", async () => {
+    const prefix = storeKey(testPrefix("batch"), "");
+    const clock = new ManualClock();
+    const batch = new ScriptBatch(redis, `${prefix}seq`, prefix, "node", clock);
+    const sent = recordSent(redis);
+    const waiting = [batch.runSoon("usherClaim", noClaim("a")), batch.runSoon("usherClaim", noClaim("b"))];
+    await clock.advance(SOON_WINDOW_MS - 1);
+    assert.deepEqual(sent, []);
+    await clock.advance(1);
+    assert.deepEqual(await Promise.all(waiting), [
+      [null, 1],
+      [null, 1],
+    ]);
+    assert.deepEqual(
+      sent.filter((c) => c !== "eval"),
+      [`evalsha ${BATCH_SHA}`],
+    );
+    // A call made before the window closes takes the waiting one along, ahead of it, in one batch;
+    // so does the flush a plain command makes (RedisLink.call).
+    sent.length = 0;
+    const soon = batch.runSoon("usherClaim", noClaim("c"));
+    const now = batch.run("usherClaim", noClaim("d"), false);
+    assert.deepEqual(await Promise.all([soon, now]), [
+      [null, 1],
+      [null, 1],
+    ]);
+    const flushed = batch.runSoon("usherClaim", noClaim("e"));
+    batch.flush();
+    assert.deepEqual(await flushed, [null, 1]);
+    assert.deepEqual(
+      sent.filter((c) => c !== "eval"),
+      [`evalsha ${BATCH_SHA}`, `evalsha ${sha1(SCRIPTS.usherClaim)}`],
+    );
+    // Its timer went with it.
+    assert.equal(clock.pending, 0);
+    assert.throws(() => batch.runSoon("usherRenew", []), /cannot wait/);
   });
 });
