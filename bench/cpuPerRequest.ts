@@ -1,7 +1,8 @@
 /**
  * CPU time per prediction of each server under test: U users (each sequential, a closed loop)
  * make N predictions of the identity function (queue on, concurrencyCount 1), and the server
- * child's user + system time is read from /proc/PID/stat before and after. Throughput on a shared
+ * child's user + system time is read from /proc/PID/stat before and after (and its write and read
+ * system calls from /proc/PID/io: on a small VM each costs 20–40 µs with its peer's wake-up). Throughput on a shared
  * machine is noisy; a server's own CPU per request is much less so, and it is what the overhead
  * target comes down to once a server saturates its core.
  *
@@ -36,7 +37,7 @@
  * against the floor's round next to it). BENCH_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=prof")
  * reaches the children as in `npm run bench`.
  */
-import { readProcessCpuMs } from "./load/CpuMeter.ts";
+import { readProcessCpuMs, readProcessSyscalls } from "./load/CpuMeter.ts";
 import { SseTransport } from "./load/SseTransport.ts";
 import type { VirtualUser } from "./load/Transport.ts";
 import { transportFor, type LoadProtocol } from "./load/transportFor.ts";
@@ -111,14 +112,18 @@ async function measureCombo(
       for (const t of r % 2 === 0 ? targets : [...targets].reverse()) {
         const pid = servers.get(t)!.pid;
         const before = readProcessCpuMs(pid);
+        const callsBefore = readProcessSyscalls(pid);
         const wallMs = await predictions(users.get(t)!, n);
         const after = readProcessCpuMs(pid);
+        const callsAfter = readProcessSyscalls(pid);
         if (before === null || after === null) throw new Error(`cannot read /proc/${pid}/stat`);
         const us = ((after - before) * 1000) / n;
         perRound.get(t)!.push(us);
         console.log(
           `${label} round ${r + 1} ${t.padEnd(8)} ${us.toFixed(0).padStart(4)} µs CPU/prediction` +
-            `  ${((wallMs * 1000) / n).toFixed(0).padStart(4)} µs wall/prediction`,
+            `  ${((wallMs * 1000) / n).toFixed(0).padStart(4)} µs wall/prediction` +
+            `  writes ${((callsAfter.writes - callsBefore.writes) / n).toFixed(2)}` +
+            `  reads ${((callsAfter.reads - callsBefore.reads) / n).toFixed(2)}`,
         );
       }
     }

@@ -11,10 +11,9 @@
  *
  * Linux only (`/proc`). One generator, in this process: a reading of counts, not of saturation.
  */
-import { readFileSync } from "node:fs";
 import { ClosedLoop } from "./load/ClosedLoop.ts";
 import type { CpuMeter } from "./load/CpuMeter.ts";
-import { readProcessCpuMs } from "./load/CpuMeter.ts";
+import { readProcessCpuMs, readProcessSyscalls } from "./load/CpuMeter.ts";
 import { argValue } from "./load/argValue.ts";
 import { deleteRedisKeys } from "./load/deleteRedisKeys.ts";
 import { SseTransport } from "./load/SseTransport.ts";
@@ -36,9 +35,7 @@ interface Counts {
 }
 
 function countsOf(pid: number): Counts {
-  const io = readFileSync(`/proc/${pid}/io`, "utf8");
-  const field = (name: string): number => Number(new RegExp(`${name}: (\\d+)`).exec(io)?.[1] ?? Number.NaN);
-  return { writes: field("syscw"), reads: field("syscr"), cpuMs: readProcessCpuMs(pid) ?? Number.NaN };
+  return { ...readProcessSyscalls(pid), cpuMs: readProcessCpuMs(pid) ?? Number.NaN };
 }
 
 async function start(redis: boolean): Promise<ClusterProcess> {

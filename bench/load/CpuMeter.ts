@@ -44,6 +44,18 @@ export function readProcessCpuMs(pid: number): number | null {
   }
 }
 
+/** A process's system calls so far: `syscw` and `syscr` of `/proc/<pid>/io` (Linux), NaN where unreadable. */
+export function readProcessSyscalls(pid: number): { readonly writes: number; readonly reads: number } {
+  let io = "";
+  try {
+    io = readFileSync(`/proc/${pid}/io`, "utf8");
+  } catch {
+    // Not Linux, or the process is gone: the counts read NaN.
+  }
+  const field = (name: string): number => Number(new RegExp(`${name}: (\\d+)`).exec(io)?.[1] ?? Number.NaN);
+  return { writes: field("syscw"), reads: field("syscr") };
+}
+
 /** User + system CPU time of the whole machine in ms (all cores, from /proc/stat), or null if unreadable. */
 export function readMachineBusyMs(): number | null {
   try {
