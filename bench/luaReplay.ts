@@ -47,11 +47,55 @@ if (capture === undefined || recorded === "") {
   process.exit(2);
 }
 
+/** A call of a batch: its script's name and its arguments after P and node. */
+interface Call {
+  readonly name: string;
+  readonly args: readonly (string | number)[];
+}
+
+/** Writes a batch's ARGV (P, node, n, the calls) as a checkout's nodes do. */
+type Packer = (head: readonly string[], calls: readonly Call[]) => (string | number)[];
+
+/** Every call whole: the batch's format in checkouts before `packBatch`. */
+const packWhole: Packer = (head, calls) => [
+  ...head,
+  calls.length,
+  ...calls.flatMap((c) => [c.name, c.args.length, ...c.args]),
+];
+
 /** A checkout's Lua: every script by its command name (the batch script as "batch"), and its batch function. */
 interface Lua {
   readonly scripts: Map<string, string>;
   /** Null in checkouts before the batch function. */
   readonly fn: { readonly name: string; readonly library: string; readonly batched: ReadonlySet<string> } | null;
+  readonly pack: Packer;
+}
+
+/**
+ * The calls of a batch's ARGV after P and node (`n`, then per call its name and argument count
+ * and arguments, or a negative count, the changed positions and their arguments: see packBatch).
+ */
+function unpackBatch(argv: readonly string[]): Call[] {
+  const calls: Call[] = [];
+  const prev = new Map<string, readonly string[]>();
+  let at = 1;
+  for (let i = 0; i < Number(argv[0]); i++) {
+    const name = argv[at] ?? "";
+    const argc = Number(argv[at + 1]);
+    let args: string[];
+    if (argc >= 0) {
+      args = argv.slice(at + 2, at + 2 + argc);
+      at += 2 + argc;
+    } else {
+      args = [...(prev.get(name) ?? [])];
+      const changed = argv[at + 2] ?? "";
+      at += 3;
+      for (let j = 0; j < changed.length; j++) args[changed.charCodeAt(j) - 1] = argv[at++] ?? "";
+    }
+    prev.set(name, args);
+    calls.push({ name, args });
+  }
+  return calls;
 }
 
 async function luaOf(root: string): Promise<Lua> {
@@ -64,12 +108,17 @@ async function luaOf(root: string): Promise<Lua> {
     BATCHED: ReadonlySet<string>;
     BATCH_FUNCTION?: string;
     BATCH_LIBRARY?: string;
+    packBatch?: Packer;
   };
   const fn =
     batch.BATCH_FUNCTION === undefined || batch.BATCH_LIBRARY === undefined
       ? null
       : { name: batch.BATCH_FUNCTION, library: batch.BATCH_LIBRARY, batched: batch.BATCHED };
-  return { scripts: new Map([...Object.entries(SCRIPTS), ["batch", batch.BATCH_LUA]]), fn };
+  return {
+    scripts: new Map([...Object.entries(SCRIPTS), ["batch", batch.BATCH_LUA]]),
+    fn,
+    pack: batch.packBatch ?? packWhole,
+  };
 }
 
 /** The quoted arguments of a MONITOR line (`"evalsha" "…" …`), unescaped. */
@@ -119,6 +168,11 @@ for (const line of readFileSync(capture, "latin1").split("\n")) {
     calls.push(["evalsha", name, ...args.slice(2)]);
   } else if (PLAIN.has(verb)) calls.push([verb, ...args.slice(1)]);
 }
+/** Each recorded batch's calls (by its index in `calls`): each candidate writes the batch its own way. */
+const batches = new Map<number, Call[]>();
+calls.forEach((c, i) => {
+  if (c[0] === "evalsha" && c[1] === "batch") batches.set(i, unpackBatch(c.slice(6)));
+});
 if (prefix === "") throw new Error(`no script call of ${recorded}'s scripts in ${capture}`);
 console.log(`${calls.length} calls under ${prefix}`);
 
@@ -127,6 +181,8 @@ const meter = new RedisMeter(url);
 const shas: Map<string, string>[] = [];
 /** Per candidate, its batch function when it runs as one (`DIR#function`). */
 const fns: (Lua["fn"] | null)[] = [];
+/** Per candidate, how it writes a batch. */
+const packs: Packer[] = [];
 for (const candidate of candidates) {
   const [root = "", mode] = candidate.split("#");
   const lua = await luaOf(root);
@@ -138,6 +194,7 @@ for (const candidate of candidates) {
     await redis.call("FUNCTION", "LOAD", "REPLACE", lua.fn.library);
   }
   fns.push(mode === "function" ? lua.fn : null);
+  packs.push(lua.pack);
 }
 
 const readings: number[][] = candidates.map(() => []);
@@ -152,12 +209,19 @@ try {
     let errors = 0;
     for (let i = 0; i < calls.length; i += CHUNK) {
       const p = redis.pipeline();
-      for (const [verb, ...rest] of calls.slice(i, i + CHUNK)) {
+      for (let j = i; j < Math.min(i + CHUNK, calls.length); j++) {
+        const [verb, ...rest] = calls[j] as string[];
         // EVALSHA's arguments after the hash: numkeys, the key, ARGV (the first two moved too).
         const [name = "", numKeys = "", key = "", P = "", node = "", ...argv] = rest.map(moved);
-        if (verb === "evalsha" && fn !== null && name === "batch")
-          p.call("fcall", fn.name, ...rest.slice(1).map(moved));
-        else if (verb === "evalsha" && fn !== null && fn.batched.has(name))
+        const batch = batches.get(j);
+        if (batch !== undefined) {
+          const packed = (packs[which] as Packer)(
+            [P, node],
+            batch.map((c) => ({ name: c.name, args: c.args.map((a) => moved(String(a))) })),
+          );
+          if (fn !== null) p.call("fcall", fn.name, numKeys, key, ...packed);
+          else p.call("evalsha", sha.get("batch") ?? "", numKeys, key, ...packed);
+        } else if (verb === "evalsha" && fn !== null && fn.batched.has(name))
           p.call("fcall", fn.name, numKeys, key, P, node, "1", name, argv.length, ...argv);
         else if (verb === "evalsha") p.call("evalsha", sha.get(rest[0] ?? "") ?? "", ...rest.slice(1).map(moved));
         else p.call(verb ?? "", ...rest.map(moved));

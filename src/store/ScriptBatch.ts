@@ -1,6 +1,6 @@
 import { ReplyError } from "ioredis";
 import { callFunction, callLua, callScript, loadLibrary, sha1 } from "./callScript.ts";
-import { BATCH_FUNCTION, BATCH_LIBRARY, BATCH_LUA, BATCHED } from "./redisBatch.ts";
+import { BATCH_FUNCTION, BATCH_LIBRARY, BATCH_LUA, BATCHED, packBatch } from "./redisBatch.ts";
 import { systemClock, type Clock, type TimerHandle } from "../clock.ts";
 import type { RedisClient } from "./redisConnect.ts";
 import type { ScriptName } from "./redisScripts.ts";
@@ -132,12 +132,7 @@ export class ScriptBatch {
       this.#alone(only.name, only.args).then(only.resolve, only.reject);
       return;
     }
-    const args: (string | number)[] = [...this.#head, calls.length];
-    for (const c of calls) {
-      args.push(c.name, c.args.length);
-      for (const a of c.args) args.push(a);
-    }
-    this.#send(args).then(
+    this.#send(packBatch(this.#head, calls)).then(
       (reply) => {
         const results = reply as (readonly unknown[])[];
         calls.forEach((c, i) => {

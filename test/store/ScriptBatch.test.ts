@@ -3,7 +3,8 @@
  * gets its own result or error, in the order made, a command made between them keeps its place,
  * and a Redis that forgot its scripts runs the batch from its text. On Redis 7 the batch runs as
  * a function with the same results; a Redis that lost the library gets it again, and one without
- * functions gets the script.
+ * functions gets the script. A call sent as the arguments that changed since the previous call of
+ * its script in the batch runs as if sent whole.
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
@@ -77,6 +78,28 @@ describe("ScriptBatch", () => {
         sent.filter((c) => c !== "eval" && c !== "FUNCTION"),
         [mode === "script" ? `evalsha ${BATCH_SHA}` : `fcall ${BATCH_FUNCTION}`],
       );
+    });
+
+    it(`runs a call sent as the arguments that changed with the rest of the previous call's (${mode})`, async () => {
+      const prefix = storeKey(testPrefix("batch"), "");
+      await redis.set(`${prefix}run:broken`, "not a sorted set");
+      const batch = await batchOf(mode, prefix);
+      const calls = [
+        batch.add("usherClaim", claim("broken")),
+        // The same arguments again (no position changed), then one pool's name changed.
+        batch.add("usherClaim", claim("broken")),
+        batch.add("usherClaim", claim("default")),
+        batch.add("usherClaim", claim("broken")),
+      ];
+      batch.flush();
+      const results = await Promise.allSettled(calls);
+      assert.deepEqual(
+        results.map((r) => r.status),
+        ["rejected", "rejected", "fulfilled", "rejected"],
+      );
+      for (const r of [results[0], results[1], results[3]])
+        assert.match(String((r as PromiseRejectedResult).reason), /WRONGTYPE/);
+      assert.deepEqual(results[2], { status: "fulfilled", value: [null, 0] });
     });
 
     it(`gives each call of a batch its own claim request: pools, lease and time (${mode})`, async () => {
