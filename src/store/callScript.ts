@@ -31,19 +31,15 @@ export function callScript(
 }
 
 /** {@link callScript} for any Lua text `lua` whose SHA-1 is `sha`. */
-export async function callLua(
+export function callLua(
   client: RedisClient,
   lua: string,
   sha: string,
   key: string,
   args: readonly (string | number)[],
 ): Promise<unknown> {
-  try {
-    return await send(client, "evalsha", sha, key, args);
-  } catch (err) {
-    if (!(err instanceof Error) || !err.message.startsWith("NOSCRIPT")) throw err;
-    return await send(client, "eval", lua, key, args);
-  }
+  // A Redis without the script loads it from its text.
+  return sendOnce(client, "evalsha", sha, key, args, "NOSCRIPT", async () => ["eval", lua]);
 }
 
 /**
@@ -51,20 +47,16 @@ export async function callLua(
  * {@link callLua} calls a script: when Redis answers that the function is not found (a fresh or
  * restarted Redis, a `FUNCTION FLUSH`), loads the library and calls it once more.
  */
-export async function callFunction(
+export function callFunction(
   client: RedisClient,
   fn: string,
   library: string,
   key: string,
   args: readonly (string | number)[],
 ): Promise<unknown> {
-  try {
-    return await send(client, "fcall", fn, key, args);
-  } catch (err) {
-    if (!(err instanceof Error) || !err.message.startsWith("ERR Function not found")) throw err;
-    if (!(await loadLibrary(client, library))) throw err;
-    return await send(client, "fcall", fn, key, args);
-  }
+  return sendOnce(client, "fcall", fn, key, args, "ERR Function not found", async () =>
+    (await loadLibrary(client, library)) ? ["fcall", fn] : null,
+  );
 }
 
 /**
@@ -80,9 +72,35 @@ export async function loadLibrary(client: RedisClient, library: string): Promise
   }
 }
 
+type Verb = "evalsha" | "eval" | "fcall";
+
+/**
+ * Sends `verb script` with `key` and `args`; when Redis answers an error starting with `missing`
+ * (it lacks the script or function), `recover` makes it present and says how to call it again
+ * (null: it cannot, and the error stands), and the call is sent once more.
+ */
+async function sendOnce(
+  client: RedisClient,
+  verb: Verb,
+  script: string,
+  key: string,
+  args: readonly (string | number)[],
+  missing: string,
+  recover: () => Promise<readonly [Verb, string] | null>,
+): Promise<unknown> {
+  try {
+    return await send(client, verb, script, key, args);
+  } catch (err) {
+    if (!(err instanceof Error) || !err.message.startsWith(missing)) throw err;
+    const again = await recover();
+    if (again === null) throw err;
+    return await send(client, again[0], again[1], key, args);
+  }
+}
+
 function send(
   client: RedisClient,
-  verb: "evalsha" | "eval" | "fcall",
+  verb: Verb,
   script: string,
   key: string,
   args: readonly (string | number)[],
