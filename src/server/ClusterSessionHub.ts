@@ -128,6 +128,18 @@ export class ClusterSessionHub extends SessionHub {
     super.forget(sessionHash, eventId);
   }
 
+  /**
+   * A session served here alone needs nothing let go in the store, so what this front kept of it
+   * goes now rather than at the next sweep: at a crowd of one-shot visitors, five seconds of
+   * sessions kept would each outlive two young-generation collections and burden the old one.
+   */
+  protected override ended(sessionHash: string): void {
+    if (this.#shared.has(sessionHash)) return;
+    this.#held.delete(sessionHash);
+    this.#pending.delete(sessionHash);
+    this.#relay.forget(sessionHash, false);
+  }
+
   override async adopt(sessionHash: string): Promise<boolean> {
     this.#adopting.add(sessionHash);
     this.#shared.add(sessionHash);

@@ -339,8 +339,16 @@ export class SessionHub {
   private collect(s: Session): void {
     if (s.pending.size > 0 || s.outbox.size > 0 || s.sink !== null) return;
     this.grace.disarm(s);
-    if (this.sessions.get(s.hash) === s) this.sessions.delete(s.hash);
+    if (this.sessions.get(s.hash) !== s) return;
+    this.sessions.delete(s.hash);
+    this.ended(s.hash);
   }
+
+  /**
+   * A session ended cleanly: every event it expected was delivered to a reader, and the hub
+   * forgot it. (Not called when a grace period ends: the events cancelled then still end later.)
+   */
+  protected ended(_sessionHash: string): void {}
 
   private ensureHeartbeat(): void {
     if (this.heartbeatTimer !== null || this.closed) return;

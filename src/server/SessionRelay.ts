@@ -86,6 +86,11 @@ export class SessionRelay implements EventBus {
     });
   }
 
+  /** Sessions whose deliveries this relay remembers (tests: what a front keeps per session). */
+  get size(): number {
+    return this.#sessions.size;
+  }
+
   publish(event: EngineEvent, force = false): void {
     if (force) this.#bus.publishForced(event);
     else if (this.#bus.deliversHere(event)) this.#deliverHere(event);
