@@ -130,14 +130,14 @@ export class ClusterSessionHub extends SessionHub {
 
   /**
    * A session served here alone needs nothing let go in the store, so what this front kept of it
-   * goes now rather than at the next sweep: at a crowd of one-shot visitors, five seconds of
-   * sessions kept would each outlive two young-generation collections and burden the old one.
+   * goes now rather than at the next sweep (a crowd of one-shot visitors: five seconds of them),
+   * unless the relay must still recognize a final that may come back from the store's log; then
+   * the sweep lets it go, as it does a shared session.
    */
   protected override ended(sessionHash: string): void {
-    if (this.#shared.has(sessionHash)) return;
+    if (this.#shared.has(sessionHash) || !this.#relay.forgetEnded(sessionHash)) return;
     this.#held.delete(sessionHash);
     this.#pending.delete(sessionHash);
-    this.#relay.forget(sessionHash, false);
   }
 
   override async adopt(sessionHash: string): Promise<boolean> {

@@ -185,6 +185,19 @@ export class SessionRelay implements EventBus {
     }
   }
 
+  /**
+   * Forgets a session that ended here and that no other process holds, unless something of it
+   * could still come back through a catch-up: a final whose copy may still be in the store's log
+   * (its event stays in `ended` until the log entry is gone, or the release said it was never
+   * logged), or a catch-up under way. Returns whether it forgot.
+   */
+  forgetEnded(sessionHash: string): boolean {
+    const s = this.#sessions.get(sessionHash);
+    if (s !== undefined && (s.ended.size > 0 || s.held !== null)) return false;
+    this.#sessions.delete(sessionHash);
+    return true;
+  }
+
   /** This process no longer holds the session; `leaveStore`: it had joined the session's nodes in the store. */
   forget(sessionHash: string, leaveStore = true): void {
     this.#sessions.delete(sessionHash);

@@ -8,6 +8,8 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { ClusterSessionHub } from "../../src/server/ClusterSessionHub.ts";
 import { SessionRelay } from "../../src/server/SessionRelay.ts";
+import type { EngineEvent } from "../../src/queue/index.ts";
+import type { SessionBus } from "../../src/store/index.ts";
 import { ManualClock } from "../../src/testing/ManualClock.ts";
 import { CuttableSink } from "../helpers/CuttableSink.ts";
 import { clusterHub, soloBus } from "../helpers/soloBus.ts";
@@ -38,27 +40,65 @@ test("the cluster hub's sweep names the sessions still in use here, not those th
   }
 });
 
-test("a session served here alone is let go as soon as it ends; a shared one at the sweep", async () => {
-  const clock = new ManualClock();
-  const relay = new SessionRelay(soloBus());
+/**
+ * {@link soloBus} whose releases answer as Redis's do for a final read here: not logged (the
+ * relay hears it before the session's finals are settled), or, with `logged`, logged under an id
+ * that leaves the log only when the test says so.
+ */
+function releasingBus(logged = false): { bus: SessionBus; forget: (sessionHash: string, id: string) => void } {
+  let unlogged: (event: EngineEvent) => void = () => undefined;
+  let loggedAs: (event: EngineEvent, id: string) => void = () => undefined;
+  let forgotten: (sessionHash: string, id: string) => void = () => undefined;
+  const ended: EngineEvent[] = [];
+  const bus = {
+    ...soloBus(),
+    onUnlogged: (l: typeof unlogged) => ((unlogged = l), () => undefined),
+    onLogged: (l: typeof loggedAs) => ((loggedAs = l), () => undefined),
+    onForgotten: (l: typeof forgotten) => ((forgotten = l), () => undefined),
+    endedHere: (event: EngineEvent) => void ended.push(event),
+    settled: async () => {
+      for (const e of ended.splice(0)) {
+        if (logged) loggedAs(e, `log-${e.eventId}`);
+        else unlogged(e);
+      }
+    },
+  } as SessionBus;
+  return { bus, forget: (h, id) => forgotten(h, id) };
+}
+
+function relayedHub(clock: ManualClock, bus: SessionBus): { hub: ClusterSessionHub; relay: SessionRelay } {
+  const relay = new SessionRelay(bus);
   const hub = new ClusterSessionHub({
     clock,
     engine: { cancelSession: async () => 1 },
     sessionGraceMs: 100,
     heartbeatMs: 15_000,
-    bus: soloBus(),
+    bus,
     relay,
   });
   relay.connect(hub.deliver);
-  const completed = (sessionHash: string, eventId: string) =>
-    ({ type: "completed", eventId, sessionHash, output: null, durationMs: 1, averageDurationMs: 1 }) as const;
+  return { hub, relay };
+}
+
+const completed = (sessionHash: string, eventId: string): EngineEvent => ({
+  type: "completed",
+  eventId,
+  sessionHash,
+  output: null,
+  durationMs: 1,
+  averageDurationMs: 1,
+});
+
+test("a session served here alone is let go as soon as it ends; a shared one at the sweep", async () => {
+  const clock = new ManualClock();
+  const { hub, relay } = relayedHub(clock, releasingBus().bus);
   try {
     // Joined and read here alone: its final goes straight to the stream (no store on the way).
     hub.expect("alone", "a1");
     const alone = new CuttableSink();
     assert.equal(hub.attach("alone", alone), true);
     relay.publish(completed("alone", "a1"));
-    // The stream ends once the store settled the final (a round trip; none here).
+    // The stream ends once the store settled the final (its release said: not logged).
     await clock.advance(0);
     assert.deepEqual(
       alone.written.map((e) => e.eventId),
@@ -79,6 +119,26 @@ test("a session served here alone is let go as soon as it ends; a shared one at 
     assert.equal(shared.finished, true);
     assert.equal(hub.knows("shared"), false);
     assert.equal(relay.size, 1);
+    await clock.advance(5000);
+    assert.equal(relay.size, 0);
+  } finally {
+    hub.close();
+  }
+});
+
+test("a session whose final is still in the store's log is kept until the sweep: a catch-up must not deliver it again", async () => {
+  const clock = new ManualClock();
+  const { bus, forget } = releasingBus(true);
+  const { hub, relay } = relayedHub(clock, bus);
+  try {
+    hub.expect("alone", "a1");
+    assert.equal(hub.attach("alone", new CuttableSink()), true);
+    relay.publish(completed("alone", "a1"));
+    await clock.advance(0);
+    assert.equal(hub.knows("alone"), false);
+    // Logged, and its entry not gone yet: the relay still knows the event ended.
+    assert.equal(relay.size, 1);
+    forget("alone", "log-a1");
     await clock.advance(5000);
     assert.equal(relay.size, 0);
   } finally {
