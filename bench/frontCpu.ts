@@ -1,0 +1,97 @@
+/**
+ * CPU per prediction of one front on Redis (local workers, the `scaleout` scenario's process),
+ * this tree against another checkout's (`--baseline=DIR`, spawned by that checkout's own
+ * bench/servers), in alternating timed rounds under the same load: closed-loop users on sse_v3,
+ * from K generator processes ({@link SplitLoop}). Each front has a key prefix of its own on the
+ * same Redis; the keys are deleted at the end.
+ *
+ *   node --conditions=usher-source --import tsx bench/frontCpu.ts --baseline=DIR [--users=50] \
+ *     [--pattern=fresh] [--rounds=12] [--round-ms=3000] [--generators=2] [--url=redis://127.0.0.1:6379]
+ *
+ * Why rounds and the median of their ratios: on a 2 vCPU VM a Redis front's CPU per prediction
+ * moves by a third from one 3 s round to the next (128 to 400 µs seen, where the in-memory process
+ * moves 74 to 95), with the batches the kernel's timing makes; one `scaleout` reading cannot tell
+ * a change of 5%. `BENCH_NODE_ARGS` reaches both fronts; `BENCH_NODE_ARGS_BASELINE`, when set,
+ * the baseline's instead (a V8 flag against none, with the same code on both sides).
+ */
+import { resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import { argValue } from "./load/argValue.ts";
+import { readProcessCpuMs } from "./load/CpuMeter.ts";
+import { deleteRedisKeys } from "./load/deleteRedisKeys.ts";
+import { SplitLoop } from "./load/SplitLoop.ts";
+import { median } from "./report/summarize.ts";
+import type { FrontSet } from "./scenarios/scaleoutPoint.ts";
+
+const baseline = argValue("baseline", "");
+if (baseline === "") throw new Error("--baseline=DIR: the checkout to compare with");
+const users = Number(argValue("users", "50"));
+const fresh = argValue("pattern", "fresh") === "fresh";
+const rounds = Number(argValue("rounds", "12"));
+const roundMs = Number(argValue("round-ms", "3000"));
+const generators = Number(argValue("generators", "2"));
+const url = argValue("url", "redis://127.0.0.1:6379");
+
+interface Side {
+  readonly name: "usher" | "baseline";
+  readonly set: FrontSet;
+  readonly stop: () => Promise<void>;
+  readonly loop: SplitLoop;
+  readonly prefix: string;
+  readonly cpuUs: number[];
+  readonly perS: number[];
+}
+
+type SetModule = typeof import("./scenarios/scaleoutPoint.ts");
+
+async function startSide(name: Side["name"], dir: string): Promise<Side> {
+  const module = (await import(pathToFileURL(resolve(dir, "bench/scenarios/scaleoutPoint.ts")).href)) as SetModule;
+  const prefix = `usher-bench:${process.pid}:front-${name}:`;
+  const own = name === "baseline" ? process.env["BENCH_NODE_ARGS_BASELINE"] : undefined;
+  const shared = process.env["BENCH_NODE_ARGS"];
+  if (own !== undefined) process.env["BENCH_NODE_ARGS"] = own;
+  const set = await module.startFrontSet(1, { url, keyPrefix: prefix }).finally(() => {
+    if (shared === undefined) delete process.env["BENCH_NODE_ARGS"];
+    else process.env["BENCH_NODE_ARGS"] = shared;
+  });
+  const urls = set.processes.map((p) => p.url);
+  const loop = await SplitLoop.start({ protocol: "sse", urls, users, freshSession: fresh, client: "raw" }, generators);
+  return { name, set, stop: () => module.stopFrontSet(set), loop, prefix, cpuUs: [], perS: [] };
+}
+
+/** One timed round on `side`: its front's CPU per completed prediction, and its throughput. */
+async function round(side: Side): Promise<void> {
+  const pid = side.set.processes[0]?.pid ?? 0;
+  const before = readProcessCpuMs(pid) ?? Number.NaN;
+  const run = await side.loop.round(0, roundMs);
+  const after = readProcessCpuMs(pid) ?? Number.NaN;
+  const done = run.records.filter((r) => r.outcome === "completed").length;
+  side.cpuUs.push(((after - before) * 1000) / Math.max(1, done));
+  side.perS.push(done / (roundMs / 1000));
+}
+
+const sides: Side[] = [];
+try {
+  sides.push(await startSide("baseline", baseline), await startSide("usher", "."));
+  for (const s of sides) await s.loop.round(0, 2000);
+  for (let r = 0; r < rounds; r++) for (const s of r % 2 === 0 ? sides : [...sides].reverse()) await round(s);
+  for (const s of sides) {
+    const cpu = s.cpuUs.map((x) => x.toFixed(0)).join(" ");
+    console.log(
+      `${s.name.padEnd(8)} ${fresh ? "fresh" : "kept"} ${users} users: ${median(s.cpuUs).toFixed(1)} µs CPU/prediction ` +
+        `(rounds: ${cpu}), ${median(s.perS).toFixed(0)}/s`,
+    );
+  }
+  const [a, b] = sides as [Side, Side];
+  const ratios = b.cpuUs.map((x, i) => x / (a.cpuUs[i] ?? Number.NaN));
+  console.log(
+    `usher / baseline, CPU per prediction: ${median(ratios).toFixed(3)} (median of ${ratios.length} rounds: ` +
+      `${ratios.map((x) => x.toFixed(2)).join(" ")})`,
+  );
+} finally {
+  for (const s of sides) {
+    s.loop.close();
+    await s.stop();
+    await deleteRedisKeys(url, s.prefix);
+  }
+}
