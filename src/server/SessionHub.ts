@@ -345,8 +345,9 @@ export class SessionHub {
   }
 
   /**
-   * A session ended cleanly: every event it expected was delivered to a reader, and the hub
-   * forgot it. (Not called when a grace period ends: the events cancelled then still end later.)
+   * The hub forgot a session with nothing left to deliver: its events reached a reader, or their
+   * joins were refused. (Not called when a grace period ends: the events cancelled then still end
+   * later.)
    */
   protected ended(_sessionHash: string): void {}
 
