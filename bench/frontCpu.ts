@@ -3,7 +3,8 @@
  * this tree against another checkout's (`--baseline=DIR`, spawned by that checkout's own
  * bench/servers), in alternating timed rounds under the same load: closed-loop users on sse_v3,
  * from K generator processes ({@link SplitLoop}). Each front has a key prefix of its own on the
- * same Redis; the keys are deleted at the end.
+ * same Redis; the keys are deleted at the end. Each front runs its checkout's built package, which
+ * this script first builds where it is stale (`scripts/ensure-dist.mjs` of each checkout).
  *
  *   node --conditions=usher-source --import tsx bench/frontCpu.ts --baseline=DIR [--users=50] \
  *     [--pattern=fresh] [--rounds=12] [--round-ms=3000] [--generators=2] [--url=redis://127.0.0.1:6379]
@@ -14,6 +15,7 @@
  * a change of 5%. `BENCH_NODE_ARGS` reaches both fronts; `BENCH_NODE_ARGS_BASELINE`, when set,
  * the baseline's instead (a V8 flag against none, with the same code on both sides).
  */
+import { spawnSync } from "node:child_process";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { argValue } from "./load/argValue.ts";
@@ -44,7 +46,14 @@ interface Side {
 
 type SetModule = typeof import("./scenarios/scaleoutPoint.ts");
 
+/** Builds `dir`'s dist/ when it is missing or stale (its own scripts/ensure-dist.mjs). */
+function ensureDist(dir: string): void {
+  const r = spawnSync(process.execPath, [resolve(dir, "scripts/ensure-dist.mjs")], { stdio: "inherit" });
+  if (r.status !== 0) throw new Error(`building ${dir}'s dist/ failed`);
+}
+
 async function startSide(name: Side["name"], dir: string): Promise<Side> {
+  ensureDist(dir);
   const module = (await import(pathToFileURL(resolve(dir, "bench/scenarios/scaleoutPoint.ts")).href)) as SetModule;
   const prefix = `usher-bench:${process.pid}:front-${name}:`;
   const own = name === "baseline" ? process.env["BENCH_NODE_ARGS_BASELINE"] : undefined;

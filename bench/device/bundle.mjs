@@ -23,14 +23,16 @@ const ENTRIES = [
 ];
 
 /**
- * The bench's Usher server loads the built package (dist/) by a path it computes; in a bundle it
+ * The bench's Usher servers load the built package (dist/) by a path they compute; in a bundle it
  * is Usher's source, bundled with the rest.
  */
 const usherFromSource = {
   name: "usher-from-source",
   setup(b) {
     b.onLoad({ filter: /bench[\\/]servers[\\/]loadUsher\.ts$/ }, () => ({
-      contents: 'import * as Usher from "../../src/index.ts";\nexport async function loadUsher() { return Usher; }\n',
+      contents:
+        'import * as Usher from "../../src/index.ts";\nimport * as UsherRedis from "../../src/redis.ts";\n' +
+        "export async function loadUsher() { return Usher; }\nexport async function loadUsherRedis() { return UsherRedis; }\n",
       loader: "ts",
       resolveDir: join(root, "bench/servers"),
     }));

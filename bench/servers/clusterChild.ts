@@ -2,10 +2,9 @@
  * Child-process entry of the `redis` scenario: one process of an Usher deployment, configured by
  * the JSON in argv[2] ({@link ClusterChildSpec}): a front (in-memory store, or Redis with or
  * without local workers) or a worker. Prints `LISTENING <url>` (a worker: `LISTENING worker`) when
- * ready and exits on SIGTERM or when its stdin closes.
+ * ready and exits on SIGTERM or when its stdin closes. Usher is the built package (see loadUsher.ts).
  */
-import { Interface, runWorker } from "../../src/index.ts";
-import { redisStore } from "../../src/redis.ts";
+import { loadUsher, loadUsherRedis } from "./loadUsher.ts";
 import type { FunctionSpec } from "./ServerSpec.ts";
 import { makeScenarioFunction } from "./scenarioFunctions.ts";
 
@@ -25,6 +24,10 @@ export interface ClusterChildSpec {
 }
 
 const spec = JSON.parse(process.argv[2] ?? "null") as ClusterChildSpec;
+// The built package, as the other scenarios' servers: tsx's transform taxes closures (its keepNames
+// wrappers), and a front on Redis makes more of them than the memory store does (bench/README.md).
+const { Interface, runWorker } = await loadUsher();
+const { redisStore } = await loadUsherRedis();
 const fn = makeScenarioFunction(spec.fn);
 if (fn.kind !== "single") throw new TypeError(`the redis scenario serves single functions, got ${fn.kind}`);
 const demo = new Interface({ fn: fn.fn, inputs: "text", outputs: "text", apiName: "predict" });

@@ -5,11 +5,19 @@
  * (tsx's transform), so figures from it are not comparable with recorded ones.
  */
 import type * as Usher from "../../src/index.ts";
+import type * as UsherRedis from "../../src/redis.ts";
 
-/** The module specifier of Usher's public API, relative to this file. */
-const ENTRY: string = process.env["USHER_FROM"] === "source" ? "../../src/index.ts" : "../../dist/index.js";
+const FROM_SOURCE = process.env["USHER_FROM"] === "source";
+/** The module specifiers of Usher's public API and its Redis store, relative to this file. */
+const ENTRY: string = FROM_SOURCE ? "../../src/index.ts" : "../../dist/index.js";
+const REDIS_ENTRY: string = FROM_SOURCE ? "../../src/redis.ts" : "../../dist/redis.js";
 
 /** Imports Usher's public API (see the file comment for which build). */
 export async function loadUsher(): Promise<typeof Usher> {
   return (await import(ENTRY)) as typeof Usher;
+}
+
+/** Imports `usher-ml/redis` from the same build as {@link loadUsher}. */
+export async function loadUsherRedis(): Promise<typeof UsherRedis> {
+  return (await import(REDIS_ENTRY)) as typeof UsherRedis;
 }
