@@ -34,7 +34,9 @@ import { RedisCluster } from "./RedisCluster.ts";
 import { RedisLink } from "./RedisLink.ts";
 import { ReleasedHints } from "./ReleasedHints.ts";
 import { releaseArgs } from "./LocalFinal.ts";
-import { admittedAt, claimArgs, levelOf, newLease, orderArgs, parseClaim, type ParsedClaim } from "./redisClaims.ts";
+import { admissionOrder, admitted, claimArgs, newLease } from "./redisClaims.ts";
+import { orderArgs, parseClaim, type ParsedClaim } from "./redisClaims.ts";
+import { AdmittedJobs } from "./AdmittedJobs.ts";
 import { resolveRedisStoreOptions, type RedisStoreOptions } from "./RedisStoreOptions.ts";
 import { RedisSessionBus } from "./RedisSessionBus.ts";
 import { RedisSessionOwners } from "./RedisSessionOwners.ts";
@@ -68,6 +70,9 @@ export class RedisStore implements SharedQueueStore {
    */
   #mayWait = true;
   readonly #released = new ReleasedHints();
+  /** Jobs admitted here, for the claims of them here (see AdmittedJobs). */
+  readonly #admitted = new AdmittedJobs();
+  readonly #takeAdmitted = (json: string): StoredJob | undefined => this.#admitted.take(json);
   /** Wake-ups saying another node made work ("j": a join, "r": a freed slot with work waiting). */
   #workWakes = 0;
   #closed = false;
@@ -81,6 +86,9 @@ export class RedisStore implements SharedQueueStore {
     this.#owners = new RedisSessionOwners(this.#link);
     this.bus = this.#bus;
     this.cluster = new RedisCluster(this.#link, this.#bus, () => this.#policy);
+    this.cluster.onLeft((ids) => {
+      for (const id of ids) this.#admitted.forget(id);
+    });
     this.#link.onWake((from, kind, args) => {
       if (from === this.#link.nodeId) return;
       if (kind === "d") {
@@ -106,7 +114,10 @@ export class RedisStore implements SharedQueueStore {
       // Redis may be back from an older snapshot: what this node knew of its data is a guess now.
       this.#link.solo.clear();
       this.#released.clear();
-      if (lostData) this.#pools.clear();
+      if (lostData) {
+        this.#pools.clear();
+        this.#admitted.clear();
+      }
     });
   }
 
@@ -145,7 +156,9 @@ export class RedisStore implements SharedQueueStore {
     // May claim (with a claim request): its `c` wake-up may wait for the window (ClaimWakes).
     const wakeFlag = this.#claimWakes.flag(claim !== undefined);
     const key = clientKeyOf(job);
-    const sent = { job, json: JSON.stringify(job) };
+    const json = JSON.stringify(job);
+    // Kept before it is sent: a claim of it may come back in a reply read before this one's.
+    this.#admitted.add(job, json);
     const r = (await this.#link
       .run(
         "usherEnqueue",
@@ -153,20 +166,14 @@ export class RedisStore implements SharedQueueStore {
         job.sessionHash,
         job.fnId,
         job.poolId,
-        sent.json,
+        json,
         maxSize === null ? "" : maxSize,
         o.sessionTtlMs,
         wakeFlag,
         owner?.value ?? "",
         this.#owners.ttlMs,
         newPool ? "1" : "0",
-        levelOf(job),
-        key,
-        admittedAt(job),
-        policy.fairness ? "1" : "0",
-        policy.maxPerClient ?? "",
-        policy.priorityAgingMs,
-        policy.fairness ? this.#released.of(key) : "",
+        ...admissionOrder(job, key, policy, this.#released),
         this.#link.solo.has(job.sessionHash) ? "1" : "0",
         others.length,
         ...others,
@@ -175,12 +182,14 @@ export class RedisStore implements SharedQueueStore {
         ...claimArgs(claim, lease, o.leaseMs, policy, this.#link.redisTime.nowMs()),
       )
       .catch((err: unknown) => {
+        this.#admitted.forget(job.eventId);
         this.#bus.forgets.giveBack(forgets);
         owner?.dropped();
         throw err;
       })) as [number, number | string, number?, number?, (string | number)[]?, unknown?, number?, number?];
     this.#bus.forgets.confirm(forgets);
     const [status, a, b = 0, c = 0, flat = [], claimed, saw = 1, known = 0] = r;
+    if (status !== 1) this.#admitted.forget(job.eventId);
     if (status === -2) {
       // The session has an owner already: judged (a refusal throws), then admitted the usual way.
       owner?.refused(String(a));
@@ -198,17 +207,9 @@ export class RedisStore implements SharedQueueStore {
     // Another node has events of this session, holds it or logged some of it: its log is the truth.
     if (known === 1) this.#bus.share(job.sessionHash);
     // Not looked (no thread here): this event waits, work for later.
-    const parsed = this.#took(parseClaim(claimed, lease, sent), claim === undefined, saw === 1, wakesBefore, wakeFlag);
-    const running: { fnId: number; ageMs: number }[] = [];
-    for (let i = 0; i + 1 < flat.length; i += 2) running.push({ fnId: Number(flat[i]), ageMs: Number(flat[i + 1]) });
-    return {
-      accepted: true,
-      rank: Number(a),
-      poolSize: b,
-      totalSize: c,
-      ...(a === 0 && running.length > 0 ? { running } : {}),
-      ...(parsed !== null ? { claim: parsed } : {}),
-    };
+    const mine = (j: string): StoredJob | undefined => this.#admitted.take(j) ?? (j === json ? job : undefined);
+    const parsed = this.#took(parseClaim(claimed, lease, mine), claim === undefined, saw === 1, wakesBefore, wakeFlag);
+    return admitted(Number(a), b, c, flat, parsed);
   }
 
   async claim(request: ClaimRequest): Promise<Claim | null> {
@@ -222,7 +223,7 @@ export class RedisStore implements SharedQueueStore {
       wakeFlag,
       ...claimArgs(request, lease, this.#link.options.leaseMs, this.#policy, this.#link.redisTime.nowMs()),
     )) as [unknown, number];
-    return this.#took(parseClaim(r, lease), false, saw === 1, wakesBefore, wakeFlag);
+    return this.#took(parseClaim(r, lease, this.#takeAdmitted), false, saw === 1, wakesBefore, wakeFlag);
   }
 
   async release(poolId: string, claim?: Claim, next?: ClaimRequest): Promise<Claim | null> {
@@ -278,7 +279,7 @@ export class RedisStore implements SharedQueueStore {
     if (r[0] === 1 && this.#policy.fairness) this.#released.note(held);
     // Not looked: the freed slot makes claimable what may wait (behind a full pool).
     if (ask === undefined) return this.#took(null, this.#mayWait, this.#mayWait, wakesBefore);
-    return this.#took(parseClaim(r[2], lease), false, r[3] === 1, wakesBefore, wakeFlag);
+    return this.#took(parseClaim(r[2], lease, this.#takeAdmitted), false, r[3] === 1, wakesBefore, wakeFlag);
   }
 
   /**
@@ -321,13 +322,15 @@ export class RedisStore implements SharedQueueStore {
   async remove(eventId: string): Promise<StoredJob | null> {
     const r = (await this.#link.run("usherRemove", eventId)) as [string, string] | null;
     if (r === null) return null;
+    this.#admitted.forget(eventId);
     this.#bus.removed(eventId, r[1]);
     return JSON.parse(r[0]) as StoredJob;
   }
 
   async removeSession(sessionHash: string): Promise<StoredJob[]> {
-    const list = (await this.#link.run("usherRemoveSession", sessionHash)) as string[];
-    return list.map((j) => JSON.parse(j) as StoredJob);
+    const jobs = ((await this.#link.run("usherRemoveSession", sessionHash)) as string[]).map((j) => JSON.parse(j));
+    for (const job of jobs as StoredJob[]) this.#admitted.forget(job.eventId);
+    return jobs as StoredJob[];
   }
 
   async waiting(poolId: string): Promise<readonly StoredJob[]> {

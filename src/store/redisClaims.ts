@@ -3,7 +3,7 @@
  * redisClaimLib.ts) and a claim's reply, {poolId, fnId, jobJson, origin, jobJson, origin...}.
  */
 import { randomTokens } from "../randomTokens.ts";
-import type { Claim, ClaimRequest, QueuePolicy, StoredJob } from "../queue/index.ts";
+import type { Claim, ClaimRequest, EnqueueResult, QueuePolicy, StoredJob } from "../queue/index.ts";
 
 /** The ARGV tail of claim requests without their lease (the engine builds one request and reuses it). */
 const tails = new WeakMap<ClaimRequest, (string | number)[]>();
@@ -37,6 +37,29 @@ export function admittedAt(job: StoredJob): string {
   return String(performance.timeOrigin + job.enqueuedAtMs);
 }
 
+/**
+ * The admission script's arguments on the job's place in the order: its level, its client key, its
+ * admission time, fairness, maxPerClient, priorityAgingMs, and the event of the key whose claim this
+ * node released while holding it (`released`, with fairness on).
+ */
+export function admissionOrder(
+  job: StoredJob,
+  key: string,
+  policy: QueuePolicy,
+  released: { of(key: string): string },
+): (string | number)[] {
+  const fair = policy.fairness;
+  return [
+    levelOf(job),
+    key,
+    admittedAt(job),
+    fair ? "1" : "0",
+    policy.maxPerClient ?? "",
+    policy.priorityAgingMs,
+    fair ? released.of(key) : "",
+  ];
+}
+
 /** The ARGV tail asking a script to claim for the caller under `lease`; ["", ] when `request` is absent. */
 export function claimArgs(
   request: ClaimRequest | undefined,
@@ -66,26 +89,48 @@ export interface ParsedClaim {
   readonly origins: string[];
 }
 
+/** Where a claimed job's JSON may name a job object this node holds already (see {@link parseClaim}). */
+export type KnownJobs = (json: string) => StoredJob | undefined;
+
 /**
- * Reads a script's claim reply (false/null: nothing claimed). `sent`: a job the call itself carried
- * and its JSON; an admission's fast path claims that very job, whose JSON comes back as it went:
- * the job is taken as it is (as the memory store hands back the job it was given) instead of
- * parsed again.
+ * Reads a script's claim reply (false/null: nothing claimed). `known`: the job objects this node
+ * holds for some JSON texts (one it admitted, or the job the call itself carried, which an
+ * admission's fast path claims): such a job is taken as it is (as the memory store hands back the
+ * job it was given) instead of parsed again.
  */
-export function parseClaim(
-  reply: unknown,
-  lease: string,
-  sent?: { readonly job: StoredJob; readonly json: string },
-): ParsedClaim | null {
+export function parseClaim(reply: unknown, lease: string, known?: KnownJobs): ParsedClaim | null {
   if (!Array.isArray(reply) || reply.length < 4) return null;
   const [poolId, fn, ...rest] = reply as string[];
   const jobs: StoredJob[] = [];
   const origins: string[] = [];
   for (let i = 0; i + 1 < rest.length; i += 2) {
     const json = rest[i] as string;
-    jobs.push(sent !== undefined && json === sent.json ? sent.job : (JSON.parse(json) as StoredJob));
+    jobs.push(known?.(json) ?? (JSON.parse(json) as StoredJob));
     origins.push(rest[i + 1] as string);
   }
   const head = jobs[0]?.eventId ?? "";
   return { claim: { poolId: String(poolId), fnId: Number(fn), jobs, leaseId: `${head}|${lease}` }, origins };
+}
+
+/**
+ * An accepted admission as the engine gets it: its rank, its pool's size and the total; for the
+ * pool's head, the running jobs' {fnId, ageMs} pairs (`flat`); and the claim it made, if any.
+ */
+export function admitted(
+  rank: number,
+  poolSize: number,
+  totalSize: number,
+  flat: readonly (string | number)[],
+  claim: Claim | null,
+): EnqueueResult {
+  const running: { fnId: number; ageMs: number }[] = [];
+  for (let i = 0; i + 1 < flat.length; i += 2) running.push({ fnId: Number(flat[i]), ageMs: Number(flat[i + 1]) });
+  return {
+    accepted: true,
+    rank,
+    poolSize,
+    totalSize,
+    ...(rank === 0 && running.length > 0 ? { running } : {}),
+    ...(claim !== null ? { claim } : {}),
+  };
 }

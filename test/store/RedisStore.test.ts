@@ -20,6 +20,35 @@ async function until(check: () => Promise<boolean>, what: string, timeoutMs = 50
 describe("RedisStore specifics", () => {
   const redis = rawRedis();
 
+  it("a claim of a job this node admitted gives the job it was handed; another node's is read from Redis", async () => {
+    const keyPrefix = testPrefix();
+    const here = await makeRedisStore({ keyPrefix });
+    const there = await makeRedisStore({ keyPrefix });
+    try {
+      const mine = makeJob({ eventId: "mine", sessionHash: "A" });
+      const theirs = makeJob({ eventId: "theirs", sessionHash: "B" });
+      await here.enqueue(mine, null);
+      await there.enqueue(theirs, null);
+      const first = await here.claim(claimRequest({ default: 1 }));
+      assert.equal(first?.jobs[0], mine, "the very object: not parsed again");
+      await here.release("default", first ?? undefined);
+      const second = await here.claim(claimRequest({ default: 1 }));
+      assert.notEqual(second?.jobs[0], theirs);
+      assert.deepEqual(second?.jobs[0], theirs);
+      await here.release("default", second ?? undefined);
+      // One removed here is not claimed; the next one admitted is, as it was handed.
+      const gone = makeJob({ eventId: "gone", sessionHash: "C" });
+      await here.enqueue(gone, null);
+      assert.deepEqual(await here.remove("gone"), gone);
+      const next = makeJob({ eventId: "next", sessionHash: "D" });
+      await here.enqueue(next, null);
+      assert.equal((await here.claim(claimRequest({ default: 1 })))?.jobs[0], next);
+    } finally {
+      await here.close();
+      await there.close();
+    }
+  });
+
   it("refuses an event id that is already pending in its session", async () => {
     const s = await makeRedisStore();
     try {
