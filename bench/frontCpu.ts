@@ -12,7 +12,9 @@
  * Why rounds and the median of their ratios: on a 2 vCPU VM a Redis front's CPU per prediction
  * moves by a third from one 3 s round to the next (128 to 400 µs seen, where the in-memory process
  * moves 74 to 95), with the batches the kernel's timing makes; one `scaleout` reading cannot tell
- * a change of 5%. `BENCH_NODE_ARGS` reaches both fronts; `BENCH_NODE_ARGS_BASELINE`, when set,
+ * a change of 5%. Run it several times too: each run's two processes keep a bias of their own
+ * (their rounds' ratios cluster, 0.89 in one run and 1.02 in the next for the same pair), which
+ * only fresh processes average out. `BENCH_NODE_ARGS` reaches both fronts; `BENCH_NODE_ARGS_BASELINE`, when set,
  * the baseline's instead (a V8 flag against none, with the same code on both sides).
  */
 import { spawnSync } from "node:child_process";
