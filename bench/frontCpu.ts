@@ -66,8 +66,16 @@ async function startSide(name: Side["name"], dir: string): Promise<Side> {
     else process.env["BENCH_NODE_ARGS"] = shared;
   });
   const urls = set.processes.map((p) => p.url);
-  const loop = await SplitLoop.start({ protocol: "sse", urls, users, freshSession: fresh, client: "raw" }, generators);
-  return { name, set, stop: () => module.stopFrontSet(set), loop, prefix, cpuUs: [], perS: [] };
+  const stop = (): Promise<void> => module.stopFrontSet(set);
+  const loop = await SplitLoop.start(
+    { protocol: "sse", urls, users, freshSession: fresh, client: "raw" },
+    generators,
+  ).catch(async (e: unknown) => {
+    await stop();
+    await deleteRedisKeys(url, prefix);
+    throw e;
+  });
+  return { name, set, stop, loop, prefix, cpuUs: [], perS: [] };
 }
 
 /** One timed round on `side`: its front's CPU per completed prediction, and its throughput. */
