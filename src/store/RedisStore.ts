@@ -328,9 +328,10 @@ export class RedisStore implements SharedQueueStore {
   }
 
   async removeSession(sessionHash: string): Promise<StoredJob[]> {
-    const jobs = ((await this.#link.run("usherRemoveSession", sessionHash)) as string[]).map((j) => JSON.parse(j));
-    for (const job of jobs as StoredJob[]) this.#admitted.forget(job.eventId);
-    return jobs as StoredJob[];
+    const list = (await this.#link.run("usherRemoveSession", sessionHash)) as string[];
+    const jobs = list.map((j) => JSON.parse(j) as StoredJob);
+    for (const job of jobs) this.#admitted.forget(job.eventId);
+    return jobs;
   }
 
   async waiting(poolId: string): Promise<readonly StoredJob[]> {
