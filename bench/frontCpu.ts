@@ -1,5 +1,6 @@
 /**
- * CPU per prediction of one front on Redis (local workers, the `scaleout` scenario's process),
+ * CPU per prediction of one front on Redis (local workers, the `scaleout` scenario's process), and
+ * Redis's own (each round loads one side only, so Redis's CPU in it is that side's),
  * this tree against another checkout's (`--baseline=DIR`, spawned by that checkout's own
  * bench/servers), in alternating timed rounds under the same load: closed-loop users on sse_v3,
  * from K generator processes ({@link SplitLoop}). Each front has a key prefix of its own on the
@@ -22,6 +23,7 @@ import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { argValue } from "./load/argValue.ts";
 import { readProcessCpuMs } from "./load/CpuMeter.ts";
+import { RedisMeter } from "./load/RedisMeter.ts";
 import { deleteRedisKeys } from "./load/deleteRedisKeys.ts";
 import { SplitLoop } from "./load/SplitLoop.ts";
 import { median } from "./report/summarize.ts";
@@ -43,6 +45,12 @@ interface Side {
   readonly loop: SplitLoop;
   readonly prefix: string;
   readonly cpuUs: number[];
+  /** Redis's CPU per prediction in the side's rounds (only that side's users run in them). */
+  readonly redisUs: number[];
+  /** Time inside script calls per prediction (commandstats `usec`). */
+  readonly scriptUs: number[];
+  /** Script and function calls (batches) per prediction. */
+  readonly batches: number[];
   readonly perS: number[];
 }
 
@@ -75,30 +83,38 @@ async function startSide(name: Side["name"], dir: string): Promise<Side> {
     await deleteRedisKeys(url, prefix);
     throw e;
   });
-  return { name, set, stop, loop, prefix, cpuUs: [], perS: [] };
+  return { name, set, stop, loop, prefix, cpuUs: [], redisUs: [], scriptUs: [], batches: [], perS: [] };
 }
 
-/** One timed round on `side`: its front's CPU per completed prediction, and its throughput. */
-async function round(side: Side): Promise<void> {
+/** One timed round on `side`: its front's and Redis's CPU per completed prediction, and its throughput. */
+async function round(side: Side, meter: RedisMeter): Promise<void> {
   const pid = side.set.processes[0]?.pid ?? 0;
   const before = readProcessCpuMs(pid) ?? Number.NaN;
+  meter.start();
   const run = await side.loop.round(0, roundMs);
   const after = readProcessCpuMs(pid) ?? Number.NaN;
-  const done = run.records.filter((r) => r.outcome === "completed").length;
-  side.cpuUs.push(((after - before) * 1000) / Math.max(1, done));
+  const redis = await meter.stop();
+  const done = Math.max(1, run.records.filter((r) => r.outcome === "completed").length);
+  side.cpuUs.push(((after - before) * 1000) / done);
+  side.redisUs.push((redis.cpuMs * 1000) / done);
+  side.scriptUs.push(redis.scriptUs / done);
+  const c = redis.callsByCommand;
+  side.batches.push(((c["fcall"] ?? 0) + (c["evalsha"] ?? 0) + (c["eval"] ?? 0)) / done);
   side.perS.push(done / (roundMs / 1000));
 }
 
 const sides: Side[] = [];
+const meter = new RedisMeter(url);
 try {
   sides.push(await startSide("baseline", baseline), await startSide("usher", "."));
   for (const s of sides) await s.loop.round(0, 2000);
-  for (let r = 0; r < rounds; r++) for (const s of r % 2 === 0 ? sides : [...sides].reverse()) await round(s);
+  for (let r = 0; r < rounds; r++) for (const s of r % 2 === 0 ? sides : [...sides].reverse()) await round(s, meter);
   for (const s of sides) {
     const cpu = s.cpuUs.map((x) => x.toFixed(0)).join(" ");
     console.log(
       `${s.name.padEnd(8)} ${fresh ? "fresh" : "kept"} ${users} users: ${median(s.cpuUs).toFixed(1)} µs CPU/prediction ` +
-        `(rounds: ${cpu}), ${median(s.perS).toFixed(0)}/s`,
+        `(rounds: ${cpu}), ${median(s.perS).toFixed(0)}/s; Redis ${median(s.redisUs).toFixed(1)} µs CPU/prediction, ` +
+        `${median(s.scriptUs).toFixed(1)} µs in scripts, ${median(s.batches).toFixed(2)} script calls`,
     );
   }
   const [a, b] = sides as [Side, Side];
@@ -107,7 +123,13 @@ try {
     `usher / baseline, CPU per prediction: ${median(ratios).toFixed(3)} (median of ${ratios.length} rounds: ` +
       `${ratios.map((x) => x.toFixed(2)).join(" ")})`,
   );
+  const redisRatios = b.redisUs.map((x, i) => x / (a.redisUs[i] ?? Number.NaN));
+  console.log(
+    `usher / baseline, Redis CPU per prediction: ${median(redisRatios).toFixed(3)} (rounds: ` +
+      `${redisRatios.map((x) => x.toFixed(2)).join(" ")})`,
+  );
 } finally {
+  meter.close();
   for (const s of sides) {
     s.loop.close();
     await s.stop();

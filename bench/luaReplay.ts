@@ -18,7 +18,8 @@
  * function's name, name the calls); each `--candidate` (default: this checkout) runs every call
  * under its script of the same name, or with `DIR#function` its hot-path calls (batches and lone
  * ones) as its batch function, as a node on Redis 7 sends them.
- * Prints Redis's CPU (user + system, from INFO, {@link RedisMeter}) per replay and the median per candidate. Leases
+ * Prints Redis's CPU (user + system, from INFO, {@link RedisMeter}) and its time inside script calls
+ * (commandstats `usec`, steadier) per replay, and their medians per candidate. Leases
  * expire by the recording's clock, so `usherReap` calls are not replayed.
  */
 import { createHash } from "node:crypto";
@@ -198,6 +199,8 @@ for (const candidate of candidates) {
 }
 
 const readings: number[][] = candidates.map(() => []);
+/** Per candidate, ms inside script calls per replay (commandstats `usec`): steadier than the CPU. */
+const scriptMs: number[][] = candidates.map(() => []);
 try {
   for (let rep = 0; rep < reps * candidates.length; rep++) {
     const which = rep % candidates.length;
@@ -228,10 +231,13 @@ try {
       }
       for (const [err] of (await p.exec()) ?? []) if (err) errors++;
     }
-    const ms = (await meter.stop()).cpuMs;
+    const reading = await meter.stop();
+    const ms = reading.cpuMs;
     (readings[which] as number[]).push(ms);
+    (scriptMs[which] as number[]).push(reading.scriptUs / 1000);
     console.log(
-      `replay ${rep + 1} (${candidates[which]}): Redis ${ms.toFixed(0)} ms${errors > 0 ? `, ${errors} errors` : ""}`,
+      `replay ${rep + 1} (${candidates[which]}): Redis ${ms.toFixed(0)} ms, scripts ${(reading.scriptUs / 1000).toFixed(0)} ms` +
+        `${errors > 0 ? `, ${errors} errors` : ""}`,
     );
     await deleteRedisKeys(url, into.slice(1, -1));
   }
@@ -239,7 +245,10 @@ try {
   redis.disconnect();
   meter.close();
 }
+const middle = (xs: readonly number[]): number => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)] ?? 0;
 candidates.forEach((root, i) => {
-  const sorted = [...(readings[i] as number[])].sort((x, y) => x - y);
-  console.log(`${root}: median ${(sorted[Math.floor(sorted.length / 2)] ?? 0).toFixed(0)} ms of Redis CPU`);
+  console.log(
+    `${root}: median ${middle(readings[i] as number[]).toFixed(0)} ms of Redis CPU, ` +
+      `${middle(scriptMs[i] as number[]).toFixed(0)} ms in scripts`,
+  );
 });
