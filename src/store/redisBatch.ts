@@ -108,11 +108,12 @@ for i = 1, tonumber(BATCH[3]) do
     args = {P, NODE, unpack(BATCH, at + 2, at + 1 + argc)}
     at = at + 2 + argc
   else
-    args = {unpack(prev[name])}
+    -- The previous call's table, changed in place: no call reads it after its own run.
+    args = prev[name]
     local changed = BATCH[at + 2]
     at = at + 3
-    for _, k in ipairs({string.byte(changed, 1, -1)}) do
-      args[k + 2] = BATCH[at]
+    for j = 1, #changed do
+      args[string.byte(changed, j) + 2] = BATCH[at]
       at = at + 1
     end
   end
