@@ -30,6 +30,7 @@ import { Redis } from "ioredis";
 import { argValue } from "./load/argValue.ts";
 import { deleteRedisKeys } from "./load/deleteRedisKeys.ts";
 import { RedisMeter } from "./load/RedisMeter.ts";
+import { median } from "./report/summarize.ts";
 
 /** Top-level commands besides EVALSHA that a front sends with its scripts. */
 const PLAIN = new Set(["publish", "multi", "lpush", "ltrim", "exec", "xdel", "pexpire"]);
@@ -245,10 +246,9 @@ try {
   redis.disconnect();
   meter.close();
 }
-const middle = (xs: readonly number[]): number => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)] ?? 0;
 candidates.forEach((root, i) => {
   console.log(
-    `${root}: median ${middle(readings[i] as number[]).toFixed(0)} ms of Redis CPU, ` +
-      `${middle(scriptMs[i] as number[]).toFixed(0)} ms in scripts`,
+    `${root}: median ${median(readings[i] as number[]).toFixed(0)} ms of Redis CPU, ` +
+      `${median(scriptMs[i] as number[]).toFixed(0)} ms in scripts`,
   );
 });

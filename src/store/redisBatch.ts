@@ -108,7 +108,8 @@ for i = 1, tonumber(BATCH[3]) do
     args = {P, NODE, unpack(BATCH, at + 2, at + 1 + argc)}
     at = at + 2 + argc
   else
-    -- The previous call's table, changed in place: no call reads it after its own run.
+    -- The previous call of this script has run: its table is read again only as the base of this
+    -- call's, so it is changed in place rather than copied.
     args = prev[name]
     local changed = BATCH[at + 2]
     at = at + 3
