@@ -37,8 +37,7 @@ export class AdmittedJobs {
     this.#chars += json.length;
     for (const [id, kept] of this.#jobs) {
       if (this.#chars <= this.#maxChars) break;
-      this.#jobs.delete(id);
-      this.#chars -= kept.json.length;
+      this.#drop(id, kept.json);
     }
   }
 
@@ -50,17 +49,19 @@ export class AdmittedJobs {
     const id = json.slice(PREFIX.length, end);
     const kept = this.#jobs.get(id);
     if (kept === undefined || kept.json !== json) return undefined;
-    this.#jobs.delete(id);
-    this.#chars -= json.length;
+    this.#drop(id, json);
     return kept.job;
   }
 
   /** The job of `eventId` left the queue elsewhere, or was removed: it will not be claimed here. */
   forget(eventId: string): void {
     const kept = this.#jobs.get(eventId);
-    if (kept === undefined) return;
+    if (kept !== undefined) this.#drop(eventId, kept.json);
+  }
+
+  #drop(eventId: string, json: string): void {
     this.#jobs.delete(eventId);
-    this.#chars -= kept.json.length;
+    this.#chars -= json.length;
   }
 
   clear(): void {

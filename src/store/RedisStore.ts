@@ -34,8 +34,16 @@ import { RedisCluster } from "./RedisCluster.ts";
 import { RedisLink } from "./RedisLink.ts";
 import { ReleasedHints } from "./ReleasedHints.ts";
 import { releaseArgs } from "./LocalFinal.ts";
-import { admissionOrder, admitted, claimArgs, newLease } from "./redisClaims.ts";
-import { orderArgs, parseClaim, type ParsedClaim } from "./redisClaims.ts";
+import {
+  admissionOrder,
+  admitted,
+  claimArgs,
+  newLease,
+  orderArgs,
+  parseClaim,
+  type ParsedClaim,
+} from "./redisClaims.ts";
+import { ClaimLooks } from "./ClaimLooks.ts";
 import { AdmittedJobs } from "./AdmittedJobs.ts";
 import { resolveRedisStoreOptions, type RedisStoreOptions } from "./RedisStoreOptions.ts";
 import { RedisSessionBus } from "./RedisSessionBus.ts";
@@ -59,22 +67,12 @@ export class RedisStore implements SharedQueueStore {
   readonly #wakeListeners = new Set<(change: StoreChange) => void>();
   /** Pools this node added to the `pools` set (once each; again after Redis lost its data). */
   readonly #pools = new Set<string>();
-  /**
-   * False when this node's last look found nothing it could claim and no other node made work
-   * since (a wake-up, see {@link #took}): a claim then needs no round trip.
-   */
-  #claimable = true;
-  /**
-   * False when the last look saw no waiting event and no full pool (behind which work may wait):
-   * a release then need not look for a next job.
-   */
-  #mayWait = true;
+  /** What this node's last looks saw of the work it could claim (a round trip that would find none is skipped). */
+  readonly #looks = new ClaimLooks();
   readonly #released = new ReleasedHints();
   /** Jobs admitted here, for the claims of them here (see AdmittedJobs). */
   readonly #admitted = new AdmittedJobs();
   readonly #takeAdmitted = (json: string): StoredJob | undefined => this.#admitted.take(json);
-  /** Wake-ups saying another node made work ("j": a join, "r": a freed slot with work waiting). */
-  #workWakes = 0;
   #closed = false;
   #policy: QueuePolicy = FIFO_POLICY;
 
@@ -103,14 +101,11 @@ export class RedisStore implements SharedQueueStore {
       }
       // A join or a release may make work claimable; a claim or a removal only moves ranks.
       const change: StoreChange = kind === "j" || kind === "r" ? "work" : "ranks";
-      if (change === "work") {
-        this.#workWakes++;
-        this.#claimable = this.#mayWait = true;
-      }
+      if (change === "work") this.#looks.workMade();
       for (const l of this.#wakeListeners) l(change);
     });
     this.#link.onReconnect((lostData) => {
-      this.#claimable = this.#mayWait = true;
+      this.#looks.forget();
       // Redis may be back from an older snapshot: what this node knew of its data is a guess now.
       this.#link.solo.clear();
       this.#released.clear();
@@ -149,7 +144,7 @@ export class RedisStore implements SharedQueueStore {
     const newPool = !this.#pools.has(job.poolId);
     const others = [...this.#pools].filter((p) => p !== job.poolId);
     const lease = newLease();
-    const wakesBefore = this.#workWakes;
+    const mark = this.#looks.mark();
     const forgets = this.#bus.forgets.take();
     // A session's first join here records its owner in this same step (see RedisSessionOwners).
     const owner = this.#owners.takePending(job.sessionHash);
@@ -208,22 +203,22 @@ export class RedisStore implements SharedQueueStore {
     if (known === 1) this.#bus.share(job.sessionHash);
     // Not looked (no thread here): this event waits, work for later.
     const mine = (j: string): StoredJob | undefined => this.#admitted.take(j) ?? (j === json ? job : undefined);
-    const parsed = this.#took(parseClaim(claimed, lease, mine), claim === undefined, saw === 1, wakesBefore, wakeFlag);
+    const parsed = this.#took(parseClaim(claimed, lease, mine), claim === undefined, saw === 1, mark, wakeFlag);
     return admitted(Number(a), b, c, flat, parsed);
   }
 
   async claim(request: ClaimRequest): Promise<Claim | null> {
     // The last look found nothing to claim and nothing changed since: no need to ask Redis.
-    if (!this.#claimable) return null;
+    if (!this.#looks.claimable) return null;
     const lease = newLease();
-    const wakesBefore = this.#workWakes;
+    const mark = this.#looks.mark();
     const wakeFlag = this.#claimWakes.flag();
     const [r, saw] = (await this.#link.run(
       "usherClaim",
       wakeFlag,
       ...claimArgs(request, lease, this.#link.options.leaseMs, this.#policy, this.#link.redisTime.nowMs()),
     )) as [unknown, number];
-    return this.#took(parseClaim(r, lease, this.#takeAdmitted), false, saw === 1, wakesBefore, wakeFlag);
+    return this.#took(parseClaim(r, lease, this.#takeAdmitted), false, saw === 1, mark, wakeFlag);
   }
 
   async release(poolId: string, claim?: Claim, next?: ClaimRequest): Promise<Claim | null> {
@@ -244,9 +239,9 @@ export class RedisStore implements SharedQueueStore {
     const finals = this.#bus.takeFinals(held.eventIds);
     const o = this.#link.options;
     const lease = newLease();
-    const wakesBefore = this.#workWakes;
+    const mark = this.#looks.mark();
     // Nothing waits anywhere (as of the last look and every wake-up since): no claim to try.
-    const ask = this.#mayWait ? next : undefined;
+    const ask = this.#looks.mayWait ? next : undefined;
     const forgets = this.#bus.forgets.take();
     let r: [number, (string | number)[], unknown, number];
     const wakeFlag = this.#claimWakes.flag(ask !== undefined);
@@ -278,28 +273,17 @@ export class RedisStore implements SharedQueueStore {
     this.#bus.released(finals, r[1]);
     if (r[0] === 1 && this.#policy.fairness) this.#released.note(held);
     // Not looked: the freed slot makes claimable what may wait (behind a full pool).
-    if (ask === undefined) return this.#took(null, this.#mayWait, this.#mayWait, wakesBefore);
-    return this.#took(parseClaim(r[2], lease, this.#takeAdmitted), false, r[3] === 1, wakesBefore, wakeFlag);
+    if (ask === undefined) return this.#took(null, this.#looks.mayWait, this.#looks.mayWait, mark);
+    return this.#took(parseClaim(r[2], lease, this.#takeAdmitted), false, r[3] === 1, mark, wakeFlag);
   }
 
   /**
-   * Records what a script claimed for this node (its lease, its events' origins), and what another
-   * look could find: `claimable` whether a claim could succeed now (after a claim made or a look
-   * not made: maybe), `mayWait` whether work may wait (the script saw a waiting event or a full
-   * pool). A wake-up from another node since the call began makes both true.
+   * Records what a script claimed for this node (its lease, its events' origins) and what it saw
+   * (see {@link ClaimLooks.looked}).
    */
-  #took(
-    parsed: ParsedClaim | null,
-    claimable: boolean,
-    mayWait: boolean,
-    wakesBefore: number,
-    wakeFlag = "0",
-  ): Claim | null {
+  #took(parsed: ParsedClaim | null, claimable: boolean, mayWait: boolean, mark: number, wakeFlag = "0"): Claim | null {
     if (parsed !== null) this.#claimWakes.claimed(wakeFlag, parsed.claim.poolId);
-    const woken = this.#workWakes !== wakesBefore;
-    // A claim made leaves more to claim only if work may wait.
-    this.#claimable = claimable || (parsed !== null && mayWait) || woken;
-    this.#mayWait = mayWait || woken;
+    this.#looks.looked(parsed !== null, claimable, mayWait, mark);
     if (parsed === null) return null;
     const { claim, origins } = parsed;
     const ids = claim.jobs.map((j) => j.eventId);
