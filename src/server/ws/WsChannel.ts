@@ -214,11 +214,11 @@ export class WsChannel implements ReaderConnection {
 
 /**
  * `ws` ends the socket once the close handshake is done (both close frames, or its close timer),
- * and then, at the peer's FIN and at the socket's close, ends the socket and its frame reader
- * again: each end of an ended stream makes Node build an error with a full stack trace, and drop
- * it (7% of the server's CPU per 3.x prediction, a socket each). Nothing is left to read or write
- * once our side has finished, so the socket is destroyed then: its close event comes at once and
- * `ws` ends its reader once.
+ * then ends it again at the peer's FIN. Node builds an error with a full stack trace for each end
+ * of an ended stream, and drops it (this one and the frame reader's, which `ws` also ends twice,
+ * were ~7% of the server's CPU per 3.x prediction, a socket each). Nothing is left to read or
+ * write once our side has finished, so the socket is destroyed then: the peer's FIN is not read,
+ * and the close event comes at once.
  */
 function destroySelf(this: Duplex): void {
   this.destroy();
