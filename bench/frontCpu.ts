@@ -98,8 +98,7 @@ async function round(side: Side, meter: RedisMeter): Promise<void> {
   side.cpuUs.push(((after - before) * 1000) / done);
   side.redisUs.push((redis.cpuMs * 1000) / done);
   side.scriptUs.push(redis.scriptUs / done);
-  const c = redis.callsByCommand;
-  side.batches.push(((c["fcall"] ?? 0) + (c["evalsha"] ?? 0) + (c["eval"] ?? 0)) / done);
+  side.batches.push(redis.scriptCalls / done);
   side.perS.push(done / (roundMs / 1000));
 }
 

@@ -25,6 +25,8 @@ export interface RedisReading {
   readonly cpuMs: number;
   /** Time inside script calls (`usec` of `evalsha`, `eval`, `fcall`), µs: the scripts with what they call. */
   readonly scriptUs: number;
+  /** Script and function calls (`evalsha`, `eval`, `fcall`): a node's batches and lone scripts. */
+  readonly scriptCalls: number;
 }
 
 interface Snapshot {
@@ -63,11 +65,13 @@ export class RedisMeter {
     this.#start = null;
     const callsByCommand: Record<string, number> = {};
     let calls = 0;
+    let scriptCalls = 0;
     for (const [name, count] of end.calls) {
       const delta = count - (start.calls.get(name) ?? 0);
       if (delta <= 0) continue;
       callsByCommand[name] = delta;
       calls += delta;
+      if (SCRIPT_COMMANDS.has(name)) scriptCalls += delta;
     }
     return {
       wallMs: end.atMs - start.atMs,
@@ -76,6 +80,7 @@ export class RedisMeter {
       processed: end.processed - start.processed,
       cpuMs: end.cpuMs - start.cpuMs,
       scriptUs: end.scriptUs - start.scriptUs,
+      scriptCalls,
     };
   }
 
@@ -132,5 +137,6 @@ export function sumReadings(readings: readonly RedisReading[]): RedisReading {
     processed: sum((r) => r.processed),
     cpuMs: sum((r) => r.cpuMs),
     scriptUs: sum((r) => r.scriptUs),
+    scriptCalls: sum((r) => r.scriptCalls),
   };
 }
