@@ -1,14 +1,20 @@
 /**
- * CPU per prediction of one front on Redis (local workers, the `scaleout` scenario's process), and
- * Redis's own (each round loads one side only, so Redis's CPU in it is that side's),
- * this tree against another checkout's (`--baseline=DIR`, spawned by that checkout's own
- * bench/servers), in alternating timed rounds under the same load: closed-loop users on sse_v3,
- * from K generator processes ({@link SplitLoop}). Each front has a key prefix of its own on the
- * same Redis; the keys are deleted at the end. Each front runs its checkout's built package, which
- * this script first builds where it is stale (`scripts/ensure-dist.mjs` of each checkout).
+ * CPU per prediction of the fronts on Redis (local workers, the `scaleout` scenario's processes;
+ * one each by default, `--fronts=N`), Redis's own (each round loads one side only, so Redis's CPU
+ * in it is that side's) and throughput, this tree against another checkout's (`--baseline=DIR`,
+ * spawned by that checkout's own bench/servers; `--baseline-fronts=M` gives it another count, e.g.
+ * 2 fronts against 1), in alternating timed rounds under the same load: closed-loop users on
+ * sse_v3, from K generator processes ({@link SplitLoop}). Each side has a key prefix of its own on
+ * the same Redis; the keys are deleted at the end. Each front runs its checkout's built package,
+ * which this script first builds where it is stale (`scripts/ensure-dist.mjs` of each checkout).
  *
  *   node --conditions=usher-source --import tsx bench/frontCpu.ts --baseline=DIR [--users=50] \
- *     [--pattern=fresh] [--rounds=12] [--round-ms=3000] [--generators=2] [--url=redis://127.0.0.1:6379]
+ *     [--pattern=fresh] [--rounds=12] [--round-ms=3000] [--generators=2] [--fronts=1] \
+ *     [--baseline-fronts=N] [--redis-cpu=CORES | --url=redis://127.0.0.1:6379]
+ *
+ * `--redis-cpu=0.3` runs both sides on a private Redis held to 0.3 of a core ({@link startCappedRedis}):
+ * Redis, not the fronts, is then the limit, as with many fronts on one Redis (item 4), and
+ * throughput is the cap over Redis's CPU per prediction.
  *
  * Why rounds and the median of their ratios: on a 2 vCPU VM a Redis front's CPU per prediction
  * moves by a third from one 3 s round to the next (128 to 400 µs seen, where the in-memory process
@@ -26,6 +32,7 @@ import { readProcessCpuMs } from "./load/CpuMeter.ts";
 import { RedisMeter } from "./load/RedisMeter.ts";
 import { deleteRedisKeys } from "./load/deleteRedisKeys.ts";
 import { SplitLoop } from "./load/SplitLoop.ts";
+import { startCappedRedis } from "./load/CappedRedis.ts";
 import { median } from "./report/summarize.ts";
 import type { FrontSet } from "./scenarios/scaleoutPoint.ts";
 
@@ -36,7 +43,11 @@ const fresh = argValue("pattern", "fresh") === "fresh";
 const rounds = Number(argValue("rounds", "12"));
 const roundMs = Number(argValue("round-ms", "3000"));
 const generators = Number(argValue("generators", "2"));
-const url = argValue("url", "redis://127.0.0.1:6379");
+const fronts = Number(argValue("fronts", "1"));
+const baselineFronts = Number(argValue("baseline-fronts", String(fronts)));
+const redisCpu = argValue("redis-cpu", "");
+const capped = redisCpu === "" ? null : await startCappedRedis(Number(redisCpu));
+const url = capped?.url ?? argValue("url", "redis://127.0.0.1:6379");
 
 interface Side {
   readonly name: "usher" | "baseline";
@@ -52,6 +63,8 @@ interface Side {
   /** Script and function calls (batches) per prediction. */
   readonly batches: number[];
   readonly perS: number[];
+  /** Commands Redis counted per prediction (Lua-internal included). */
+  readonly cmds: number[];
 }
 
 type SetModule = typeof import("./scenarios/scaleoutPoint.ts");
@@ -69,7 +82,8 @@ async function startSide(name: Side["name"], dir: string): Promise<Side> {
   const own = name === "baseline" ? process.env["BENCH_NODE_ARGS_BASELINE"] : undefined;
   const shared = process.env["BENCH_NODE_ARGS"];
   if (own !== undefined) process.env["BENCH_NODE_ARGS"] = own;
-  const set = await module.startFrontSet(1, { url, keyPrefix: prefix }).finally(() => {
+  const n = name === "baseline" ? baselineFronts : fronts;
+  const set = await module.startFrontSet(n, { url, keyPrefix: prefix }).finally(() => {
     if (shared === undefined) delete process.env["BENCH_NODE_ARGS"];
     else process.env["BENCH_NODE_ARGS"] = shared;
   });
@@ -83,16 +97,16 @@ async function startSide(name: Side["name"], dir: string): Promise<Side> {
     await deleteRedisKeys(url, prefix);
     throw e;
   });
-  return { name, set, stop, loop, prefix, cpuUs: [], redisUs: [], scriptUs: [], batches: [], perS: [] };
+  return { name, set, stop, loop, prefix, cpuUs: [], redisUs: [], scriptUs: [], batches: [], perS: [], cmds: [] };
 }
 
 /** One timed round on `side`: its front's and Redis's CPU per completed prediction, and its throughput. */
 async function round(side: Side, meter: RedisMeter): Promise<void> {
-  const pid = side.set.processes[0]?.pid ?? 0;
-  const before = readProcessCpuMs(pid) ?? Number.NaN;
+  const cpuMs = (): number => side.set.processes.reduce((sum, p) => sum + (readProcessCpuMs(p.pid) ?? Number.NaN), 0);
+  const before = cpuMs();
   meter.start();
   const run = await side.loop.round(0, roundMs);
-  const after = readProcessCpuMs(pid) ?? Number.NaN;
+  const after = cpuMs();
   const redis = await meter.stop();
   const done = Math.max(1, run.records.filter((r) => r.outcome === "completed").length);
   side.cpuUs.push(((after - before) * 1000) / done);
@@ -100,6 +114,7 @@ async function round(side: Side, meter: RedisMeter): Promise<void> {
   side.scriptUs.push(redis.scriptUs / done);
   side.batches.push(redis.scriptCalls / done);
   side.perS.push(done / (roundMs / 1000));
+  side.cmds.push(redis.calls / done);
 }
 
 const sides: Side[] = [];
@@ -111,9 +126,11 @@ try {
   for (const s of sides) {
     const cpu = s.cpuUs.map((x) => x.toFixed(0)).join(" ");
     console.log(
-      `${s.name.padEnd(8)} ${fresh ? "fresh" : "kept"} ${users} users: ${median(s.cpuUs).toFixed(1)} µs CPU/prediction ` +
+      `${s.name.padEnd(8)} ${s.set.processes.length} front(s), ${fresh ? "fresh" : "kept"} ${users} users: ` +
+        `${median(s.cpuUs).toFixed(1)} µs CPU/prediction ` +
         `(rounds: ${cpu}), ${median(s.perS).toFixed(0)}/s; Redis ${median(s.redisUs).toFixed(1)} µs CPU/prediction, ` +
-        `${median(s.scriptUs).toFixed(1)} µs in scripts, ${median(s.batches).toFixed(2)} script calls`,
+        `${median(s.scriptUs).toFixed(1)} µs in scripts, ${median(s.batches).toFixed(2)} script calls, ` +
+        `${median(s.cmds).toFixed(1)} commands`,
     );
   }
   const [a, b] = sides as [Side, Side];
@@ -121,6 +138,11 @@ try {
   console.log(
     `usher / baseline, CPU per prediction: ${median(ratios).toFixed(3)} (median of ${ratios.length} rounds: ` +
       `${ratios.map((x) => x.toFixed(2)).join(" ")})`,
+  );
+  const perS = b.perS.map((x, i) => x / (a.perS[i] ?? Number.NaN));
+  console.log(
+    `usher / baseline, throughput: ${median(perS).toFixed(3)} (rounds: ${perS.map((x) => x.toFixed(2)).join(" ")})` +
+      (capped === null ? "" : `; Redis held to ${capped.cores} of a core`),
   );
   const redisRatios = b.redisUs.map((x, i) => x / (a.redisUs[i] ?? Number.NaN));
   console.log(
@@ -134,4 +156,5 @@ try {
     await s.stop();
     await deleteRedisKeys(url, s.prefix);
   }
+  await capped?.stop();
 }
