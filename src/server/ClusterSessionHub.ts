@@ -171,8 +171,6 @@ export class ClusterSessionHub extends SessionHub {
     this.#unsubscribeShared();
     if (this.#lostCheck !== null) this.#clock.clearTimeout(this.#lostCheck);
     this.#saveCursors();
-    // Finals held for a reader here go to the log before the store closes.
-    this.#relay.close();
     super.close();
   }
 

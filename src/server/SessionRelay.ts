@@ -16,12 +16,8 @@
  *
  * An event the store lets this process deliver itself (admitted here, its session held nowhere
  * else: {@link SessionBus.deliversHere}) goes straight to the listeners, with no log id, and its
- * final is reported back to the store with whether a reader here got it. So does the final of an
- * event admitted here that another process ran, which comes unlogged while no other process holds
- * the session: if no reader here gets it within {@link UNREAD_FINAL_HOLD_MS}, it is logged from
- * here for a reader that opens elsewhere.
+ * final is reported back to the store with whether a reader here got it.
  */
-import { systemClock, type Clock, type TimerHandle } from "../clock.ts";
 import type { EventBus } from "../queue/index.ts";
 import { TERMINAL_TYPES, type EngineEvent } from "../queue/index.ts";
 import type { Adopted, SessionBus, SessionMessage } from "../store/index.ts";
@@ -54,15 +50,6 @@ interface Relayed {
   held: SessionMessage[] | null;
 }
 
-/**
- * How long a final that another process ran for an event admitted here, and sent here unlogged,
- * waits for a reader here before it is logged for a reader elsewhere, ms. Such a job often ends
- * before its user's stream has reattached after the join's answer (a millisecond or two later);
- * a stream opened on another front meanwhile stays open at least twice the hub's 25 ms idle look,
- * and the log sends the final to it.
- */
-export const UNREAD_FINAL_HOLD_MS = 10;
-
 /** See the file comment. */
 export class SessionRelay implements EventBus {
   readonly #bus: SessionBus;
@@ -73,15 +60,9 @@ export class SessionRelay implements EventBus {
   readonly #ids = new WeakMap<EngineEvent, string>();
   /** Finals delivered here and read by a reader here before the store gave them a log id. */
   readonly #readHere = new WeakSet<EngineEvent>();
-  /** Per session: finals sent here unlogged that no reader here had yet, and their timers (see UNREAD_FINAL_HOLD_MS). */
-  readonly #unread = new Map<string, Map<EngineEvent, TimerHandle>>();
-  readonly #clock: Clock;
 
-  constructor(bus: SessionBus, clock: Clock = systemClock) {
+  constructor(bus: SessionBus) {
     this.#bus = bus;
-    this.#clock = clock;
-    // Another process holds the session now: a final held for a reader here is logged at once.
-    bus.onShared((sessionHash) => this.#logUnread(sessionHash));
     bus.onMessage((sessionHash, message) => this.#onMessage(sessionHash, message));
     bus.onReconnect(() => this.#catchUpAll());
     bus.onLogged((event, id) => {
@@ -267,10 +248,6 @@ export class SessionRelay implements EventBus {
   #give(sessionHash: string, s: Relayed, m: SessionMessage, live = true): void {
     if (m.event.type === "started" && s.startedHere.has(m.event.eventId)) return;
     if (TERMINAL_TYPES.has(m.event.type)) s.startedHere.delete(m.event.eventId);
-    if (m.unlogged === true) {
-      this.#giveUnlogged(sessionHash, s, m.event);
-      return;
-    }
     if (m.id === LOCAL_ID) {
       if (this.#host === null || this.#host.accept(sessionHash, m.event.eventId)) this.#deliver?.(m.event);
       return;
@@ -288,57 +265,6 @@ export class SessionRelay implements EventBus {
     }
     this.#ids.set(m.event, m.id);
     this.#deliver?.(m.event);
-  }
-
-  /**
-   * A final another process ran for an event admitted here, sent here alone and unlogged (see
-   * {@link SessionMessage.unlogged}): a reader here gets it, or it is logged from here for a reader
-   * that opens elsewhere (and its copy then must not come back through a catch-up here).
-   */
-  #giveUnlogged(sessionHash: string, s: Relayed, event: EngineEvent): void {
-    const host = this.#host;
-    // Asked before: a final written to the stream may end it at once.
-    const read = host?.reading(sessionHash) ?? false;
-    if (host === null || !host.accept(sessionHash, event.eventId)) {
-      // Not held here: logged now; a later catch-up here reads that copy like any other.
-      this.#bus.logFinal(event);
-      if (s.seen.size === 0 && s.ended.size === 0 && s.held === null) this.#sessions.delete(sessionHash);
-      return;
-    }
-    if (!read) {
-      // Kept from a catch-up here until it is logged and forgotten (or read here and never logged).
-      s.ended.add(event.eventId);
-      let held = this.#unread.get(sessionHash);
-      if (held === undefined) this.#unread.set(sessionHash, (held = new Map()));
-      held.set(
-        event,
-        this.#clock.setTimeout(() => this.#settleUnread(sessionHash, event), UNREAD_FINAL_HOLD_MS),
-      );
-    }
-    this.#deliver?.(event);
-  }
-
-  /** A held final's wait ended: read here meanwhile, it is done; else it is logged. */
-  #settleUnread(sessionHash: string, event: EngineEvent): void {
-    const held = this.#unread.get(sessionHash);
-    const timer = held?.get(event);
-    if (held === undefined || timer === undefined) return;
-    this.#clock.clearTimeout(timer);
-    held.delete(event);
-    if (held.size === 0) this.#unread.delete(sessionHash);
-    if (!this.#readHere.has(event)) this.#bus.logFinal(event);
-    // Never logged: nothing of it can come back through a catch-up.
-    else this.#sessions.get(sessionHash)?.ended.delete(event.eventId);
-  }
-
-  /** Settles every held final of the session now (another process holds it). */
-  #logUnread(sessionHash: string): void {
-    for (const event of [...(this.#unread.get(sessionHash)?.keys() ?? [])]) this.#settleUnread(sessionHash, event);
-  }
-
-  /** Settles every held final now: the process is closing (nothing is left waiting on a timer). */
-  close(): void {
-    for (const sessionHash of [...this.#unread.keys()]) this.#logUnread(sessionHash);
   }
 
   /** After a lost connection: live messages may have been missed, so read every held session's log again. */

@@ -6,10 +6,8 @@
  * here for another origin, or of a session another node adopted: the adopter tells the origin, "H")
  * is published: appended to its session's log (a capped Redis stream with a TTL) and sent, in the
  * same script, to the event's origin and to every node that adopted the session (their
- * `to:<node>` channel), so each node receives a session's messages in log order. A message of a
- * session no node adopted is sent to its origin alone, unlogged, like the origin's own: a final so
- * sent (by the release of the claim that ran it) is the origin's to log if no reader there gets it
- * ({@link logFinal}, see SessionRelay).
+ * `to:<node>` channel), so each node receives a session's messages in log order. A progress
+ * message of a session no node adopted is sent to its origin alone, unlogged, like the origin's own.
  * A node that adopts a session (a user reconnecting through another front) joins the session's
  * nodes and reads the log after the session's read cursor in one script: a message is either in
  * that backlog or arrives live afterwards (duplicates are dropped by log id).
@@ -68,11 +66,8 @@ export class RedisSessionBus implements SessionBus {
       // A final another node ran for this origin says what is still pending (see othersPending).
       if (remaining !== undefined) this.#remaining.set(sessionHash, remaining);
       // An event admitted here that ended elsewhere (run or removed there): nothing more of it here.
-      const final = TERMINAL_TYPES.has(event.type);
-      if (final) this.#local.delete(event.eventId);
-      // Its runner sent it here alone, unlogged: the relay logs it unless a reader here gets it.
-      const message: SessionMessage = final && id === "" ? { id, event, unlogged: true } : { id, event };
-      for (const l of this.#listeners) l(sessionHash, message);
+      if (TERMINAL_TYPES.has(event.type)) this.#local.delete(event.eventId);
+      for (const l of this.#listeners) l(sessionHash, { id, event });
     });
     link.onNodeMessage("H", (sessionHash) => this.share(sessionHash));
   }
@@ -191,7 +186,7 @@ export class RedisSessionBus implements SessionBus {
       // Read here, sent without its JSON, and another node adopted the session meanwhile: the
       // release left it unlogged, so it goes to the log and the adopters from here (forced: the
       // release ended it in the pending set already).
-      if (id === RELEASE_NEEDS_JSON) this.logFinal(f.event, finalJson(f));
+      if (id === RELEASE_NEEDS_JSON) this.#resend(f);
       else if (id !== "") for (const l of this.#loggedListeners) l(f.event, id);
       if (Number(flat[i + 2]) === 1 && !this.#shared.has(h)) this.share(h);
       else if (id === "" && !this.#shared.has(h)) for (const l of this.#unloggedListeners) l(f.event);
@@ -209,20 +204,16 @@ export class RedisSessionBus implements SessionBus {
     this.#settle(finals);
   }
 
-  /**
-   * A final delivered here that no log holds yet: one its release could not log (see
-   * {@link released}), or one another node ran for this origin and sent here unlogged. Published
-   * forced (its event has left the pending set), to the log and the adopters, its log id told.
-   */
-  logFinal(event: EngineEvent, json = JSON.stringify(event)): void {
+  /** A final delivered here that its release could not log (see {@link released}): published forced, its log id told. */
+  #resend(f: LocalFinal): void {
     const m: Unsent = {
-      event,
-      json,
+      event: f.event,
+      json: finalJson(f),
       force: true,
       origin: this.#link.nodeId,
       deliveredHere: true,
       logged: (id) => {
-        for (const l of this.#loggedListeners) l(event, id);
+        for (const l of this.#loggedListeners) l(f.event, id);
       },
     };
     if (this.#outbox.waiting) this.#outbox.hold(m);

@@ -21,16 +21,11 @@ import type { QueueStore } from "../queue/index.ts";
 
 /**
  * One message of a session: its id in the session's log (ordered), or "" for one sent without the
- * log (a message of a session no other node holds, to the event's origin), and the engine event.
+ * log (a progress message of a session no other node holds), and the engine event.
  */
 export interface SessionMessage {
   readonly id: string;
   readonly event: EngineEvent;
-  /**
-   * A final that another process ran for this origin and sent here alone, unlogged: a reader here
-   * gets it, or the receiver logs it ({@link SessionBus.logFinal}) for a reader elsewhere.
-   */
-  readonly unlogged?: boolean;
 }
 
 /** What {@link SessionBus.adopt} finds. */
@@ -67,12 +62,6 @@ export interface SessionBus {
   deliversHere(event: EngineEvent): boolean;
   /** A final delivered here by the relay (see {@link deliversHere}); `read`: a reader here got it. */
   endedHere(event: EngineEvent, read: boolean): void;
-  /**
-   * Logs a final that came here unlogged ({@link SessionMessage.unlogged}) and that no reader here
-   * got, for a reader elsewhere (and sends it to the processes that hold the session by then); its
-   * log id is told to {@link onLogged}'s listeners.
-   */
-  logFinal(event: EngineEvent): void;
   /**
    * Resolves once the finals of the session delivered here have ended in the store: by then it is
    * known whether another process holds the session too ({@link onShared} has been called).

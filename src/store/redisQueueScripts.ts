@@ -211,11 +211,9 @@ return {claim or false, saw and 1 or 0}
  * lease was reaped meanwhile: then a final also takes its event out of the queue, where the reaper
  * may have put it back). Each final's event leaves its session's pending set. A final delivered
  * here goes to the log (and to the nodes that adopted the session) when no reader here got it or
- * another node holds the session; another origin's final, unless the event had ended already,
- * goes to that origin with the count of the session's events still pending: unlogged when no other
- * node adopted the session (the origin logs it if no reader there gets it; logged here when nobody
- * listens on the origin's channel), else logged and sent to the adopters too, as `publish` does.
- * Then claims the next job for the caller.
+ * another node holds the session; another origin's final is logged and sent to that origin (with
+ * the count of the session's events still pending) and to the adopters, as `publish` does, unless
+ * the event had ended already. Then claims the next job for the caller.
  * Returns {1|0 (lease still held), {eventId, logId ("" not logged), adopted (1: another node holds
  * the session), remaining (events of the session still pending)...} (finals delivered here only),
  * claim|false, saw} (saw: see try_claim).
@@ -283,13 +281,7 @@ for _ = 1, nf do
     logged[#logged + 1] = remaining
   elseif not ended then
     if adopted == 1 then deliver(h, origin, json, ttl, maxlen, true)
-    else
-      -- No other node holds the session: its origin alone gets it, unlogged, and logs it itself
-      -- if no reader there has it (most have: the job waited, and its user's stream is open). An
-      -- origin that is gone (its connection closed: nobody heard) cannot: it is logged here.
-      local msg = 'M' .. cjson.encode({h, '', remaining}) .. '\\n' .. json
-      if redis.call('PUBLISH', P .. 'to:' .. origin, msg) == 0 then deliver(h, origin, json, ttl, maxlen, false, true) end
-    end
+    else deliver(h, origin, json, ttl, maxlen, true, true, remaining) end
   end
 end
 local req = claim_request(forget_read(i))

@@ -22,7 +22,6 @@ export function soloBus(): SessionBus {
     forgetRead: () => undefined,
     deliversHere: () => true,
     endedHere: () => undefined,
-    logFinal: () => undefined,
     settled: async () => undefined,
     othersPending: () => false,
     pendingEvents: async () => [],
