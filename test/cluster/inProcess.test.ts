@@ -47,6 +47,38 @@ async function cluster(delayMs = 20) {
   return { a, b, worker, keyPrefix, storeA };
 }
 
+/**
+ * Joins one event of `session` through `frontUrl` with no stream open anywhere, and checks, sampling
+ * Redis atomically until the result is logged, that the event never left the session's pending set
+ * before its result was in the log: a stream opening on another front at any instant finds the one
+ * or the other (else it is told that the session does not exist).
+ */
+async function resultStaysVisible(frontUrl: string, keyPrefix: string, session: string): Promise<void> {
+  const redis = new Redis(REDIS_URL);
+  try {
+    const pending = `{${keyPrefix}}ses:${session}:pending`;
+    const log = `{${keyPrefix}}ses:${session}:log`;
+    const join = await post(`${frontUrl}/gradio_api/queue/join`, {
+      data: ["seen"],
+      fn_index: 0,
+      session_hash: session,
+    });
+    assert.equal(join.status, 200, join.text);
+    const eventId = String(join.json.event_id);
+    for (let i = 0; ; i++) {
+      const [[, isPending], [, logged]] = (await redis.multi().sismember(pending, eventId).xlen(log).exec()) as [
+        [unknown, number],
+        [unknown, number],
+      ];
+      if (logged > 0) return;
+      assert.equal(isPending, 1, `sample ${i}: the event left the pending set with nothing in the log`);
+      assert.ok(i < 20_000, "the result was never logged");
+    }
+  } finally {
+    redis.disconnect();
+  }
+}
+
 describe("shared queue in one process", () => {
   it("joins on front A and streams the result from front B", async () => {
     const { a, b } = await cluster();
@@ -96,6 +128,18 @@ describe("shared queue in one process", () => {
       toA.filter((m) => m.startsWith("M") && m.includes('"type":"started"')),
       [],
     );
+  });
+
+  it("never lets a result leave the pending set before it is in the log, run elsewhere or at its front (a stream on another front finds one or the other)", async () => {
+    const { a, keyPrefix } = await cluster(5);
+    await resultStaysVisible(a.url, keyPrefix, "s-visible");
+    // A front that runs its own jobs: the job ends at once, before any stream of it opens.
+    const ownPrefix = testPrefix("inproc-own");
+    const own = await launch(upper(0), {
+      store: redisStore({ url: REDIS_URL, keyPrefix: ownPrefix }),
+      localWorkers: true,
+    });
+    await resultStaysVisible(own.url, ownPrefix, "s-visible-own");
   });
 
   it("streams on front A a join made through front B into a session A held alone (A hears of it and catches up)", async () => {
