@@ -8,11 +8,10 @@
  * Needs a writable cgroup CPU controller (root, cgroup v1 `cpu` or v2 with `cpu` enabled); fails
  * with a clear message otherwise, rather than measuring an uncapped Redis.
  */
-import { spawn, type ChildProcess } from "node:child_process";
-import { once } from "node:events";
+import type { ChildProcess } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { join } from "node:path";
+import { freePort, killProcess, spawnRedis } from "../../test/helpers/redisProcess.ts";
 
 /** The quota's period: short, so that the cap throttles in small steps (10 ms, not CFS's 100 ms default). */
 const PERIOD_US = 10_000;
@@ -26,15 +25,6 @@ export interface CappedRedis {
   readonly cores: number;
   /** Stops it and removes its cgroup. */
   stop(): Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (typeof address !== "object" || address === null) throw new Error("no free port");
-  return address.port;
 }
 
 /** A cgroup the server's threads go into, with `cores` of CPU per period. */
@@ -86,13 +76,10 @@ export async function startCappedRedis(cores: number): Promise<CappedRedis> {
   const port = await freePort();
   let child: ChildProcess | null = null;
   try {
-    child = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], {
-      stdio: ["ignore", "pipe", "ignore"],
-    });
-    await ready(child);
+    child = await spawnRedis(port);
     group.add(child.pid ?? 0);
   } catch (err) {
-    child?.kill("SIGKILL");
+    if (child !== null) await killProcess(child);
     rmdirSync(group.dir);
     throw err;
   }
@@ -101,28 +88,8 @@ export async function startCappedRedis(cores: number): Promise<CappedRedis> {
     url: `redis://127.0.0.1:${port}`,
     cores,
     async stop() {
-      if (running.exitCode === null && running.signalCode === null) {
-        const gone = once(running, "exit");
-        running.kill("SIGKILL");
-        await gone;
-      }
+      await killProcess(running);
       rmdirSync(group.dir);
     },
   };
-}
-
-function ready(child: ChildProcess): Promise<void> {
-  return new Promise((resolve, reject) => {
-    let out = "";
-    child.once("error", reject);
-    child.once("exit", (code) => reject(new Error(`redis-server exited (${code})`)));
-    child.stdout?.setEncoding("utf8");
-    child.stdout?.on("data", (c: string) => {
-      out += c;
-      if (!out.includes("Ready to accept connections")) return;
-      child.removeAllListeners("exit");
-      child.stdout?.resume();
-      resolve();
-    });
-  });
 }

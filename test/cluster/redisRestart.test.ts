@@ -5,55 +5,18 @@
  * (no persistence) still delivers its result.
  */
 import assert from "node:assert/strict";
-import { spawn, type ChildProcess } from "node:child_process";
-import { once } from "node:events";
-import { createServer } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
 import { after, it } from "node:test";
 import { Interface } from "../../src/index.ts";
 import { redisStore } from "../../src/redis.ts";
 import { launch, post, readSse } from "../helpers/launch.ts";
 import { waitFor } from "../helpers/waitFor.ts";
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return typeof address === "object" && address !== null ? address.port : 0;
-}
-
-async function startRedis(port: number): Promise<ChildProcess> {
-  const child = spawn(
-    "redis-server",
-    ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-    {
-      stdio: ["ignore", "pipe", "ignore"],
-    },
-  );
-  child.stdout!.setEncoding("utf8");
-  await new Promise<void>((resolve, reject) => {
-    let out = "";
-    child.once("exit", (code) => reject(new Error(`redis-server exited (${code})`)));
-    child.stdout!.on("data", (c: string) => {
-      out += c;
-      if (out.includes("Ready to accept connections")) resolve();
-    });
-  });
-  return child;
-}
-
-async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const gone = once(child, "exit");
-  child.kill("SIGKILL");
-  await gone;
-}
+import { freePort, killProcess, spawnRedis } from "../helpers/redisProcess.ts";
 
 it("answers 503 STORE_UNAVAILABLE while Redis is down and recovers when it is back, without a restart", async () => {
   const port = await freePort();
-  let redis = await startRedis(port);
-  after(() => stop(redis));
+  let redis = await spawnRedis(port);
+  after(() => killProcess(redis));
   let slowRuns = false;
   const demo = new Interface({
     fn: async (x: string) => {
@@ -87,7 +50,7 @@ it("answers 503 STORE_UNAVAILABLE while Redis is down and recovers when it is ba
   });
   const inflightStream = readSse(`${app.url}/gradio_api/queue/data?session_hash=inflight`);
   await waitFor(() => slowRuns, 5000, "the slow request running");
-  await stop(redis);
+  await killProcess(redis);
   await waitFor(
     async () => (await fetch(`${app.url}/gradio_api/queue/status`)).status === 503,
     5000,
@@ -101,7 +64,7 @@ it("answers 503 STORE_UNAVAILABLE while Redis is down and recovers when it is ba
   assert.ok(Date.now() - t0 < 500, "refused at once, not after a hang");
   assert.equal((await fetch(`${app.url}/gradio_api/queue/status`)).status, 503);
 
-  redis = await startRedis(port);
+  redis = await spawnRedis(port);
   let after503: { status: number; json: any } = { status: 0, json: null };
   let attempt = 0;
   await waitFor(async () => (after503 = await predict(`after${attempt++}`, "c")).status === 200, 10_000).catch(

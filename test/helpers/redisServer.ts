@@ -2,19 +2,11 @@
  * A private `redis-server` for the tests that break Redis (kill, restart, pause): on a free port,
  * with no persistence (a restart comes back empty), so the shared one on 6379 is never disturbed.
  */
-import { spawn, type ChildProcess } from "node:child_process";
-import { once } from "node:events";
-import { createServer } from "node:net";
+import type { ChildProcess } from "node:child_process";
 import { after } from "node:test";
+import { freePort, killProcess, spawnRedis } from "./redisProcess.ts";
 
-/** A free TCP port on 127.0.0.1 (free when asked; fine for a test). */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return typeof address === "object" && address !== null ? address.port : 0;
-}
+export { freePort } from "./redisProcess.ts";
 
 /** A private Redis that can be killed, restarted (empty) and paused; killed when the test file ends. */
 export class RedisServer {
@@ -44,26 +36,7 @@ export class RedisServer {
   /** Starts it again (empty) on the same port; resolves once it accepts connections. */
   async restart(): Promise<void> {
     if (this.#child !== null) return;
-    const child = spawn(
-      "redis-server",
-      ["--port", String(this.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-      {
-        stdio: ["ignore", "pipe", "ignore"],
-      },
-    );
-    child.stdout.setEncoding("utf8");
-    await new Promise<void>((resolve, reject) => {
-      let out = "";
-      child.once("exit", (code) => reject(new Error(`redis-server exited (${code})`)));
-      child.stdout.on("data", (c: string) => {
-        out += c;
-        if (out.includes("Ready to accept connections")) {
-          child.removeAllListeners("exit");
-          resolve();
-        }
-      });
-    });
-    child.stdout.resume();
+    const child = await spawnRedis(this.port);
     this.#child = child;
   }
 
@@ -72,11 +45,7 @@ export class RedisServer {
     const child = this.#child;
     if (child === null) return;
     this.#child = null;
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    const gone = once(child, "exit");
-    child.kill("SIGCONT");
-    child.kill("SIGKILL");
-    await gone;
+    await killProcess(child);
   }
 
   /** SIGSTOP (true) or SIGCONT (false): connections stay open, nothing is answered meanwhile. */

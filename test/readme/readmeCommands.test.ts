@@ -7,10 +7,10 @@
 import assert from "node:assert/strict";
 import { execFile, spawn } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { promisify } from "node:util";
 import { after, test } from "node:test";
 import { deleteKeys, TEST_PREFIX_ROOT } from "../helpers/redis.ts";
+import { freePort } from "../helpers/redisProcess.ts";
 
 const run = promisify(execFile);
 const readme = readFileSync(new URL("../../README.md", import.meta.url), "utf8");
@@ -68,15 +68,6 @@ test("every README command runs here or in the test named for it", () => {
     assert.ok(readFileSync(where.test, "utf8").includes(where.proof), `${where.test} still runs: ${c}`);
   }
 });
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  assert.ok(address !== null && typeof address === "object");
-  return address.port;
-}
 
 /**
  * Runs a README command line in bash, in its own process group (ended after the test), and

@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { mkdtemp, readFile, writeFile } from "node:fs/promises";
-import { createServer, connect } from "node:net";
+import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
@@ -16,6 +16,7 @@ import WebSocket from "ws";
 import { File, Interface } from "../../src/index.ts";
 import { launch } from "../helpers/launch.ts";
 import { waitFor } from "../helpers/waitFor.ts";
+import { freePort } from "../helpers/redisProcess.ts";
 
 const NGINX = ["/usr/sbin/nginx", "/usr/bin/nginx"].find((p) => spawnSync(p, ["-v"]).status === 0);
 const skip = NGINX === undefined ? "nginx is not installed (.ci/run installs it: apt-get install -y nginx)" : false;
@@ -27,14 +28,6 @@ async function readmeConfig(): Promise<string> {
   const m = /```nginx\n([\s\S]*?)```/.exec(section);
   assert.ok(m?.[1] !== undefined, "README has an nginx block under 'Behind a reverse proxy'");
   return m[1];
-}
-
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, "127.0.0.1", r));
-  const port = (srv.address() as { port: number }).port;
-  await new Promise<void>((r) => srv.close(() => r()));
-  return port;
 }
 
 async function waitForPort(port: number): Promise<void> {
