@@ -11,6 +11,8 @@
  * the queue's concurrencyCount is 8 × N, so that the fronts' CPU, not the queue's limit, is what
  * caps throughput. The fronts keep an ended session 250 ms instead of 5 s (see `SESSION_GRACE_MS`).
  *
+ * Each set of processes is warmed before its first point (see warmSet).
+ *
  * The 1 front / memory target is the median of `USHER_BENCH_SCALEOUT_PAIRS` (default 3) pairs of the
  * crowd's points, each pair back to back (see ratioPairs).
  *
@@ -34,7 +36,7 @@ import {
   type Scenario,
   type TargetCheck,
 } from "./Scenario.ts";
-import { measureSet, startFrontSet, stopFrontSet, type FrontSet } from "./scaleoutPoint.ts";
+import { measureSet, startFrontSet, stopFrontSet, warmSet, type FrontSet } from "./scaleoutPoint.ts";
 
 const NAME = "scaleout";
 const TITLE = "Scale-out on one Redis: N fronts with local workers against the memory store";
@@ -90,9 +92,11 @@ export const scaleout: Scenario = {
     try {
       const memory = await startFrontSet(1, null);
       try {
+        await warmSet(ctx, memory, crowd);
         for (const n of ns) {
           const set = await startFrontSet(n, { url: REDIS_URL, keyPrefix: `${prefix}n${n}:` });
           try {
+            await warmSet(ctx, set, crowd);
             points.push(...(await measureFronts(ctx, memory, set, crowd, n === ns[0], n === 1)));
           } finally {
             await stopFrontSet(set);

@@ -86,6 +86,29 @@ export async function stopFrontSet(set: FrontSet): Promise<void> {
   await Promise.all(set.processes.map((p) => p.stop()));
 }
 
+/**
+ * Load that warms a set just started, before its first point: kept sessions for
+ * `USHER_BENCH_SCALEOUT_WARM_MS` (default 3000), nothing measured. A point's own warm-up (1 s) is
+ * not enough for the first point of a new set: each of N fresh processes gets 1/N of the load and
+ * its code is still being compiled. At 2 fronts the first point (kept sessions) read 214–369 µs
+ * of front CPU a prediction against 172–255 for the next one (fresh), where `frontCpu`, warmed,
+ * reads kept ≤ fresh. Kept sessions, not fresh ones: the 50 sessions a warm-up leaves end in the
+ * next sweep (see {@link SESSION_SWEEP_MS}), inside the first point's window, a few commands in
+ * all; the thousands of one-shot sessions a fresh warm-up would leave would cost it more than one
+ * command a prediction.
+ */
+export async function warmSet(ctx: BenchContext, set: FrontSet, users: number): Promise<void> {
+  const warmMs = Math.round(envInteger("USHER_BENCH_SCALEOUT_WARM_MS", 3000, 0) * ctx.timeScale);
+  if (warmMs === 0) return;
+  const plan = { label: "warm-up", users, freshSession: false, warmupMs: warmMs, durationMs: 0, wholeSweeps: false };
+  const loop = await loadFor(ctx, set, plan);
+  try {
+    await loop.round(warmMs, 0);
+  } finally {
+    loop.close();
+  }
+}
+
 /** How one point loads a set. */
 export interface PointPlan {
   readonly label: string;
