@@ -49,6 +49,11 @@ export class RedisCluster implements QueueCluster {
         for (const l of this.#leftListeners) l(ids, kind === "S");
       });
     }
+    // A final of an event admitted here, run elsewhere: it left the queue and, unless cancelled
+    // (a waiting event removed elsewhere is told by an L too), started there (QuietStarts.ts).
+    bus.onEndedElsewhere((event) => {
+      for (const l of this.#leftListeners) l([event.eventId], event.type !== "cancelled");
+    });
     link.onNodeMessage("C", (body) => {
       const [eventId, reason] = JSON.parse(body) as [string, CancelReason];
       for (const l of this.#cancelListeners) l(eventId, reason);

@@ -17,6 +17,7 @@ import { redact, toStoreError, WORKER_LOST_ERROR, WORKER_RETRY_LOG } from "./red
 import type { ScriptName } from "./redisScripts.ts";
 import { ScriptBatch } from "./ScriptBatch.ts";
 import { RedisTime } from "./RedisTime.ts";
+import { QuietStarts } from "./QuietStarts.ts";
 import { SoloSessions } from "./SoloSessions.ts";
 import type { ResolvedRedisStoreOptions } from "./RedisStoreOptions.ts";
 import { usherWarning } from "../warnings.ts";
@@ -61,6 +62,8 @@ export class RedisLink {
   readonly redisTime: RedisTime;
   /** The sessions this node holds alone for sure (the heartbeat says whether every node tells). */
   readonly solo: SoloSessions;
+  /** Whether this node's claims may leave starts to results, and the starts they owe (QuietStarts.ts). */
+  readonly quiet: QuietStarts;
   /** Nodes Redis knew at the last heartbeat; 0 before the first. */
   #nodes = 0;
   /**
@@ -94,6 +97,9 @@ export class RedisLink {
     this.#wakeChannel = `${this.prefix}wake`;
     this.#seqKey = `${this.prefix}seq`;
     this.#nodeChannel = `${this.prefix}to:${this.nodeId}`;
+    this.quiet = new QuietStarts(this.clock, this.nodeId, (origin, ids) =>
+      this.fire((r) => r.publish(`${this.prefix}to:${origin}`, `S${JSON.stringify(ids)}`)),
+    );
     const common: RedisOptions = {
       // Reconnect for ever, backing off to 1 s: Usher must recover without a restart.
       retryStrategy: (times) => Math.min(50 * times, 1000),
@@ -111,6 +117,7 @@ export class RedisLink {
       conn.on("close", () => {
         if (!this.#closed) this.#broken = true;
         this.redisTime.reset();
+        this.quiet.broke();
       });
       conn.on("ready", () => this.#onReady());
     }
@@ -123,18 +130,11 @@ export class RedisLink {
 
   /** Resolves once both connections are up and subscribed; rejects with STORE_UNAVAILABLE after `timeoutMs`. */
   async ready(timeoutMs = this.options.connectTimeoutMs): Promise<void> {
+    const url = redact(this.options.url);
+    const late = new UsherError("STORE_UNAVAILABLE", `Could not connect to Redis at ${url} within ${timeoutMs} ms.`);
     let timer: TimerHandle | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      timer = this.clock.setTimeout(
-        () =>
-          reject(
-            new UsherError(
-              "STORE_UNAVAILABLE",
-              `Could not connect to Redis at ${redact(this.options.url)} within ${timeoutMs} ms.`,
-            ),
-          ),
-        timeoutMs,
-      );
+      timer = this.clock.setTimeout(() => reject(late), timeoutMs);
     });
     try {
       await Promise.race([this.#ready, timeout]);
@@ -237,8 +237,8 @@ export class RedisLink {
     this.#epoch = await this.cmd.get(`${this.prefix}epoch`);
     this.#connected = true;
     this.#broken = false;
-    // Nodes that believe they are alone start waking this one; "s": it tells the sessions it touches.
-    this.wake("h", "s");
+    // Nodes that think they are alone wake this one; "s": it tells sessions it touches; "q": QuietStarts.ts.
+    this.wake("h", "s", "q");
     void this.#beat();
     // A second count soon, so that a node alone knows it (see #beats) long before the next beat.
     this.clock.setTimeout(() => void this.#beat(), Math.min(250, Math.floor(this.options.leaseMs / 3)));
@@ -298,6 +298,7 @@ export class RedisLink {
       if (from !== this.nodeId) {
         this.#heardOthers = true;
         this.#heard++;
+        if (kind === "h") this.quiet.heardHello(args);
       }
       const handler = this.#wakeHandler;
       safely(
@@ -315,14 +316,16 @@ export class RedisLink {
       for (const [id, h] of this.held) args.push(h.poolId, id, h.sessionHash);
       const heardBefore = this.#heard;
       const sentAtMs = this.clock.now();
-      const [lost, nodes, redisMs, allTell] = (await this.run(
+      const hellos = this.quiet.hellos;
+      const [lost, nodes, redisMs, allTell, allQuiet] = (await this.run(
         "usherRenew",
         this.options.leaseMs,
         this.options.sessionTtlMs,
         ...args,
-      )) as [string[], number, number, number];
+      )) as [string[], number, number, number, number];
       this.redisTime.sample(sentAtMs, redisMs);
       this.solo.counted(allTell === 1);
+      this.quiet.counted(allQuiet === 1, hellos);
       this.#nodes = nodes;
       this.#beats++;
       // What was heard during the call may be a node the count does not include yet.

@@ -52,6 +52,7 @@ export class RedisSessionBus implements SessionBus {
   readonly #unsettled = new Map<string, { count: number; waiters: (() => void)[] }>();
   readonly #loggedListeners = new Set<(event: EngineEvent, id: string) => void>();
   readonly #unloggedListeners = new Set<(event: EngineEvent) => void>();
+  readonly #endedElsewhereListeners = new Set<(event: EngineEvent) => void>();
 
   constructor(link: RedisLink) {
     this.#link = link;
@@ -66,7 +67,12 @@ export class RedisSessionBus implements SessionBus {
       // A final another node ran for this origin says what is still pending (see othersPending).
       if (remaining !== undefined) this.#remaining.set(sessionHash, remaining);
       // An event admitted here that ended elsewhere (run or removed there): nothing more of it here.
-      if (TERMINAL_TYPES.has(event.type)) this.#local.delete(event.eventId);
+      // Its start, if no S told it (a quiet claim whose job ended in its turn), goes out first.
+      // (While still admitted here: the start is delivered here, in-process, as an S's would be.)
+      if (TERMINAL_TYPES.has(event.type) && this.#local.has(event.eventId)) {
+        for (const l of this.#endedElsewhereListeners) l(event);
+        this.#local.delete(event.eventId);
+      }
       for (const l of this.#listeners) l(sessionHash, { id, event });
     });
     link.onNodeMessage("H", (sessionHash) => this.share(sessionHash));
@@ -94,6 +100,14 @@ export class RedisSessionBus implements SessionBus {
   /** Listens to finals delivered here that ended unlogged in a session no other node holds. */
   onUnlogged(listener: (event: EngineEvent) => void): () => void {
     return listen(this.#unloggedListeners, listener);
+  }
+
+  /**
+   * Listens to finals of events admitted here that reached this node from another (run or removed
+   * there), before they are delivered: a quiet claim told no start of them (see QuietStarts).
+   */
+  onEndedElsewhere(listener: (event: EngineEvent) => void): () => void {
+    return listen(this.#endedElsewhereListeners, listener);
   }
 
   /** Events admitted through this node that have not ended as far as it knows (diagnostics, tests). */
@@ -320,6 +334,8 @@ export class RedisSessionBus implements SessionBus {
     if (TERMINAL_TYPES.has(event.type)) {
       this.#local.delete(id);
       this.#removed.delete(id);
+      // Its origin learns the start from the final (a quiet claim's S is not owed).
+      this.#link.quiet.ended(id);
     }
     const m: Unsent = { event, json: JSON.stringify(event), force, origin };
     // Behind messages still waiting: a session's messages keep their order.

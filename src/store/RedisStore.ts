@@ -152,6 +152,7 @@ export class RedisStore implements SharedQueueStore {
     const wakeFlag = this.#claimWakes.flag(claim !== undefined);
     const key = clientKeyOf(job);
     const json = JSON.stringify(job);
+    const quiet = this.#link.quiet.on;
     // Kept before it is sent: a claim of it may come back in a reply read before this one's.
     this.#admitted.add(job, json);
     const r = (await this.#link
@@ -174,7 +175,7 @@ export class RedisStore implements SharedQueueStore {
         ...others,
         forgets.length / 2,
         ...forgets,
-        ...claimArgs(claim, lease, o.leaseMs, policy, this.#link.redisTime.nowMs()),
+        ...claimArgs(claim, lease, o.leaseMs, policy, this.#link.redisTime.nowMs(), quiet),
       )
       .catch((err: unknown) => {
         this.#admitted.forget(job.eventId);
@@ -203,7 +204,7 @@ export class RedisStore implements SharedQueueStore {
     if (known === 1) this.#bus.share(job.sessionHash);
     // Not looked (no thread here): this event waits, work for later.
     const mine = (j: string): StoredJob | undefined => this.#admitted.take(j) ?? (j === json ? job : undefined);
-    const parsed = this.#took(parseClaim(claimed, lease, mine), claim === undefined, saw === 1, mark, wakeFlag);
+    const parsed = this.#took(parseClaim(claimed, lease, mine), claim === undefined, saw === 1, mark, wakeFlag, quiet);
     return admitted(Number(a), b, c, flat, parsed);
   }
 
@@ -213,12 +214,13 @@ export class RedisStore implements SharedQueueStore {
     const lease = newLease();
     const mark = this.#looks.mark();
     const wakeFlag = this.#claimWakes.flag();
+    const quiet = this.#link.quiet.on;
     const [r, saw] = (await this.#link.run(
       "usherClaim",
       wakeFlag,
-      ...claimArgs(request, lease, this.#link.options.leaseMs, this.#policy, this.#link.redisTime.nowMs()),
+      ...claimArgs(request, lease, this.#link.options.leaseMs, this.#policy, this.#link.redisTime.nowMs(), quiet),
     )) as [unknown, number];
-    return this.#took(parseClaim(r, lease, this.#takeAdmitted), false, saw === 1, mark, wakeFlag);
+    return this.#took(parseClaim(r, lease, this.#takeAdmitted), false, saw === 1, mark, wakeFlag, quiet);
   }
 
   async release(poolId: string, claim?: Claim, next?: ClaimRequest): Promise<Claim | null> {
@@ -245,6 +247,7 @@ export class RedisStore implements SharedQueueStore {
     const forgets = this.#bus.forgets.take();
     let r: [number, (string | number)[], unknown, number];
     const wakeFlag = this.#claimWakes.flag(ask !== undefined);
+    const quiet = this.#link.quiet.on;
     try {
       r = (await this.#link.run(
         "usherRelease",
@@ -261,7 +264,7 @@ export class RedisStore implements SharedQueueStore {
         ...releaseArgs(finals),
         forgets.length / 2,
         ...forgets,
-        ...claimArgs(ask, lease, o.leaseMs, this.#policy, this.#link.redisTime.nowMs()),
+        ...claimArgs(ask, lease, o.leaseMs, this.#policy, this.#link.redisTime.nowMs(), quiet),
       )) as [number, (string | number)[], unknown, number];
     } catch (err) {
       // The finals still have to end their events in Redis: they wait in the bus's outbox.
@@ -274,14 +277,21 @@ export class RedisStore implements SharedQueueStore {
     if (r[0] === 1 && this.#policy.fairness) this.#released.note(held);
     // Not looked: the freed slot makes claimable what may wait (behind a full pool).
     if (ask === undefined) return this.#took(null, this.#looks.mayWait, this.#looks.mayWait, mark);
-    return this.#took(parseClaim(r[2], lease, this.#takeAdmitted), false, r[3] === 1, mark, wakeFlag);
+    return this.#took(parseClaim(r[2], lease, this.#takeAdmitted), false, r[3] === 1, mark, wakeFlag, quiet);
   }
 
   /**
    * Records what a script claimed for this node (its lease, its events' origins) and what it saw
    * (see {@link ClaimLooks.looked}).
    */
-  #took(parsed: ParsedClaim | null, claimable: boolean, mayWait: boolean, mark: number, wakeFlag = "0"): Claim | null {
+  #took(
+    parsed: ParsedClaim | null,
+    claimable: boolean,
+    mayWait: boolean,
+    mark: number,
+    wakeFlag = "0",
+    quiet = false,
+  ): Claim | null {
     if (parsed !== null) this.#claimWakes.claimed(wakeFlag, parsed.claim.poolId);
     this.#looks.looked(parsed !== null, claimable, mayWait, mark);
     if (parsed === null) return null;
@@ -294,6 +304,8 @@ export class RedisStore implements SharedQueueStore {
       clientKeys: claim.jobs.map(clientKeyOf),
     });
     this.#bus.running(ids, origins);
+    // Made quiet: the starts of other origins' jobs are this node's to tell, if their results do not.
+    if (quiet) this.#link.quiet.claimed(ids, origins);
     return claim;
   }
 

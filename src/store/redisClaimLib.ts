@@ -4,8 +4,9 @@
  *
  * A claim request is an ARGV tail at index `at`: lease ("" = do not claim), leaseMs, now (Redis'
  * time as the caller estimates it, ms; "": ask Redis), expiry (now + leaseMs, "" with now),
- * priorityAgingMs, fair ("1": fairness on), nPools, (pool, limit|"")..., nFns, (fnId, batchSize)....
- * It is the last thing in ARGV.
+ * priorityAgingMs, fair ("1": fairness on), quiet ("1": send no "S" to other origins, the caller
+ * tells those whose jobs outlive the claim's turn itself; see QuietStarts.ts), nPools,
+ * (pool, limit|"")..., nFns, (fnId, batchSize).... It is the last thing in ARGV.
  * `try_claim` takes the next event (docs/fair-queue.md) among pools with a free slot, and its
  * batch, marks its jobs claimed and returns {poolId, fnId, json, origin, json, origin...}, or nil,
  * and, when `alone` is "0", wakes the other nodes: ranks moved ("1": no other node listens; "q":
@@ -34,9 +35,9 @@ local function claim_request(at)
     req = nil
   end
   if req == nil then
-    req = {leaseMs = tonumber(ARGV[at + 1]), aging = tonumber(ARGV[at + 4]), fair = ARGV[at + 5] == '1', pools = {}, batch = {}, batching = false}
-    local np = tonumber(ARGV[at + 6])
-    local i = at + 7
+    req = {leaseMs = tonumber(ARGV[at + 1]), aging = tonumber(ARGV[at + 4]), fair = ARGV[at + 5] == '1', quiet = ARGV[at + 6] == '1', pools = {}, batch = {}, batching = false}
+    local np = tonumber(ARGV[at + 7])
+    local i = at + 8
     for _ = 1, np do
       req.pools[#req.pools + 1] = {ARGV[i], ARGV[i + 1]}
       i = i + 2
@@ -197,8 +198,9 @@ local function take(req, pool, head, fn, items, now)
     end
     out[#out + 1] = f[1]
     out[#out + 1] = f[2] or ''
-    -- Other origins hear that their events started (this node knows of its own).
-    if f[2] and f[2] ~= NODE then
+    -- Other origins hear that their events started (this node knows of its own), unless the
+    -- caller tells them itself (quiet).
+    if f[2] and f[2] ~= NODE and not req.quiet then
       if byOrigin == nil then byOrigin = {} end
       add_origin(byOrigin, f[2], ids[k])
     end

@@ -60,13 +60,17 @@ export function admissionOrder(
   ];
 }
 
-/** The ARGV tail asking a script to claim for the caller under `lease`; ["", ] when `request` is absent. */
+/**
+ * The ARGV tail asking a script to claim for the caller under `lease`; ["", ] when `request` is absent.
+ * `quiet`: the script tells other origins nothing of their jobs' starts (the caller does, see QuietStarts).
+ */
 export function claimArgs(
   request: ClaimRequest | undefined,
   lease: string,
   leaseMs: number,
   policy: QueuePolicy,
   redisNowMs: number | "",
+  quiet: boolean,
 ): (string | number)[] {
   if (request === undefined) return [""];
   let tail = tails.get(request);
@@ -80,7 +84,7 @@ export function claimArgs(
   // The lease's expiry too, worked out here: the script writes the strings it is given (Lua's
   // number to string costs Redis more than the addition).
   const expiry = redisNowMs === "" ? "" : redisNowMs + leaseMs;
-  return [lease, leaseMs, redisNowMs, expiry, ...orderArgs(policy), ...tail];
+  return [lease, leaseMs, redisNowMs, expiry, ...orderArgs(policy), quiet ? "1" : "", ...tail];
 }
 
 /** A claim as the engine gets it, and the node each of its events was admitted through. */

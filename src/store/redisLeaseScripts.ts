@@ -9,10 +9,11 @@ import { PRELUDE } from "./redisPrelude.ts";
 /**
  * renew: ARGV = P, node, leaseMs, sessionTtlMs, (poolId, "<head>|<lease>", sessionHash)... Marks the
  * node alive, extends its leases and keeps their sessions' pending sets from expiring under a long
- * job; it counts as a node that tells the sessions it touches (`tellers`, see SoloSessions.ts).
- * Returns {lost claims "<head>|<lease>"..., nodes, now, allTell}: the claims whose lease is gone
- * (reaped: their jobs were retried or failed elsewhere), how many nodes Redis knows, Redis' time
- * (ms), and 1 when every node that beat within leaseMs tells.
+ * job; it counts as a node that tells the sessions it touches (`tellers`, see SoloSessions.ts) and
+ * as one that takes a final of an event it admitted as the event's start (`quiet`, see QuietStarts.ts).
+ * Returns {lost claims "<head>|<lease>"..., nodes, now, allTell, allQuiet}: the claims whose lease
+ * is gone (reaped: their jobs were retried or failed elsewhere), how many nodes Redis knows, Redis'
+ * time (ms), 1 when every node that beat within leaseMs tells, and 1 when every one is quiet too.
  */
 export const RENEW = `${PRELUDE}
 local leaseMs = tonumber(ARGV[3])
@@ -21,8 +22,12 @@ redis.call('SET', P .. 'node:' .. NODE, now, 'PX', leaseMs)
 redis.call('ZADD', P .. 'nodes', now, NODE)
 redis.call('ZADD', P .. 'tellers', now, NODE)
 redis.call('ZREMRANGEBYSCORE', P .. 'tellers', '-inf', '(' .. (now - 2 * leaseMs))
+redis.call('ZADD', P .. 'quiet', now, NODE)
+redis.call('ZREMRANGEBYSCORE', P .. 'quiet', '-inf', '(' .. (now - 2 * leaseMs))
 local live = '(' .. (now - leaseMs)
-local allTell = redis.call('ZCOUNT', P .. 'tellers', live, '+inf') >= redis.call('ZCOUNT', P .. 'nodes', live, '+inf')
+local alive = redis.call('ZCOUNT', P .. 'nodes', live, '+inf')
+local allTell = redis.call('ZCOUNT', P .. 'tellers', live, '+inf') >= alive
+local allQuiet = redis.call('ZCOUNT', P .. 'quiet', live, '+inf') >= alive
 local lost = {}
 for i = 5, #ARGV - 2, 3 do
   local key = P .. 'run:' .. ARGV[i]
@@ -32,7 +37,7 @@ for i = 5, #ARGV - 2, 3 do
     redis.call('PEXPIRE', P .. 'ses:' .. ARGV[i + 2] .. ':pending', ARGV[4])
   end
 end
-return {lost, redis.call('ZCARD', P .. 'nodes'), now, allTell and 1 or 0}
+return {lost, redis.call('ZCARD', P .. 'nodes'), now, allTell and 1 or 0, allQuiet and 1 or 0}
 `;
 
 /**

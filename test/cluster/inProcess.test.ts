@@ -19,10 +19,11 @@ import { launch, metric, post, readSse } from "../helpers/launch.ts";
 import { REDIS_URL, testPrefix } from "../helpers/redis.ts";
 import { waitFor } from "../helpers/waitFor.ts";
 
+/** `delayMs` < 0: the result comes without a wait, in the turn the job starts. */
 function upper(delayMs: number) {
   return new Interface({
     fn: async (x: string) => {
-      await sleep(delayMs);
+      if (delayMs >= 0) await sleep(delayMs);
       return x.toUpperCase();
     },
     inputs: "text",
@@ -79,6 +80,56 @@ async function resultStaysVisible(frontUrl: string, keyPrefix: string, session: 
   }
 }
 
+/**
+ * Three predictions of one kept session joined and streamed on front A, each run by the worker
+ * (jobs of `delayMs`, see {@link upper}), after `before`: A's user sees the start and the result of
+ * each, nothing stays pending or logged, and A forgets each event. Returns what reached A's channel.
+ */
+async function keptSessionElsewhere(
+  delayMs: number,
+  before?: (redis: Redis, keyPrefix: string) => Promise<void>,
+): Promise<string[]> {
+  const { a, keyPrefix, storeA } = await cluster(delayMs);
+  const redis = new Redis(REDIS_URL);
+  after(() => redis.disconnect());
+  // What reaches front A from the other processes.
+  const listener = new Redis(REDIS_URL);
+  after(() => listener.disconnect());
+  const toA: string[] = [];
+  listener.on("message", (_channel: string, message: string) => toA.push(message));
+  await listener.subscribe(`{${keyPrefix}}to:${storeA.nodeId}`);
+  await before?.(redis, keyPrefix);
+  const session = "s-kept";
+  const events: string[] = [];
+  for (const word of ["one", "two", "three"]) {
+    const join = await post(`${a.url}/gradio_api/queue/join`, { data: [word], fn_index: 0, session_hash: session });
+    assert.equal(join.status, 200, join.text);
+    events.push(String(join.json.event_id));
+    const msgs = (await readSse(`${a.url}/gradio_api/queue/data?session_hash=${session}`)).map((m) => m.data);
+    assert.deepEqual(
+      msgs.map((m) => m.msg).filter((m) => m !== "estimation"),
+      ["process_starts", "process_completed", "close_stream"],
+    );
+    assert.deepEqual(msgs.find((m) => m.msg === "process_completed")?.output.data, [word.toUpperCase()]);
+    // Its result was logged and leaves the log once read, so the session's next join does not look
+    // known to another front (no catch-up).
+    await waitFor(async () => (await redis.xlen(`{${keyPrefix}}ses:${session}:log`)) === 0, 5000, "the log emptied");
+    const members = await redis.smembers(`{${keyPrefix}}ses:${session}:pending`);
+    assert.deepEqual(members, [], "nothing pending and no node adopted the session");
+  }
+  // Front A admitted the three and forgot each once its final came from the worker: no waiting
+  // record of them is left in its queue either.
+  assert.equal((storeA.bus as RedisSessionBus).admittedOpen, 0);
+  for (const id of events) assert.equal(a.engine.isActive(id), false, `front A still holds ${id}`);
+  // A told its user each start itself: the worker sent none through Redis.
+  assert.deepEqual(
+    toA.filter((m) => m.startsWith("M") && m.includes('"type":"started"')),
+    [],
+  );
+  assert.equal(toA.filter((m) => m.startsWith("M")).length, 3, toA.join("\n"));
+  return toA;
+}
+
 describe("shared queue in one process", () => {
   it("joins on front A and streams the result from front B", async () => {
     const { a, b } = await cluster();
@@ -95,39 +146,27 @@ describe("shared queue in one process", () => {
   });
 
   it("keeps a session whose jobs run elsewhere its front's alone: its front tells the starts, the log empty once read", async () => {
-    const { a, keyPrefix, storeA } = await cluster();
-    const redis = new Redis(REDIS_URL);
-    after(() => redis.disconnect());
-    // What reaches front A from the other processes.
-    const listener = new Redis(REDIS_URL);
-    after(() => listener.disconnect());
-    const toA: string[] = [];
-    listener.on("message", (_channel: string, message: string) => toA.push(message));
-    await listener.subscribe(`{${keyPrefix}}to:${storeA.nodeId}`);
-    const session = "s-kept";
-    for (const word of ["one", "two", "three"]) {
-      const join = await post(`${a.url}/gradio_api/queue/join`, { data: [word], fn_index: 0, session_hash: session });
-      assert.equal(join.status, 200, join.text);
-      const msgs = (await readSse(`${a.url}/gradio_api/queue/data?session_hash=${session}`)).map((m) => m.data);
-      assert.deepEqual(
-        msgs.map((m) => m.msg).filter((m) => m !== "estimation"),
-        ["process_starts", "process_completed", "close_stream"],
-      );
-      assert.deepEqual(msgs.find((m) => m.msg === "process_completed")?.output.data, [word.toUpperCase()]);
-      // The worker's start went to front A alone; its result was logged and leaves the log once
-      // read, so the session's next join does not look known to another front (no catch-up).
-      await waitFor(async () => (await redis.xlen(`{${keyPrefix}}ses:${session}:log`)) === 0, 5000, "the log emptied");
-      const members = await redis.smembers(`{${keyPrefix}}ses:${session}:pending`);
-      assert.deepEqual(members, [], "nothing pending and no node adopted the session");
-    }
-    // Front A admitted the three and forgot each once its final came from the worker.
-    assert.equal((storeA.bus as RedisSessionBus).admittedOpen, 0);
-    // The worker's claim told A ("S"), and A told its user the start: the worker sent no start.
+    // 20 ms jobs outlive their claim's turn: the worker tells A each start (S) as it starts.
+    const toA = await keptSessionElsewhere(20);
     assert.equal(toA.filter((m) => m.startsWith("S")).length, 3, toA.join("\n"));
+  });
+
+  it("tells a front no start of a job run elsewhere that ended in its claim's turn: the result says it (quiet starts)", async () => {
+    const toA = await keptSessionElsewhere(-1);
     assert.deepEqual(
-      toA.filter((m) => m.startsWith("M") && m.includes('"type":"started"')),
+      toA.filter((m) => m.startsWith("S")),
       [],
     );
+  });
+
+  it("tells every start again while a live node does not take a result as its start (an earlier revision)", async () => {
+    // A node that beats but is not counted quiet, as one of an earlier revision: S for every job.
+    const toA = await keptSessionElsewhere(-1, async (redis, keyPrefix) => {
+      const [seconds, micros] = await redis.time();
+      await redis.zadd(`{${keyPrefix}}nodes`, Number(seconds) * 1000 + Math.floor(Number(micros) / 1000), "old-node");
+      await redis.publish(`{${keyPrefix}}wake`, "old-node h s");
+    });
+    assert.equal(toA.filter((m) => m.startsWith("S")).length, 3, toA.join("\n"));
   });
 
   it("never lets a result leave the pending set before it is in the log, run elsewhere or at its front (a stream on another front finds one or the other)", async () => {

@@ -38,9 +38,9 @@ const BATCH_SHA = sha1(BATCH_LUA);
 const BATCH_LIBRARY_NAME = /name=(\S+)/.exec(BATCH_LIBRARY)?.[1] ?? "";
 
 /** A claim request for pool `pool` (limit 4) that claims nothing ("" lease): the script answers {false, 1}. */
-const noClaim = (pool: string): string[] => ["1", "", "30000", "", "", "0", "0", "1", pool, "4", "0"];
+const noClaim = (pool: string): string[] => ["1", "", "30000", "", "", "0", "0", "", "1", pool, "4", "0"];
 /** The same, claiming: it reads the pool's running claims (ZCARD run:<pool>). */
-const claim = (pool: string): string[] => ["1", "lease-x", "30000", "", "", "0", "0", "1", pool, "4", "0"];
+const claim = (pool: string): string[] => ["1", "lease-x", "30000", "", "", "0", "0", "", "1", pool, "4", "0"];
 
 describe("ScriptBatch", () => {
   const redis = rawRedis();
@@ -118,7 +118,7 @@ describe("ScriptBatch", () => {
         });
         await redis.zadd(`${prefix}wait:b`, i + 1, m);
       }
-      // alone, lease, leaseMs, now, expiry, priorityAgingMs, fair, one pool (limit 4), no batching function.
+      // alone, lease, leaseMs, now, expiry, priorityAgingMs, fair, quiet, one pool (limit 4), no batching function.
       const ask = (pool: string, lease: string, now: number): string[] => [
         "1",
         lease,
@@ -127,6 +127,7 @@ describe("ScriptBatch", () => {
         String(now + 30000),
         "0",
         "0",
+        "",
         "1",
         pool,
         "4",
