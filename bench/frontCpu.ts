@@ -10,7 +10,11 @@
  *
  *   node --conditions=usher-source --import tsx bench/frontCpu.ts --baseline=DIR [--users=50] \
  *     [--pattern=fresh] [--rounds=12] [--round-ms=3000] [--generators=2] [--fronts=1] \
- *     [--baseline-fronts=N] [--redis-cpu=CORES | --url=redis://127.0.0.1:6379]
+ *     [--baseline-fronts=N] [--baseline-split] [--redis-cpu=CORES | --url=redis://127.0.0.1:6379]
+ *
+ * `--baseline-split` gives each of the baseline's fronts a queue of its own (a key prefix each, 8
+ * slots each): the same processes and load with nothing shared, so that against `--baseline=.`
+ * the ratios are what sharing one queue costs (jobs that cross fronts, wake-ups).
  *
  * `--redis-cpu=0.3` runs both sides on a private Redis held to 0.3 of a core ({@link startCappedRedis}):
  * Redis, not the fronts, is then the limit, as with many fronts on one Redis (item 4), and
@@ -45,6 +49,7 @@ const roundMs = Number(argValue("round-ms", "3000"));
 const generators = Number(argValue("generators", "2"));
 const fronts = Number(argValue("fronts", "1"));
 const baselineFronts = Number(argValue("baseline-fronts", String(fronts)));
+const baselineSplit = process.argv.includes("--baseline-split");
 const redisCpu = argValue("redis-cpu", "");
 const capped = redisCpu === "" ? null : await startCappedRedis(Number(redisCpu));
 const url = capped?.url ?? argValue("url", "redis://127.0.0.1:6379");
@@ -83,7 +88,7 @@ async function startSide(name: Side["name"], dir: string): Promise<Side> {
   const shared = process.env["BENCH_NODE_ARGS"];
   if (own !== undefined) process.env["BENCH_NODE_ARGS"] = own;
   const n = name === "baseline" ? baselineFronts : fronts;
-  const set = await module.startFrontSet(n, { url, keyPrefix: prefix }).finally(() => {
+  const set = await startSet(module, n, prefix, name === "baseline" && baselineSplit).finally(() => {
     if (shared === undefined) delete process.env["BENCH_NODE_ARGS"];
     else process.env["BENCH_NODE_ARGS"] = shared;
   });
@@ -98,6 +103,20 @@ async function startSide(name: Side["name"], dir: string): Promise<Side> {
     throw e;
   });
   return { name, set, stop, loop, prefix, cpuUs: [], redisUs: [], scriptUs: [], batches: [], perS: [], cmds: [] };
+}
+
+/** `n` fronts on one queue under `prefix`, or (`split`) each on a queue of its own under `prefix` + its number. */
+async function startSet(module: SetModule, n: number, prefix: string, split: boolean): Promise<FrontSet> {
+  if (!split) return module.startFrontSet(n, { url, keyPrefix: prefix });
+  const sets: FrontSet[] = [];
+  try {
+    for (let k = 0; k < n; k++) sets.push(await module.startFrontSet(1, { url, keyPrefix: `${prefix}${k}:` }));
+  } catch (e) {
+    await Promise.all(sets.map((s) => module.stopFrontSet(s)));
+    throw e;
+  }
+  const first = sets[0] as FrontSet;
+  return { ...first, name: `${n} fronts, a queue each`, processes: sets.flatMap((s) => s.processes) };
 }
 
 /** One timed round on `side`: its front's and Redis's CPU per completed prediction, and its throughput. */
