@@ -115,6 +115,11 @@ export class RedisSessionBus implements SessionBus {
     return this.#local.size;
   }
 
+  /** Whether this node's claims are quiet now (see QuietStarts; diagnostics, tests). */
+  get quietClaims(): boolean {
+    return this.#link.quiet.on;
+  }
+
   /** The store admitted an event through this node. */
   admitted(eventId: string): void {
     this.#local.add(eventId);

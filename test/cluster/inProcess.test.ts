@@ -43,9 +43,10 @@ async function cluster(delayMs = 20) {
   const storeA = store();
   const a = await launch(upper(delayMs), { store: storeA, localWorkers: false });
   const b = await launch(upper(delayMs), { store: store(), localWorkers: false });
-  const worker = await runWorker(upper(delayMs).queue({ store: store() }), { quiet: true, handleSignals: false });
+  const storeW = store();
+  const worker = await runWorker(upper(delayMs).queue({ store: storeW }), { quiet: true, handleSignals: false });
   after(() => worker.close({ graceMs: 0 }));
-  return { a, b, worker, keyPrefix, storeA };
+  return { a, b, worker, keyPrefix, storeA, storeW };
 }
 
 /**
@@ -89,9 +90,12 @@ async function keptSessionElsewhere(
   delayMs: number,
   before?: (redis: Redis, keyPrefix: string) => Promise<void>,
 ): Promise<string[]> {
-  const { a, keyPrefix, storeA } = await cluster(delayMs);
+  const { a, keyPrefix, storeA, storeW } = await cluster(delayMs);
   const redis = new Redis(REDIS_URL);
   after(() => redis.disconnect());
+  // The worker's first heartbeat counted every node quiet (its claims before that send every S).
+  const worker = storeW.bus as RedisSessionBus;
+  await waitFor(async () => worker.quietClaims, 5000, "the worker's claims are quiet");
   // What reaches front A from the other processes.
   const listener = new Redis(REDIS_URL);
   after(() => listener.disconnect());
@@ -160,10 +164,16 @@ describe("shared queue in one process", () => {
   });
 
   it("tells every start again while a live node does not take a result as its start (an earlier revision)", async () => {
-    // A node that beats but is not counted quiet, as one of an earlier revision: S for every job.
+    // A node that beats (every 200 ms, within the 1 s lease however slow the machine) but is not
+    // counted quiet, as one of an earlier revision: S for every job.
     const toA = await keptSessionElsewhere(-1, async (redis, keyPrefix) => {
-      const [seconds, micros] = await redis.time();
-      await redis.zadd(`{${keyPrefix}}nodes`, Number(seconds) * 1000 + Math.floor(Number(micros) / 1000), "old-node");
+      const beat = async (): Promise<void> => {
+        const [seconds, micros] = await redis.time();
+        await redis.zadd(`{${keyPrefix}}nodes`, Number(seconds) * 1000 + Math.floor(Number(micros) / 1000), "old-node");
+      };
+      await beat();
+      const beating = setInterval(() => void beat().catch(() => undefined), 200);
+      after(() => clearInterval(beating));
       await redis.publish(`{${keyPrefix}}wake`, "old-node h s");
     });
     assert.equal(toA.filter((m) => m.startsWith("S")).length, 3, toA.join("\n"));
