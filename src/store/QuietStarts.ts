@@ -11,8 +11,8 @@
  * started has run as far as it could without waiting), the jobs whose result is not out yet get
  * their `S` from here, one `PUBLISH` per origin; the others' result says that they started, since
  * a node that is quiet takes a final of an event it admitted, run elsewhere, as the event's start
- * too (see RedisSessionBus and ClusterLink). A long job's start reaches its origin as soon as
- * before, within the same turn.
+ * too (see RedisSessionBus and ClusterLink). A long job's start leaves at the end of the turn that
+ * read the claim: half a round trip and a turn later than from the claim's script.
  *
  * Quiet only while every live node is (the heartbeat counts them, `quiet` in Redis, as `tellers`
  * for solo sessions): a node of an earlier revision needs its `S`. A hello (`h`) without `q` stops
