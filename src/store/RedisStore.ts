@@ -87,6 +87,7 @@ export class RedisStore implements SharedQueueStore {
     this.cluster.onLeft((ids) => {
       for (const id of ids) this.#admitted.forget(id);
     });
+    this.#bus.onEndedElsewhere((event) => this.#released.endedElsewhere(event.eventId));
     this.#link.onWake((from, kind, args) => {
       if (from === this.#link.nodeId) return;
       if (kind === "d") {
@@ -200,6 +201,7 @@ export class RedisStore implements SharedQueueStore {
     }
     this.#pools.add(job.poolId);
     this.#bus.admitted(job.eventId);
+    if (policy.fairness) this.#released.admitted(job.eventId, key);
     // Another node has events of this session, holds it or logged some of it: its log is the truth.
     if (known === 1) this.#bus.share(job.sessionHash);
     // Not looked (no thread here): this event waits, work for later.

@@ -5,6 +5,10 @@
  * is reads as an ended lane's without a look at the ring (see ENQUEUE, docs/redis-protocol.md,
  * "Fair order"): a returning key (a user back for another prediction) costs no ZSCORE.
  *
+ * So is an event this node admitted whose final came from another node (run, or removed, there):
+ * a final ends its event for good. Without it, a key whose last job ran on another front cost a
+ * ZSCORE at its next admission: (N − 1) / N of them at N fronts (0.6–0.7 a prediction at 4 and 8).
+ *
  * A hint, not a record: a missing one only costs that look. Cleared when full, and after a break
  * of the connections (Redis may be back with other data).
  */
@@ -16,6 +20,8 @@ const MAX_KEYS = 10_000;
 /** See the file comment. */
 export class ReleasedHints {
   readonly #byKey = new Map<string, string>();
+  /** Events admitted here and not ended as far as this node knows: their client key. */
+  readonly #open = new Map<string, string>();
 
   /** A claim released while held (the release said so): its events left every level for good. */
   note(held: HeldLease): void {
@@ -24,8 +30,25 @@ export class ReleasedHints {
     if (this.#byKey.size + keys.length > MAX_KEYS) this.#byKey.clear();
     keys.forEach((key, i) => {
       const eventId = held.eventIds[i];
-      if (eventId !== undefined) this.#byKey.set(key, eventId);
+      if (eventId === undefined) return;
+      this.#byKey.set(key, eventId);
+      this.#open.delete(eventId);
     });
+  }
+
+  /** This node admitted `eventId` for client key `key`. */
+  admitted(eventId: string, key: string): void {
+    if (this.#open.size >= MAX_KEYS) this.#open.clear();
+    this.#open.set(eventId, key);
+  }
+
+  /** The final of an event admitted here came from another node: it ended for good. */
+  endedElsewhere(eventId: string): void {
+    const key = this.#open.get(eventId);
+    if (key === undefined) return;
+    this.#open.delete(eventId);
+    if (this.#byKey.size >= MAX_KEYS) this.#byKey.clear();
+    this.#byKey.set(key, eventId);
   }
 
   /** The key's released event, or "" (the script's "none"). */
@@ -35,5 +58,6 @@ export class ReleasedHints {
 
   clear(): void {
     this.#byKey.clear();
+    this.#open.clear();
   }
 }

@@ -6,6 +6,8 @@ import type { StoreChange } from "../../src/queue/QueueStore.ts";
 import type { RedisSessionOwners } from "../../src/store/RedisSessionOwners.ts";
 import { makeRedisStore, rawRedis, storeKey, testPrefix } from "../helpers/redis.ts";
 import { waitFor } from "../helpers/waitFor.ts";
+import { breakdown, countCommands } from "../helpers/redisCommands.ts";
+import type { RedisSessionBus } from "../../src/store/RedisSessionBus.ts";
 import { claimRequest, makeJob, runQueueStoreConformance } from "./conformance.ts";
 import { runFairConformance } from "./fairConformance.ts";
 
@@ -242,8 +244,54 @@ describe("RedisStore specifics", () => {
       await until(async () => wokeA >= 1, "A woken by B's release, with an event still waiting");
       // A later wake from A reaches B after any wake B published before it (one channel, in order).
       await a.enqueue(makeJob({ priority: 2 }), null);
-      await until(async () => heardB.length >= 4, "B woken by A's join ahead of the one waiting");
-      assert.deepEqual(heardB, ["work", "work", "ranks", "work"], "B is not woken by its own claim and release");
+      await until(async () => heardB.length >= 5, "B woken by A's join ahead of the one waiting");
+      // The fourth is A's release, which freed a slot with work waiting ("r"; A knows B lives: its
+      // first heartbeat counts are not "alone" before two of them). Counted at four, the fifth could
+      // already be there: the join's wake reaches B's connection before the join's reply reaches A's.
+      assert.deepEqual(
+        heardB,
+        ["work", "work", "ranks", "work", "work"],
+        "B is not woken by its own claim and release",
+      );
+    } finally {
+      await Promise.all([a.close(), b.close()]);
+    }
+  });
+
+  it("costs a returning key no look at its lane when its last event ended on another node (fairness on)", async () => {
+    const keyPrefix = testPrefix();
+    const [a, b] = await Promise.all([makeRedisStore({ keyPrefix }), makeRedisStore({ keyPrefix })]);
+    const policy = { fairness: true, maxPerClient: null, priorityAgingMs: 1000 };
+    a.usePolicy(policy);
+    b.usePolicy(policy);
+    const final = (eventId: string, sessionHash: string) =>
+      ({ type: "completed", eventId, sessionHash, output: null, durationMs: 1, averageDurationMs: null }) as const;
+    const request = claimRequest({ default: 1 });
+    /** B claims the head of the queue and ends it (its final goes to A, which admitted it). */
+    const runOnB = async (eventId: string, sessionHash: string): Promise<void> => {
+      const claim = await b.claim(request);
+      assert.equal(claim?.jobs[0]?.eventId, eventId);
+      b.bus.publish(final(eventId, sessionHash));
+      await b.release("default", claim ?? undefined);
+    };
+    try {
+      // A admits; B runs. K's lane record names k1 once k1 is claimed and run on B.
+      await a.enqueue(makeJob({ eventId: "l1", clientKey: "L", sessionHash: "SL1" }), null);
+      await a.enqueue(makeJob({ eventId: "k1", clientKey: "K", sessionHash: "SK" }), null);
+      await runOnB("l1", "SL1");
+      await runOnB("k1", "SK");
+      await a.enqueue(makeJob({ eventId: "l2", clientKey: "L", sessionHash: "SL2" }), null);
+      const bus = a.bus as RedisSessionBus;
+      await waitFor(async () => bus.admittedOpen === 1, 5000, "A heard both finals from B");
+      // K returns behind l2: its lane record still names k1, whose final A heard, so ended.
+      const counted = await countCommands(keyPrefix, async () => {
+        await a.enqueue(makeJob({ eventId: "k2", clientKey: "K", sessionHash: "SK" }), null);
+      });
+      assert.equal(counted.byName.get("lua:zscore") ?? 0, 0, breakdown(counted, 1));
+      assert.deepEqual(
+        (await a.waiting("default")).map((j) => j.eventId),
+        ["l2", "k2"],
+      );
     } finally {
       await Promise.all([a.close(), b.close()]);
     }
