@@ -11,6 +11,8 @@
  *   --out=<path>           write the results there instead of bench/results/<date>.json
  *   --list                 list scenarios and exit
  */
+import { spawnSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
 import { formatScenario } from "./report/printReport.ts";
 import { machineInfo, writeResults } from "./report/writeResults.ts";
 import { allScenarios } from "./scenarios/allScenarios.ts";
@@ -65,12 +67,25 @@ function parseArgs(argv: readonly string[]): Args {
   return { scenarios, targets, client, timeScale, save, out, list };
 }
 
+/**
+ * The bench runs Usher's built package (bench/servers/loadUsher.ts): `dist/` is built first when
+ * stale, as `npm run bench` does, so that running this file directly never measures an old build.
+ * Not for `USHER_FROM=source`, nor for the device's bundle (no compiler there).
+ */
+function ensureBuilt(): void {
+  if (process.env["USHER_FROM"] === "source" || process.env["USHER_BENCH_BUNDLE"] !== undefined) return;
+  const script = fileURLToPath(new URL("../scripts/ensure-dist.mjs", import.meta.url));
+  const r = spawnSync(process.execPath, [script], { stdio: "inherit" });
+  if (r.status !== 0) throw new Error("building dist/ failed (scripts/ensure-dist.mjs)");
+}
+
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   if (args.list) {
     for (const s of allScenarios) console.log(`${s.name.padEnd(10)} ${s.description}`);
     return;
   }
+  ensureBuilt();
   const chosen =
     args.scenarios.length === 0 ? allScenarios : allScenarios.filter((s) => args.scenarios.includes(s.name));
   const ctx: BenchContext = {
