@@ -183,9 +183,9 @@ export class RedisStore implements SharedQueueStore {
         this.#bus.forgets.giveBack(forgets);
         owner?.dropped();
         throw err;
-      })) as [number, number | string, number?, number?, (string | number)[]?, unknown?, number?, number?];
+      })) as [number, number | string, number?, number?, (string | number)[]?, unknown?, number?, number?, number?];
     this.#bus.forgets.confirm(forgets);
-    const [status, a, b = 0, c = 0, flat = [], claimed, saw = 1, known = 0] = r;
+    const [status, a, b = 0, c = 0, flat = [], claimed, saw = 1, known = 0, fast = 0] = r;
     if (status !== 1) this.#admitted.forget(job.eventId);
     if (status === -2) {
       // The session has an owner already: judged (a refusal throws), then admitted the usual way.
@@ -201,7 +201,7 @@ export class RedisStore implements SharedQueueStore {
     }
     this.#pools.add(job.poolId);
     this.#bus.admitted(job.eventId);
-    if (policy.fairness) this.#released.admitted(job.eventId, key);
+    if (policy.fairness) this.#released.admitted(job.eventId, key, fast === 1);
     // Another node has events of this session, holds it or logged some of it: its log is the truth.
     if (known === 1) this.#bus.share(job.sessionHash);
     // Not looked (no thread here): this event waits, work for later.

@@ -22,6 +22,11 @@ export class ReleasedHints {
   readonly #byKey = new Map<string, string>();
   /** Events admitted here and not ended as far as this node knows: their client key. */
   readonly #open = new Map<string, string>();
+  /**
+   * Events claimed at their admission (the fast path): they never waited, so their key's lane record
+   * still names the key's previous waiting event, which the hint keeps naming.
+   */
+  readonly #neverWaited = new Set<string>();
 
   /** A claim released while held (the release said so): its events left every level for good. */
   note(held: HeldLease): void {
@@ -31,15 +36,18 @@ export class ReleasedHints {
     keys.forEach((key, i) => {
       const eventId = held.eventIds[i];
       if (eventId === undefined) return;
-      this.#byKey.set(key, eventId);
       this.#open.delete(eventId);
+      if (!this.#neverWaited.delete(eventId)) this.#byKey.set(key, eventId);
     });
   }
 
-  /** This node admitted `eventId` for client key `key`. */
-  admitted(eventId: string, key: string): void {
+  /** This node admitted `eventId` for client key `key`; `neverWaited`: claimed at once (the fast path). */
+  admitted(eventId: string, key: string, neverWaited: boolean): void {
     if (this.#open.size >= MAX_KEYS) this.#open.clear();
     this.#open.set(eventId, key);
+    if (!neverWaited) return;
+    if (this.#neverWaited.size >= MAX_KEYS) this.#neverWaited.clear();
+    this.#neverWaited.add(eventId);
   }
 
   /** The final of an event admitted here came from another node: it ended for good. */
@@ -59,5 +67,6 @@ export class ReleasedHints {
   clear(): void {
     this.#byKey.clear();
     this.#open.clear();
+    this.#neverWaited.clear();
   }
 }

@@ -23,14 +23,15 @@ export const QUEUE_LIB = `${PRELUDE}${LEVELS_LIB}${CLAIM_LIB}`;
  * session's owner record, written (SET NX) with the admission; a session that has one already is
  * not admitted: the caller judges the record in force and joins again without it.
  *
- * Returns {1, rank, poolSize, total, running, claim, saw, known} | {0, total} (full) | {-3, total}
+ * Returns {1, rank, poolSize, total, running, claim, saw, known, fast} | {0, total} (full) | {-3, total}
  * (the client key has maxPerClient events waiting or running) | {-1, 0} (an id already pending in
  * the session) | {-2, ownerInForce}; `known` 1 when the session has other pending events, an
  * adopter or messages in its log (the caller catches up with it). `running` is, for the pool's
  * head only, {fnId, ageMs, ...} of the pool's running jobs; `claim` is false or the claim made for
  * the caller; `saw` 1 when work may still wait in the request's pools (see try_claim). When the
  * pool is idle and the caller may run it, the event is claimed at once without entering the queue
- * (the fast path: rank 0, claim = this event). Otherwise it enters its level: a client key's first
+ * (the fast path: rank 0, claim = this event, `fast` 1: it never entered the ring, so its key's
+ * lane record still names the key's previous waiting event). Otherwise it enters its level: a client key's first
  * waiting event at the ring's end (with fairness off every event is a key of its own), a later one
  * parked behind it. `total` counts the other pools' rings only (no parked events, no levels).
  */
@@ -122,7 +123,7 @@ if req ~= nil and ahead == 0 then
     redis.call('HSET', jk, 'json', json, 'pool', pool, 'fn', fn, 'ses', h, 'origin', NODE, 'tries', '1',
       'lease', req.lease, 'node', NODE, 'start', req_start(req, now), unpack(extra))
     redis.call('ZADD', P .. 'run:' .. pool, req_expiry(req, now), e .. '|' .. req.lease)
-    return {1, 0, 1, others_total(1), {}, {pool, fn, json, NODE}, saw, known}
+    return {1, 0, 1, others_total(1), {}, {pool, fn, json, NODE}, saw, known, 1}
   end
 end
 -- The position as a string once (Lua's number to string is slow; the member, the job and the ring use it).

@@ -297,6 +297,34 @@ describe("RedisStore specifics", () => {
     }
   });
 
+  it("keeps a key's hint on its last waiting event when its later one never waited (the fast path)", async () => {
+    const keyPrefix = testPrefix();
+    const s = await makeRedisStore({ keyPrefix });
+    s.usePolicy({ fairness: true, maxPerClient: null, priorityAgingMs: 1000 });
+    const request = claimRequest({ default: 1 });
+    try {
+      // k1 waits (K's lane record names it), then runs here; k2 is claimed at its admission.
+      await s.enqueue(makeJob({ eventId: "k1", clientKey: "K" }), null);
+      await s.release("default", (await s.claim(request)) ?? undefined);
+      const fast = await s.enqueue(makeJob({ eventId: "k2", clientKey: "K" }), null, request);
+      const claimed = fast.accepted ? fast.claim : undefined;
+      assert.equal(claimed?.jobs[0]?.eventId, "k2", "claimed at its admission");
+      await s.release("default", claimed);
+      await s.enqueue(makeJob({ eventId: "l1", clientKey: "L" }), null);
+      // K returns behind l1: its lane record still names k1, ended, and the hint still says so.
+      const counted = await countCommands(keyPrefix, async () => {
+        await s.enqueue(makeJob({ eventId: "k3", clientKey: "K" }), null);
+      });
+      assert.equal(counted.byName.get("lua:zscore") ?? 0, 0, breakdown(counted, 1));
+      assert.deepEqual(
+        (await s.waiting("default")).map((j) => j.eventId),
+        ["l1", "k3"],
+      );
+    } finally {
+      await s.close();
+    }
+  });
+
   it("retries the job of a process that stopped renewing its lease once, at its place, then fails it", async () => {
     const keyPrefix = testPrefix();
     const leaseMs = 300;
