@@ -31,9 +31,9 @@ export const QUEUE_LIB = `${PRELUDE}${LEVELS_LIB}${CLAIM_LIB}`;
  * the caller; `saw` 1 when work may still wait in the request's pools (see try_claim). When the
  * pool is idle and the caller may run it, the event is claimed at once without entering the queue
  * (the fast path: rank 0, claim = this event, `fast` 1: it never entered the ring, so its key's
- * lane record still names the key's previous waiting event). Otherwise it enters its level: a client key's first
- * waiting event at the ring's end (with fairness off every event is a key of its own), a later one
- * parked behind it. `total` counts the other pools' rings only (no parked events, no levels).
+ * lane record still names the key's previous waiting event). Otherwise it enters its level: a
+ * client key's first waiting event at the ring's end (with fairness off every event is a key of
+ * its own), a later one parked behind it. `total` counts the other pools' rings only (no parked events, no levels).
  */
 export const ENQUEUE = `${QUEUE_LIB}
 local e, h, fn, pool, json, maxSize, ttl, alone = ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8], ARGV[9], ARGV[10]
