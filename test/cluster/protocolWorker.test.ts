@@ -37,9 +37,12 @@ class DocWorker {
   readonly #cmd: Redis;
   readonly #sub: Redis;
   readonly #p: string;
-  readonly #leaseMs = 10_000;
+  readonly #leaseMs: number;
+  /** Set: the worker dies (stops beating, never ends the job) right after its first claim. */
+  readonly #vanish: boolean;
   #fn = "";
   #busy = false;
+  #closed = false;
   #again = false;
   #beat: NodeJS.Timeout | undefined;
   /** Claims it runs: `<head>|<lease>` → its pool and its head's session (for the heartbeat). */
@@ -54,7 +57,10 @@ class DocWorker {
     readonly fnId: number,
     readonly run: (data: unknown[], signal: AbortSignal) => Promise<unknown[]>,
     readonly batchFunction: string,
+    { leaseMs = 10_000, vanish = false }: { leaseMs?: number; vanish?: boolean } = {},
   ) {
+    this.#leaseMs = leaseMs;
+    this.#vanish = vanish;
     this.#cmd = new Redis(REDIS_URL);
     this.#sub = new Redis(REDIS_URL);
     this.#p = `{${keyPrefix}}`;
@@ -97,6 +103,8 @@ class DocWorker {
   }
 
   async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
     clearInterval(this.#beat);
     await this.#cmd.zrem(`${this.#p}nodes`, this.id);
     this.#sub.disconnect();
@@ -169,6 +177,11 @@ class DocWorker {
     if (!Array.isArray(claim)) return false;
     const [pool, , json, origin] = claim as string[];
     const job = JSON.parse(json as string) as Job;
+    if (this.#vanish) {
+      this.ran.push(job.eventId);
+      await this.close();
+      return false;
+    }
     const member = `${job.eventId}|${lease}`;
     this.#held.set(member, { pool: pool as string, sessionHash: job.sessionHash });
     const stop = new AbortController();
@@ -222,27 +235,34 @@ class DocWorker {
   }
 }
 
-/** A front with no local workers and a {@link DocWorker} beside it, on a fresh prefix. */
-async function deployment() {
+/** What the workers of these tests do with a job's input word. */
+async function runWord(data: unknown[], signal: AbortSignal): Promise<unknown[]> {
+  const word = String(data[0]);
+  if (word === "boom") throw new Error("the worker's function failed");
+  if (word === "hold") await new Promise((_, reject) => signal.addEventListener("abort", reject));
+  return [`worker:${word}`];
+}
+
+/**
+ * A front with no local workers (its store's `leaseMs`: `frontLeaseMs`) on a fresh prefix, and
+ * {@link DocWorker}s for it: `worker()` starts one.
+ */
+async function deployment(frontLeaseMs?: number) {
   const keyPrefix = testPrefix("docworker");
   const app = new Interface({ fn: (x: string) => `front:${x}`, inputs: "text", outputs: "text" });
-  const front = await launch(app, { store: redisStore({ url: REDIS_URL, keyPrefix }), localWorkers: false });
-  after(() => front.close());
-  const worker = new DocWorker(
+  const store = redisStore({
+    url: REDIS_URL,
     keyPrefix,
-    "default",
-    1,
-    0,
-    async (data, signal) => {
-      const word = String(data[0]);
-      if (word === "boom") throw new Error("the worker's function failed");
-      if (word === "hold") await new Promise((_, reject) => signal.addEventListener("abort", reject));
-      return [`worker:${word}`];
-    },
-    BATCH_FUNCTION,
-  );
-  after(() => worker.close());
-  await worker.start();
+    ...(frontLeaseMs === undefined ? {} : { leaseMs: frontLeaseMs }),
+  });
+  const front = await launch(app, { store, localWorkers: false });
+  after(() => front.close());
+  const worker = async (options: { leaseMs?: number; vanish?: boolean } = {}) => {
+    const w = new DocWorker(keyPrefix, "default", 1, 0, runWord, BATCH_FUNCTION, options);
+    after(() => w.close());
+    await w.start();
+    return w;
+  };
   let n = 0;
   /** Joins `word` through the front in a session of its own; `stream()` reads the session's messages. */
   const join = async (word: string) => {
@@ -263,7 +283,8 @@ async function deployment() {
 
 describe("a worker written from the protocol page", { timeout: 20_000 }, () => {
   it("runs a front's jobs: its users get the start and the result", async () => {
-    const { worker, join } = await deployment();
+    const { worker: start, join } = await deployment();
+    const worker = await start();
     const joins = await Promise.all(["u1", "u2", "u3"].map(join));
     for (const [i, j] of joins.entries()) {
       const messages = await j.stream();
@@ -282,7 +303,8 @@ describe("a worker written from the protocol page", { timeout: 20_000 }, () => {
   });
 
   it("ends a job that failed, and stops a job its user cancelled", async () => {
-    const { front, worker, join } = await deployment();
+    const { front, worker: start, join } = await deployment();
+    const worker = await start();
     const failed = await join("boom");
     const end = (await failed.stream()).find((m) => m.msg === "process_completed");
     assert.equal(end?.success, false);
@@ -296,5 +318,18 @@ describe("a worker written from the protocol page", { timeout: 20_000 }, () => {
     const last = (await reading).find((m) => m.msg === "process_completed");
     assert.equal(last?.title, "Cancelled", JSON.stringify(last));
     await waitFor(() => worker.ran.length === 2 && worker.running === 0);
+  });
+
+  it("a job whose worker vanished is reaped and runs on another worker", async () => {
+    const { worker, join } = await deployment(600);
+    const doomed = await worker({ leaseMs: 600, vanish: true });
+    const lost = await join("again");
+    await waitFor(() => doomed.ran.length === 1);
+    const heir = await worker();
+    const messages = await lost.stream();
+    const done = messages.find((m) => m.msg === "process_completed");
+    assert.equal(done?.success, true, JSON.stringify(messages));
+    assert.deepEqual(done?.output.data, ["worker:again"]);
+    assert.deepEqual(heir.ran, [lost.eventId]);
   });
 });
