@@ -89,10 +89,21 @@ export interface LaunchOptions {
   /** Time a cancelled or timed-out `inWorker()` call gets to stop on its signal before its thread is terminated, ms. Default 3000. */
   workerAbortGraceMs?: number;
   /**
-   * Time a Gradio 3.x socket (`/queue/join`) gets to answer `send_data` with its inputs, ms: the
-   * job holds its slot meanwhile. A socket that sends nothing for this long loses its turn (an
-   * error, then close) and the slot goes to the next event; one still sending keeps it while each
-   * such period brings at least 4 KiB/s, up to 60 s in all (Gradio 3.x's own limit). Default 5000.
+   * When a Gradio 3.x socket (`/queue/join`) is asked for its event's inputs (`send_data`):
+   * `"join"` (default) right after its `{fn_index, session_hash}`, and the event joins the queue
+   * with them, as every later Gradio's join carries its data; `"start"` when its job starts, as
+   * Gradio 3.x did: the job then holds its slot for the client's round trip (a client 100 ms away
+   * and a 10 ms function leave the slot idle nine tenths of the time), and a waiting event's inputs
+   * are not kept in memory. A queue shared by several processes always asks at join (its job may
+   * run where the socket is not): `"start"` is refused there.
+   */
+  legacyInputsAt?: "join" | "start";
+  /**
+   * Time a Gradio 3.x socket (`/queue/join`) gets to answer `send_data` with its inputs, ms. A
+   * socket that sends nothing for this long loses its turn (an error, then close): with
+   * `legacyInputsAt: "start"` its job holds its slot meanwhile, and the slot goes to the next event.
+   * One still sending keeps it while each such period brings at least 4 KiB/s, up to 60 s in all
+   * (Gradio 3.x's own limit). Default 5000.
    */
   legacyDataTimeoutMs?: number;
 }
@@ -130,6 +141,7 @@ export interface ResolvedLaunchOptions {
   readonly metrics: boolean;
   readonly workerThreads: number;
   readonly workerAbortGraceMs: number;
+  readonly legacyInputsAt: "join" | "start";
   readonly legacyDataTimeoutMs: number;
 }
 
@@ -190,6 +202,7 @@ const launchSchema = z
     metrics: z.boolean().optional(),
     workerThreads: count.optional(),
     workerAbortGraceMs: durationMs.optional(),
+    legacyInputsAt: z.enum(["join", "start"]).optional(),
     legacyDataTimeoutMs: count.optional(),
   })
   .strict();
@@ -238,6 +251,7 @@ export function resolveLaunchOptions(options: LaunchOptions = {}, concurrencyCou
     metrics: o.metrics ?? true,
     workerThreads: o.workerThreads ?? availableParallelism(),
     workerAbortGraceMs: o.workerAbortGraceMs ?? 3000,
+    legacyInputsAt: o.legacyInputsAt ?? "join",
     legacyDataTimeoutMs: o.legacyDataTimeoutMs ?? 5000,
   };
 }

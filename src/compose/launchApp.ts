@@ -6,6 +6,7 @@ import { randomInt } from "node:crypto";
 import type { Server } from "node:net";
 import type { Buildable, RunningApp, ServedApp } from "../app/index.ts";
 import { systemClock, type Clock } from "../clock.ts";
+import { UsherError } from "../errors.ts";
 import {
   onSpaces,
   resolveLaunchOptions,
@@ -71,6 +72,7 @@ async function listen(
   const q = resolveQueueOptions(queue ?? {});
   const l = resolveLaunchOptions(options, q.concurrencyCount);
   const clock = systemClock;
+  refuseSharedLegacyStart(l, q);
   // A store shared by several processes (Redis) brings files, State and an event bus they all reach.
   const shared = isSharedStore(q.store) ? await prepareSharedQueue(q.store, l.cacheDir, l.allowedPaths) : null;
   const files = shared?.files ?? new LocalFileStore(l.cacheDir, l.allowedPaths);
@@ -140,6 +142,15 @@ async function listen(
   return running;
 }
 
+/** `legacyInputsAt: "start"` needs the job in the socket's process: a shared queue cannot promise it. */
+function refuseSharedLegacyStart(l: ResolvedLaunchOptions, q: ResolvedQueueOptions): void {
+  if (l.legacyInputsAt === "start" && isSharedStore(q.store))
+    throw new UsherError(
+      "INVALID_OPTIONS",
+      'legacyInputsAt: "start" needs the in-memory store: with a shared queue a 3.x job may run in another process, which cannot ask the socket for its inputs.',
+    );
+}
+
 /** The engine of a server, with its 3.x socket router, its unread-bytes budget, its session hub and its metrics. */
 function composeEngine(
   served: ServedApp,
@@ -150,12 +161,13 @@ function composeEngine(
   owners: SessionOwners,
   refused: (code: "SLOW_READER" | "RESULT_DROPPED") => void,
 ): { legacy: LegacyRouter; engine: QueueEngine; budget: ReaderBudget; hub: SessionHub; metrics: Metrics | null } {
-  // Gradio 3.x sockets send their inputs only when their job starts: see ws/legacyInputs.ts.
+  // When Gradio 3.x sockets send their inputs (launch({ legacyInputsAt })): see ws/legacyInputs.ts.
   const legacy = new LegacyRouter({
     slotsOf: (fnId) => engine.poolSlots(fnId),
     averageMs: (fnId) => engine.averageDurationMs(fnId),
+    eagerInputs: l.legacyInputsAt === "join",
     // With a shared store the job may run in another process: the socket asks for inputs at once.
-    eagerInputs: shared !== null,
+    shared: shared !== null,
     dataTimeoutMs: l.legacyDataTimeoutMs,
     clock,
   });

@@ -160,10 +160,11 @@ test("queue full: the same 503, message and Retry-After on every queue door; 3.x
   assert.deepEqual(await d.joinRoute({ data: ["c"], fn_index: 0, session_hash: "door-6" }), first);
   assert.deepEqual(await d.call("echo", { data: ["c"] }), first);
   assert.deepEqual(await d.ws({ type: "join", ref: 1, fn_index: 0, data: ["c"] }, "door-6ws"), first);
-  const legacy = await d.legacy({ fn_index: 0, session_hash: "door-6x" });
+  // A 3.x socket joins once its inputs came (launch({ legacyInputsAt }) defaults to "join").
+  const legacy = await d.legacy({ fn_index: 0, session_hash: "door-6x" }, ["c"]);
   assert.deepEqual(
     legacy.frames.map((f) => f["msg"]),
-    ["send_hash", "queue_full"],
+    ["send_hash", "send_data", "queue_full"],
   );
   assert.equal(legacy.closeCode, 1000);
   open();

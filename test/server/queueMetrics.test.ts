@@ -87,7 +87,7 @@ test("queue_full refusals are counted once per refused join, on every queue door
   assert.equal((await d.joinRoute(body)).status, 503);
   assert.equal((await d.call("echo", { data: ["c"] })).status, 503);
   assert.equal((await d.ws({ type: "join", ref: 1, fn_index: 0, data: ["c"] }, "full-ws")).status, 503);
-  const legacy = await d.legacy({ fn_index: 0, session_hash: "full-3x" });
+  const legacy = await d.legacy({ fn_index: 0, session_hash: "full-3x" }, ["c"]);
   assert.equal(legacy.frames.at(-1)?.["msg"], "queue_full");
   assert.equal(await refusals(app.url, "queue_full"), 5);
   assert.equal(await refusals(app.url, "client_limit"), 0);

@@ -53,10 +53,10 @@ test("maxPerClient: one more join of the same client is 429 with the same detail
   assert.deepEqual(await d.joinRoute(body), first);
   assert.deepEqual(await d.call("echo", { data: ["b"] }), first);
   assert.deepEqual(await d.ws({ type: "join", ref: 1, fn_index: 0, data: ["b"] }, "lim-ws"), first);
-  const legacy = await d.legacy({ fn_index: 0, session_hash: "lim-3x" });
+  const legacy = await d.legacy({ fn_index: 0, session_hash: "lim-3x" }, ["b"]);
   assert.deepEqual(
     { error: legacy.error, closeCode: legacy.closeCode, msgs: legacy.frames.map((f) => f["msg"]) },
-    { error: first.detail, closeCode: 1000, msgs: ["send_hash", "process_completed"] },
+    { error: first.detail, closeCode: 1000, msgs: ["send_hash", "send_data", "process_completed"] },
   );
   // Another client (a local proxy names it) is admitted meanwhile.
   const other = await d.joinLane({ ...body, session_hash: "lim-other" }, { "x-forwarded-for": "203.0.113.8" });
@@ -83,7 +83,7 @@ test("maxWaitMs: a join predicted to wait longer is 503 with the wait in its det
   check(await d.joinRoute(body));
   check(await d.call("echo", { data: ["b"] }));
   check(await d.ws({ type: "join", ref: 1, fn_index: 0, data: ["b"] }, "wait-ws"));
-  const legacy = await d.legacy({ fn_index: 0, session_hash: "wait-3x" });
+  const legacy = await d.legacy({ fn_index: 0, session_hash: "wait-3x" }, ["b"]);
   assert.match(String(legacy.error), WAIT_LIMIT_DETAIL);
   assert.equal(legacy.closeCode, 1000);
   assert.equal(eventCounts(app).waiting, 0, "nothing refused was queued");

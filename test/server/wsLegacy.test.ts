@@ -11,6 +11,7 @@ import { legacyDataTimeoutMessage } from "../../src/server/ws/LegacyDataWait.ts"
 import { legacyTimeouts } from "../../src/server/ws/LegacyQueueSocket.ts";
 import { launch, post } from "../helpers/launch.ts";
 import { waitFor } from "../helpers/waitFor.ts";
+import { gate, legacyJoin, sendData } from "../helpers/legacySocket.ts";
 import { TestSocket, wsUrl, type Frame } from "../helpers/wsClient.ts";
 
 const ESTIMATION_FIELDS = [
@@ -23,49 +24,37 @@ const ESTIMATION_FIELDS = [
   "queue_eta",
 ];
 
-/** Opens a 3.x socket and answers `send_hash`. */
-async function legacyJoin(appUrl: string, fnIndex: number, session = "s3"): Promise<TestSocket> {
-  const s = new TestSocket(wsUrl(appUrl, "/queue/join"));
-  await s.next((f) => f["msg"] === "send_hash");
-  s.send({ fn_index: fnIndex, session_hash: session });
-  return s;
+for (const at of ["join", "start"] as const) {
+  const order =
+    at === "start"
+      ? ["send_hash", "estimation", "send_data", "process_starts", "process_completed"]
+      : ["send_hash", "send_data", "estimation", "process_starts", "process_completed"];
+  test(`the 3.x sequence, inputs at ${at}: ${order.join(", ")}, close 1000; every 3.x field`, async () => {
+    const app = await launch(
+      new Interface({ fn: (s: string) => `${s}!`, inputs: "text", outputs: "text", apiName: "predict" }),
+      {},
+      { legacyInputsAt: at },
+    );
+    for (const round of [1, 2]) {
+      const s = await legacyJoin(app.url, 0);
+      await sendData(s, ["hi"]);
+      const done = await s.next((f) => f["msg"] === "process_completed");
+      assert.equal((await s.closed).code, 1000);
+      const msgs = s.frames.map((f) => f["msg"]);
+      assert.deepEqual(msgs, order);
+      const est = s.frames[msgs.indexOf("estimation")] as Frame;
+      assert.deepEqual(Object.keys(est), ESTIMATION_FIELDS);
+      assert.equal(est["rank"], 0);
+      if (round === 2) assert.ok(est["avg_event_process_time"] > 0, "the average after one call");
+      assert.ok(!("event_id" in est), "3.x messages carry no event_id");
+      assert.deepEqual(s.frames[3], { msg: "process_starts" });
+      assert.deepEqual(Object.keys(done["output"]).sort(), ["average_duration", "data", "duration", "is_generating"]);
+      assert.deepEqual([done["output"].data, done["success"]], [["hi!"], true]);
+    }
+  });
 }
 
-/** Answers `send_data` with `data`. */
-async function sendData(s: TestSocket, data: unknown[], fnIndex = 0): Promise<void> {
-  await s.next((f) => f["msg"] === "send_data", 10_000);
-  s.send({ data, event_data: null, fn_index: fnIndex, session_hash: "s3" });
-}
-
-function gate(): { wait: Promise<void>; open: () => void } {
-  let open!: () => void;
-  const wait = new Promise<void>((r) => (open = r));
-  return { wait, open };
-}
-
-test("the 3.x sequence: send_hash, estimation with every 3.x field, send_data, process_starts, process_completed, close 1000", async () => {
-  const app = await launch(
-    new Interface({ fn: (s: string) => `${s}!`, inputs: "text", outputs: "text", apiName: "predict" }),
-  );
-  for (const round of [1, 2]) {
-    const s = await legacyJoin(app.url, 0);
-    await sendData(s, ["hi"]);
-    const done = await s.next((f) => f["msg"] === "process_completed");
-    assert.equal((await s.closed).code, 1000);
-    const msgs = s.frames.map((f) => f["msg"]);
-    assert.deepEqual(msgs, ["send_hash", "estimation", "send_data", "process_starts", "process_completed"]);
-    const est = s.frames[1] as Frame;
-    assert.deepEqual(Object.keys(est), ESTIMATION_FIELDS);
-    assert.equal(est["rank"], 0);
-    if (round === 2) assert.ok(est["avg_event_process_time"] > 0, "the average after one call");
-    assert.ok(!("event_id" in est), "3.x messages carry no event_id");
-    assert.deepEqual(s.frames[3], { msg: "process_starts" });
-    assert.deepEqual(Object.keys(done["output"]).sort(), ["average_duration", "data", "duration", "is_generating"]);
-    assert.deepEqual([done["output"].data, done["success"]], [["hi!"], true]);
-  }
-});
-
-test("inputs are asked for only when the event reaches a worker; the pool is never overcommitted", async () => {
+test("inputs at start: asked for only when the event reaches a worker; the pool is never overcommitted", async () => {
   let running = 0;
   let most = 0;
   const gates = [gate(), gate(), gate()];
@@ -81,7 +70,7 @@ test("inputs are asked for only when the event reaches a worker; the pool is nev
     inputs: "text",
     outputs: "text",
   });
-  const app = await launch(demo, { concurrencyCount: 1 });
+  const app = await launch(demo, { concurrencyCount: 1 }, { legacyInputsAt: "start" });
   const a = await legacyJoin(app.url, 0);
   await sendData(a, ["a"]);
   await a.next((f) => f["msg"] === "process_starts");
@@ -118,7 +107,7 @@ test("queue full: queue_full, then close", async () => {
     inputs: "text",
     outputs: "text",
   });
-  const app = await launch(demo, { concurrencyCount: 1, maxSize: 1 });
+  const app = await launch(demo, { concurrencyCount: 1, maxSize: 1 }, { legacyInputsAt: "start" });
   const a = await legacyJoin(app.url, 0);
   await sendData(a, ["a"]);
   const b = await legacyJoin(app.url, 0);
@@ -172,7 +161,7 @@ test("errors, generators (full values, no diffs), logs and progress", async () =
 
 test("inputs that do not come in time, or are invalid, end the event with an error and free the slot", async () => {
   const demo = new Interface({ fn: (a: string, n: number) => `${a}${n}`, inputs: ["text", "number"], outputs: "text" });
-  const app = await launch(demo, { concurrencyCount: 1 }, { legacyDataTimeoutMs: 200 });
+  const app = await launch(demo, { concurrencyCount: 1 }, { legacyInputsAt: "start", legacyDataTimeoutMs: 200 });
   const slow = await legacyJoin(app.url, 0);
   await slow.next((f) => f["msg"] === "send_data");
   const next = await legacyJoin(app.url, 0);
@@ -203,7 +192,7 @@ test("two silent 3.x sockets holding both slots no longer hold a 200 ms job for 
     inputs: "text",
     outputs: "text",
   });
-  const app = await launch(demo, { concurrencyCount: 2 }, { legacyDataTimeoutMs: 500 });
+  const app = await launch(demo, { concurrencyCount: 2 }, { legacyInputsAt: "start", legacyDataTimeoutMs: 500 });
   const silent = [await legacyJoin(app.url, 0, "mute1"), await legacyJoin(app.url, 0, "mute2")];
   for (const s of silent) await s.next((f) => f["msg"] === "send_data");
   const t0 = performance.now();
@@ -227,7 +216,7 @@ test("two silent 3.x sockets holding both slots no longer hold a 200 ms job for 
 
 test("a large answer still arriving at a fair rate keeps its turn past legacyDataTimeoutMs; a trickle does not", async () => {
   const demo = new Interface({ fn: (s: string) => String(s.length), inputs: "text", outputs: "text" });
-  const app = await launch(demo, { concurrencyCount: 1 }, { legacyDataTimeoutMs: 300 });
+  const app = await launch(demo, { concurrencyCount: 1 }, { legacyInputsAt: "start", legacyDataTimeoutMs: 300 });
   const big = "x".repeat(160 * 1024);
   // 16 KiB every 60 ms (about 270 KiB/s, far above the 4 KiB/s floor): about 600 ms in all.
   const slow = await RawLegacySocket.open(app.url);
@@ -274,7 +263,7 @@ test("a socket that closes early takes its event out of the queue, or out of its
     inputs: "text",
     outputs: "text",
   });
-  const app = await launch(demo, { concurrencyCount: 1 });
+  const app = await launch(demo, { concurrencyCount: 1 }, { legacyInputsAt: "start" });
   const a = await legacyJoin(app.url, 0);
   await sendData(a, ["a"]);
   const b = await legacyJoin(app.url, 0);
@@ -314,7 +303,7 @@ test("a batch: each event sends its own inputs; one that never does is dropped a
     batch: true,
     maxBatchSize: 4,
   });
-  const app = await launch(demo, { concurrencyCount: 1 }, { legacyDataTimeoutMs: 300 });
+  const app = await launch(demo, { concurrencyCount: 1 }, { legacyInputsAt: "start", legacyDataTimeoutMs: 300 });
   const first = await legacyJoin(app.url, 0);
   await sendData(first, ["first"]);
   await first.next((f) => f["msg"] === "process_starts");

@@ -49,17 +49,18 @@ type Phase =
   | "done";
 
 /**
- * One Gradio 3.x queue socket at `/queue/join` (one event per socket, doc §10.3):
- * `send_hash` → `{fn_index, session_hash}` → `estimation`… → (its job starts) `send_data` →
- * `{data, event_data, fn_index, session_hash}` → `process_starts` → `progress`/`log`/
- * `process_generating` (full values) → `process_completed`, then a close with 1000. A full queue
- * is `queue_full` then close. The inputs come only when the job starts: see legacyInputs.ts; a
- * client that does not send them in time loses its turn (see `#awaitData`).
- *
- * With a queue shared by several processes ({@link LegacyRouter.eagerInputs}) the job may run
- * where this socket is not, so the inputs are asked for right after the hash instead, and the
- * event joins with them: `send_hash` → hash → `send_data` → data → `estimation`… →
- * `process_starts` → …; only the moment of `send_data` differs from 3.x.
+ * One Gradio 3.x queue socket at `/queue/join` (one event per socket, doc §10.3). By default
+ * ({@link LegacyRouter.eagerInputs}) the inputs are asked for right after the hash, and the event
+ * joins the queue with them: `send_hash` → `{fn_index, session_hash}` → `send_data` →
+ * `{data, event_data, fn_index, session_hash}` → `estimation`… → `process_starts` →
+ * `progress`/`log`/`process_generating` (full values) → `process_completed`, then a close with
+ * 1000; a full queue is `queue_full` then close. Its messages come through the router, as the
+ * event's session is the client's (State carries over); with a queue shared by several processes
+ * the job may run where this socket is not, so they come through the session hub instead, each
+ * event in a session of its own. With `launch({ legacyInputsAt: "start" })`, 3.x's own timing: the
+ * event joins with a placeholder and `send_data` goes when its job starts (`estimation`… →
+ * `send_data` → … → `process_starts`), see legacyInputs.ts. Either way a client that does not
+ * send its inputs in time loses its turn (see `#awaitData`).
  *
  * A socket that closes early cancels its event at once (a per-event socket cannot come back).
  * While the socket is congested, its messages wait in a coalescing {@link Outbox}.
@@ -195,13 +196,14 @@ export class LegacyQueueSocket implements LegacyEventSocket {
     const eventId = newEventId();
     this.#eventId = eventId;
     this.#phase = data === null ? "queued" : "running";
-    // With inputs first (a shared queue) the job's messages come back through the hub, whose relay
-    // delivers only sessions that have a reader here: this event gets a session of its own (one
-    // socket per event), so State does not carry over between such calls.
+    // With a shared queue the job's messages come back through the hub, whose relay delivers only
+    // sessions that have a reader here: this event gets a session of its own (one socket per
+    // event), so State does not carry over between such calls. Alone, the router delivers them.
     const ctx = this.#ctx;
     const hub = ctx.hub;
-    const session = data === null ? sessionHash : `legacy:${eventId}`;
-    if (data === null) this.#router.register(eventId, this);
+    const viaHub = data !== null && this.#router.shared;
+    const session = viaHub ? `legacy:${eventId}` : sessionHash;
+    if (!viaHub) this.#router.register(eventId, this);
     else {
       hub.expect(session, eventId);
       hub.attach(session, this.#hubSink());
@@ -212,7 +214,7 @@ export class LegacyQueueSocket implements LegacyEventSocket {
     } catch (err) {
       joinRefused(ctx, eventId, err);
       this.#router.unregister(eventId);
-      if (data !== null) hub.forget(session, eventId);
+      if (viaHub) hub.forget(session, eventId);
       // 3.x closes normally once its client has the message (see legacyRefusalText).
       this.#phase = "done";
       this.#channel.send(legacyRefusalText(err, this.#log));

@@ -21,10 +21,16 @@ export interface LegacyRouterOptions {
   /** The moving average of a function's call, ms, or null (the engine's; called after it exists). */
   readonly averageMs: (fnId: number) => number | null;
   /**
-   * Ask for the inputs right after admission instead of at start: for a queue shared by several
-   * processes, where the job may run where the socket is not. Default false (3.x's timing).
+   * Ask for the inputs right after the hash, and join the queue with them, instead of when the job
+   * starts (3.x's timing). Default false. See `launch({ legacyInputsAt })`.
    */
   readonly eagerInputs?: boolean;
+  /**
+   * The queue is shared by several processes: a job may run where the socket is not, so its
+   * messages come back through the session hub (each event in a session of its own), and the
+   * inputs always come first. Default false.
+   */
+  readonly shared?: boolean;
   /** How long a socket may stay silent after `send_data` (`launch({ legacyDataTimeoutMs })`), ms. */
   readonly dataTimeoutMs: number;
   /** The sockets' timers. Default: {@link systemClock}. */
@@ -40,8 +46,10 @@ export interface LegacyRouterOptions {
 export class LegacyRouter implements LegacyInputSource {
   readonly #sockets = new Map<string, LegacyEventSocket>();
   readonly #averageMs: (fnId: number) => number | null;
-  /** See {@link LegacyRouterOptions.eagerInputs}. */
+  /** See {@link LegacyRouterOptions.eagerInputs} (always true when {@link shared}). */
   readonly eagerInputs: boolean;
+  /** See {@link LegacyRouterOptions.shared}. */
+  readonly shared: boolean;
   /** See {@link LegacyRouterOptions.dataTimeoutMs}. */
   readonly dataTimeoutMs: number;
   /** The sockets' timers. */
@@ -50,7 +58,8 @@ export class LegacyRouter implements LegacyInputSource {
 
   constructor(options: LegacyRouterOptions) {
     this.#averageMs = options.averageMs;
-    this.eagerInputs = options.eagerInputs ?? false;
+    this.shared = options.shared ?? false;
+    this.eagerInputs = this.shared || (options.eagerInputs ?? false);
     this.dataTimeoutMs = options.dataTimeoutMs;
     this.clock = options.clock ?? systemClock;
     this.#slotsOf = options.slotsOf;

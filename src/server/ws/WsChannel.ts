@@ -22,8 +22,8 @@ export const WS_LOW_WATER_BYTES = 16 * 1024;
  * - one write per burst: given the raw socket, the frames sent in one tick (and in the microtasks
  *   right after it) leave in one `writev`. `ws` writes each frame on its own (a syscall each,
  *   writes were the largest cost of a 3.x prediction in the profile), and a 3.x socket's frames
- *   come in pairs: `estimation` then `send_data` (its job's start, a microtask later),
- *   `process_completed` then the close frame.
+ *   come in pairs: `estimation` then `process_starts` (its job's start, a microtask later; with
+ *   the inputs at start, `estimation` then `send_data`), `process_completed` then the close frame.
  */
 export class WsChannel implements ReaderConnection {
   readonly ws: WebSocket;

@@ -1,6 +1,7 @@
 /**
  * Gradio 3.x asks for an event's inputs only when the event reaches a worker (`send_data`, doc
- * §10.3). Usher does the same, honestly, on top of the unchanged engine:
+ * §10.3). With `launch({ legacyInputsAt: "start" })` Usher does the same, honestly, on top of the
+ * unchanged engine (by default it asks before the event joins, and none of this applies):
  *
  * 1. the 3.x socket joins the queue with a placeholder instead of the inputs
  *    ({@link legacyPlaceholder}); admission, `maxSize`, ranks and ETAs are those of any event;
@@ -16,9 +17,8 @@
  * to null, so a silent client holds the slot for that long at most; in a batch it then borrows a sibling's inputs so that the call keeps its shape, and its output is dropped
  * by the engine since the event already ended (3.x dropped such events from the batch instead).
  *
- * This needs the job to run in the process that holds the socket. With a queue shared by several
- * processes the socket asks for the inputs right after admission instead (LegacyRouter's
- * `eagerInputs`), and the event joins with them.
+ * This needs the job to run in the process that holds the socket: a queue shared by several
+ * processes always asks for the inputs before the event joins (LegacyRouter's `eagerInputs`).
  */
 import { UsherError, isUsherError } from "../../errors.ts";
 import type { EngineFunction, InvokeContext, InvokeResult } from "../../queue/index.ts";
