@@ -97,3 +97,34 @@ test('legacyInputsAt: "start" is refused with a queue shared by several processe
     /legacyInputsAt: "start" needs the in-memory store/,
   );
 });
+
+test("a batch: the events waiting with their inputs run as one call; a silent one never joins it", async () => {
+  const g = gate();
+  const sizes: number[] = [];
+  const demo = new Interface({
+    fn: async (xs: string[]) => {
+      sizes.push(xs.length);
+      if (sizes.length === 1) await g.wait;
+      return [xs.map((x) => x.toUpperCase())];
+    },
+    inputs: "text",
+    outputs: "text",
+    batch: true,
+    maxBatchSize: 4,
+  });
+  const app = await launch(demo, { concurrencyCount: 1 }, { legacyDataTimeoutMs: 300 });
+  const first = await legacyJoin(app.url, 0, "b0");
+  await sendData(first, ["first"], 0, "b0");
+  await first.next((f) => f["msg"] === "process_starts");
+  const sockets = await Promise.all(["b1", "b2", "b3"].map((h) => legacyJoin(app.url, 0, h)));
+  await sendData(sockets[0]!, ["x"], 0, "b1");
+  await sockets[1]!.next((f) => f["msg"] === "send_data");
+  await sendData(sockets[2]!, ["z"], 0, "b3");
+  for (const s of [sockets[0]!, sockets[2]!]) await s.next((f) => f["msg"] === "estimation");
+  g.open();
+  const results = await Promise.all(sockets.map((s) => s.next((f) => f["msg"] === "process_completed", 3000)));
+  assert.deepEqual(results[0]?.["output"].data, ["X"]);
+  assert.deepEqual(results[1]?.["output"], { error: legacyDataTimeoutMessage("silent", 300) });
+  assert.deepEqual(results[2]?.["output"].data, ["Z"]);
+  assert.deepEqual(sizes, [1, 2], "x and z in one call, without the silent one");
+});
