@@ -1,6 +1,7 @@
 /**
  * Gradio 3.x's queue WebSocket as a virtual user speaks it: one socket per prediction at
- * `/queue/join`: `send_hash` → `{fn_index, session_hash}` → `estimation`… → `send_data` →
+ * `/queue/join`: `send_hash` → `{fn_index, session_hash}` → `send_data` (at once from Usher by
+ * default and from the floor; after the `estimation`s, when the job starts, from 3.x) →
  * `{data, event_data, fn_index, session_hash}` → `process_starts` → `process_completed`, then the
  * server closes. A per-event socket cannot be reused, so "kept" means the user sends the same
  * session hash on each of its sockets, and `freshSession` a new one per prediction.
