@@ -5,7 +5,7 @@
  * timing (`"start"`) is wsLegacy.test.ts's.
  */
 import assert from "node:assert/strict";
-import { test } from "node:test";
+import { after, test } from "node:test";
 import { Blocks, Button, Interface, NumberInput, State } from "../../src/index.ts";
 import { redisStore } from "../../src/redis.ts";
 import { legacyDataTimeoutMessage } from "../../src/server/ws/LegacyDataWait.ts";
@@ -92,6 +92,8 @@ test("a full queue: queue_full once the inputs came, then close; a socket gone w
 test('legacyInputsAt: "start" is refused with a queue shared by several processes', async () => {
   const demo = new Interface({ fn: (s: string) => s, inputs: "text", outputs: "text" });
   const store = redisStore({ url: REDIS_URL, keyPrefix: testPrefix("inputs-at") });
+  // Refused before the launch took the store: it is still the caller's to close.
+  after(() => store.close());
   await assert.rejects(
     launch(demo, { store }, { legacyInputsAt: "start" }),
     /legacyInputsAt: "start" needs the in-memory store/,
