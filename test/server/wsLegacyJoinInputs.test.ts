@@ -92,8 +92,10 @@ test("a full queue: queue_full once the inputs came, then close; a socket gone w
 test('legacyInputsAt: "start" is refused with a queue shared by several processes', async () => {
   const demo = new Interface({ fn: (s: string) => s, inputs: "text", outputs: "text" });
   const store = redisStore({ url: REDIS_URL, keyPrefix: testPrefix("inputs-at") });
-  // Refused before the launch took the store: it is still the caller's to close.
+  // Refused before the launch took the store: it is still the caller's to close (once started, so
+  // that nothing it writes at start comes after the file's cleanup).
   after(() => store.close());
+  await store.ready(5000);
   await assert.rejects(
     launch(demo, { store }, { legacyInputsAt: "start" }),
     /legacyInputsAt: "start" needs the in-memory store/,
