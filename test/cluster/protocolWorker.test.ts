@@ -4,14 +4,16 @@
  * module of Usher's (the test only names the fronts' revision of that function, as an operator
  * knows which Usher they run). Against a real front (no local workers), it claims the users' jobs,
  * runs them and ends them: the users get their starts and results, its errors, and cancels reach
- * it. If the protocol changes what the page says a worker needs, this test fails.
+ * it; one that vanishes is reaped and another runs its job; and the same worker runs with the
+ * scripts themselves (`usher redis-scripts`' texts) instead of the function, as on Redis 6.2 or a
+ * Cluster. If the protocol changes what the page says a worker needs, this test fails.
  */
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { after, describe, it } from "node:test";
 import { Redis } from "ioredis";
 import { Interface } from "../../src/index.ts";
-import { redisStore } from "../../src/redis.ts";
+import { REDIS_SCRIPTS, redisStore } from "../../src/redis.ts";
 import { BATCH_FUNCTION } from "../../src/store/redisBatch.ts";
 import { launch, post, readSse } from "../helpers/launch.ts";
 import { REDIS_URL, testPrefix } from "../helpers/redis.ts";
@@ -40,6 +42,8 @@ class DocWorker {
   readonly #leaseMs: number;
   /** Set: the worker dies (stops beating, never ends the job) right after its first claim. */
   readonly #vanish: boolean;
+  /** The scripts' texts by name (`usher redis-scripts`): calls go as scripts, not the function. */
+  readonly #scripts: Readonly<Record<string, string>> | undefined;
   #fn = "";
   #busy = false;
   #closed = false;
@@ -57,10 +61,15 @@ class DocWorker {
     readonly fnId: number,
     readonly run: (data: unknown[], signal: AbortSignal) => Promise<unknown[]>,
     readonly batchFunction: string,
-    { leaseMs = 10_000, vanish = false }: { leaseMs?: number; vanish?: boolean } = {},
+    {
+      leaseMs = 10_000,
+      vanish = false,
+      scripts,
+    }: { leaseMs?: number; vanish?: boolean; scripts?: Readonly<Record<string, string>> } = {},
   ) {
     this.#leaseMs = leaseMs;
     this.#vanish = vanish;
+    this.#scripts = scripts;
     this.#cmd = new Redis(REDIS_URL);
     this.#sub = new Redis(REDIS_URL);
     this.#p = `{${keyPrefix}}`;
@@ -127,9 +136,14 @@ class DocWorker {
     }
   }
 
-  /** One call of a hot-path script through the batch function: its result, or its error thrown. */
+  /**
+   * One call of a hot-path script through the batch function, or (given {@link #scripts}) as that
+   * script itself, as on Redis 6.2 or a Cluster: its result, or its error thrown.
+   */
   async #call(script: string, args: (string | number)[]): Promise<unknown> {
     const p = this.#p;
+    const text = this.#scripts?.[script];
+    if (text !== undefined) return this.#cmd.eval(text, 1, `${p}seq`, p, this.id, ...args);
     const reply = (await this.#cmd.call(
       "FCALL",
       this.#fn,
@@ -257,7 +271,9 @@ async function deployment(frontLeaseMs?: number) {
   });
   const front = await launch(app, { store, localWorkers: false });
   after(() => front.close());
-  const worker = async (options: { leaseMs?: number; vanish?: boolean } = {}) => {
+  const worker = async (
+    options: { leaseMs?: number; vanish?: boolean; scripts?: Readonly<Record<string, string>> } = {},
+  ) => {
     const w = new DocWorker(keyPrefix, "default", 1, 0, runWord, BATCH_FUNCTION, options);
     after(() => w.close());
     await w.start();
@@ -331,5 +347,17 @@ describe("a worker written from the protocol page", { timeout: 20_000 }, () => {
     assert.equal(done?.success, true, JSON.stringify(messages));
     assert.deepEqual(done?.output.data, ["worker:again"]);
     assert.deepEqual(heir.ran, [lost.eventId]);
+  });
+
+  it("runs them with the scripts themselves, as on Redis 6.2 or a Cluster (usher redis-scripts' texts)", async () => {
+    const { worker: start, join } = await deployment();
+    const worker = await start({ scripts: REDIS_SCRIPTS });
+    const joins = await Promise.all(["s1", "s2"].map(join));
+    for (const [i, j] of joins.entries()) {
+      const done = (await j.stream()).find((m) => m.msg === "process_completed");
+      assert.equal(done?.success, true, JSON.stringify(done));
+      assert.deepEqual(done?.output.data, [`worker:s${i + 1}`]);
+    }
+    assert.deepEqual(new Set(worker.ran), new Set(joins.map((j) => j.eventId)));
   });
 });
