@@ -14,10 +14,3 @@ export async function sendData(s: TestSocket, data: unknown[], fnIndex = 0, sess
   await s.next((f) => f["msg"] === "send_data", 10_000);
   s.send({ data, event_data: null, fn_index: fnIndex, session_hash: session });
 }
-
-/** A promise to wait on and the function that resolves it. */
-export function gate(): { wait: Promise<void>; open: () => void } {
-  let open!: () => void;
-  const wait = new Promise<void>((r) => (open = r));
-  return { wait, open };
-}

@@ -11,7 +11,8 @@ import { legacyDataTimeoutMessage } from "../../src/server/ws/LegacyDataWait.ts"
 import { legacyTimeouts } from "../../src/server/ws/LegacyQueueSocket.ts";
 import { launch, post } from "../helpers/launch.ts";
 import { waitFor } from "../helpers/waitFor.ts";
-import { gate, legacyJoin, sendData } from "../helpers/legacySocket.ts";
+import { gate, gatedEcho } from "../helpers/gatedDemo.ts";
+import { legacyJoin, sendData } from "../helpers/legacySocket.ts";
 import { TestSocket, wsUrl, type Frame } from "../helpers/wsClient.ts";
 
 const ESTIMATION_FIELDS = [
@@ -98,15 +99,7 @@ test("inputs at start: asked for only when the event reaches a worker; the pool 
 });
 
 test("queue full: queue_full, then close", async () => {
-  const g = gate();
-  const demo = new Interface({
-    fn: async (s: string) => {
-      await g.wait;
-      return s;
-    },
-    inputs: "text",
-    outputs: "text",
-  });
+  const { demo, open } = gatedEcho();
   const app = await launch(demo, { concurrencyCount: 1, maxSize: 1 }, { legacyInputsAt: "start" });
   const a = await legacyJoin(app.url, 0);
   await sendData(a, ["a"]);
@@ -119,7 +112,7 @@ test("queue full: queue_full, then close", async () => {
     c.frames.map((f) => f["msg"]),
     ["send_hash", "queue_full"],
   );
-  g.open();
+  open();
   await sendData(b, ["b"]);
   await b.next((f) => f["msg"] === "process_completed");
 });
@@ -254,15 +247,7 @@ test("a large answer still arriving at a fair rate keeps its turn past legacyDat
 });
 
 test("a socket that closes early takes its event out of the queue, or out of its slot", async () => {
-  const g = gate();
-  const demo = new Interface({
-    fn: async (s: string) => {
-      await g.wait;
-      return s;
-    },
-    inputs: "text",
-    outputs: "text",
-  });
+  const { demo, open } = gatedEcho();
   const app = await launch(demo, { concurrencyCount: 1 }, { legacyInputsAt: "start" });
   const a = await legacyJoin(app.url, 0);
   await sendData(a, ["a"]);
@@ -276,7 +261,7 @@ test("a socket that closes early takes its event out of the queue, or out of its
     5000,
     "the waiting event left at once (a 3.x socket cannot come back)",
   );
-  g.open();
+  open();
   await a.next((f) => f["msg"] === "process_completed");
   // An event whose socket goes while its inputs are asked for frees the slot.
   const c = await legacyJoin(app.url, 0);

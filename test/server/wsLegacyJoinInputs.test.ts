@@ -10,7 +10,8 @@ import { Blocks, Button, Interface, NumberInput, State } from "../../src/index.t
 import { redisStore } from "../../src/redis.ts";
 import { legacyDataTimeoutMessage } from "../../src/server/ws/LegacyDataWait.ts";
 import { launch } from "../helpers/launch.ts";
-import { gate, legacyJoin, sendData } from "../helpers/legacySocket.ts";
+import { gate, gatedEcho } from "../helpers/gatedDemo.ts";
+import { legacyJoin, sendData } from "../helpers/legacySocket.ts";
 import { REDIS_URL, testPrefix } from "../helpers/redis.ts";
 import { waitFor } from "../helpers/waitFor.ts";
 
@@ -63,15 +64,7 @@ test("a session's State carries over between its 3.x events, as with the inputs 
 });
 
 test("a full queue: queue_full once the inputs came, then close; a socket gone while waiting leaves the queue", async () => {
-  const g = gate();
-  const demo = new Interface({
-    fn: async (s: string) => {
-      await g.wait;
-      return s;
-    },
-    inputs: "text",
-    outputs: "text",
-  });
+  const { demo, open } = gatedEcho();
   const app = await launch(demo, { concurrencyCount: 1, maxSize: 1 });
   const a = await legacyJoin(app.url, 0, "a");
   await sendData(a, ["a"], 0, "a");
@@ -85,7 +78,7 @@ test("a full queue: queue_full once the inputs came, then close; a socket gone w
   assert.equal((await c.closed).code, 1000);
   b.close();
   await waitFor(async () => (await app.engine.size()) === 0, 5000, "b left the queue at once");
-  g.open();
+  open();
   assert.deepEqual((await a.next((f) => f["msg"] === "process_completed"))["output"].data, ["a"]);
 });
 

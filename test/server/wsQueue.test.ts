@@ -9,14 +9,8 @@ import { Interface, AppError } from "../../src/index.ts";
 import { applyDiff, type DiffEdit } from "../../src/protocol/diff.ts";
 import { launch, metric, post } from "../helpers/launch.ts";
 import { waitFor } from "../helpers/waitFor.ts";
+import { gate, gatedEcho } from "../helpers/gatedDemo.ts";
 import { completed, join, queueSocket, TestSocket, wsUrl, type Frame } from "../helpers/wsClient.ts";
-
-/** A gate that tests open by hand. */
-function gate(): { wait: Promise<void>; open: () => void } {
-  let open!: () => void;
-  const wait = new Promise<void>((r) => (open = r));
-  return { wait, open };
-}
 
 test("hello carries the session hash, given or made up", async () => {
   const app = await launch(new Interface({ fn: (s: string) => s, inputs: "text", outputs: "text" }));
@@ -337,15 +331,7 @@ test("errors in the function reach the socket as a failed process_completed", as
 });
 
 test("a peer that stops answering pings is cut, and its events end after the grace period", async () => {
-  const g = gate();
-  const demo = new Interface({
-    fn: async (s: string) => {
-      await g.wait;
-      return s;
-    },
-    inputs: "text",
-    outputs: "text",
-  });
+  const { demo, open } = gatedEcho();
   const app = await launch(demo, { concurrencyCount: 1 }, { heartbeatMs: 100, sessionGraceMs: 100 });
   // autoPong false: the socket is there but never answers, like a peer whose network vanished.
   const silent = await queueSocket(app.url, "silent", { autoPong: false });
@@ -362,19 +348,11 @@ test("a peer that stops answering pings is cut, and its events end after the gra
   await waitFor(() => pings >= 3, 5000, "three pings");
   assert.equal(alive.ws.readyState, alive.ws.OPEN);
   alive.close();
-  g.open();
+  open();
 });
 
 test("shutdown ends the tabs' sockets with 1001 after their events end", async () => {
-  const g = gate();
-  const demo = new Interface({
-    fn: async (s: string) => {
-      await g.wait;
-      return s;
-    },
-    inputs: "text",
-    outputs: "text",
-  });
+  const { demo, open } = gatedEcho();
   const app = await launch(demo, { concurrencyCount: 1 });
   const s = await queueSocket(app.url, "bye");
   await join(s, 1, 0, ["a"]);
@@ -384,7 +362,7 @@ test("shutdown ends the tabs' sockets with 1001 after their events end", async (
   assert.equal(done["title"], "Cancelled");
   assert.equal((await s.closed).code, 1001);
   await closing;
-  g.open();
+  open();
 });
 
 test("with launch({ auth }), both sockets need the login cookie (401 without)", async () => {
