@@ -8,7 +8,7 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { parseArgs } from "node:util";
+import { oneArgument } from "../oneArgument.mjs";
 import { onUsherSources, registerTypeScript } from "../registerTypeScript.mjs";
 
 /** One line for `usher --help`. */
@@ -26,17 +26,9 @@ Options:
 
 /** Runs the command. */
 export async function main(argv) {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: { help: { type: "boolean", short: "h", default: false } },
-  });
-  if (values.help) {
-    console.log(USAGE);
-    return;
-  }
-  if (positionals.length !== 1) throw new Error(`expected one folder, got ${positionals.length}\n\n${USAGE}`);
-  const dir = resolve(positionals[0]);
+  const given = oneArgument(argv, USAGE, "folder");
+  if (given === null) return;
+  const dir = resolve(given);
   // The package's own Redis entry: dist/, or in a checkout run from its sources, TypeScript.
   if (onUsherSources()) await registerTypeScript(fileURLToPath(import.meta.url));
   const { REDIS_SCRIPTS, REDIS_BATCH_LIBRARY } = await import("usher-ml/redis");

@@ -10,7 +10,7 @@
 import { existsSync } from "node:fs";
 import { relative, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import { parseArgs } from "node:util";
+import { oneArgument } from "../oneArgument.mjs";
 import { registerTypeScript } from "../registerTypeScript.mjs";
 
 /** One line for `usher --help`. */
@@ -30,21 +30,10 @@ const WORKER_ROLE = Symbol.for("usher.workerRole");
 
 /** Runs the command. */
 export async function main(argv) {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: { help: { type: "boolean", short: "h", default: false } },
-  });
-  if (values.help) {
-    console.log(USAGE);
-    return;
-  }
-  if (positionals.length !== 1)
-    throw new Error(
-      `expected one app file, got ${positionals.length === 0 ? "none" : positionals.join(" ")}\n\n${USAGE}`,
-    );
-  const file = resolve(positionals[0]);
-  if (!existsSync(file)) throw new Error(`no such file: ${positionals[0]}`);
+  const given = oneArgument(argv, USAGE, "app file");
+  if (given === null) return;
+  const file = resolve(given);
+  if (!existsSync(file)) throw new Error(`no such file: ${given}`);
 
   const started = [];
   globalThis[WORKER_ROLE] = { started };
