@@ -88,7 +88,7 @@ class DocWorker {
     assert.ok(names.includes(this.batchFunction), `${this.batchFunction} in ${names.join(", ")}`);
     this.#fn = this.batchFunction;
     await this.#heartbeat();
-    this.#beat = setInterval(() => void this.#heartbeat(), this.#leaseMs / 3);
+    this.#beat = setInterval(() => this.#background(this.#heartbeat()), this.#leaseMs / 3);
     await this.#sub.subscribe(`${p}wake`, `${p}to:${this.id}`);
     this.#sub.on("message", (channel: string, message: string) => {
       if (channel === `${p}to:${this.id}`) {
@@ -100,7 +100,7 @@ class DocWorker {
         return;
       }
       const [from, kind, pool] = message.split(" ");
-      if (from !== this.id && (kind === "j" || kind === "r") && pool === this.pool) void this.#work();
+      if (from !== this.id && (kind === "j" || kind === "r") && pool === this.pool) this.#background(this.#work());
     });
     await this.#cmd.publish(`${p}wake`, `${this.id} h`);
     await this.#work();
@@ -118,6 +118,16 @@ class DocWorker {
     await this.#cmd.zrem(`${this.#p}nodes`, this.id);
     this.#sub.disconnect();
     this.#cmd.disconnect();
+  }
+
+  /**
+   * Work started by a timer or a message: a failure is the test's, unless the worker closed
+   * meanwhile (its connections are gone; a wake-up or a beat may still have been on its way).
+   */
+  #background(work: Promise<void>): void {
+    work.catch((err: unknown) => {
+      if (!this.#closed) throw err;
+    });
   }
 
   /** Redis' clock, ms. */
