@@ -40,17 +40,17 @@ export interface Unsent {
 export const RELEASE_NEEDS_JSON = "?";
 
 /**
- * The release's ARGV for its finals: (eventId, sessionHash, mode, json) each; mode "1" (a reader
- * here got it) or "0" for one delivered here, ">" + origin for one run here for another node. A
- * final a reader here got goes without its JSON (see {@link LocalFinal.json}).
+ * Appends to `out` the release's ARGV for its finals: their count, then (eventId, sessionHash,
+ * mode, json) each; mode "1" (a reader here got it) or "0" for one delivered here, ">" + origin
+ * for one run here for another node. A final a reader here got goes without its JSON (see
+ * {@link LocalFinal.json}).
  */
-export function releaseArgs(finals: readonly LocalFinal[]): string[] {
-  const out: string[] = [];
+export function pushReleaseArgs(out: (string | number)[], finals: readonly LocalFinal[]): void {
+  out.push(finals.length);
   for (const f of finals) {
     const mode = f.origin !== undefined ? `>${f.origin}` : f.read ? "1" : "0";
     out.push(f.event.eventId, f.event.sessionHash, mode, mode === "1" ? (f.json ?? "") : finalJson(f));
   }
-  return out;
 }
 
 /** A local final's JSON, made now if it was left out (see {@link LocalFinal.json}). */

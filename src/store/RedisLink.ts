@@ -13,7 +13,7 @@ import type { RedisOptions } from "ioredis";
 import { checkProtocol, connect, waitReady, type RedisClient } from "./redisConnect.ts";
 import { every, systemClock, type Clock, type Repeating, type TimerHandle } from "../clock.ts";
 import { UsherError } from "../errors.ts";
-import { redact, toStoreError, WORKER_LOST_ERROR, WORKER_RETRY_LOG } from "./redisLinkErrors.ts";
+import { redact, rethrowStoreError, toStoreError, WORKER_LOST_ERROR, WORKER_RETRY_LOG } from "./redisLinkErrors.ts";
 import type { ScriptName } from "./redisScripts.ts";
 import { ScriptBatch } from "./ScriptBatch.ts";
 import { RedisTime } from "./RedisTime.ts";
@@ -144,21 +144,22 @@ export class RedisLink {
   }
 
   /** Runs a script; Redis being unreachable becomes STORE_UNAVAILABLE. */
-  async run(name: ScriptName, ...args: (string | number)[]): Promise<unknown> {
+  run(name: ScriptName, ...args: (string | number)[]): Promise<unknown> {
+    return this.runArgs(name, args);
+  }
+
+  /** {@link run} with the arguments as one array, kept as it is (the hot path builds its calls' once). */
+  runArgs(name: ScriptName, args: readonly (string | number)[]): Promise<unknown> {
     try {
-      return await this.#batch.run(name, args, this.#writes.gather());
+      return this.#batch.run(name, args, this.#writes.gather()).catch(rethrowStoreError);
     } catch (err) {
-      throw toStoreError(err);
+      return Promise.reject(toStoreError(err));
     }
   }
 
   /** {@link run} for a call that may wait a moment for others to leave with it (see ScriptBatch.runSoon). */
   async runSoon(name: ScriptName, ...args: (string | number)[]): Promise<unknown> {
-    try {
-      return await this.#batch.runSoon(name, args);
-    } catch (err) {
-      throw toStoreError(err);
-    }
+    return this.#batch.runSoon(name, args).catch(rethrowStoreError);
   }
 
   /** Runs any command function; Redis being unreachable becomes STORE_UNAVAILABLE. */

@@ -33,14 +33,14 @@ import { RedisFileStore } from "./RedisFileStore.ts";
 import { RedisCluster } from "./RedisCluster.ts";
 import { RedisLink } from "./RedisLink.ts";
 import { ReleasedHints } from "./ReleasedHints.ts";
-import { releaseArgs } from "./LocalFinal.ts";
+import { pushReleaseArgs } from "./LocalFinal.ts";
 import {
-  admissionOrder,
   admitted,
-  claimArgs,
   newLease,
   orderArgs,
   parseClaim,
+  pushAdmissionOrder,
+  pushClaimArgs,
   type ParsedClaim,
 } from "./redisClaims.ts";
 import { ClaimLooks } from "./ClaimLooks.ts";
@@ -143,7 +143,6 @@ export class RedisStore implements SharedQueueStore {
     const o = this.#link.options;
     const policy = this.#policy;
     const newPool = !this.#pools.has(job.poolId);
-    const others = [...this.#pools].filter((p) => p !== job.poolId);
     const lease = newLease();
     const mark = this.#looks.mark();
     const forgets = this.#bus.forgets.take();
@@ -156,34 +155,31 @@ export class RedisStore implements SharedQueueStore {
     const quiet = this.#link.quiet.on;
     // Kept before it is sent: a claim of it may come back in a reply read before this one's.
     this.#admitted.add(job, json);
-    const r = (await this.#link
-      .run(
-        "usherEnqueue",
-        job.eventId,
-        job.sessionHash,
-        job.fnId,
-        job.poolId,
-        json,
-        maxSize === null ? "" : maxSize,
-        o.sessionTtlMs,
-        wakeFlag,
-        owner?.value ?? "",
-        this.#owners.ttlMs,
-        newPool ? "1" : "0",
-        ...admissionOrder(job, key, policy, this.#released),
-        this.#link.solo.has(job.sessionHash) ? "1" : "0",
-        others.length,
-        ...others,
-        forgets.length / 2,
-        ...forgets,
-        ...claimArgs(claim, lease, o.leaseMs, policy, this.#link.redisTime.nowMs(), quiet),
-      )
-      .catch((err: unknown) => {
-        this.#admitted.forget(job.eventId);
-        this.#bus.forgets.giveBack(forgets);
-        owner?.dropped();
-        throw err;
-      })) as [number, number | string, number?, number?, (string | number)[]?, unknown?, number?, number?, number?];
+    const args: (string | number)[] = [
+      job.eventId,
+      job.sessionHash,
+      job.fnId,
+      job.poolId,
+      json,
+      maxSize === null ? "" : maxSize,
+      o.sessionTtlMs,
+      wakeFlag,
+      owner?.value ?? "",
+      this.#owners.ttlMs,
+      newPool ? "1" : "0",
+    ];
+    pushAdmissionOrder(args, job, key, policy, this.#released);
+    args.push(this.#link.solo.has(job.sessionHash) ? "1" : "0", this.#pools.size - (newPool ? 0 : 1));
+    for (const p of this.#pools) if (p !== job.poolId) args.push(p);
+    args.push(forgets.length / 2);
+    for (const f of forgets) args.push(f);
+    pushClaimArgs(args, claim, lease, o.leaseMs, policy, this.#link.redisTime.nowMs(), quiet);
+    const r = (await this.#link.runArgs("usherEnqueue", args).catch((err: unknown) => {
+      this.#admitted.forget(job.eventId);
+      this.#bus.forgets.giveBack(forgets);
+      owner?.dropped();
+      throw err;
+    })) as [number, number | string, number?, number?, (string | number)[]?, unknown?, number?, number?, number?];
     this.#bus.forgets.confirm(forgets);
     const [status, a, b = 0, c = 0, flat = [], claimed, saw = 1, known = 0, fast = 0] = r;
     if (status !== 1) this.#admitted.forget(job.eventId);
@@ -217,11 +213,9 @@ export class RedisStore implements SharedQueueStore {
     const mark = this.#looks.mark();
     const wakeFlag = this.#claimWakes.flag();
     const quiet = this.#link.quiet.on;
-    const [r, saw] = (await this.#link.run(
-      "usherClaim",
-      wakeFlag,
-      ...claimArgs(request, lease, this.#link.options.leaseMs, this.#policy, this.#link.redisTime.nowMs(), quiet),
-    )) as [unknown, number];
+    const args: (string | number)[] = [wakeFlag];
+    pushClaimArgs(args, request, lease, this.#link.options.leaseMs, this.#policy, this.#link.redisTime.nowMs(), quiet);
+    const [r, saw] = (await this.#link.runArgs("usherClaim", args)) as [unknown, number];
     return this.#took(parseClaim(r, lease, this.#takeAdmitted), false, saw === 1, mark, wakeFlag, quiet);
   }
 
@@ -251,8 +245,7 @@ export class RedisStore implements SharedQueueStore {
     const wakeFlag = this.#claimWakes.flag(ask !== undefined);
     const quiet = this.#link.quiet.on;
     try {
-      r = (await this.#link.run(
-        "usherRelease",
+      const args: (string | number)[] = [
         leaseId.slice(0, at),
         leaseId.slice(at + 1),
         poolId,
@@ -260,14 +253,14 @@ export class RedisStore implements SharedQueueStore {
         o.sessionMaxMessages,
         wakeFlag,
         held.eventIds.length,
-        ...held.eventIds,
-        ...this.#countedKeys(held.clientKeys),
-        finals.length,
-        ...releaseArgs(finals),
-        forgets.length / 2,
-        ...forgets,
-        ...claimArgs(ask, lease, o.leaseMs, this.#policy, this.#link.redisTime.nowMs(), quiet),
-      )) as [number, (string | number)[], unknown, number];
+      ];
+      for (const id of held.eventIds) args.push(id);
+      this.#pushCountedKeys(args, held.clientKeys);
+      pushReleaseArgs(args, finals);
+      args.push(forgets.length / 2);
+      for (const f of forgets) args.push(f);
+      pushClaimArgs(args, ask, lease, o.leaseMs, this.#policy, this.#link.redisTime.nowMs(), quiet);
+      r = (await this.#link.runArgs("usherRelease", args)) as [number, (string | number)[], unknown, number];
     } catch (err) {
       // The finals still have to end their events in Redis: they wait in the bus's outbox.
       this.#bus.unreleased(finals);
@@ -311,10 +304,14 @@ export class RedisStore implements SharedQueueStore {
     return claim;
   }
 
-  /** The release's client keys to count down (maxPerClient): n, key... */
-  #countedKeys(keys: readonly string[] | undefined): (string | number)[] {
-    if (this.#policy.maxPerClient === null || keys === undefined) return [0];
-    return [keys.length, ...keys];
+  /** Appends the release's client keys to count down (maxPerClient): n, key... */
+  #pushCountedKeys(out: (string | number)[], keys: readonly string[] | undefined): void {
+    if (this.#policy.maxPerClient === null || keys === undefined) {
+      out.push(0);
+      return;
+    }
+    out.push(keys.length);
+    for (const k of keys) out.push(k);
   }
 
   async remove(eventId: string): Promise<StoredJob | null> {

@@ -38,18 +38,20 @@ export function admittedAt(job: StoredJob): string {
 }
 
 /**
- * The admission script's arguments on the job's place in the order: its level, its client key, its
- * admission time, fairness, maxPerClient, priorityAgingMs, and the event of the key whose claim this
- * node released while holding it (`released`, with fairness on).
+ * Appends to `out` the admission script's arguments on the job's place in the order: its level,
+ * its client key, its admission time, fairness, maxPerClient, priorityAgingMs, and the event of the
+ * key whose claim this node released while holding it (`released`, with fairness on). Appended,
+ * not returned: a call's arguments go to Redis as one array, built once (see RedisLink.runArgs).
  */
-export function admissionOrder(
+export function pushAdmissionOrder(
+  out: (string | number)[],
   job: StoredJob,
   key: string,
   policy: QueuePolicy,
   released: { of(key: string): string },
-): (string | number)[] {
+): void {
   const fair = policy.fairness;
-  return [
+  out.push(
     levelOf(job),
     key,
     admittedAt(job),
@@ -57,22 +59,27 @@ export function admissionOrder(
     policy.maxPerClient ?? "",
     policy.priorityAgingMs,
     fair ? released.of(key) : "",
-  ];
+  );
 }
 
 /**
- * The ARGV tail asking a script to claim for the caller under `lease`; ["", ] when `request` is absent.
- * `quiet`: the script tells other origins nothing of their jobs' starts (the caller does, see QuietStarts).
+ * Appends to `out` the ARGV tail asking a script to claim for the caller under `lease`; "" alone
+ * when `request` is absent. `quiet`: the script tells other origins nothing of their jobs' starts
+ * (the caller does, see QuietStarts).
  */
-export function claimArgs(
+export function pushClaimArgs(
+  out: (string | number)[],
   request: ClaimRequest | undefined,
   lease: string,
   leaseMs: number,
   policy: QueuePolicy,
   redisNowMs: number | "",
   quiet: boolean,
-): (string | number)[] {
-  if (request === undefined) return [""];
+): void {
+  if (request === undefined) {
+    out.push("");
+    return;
+  }
   let tail = tails.get(request);
   if (tail === undefined) {
     tail = [request.poolLimits.size];
@@ -84,7 +91,8 @@ export function claimArgs(
   // The lease's expiry too, worked out here: the script writes the strings it is given (Lua's
   // number to string costs Redis more than the addition).
   const expiry = redisNowMs === "" ? "" : redisNowMs + leaseMs;
-  return [lease, leaseMs, redisNowMs, expiry, ...orderArgs(policy), quiet ? "1" : "", ...tail];
+  out.push(lease, leaseMs, redisNowMs, expiry, policy.priorityAgingMs, policy.fairness ? "1" : "0", quiet ? "1" : "");
+  for (const a of tail) out.push(a);
 }
 
 /** A claim as the engine gets it, and the node each of its events was admitted through. */

@@ -22,6 +22,11 @@ export function toStoreError(err: unknown): UsherError {
   );
 }
 
+/** Throws {@link toStoreError} of `err`: a promise's rejection handler. */
+export function rethrowStoreError(err: unknown): never {
+  throw toStoreError(err);
+}
+
 /** What the user of an event Redis lost (with no process left to write it back) is told. */
 export const STORE_LOST_ERROR = {
   message: "The queue store restarted and lost this request. Please try again.",
