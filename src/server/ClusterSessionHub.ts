@@ -124,7 +124,7 @@ export class ClusterSessionHub extends SessionHub {
   }
 
   override forget(sessionHash: string, eventId: string): void {
-    this.#pending.get(sessionHash)?.delete(eventId);
+    this.#unpend(sessionHash, eventId);
     super.forget(sessionHash, eventId);
   }
 
@@ -189,9 +189,15 @@ export class ClusterSessionHub extends SessionHub {
       else if (terminal) this.#bus.forgetRead(sessionHash, id);
     } else if (terminal && !this.#shared.has(sessionHash)) this.#relay.noteRead(event);
     if (terminal) {
-      this.#pending.get(sessionHash)?.delete(event.eventId);
+      this.#unpend(sessionHash, event.eventId);
       this.#checkIdle(stream);
     }
+  }
+
+  /** The event is no longer pending here; a session with none left keeps no empty set (it may stay held for its grace period). */
+  #unpend(sessionHash: string, eventId: string): void {
+    const pending = this.#pending.get(sessionHash);
+    if (pending?.delete(eventId) === true && pending.size === 0) this.#pending.delete(sessionHash);
   }
 
   #pendingHere(sessionHash: string): number {
@@ -213,23 +219,28 @@ export class ClusterSessionHub extends SessionHub {
     if (!this.#shared.has(sessionHash)) {
       // The answer is a round trip away: a final whose event waited leaves with the stream's end.
       stream.holdForEnd();
-      void this.#bus
-        .settled(sessionHash)
-        .then(async () => this.#bus.othersPending(sessionHash) ?? (await this.#pendingElsewhere(sessionHash)))
-        .then((others) => {
-          stream.checking = false;
-          if (!others && !stream.ended && this.#pendingHere(sessionHash) === 0) return stream.endIdle();
-          stream.releaseHeld();
-          if (stream.ended || this.#pendingHere(sessionHash) > 0) return;
-          this.#catchUp(sessionHash, false);
-          this.#checkIdle(stream);
-        });
+      this.#bus.whenSettled(sessionHash, () => {
+        const others = this.#bus.othersPending(sessionHash);
+        if (others !== undefined) this.#checkedIdle(stream, others);
+        else void this.#pendingElsewhere(sessionHash).then((o) => this.#checkedIdle(stream, o));
+      });
       return;
     }
     void this.#idleInStore(sessionHash).then((idle) => {
       stream.checking = false;
       if (!stream.ended && idle && this.#pendingHere(sessionHash) === 0) stream.endIdle();
     });
+  }
+
+  /** The answer of {@link #checkIdle} for a session served here alone: `others` pending elsewhere or not. */
+  #checkedIdle(stream: TrackedSink, others: boolean): void {
+    const sessionHash = stream.sessionHash;
+    stream.checking = false;
+    if (!others && !stream.ended && this.#pendingHere(sessionHash) === 0) return stream.endIdle();
+    stream.releaseHeld();
+    if (stream.ended || this.#pendingHere(sessionHash) > 0) return;
+    this.#catchUp(sessionHash, false);
+    this.#checkIdle(stream);
   }
 
   /**
@@ -240,7 +251,7 @@ export class ClusterSessionHub extends SessionHub {
    */
   async #idleInStore(sessionHash: string): Promise<boolean> {
     // Finals delivered here leave the store's pending set with their release.
-    await this.#bus.settled(sessionHash);
+    await new Promise<void>((resolve) => this.#bus.whenSettled(sessionHash, resolve));
     for (let look = 0; ; look++) {
       const pending = await this.#bus.pendingEvents(sessionHash).catch(() => [] as string[]);
       for (const id of pending) if (!this.has(sessionHash, id)) this.expect(sessionHash, id);

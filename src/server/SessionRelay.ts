@@ -35,17 +35,23 @@ export interface RelayHost {
   reading(sessionHash: string): boolean;
 }
 
+/**
+ * What the relay remembers of a session. The sets other than `ended` are made on first use (null
+ * until then): a one-shot visitor's session, served here alone, only ever needs `ended`, and the
+ * record lives through the session's grace period, so its empty tables would outlive the young
+ * generation for nothing.
+ */
 interface Relayed {
   /** Log ids delivered. */
-  seen: Set<string>;
+  seen: Set<string> | null;
   /** Events whose final was delivered. */
   ended: Set<string>;
   /** The event of each final in `seen` that came live, or was logged here (log id → event id): see forgetEntry. */
-  finals: Map<string, string>;
+  finals: Map<string, string> | null;
   /** Log entries that left the log during a catch-up: forgotten once its backlog is delivered. */
   gone: string[];
   /** Events whose start this relay made up at a catch-up (a later real one is dropped). */
-  startedHere: Set<string>;
+  startedHere: Set<string> | null;
   /** Live messages held back while a catch-up reads the log, or null. */
   held: SessionMessage[] | null;
 }
@@ -68,8 +74,10 @@ export class SessionRelay implements EventBus {
     bus.onLogged((event, id) => {
       this.#ids.set(event, id);
       const s = this.#sessions.get(event.sessionHash);
-      s?.seen.add(id);
-      s?.finals.set(id, event.eventId);
+      if (s !== undefined) {
+        (s.seen ??= new Set()).add(id);
+        (s.finals ??= new Map()).set(id, event.eventId);
+      }
       // Read here before its release logged it: it leaves the log now (see noteRead).
       if (this.#readHere.has(event)) bus.forgetRead(event.sessionHash, id);
     });
@@ -134,11 +142,11 @@ export class SessionRelay implements EventBus {
   ): Promise<boolean> {
     let s = this.#sessions.get(sessionHash);
     if (s === undefined) {
-      s = { seen: new Set(), ended: new Set(), finals: new Map(), gone: [], startedHere: new Set(), held: [] };
+      s = { seen: null, ended: new Set(), finals: null, gone: [], startedHere: null, held: [] };
       this.#sessions.set(sessionHash, s);
     } else {
       // Events that ended here stay ended: the hub keeps their finals for a returning reader.
-      if (fresh) s.seen.clear();
+      if (fresh) s.seen?.clear();
       s.held ??= [];
     }
     let found: Adopted;
@@ -177,8 +185,8 @@ export class SessionRelay implements EventBus {
     if (found.running.length === 0 && ran.length === 0) return;
     const told = new Set(found.backlog.filter((m) => m.event.type === "started").map((m) => m.event.eventId));
     for (const eventId of [...found.running, ...ran]) {
-      if (told.has(eventId) || s.ended.has(eventId) || s.startedHere.has(eventId)) continue;
-      s.startedHere.add(eventId);
+      if (told.has(eventId) || s.ended.has(eventId) || s.startedHere?.has(eventId) === true) continue;
+      (s.startedHere ??= new Set()).add(eventId);
       if (this.#host === null || this.#host.accept(sessionHash, eventId)) {
         this.#deliver?.({ type: "started", eventId, sessionHash, etaMs: null });
       }
@@ -223,7 +231,7 @@ export class SessionRelay implements EventBus {
   #relayed(sessionHash: string): Relayed {
     let s = this.#sessions.get(sessionHash);
     if (s === undefined) {
-      s = { seen: new Set(), ended: new Set(), finals: new Map(), gone: [], startedHere: new Set(), held: null };
+      s = { seen: null, ended: new Set(), finals: null, gone: [], startedHere: null, held: null };
       this.#sessions.set(sessionHash, s);
     }
     return s;
@@ -246,22 +254,22 @@ export class SessionRelay implements EventBus {
 
   /** `live`: `m` came through the node's channel, not from a catch-up's backlog. */
   #give(sessionHash: string, s: Relayed, m: SessionMessage, live = true): void {
-    if (m.event.type === "started" && s.startedHere.has(m.event.eventId)) return;
-    if (TERMINAL_TYPES.has(m.event.type)) s.startedHere.delete(m.event.eventId);
+    if (m.event.type === "started" && s.startedHere?.has(m.event.eventId) === true) return;
+    if (TERMINAL_TYPES.has(m.event.type)) s.startedHere?.delete(m.event.eventId);
     if (m.id === LOCAL_ID) {
       if (this.#host === null || this.#host.accept(sessionHash, m.event.eventId)) this.#deliver?.(m.event);
       return;
     }
-    if (s.seen.has(m.id) || s.ended.has(m.event.eventId)) return;
+    if (s.seen?.has(m.id) === true || s.ended.has(m.event.eventId)) return;
     if (this.#host !== null && !this.#host.accept(sessionHash, m.event.eventId)) {
       // Not held here any more (its stream ended, or is on another front): stop receiving it.
       this.forget(sessionHash);
       return;
     }
-    s.seen.add(m.id);
+    (s.seen ??= new Set()).add(m.id);
     if (TERMINAL_TYPES.has(m.event.type)) {
       s.ended.add(m.event.eventId);
-      if (live) s.finals.set(m.id, m.event.eventId);
+      if (live) (s.finals ??= new Map()).set(m.id, m.event.eventId);
     }
     this.#ids.set(m.event, m.id);
     this.#deliver?.(m.event);
@@ -287,9 +295,9 @@ const LOCAL_ID = "";
  * read from a backlog may still have its live copy on the way: it stays remembered.)
  */
 function forgetEntry(s: Relayed, id: string): void {
-  const eventId = s.finals.get(id);
+  const eventId = s.finals?.get(id);
   if (eventId === undefined) return;
-  s.finals.delete(id);
-  s.seen.delete(id);
+  s.finals?.delete(id);
+  s.seen?.delete(id);
   s.ended.delete(eventId);
 }

@@ -157,13 +157,13 @@ export class RedisSessionBus implements SessionBus {
   }
 
   /**
-   * Resolves once every final of the session delivered here has been released in Redis: only then
-   * is it known whether another node holds the session ({@link share} is called before).
+   * Calls `then` (in a microtask) once every final of the session delivered here was released in
+   * Redis: only then is it known whether another node holds the session ({@link share} is first).
    */
-  settled(sessionHash: string): Promise<void> {
+  whenSettled(sessionHash: string, then: () => void): void {
     const u = this.#unsettled.get(sessionHash);
-    if (u === undefined) return Promise.resolve();
-    return new Promise((resolve) => u.waiters.push(resolve));
+    if (u === undefined) queueMicrotask(then);
+    else u.waiters.push(then);
   }
 
   /** The finals of a claim's events, taken for its release: delivered here, or to go to their origin. */
@@ -183,7 +183,7 @@ export class RedisSessionBus implements SessionBus {
    * Whether the session still had pending events when its latest final ended in Redis (another
    * node may have admitted them): told by the release of a final delivered here, or with a final
    * another node ran for this origin; undefined when neither told. Read once the session's finals
-   * are {@link settled}.
+   * are settled ({@link whenSettled}).
    */
   othersPending(sessionHash: string): boolean | undefined {
     const n = this.#remaining.get(sessionHash);
@@ -245,7 +245,7 @@ export class RedisSessionBus implements SessionBus {
       const u = this.#unsettled.get(f.event.sessionHash);
       if (u === undefined || --u.count > 0) continue;
       this.#unsettled.delete(f.event.sessionHash);
-      for (const w of u.waiters) w();
+      for (const w of u.waiters) queueMicrotask(w);
     }
   }
 

@@ -63,12 +63,13 @@ export interface SessionBus {
   /** A final delivered here by the relay (see {@link deliversHere}); `read`: a reader here got it. */
   endedHere(event: EngineEvent, read: boolean): void;
   /**
-   * Resolves once the finals of the session delivered here have ended in the store: by then it is
-   * known whether another process holds the session too ({@link onShared} has been called).
+   * Calls `then`, in a microtask, once the finals of the session delivered here have ended in the
+   * store: by then it is known whether another process holds the session too ({@link onShared} has
+   * been called). A callback, not a promise: a one-shot visitor's stream asks once per prediction.
    */
-  settled(sessionHash: string): Promise<void>;
+  whenSettled(sessionHash: string, then: () => void): void;
   /**
-   * After {@link settled}: whether the session still had pending events when its latest final
+   * After {@link whenSettled}: whether the session still had pending events when its latest final
    * delivered here ended in the store (other processes may hold them); undefined when the store did
    * not say (the finals came through it from other processes: ask it, {@link pendingEvents}).
    */

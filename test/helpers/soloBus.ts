@@ -22,7 +22,7 @@ export function soloBus(): SessionBus {
     forgetRead: () => undefined,
     deliversHere: () => true,
     endedHere: () => undefined,
-    settled: async () => undefined,
+    whenSettled: (_sessionHash: string, then: () => void) => queueMicrotask(then),
     othersPending: () => false,
     pendingEvents: async () => [],
     isPending: async () => false,

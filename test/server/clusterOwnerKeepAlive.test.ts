@@ -56,11 +56,12 @@ function releasingBus(logged = false): { bus: SessionBus; forget: (sessionHash: 
     onLogged: (l: typeof loggedAs) => ((loggedAs = l), () => undefined),
     onForgotten: (l: typeof forgotten) => ((forgotten = l), () => undefined),
     endedHere: (event: EngineEvent) => void ended.push(event),
-    settled: async () => {
+    whenSettled: (_sessionHash: string, then: () => void) => {
       for (const e of ended.splice(0)) {
         if (logged) loggedAs(e, `log-${e.eventId}`);
         else unlogged(e);
       }
+      queueMicrotask(then);
     },
   } as SessionBus;
   return { bus, forget: (h, id) => forgotten(h, id) };

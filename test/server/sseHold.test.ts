@@ -210,7 +210,7 @@ test("a front on a shared queue holds a stream's last final while it asks the st
     let settle: () => void = () => undefined;
     const bus = {
       ...soloBus(),
-      settled: () => new Promise<void>((resolve) => (settle = resolve)),
+      whenSettled: (_sessionHash: string, then: () => void) => void (settle = then),
       othersPending: () => others,
     } as unknown as SessionBus;
     const hub = clusterHub(clock, bus);
