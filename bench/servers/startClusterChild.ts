@@ -3,6 +3,7 @@
  * Redis store) from `src/` through tsx (or its bundle: `nodeChild.ts`), and waits for its `LISTENING` line.
  */
 import { once } from "node:events";
+import { appendFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import type { ClusterChildSpec } from "./clusterChild.ts";
 import { extraNodeArgs, spawnNodeChild } from "./nodeChild.ts";
@@ -22,8 +23,17 @@ export interface ClusterProcess {
   stop(): Promise<void>;
 }
 
+/** What the parent does with a child besides starting it. */
+export interface ClusterChildOptions {
+  /** Appends everything the child prints on stdout to this file (e.g. V8's `--trace-gc-nvp` lines). */
+  readonly stdoutFile?: string;
+}
+
 /** Spawns `spec` and resolves once it listens; rejects (having stopped it) if it exits or stalls first. */
-export async function startClusterChild(spec: ClusterChildSpec): Promise<ClusterProcess> {
+export async function startClusterChild(
+  spec: ClusterChildSpec,
+  options: ClusterChildOptions = {},
+): Promise<ClusterProcess> {
   const { child } = spawnNodeChild(CHILD, [JSON.stringify(spec)], { pin: true, nodeArgs: extraNodeArgs() });
   let stderr = "";
   child.stderr.setEncoding("utf8");
@@ -47,15 +57,19 @@ export async function startClusterChild(spec: ClusterChildSpec): Promise<Cluster
       reject(new Error(`${spec.role} exited (${code})\n${stderr}`));
     });
     child.stdout.setEncoding("utf8");
-    child.stdout.on("data", (c: string) => {
+    const file = options.stdoutFile;
+    if (file !== undefined) child.stdout.on("data", (c: string) => appendFileSync(file, c));
+    const onData = (c: string): void => {
       out += c;
       const m = /LISTENING (\S+)/.exec(out);
       if (m !== null) {
         clearTimeout(timer);
         child.removeAllListeners("exit");
+        child.stdout.off("data", onData);
         resolve(m[1] as string);
       }
-    });
+    };
+    child.stdout.on("data", onData);
   }).catch(async (e: unknown) => {
     await stop();
     throw e;
