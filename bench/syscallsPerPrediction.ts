@@ -13,7 +13,7 @@
  */
 import { ClosedLoop } from "./load/ClosedLoop.ts";
 import type { CpuMeter } from "./load/CpuMeter.ts";
-import { readProcessCpuMs, readProcessSyscalls } from "./load/CpuMeter.ts";
+import { readProcessCounts } from "./load/CpuMeter.ts";
 import { argValue } from "./load/argValue.ts";
 import { deleteRedisKeys } from "./load/deleteRedisKeys.ts";
 import { SseTransport } from "./load/SseTransport.ts";
@@ -26,17 +26,6 @@ const rounds = Number(argValue("rounds", "3"));
 const patterns = argValue("pattern", "kept,fresh").split(",");
 const url = argValue("url", "redis://127.0.0.1:6379");
 const prefix = `usher-bench:${process.pid}:syscalls:`;
-
-/** A process's write and read calls and CPU so far. */
-interface Counts {
-  readonly writes: number;
-  readonly reads: number;
-  readonly cpuMs: number;
-}
-
-function countsOf(pid: number): Counts {
-  return { ...readProcessSyscalls(pid), cpuMs: readProcessCpuMs(pid) ?? Number.NaN };
-}
 
 async function start(redis: boolean): Promise<ClusterProcess> {
   return startClusterChild({
@@ -53,12 +42,12 @@ async function start(redis: boolean): Promise<ClusterProcess> {
 /** One window on `front`: its calls and CPU per completed prediction. */
 async function measure(front: ClusterProcess, fresh: boolean): Promise<string> {
   const loop = new ClosedLoop(new SseTransport(front.url, { client: "raw", freshSession: fresh }), { users });
-  let before = countsOf(front.pid);
+  let before = readProcessCounts(front.pid);
   let after = before;
   // Only the window counts: read the front's counters where the loop's meter would start and stop.
   const meter = {
-    start: () => void (before = countsOf(front.pid)),
-    stop: () => ((after = countsOf(front.pid)), null),
+    start: () => void (before = readProcessCounts(front.pid)),
+    stop: () => ((after = readProcessCounts(front.pid)), null),
   } as unknown as CpuMeter;
   try {
     const run = await loop.round(1000, windowMs, meter);

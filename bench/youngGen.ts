@@ -19,7 +19,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ClosedLoop } from "./load/ClosedLoop.ts";
 import type { CpuMeter } from "./load/CpuMeter.ts";
-import { readProcessCpuMs, readProcessSyscalls } from "./load/CpuMeter.ts";
+import { readProcessCounts } from "./load/CpuMeter.ts";
 import { argValue } from "./load/argValue.ts";
 import { deleteRedisKeys } from "./load/deleteRedisKeys.ts";
 import { SseTransport } from "./load/SseTransport.ts";
@@ -84,19 +84,17 @@ async function measure(front: Front): Promise<string> {
   const loop = new ClosedLoop(new SseTransport(front.process.url, { client: "raw", freshSession: fresh }), { users });
   let from = 0;
   let to = 0;
-  let cpu = [0, 0];
-  let calls = [readProcessSyscalls(pid), readProcessSyscalls(pid)];
+  let before = readProcessCounts(pid);
+  let after = before;
   // Only the window counts: the front's counters and its log where the loop's meter starts and stops.
   const meter = {
     start: () => {
       from = sizeOf(front.log);
-      cpu = [readProcessCpuMs(pid) ?? Number.NaN, 0];
-      calls = [readProcessSyscalls(pid), calls[1] as { writes: number; reads: number }];
+      before = readProcessCounts(pid);
     },
     stop: () => {
       to = sizeOf(front.log);
-      cpu = [cpu[0] as number, readProcessCpuMs(pid) ?? Number.NaN];
-      calls = [calls[0] as { writes: number; reads: number }, readProcessSyscalls(pid)];
+      after = readProcessCounts(pid);
       return null;
     },
   } as unknown as CpuMeter;
@@ -109,11 +107,9 @@ async function measure(front: Front): Promise<string> {
     const gcs = scavenges(text);
     const mean = (k: string): number => gcs.reduce((a, g) => a + (g.get(k) ?? 0), 0) / Math.max(1, gcs.length);
     const totalMs = gcs.reduce((a, g) => a + (g.get("pause") ?? 0), 0);
-    const [c0, c1] = cpu as [number, number];
-    const [s0, s1] = calls as [{ writes: number; reads: number }, { writes: number; reads: number }];
     return (
-      `${Math.round((done * 1000) / windowMs)}/s, CPU ${Math.round(((c1 - c0) * 1000) / done)} µs a prediction, ` +
-      `writes ${((s1.writes - s0.writes) / done).toFixed(2)}; ${gcs.length} scavenges: ` +
+      `${Math.round((done * 1000) / windowMs)}/s, CPU ${Math.round(((after.cpuMs - before.cpuMs) * 1000) / done)} µs a prediction, ` +
+      `writes ${((after.writes - before.writes) / done).toFixed(2)}; ${gcs.length} scavenges: ` +
       `survived ${Math.round(mean("new_space_survived") / 1024)} KB, promoted ${Math.round(mean("promoted") / 1024)} KB, ` +
       `${mean("pause").toFixed(2)} ms each, ${((totalMs * 1000) / done).toFixed(1)} µs a prediction`
     );

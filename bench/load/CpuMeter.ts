@@ -56,6 +56,18 @@ export function readProcessSyscalls(pid: number): { readonly writes: number; rea
   return { writes: field("syscw"), reads: field("syscr") };
 }
 
+/** A process's write and read system calls and CPU time so far (NaN where unreadable). */
+export interface ProcessCounts {
+  readonly writes: number;
+  readonly reads: number;
+  readonly cpuMs: number;
+}
+
+/** {@link readProcessSyscalls} and {@link readProcessCpuMs} of `pid`, read together. */
+export function readProcessCounts(pid: number): ProcessCounts {
+  return { ...readProcessSyscalls(pid), cpuMs: readProcessCpuMs(pid) ?? Number.NaN };
+}
+
 /** User + system CPU time of the whole machine in ms (all cores, from /proc/stat), or null if unreadable. */
 export function readMachineBusyMs(): number | null {
   try {
