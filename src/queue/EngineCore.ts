@@ -121,6 +121,11 @@ export class EngineCore implements JobHost {
     this.records.delete(r.eventId);
     this.emit(event, force);
     if (job !== null && --job.live === 0 && !job.settled) job.abort(job.abortReason ?? cancelledError());
+    // An ended record may still be held (a batch's other events, a collection not yet run), and
+    // V8's young-generation collection keeps what an old object points to, dead or not: through
+    // it, a front on Redis moved every job's objects into the old generation (bench/README.md,
+    // 2026-12-07, 08:54).
+    r.job = null;
     if (this.onDrained !== null) this.checkDrained();
   }
 

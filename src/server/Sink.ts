@@ -73,7 +73,15 @@ export interface UnreadFinal {
  * then hands back the final messages written since it was watched, as they may be unread.
  */
 abstract class ResponseSink implements Sink, ReaderConnection {
-  protected readonly res: ServerResponse;
+  /**
+   * The response, let go once the stream has ended and its last write has left (null then). Why:
+   * a sink outlives its stream (its session keeps it, a collection not yet run keeps a dead
+   * session), and V8's young-generation collection keeps everything an old object points to, dead
+   * or not. Through the response, an ended sink kept a prediction's request, response and headers
+   * alive into the old generation: a front on Redis promoted a quarter more a scavenge with it
+   * (bench/README.md, 2026-12-07, 08:54).
+   */
+  #res: ServerResponse | null;
   protected ended = false;
   watching = false;
   readonly #budget: ReaderBudget | null;
@@ -107,7 +115,7 @@ abstract class ResponseSink implements Sink, ReaderConnection {
   protected waited = false;
 
   constructor(res: ServerResponse, budget: ReaderBudget | null = null, clock: Clock = systemClock) {
-    this.res = res;
+    this.#res = res;
     this.#budget = budget;
     this.#clock = clock;
     this.#socket = res.socket;
@@ -123,7 +131,8 @@ abstract class ResponseSink implements Sink, ReaderConnection {
   abstract heartbeat(): void;
 
   onDrain(fn: () => void): void {
-    this.res.once("drain", fn);
+    // Let go: the stream has ended, nothing more is written.
+    this.#res?.once("drain", fn);
   }
 
   onCut(handler: CutHandler, sessionHash: string): void {
@@ -169,7 +178,9 @@ abstract class ResponseSink implements Sink, ReaderConnection {
   onClose(fn: () => void): void {
     if (this.closeFns === null) {
       this.closeFns = [];
-      this.res.once("close", () => {
+      // Let go: the stream has ended, and the end's callbacks are all that a close would call.
+      if (this.#res === null) return;
+      this.#res.once("close", () => {
         if (this.watching) this.#budget?.forget(this);
         if (this.ended) return;
         this.ended = true;
@@ -187,17 +198,19 @@ abstract class ResponseSink implements Sink, ReaderConnection {
    * included) leaves with the headers in one write.
    */
   private queueFlush(): void {
-    if (this.flushQueued) return;
+    const res = this.#res;
+    if (this.flushQueued || res === null) return;
     this.flushQueued = true;
-    this.res.cork();
+    res.cork();
     process.nextTick(() => {
       this.flushQueued = false;
       if (!this.ended) this.flushPending();
-      this.res.uncork();
+      res.uncork();
       // Held frames take the headers with them when they leave; the hold's timer is armed only for
       // frames still held at the tick's end (a start and its result in one tick make no timer).
       if (this.held !== "") this.armHold();
-      else if (!this.wrote && !this.ended) this.res.flushHeaders();
+      else if (!this.wrote && !this.ended) res.flushHeaders();
+      if (this.ended) this.#res = null;
     });
   }
 
@@ -206,18 +219,22 @@ abstract class ResponseSink implements Sink, ReaderConnection {
     this.wrote = true;
     this.queueFlush();
     this.pending += this.takeHeld() + chunk;
+    const res = this.#res;
+    if (res === null) return true;
     // A tick's worth beyond the high-water mark is written at once, so the reader's backpressure
     // shows at the same point as when every message was written (res.write says false).
-    if (this.pending.length >= this.res.writableHighWaterMark) return this.flushPending();
-    return !this.res.writableNeedDrain;
+    if (this.pending.length >= res.writableHighWaterMark) return this.flushPending();
+    return !res.writableNeedDrain;
   }
 
   /** Writes what this tick joined; the result is res.write's (false: the reader is behind). */
   private flushPending(): boolean {
-    if (this.pending === "") return !this.res.writableNeedDrain;
+    const res = this.#res;
+    if (res === null) return true;
+    if (this.pending === "") return !res.writableNeedDrain;
     const chunk = this.pending;
     this.pending = "";
-    const ok = this.res.write(chunk);
+    const ok = res.write(chunk);
     if (chunk.length >= LARGE_MESSAGE_CHARS) this.#budget?.wrote(this);
     return ok;
   }
@@ -226,7 +243,7 @@ abstract class ResponseSink implements Sink, ReaderConnection {
   protected hold(chunk: string): boolean {
     this.held += chunk;
     this.queueFlush();
-    return !this.res.writableNeedDrain;
+    return this.#res === null || !this.#res.writableNeedDrain;
   }
 
   holdForEnd(): void {
@@ -265,16 +282,19 @@ abstract class ResponseSink implements Sink, ReaderConnection {
   }
 
   protected end(last?: string): void {
-    if (this.ended) return;
+    const res = this.#res;
+    if (this.ended || res === null) return;
     this.ended = true;
     this.wrote = true;
     this.closeFns = [];
     const rest = this.pending + this.takeHeld() + (last ?? "");
     this.pending = "";
-    if (rest === "") this.res.end();
-    else this.res.end(rest);
+    if (rest === "") res.end();
+    else res.end(rest);
     // After the end the reader may still leave it unread: the socket holds it, and stays watched.
     if (rest.length >= LARGE_MESSAGE_CHARS) this.#budget?.wrote(this);
+    // Let go of the response now, or once the tick's flush has uncorked it.
+    if (!this.flushQueued) this.#res = null;
   }
 }
 
