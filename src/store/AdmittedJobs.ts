@@ -14,9 +14,20 @@ const MAX_CHARS = 8_000_000;
 /** How the JSON of a job this node admitted starts (`JSON.stringify` of a StoredJob: its event id first). */
 const PREFIX = '{"eventId":"';
 
+/**
+ * A job kept, until it leaves: then its fields are let go. The map's old tables may keep an entry
+ * after its delete (a table rehashed into old space still points at what it held, until the next
+ * full collection), and V8's young-generation collection keeps what an old object points to:
+ * through the entry, each job's input and metadata (bench/README.md, 2026-12-07, 08:54).
+ */
+interface Kept {
+  json: string;
+  job: StoredJob | null;
+}
+
 /** See the file comment. */
 export class AdmittedJobs {
-  readonly #jobs = new Map<string, { readonly json: string; readonly job: StoredJob }>();
+  readonly #jobs = new Map<string, Kept>();
   readonly #maxChars: number;
   #chars = 0;
 
@@ -37,7 +48,7 @@ export class AdmittedJobs {
     this.#chars += json.length;
     for (const [id, kept] of this.#jobs) {
       if (this.#chars <= this.#maxChars) break;
-      this.#drop(id, kept.json);
+      this.#drop(id, kept);
     }
   }
 
@@ -49,19 +60,22 @@ export class AdmittedJobs {
     const id = json.slice(PREFIX.length, end);
     const kept = this.#jobs.get(id);
     if (kept === undefined || kept.json !== json) return undefined;
-    this.#drop(id, json);
-    return kept.job;
+    const job = kept.job ?? undefined;
+    this.#drop(id, kept);
+    return job;
   }
 
   /** The job of `eventId` left the queue elsewhere, or was removed: it will not be claimed here. */
   forget(eventId: string): void {
     const kept = this.#jobs.get(eventId);
-    if (kept !== undefined) this.#drop(eventId, kept.json);
+    if (kept !== undefined) this.#drop(eventId, kept);
   }
 
-  #drop(eventId: string, json: string): void {
+  #drop(eventId: string, kept: Kept): void {
     this.#jobs.delete(eventId);
-    this.#chars -= json.length;
+    this.#chars -= kept.json.length;
+    kept.json = "";
+    kept.job = null;
   }
 
   clear(): void {

@@ -246,6 +246,9 @@ export class RedisSessionBus implements SessionBus {
       if (u === undefined || --u.count > 0) continue;
       this.#unsettled.delete(f.event.sessionHash);
       for (const w of u.waiters) queueMicrotask(w);
+      // Let go of the waiters and the streams they hold: the map's old tables may still point at
+      // this entry, and a young-generation collection keeps what they point to (AdmittedJobs.ts).
+      u.waiters = [];
     }
   }
 
