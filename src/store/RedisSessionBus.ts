@@ -67,8 +67,7 @@ export class RedisSessionBus implements SessionBus {
       // A final another node ran for this origin says what is still pending (see othersPending).
       if (remaining !== undefined) this.#remaining.set(sessionHash, remaining);
       // An event admitted here that ended elsewhere (run or removed there): nothing more of it here.
-      // Its start, if no S told it (a quiet claim whose job ended in its turn), goes out first.
-      // (While still admitted here: the start is delivered here, in-process, as an S's would be.)
+      // Its start, if no S told it (a quiet claim whose job ended in its turn), goes out first (delivered here).
       if (TERMINAL_TYPES.has(event.type) && this.#local.has(event.eventId)) {
         for (const l of this.#endedElsewhereListeners) l(event);
         this.#local.delete(event.eventId);
@@ -246,9 +245,7 @@ export class RedisSessionBus implements SessionBus {
       if (u === undefined || --u.count > 0) continue;
       this.#unsettled.delete(f.event.sessionHash);
       for (const w of u.waiters) queueMicrotask(w);
-      // Let go of the waiters and the streams they hold: the map's old tables may still point at
-      // this entry, and a young-generation collection keeps what they point to (AdmittedJobs.ts).
-      u.waiters = [];
+      u.waiters = []; // An old table of the map may still hold the entry (see AdmittedJobs.ts).
     }
   }
 
