@@ -11,49 +11,7 @@ import type { EngineEvent } from "../../src/queue/index.ts";
 import { ManualClock } from "../../src/testing/ManualClock.ts";
 import type { SessionBus } from "../../src/store/index.ts";
 import { clusterHub, soloBus } from "../helpers/soloBus.ts";
-
-/** What the sink did to its response: each socket write (headers flushed alone, or chunks) in order. */
-class FakeResponse {
-  readonly writes: string[] = [];
-  ended = false;
-  headersSent = false;
-  #corked = 0;
-  #buffered = "";
-  readonly writableHighWaterMark = 16_384;
-  readonly writableNeedDrain = false;
-  readonly socket = null;
-  writeHead(): this {
-    return this;
-  }
-  cork(): void {
-    this.#corked++;
-  }
-  uncork(): void {
-    if (--this.#corked === 0) this.#out();
-  }
-  flushHeaders(): void {
-    this.writes.push("<headers>");
-    this.headersSent = true;
-  }
-  write(chunk: string): boolean {
-    this.#buffered += chunk;
-    if (this.#corked === 0) this.#out();
-    return true;
-  }
-  end(chunk?: string): void {
-    this.#buffered += chunk ?? "";
-    this.ended = true;
-    this.#out();
-  }
-  once(): this {
-    return this;
-  }
-  #out(): void {
-    if (this.#buffered === "") return;
-    this.writes.push(this.#buffered);
-    this.#buffered = "";
-  }
-}
+import { FakeResponse } from "../helpers/FakeResponse.ts";
 
 const ID = "e1";
 const SESSION = "s1";
