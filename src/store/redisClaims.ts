@@ -20,7 +20,14 @@ export const newLease: () => string = randomTokens(9, "base64url", 512);
  * fairness is on (a client key's later events park behind its first).
  */
 export function orderArgs(policy: QueuePolicy): (string | number)[] {
-  return [policy.priorityAgingMs, policy.fairness ? "1" : "0"];
+  const out: (string | number)[] = [];
+  pushOrderArgs(out, policy);
+  return out;
+}
+
+/** {@link orderArgs}, appended to `out` (a hot-path call's one array). */
+function pushOrderArgs(out: (string | number)[], policy: QueuePolicy): void {
+  out.push(policy.priorityAgingMs, policy.fairness ? "1" : "0");
 }
 
 /** A job's priority level as the keys name it ("0": the plain keys). */
@@ -91,7 +98,9 @@ export function pushClaimArgs(
   // The lease's expiry too, worked out here: the script writes the strings it is given (Lua's
   // number to string costs Redis more than the addition).
   const expiry = redisNowMs === "" ? "" : redisNowMs + leaseMs;
-  out.push(lease, leaseMs, redisNowMs, expiry, policy.priorityAgingMs, policy.fairness ? "1" : "0", quiet ? "1" : "");
+  out.push(lease, leaseMs, redisNowMs, expiry);
+  pushOrderArgs(out, policy);
+  out.push(quiet ? "1" : "");
   for (const a of tail) out.push(a);
 }
 
