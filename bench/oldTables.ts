@@ -16,6 +16,7 @@
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { argValue } from "./load/argValue.ts";
+import { meanOf, scavenges } from "./load/scavenges.ts";
 
 const child = process.argv.indexOf("--child");
 if (child >= 0) runChild(process.argv[child + 1] === "map", Number(argValue("ms", "4000")));
@@ -37,16 +38,10 @@ else {
       { encoding: "utf8" },
     ).stdout;
     // The first scavenges run before the traffic is steady.
-    const lines = out
-      .split("\n")
-      .filter((l) => l.includes(" gc=s "))
-      .slice(4);
-    const mean = (name: string): number => {
-      const re = new RegExp(`\\b${name}=([\\d.]+)`);
-      return lines.reduce((a, l) => a + Number(re.exec(l)?.[1] ?? 0), 0) / Math.max(1, lines.length);
-    };
+    const gcs = scavenges(out).slice(4);
+    const mean = (name: string): number => meanOf(gcs, name);
     console.log(
-      `${holder.padEnd(5)}: ${lines.length} scavenges, ${mean("mutator").toFixed(1)} ms apart; ` +
+      `${holder.padEnd(5)}: ${gcs.length} scavenges, ${mean("mutator").toFixed(1)} ms apart; ` +
         `copied ${Math.round(mean("new_space_survived") / 1024)} KB, promoted ${Math.round(mean("promoted") / 1024)} KB a scavenge`,
     );
   }

@@ -15,13 +15,13 @@
  * site (`--frames=N`: the last N frames of the allocating stack), is what was promoted and died.
  * Objects a young-generation collection freed are left out of both. Sampling every 1 KB.
  */
-import { createServer } from "node:net";
 import WebSocket from "ws";
 import { ClosedLoop } from "./load/ClosedLoop.ts";
 import { SseTransport } from "./load/SseTransport.ts";
 import { argValue } from "./load/argValue.ts";
 import { deleteRedisKeys } from "./load/deleteRedisKeys.ts";
 import { startClusterChild } from "./servers/startClusterChild.ts";
+import { freePort } from "../test/helpers/redisProcess.ts";
 
 const side = argValue("side", "redis");
 const users = Number(argValue("users", "50"));
@@ -36,16 +36,6 @@ interface ProfileNode {
   readonly callFrame: { readonly functionName: string; readonly url: string; readonly lineNumber: number };
   readonly selfSize: number;
   readonly children: readonly ProfileNode[];
-}
-
-/** A free TCP port for the front's inspector. */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (address === null || typeof address === "string") throw new Error("no port");
-  return address.port;
 }
 
 /** One inspector session: `call` sends a method and resolves with its result. */

@@ -22,6 +22,7 @@ import type { CpuMeter } from "./load/CpuMeter.ts";
 import { readProcessCounts } from "./load/CpuMeter.ts";
 import { argValue } from "./load/argValue.ts";
 import { deleteRedisKeys } from "./load/deleteRedisKeys.ts";
+import { meanOf, scavenges } from "./load/scavenges.ts";
 import { SseTransport } from "./load/SseTransport.ts";
 import { startClusterChild, type ClusterProcess } from "./servers/startClusterChild.ts";
 
@@ -59,18 +60,6 @@ async function start(side: string): Promise<Front> {
   return { process, log };
 }
 
-/** The `--trace-gc-nvp` lines of scavenges in `text`, as name → number maps. */
-function scavenges(text: string): Map<string, number>[] {
-  const out: Map<string, number>[] = [];
-  for (const line of text.split("\n")) {
-    if (!line.includes(" gc=s ")) continue;
-    const fields = new Map<string, number>();
-    for (const m of line.matchAll(/(\w[\w.]*)=([\d.]+)/g)) fields.set(m[1] as string, Number(m[2]));
-    out.push(fields);
-  }
-  return out;
-}
-
 function sizeOf(file: string): number {
   try {
     return statSync(file).size;
@@ -105,7 +94,7 @@ async function measure(front: Front): Promise<string> {
     await new Promise((resolve) => setTimeout(resolve, 200));
     const text = readFileSync(front.log, "utf8").slice(from, to);
     const gcs = scavenges(text);
-    const mean = (k: string): number => gcs.reduce((a, g) => a + (g.get(k) ?? 0), 0) / Math.max(1, gcs.length);
+    const mean = (k: string): number => meanOf(gcs, k);
     const totalMs = gcs.reduce((a, g) => a + (g.get("pause") ?? 0), 0);
     return (
       `${Math.round((done * 1000) / windowMs)}/s, CPU ${Math.round(((after.cpuMs - before.cpuMs) * 1000) / done)} µs a prediction, ` +
