@@ -7,7 +7,12 @@
  * throughput it does not drift with the machine.
  *
  *   node --conditions=usher-source --import tsx bench/syscallsPerPrediction.ts [--users=50] \
- *     [--slots=8] [--ms=4000] [--rounds=3] [--pattern=kept,fresh] [--url=redis://127.0.0.1:6379]
+ *     [--slots=8] [--ms=4000] [--rounds=3] [--pattern=kept,fresh] [--url=redis://127.0.0.1:6379] \
+ *     [--deferred=claim | --deferred=enqueue,claim,release,remove]
+ *
+ * `--deferred=OPS` adds a third process, "deferred": the in-memory store with those operations
+ * answered a turn later (deferredMemoryStore.ts), to tell what a front pays for waiting on its
+ * store apart from what it pays for Redis.
  *
  * Linux only (`/proc`). One generator, in this process: a reading of counts, not of saturation.
  */
@@ -17,6 +22,7 @@ import { readProcessCounts } from "./load/CpuMeter.ts";
 import { argValue } from "./load/argValue.ts";
 import { deleteRedisKeys } from "./load/deleteRedisKeys.ts";
 import { SseTransport } from "./load/SseTransport.ts";
+import { DEFERRED_OPS, type DeferredOp } from "./servers/deferredMemoryStore.ts";
 import { startClusterChild, type ClusterProcess } from "./servers/startClusterChild.ts";
 
 const users = Number(argValue("users", "50"));
@@ -25,9 +31,17 @@ const windowMs = Number(argValue("ms", "4000"));
 const rounds = Number(argValue("rounds", "3"));
 const patterns = argValue("pattern", "kept,fresh").split(",");
 const url = argValue("url", "redis://127.0.0.1:6379");
+const deferredOps = argValue("deferred", "")
+  .split(",")
+  .filter((op) => op !== "")
+  .map((op) => {
+    if (!(DEFERRED_OPS as readonly string[]).includes(op))
+      throw new TypeError(`--deferred takes ${DEFERRED_OPS.join(",")}, got ${op}`);
+    return op as DeferredOp;
+  });
 const prefix = `usher-bench:${process.pid}:syscalls:`;
 
-async function start(redis: boolean): Promise<ClusterProcess> {
+async function start(redis: boolean, deferred: readonly DeferredOp[] = []): Promise<ClusterProcess> {
   return startClusterChild({
     role: "front",
     fn: { kind: "identity" },
@@ -36,6 +50,7 @@ async function start(redis: boolean): Promise<ClusterProcess> {
     maxThreads: 40,
     localWorkers: true,
     sessionGraceMs: 250,
+    deferredOps: deferred,
   });
 }
 
@@ -62,13 +77,14 @@ async function measure(front: ClusterProcess, fresh: boolean): Promise<string> {
   }
 }
 
-const fronts = { memory: await start(false), redis: await start(true) };
+const fronts: Record<string, ClusterProcess> = { memory: await start(false), redis: await start(true) };
+if (deferredOps.length > 0) fronts["deferred"] = await start(false, deferredOps);
 try {
   for (let round = 1; round <= rounds; round++) {
     for (const pattern of patterns) {
       for (const [name, front] of Object.entries(fronts)) {
         console.log(
-          `round ${round} ${pattern.padEnd(5)} ${name.padEnd(6)}: ${await measure(front, pattern === "fresh")}`,
+          `round ${round} ${pattern.padEnd(5)} ${name.padEnd(8)}: ${await measure(front, pattern === "fresh")}`,
         );
       }
     }

@@ -32,7 +32,9 @@ const usherFromSource = {
     b.onLoad({ filter: /bench[\\/]servers[\\/]loadUsher\.ts$/ }, () => ({
       contents:
         'import * as Usher from "../../src/index.ts";\nimport * as UsherRedis from "../../src/redis.ts";\n' +
-        "export async function loadUsher() { return Usher; }\nexport async function loadUsherRedis() { return UsherRedis; }\n",
+        'import * as UsherStores from "../../src/store/index.ts";\n' +
+        "export async function loadUsher() { return Usher; }\nexport async function loadUsherRedis() { return UsherRedis; }\n" +
+        "export async function loadUsherStores() { return UsherStores; }\n",
       loader: "ts",
       resolveDir: join(root, "bench/servers"),
     }));

@@ -4,6 +4,7 @@
  * without local workers) or a worker. Prints `LISTENING <url>` (a worker: `LISTENING worker`) when
  * ready and exits on SIGTERM or when its stdin closes. Usher is the built package (see loadUsher.ts).
  */
+import { deferredMemoryStore, type DeferredOp } from "./deferredMemoryStore.ts";
 import { loadUsher, loadUsherRedis } from "./loadUsher.ts";
 import type { FunctionSpec } from "./ServerSpec.ts";
 import { makeScenarioFunction } from "./scenarioFunctions.ts";
@@ -21,6 +22,11 @@ export interface ClusterChildSpec {
   readonly localWorkers: boolean;
   /** A front's `launch({ sessionGraceMs })`; undefined keeps Usher's default (5 s). */
   readonly sessionGraceMs?: number;
+  /**
+   * With the in-memory store: these of its operations answer a turn later (a probe, see
+   * deferredMemoryStore.ts). Absent or empty: the store as users get it.
+   */
+  readonly deferredOps?: readonly DeferredOp[];
 }
 
 const spec = JSON.parse(process.argv[2] ?? "null") as ClusterChildSpec;
@@ -31,11 +37,14 @@ const { redisStore } = await loadUsherRedis();
 const fn = makeScenarioFunction(spec.fn);
 if (fn.kind !== "single") throw new TypeError(`the redis scenario serves single functions, got ${fn.kind}`);
 const demo = new Interface({ fn: fn.fn, inputs: "text", outputs: "text", apiName: "predict" });
+const deferred = spec.deferredOps ?? [];
 demo.queue({
   concurrencyCount: spec.concurrencyCount,
-  ...(spec.redis === null
-    ? {}
-    : { store: redisStore(spec.redis), localWorkers: spec.role === "worker" || spec.localWorkers }),
+  ...(spec.redis !== null
+    ? { store: redisStore(spec.redis), localWorkers: spec.role === "worker" || spec.localWorkers }
+    : deferred.length > 0
+      ? { store: await deferredMemoryStore(deferred) }
+      : {}),
 });
 let close: () => Promise<void>;
 if (spec.role === "worker") {
