@@ -176,11 +176,12 @@ abstract class ResponseSink implements Sink, ReaderConnection {
   }
 
   onClose(fn: () => void): void {
+    // An ended stream calls no close callbacks: it keeps none either (nor its response, let go).
+    const res = this.#res;
+    if (this.ended || res === null) return;
     if (this.closeFns === null) {
       this.closeFns = [];
-      // Let go: the stream has ended, and the end's callbacks are all that a close would call.
-      if (this.#res === null) return;
-      this.#res.once("close", () => {
+      res.once("close", () => {
         if (this.watching) this.#budget?.forget(this);
         if (this.ended) return;
         this.ended = true;
