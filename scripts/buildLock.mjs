@@ -1,0 +1,62 @@
+// One build of an output at a time across processes. The README's scale-out example starts two
+// fronts and a worker at once; each found the page missing and built it, and each build emptied
+// ui/dist under the processes already serving from it.
+import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+
+/** How long a lock with no holder's pid in it yet is taken for one being made, ms. */
+const UNNAMED_GRACE_MS = 5_000;
+
+/** Blocks the thread for `ms` (the callers are synchronous scripts run before a server starts). */
+function sleepSync(ms) {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+/** Whether the process that made `lockDir` is gone (its pid no longer runs), so the lock is stale. */
+function holderGone(lockDir) {
+  let pid;
+  try {
+    pid = Number(readFileSync(join(lockDir, "pid"), "utf8"));
+  } catch {
+    // Made but not yet named: a holder between its mkdir and its write, unless that was long ago.
+    try {
+      return Date.now() - statSync(lockDir).mtimeMs > UNNAMED_GRACE_MS;
+    } catch {
+      return false;
+    }
+  }
+  if (!(pid > 0)) return true;
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch (err) {
+    return err.code === "ESRCH";
+  }
+}
+
+/**
+ * Runs `build` while holding the lock `lockDir` (a folder: `mkdir` is atomic), after any other
+ * process' build under the same lock has finished, and returns what it returned. `build` should
+ * look again whether it is needed: the build it waited for may have made it current. A lock whose
+ * holder died is taken over. Throws when another holder keeps it longer than `timeoutMs`.
+ */
+export function withBuildLock(lockDir, build, { timeoutMs = 600_000, pollMs = 100 } = {}) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      mkdirSync(lockDir, { recursive: false });
+    } catch (err) {
+      if (err.code !== "EEXIST") throw err;
+      if (holderGone(lockDir)) rmSync(lockDir, { recursive: true, force: true });
+      else if (Date.now() > deadline) throw new Error(`Waited ${timeoutMs} ms for the build holding ${lockDir}`);
+      else sleepSync(pollMs);
+      continue;
+    }
+    try {
+      writeFileSync(join(lockDir, "pid"), String(process.pid));
+      return build();
+    } finally {
+      rmSync(lockDir, { recursive: true, force: true });
+    }
+  }
+}

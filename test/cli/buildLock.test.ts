@@ -1,0 +1,94 @@
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { test } from "node:test";
+import { fileURLToPath } from "node:url";
+
+const LOCK_MODULE = fileURLToPath(new URL("../../scripts/buildLock.mjs", import.meta.url));
+
+/**
+ * A process that builds `out` under the lock unless it exists: it logs its start, waits 150 ms,
+ * writes `out` and logs its end. Resolves with its exit code.
+ */
+function builder(dir: string, name: string): Promise<number | null> {
+  const script = `
+    import { appendFileSync, existsSync, writeFileSync } from "node:fs";
+    import { withBuildLock } from ${JSON.stringify(LOCK_MODULE)};
+    const [dir, name] = process.argv.slice(1);
+    const out = dir + "/out";
+    if (!existsSync(out)) withBuildLock(dir + "/lock", () => {
+      if (existsSync(out)) return false;
+      appendFileSync(dir + "/log", "start " + name + "\\n");
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 150);
+      writeFileSync(out, name);
+      appendFileSync(dir + "/log", "end " + name + "\\n");
+      return true;
+    }, { pollMs: 20 });
+  `;
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ["--input-type=module", "-e", script, dir, name], { stdio: "inherit" });
+    child.on("error", reject);
+    child.on("exit", (code) => resolve(code));
+  });
+}
+
+test("processes started together build once: the others wait for that build and find it done", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "usher-lock-"));
+  try {
+    const codes = await Promise.all(["a", "b", "c"].map((name) => builder(dir, name)));
+    assert.deepEqual(codes, [0, 0, 0]);
+    const log = readFileSync(join(dir, "log"), "utf8").trim().split("\n");
+    assert.equal(log.length, 2, `one build, not several: ${log.join(", ")}`);
+    const who = log[0]?.split(" ")[1];
+    assert.deepEqual(log, [`start ${who}`, `end ${who}`]);
+    assert.equal(readFileSync(join(dir, "out"), "utf8"), who);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("a lock left by a process that died is taken over", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "usher-lock-"));
+  try {
+    // A pid that ran and exited: no process has it now.
+    const dead = await new Promise<number>((resolve, reject) => {
+      const child = spawn(process.execPath, ["-e", ""], { stdio: "ignore" });
+      child.on("error", reject);
+      child.on("exit", () => resolve(child.pid ?? 0));
+    });
+    mkdirSync(join(dir, "lock"));
+    writeFileSync(join(dir, "lock", "pid"), String(dead));
+    assert.equal(await builder(dir, "late"), 0);
+    assert.equal(readFileSync(join(dir, "out"), "utf8"), "late");
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("a lock held by a live process is waited for, and given up with a clear error past the timeout", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "usher-lock-"));
+  try {
+    mkdirSync(join(dir, "lock"));
+    writeFileSync(join(dir, "lock", "pid"), String(process.pid));
+    const { withBuildLock } = (await import(LOCK_MODULE)) as {
+      withBuildLock(lockDir: string, build: () => unknown, options?: { timeoutMs?: number; pollMs?: number }): unknown;
+    };
+    let built = false;
+    assert.throws(
+      () =>
+        withBuildLock(
+          join(dir, "lock"),
+          () => {
+            built = true;
+          },
+          { timeoutMs: 100, pollMs: 20 },
+        ),
+      /Waited 100 ms for the build holding/,
+    );
+    assert.equal(built, false);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
