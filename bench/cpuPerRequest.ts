@@ -37,10 +37,9 @@
  * against the floor's round next to it). BENCH_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=prof")
  * reaches the children as in `npm run bench`.
  */
-import { readProcessCpuMs, readProcessSyscalls } from "./load/CpuMeter.ts";
+import { measureCombo, predictions, type CpuCombo, type CpuRound, type TrafficPattern } from "./cpuCombo.ts";
 import { SseTransport } from "./load/SseTransport.ts";
-import type { VirtualUser } from "./load/Transport.ts";
-import { transportFor, type LoadProtocol } from "./load/transportFor.ts";
+import type { LoadProtocol } from "./load/transportFor.ts";
 import { median } from "./report/summarize.ts";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -51,35 +50,10 @@ import { argValue } from "./load/argValue.ts";
 
 const SPEC: ServerSpec = { fn: { kind: "identity" }, concurrencyCount: 1, maxSize: null };
 
-type Pattern = "kept" | "fresh";
-
-/** One measured combination. */
-interface Combo {
-  readonly protocol: LoadProtocol;
-  readonly pattern: Pattern;
-  readonly users: number;
-}
-
 function argList<T extends string>(name: string, fallback: string, allowed: readonly T[]): T[] {
   const values = argValue(name, fallback).split(",");
   for (const v of values) if (!allowed.includes(v as T)) throw new Error(`--${name}: ${v} is not one of ${allowed}`);
   return values as T[];
-}
-
-/** Runs `n` predictions, split over the users (each sequential); throws on the first that does not complete. */
-async function predictions(users: readonly VirtualUser[], n: number): Promise<number> {
-  const t0 = performance.now();
-  const each = Math.ceil(n / users.length);
-  await Promise.all(
-    users.map(async (user, u) => {
-      for (let i = 0; i < each; i++) {
-        const rec = await user.predict(`x${u}-${i}`, 10_000);
-        if (rec.outcome !== "completed")
-          throw new Error(`prediction ${i} of user ${u}: ${rec.outcome} ${rec.error ?? ""}`);
-      }
-    }),
-  );
-  return performance.now() - t0;
 }
 
 async function spawnTarget(t: string, baseline: string): Promise<SpawnedServer> {
@@ -90,52 +64,10 @@ async function spawnTarget(t: string, baseline: string): Promise<SpawnedServer> 
   return other.spawnServer("usher", SPEC);
 }
 
-/** Server CPU µs per prediction of each round, per target. */
-async function measureCombo(
-  servers: ReadonlyMap<string, SpawnedServer>,
-  combo: Combo,
-  n: number,
-  rounds: number,
-): Promise<Map<string, number[]>> {
-  const targets = [...servers.keys()];
-  const users = new Map<string, VirtualUser[]>();
-  const perRound = new Map<string, number[]>(targets.map((t) => [t, []]));
-  const label = `${combo.protocol} ${combo.pattern.padEnd(5)} ${String(combo.users).padStart(2)}u`;
-  try {
-    for (const t of targets) {
-      const transport = transportFor(combo.protocol, servers.get(t)!.url, { freshSession: combo.pattern === "fresh" });
-      const u = Array.from({ length: combo.users }, (_, i) => transport.createUser(i));
-      users.set(t, u);
-      await predictions(u, Math.ceil(n / 4)); // warm-up: JIT, pools, first-run averages
-    }
-    for (let r = 0; r < rounds; r++) {
-      for (const t of r % 2 === 0 ? targets : [...targets].reverse()) {
-        const pid = servers.get(t)!.pid;
-        const before = readProcessCpuMs(pid);
-        const callsBefore = readProcessSyscalls(pid);
-        const wallMs = await predictions(users.get(t)!, n);
-        const after = readProcessCpuMs(pid);
-        const callsAfter = readProcessSyscalls(pid);
-        if (before === null || after === null) throw new Error(`cannot read /proc/${pid}/stat`);
-        const us = ((after - before) * 1000) / n;
-        perRound.get(t)!.push(us);
-        console.log(
-          `${label} round ${r + 1} ${t.padEnd(8)} ${us.toFixed(0).padStart(4)} µs CPU/prediction` +
-            `  ${((wallMs * 1000) / n).toFixed(0).padStart(4)} µs wall/prediction` +
-            `  writes ${((callsAfter.writes - callsBefore.writes) / n).toFixed(2)}` +
-            `  reads ${((callsAfter.reads - callsBefore.reads) / n).toFixed(2)}`,
-        );
-      }
-    }
-  } finally {
-    for (const u of users.values()) for (const user of u) user.close();
-  }
-  return perRound;
-}
-
-function summaryLine(combo: Combo, perRound: ReadonlyMap<string, number[]>): string {
-  const floor = perRound.get("floor");
-  const parts = [...perRound].map(([t, us]) => {
+function summaryLine(combo: CpuCombo, perRound: ReadonlyMap<string, CpuRound[]>): string {
+  const floor = perRound.get("floor")?.map((r) => r.cpuUs);
+  const parts = [...perRound].map(([t, rounds]) => {
+    const us = rounds.map((r) => r.cpuUs);
     const ratio =
       floor === undefined || t === "floor" ? "" : ` (${median(us.map((v, i) => v / floor[i]!)).toFixed(2)}×)`;
     return `${t} ${median(us).toFixed(0)} µs [min ${Math.min(...us).toFixed(0)}]${ratio}`;
@@ -150,7 +82,7 @@ async function main(): Promise<void> {
   const baseline = argValue("baseline", "");
   const userCounts = argValue("users", "1").split(",").map(Number);
   const protocols = argList<LoadProtocol>("protocol", "sse", ["sse", "ws3"]);
-  const patterns = argList<Pattern>("pattern", "kept", ["kept", "fresh"]);
+  const patterns = argList<TrafficPattern>("pattern", "kept", ["kept", "fresh"]);
   const generators = Number(argValue("generators", "1"));
   const windowMs = Number(argValue("window-ms", "3000"));
   if (!Number.isInteger(generators) || generators < 1) throw new Error(`--generators: expected an integer ≥ 1`);
@@ -179,7 +111,7 @@ async function main(): Promise<void> {
           summary.push(
             generators > 1
               ? saturatedLine(combo, await measureSaturated(servers, combo, { rounds, windowMs, generators }))
-              : summaryLine(combo, await measureCombo(servers, combo, n, rounds)),
+              : summaryLine(combo, await measureCombo(servers, combo, n, rounds, console.log)),
           );
         }
       }

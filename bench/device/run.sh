@@ -3,7 +3,7 @@
 #   run({ command: "bash bench/device/run.sh", carry: [".devbench", ".devkit"], timeout_s: 600 })
 # after `bash bench/device/prepare.sh` here. Cores: Redis on 0, each server (a front, the memory
 # process, the floor, Usher) alone on one of 1-9, the bench and its load generators on 10-15.
-# Writes $OUT/scaleout.json, $OUT/scripts.txt, $OUT/saturated.txt, $OUT/scaleout-wide.json and $OUT/log.txt.
+# Writes $OUT/scaleout.json, $OUT/scripts.txt, $OUT/cpu.json (item 1, saturated), $OUT/scaleout-wide.json and $OUT/log.txt.
 # "scripts" reads Redis's work per prediction of one front's engine (redisPerEvent, no HTTP) beside the
 # floor of the same commands run from a script with no logic (--floor): what a leaner script would
 # save on this machine's cores, and what only fewer commands can.
@@ -41,8 +41,9 @@ for step in ${STEPS:-scaleout scripts saturated scaleout_wide}; do
       bench .devbench/redisPerEvent.mjs --rounds=3 --n=20000 --floor --mix --url="$USHER_BENCH_REDIS_URL" > "$out/scripts.txt"
       cat "$out/scripts.txt" ;;
     saturated)
-      bench .devbench/cpuPerRequest.mjs --generators=4 --window-ms=${WINDOW_MS:-3000} --rounds=3 --users=50 \
-        --protocol=sse,ws3 --pattern=kept,fresh > "$out/saturated.txt"; cat "$out/saturated.txt" ;;
+      # The "cpu" scenario saturated: 4 generator processes, both servers on cores of their own, 50 users.
+      USHER_BENCH_GENERATORS=4 USHER_BENCH_CPU_USERS=50 \
+        bench .devbench/run.mjs cpu --time-scale=${CPU_TIME_SCALE:-1} --out="$out/cpu.json" ;;
     *) echo "unknown step $step" ;;
   esac
   echo "step $step: $(( $(date +%s) - start )) s"

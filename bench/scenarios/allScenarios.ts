@@ -4,6 +4,7 @@ import { burst } from "./burst.ts";
 import { churn } from "./churn.ts";
 import { compat } from "./compat.ts";
 import { connections } from "./connections.ts";
+import { cpu } from "./cpu.ts";
 import { eventLoop } from "./eventLoop.ts";
 import { fuzzMemory } from "./fuzzMemory.ts";
 import { hog } from "./hog.ts";
@@ -21,6 +22,7 @@ import { unread } from "./unread.ts";
 export const allScenarios: readonly Scenario[] = [
   compat,
   overhead,
+  cpu,
   scaling,
   batching,
   burst,
