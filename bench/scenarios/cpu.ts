@@ -29,6 +29,7 @@ const TITLE = "CPU per prediction against the floor: both traffic patterns, sse_
 const SPEC: ServerSpec = { fn: { kind: "identity" }, concurrencyCount: 1, maxSize: null };
 const PROTOCOLS: readonly LoadProtocol[] = ["sse", "ws3"];
 const PATTERNS: readonly TrafficPattern[] = ["kept", "fresh"];
+
 /** The load levels: `USHER_BENCH_CPU_USERS` ("50"), default 1, 10 and 50 users. */
 function userCounts(): number[] {
   const raw = process.env["USHER_BENCH_CPU_USERS"] ?? "1,10,50";
@@ -37,6 +38,7 @@ function userCounts(): number[] {
     throw new TypeError(`Expected USHER_BENCH_CPU_USERS to list user counts like "1,10,50", got "${raw}"`);
   return counts;
 }
+
 /** The users at which the target is checked. */
 const CROWD = 50;
 const ROUNDS = 3;
@@ -60,6 +62,9 @@ export interface Round {
   readonly busy: number;
   readonly writes: number | null;
   readonly reads: number | null;
+  /** Predictions completed in the round. */
+  readonly completed: number;
+  /** Each prediction's latency, ms (none from the saturated rounds, whose records stay in their generators). */
   readonly latenciesMs: readonly number[];
 }
 
@@ -111,7 +116,13 @@ async function measure(
     for (const [t, rounds] of measured)
       out.set(
         t,
-        rounds.map((r) => ({ ...r, writes: null, reads: null, latenciesMs: [] })),
+        rounds.map((r) => ({
+          ...r,
+          writes: null,
+          reads: null,
+          completed: Math.round((r.perS * windowMs) / 1000),
+          latenciesMs: [],
+        })),
       );
     return out;
   }
@@ -126,6 +137,7 @@ async function measure(
         busy: r.cpuUs / r.wallUs,
         writes: r.writes,
         reads: r.reads,
+        completed: r.latenciesMs.length,
         latenciesMs: r.latenciesMs,
       })),
     );
@@ -138,9 +150,10 @@ export function pointOf(combo: CpuCombo, perTarget: ReadonlyMap<string, Round[]>
   for (const [t, rounds] of perTarget) {
     const latencies = rounds.flatMap((r) => r.latenciesMs);
     const perRound = rounds.map((r) => r.perS);
+    const completed = rounds.reduce((sum, r) => sum + r.completed, 0);
     const stats: RunStats = {
-      requests: latencies.length,
-      completed: latencies.length,
+      requests: completed,
+      completed,
       refused: 0,
       errors: 0,
       failed: 0,

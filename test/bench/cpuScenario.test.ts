@@ -9,6 +9,7 @@ const round = (cpuUs: number, busy: number): Round => ({
   busy,
   writes: 2,
   reads: 2,
+  completed: 2,
   latenciesMs: [1, 2],
 });
 
