@@ -4,10 +4,10 @@
  * generator, is what runs out of CPU. Per round and target: server CPU per prediction, throughput,
  * and how busy the server's core was over the window (the reading counts as saturated at ≥ 0.9).
  */
+import { comboLabel, type CpuCombo } from "./cpuCombo.ts";
 import { meteredRound } from "./load/meteredRound.ts";
 import { median } from "./report/summarize.ts";
 import { SplitLoop } from "./load/SplitLoop.ts";
-import type { LoadProtocol } from "./load/transportFor.ts";
 import type { SpawnedServer } from "./servers/spawnServer.ts";
 
 /** One measured round of one target. */
@@ -19,12 +19,8 @@ export interface SaturatedRound {
   readonly busy: number;
 }
 
-/** What a combination's rounds are. */
-export interface SaturatedCombo {
-  readonly protocol: LoadProtocol;
-  readonly pattern: "kept" | "fresh";
-  readonly users: number;
-}
+/** What a combination's rounds are: the same as the unsaturated reading's. */
+export type SaturatedCombo = CpuCombo;
 
 /** A warm-up before each round, ms: connections, JIT and the servers' averages settle. */
 const ROUND_WARMUP_MS = 500;
@@ -40,7 +36,7 @@ export async function measureSaturated(
   const targets = [...servers.keys()];
   const loops = new Map<string, SplitLoop>();
   const perRound = new Map<string, SaturatedRound[]>(targets.map((t) => [t, []]));
-  const label = `${combo.protocol} ${combo.pattern.padEnd(5)} ${String(combo.users).padStart(2)}u`;
+  const label = comboLabel(combo);
   try {
     for (const t of targets) {
       const loop = await SplitLoop.start(
