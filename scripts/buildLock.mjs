@@ -2,7 +2,7 @@
 // fronts and a worker at once; each found the page missing and built it, and each build emptied
 // ui/dist under the processes already serving from it.
 import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 
 /** How long a lock with no holder's pid in it yet is taken for one being made, ms. */
 const UNNAMED_GRACE_MS = 5_000;
@@ -42,6 +42,8 @@ function holderGone(lockDir) {
  */
 export function withBuildLock(lockDir, build, { timeoutMs = 600_000, pollMs = 100 } = {}) {
   const deadline = Date.now() + timeoutMs;
+  // The lock's own folder must be made by one mkdir (that is the lock); its parent may be missing.
+  mkdirSync(dirname(lockDir), { recursive: true });
   for (;;) {
     try {
       mkdirSync(lockDir, { recursive: false });

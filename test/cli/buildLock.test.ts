@@ -49,6 +49,21 @@ test("processes started together build once: the others wait for that build and 
   }
 });
 
+test("a lock whose parent folder is missing makes it (a checkout without node_modules yet)", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "usher-lock-"));
+  try {
+    const { withBuildLock } = (await import(LOCK_MODULE)) as {
+      withBuildLock(lockDir: string, build: () => unknown): unknown;
+    };
+    assert.equal(
+      withBuildLock(join(dir, "missing", "lock"), () => "built"),
+      "built",
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test("a lock left by a process that died is taken over", async () => {
   const dir = mkdtempSync(join(tmpdir(), "usher-lock-"));
   try {
