@@ -17,7 +17,7 @@
 import { comboLabel, measureCombo, type CpuCombo, type TrafficPattern } from "../cpuCombo.ts";
 import { envInteger } from "../load/envInteger.ts";
 import type { LoadProtocol } from "../load/transportFor.ts";
-import { median, summarizeLatency, type RunStats } from "../report/summarize.ts";
+import { median, roundPairs, summarizeLatency, type RunStats } from "../report/summarize.ts";
 import { measureSaturated } from "../saturatedCombo.ts";
 import { spawnServer, type SpawnedServer, type TargetName } from "../servers/spawnServer.ts";
 import type { ServerSpec } from "../servers/ServerSpec.ts";
@@ -191,19 +191,30 @@ function summary(perTarget: ReadonlyMap<string, Round[]>): string {
   return [...perTarget]
     .map(([t, rounds]) => {
       const cpuUs = median(rounds.map((r) => r.cpuUs));
-      const r = floor === undefined || t === "floor" ? null : pairedRatio(rounds, floor);
+      const r =
+        floor === undefined || t === "floor"
+          ? null
+          : pairedRatio(
+              rounds.map((x) => x.cpuUs),
+              floor.map((x) => x.cpuUs),
+            );
       return `${t} ${cpuUs.toFixed(0)} µs a prediction${r === null ? "" : ` (${times(r)})`}`;
     })
     .join(", ");
 }
 
 /** The median of the rounds' ratios of CPU per prediction, each against the other target's round next to it. */
-function pairedRatio(usher: readonly Round[], floor: readonly Round[]): number | null {
-  const ratios = usher.flatMap((u, i) => {
-    const f = floor[i];
-    return f === undefined ? [] : [u.cpuUs / f.cpuUs];
-  });
+function pairedRatio(usherUs: readonly number[], floorUs: readonly number[]): number | null {
+  const ratios = roundPairs(usherUs, floorUs, (u, f) => u / f);
   return ratios.length === 0 ? null : median(ratios);
+}
+
+/** A point's CPU per prediction of each round, as `extra` holds them. */
+function roundsUs(stats: RunStats): number[] {
+  const out: number[] = [];
+  for (let i = 1; typeof stats.extra[`cpu_us_round${i}`] === "number"; i++)
+    out.push(stats.extra[`cpu_us_round${i}`] as number);
+  return out;
 }
 
 /** Item 1's target per protocol and pattern at {@link CROWD} users: checked only where both servers were saturated. */
@@ -220,13 +231,7 @@ export function checksOf(points: readonly PointResult[]): TargetCheck[] {
         checks.push({ name, goal, actual: "not measured (needs both targets)", pass: null });
         continue;
       }
-      const ratios: number[] = [];
-      for (let i = 1; i <= ROUNDS; i++) {
-        const u = usher.extra[`cpu_us_round${i}`];
-        const f = floor.extra[`cpu_us_round${i}`];
-        if (typeof u === "number" && typeof f === "number") ratios.push(u / f);
-      }
-      const ratio = median(ratios);
+      const ratio = pairedRatio(roundsUs(usher), roundsUs(floor)) ?? Number.NaN;
       const busy = Math.min(usher.extra["core_busy_min"] ?? 0, floor.extra["core_busy_min"] ?? 0);
       const saturated = (usher.extra["generators"] ?? 1) > 1 && busy >= SATURATED_BUSY;
       const actual = `${times(ratio)} (${usher.extra["cpu_us_per_pred"]?.toFixed(0)} against ${floor.extra["cpu_us_per_pred"]?.toFixed(0)} µs; cores ≥ ${(busy * 100).toFixed(0)}% busy${saturated ? "" : ": unsaturated, not checked"})`;
