@@ -62,3 +62,18 @@ export function withBuildLock(lockDir, build, { timeoutMs = 600_000, pollMs = 10
     }
   }
 }
+
+/**
+ * Runs `build(reason)` when `stale()` gives a reason (it throws when the build fails), under the
+ * lock `lockDir`, asking `stale()` again once the lock is held: a build another process made while
+ * this one waited leaves nothing to do. Returns whether this process built.
+ */
+export function buildIfStale(lockDir, stale, build) {
+  if (stale() === null) return false;
+  return withBuildLock(lockDir, () => {
+    const reason = stale();
+    if (reason === null) return false;
+    build(reason);
+    return true;
+  });
+}

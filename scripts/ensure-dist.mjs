@@ -6,7 +6,7 @@ import { spawnSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { withBuildLock } from "./buildLock.mjs";
+import { buildIfStale } from "./buildLock.mjs";
 import { staleAgainst } from "./ensure-ui.mjs";
 
 const ROOT = resolve(fileURLToPath(new URL("..", import.meta.url)));
@@ -22,17 +22,17 @@ export function staleReason(root = ROOT) {
 
 /** Builds dist/ if it is missing or stale; throws when the build fails. */
 export function ensureDist(root = ROOT) {
-  if (staleReason(root) === null) return false;
-  return withBuildLock(join(root, "node_modules/.usher-build-dist.lock"), () => {
-    const reason = staleReason(root);
-    if (reason === null) return false;
-    console.error(`Building the library (${reason})…`);
-    const tsc = join(root, "node_modules/typescript/bin/tsc");
-    const r = spawnSync(process.execPath, [tsc, "-p", "tsconfig.build.json"], { cwd: root, stdio: "inherit" });
-    if (r.status !== 0) throw new Error(`tsc -p tsconfig.build.json failed with exit code ${r.status ?? r.signal}`);
-    writeFileSync(join(root, STAMP), `${new Date().toISOString()}\n`);
-    return true;
-  });
+  return buildIfStale(
+    join(root, "node_modules/.usher-build-dist.lock"),
+    () => staleReason(root),
+    (reason) => {
+      console.error(`Building the library (${reason})…`);
+      const tsc = join(root, "node_modules/typescript/bin/tsc");
+      const r = spawnSync(process.execPath, [tsc, "-p", "tsconfig.build.json"], { cwd: root, stdio: "inherit" });
+      if (r.status !== 0) throw new Error(`tsc -p tsconfig.build.json failed with exit code ${r.status ?? r.signal}`);
+      writeFileSync(join(root, STAMP), `${new Date().toISOString()}\n`);
+    },
+  );
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {

@@ -5,7 +5,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { withBuildLock } from "./buildLock.mjs";
+import { buildIfStale } from "./buildLock.mjs";
 
 const ROOT = resolve(fileURLToPath(new URL("..", import.meta.url)));
 
@@ -48,17 +48,17 @@ export function staleReason(root = ROOT) {
 
 /** Builds the page (`npm run build:ui`) if it is missing or stale; throws when the build fails. */
 export function ensureUi(root = ROOT) {
-  if (staleReason(root) === null) return false;
   // Processes started together build once: the others wait, then find the page current.
-  return withBuildLock(join(root, "node_modules/.usher-build-ui.lock"), () => {
-    const reason = staleReason(root);
-    if (reason === null) return false;
-    console.error(`Building the page (${reason})…`);
-    const npm = process.platform === "win32" ? "npm.cmd" : "npm";
-    const r = spawnSync(npm, ["run", "--silent", "build:ui"], { cwd: root, stdio: "inherit" });
-    if (r.status !== 0) throw new Error(`npm run build:ui failed with exit code ${r.status ?? r.signal}`);
-    return true;
-  });
+  return buildIfStale(
+    join(root, "node_modules/.usher-build-ui.lock"),
+    () => staleReason(root),
+    (reason) => {
+      console.error(`Building the page (${reason})…`);
+      const npm = process.platform === "win32" ? "npm.cmd" : "npm";
+      const r = spawnSync(npm, ["run", "--silent", "build:ui"], { cwd: root, stdio: "inherit" });
+      if (r.status !== 0) throw new Error(`npm run build:ui failed with exit code ${r.status ?? r.signal}`);
+    },
+  );
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {

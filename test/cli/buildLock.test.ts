@@ -15,17 +15,15 @@ const LOCK_MODULE = fileURLToPath(new URL("../../scripts/buildLock.mjs", import.
 function builder(dir: string, name: string): Promise<number | null> {
   const script = `
     import { appendFileSync, existsSync, writeFileSync } from "node:fs";
-    import { withBuildLock } from ${JSON.stringify(LOCK_MODULE)};
+    import { buildIfStale } from ${JSON.stringify(LOCK_MODULE)};
     const [dir, name] = process.argv.slice(1);
     const out = dir + "/out";
-    if (!existsSync(out)) withBuildLock(dir + "/lock", () => {
-      if (existsSync(out)) return false;
+    buildIfStale(dir + "/lock", () => (existsSync(out) ? null : "missing"), () => {
       appendFileSync(dir + "/log", "start " + name + "\\n");
       Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 150);
       writeFileSync(out, name);
       appendFileSync(dir + "/log", "end " + name + "\\n");
-      return true;
-    }, { pollMs: 20 });
+    });
   `;
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ["--input-type=module", "-e", script, dir, name], { stdio: "inherit" });
