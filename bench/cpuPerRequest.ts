@@ -40,7 +40,7 @@
 import { measureCombo, predictions, type CpuCombo, type CpuRound, type TrafficPattern } from "./cpuCombo.ts";
 import { SseTransport } from "./load/SseTransport.ts";
 import type { LoadProtocol } from "./load/transportFor.ts";
-import { median } from "./report/summarize.ts";
+import { median, roundPairs } from "./report/summarize.ts";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { measureSaturated, saturatedLine } from "./saturatedCombo.ts";
@@ -69,7 +69,7 @@ function summaryLine(combo: CpuCombo, perRound: ReadonlyMap<string, CpuRound[]>)
   const parts = [...perRound].map(([t, rounds]) => {
     const us = rounds.map((r) => r.cpuUs);
     const ratio =
-      floor === undefined || t === "floor" ? "" : ` (${median(us.map((v, i) => v / floor[i]!)).toFixed(2)}×)`;
+      floor === undefined || t === "floor" ? "" : ` (${median(roundPairs(us, floor, (u, f) => u / f)).toFixed(2)}×)`;
     return `${t} ${median(us).toFixed(0)} µs [min ${Math.min(...us).toFixed(0)}]${ratio}`;
   });
   return `${combo.protocol.padEnd(3)} ${combo.pattern.padEnd(5)} ${String(combo.users).padStart(2)} users: ${parts.join(", ")}`;

@@ -6,7 +6,7 @@
  */
 import { comboLabel, type CpuCombo } from "./cpuCombo.ts";
 import { meteredRound } from "./load/meteredRound.ts";
-import { median } from "./report/summarize.ts";
+import { median, roundPairs } from "./report/summarize.ts";
 import { SplitLoop } from "./load/SplitLoop.ts";
 import type { SpawnedServer } from "./servers/spawnServer.ts";
 
@@ -89,8 +89,20 @@ export function saturatedLine(combo: SaturatedCombo, perRound: ReadonlyMap<strin
     const ratios =
       floor === undefined || t === "floor"
         ? ""
-        : ` (CPU ${median(rounds.map((v, i) => v.cpuUs / floor[i]!.cpuUs)).toFixed(2)}×,` +
-          ` throughput ${median(rounds.map((v, i) => v.perS / floor[i]!.perS)).toFixed(2)}×)`;
+        : ` (CPU ${median(
+            roundPairs(
+              rounds.map((v) => v.cpuUs),
+              floor.map((v) => v.cpuUs),
+              (u, f) => u / f,
+            ),
+          ).toFixed(2)}×,` +
+          ` throughput ${median(
+            roundPairs(
+              rounds.map((v) => v.perS),
+              floor.map((v) => v.perS),
+              (u, f) => u / f,
+            ),
+          ).toFixed(2)}×)`;
     const leastBusy = Math.min(...rounds.map((v) => v.busy));
     return (
       `${t} ${median(rounds.map((v) => v.cpuUs)).toFixed(0)} µs, ${median(rounds.map((v) => v.perS)).toFixed(0)}/s,` +
