@@ -12,7 +12,7 @@
  * alternating, each replay under a fresh key prefix that is deleted afterwards:
  *
  *   node --conditions=usher-source --import tsx bench/luaReplay.ts cap.txt --recorded=DIR \
- *     [--candidate=DIR ...] [--reps=5] [--url=redis://127.0.0.1:6379]
+ *     [--candidate=DIR ...] [--reps=5] [--url=redis://127.0.0.1:6379] [--instructions]
  *
  * `--recorded` is the checkout whose scripts made the capture (its script hashes, and its batch
  * function's name, name the calls); each `--candidate` (default: this checkout) runs every call
@@ -21,6 +21,12 @@
  * Prints Redis's CPU (user + system, from INFO, {@link RedisMeter}) and its time inside script calls
  * (commandstats `usec`, steadier) per replay, and their medians per candidate. Leases
  * expire by the recording's clock, so `usherReap` calls are not replayed.
+ *
+ * `--instructions` counts instead the machine instructions Redis executes per admission, each
+ * replay on a fresh server of its own under Valgrind's callgrind (`load/CallgrindRedis.ts`; `--url`
+ * is not used): the same replay repeats within 0.3% where its CPU time moves ±15–20%, so one rep
+ * per candidate (the default there) tells a change of 1–2%. About a minute per replay of 10,000
+ * predictions, two at a time.
  */
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
@@ -29,6 +35,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { Redis } from "ioredis";
 import { argValue } from "./load/argValue.ts";
 import { deleteRedisKeys } from "./load/deleteRedisKeys.ts";
+import { inclusiveCounts, startCallgrindRedis } from "./load/CallgrindRedis.ts";
 import { RedisMeter } from "./load/RedisMeter.ts";
 import { median } from "./report/summarize.ts";
 
@@ -42,7 +49,9 @@ const capture = process.argv.slice(2).find((a) => !a.startsWith("--"));
 const recorded = argValue("recorded", "");
 const candidates = process.argv.filter((a) => a.startsWith("--candidate=")).map((a) => a.slice(12));
 if (candidates.length === 0) candidates.push(here);
-const reps = Number(argValue("reps", "5"));
+const instructions = process.argv.includes("--instructions");
+/** Replays per candidate: instruction counts repeat, times need several. */
+const reps = Number(argValue("reps", instructions ? "1" : "5"));
 const url = argValue("url", "redis://127.0.0.1:6379");
 if (capture === undefined || recorded === "") {
   console.error("usage: bench/luaReplay.ts CAPTURE --recorded=DIR [--candidate=DIR ...] [--reps=5]");
@@ -178,77 +187,156 @@ calls.forEach((c, i) => {
 if (prefix === "") throw new Error(`no script call of ${recorded}'s scripts in ${capture}`);
 console.log(`${calls.length} calls under ${prefix}`);
 
-const redis = new Redis(url);
-const meter = new RedisMeter(url);
-const shas: Map<string, string>[] = [];
-/** Per candidate, its batch function when it runs as one (`DIR#function`). */
-const fns: (Lua["fn"] | null)[] = [];
-/** Per candidate, how it writes a batch. */
-const packs: Packer[] = [];
-for (const candidate of candidates) {
+/** A candidate's Lua as loaded into one Redis. */
+interface Loaded {
+  /** Script hashes by name ("batch": the batch script). */
+  readonly shas: Map<string, string>;
+  /** Its batch function, when it runs as one (`DIR#function`). */
+  readonly fn: Lua["fn"];
+  /** How it writes a batch. */
+  readonly pack: Packer;
+}
+
+/** Loads `candidate`'s scripts (and with `#function` its batch function) into `redis`. */
+async function load(redis: Redis, candidate: string): Promise<Loaded> {
   const [root = "", mode] = candidate.split("#");
   const lua = await luaOf(root);
-  const m = new Map<string, string>();
-  for (const [name, text] of lua.scripts) m.set(name, String(await redis.script("LOAD", text)));
-  shas.push(m);
+  const shas = new Map<string, string>();
+  for (const [name, text] of lua.scripts) shas.set(name, String(await redis.script("LOAD", text)));
   if (mode === "function") {
     if (lua.fn === null) throw new Error(`${root} has no batch function`);
     await redis.call("FUNCTION", "LOAD", "REPLACE", lua.fn.library);
   }
-  fns.push(mode === "function" ? lua.fn : null);
-  packs.push(lua.pack);
+  return { shas, fn: mode === "function" ? lua.fn : null, pack: lua.pack };
 }
 
-const readings: number[][] = candidates.map(() => []);
-/** Per candidate, ms inside script calls per replay (commandstats `usec`): steadier than the CPU. */
-const scriptMs: number[][] = candidates.map(() => []);
-try {
-  for (let rep = 0; rep < reps * candidates.length; rep++) {
-    const which = rep % candidates.length;
-    const sha = shas[which] as Map<string, string>;
-    const fn = fns[which] ?? null;
-    const into = `{usher-bench:${process.pid}:replay${rep}:}`;
-    const moved = (s: string): string => (s.includes(prefix) ? s.split(prefix).join(into) : s);
-    meter.start();
-    let errors = 0;
-    for (let i = 0; i < calls.length; i += CHUNK) {
-      const p = redis.pipeline();
-      for (let j = i; j < Math.min(i + CHUNK, calls.length); j++) {
-        const [verb, ...rest] = calls[j] as string[];
-        // EVALSHA's arguments after the hash: numkeys, the key, ARGV (the first two moved too).
-        const [name = "", numKeys = "", key = "", P = "", node = "", ...argv] = rest.map(moved);
-        const batch = batches.get(j);
-        if (batch !== undefined) {
-          const packed = (packs[which] as Packer)(
-            [P, node],
-            batch.map((c) => ({ name: c.name, args: c.args.map((a) => moved(String(a))) })),
-          );
-          if (fn !== null) p.call("fcall", fn.name, numKeys, key, ...packed);
-          else p.call("evalsha", sha.get("batch") ?? "", numKeys, key, ...packed);
-        } else if (verb === "evalsha" && fn !== null && fn.batched.has(name))
-          p.call("fcall", fn.name, numKeys, key, P, node, "1", name, argv.length, ...argv);
-        else if (verb === "evalsha") p.call("evalsha", sha.get(rest[0] ?? "") ?? "", ...rest.slice(1).map(moved));
-        else p.call(verb ?? "", ...rest.map(moved));
-      }
-      for (const [err] of (await p.exec()) ?? []) if (err) errors++;
+/** Sends every recorded call under `into` (a fresh key prefix) as `lua`'s nodes would; returns the errors. */
+async function replay(redis: Redis, lua: Loaded, into: string): Promise<number> {
+  const { shas: sha, fn, pack } = lua;
+  const moved = (s: string): string => (s.includes(prefix) ? s.split(prefix).join(into) : s);
+  let errors = 0;
+  for (let i = 0; i < calls.length; i += CHUNK) {
+    const p = redis.pipeline();
+    for (let j = i; j < Math.min(i + CHUNK, calls.length); j++) {
+      const [verb, ...rest] = calls[j] as string[];
+      // EVALSHA's arguments after the hash: numkeys, the key, ARGV (the first two moved too).
+      const [name = "", numKeys = "", key = "", P = "", node = "", ...argv] = rest.map(moved);
+      const batch = batches.get(j);
+      if (batch !== undefined) {
+        const packed = pack(
+          [P, node],
+          batch.map((c) => ({ name: c.name, args: c.args.map((a) => moved(String(a))) })),
+        );
+        if (fn !== null) p.call("fcall", fn.name, numKeys, key, ...packed);
+        else p.call("evalsha", sha.get("batch") ?? "", numKeys, key, ...packed);
+      } else if (verb === "evalsha" && fn !== null && fn.batched.has(name))
+        p.call("fcall", fn.name, numKeys, key, P, node, "1", name, argv.length, ...argv);
+      else if (verb === "evalsha") p.call("evalsha", sha.get(rest[0] ?? "") ?? "", ...rest.slice(1).map(moved));
+      else p.call(verb ?? "", ...rest.map(moved));
     }
-    const reading = await meter.stop();
-    const ms = reading.cpuMs;
-    (readings[which] as number[]).push(ms);
-    (scriptMs[which] as number[]).push(reading.scriptUs / 1000);
-    console.log(
-      `replay ${rep + 1} (${candidates[which]}): Redis ${ms.toFixed(0)} ms, scripts ${(reading.scriptUs / 1000).toFixed(0)} ms` +
-        `${errors > 0 ? `, ${errors} errors` : ""}`,
-    );
-    await deleteRedisKeys(url, into.slice(1, -1));
+    for (const [err] of (await p.exec()) ?? []) if (err) errors++;
   }
-} finally {
-  redis.disconnect();
-  meter.close();
+  return errors;
 }
-candidates.forEach((root, i) => {
-  console.log(
-    `${root}: median ${median(readings[i] as number[]).toFixed(0)} ms of Redis CPU, ` +
-      `${median(scriptMs[i] as number[]).toFixed(0)} ms in scripts`,
+
+const errorNote = (errors: number): string => (errors > 0 ? `, ${errors} errors` : "");
+
+/** Redis's CPU and time inside scripts per replay, candidates alternating on the one Redis at `url`. */
+async function measureTime(): Promise<void> {
+  const redis = new Redis(url);
+  const meter = new RedisMeter(url);
+  const loaded: Loaded[] = [];
+  for (const candidate of candidates) loaded.push(await load(redis, candidate));
+  const readings: number[][] = candidates.map(() => []);
+  /** Per candidate, ms inside script calls per replay (commandstats `usec`): steadier than the CPU. */
+  const scriptMs: number[][] = candidates.map(() => []);
+  try {
+    for (let rep = 0; rep < reps * candidates.length; rep++) {
+      const which = rep % candidates.length;
+      const into = `{usher-bench:${process.pid}:replay${rep}:}`;
+      meter.start();
+      const errors = await replay(redis, loaded[which] as Loaded, into);
+      const reading = await meter.stop();
+      (readings[which] as number[]).push(reading.cpuMs);
+      (scriptMs[which] as number[]).push(reading.scriptUs / 1000);
+      console.log(
+        `replay ${rep + 1} (${candidates[which]}): Redis ${reading.cpuMs.toFixed(0)} ms, scripts ${(reading.scriptUs / 1000).toFixed(0)} ms` +
+          errorNote(errors),
+      );
+      await deleteRedisKeys(url, into.slice(1, -1));
+    }
+  } finally {
+    redis.disconnect();
+    meter.close();
+  }
+  candidates.forEach((root, i) => {
+    console.log(
+      `${root}: median ${median(readings[i] as number[]).toFixed(0)} ms of Redis CPU, ` +
+        `${median(scriptMs[i] as number[]).toFixed(0)} ms in scripts`,
+    );
+  });
+}
+
+/** The command procedures that only carry others (the client's command, the script around its calls). */
+const CARRIERS = new Set(["processCommand", "fcallCommand", "evalShaCommand", "evalCommand", "scriptCommand"]);
+
+/**
+ * Instructions Redis executes per admission in the replay, each candidate on a fresh server under
+ * callgrind (CallgrindRedis.ts), counted from after its scripts loaded to the replay's last reply:
+ * all of it, inside Lua (`lua_pcall`: the scripts with their commands), in the commands the scripts
+ * call (`scriptCall`), and the costliest commands.
+ */
+async function measureInstructions(): Promise<void> {
+  const admissions = calls.reduce(
+    (n, c, i) =>
+      n + (batches.get(i)?.filter((b) => b.name === "usherEnqueue").length ?? (c[1] === "usherEnqueue" ? 1 : 0)),
+    0,
   );
-});
+  const perAdmission = (n: number): string => `${(n / admissions / 1000).toFixed(1)}k`;
+  const counts: number[][] = candidates.map(() => []);
+  const once = async (candidate: string): Promise<{ instructions: number; line: string }> => {
+    const server = await startCallgrindRedis();
+    const redis = new Redis(server.url);
+    try {
+      const lua = await load(redis, candidate);
+      server.zero();
+      const errors = await replay(redis, lua, `{usher-bench:${process.pid}:replay:}`);
+      const dump = server.dump();
+      const by = inclusiveCounts(dump.file);
+      const commands: [string, number][] = [];
+      for (const [name, n] of [...by].sort((a, b) => b[1] - a[1])) {
+        if (!name.endsWith("Command") || CARRIERS.has(name)) continue;
+        // A command's inner procedure (zaddGenericCommand in zaddCommand) is not listed again.
+        const base = name.slice(0, -7).toLowerCase();
+        if (commands.some(([o]) => base.startsWith(o.toLowerCase()))) continue;
+        commands.push([name.slice(0, -7), n]);
+        if (commands.length === 6) break;
+      }
+      const line =
+        `${perAdmission(dump.instructions)} instructions an admission (${admissions} admissions${errorNote(errors)});` +
+        ` in Lua ${perAdmission(by.get("lua_pcall") ?? 0)}, in the commands it calls ${perAdmission(by.get("scriptCall") ?? 0)}: ` +
+        commands.map(([name, n]) => `${name} ${perAdmission(n)}`).join(", ");
+      return { instructions: dump.instructions, line };
+    } finally {
+      redis.disconnect();
+      await server.stop();
+    }
+  };
+  for (let rep = 0; rep < reps; rep++) {
+    // Two servers at a time: each is one thread, and counts do not depend on what else runs.
+    for (let i = 0; i < candidates.length; i += 2) {
+      const pair = candidates.slice(i, i + 2);
+      const results = await Promise.all(pair.map(once));
+      results.forEach((r, k) => {
+        (counts[i + k] as number[]).push(r.instructions);
+        console.log(`replay ${rep + 1} (${pair[k]}): ${r.line}`);
+      });
+    }
+  }
+  candidates.forEach((root, i) => {
+    console.log(`${root}: median ${perAdmission(median(counts[i] as number[]))} instructions an admission`);
+  });
+}
+
+if (instructions) await measureInstructions();
+else await measureTime();

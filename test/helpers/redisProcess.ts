@@ -17,15 +17,14 @@ export async function freePort(): Promise<number> {
   return address.port;
 }
 
-/** Starts `redis-server` on `port` of 127.0.0.1 with no persistence; resolves once it accepts connections. */
-export async function spawnRedis(port: number): Promise<ChildProcess> {
-  const child = spawn(
-    "redis-server",
-    ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-    {
-      stdio: ["ignore", "pipe", "ignore"],
-    },
-  );
+/**
+ * Starts `redis-server` on `port` of 127.0.0.1 with no persistence; resolves once it accepts
+ * connections. `wrapper`: a command that runs the server (e.g. Valgrind and its options), if any.
+ */
+export async function spawnRedis(port: number, wrapper: readonly string[] = []): Promise<ChildProcess> {
+  const server = ["redis-server", "--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"];
+  const [command = "", ...args] = [...wrapper, ...server];
+  const child = spawn(command, args, { stdio: ["ignore", "pipe", "ignore"] });
   child.stdout.setEncoding("utf8");
   await new Promise<void>((resolve, reject) => {
     let out = "";
