@@ -134,11 +134,13 @@ export class ScriptBatch {
     }
     this.#send(packBatch(this.#head, calls)).then(
       (reply) => {
-        const results = reply as (readonly unknown[])[];
+        // Each call's result, or the error reply of a call that failed (the parser's ReplyError).
+        const results = reply as readonly unknown[];
         calls.forEach((c, i) => {
           const r = results[i];
-          if (r?.[0] === 1) c.resolve(r[1] ?? null);
-          else c.reject(new ReplyError(String(r?.[1] ?? "no result from the batch script")));
+          if (r instanceof Error) c.reject(r);
+          else if (i >= results.length) c.reject(new ReplyError("no result from the batch script"));
+          else c.resolve(r ?? null);
         });
       },
       (err: unknown) => {

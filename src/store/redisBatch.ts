@@ -15,7 +15,8 @@
  * (those after P and node); or, for a call that repeats most arguments of the previous call of
  * the same script in the batch, its name, -c, the positions that differ and their arguments (see
  * {@link packBatch}). Returns per call {1, result} or {0, error message} (a failing `redis.call`
- * raises a table with the reply's text in `err`; `error()` a string).
+ * raises a table with the reply's text in `err`; `error()` a string); with n written as -n (as
+ * Usher's nodes send it), per call its result (nil as false) or an error reply with that message.
  */
 import { sha1 } from "./callScript.ts";
 import { LEVELS_LIB } from "./redisLevels.ts";
@@ -74,7 +75,8 @@ const MAX_CHANGED_POSITION = 127;
  * as does any call that would not save an argument.
  */
 export function packBatch(head: readonly string[], calls: readonly BatchCall[]): (string | number)[] {
-  const out: (string | number)[] = [...head, calls.length];
+  // -n: the reply holds each call's result as it is (see the file comment).
+  const out: (string | number)[] = [...head, -calls.length];
   const prev = new Map<ScriptName, readonly (string | number)[]>();
   for (const { name, args } of calls) {
     const before = prev.get(name);
@@ -101,7 +103,12 @@ export function packBatch(head: readonly string[], calls: readonly BatchCall[]):
 const RUN_CALLS = `local out = {}
 local prev = {}
 local at = 4
-for i = 1, tonumber(BATCH[3]) do
+local n = tonumber(BATCH[3])
+-- A count below 0: its calls' results go in the reply as they are, a failed call's as an error
+-- reply in its place (a table per call, {1, result}, was an allocation and a level of the reply each).
+local flat = n < 0
+if flat then n = -n end
+for i = 1, n do
   local name, argc = BATCH[at], tonumber(BATCH[at + 1])
   local args
   if argc >= 0 then
@@ -120,9 +127,14 @@ for i = 1, tonumber(BATCH[3]) do
   end
   prev[name] = args
   ARGV = args
-  running_n = {}
+  -- Emptied in place: a new table per call was an allocation (and the collector's work) per call.
+  for p in pairs(running_n) do running_n[p] = nil end
   local ok, res = pcall(CALLS[name])
-  if ok then out[i] = {1, res}
+  if flat then
+    if not ok then out[i] = {err = type(res) == 'table' and res.err or tostring(res)}
+    elseif res == nil then out[i] = false
+    else out[i] = res end
+  elseif ok then out[i] = {1, res}
   elseif type(res) == 'table' and res.err then out[i] = {0, res.err}
   else out[i] = {0, tostring(res)} end
 end

@@ -9,8 +9,69 @@ import { CLAIM_LIB } from "./redisClaimLib.ts";
 import { LEVELS_LIB } from "./redisLevels.ts";
 import { PRELUDE } from "./redisPrelude.ts";
 
-/** What every queue script starts with: the helpers, the fair order's, claiming. */
-export const QUEUE_LIB = `${PRELUDE}${LEVELS_LIB}${CLAIM_LIB}`;
+/**
+ * The helpers of admission and release, made once where the batch function holds them rather than
+ * at every call inside its body: in Redis's Lua every closure, upvalue and table is an allocation
+ * (with jemalloc's size accounting and the collector's work after it), and a body's local
+ * functions were a closure and its upvalues per call.
+ */
+const STEPS_LIB = `
+-- Level 0's lane records of an admission's pool, read once per admission (enq_lanes0): this key's
+-- lane, "_x", its parked events, "_ml", "_L". The admission sets enq_lf to nil first.
+local enq_lf
+local function enq_lanes0(pool, ck)
+  if enq_lf == nil then enq_lf = redis.call('HMGET', lanes_key(pool, '0'), 'k:' .. ck, '_x', 'n:' .. ck, '_ml', '_L') end
+  return enq_lf
+end
+-- Every pool's waiting events (for maxSize): level 0's ring of the admission's pool held ahead.
+local function enq_all_waiting(pool, ahead, ck)
+  local n = 0
+  for _, p in ipairs(redis.call('SMEMBERS', P .. 'pools')) do
+    if p ~= pool then n = n + pool_size(p)
+    elseif ahead > 0 then
+      local lf = enq_lanes0(pool, ck)
+      n = n + pool_size(p, ahead, lf[2] or 0, lf[5])
+    end
+  end
+  return n
+end
+-- The total an admission reports: every pool's count when it took one (exact), else n and the
+-- rings of the nOther other pools named in ARGV from 23.
+local function enq_others_total(exact, nOther, n)
+  if exact then return exact + 1 end
+  for i = 23, 22 + nOther do n = n + redis.call('ZCARD', P .. 'wait:' .. ARGV[i]) end
+  return n
+end
+-- A job's fields besides those every job has: its level (not 0) and its count for maxPerClient.
+local function job_extras(jk, lvl, counted)
+  if lvl ~= '0' and counted then redis.call('HSET', jk, 'lvl', lvl, 'cc', '1')
+  elseif lvl ~= '0' then redis.call('HSET', jk, 'lvl', lvl)
+  elseif counted then redis.call('HSET', jk, 'cc', '1') end
+end
+-- An empty table that is never written to: a reply's or a read's "nothing" without making one.
+local EMPTY = {}
+-- Event e leaves its session's pending set pk. Returns whether it had left already (ended) and
+-- whether nothing else is pending (lone). SPOP of two members tells both in one command when e was
+-- the only member (the usual case: the set is gone with it). Anything else popped goes back, and
+-- the set gets sessionTtlMs: the pop may have emptied it, and its TTL with it (an adopted set, or
+-- one a renewal kept alive, had one), so that a member nothing ends still goes in time.
+local function leave_pending(pk, e, ttl)
+  local got = redis.call('SPOP', pk, '2')
+  if #got == 0 then return true, true end
+  if #got == 1 and got[1] == e then return false, true end
+  local ended, back = true, {}
+  for _, m in ipairs(got) do
+    if m == e then ended = false else back[#back + 1] = m end
+  end
+  redis.call('SADD', pk, unpack(back))
+  redis.call('PEXPIRE', pk, ttl)
+  if ended then ended = redis.call('SREM', pk, e) == 0 end
+  return ended, false
+end
+`;
+
+/** What every queue script starts with: the helpers, the fair order's, claiming, admission's and release's. */
+export const QUEUE_LIB = `${PRELUDE}${LEVELS_LIB}${CLAIM_LIB}${STEPS_LIB}`;
 
 /**
  * enqueue: ARGV = P, node, eventId, sessionHash, fnId, poolId, jobJson, maxSize ("" = none),
@@ -45,29 +106,16 @@ local reqAt = forget_read(23 + nOther)
 local wk = ring_key(pool, '0')
 -- Level 0's ring: empty when the whole pool is (another level's events leave a marker in it).
 local ahead = redis.call('ZCARD', wk)
--- Level 0's lane records of this pool: this key's lane, "_x", its parked events, "_ml", "_L" (read once).
-local lf
-local function lanes0()
-  if lf == nil then lf = redis.call('HMGET', lanes_key(pool, '0'), 'k:' .. ck, '_x', 'n:' .. ck, '_ml', '_L') end
-  return lf
-end
-local function all_waiting()
-  local n = 0
-  for _, p in ipairs(redis.call('SMEMBERS', P .. 'pools')) do
-    if p ~= pool then n = n + pool_size(p)
-    elseif ahead > 0 then n = n + pool_size(p, ahead, lanes0()[2] or 0, lanes0()[5]) end
-  end
-  return n
-end
+enq_lf = nil
 local exact
 if maxSize ~= '' then
-  exact = all_waiting()
+  exact = enq_all_waiting(pool, ahead, ck)
   if exact >= tonumber(maxSize) then return {0, exact} end
 end
 local counted = maxPer ~= ''
 if counted and redis.call('HINCRBY', P .. 'clients', ck, 1) > tonumber(maxPer) then
   left_client(ck, true)
-  return {-3, exact or all_waiting()}
+  return {-3, exact or enq_all_waiting(pool, ahead, ck)}
 end
 -- A session whose owner this admission records is new to every node (each node's first join of a
 -- session carries its owner, and a record lasts stateTtlMs): nothing of it is pending or logged.
@@ -93,16 +141,8 @@ if not new_session and not solo then
   if alone ~= '1' then redis.call('PUBLISH', P .. 'wake', NODE .. ' s ' .. h) end
 end
 if ARGV[13] == '1' then redis.call('SADD', P .. 'pools', pool) end
-local function others_total(n)
-  if exact then return exact + 1 end
-  for i = 23, 22 + nOther do n = n + redis.call('ZCARD', P .. 'wait:' .. ARGV[i]) end
-  return n
-end
 local req = claim_request(reqAt)
 local jk = P .. 'job:' .. e
-local extra = {'ck', ck, 'at', at}
-if lvl ~= '0' then extra[#extra + 1] = 'lvl'; extra[#extra + 1] = lvl end
-if counted then extra[#extra + 1] = 'cc'; extra[#extra + 1] = '1' end
 if req ~= nil and ahead == 0 then
   -- Fast path: this event heads an idle pool. It runs here now if its pool has a free slot and no
   -- other pool the caller serves has an older head with a free slot.
@@ -121,9 +161,10 @@ if req ~= nil and ahead == 0 then
   if mine then
     local now = req_now(req)
     redis.call('HSET', jk, 'json', json, 'pool', pool, 'fn', fn, 'ses', h, 'origin', NODE, 'tries', '1',
-      'lease', req.lease, 'node', NODE, 'start', req_start(req, now), unpack(extra))
+      'lease', req.lease, 'node', NODE, 'start', req_start(req, now), 'ck', ck, 'at', at)
+    job_extras(jk, lvl, counted)
     redis.call('ZADD', P .. 'run:' .. pool, req_expiry(req, now), e .. '|' .. req.lease)
-    return {1, 0, 1, others_total(1), {}, {pool, fn, json, NODE}, saw, known, 1}
+    return {1, 0, 1, enq_others_total(exact, nOther, 1), EMPTY, {pool, fn, json, NODE}, saw, known, 1}
   end
 end
 -- The position as a string once (Lua's number to string is slow; the member, the job and the ring use it).
@@ -135,9 +176,9 @@ local rk, lk = ring_key(pool, lvl), lanes_key(pool, lvl)
 -- it has parked events), c its parked events, ml how many lanes have some.
 local nL, nx, c, ml, laneHead = 0, 0, 0, 0, nil
 if ahead > 0 then
-  nL = tonumber(lanes0()[5]) or 0
-  local f = {}
-  if lvl == '0' then f = lanes0()
+  nL = tonumber(enq_lanes0(pool, ck)[5]) or 0
+  local f = EMPTY
+  if lvl == '0' then f = enq_lanes0(pool, ck)
   elseif fair then f = redis.call('HMGET', lk, 'k:' .. ck, '_x', 'n:' .. ck, '_ml') end
   nx = tonumber(f[2]) or 0
   if fair then
@@ -146,7 +187,8 @@ if ahead > 0 then
     if f[1] and (c > 0 or (event_of(f[1]) ~= released and redis.call('ZSCORE', rk, f[1]))) then laneHead = f[1] end
   end
 end
-redis.call('HSET', jk, 'json', json, 'pool', pool, 'fn', fn, 'seq', seq, 'ses', h, 'origin', NODE, 'tries', '0', 'm', m, unpack(extra))
+redis.call('HSET', jk, 'json', json, 'pool', pool, 'fn', fn, 'seq', seq, 'ses', h, 'origin', NODE, 'tries', '0', 'm', m, 'ck', ck, 'at', at)
+job_extras(jk, lvl, counted)
 if laneHead then
   redis.call('ZADD', park_key(pool, lvl), 0, park_member(ck, m))
   if c > 0 then redis.call('HSET', lk, '_x', nx + 1, 'n:' .. ck, c + 1)
@@ -177,7 +219,7 @@ else
     end
   end
 end
-local running = {}
+local running = EMPTY
 if rank == 0 then running = running_of(pool, req and req_now(req) or now_ms()) end
 local claim = try_claim(req, alone)
 if claim == nil then
@@ -186,7 +228,7 @@ if claim == nil then
   -- it waiting looks again at its next release) and of ranks when this event went ahead of some.
   if alone ~= '1' and (ahead == 0 or rank < size - 1) then redis.call('PUBLISH', P .. 'wake', NODE .. ' j ' .. pool) end
 end
-return {1, rank, size, others_total(size), running, claim, 1, known}
+return {1, rank, size, enq_others_total(exact, nOther, size), running, claim, 1, known}
 `;
 
 /**
@@ -221,24 +263,6 @@ return {claim or false, saw and 1 or 0}
  */
 export const RELEASE = `${QUEUE_LIB}
 local head, lease, pool, ttl, maxlen, alone = ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8]
--- Event e leaves its session's pending set pk. Returns whether it had left already (ended) and
--- whether nothing else is pending (lone). SPOP of two members tells both in one command when e was
--- the only member (the usual case: the set is gone with it). Anything else popped goes back, and
--- the set gets sessionTtlMs: the pop may have emptied it, and its TTL with it (an adopted set, or
--- one a renewal kept alive, had one), so that a member nothing ends still goes in time.
-local function leave_pending(pk, e, ttl)
-  local got = redis.call('SPOP', pk, '2')
-  if #got == 0 then return true, true end
-  if #got == 1 and got[1] == e then return false, true end
-  local ended, back = true, {}
-  for _, m in ipairs(got) do
-    if m == e then ended = false else back[#back + 1] = m end
-  end
-  redis.call('SADD', pk, unpack(back))
-  redis.call('PEXPIRE', pk, ttl)
-  if ended then ended = redis.call('SREM', pk, e) == 0 end
-  return ended, false
-end
 local held = redis.call('ZREM', P .. 'run:' .. pool, head .. '|' .. lease)
 local i = 10
 local n = tonumber(ARGV[9])

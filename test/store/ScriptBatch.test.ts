@@ -80,6 +80,23 @@ describe("ScriptBatch", () => {
       );
     });
 
+    it(`replies {1, result} or {0, message} per call to a count sent as it is, as a worker of another language sends it (${mode})`, async () => {
+      const prefix = storeKey(testPrefix("batch"), "");
+      await redis.set(`${prefix}run:broken`, "not a sorted set");
+      // The function mode's batch loads the library; the script is sent whole.
+      await batchOf(mode, prefix);
+      const args = [prefix, "node", 2, "usherClaim", 12, ...claim("broken"), "usherClaim", 12, ...noClaim("default")];
+      const reply = (
+        mode === "function"
+          ? await redis.call("FCALL", BATCH_FUNCTION, 1, `${prefix}seq`, ...args)
+          : await redis.eval(BATCH_LUA, 1, `${prefix}seq`, ...args)
+      ) as [number, unknown][];
+      assert.equal(reply.length, 2);
+      assert.equal(reply[0]?.[0], 0);
+      assert.match(String(reply[0]?.[1]), /WRONGTYPE/);
+      assert.deepEqual(reply[1], [1, [null, 1]]);
+    });
+
     it(`runs a call sent as the arguments that changed with the rest of the previous call's (${mode})`, async () => {
       const prefix = storeKey(testPrefix("batch"), "");
       await redis.set(`${prefix}run:broken`, "not a sorted set");

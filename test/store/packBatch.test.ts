@@ -24,7 +24,7 @@ describe("packBatch", () => {
       ]),
       [
         ...HEAD,
-        4,
+        -4,
         ...["usherEnqueue", 8, "e1", "s", 0, "default", "", 600000, "l1", "x"],
         ...["usherRelease", 3, "e0", "l0", "default"],
         ...["usherEnqueue", -8, at(1, 7), "e2", "l2"],
@@ -40,7 +40,7 @@ describe("packBatch", () => {
         { name: "usherClaim", args: same },
         { name: "usherClaim", args: [...same] },
       ]),
-      [...HEAD, 2, "usherClaim", 3, "a", "b", "c", "usherClaim", -3, ""],
+      [...HEAD, -2, "usherClaim", 3, "a", "b", "c", "usherClaim", -3, ""],
     );
   });
 
@@ -59,7 +59,7 @@ describe("packBatch", () => {
     ]);
     assert.deepEqual(packed, [
       ...HEAD,
-      7,
+      -7,
       ...["usherClaim", 2, "a", "b"],
       ...["usherClaim", 2, "a", "c"],
       ...["usherClaim", 3, "a", "c", "d"],
