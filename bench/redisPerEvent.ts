@@ -6,12 +6,13 @@
  * second, Redis' CPU and commands per prediction (`INFO`), and this process' CPU per prediction.
  *
  *   node [--expose-gc] --conditions=usher-source --import tsx bench/redisPerEvent.ts [--users=50] [--slots=8] \
- *     [--n=20000] [--rounds=5] [--fresh] [--payload=BYTES] [--mix] [--heap] [--floor] [--url=redis://127.0.0.1:6379]
+ *     [--n=20000] [--rounds=5] [--fresh] [--fair] [--payload=BYTES] [--mix] [--heap] [--floor] [--url=redis://127.0.0.1:6379]
  *
  * Two processes on two cores, nothing else: steadier than `scaleout` on a small VM, for comparing
  * changes to the scripts (run before and after, alternating). `--slots` is the concurrencyCount:
  * fewer than the users keeps a queue waiting (the slow path: ring, claim at release), more gives
- * every admission the fast path. `--fresh` gives every prediction a session of its own.
+ * every admission the fast path. `--fresh` gives every prediction a session of its own. `--fair`
+ * turns fair share on, as in an app (the engine alone orders by admission).
  * `--payload` makes each input a string of that many bytes (the identity function's result is the
  * same string), as a model's text or image data would be. `--mix`
  * lists the commands per prediction; `--heap` (with `node --expose-gc`) the heap kept after each
@@ -34,6 +35,7 @@ const slots = Number(argValue("slots", "8"));
 const n = Number(argValue("n", "20000"));
 const rounds = Number(argValue("rounds", "5"));
 const fresh = process.argv.includes("--fresh");
+const fair = process.argv.includes("--fair");
 const payload = Number(argValue("payload", "0"));
 const text = payload > 0 ? "x".repeat(payload) : null;
 const url = argValue("url", "redis://127.0.0.1:6379");
@@ -45,6 +47,8 @@ const relay = new SessionRelay(store.bus);
 // Every session is read here, as a front's open stream would read it.
 relay.setHost({ accept: () => true, held: () => [], reading: () => true });
 const engine = new QueueEngine({
+  // --fair: fair share on, as an app's queue has it by default (the engine's own default is FIFO).
+  ...(fair ? { policy: { fairness: true, maxPerClient: null, priorityAgingMs: 30_000 } } : {}),
   functions: [IDENTITY_ENGINE_FN],
   store,
   ownsStore: true,

@@ -39,7 +39,8 @@ local function claim_request(at)
     local np = tonumber(ARGV[at + 7])
     local i = at + 8
     for _ = 1, np do
-      req.pools[#req.pools + 1] = {ARGV[i], ARGV[i + 1]}
+      -- The limit as written ("": none) and as a number, made once per parsed request.
+      req.pools[#req.pools + 1] = {ARGV[i], ARGV[i + 1], tonumber(ARGV[i + 1])}
       i = i + 2
     end
     local nf = tonumber(ARGV[i])
@@ -53,10 +54,11 @@ local function claim_request(at)
     req_last = req
   end
   req.lease = lease
-  -- The time as the caller sent it (a string, written as it came: Lua's number to string is slow).
+  -- The time as the caller sent it (a string, written as it came: Lua's number to string is slow;
+  -- as a number only when some arithmetic needs it, see req_now).
   local now = ARGV[at + 2]
   if now == '' then req.now, req.nowS, req.expiry = nil, nil, nil
-  else req.now, req.nowS, req.expiry = tonumber(now), now, ARGV[at + 3] end
+  else req.now, req.nowS, req.expiry = nil, now, ARGV[at + 3] end
   return req
 end
 -- Running claims per pool, as counted in this script (an admission that found its pool full need
@@ -65,21 +67,29 @@ local running_n = {}
 -- A claim's time (its start, and its lease's expiry from it): the caller's estimate of Redis' clock
 -- when it gave one (no TIME command), else Redis'.
 local function req_now(req)
-  return req.now or now_ms()
+  if req.nowS == nil then return now_ms() end
+  local now = req.now
+  if now == nil then
+    now = tonumber(req.nowS)
+    req.now = now
+  end
+  return now
 end
 -- A claim's start and lease expiry as written: the caller's strings when it sent its time.
 local function req_start(req, now) return req.nowS or now end
 local function req_expiry(req, now) return req.expiry or (now + req.leaseMs) end
 -- Tries as written for the usual counts (a number would go through Lua's slow formatting).
 local TRIES = {'1', '2', '3', '4', '5'}
-local function slot_free(pool, limit)
-  if limit == '' then return true end
+-- p: a request's pool, {pool, limit as written ("": none), limit}.
+local function slot_free(p)
+  if p[2] == '' then return true end
+  local pool = p[1]
   local n = running_n[pool]
   if n == nil then
     n = redis.call('ZCARD', P .. 'run:' .. pool)
     running_n[pool] = n
   end
-  return n < tonumber(limit)
+  return n < p[3]
 end
 -- A pool's next event: {m, pos (ring position), lvl, second (the next head of its level, if any),
 -- multi (the pool has several levels)}, and its entry when levels were compared; nil when none.
@@ -211,18 +221,47 @@ local function take(req, pool, head, fn, items, now)
   local moved = lanes ~= nil and relane(pool, head.lvl, lanes, parkedTaken)
   return out, moved
 end
+-- take() for one event popped off level 0's ring whose lane has nothing parked (its job has no
+-- "more"), the usual claim: the same writes and reply, without take's tables. Returns nil, having
+-- changed nothing, for an event whose lane has parked events: take() serves it.
+local function take_popped(req, pool, m, pos, fn)
+  local e = event_of(m)
+  local jk = P .. 'job:' .. e
+  local f = redis.call('HMGET', jk, 'json', 'origin', 'tries', 'more')
+  if f[4] then return nil end
+  local tries = (tonumber(f[3]) or 0) + 1
+  -- The caller's time as it sent it, if it did (no number made of it).
+  local start, expiry = req.nowS, req.expiry
+  if start == nil then
+    start = now_ms()
+    expiry = start + req.leaseMs
+  end
+  redis.call('HSET', jk, 'lease', req.lease, 'node', NODE, 'start', start, 'tries', TRIES[tries] or tries, 'pos', pos)
+  redis.call('ZADD', P .. 'run:' .. pool, expiry, e .. '|' .. req.lease)
+  if running_n[pool] then running_n[pool] = running_n[pool] + 1 end
+  -- Another origin hears that its event started (this node knows of its own), unless the caller
+  -- tells it itself (quiet).
+  if f[2] and f[2] ~= NODE and not req.quiet then tell_origins({[f[2]] = {e}}, 'S') end
+  return {pool, fn, f[1], f[2] or ''}
+end
 -- One pool asked for and no batching function: the head is taken off level 0's ring at once
 -- (ZPOPMIN: one command, not a look and a removal). A marker there (other levels) goes back, and
 -- the levels are compared as usual.
 local function pop_head(req, alone, freed)
   local p = req.pools[1]
-  if p[1] ~= freed and not slot_free(p[1], p[2]) then return nil, true end
+  if p[1] ~= freed and not slot_free(p) then return nil, true end
   local rk0 = ring_key(p[1], '0')
   local top = redis.call('ZPOPMIN', rk0)
   if not top[1] then return nil, false end
   local best
   if string.byte(top[1], 1) ~= 35 then
-    best = {m = top[1], pos = top[2], lvl = '0', popped = true}
+    local m = top[1]
+    local out = take_popped(req, p[1], m, top[2], string.sub(m, 1, string.find(m, ':', 1, true) - 1))
+    if out then
+      if alone == '0' then redis.call('PUBLISH', P .. 'wake', NODE .. ' c ' .. p[1]) end
+      return out, true
+    end
+    best = {m = m, pos = top[2], lvl = '0', popped = true}
   else
     redis.call('ZADD', rk0, '-inf', top[1])
     best = pool_head(p[1], req.aging)
@@ -244,7 +283,7 @@ local function try_claim(req, alone, freed)
   local best, bestE, bestPool
   local saw = false
   for _, p in ipairs(req.pools) do
-    if p[1] == freed or slot_free(p[1], p[2]) then
+    if p[1] == freed or slot_free(p) then
       local h, en = pool_head(p[1], req.aging)
       if h then
         saw = true

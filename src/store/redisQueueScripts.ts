@@ -98,7 +98,7 @@ export const QUEUE_LIB = `${PRELUDE}${LEVELS_LIB}${CLAIM_LIB}${STEPS_LIB}`;
  */
 export const ENQUEUE = `${QUEUE_LIB}
 local e, h, fn, pool, json, maxSize, ttl, alone = ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8], ARGV[9], ARGV[10]
-local lvl, ck, at, fair, maxPer, aging = ARGV[14], ARGV[15], ARGV[16], ARGV[17] == '1', ARGV[18], tonumber(ARGV[19])
+local lvl, ck, at, fair, maxPer = ARGV[14], ARGV[15], ARGV[16], ARGV[17] == '1', ARGV[18]
 local released, solo = ARGV[20], ARGV[21] == '1'
 local nOther = tonumber(ARGV[22])
 -- First: a read final of this session must not count as history below.
@@ -148,13 +148,13 @@ if req ~= nil and ahead == 0 then
   -- other pool the caller serves has an older head with a free slot.
   local mine, saw = false, 0
   for _, p in ipairs(req.pools) do
-    if p[1] == pool then mine = slot_free(pool, p[2]) end
+    if p[1] == pool then mine = slot_free(p) end
   end
   if mine then
     for _, p in ipairs(req.pools) do
       if p[1] ~= pool and redis.call('EXISTS', P .. 'wait:' .. p[1]) == 1 then
         saw = 1
-        if slot_free(p[1], p[2]) then mine = false end
+        if slot_free(p) then mine = false end
       end
     end
   end
@@ -209,7 +209,7 @@ if nL == 0 and (not laneHead or ml == 0 or (ml == 1 and c > 0)) then
   rank = ahead
   if laneHead then rank = size - 1 end
 else
-  local order = pool_walk(pool, aging, fair)
+  local order = pool_walk(pool, tonumber(ARGV[19]), fair)
   size = #order
   rank = size - 1
   for i, x in ipairs(order) do
@@ -275,7 +275,9 @@ if held == 1 then
   for k = 1, n do left_client(ARGV[i + k], false) end
 end
 i = i + n + 1
-local logged = {}
+-- Made at the first final delivered here, with its four entries (a table grown from empty was
+-- three more allocations).
+local logged = EMPTY
 local nf = tonumber(ARGV[i])
 i = i + 1
 for _ = 1, nf do
@@ -300,10 +302,13 @@ for _ = 1, nf do
       if json ~= '' then id = deliver(h, NODE, json, ttl, maxlen, false, lone)
       elseif not ended then id = '${RELEASE_NEEDS_JSON}' end
     end
-    logged[#logged + 1] = e
-    logged[#logged + 1] = id
-    logged[#logged + 1] = adopted
-    logged[#logged + 1] = remaining
+    if logged == EMPTY then logged = {e, id, adopted, remaining}
+    else
+      logged[#logged + 1] = e
+      logged[#logged + 1] = id
+      logged[#logged + 1] = adopted
+      logged[#logged + 1] = remaining
+    end
   elseif not ended then
     if adopted == 1 then deliver(h, origin, json, ttl, maxlen, true)
     else deliver(h, origin, json, ttl, maxlen, true, true, remaining) end
