@@ -83,14 +83,15 @@ interface Lua {
 }
 
 /**
- * The calls of a batch's ARGV after P and node (`n`, then per call its name and argument count
+ * The calls of a batch's ARGV after P and node (`n` or `-n`, then per call its name and argument count
  * and arguments, or a negative count, the changed positions and their arguments: see packBatch).
  */
 function unpackBatch(argv: readonly string[]): Call[] {
   const calls: Call[] = [];
   const prev = new Map<string, readonly string[]>();
   let at = 1;
-  for (let i = 0; i < Number(argv[0]); i++) {
+  // n is sent as -n by a node that wants each call's result as it is (see packBatch): as many calls.
+  for (let i = 0; i < Math.abs(Number(argv[0])); i++) {
     const name = argv[at] ?? "";
     const argc = Number(argv[at + 1]);
     let args: string[];
@@ -278,7 +279,14 @@ async function measureTime(): Promise<void> {
 }
 
 /** The command procedures that only carry others (the client's command, the script around its calls). */
-const CARRIERS = new Set(["processCommand", "fcallCommand", "evalShaCommand", "evalCommand", "scriptCommand"]);
+const CARRIERS = new Set([
+  "processCommand",
+  "fcallCommand",
+  "evalShaCommand",
+  "evalCommand",
+  "evalGenericCommand",
+  "scriptCommand",
+]);
 
 /**
  * Instructions Redis executes per admission in the replay, each candidate on a fresh server under
