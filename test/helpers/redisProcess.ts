@@ -19,10 +19,16 @@ export async function freePort(): Promise<number> {
 
 /**
  * Starts `redis-server` on `port` of 127.0.0.1 with no persistence; resolves once it accepts
- * connections. `wrapper`: a command that runs the server (e.g. Valgrind and its options), if any.
+ * connections. `wrapper`: a command that runs the server (e.g. Valgrind and its options), if any;
+ * `config`: more of the server's options (e.g. `["--hz", "1"]`).
  */
-export async function spawnRedis(port: number, wrapper: readonly string[] = []): Promise<ChildProcess> {
+export async function spawnRedis(
+  port: number,
+  wrapper: readonly string[] = [],
+  config: readonly string[] = [],
+): Promise<ChildProcess> {
   const server = ["redis-server", "--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"];
+  server.push(...config);
   const [command = "", ...args] = [...wrapper, ...server];
   const child = spawn(command, args, { stdio: ["ignore", "pipe", "ignore"] });
   child.stdout.setEncoding("utf8");
