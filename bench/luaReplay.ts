@@ -334,7 +334,13 @@ async function measureInstructions(): Promise<void> {
     // Two servers at a time: each is one thread, and counts do not depend on what else runs.
     for (let i = 0; i < candidates.length; i += 2) {
       const pair = candidates.slice(i, i + 2);
-      const results = await Promise.all(pair.map(once));
+      // Settled, not all: a candidate that fails (its Lua does not load) must not leave the other's
+      // server running when this process ends.
+      const settled = await Promise.allSettled(pair.map(once));
+      const results = settled.map((r) => {
+        if (r.status === "rejected") throw r.reason;
+        return r.value;
+      });
       results.forEach((r, k) => {
         (counts[i + k] as number[]).push(r.instructions);
         console.log(`replay ${rep + 1} (${pair[k]}): ${r.line}`);
