@@ -1,7 +1,7 @@
 // One build of an output at a time across processes. The README's scale-out example starts two
 // fronts and a worker at once; each found the page missing and built it, and each build emptied
 // ui/dist under the processes already serving from it.
-import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 
 /** How long a lock with no holder's pid in it yet is taken for one being made, ms. */
@@ -14,18 +14,20 @@ function sleepSync(ms) {
 
 /** Whether the process that made `lockDir` is gone (its pid no longer runs), so the lock is stale. */
 function holderGone(lockDir) {
-  let pid;
+  let pid = 0;
   try {
     pid = Number(readFileSync(join(lockDir, "pid"), "utf8"));
   } catch {
-    // Made but not yet named: a holder between its mkdir and its write, unless that was long ago.
+    // No pid yet: read below as a lock not yet named.
+  }
+  if (!(pid > 0)) {
+    // Made but not yet named (a holder between its mkdir and its pid's rename), unless long ago.
     try {
       return Date.now() - statSync(lockDir).mtimeMs > UNNAMED_GRACE_MS;
     } catch {
       return false;
     }
   }
-  if (!(pid > 0)) return true;
   try {
     process.kill(pid, 0);
     return false;
@@ -55,7 +57,10 @@ export function withBuildLock(lockDir, build, { timeoutMs = 600_000, pollMs = 10
       continue;
     }
     try {
-      writeFileSync(join(lockDir, "pid"), String(process.pid));
+      // Written aside and renamed in: a waiter never reads a pid file half written (an empty one
+      // read as a dead holder let two processes build at once).
+      writeFileSync(join(lockDir, "pid.tmp"), String(process.pid));
+      renameSync(join(lockDir, "pid.tmp"), join(lockDir, "pid"));
       return build();
     } finally {
       rmSync(lockDir, { recursive: true, force: true });

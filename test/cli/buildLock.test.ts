@@ -105,3 +105,30 @@ test("a lock held by a live process is waited for, and given up with a clear err
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test("a lock whose pid is not written yet (an empty file) is waited for, not taken for a dead holder's", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "usher-lock-"));
+  try {
+    // What a waiter sees between the holder's mkdir and its pid: the two builds at once seen in CI.
+    mkdirSync(join(dir, "lock"));
+    writeFileSync(join(dir, "lock", "pid"), "");
+    const { withBuildLock } = (await import(LOCK_MODULE)) as {
+      withBuildLock(lockDir: string, build: () => unknown, options?: { timeoutMs?: number; pollMs?: number }): unknown;
+    };
+    let built = false;
+    assert.throws(
+      () =>
+        withBuildLock(
+          join(dir, "lock"),
+          () => {
+            built = true;
+          },
+          { timeoutMs: 100, pollMs: 20 },
+        ),
+      /Waited 100 ms for the build holding/,
+    );
+    assert.equal(built, false);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
