@@ -32,6 +32,31 @@ function builder(dir: string, name: string): Promise<number | null> {
   });
 }
 
+/**
+ * Makes `dir/lock` with `pid` in its pid file, then asserts that withBuildLock waits for it rather
+ * than taking it over: it gives up past a 100 ms timeout, and its build never runs.
+ */
+async function assertWaitedFor(dir: string, pid: string): Promise<void> {
+  mkdirSync(join(dir, "lock"));
+  writeFileSync(join(dir, "lock", "pid"), pid);
+  const { withBuildLock } = (await import(LOCK_MODULE)) as {
+    withBuildLock(lockDir: string, build: () => unknown, options?: { timeoutMs?: number; pollMs?: number }): unknown;
+  };
+  let built = false;
+  assert.throws(
+    () =>
+      withBuildLock(
+        join(dir, "lock"),
+        () => {
+          built = true;
+        },
+        { timeoutMs: 100, pollMs: 20 },
+      ),
+    /Waited 100 ms for the build holding/,
+  );
+  assert.equal(built, false);
+}
+
 test("processes started together build once: the others wait for that build and find it done", async () => {
   const dir = mkdtempSync(join(tmpdir(), "usher-lock-"));
   try {
@@ -83,24 +108,7 @@ test("a lock left by a process that died is taken over", async () => {
 test("a lock held by a live process is waited for, and given up with a clear error past the timeout", async () => {
   const dir = mkdtempSync(join(tmpdir(), "usher-lock-"));
   try {
-    mkdirSync(join(dir, "lock"));
-    writeFileSync(join(dir, "lock", "pid"), String(process.pid));
-    const { withBuildLock } = (await import(LOCK_MODULE)) as {
-      withBuildLock(lockDir: string, build: () => unknown, options?: { timeoutMs?: number; pollMs?: number }): unknown;
-    };
-    let built = false;
-    assert.throws(
-      () =>
-        withBuildLock(
-          join(dir, "lock"),
-          () => {
-            built = true;
-          },
-          { timeoutMs: 100, pollMs: 20 },
-        ),
-      /Waited 100 ms for the build holding/,
-    );
-    assert.equal(built, false);
+    await assertWaitedFor(dir, String(process.pid));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -110,24 +118,7 @@ test("a lock whose pid is not written yet (an empty file) is waited for, not tak
   const dir = mkdtempSync(join(tmpdir(), "usher-lock-"));
   try {
     // What a waiter sees between the holder's mkdir and its pid: the two builds at once seen in CI.
-    mkdirSync(join(dir, "lock"));
-    writeFileSync(join(dir, "lock", "pid"), "");
-    const { withBuildLock } = (await import(LOCK_MODULE)) as {
-      withBuildLock(lockDir: string, build: () => unknown, options?: { timeoutMs?: number; pollMs?: number }): unknown;
-    };
-    let built = false;
-    assert.throws(
-      () =>
-        withBuildLock(
-          join(dir, "lock"),
-          () => {
-            built = true;
-          },
-          { timeoutMs: 100, pollMs: 20 },
-        ),
-      /Waited 100 ms for the build holding/,
-    );
-    assert.equal(built, false);
+    await assertWaitedFor(dir, "");
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
