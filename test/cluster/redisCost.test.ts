@@ -34,6 +34,8 @@ const TOTAL = { one: 20, many: 20, oneKeyMany: 28 } as const;
  * loaded the machine is.
  */
 const LOGGED_LATE = ["lua:xadd", "lua:pexpire", "lua:xdel", "xdel"];
+/** Issue 16's bound on round trips a prediction, which holds with every lone forget counted. */
+const ISSUE_ROUND_TRIPS = 3;
 
 describe("Redis cost of a prediction", () => {
   // Each user its own client key (here its session; in production its address or account):
@@ -95,13 +97,22 @@ describe("Redis cost of a prediction", () => {
         ["1 user", one, 2.1, steady.one, TOTAL.one],
         ["50 users", many, 2.3, steady.many, keys === "one key" ? TOTAL.oneKeyMany : TOTAL.many],
       ] as const) {
-        const roundTrips = c.topLevel / PREDICTIONS;
+        // Every top-level command is counted as a round trip (an upper bound: a pipeline is one).
+        // A read final's lone XDEL, sent when no script call came within FORGET_WAIT_MS to carry it,
+        // is cleanup after the prediction ended, off its path, and comes more often the slower the
+        // client's next join (a loaded machine): it is bounded with the issue's 3, not the steady 2.1.
+        const allTopLevel = c.topLevel / PREDICTIONS;
+        const roundTrips = allTopLevel - (c.byName.get("xdel") ?? 0) / PREDICTIONS;
         const commands = (c.topLevel + c.inLua) / PREDICTIONS;
         const late = LOGGED_LATE.reduce((n, name) => n + (c.byName.get(name) ?? 0), 0) / PREDICTIONS;
         t.diagnostic(
-          `${label}: ${commands.toFixed(2)} commands (${(commands - late).toFixed(2)} without finals logged late), ${roundTrips.toFixed(2)} round trips: ${breakdown(c, PREDICTIONS)}`,
+          `${label}: ${commands.toFixed(2)} commands (${(commands - late).toFixed(2)} without finals logged late), ${roundTrips.toFixed(2)} round trips (${allTopLevel.toFixed(2)} with lone forgets): ${breakdown(c, PREDICTIONS)}`,
         );
         assert.ok(roundTrips <= maxRoundTrips, `${label}: ${roundTrips.toFixed(2)} round trips per prediction`);
+        assert.ok(
+          allTopLevel <= ISSUE_ROUND_TRIPS,
+          `${label}: ${allTopLevel.toFixed(2)} top-level commands per prediction`,
+        );
         assert.ok(commands - late <= maxSteady, `${label}: ${(commands - late).toFixed(2)} commands per prediction`);
         assert.ok(commands <= maxTotal, `${label}: ${commands.toFixed(2)} commands per prediction, all counted`);
       }
