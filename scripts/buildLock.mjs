@@ -37,12 +37,45 @@ function holderGone(lockDir) {
 }
 
 /**
+ * Removes the lock `lockDir` of a dead holder, once: under a second lock (`<lockDir>.takeover`),
+ * after looking again that its holder is gone. Without it, two waiters that both found the holder
+ * dead could each remove the lock, the second removing the one the first had just made, and build
+ * at once. A takeover lock older than {@link UNNAMED_GRACE_MS} is a dead taker's (a takeover takes
+ * microseconds) and goes. Returns false when another waiter is taking the lock over. `onStale`,
+ * for tests: called between the first look and the takeover.
+ */
+function takeOver(lockDir, onStale) {
+  onStale?.();
+  const takeover = `${lockDir}.takeover`;
+  try {
+    mkdirSync(takeover, { recursive: false });
+  } catch (err) {
+    if (err.code !== "EEXIST") throw err;
+    try {
+      if (Date.now() - statSync(takeover).mtimeMs > UNNAMED_GRACE_MS)
+        rmSync(takeover, { recursive: true, force: true });
+    } catch {
+      // Gone meanwhile: its taker finished.
+    }
+    // Another waiter is taking the lock over: look again in a moment.
+    return false;
+  }
+  try {
+    if (holderGone(lockDir)) rmSync(lockDir, { recursive: true, force: true });
+  } finally {
+    rmSync(takeover, { recursive: true, force: true });
+  }
+  return true;
+}
+
+/**
  * Runs `build` while holding the lock `lockDir` (a folder: `mkdir` is atomic), after any other
  * process' build under the same lock has finished, and returns what it returned. `build` should
  * look again whether it is needed: the build it waited for may have made it current. A lock whose
- * holder died is taken over. Throws when another holder keeps it longer than `timeoutMs`.
+ * holder died is taken over (by one waiter). Throws when another holder keeps it longer than
+ * `timeoutMs`. `onStale` is for tests (see {@link takeOver}).
  */
-export function withBuildLock(lockDir, build, { timeoutMs = 600_000, pollMs = 100 } = {}) {
+export function withBuildLock(lockDir, build, { timeoutMs = 600_000, pollMs = 100, onStale } = {}) {
   const deadline = Date.now() + timeoutMs;
   // The lock's own folder must be made by one mkdir (that is the lock); its parent may be missing.
   mkdirSync(dirname(lockDir), { recursive: true });
@@ -51,8 +84,9 @@ export function withBuildLock(lockDir, build, { timeoutMs = 600_000, pollMs = 10
       mkdirSync(lockDir, { recursive: false });
     } catch (err) {
       if (err.code !== "EEXIST") throw err;
-      if (holderGone(lockDir)) rmSync(lockDir, { recursive: true, force: true });
-      else if (Date.now() > deadline) throw new Error(`Waited ${timeoutMs} ms for the build holding ${lockDir}`);
+      if (holderGone(lockDir)) {
+        if (!takeOver(lockDir, onStale)) sleepSync(pollMs);
+      } else if (Date.now() > deadline) throw new Error(`Waited ${timeoutMs} ms for the build holding ${lockDir}`);
       else sleepSync(pollMs);
       continue;
     }
@@ -71,14 +105,19 @@ export function withBuildLock(lockDir, build, { timeoutMs = 600_000, pollMs = 10
 /**
  * Runs `build(reason)` when `stale()` gives a reason (it throws when the build fails), under the
  * lock `lockDir`, asking `stale()` again once the lock is held: a build another process made while
- * this one waited leaves nothing to do. Returns whether this process built.
+ * this one waited leaves nothing to do. Returns whether this process built. `options`: those of
+ * {@link withBuildLock}.
  */
-export function buildIfStale(lockDir, stale, build) {
+export function buildIfStale(lockDir, stale, build, options = {}) {
   if (stale() === null) return false;
-  return withBuildLock(lockDir, () => {
-    const reason = stale();
-    if (reason === null) return false;
-    build(reason);
-    return true;
-  });
+  return withBuildLock(
+    lockDir,
+    () => {
+      const reason = stale();
+      if (reason === null) return false;
+      build(reason);
+      return true;
+    },
+    options,
+  );
 }

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
@@ -10,25 +10,38 @@ const LOCK_MODULE = fileURLToPath(new URL("../../scripts/buildLock.mjs", import.
 
 /**
  * A process that builds `out` under the lock unless it exists: it logs its start, waits 150 ms,
- * writes `out` and logs its end. Resolves with its exit code.
+ * writes `out` and logs its end. Resolves with its exit code. `stalePauseMs`: how long it waits
+ * between finding the lock's holder dead and taking the lock over.
  */
-function builder(dir: string, name: string): Promise<number | null> {
+function builder(dir: string, name: string, stalePauseMs = 0): Promise<number | null> {
   const script = `
     import { appendFileSync, existsSync, writeFileSync } from "node:fs";
     import { buildIfStale } from ${JSON.stringify(LOCK_MODULE)};
-    const [dir, name] = process.argv.slice(1);
+    const [dir, name, pause] = process.argv.slice(1);
     const out = dir + "/out";
+    const sleep = (ms) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
     buildIfStale(dir + "/lock", () => (existsSync(out) ? null : "missing"), () => {
       appendFileSync(dir + "/log", "start " + name + "\\n");
-      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 150);
+      sleep(150);
       writeFileSync(out, name);
       appendFileSync(dir + "/log", "end " + name + "\\n");
-    });
+    }, { pollMs: 20, onStale: () => sleep(Number(pause)) });
   `;
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--input-type=module", "-e", script, dir, name], { stdio: "inherit" });
+    const child = spawn(process.execPath, ["--input-type=module", "-e", script, dir, name, String(stalePauseMs)], {
+      stdio: "inherit",
+    });
     child.on("error", reject);
     child.on("exit", (code) => resolve(code));
+  });
+}
+
+/** A pid that ran and exited: no process has it now. */
+function deadPid(): Promise<number> {
+  return new Promise<number>((resolve, reject) => {
+    const child = spawn(process.execPath, ["-e", ""], { stdio: "ignore" });
+    child.on("error", reject);
+    child.on("exit", () => resolve(child.pid ?? 0));
   });
 }
 
@@ -90,16 +103,29 @@ test("a lock whose parent folder is missing makes it (a checkout without node_mo
 test("a lock left by a process that died is taken over", async () => {
   const dir = mkdtempSync(join(tmpdir(), "usher-lock-"));
   try {
-    // A pid that ran and exited: no process has it now.
-    const dead = await new Promise<number>((resolve, reject) => {
-      const child = spawn(process.execPath, ["-e", ""], { stdio: "ignore" });
-      child.on("error", reject);
-      child.on("exit", () => resolve(child.pid ?? 0));
-    });
+    const dead = await deadPid();
     mkdirSync(join(dir, "lock"));
     writeFileSync(join(dir, "lock", "pid"), String(dead));
     assert.equal(await builder(dir, "late"), 0);
     assert.equal(readFileSync(join(dir, "out"), "utf8"), "late");
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("waiters that all find a dead holder's lock build once: one takes it over, the others wait for its build", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "usher-lock-"));
+  try {
+    const dead = await deadPid();
+    mkdirSync(join(dir, "lock"));
+    writeFileSync(join(dir, "lock", "pid"), String(dead));
+    // Each waiter pauses between finding the holder dead and taking over: every one of them has
+    // seen the dead holder before any takes over (two removed each other's fresh lock before).
+    const codes = await Promise.all(["a", "b", "c"].map((name) => builder(dir, name, 300)));
+    assert.deepEqual(codes, [0, 0, 0]);
+    const log = readFileSync(join(dir, "log"), "utf8").trim().split("\n");
+    assert.equal(log.length, 2, `one build, not several: ${log.join(", ")}`);
+    assert.equal(existsSync(join(dir, "lock.takeover")), false);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
