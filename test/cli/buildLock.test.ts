@@ -36,13 +36,15 @@ function builder(dir: string, name: string, stalePauseMs = 0): Promise<number | 
   });
 }
 
-/** A pid that ran and exited: no process has it now. */
-function deadPid(): Promise<number> {
-  return new Promise<number>((resolve, reject) => {
+/** Makes `dir/lock` as a holder that died left it: its pid file names a pid no process has now. */
+async function deadHoldersLock(dir: string): Promise<void> {
+  const dead = await new Promise<number>((resolve, reject) => {
     const child = spawn(process.execPath, ["-e", ""], { stdio: "ignore" });
     child.on("error", reject);
     child.on("exit", () => resolve(child.pid ?? 0));
   });
+  mkdirSync(join(dir, "lock"));
+  writeFileSync(join(dir, "lock", "pid"), String(dead));
 }
 
 /**
@@ -103,9 +105,7 @@ test("a lock whose parent folder is missing makes it (a checkout without node_mo
 test("a lock left by a process that died is taken over", async () => {
   const dir = mkdtempSync(join(tmpdir(), "usher-lock-"));
   try {
-    const dead = await deadPid();
-    mkdirSync(join(dir, "lock"));
-    writeFileSync(join(dir, "lock", "pid"), String(dead));
+    await deadHoldersLock(dir);
     assert.equal(await builder(dir, "late"), 0);
     assert.equal(readFileSync(join(dir, "out"), "utf8"), "late");
   } finally {
@@ -116,9 +116,7 @@ test("a lock left by a process that died is taken over", async () => {
 test("waiters that all find a dead holder's lock build once: one takes it over, the others wait for its build", async () => {
   const dir = mkdtempSync(join(tmpdir(), "usher-lock-"));
   try {
-    const dead = await deadPid();
-    mkdirSync(join(dir, "lock"));
-    writeFileSync(join(dir, "lock", "pid"), String(dead));
+    await deadHoldersLock(dir);
     // Each waiter pauses between finding the holder dead and taking over: every one of them has
     // seen the dead holder before any takes over (two removed each other's fresh lock before).
     const codes = await Promise.all(["a", "b", "c"].map((name) => builder(dir, name, 300)));
