@@ -230,14 +230,10 @@ local function take_popped(req, pool, m, pos, fn)
   local f = redis.call('HMGET', jk, 'json', 'origin', 'tries', 'more')
   if f[4] then return nil end
   local tries = (tonumber(f[3]) or 0) + 1
-  -- The caller's time as it sent it, if it did (no number made of it).
-  local start, expiry = req.nowS, req.expiry
-  if start == nil then
-    start = now_ms()
-    expiry = start + req.leaseMs
-  end
-  redis.call('HSET', jk, 'lease', req.lease, 'node', NODE, 'start', start, 'tries', TRIES[tries] or tries, 'pos', pos)
-  redis.call('ZADD', P .. 'run:' .. pool, expiry, e .. '|' .. req.lease)
+  -- The caller's time as it sent it, if it did (no number made of it: req_now would make one).
+  local now = req.nowS == nil and now_ms() or nil
+  redis.call('HSET', jk, 'lease', req.lease, 'node', NODE, 'start', req_start(req, now), 'tries', TRIES[tries] or tries, 'pos', pos)
+  redis.call('ZADD', P .. 'run:' .. pool, req_expiry(req, now), e .. '|' .. req.lease)
   if running_n[pool] then running_n[pool] = running_n[pool] + 1 end
   -- Another origin hears that its event started (this node knows of its own), unless the caller
   -- tells it itself (quiet).
