@@ -12,6 +12,15 @@ function sleepSync(ms) {
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
 
+/** Whether `path` was made more than {@link UNNAMED_GRACE_MS} ago (false when it is gone). */
+function olderThanGrace(path) {
+  try {
+    return Date.now() - statSync(path).mtimeMs > UNNAMED_GRACE_MS;
+  } catch {
+    return false;
+  }
+}
+
 /** Whether the process that made `lockDir` is gone (its pid no longer runs), so the lock is stale. */
 function holderGone(lockDir) {
   let pid = 0;
@@ -22,11 +31,7 @@ function holderGone(lockDir) {
   }
   if (!(pid > 0)) {
     // Made but not yet named (a holder between its mkdir and its pid's rename), unless long ago.
-    try {
-      return Date.now() - statSync(lockDir).mtimeMs > UNNAMED_GRACE_MS;
-    } catch {
-      return false;
-    }
+    return olderThanGrace(lockDir);
   }
   try {
     process.kill(pid, 0);
@@ -51,12 +56,7 @@ function takeOver(lockDir, onStale) {
     mkdirSync(takeover, { recursive: false });
   } catch (err) {
     if (err.code !== "EEXIST") throw err;
-    try {
-      if (Date.now() - statSync(takeover).mtimeMs > UNNAMED_GRACE_MS)
-        rmSync(takeover, { recursive: true, force: true });
-    } catch {
-      // Gone meanwhile: its taker finished.
-    }
+    if (olderThanGrace(takeover)) rmSync(takeover, { recursive: true, force: true });
     // Another waiter is taking the lock over: look again in a moment.
     return false;
   }
