@@ -22,6 +22,7 @@
  * so the real scripts' figure less the floor's is what their own Lua costs.
  */
 import { QueueEngine } from "../src/queue/QueueEngine.ts";
+import { FIFO_POLICY } from "../src/queue/QueueStore.ts";
 import { SessionRelay } from "../src/server/SessionRelay.ts";
 import { RedisStore } from "../src/store/RedisStore.ts";
 import { deleteRedisKeys } from "./load/deleteRedisKeys.ts";
@@ -48,7 +49,7 @@ const relay = new SessionRelay(store.bus);
 relay.setHost({ accept: () => true, held: () => [], reading: () => true });
 const engine = new QueueEngine({
   // --fair: fair share on, as an app's queue has it by default (the engine's own default is FIFO).
-  ...(fair ? { policy: { fairness: true, maxPerClient: null, priorityAgingMs: 30_000 } } : {}),
+  ...(fair ? { policy: { ...FIFO_POLICY, fairness: true } } : {}),
   functions: [IDENTITY_ENGINE_FN],
   store,
   ownsStore: true,
