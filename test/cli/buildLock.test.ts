@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
@@ -123,6 +123,24 @@ test("waiters that all find a dead holder's lock build once: one takes it over, 
     assert.deepEqual(codes, [0, 0, 0]);
     const log = readFileSync(join(dir, "log"), "utf8").trim().split("\n");
     assert.equal(log.length, 2, `one build, not several: ${log.join(", ")}`);
+    assert.equal(existsSync(join(dir, "lock.takeover")), false);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("a takeover left by a waiter that died in it does not stop the next one taking the dead holder's lock over", {
+  timeout: 20_000,
+}, async () => {
+  const dir = mkdtempSync(join(tmpdir(), "usher-lock-"));
+  try {
+    await deadHoldersLock(dir);
+    // The second lock, made 10 s ago by a taker that is gone (a takeover takes microseconds).
+    mkdirSync(join(dir, "lock.takeover"));
+    const longAgo = new Date(Date.now() - 10_000);
+    utimesSync(join(dir, "lock.takeover"), longAgo, longAgo);
+    assert.equal(await builder(dir, "next"), 0);
+    assert.equal(readFileSync(join(dir, "out"), "utf8"), "next");
     assert.equal(existsSync(join(dir, "lock.takeover")), false);
   } finally {
     rmSync(dir, { recursive: true, force: true });
