@@ -68,3 +68,27 @@ test("the cpu scenario reports, and does not check, a reading from one generator
     [null, null, null, null],
   );
 });
+
+test("the cpu scenario's checks read the second reading from several generators where a combination has two", () => {
+  const floor = [round(100, 0.95), round(100, 0.95), round(100, 0.95)];
+  const unsaturated = points([round(110, 0.6), round(110, 0.6), round(110, 0.6)], floor, 1);
+  const second = (usher: readonly Round[], floorRounds: readonly Round[]) =>
+    points(usher, floorRounds, 2).map((p) => ({ ...p, label: `${p.label}, 2 generators` }));
+  // Not the first reading's 1.10×: the second's 1.30×, checked (both servers ≥ 90% busy), fails.
+  const near = checksOf([...unsaturated, ...second([round(130, 0.95), round(130, 0.95), round(130, 0.95)], floor)]);
+  assert.deepEqual(
+    near.map((c) => c.pass),
+    [false, false, false, false],
+  );
+  assert.match(near[0]?.actual ?? "", /^1\.30× .*2 generators, cores ≥ 95% busy\)$/);
+  // A second reading below 90% busy is reported, not checked.
+  const short = checksOf([
+    ...second([round(130, 0.95), round(130, 0.95), round(130, 0.95)], [round(100, 0.87), ...floor.slice(1)]),
+    ...unsaturated,
+  ]);
+  assert.deepEqual(
+    short.map((c) => c.pass),
+    [null, null, null, null],
+  );
+  assert.match(short[0]?.actual ?? "", /^1\.30× .*2 generators, cores ≥ 87% busy: unsaturated, not checked\)$/);
+});
