@@ -16,7 +16,7 @@
  *
  * With one generator (the default) on a machine of two cores or more, the 50-user points are
  * measured a second time from {@link NEAR_GENERATORS} generator processes ("…, 2 generators"): on
- * 2 cores that keeps each server 0.75–0.97 busy, near the saturated regime the target names, where
+ * 2 cores that keeps each server 0.74–0.98 busy, near the saturated regime the target names, where
  * one generator leaves the server waiting on it and reads a flattering ratio (1.17× against 1.32×
  * for sse with kept sessions, 2026-12-07). The checks read those points where they exist.
  */
