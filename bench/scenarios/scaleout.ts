@@ -156,20 +156,34 @@ function checksOf(points: readonly PointResult[], ns: readonly number[], crowd: 
       points.find((p) => p.label === l),
       "usher",
     );
-  const checks: TargetCheck[] = [];
-  for (const { name: pattern } of PATTERNS) {
-    const one = at(label(pattern, crowd, "1 front"));
-    // The median of the pairs' ratios (see ratioPairs); a pair that was not measured counts for none.
+  /**
+   * Each measured pair's ratio of `value`, set `top` over set `bottom` (see ratioPairs), sorted; a
+   * pair that was not measured counts for none.
+   */
+  const pairRatios = (
+    pattern: Pattern,
+    value: (s: RunStats | null) => number | null | undefined,
+    top: string,
+    bottom: string,
+  ): number[] => {
     const ratios: number[] = [];
     for (let k = 1; k <= ratioPairs(); k++) {
       const r = ratio(
-        at(pairLabel(label(pattern, crowd, "1 front"), k))?.throughputPerS,
-        at(pairLabel(label(pattern, crowd, "memory"), k))?.throughputPerS,
+        value(at(pairLabel(label(pattern, crowd, top), k))),
+        value(at(pairLabel(label(pattern, crowd, bottom), k))),
       );
       if (r !== null) ratios.push(r);
     }
-    ratios.sort((a, b) => a - b);
-    const median = ratios.length === 0 ? null : (ratios[(ratios.length - 1) >> 1] as number);
+    return ratios.sort((a, b) => a - b);
+  };
+  /** The median pair's ratio (the lower of two middles), or null when no pair was measured. */
+  const medianPair = (ratios: readonly number[]): number | null =>
+    ratios.length === 0 ? null : (ratios[(ratios.length - 1) >> 1] as number);
+  const checks: TargetCheck[] = [];
+  for (const { name: pattern } of PATTERNS) {
+    const one = at(label(pattern, crowd, "1 front"));
+    const ratios = pairRatios(pattern, (s) => s?.throughputPerS, "1 front", "memory");
+    const median = medianPair(ratios);
     checks.push(
       checkValue(
         `${pattern}: 1 front / memory @${crowd}`,
@@ -183,21 +197,15 @@ function checksOf(points: readonly PointResult[], ns: readonly number[], crowd: 
     // goes as the inverse of CPU a prediction, so the memory process' CPU over the front's is what it
     // would read. Reported beside the throughput ratio, which on a small machine also counts the
     // generator and Redis sharing the cores; not checked (the issue's target is throughput).
-    const cpuRatios: number[] = [];
-    for (let k = 1; k <= ratioPairs(); k++) {
-      const cpu = (s: string): number | null | undefined =>
-        at(pairLabel(label(pattern, crowd, s), k))?.extra["fronts_cpu_us_per_pred"];
-      const r = ratio(cpu("memory"), cpu("1 front"));
-      if (r !== null) cpuRatios.push(r);
-    }
-    cpuRatios.sort((a, b) => a - b);
+    const cpuRatios = pairRatios(pattern, (s) => s?.extra["fronts_cpu_us_per_pred"], "memory", "1 front");
+    const cpuMedian = medianPair(cpuRatios);
     checks.push({
       name: `${pattern}: memory / 1 front, CPU a prediction @${crowd}`,
       goal: "≥ 60% on cores of their own",
       actual:
-        cpuRatios.length === 0
+        cpuMedian === null
           ? "n/a"
-          : `${pct(cpuRatios[(cpuRatios.length - 1) >> 1] as number)} (median of ${cpuRatios.map(pct).join(", ")}; reported, not checked)`,
+          : `${pct(cpuMedian)} (median of ${cpuRatios.map(pct).join(", ")}; reported, not checked)`,
       pass: null,
     });
     const p50 = (s: RunStats | null): number | null => s?.latency?.p50Ms ?? null;
