@@ -10,7 +10,9 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { Client } from "@gradio/client";
 import { Interface } from "../../src/index.ts";
+import { doorsOf } from "../helpers/doors.ts";
 import { launch, post, readSse } from "../helpers/launch.ts";
+import { completed, join as joinOverSocket, queueSocket } from "../helpers/wsClient.ts";
 
 const demo = new Interface({ fn: (s: string) => s.toUpperCase(), inputs: "text", outputs: "text", apiName: "up" });
 
@@ -108,5 +110,16 @@ test("apiOpen false: /run and /api refuse queued functions; queue/join, /call, t
   const page = await fetch(`${app.url}/`);
   assert.equal(page.status, 200);
   assert.match(page.headers.get("content-type") ?? "", /text\/html/);
-  // TODO(ws): once /gradio_api/queue/ws exists, check a WebSocket join works with apiOpen false.
+  // The queue's sockets are queue doors too: the multiplexed one and Gradio 3.x's.
+  const socket = await queueSocket(app.url, "api-closed-ws");
+  try {
+    const joined = await joinOverSocket(socket, 1, 0, ["via socket"]);
+    assert.equal(joined["msg"], "joined");
+    assert.deepEqual((await completed(socket, joined["event_id"] as string))["output"]["data"], ["VIA SOCKET"]);
+  } finally {
+    socket.close();
+  }
+  const legacy = await doorsOf(app.url).legacy({ session_hash: "api-closed-3x", fn_index: 0 }, ["via 3.x"]);
+  assert.equal(legacy.error, undefined);
+  assert.deepEqual(legacy.frames.find((f) => f["msg"] === "process_completed")?.["output"]?.["data"], ["VIA 3.X"]);
 });
