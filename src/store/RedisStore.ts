@@ -95,8 +95,9 @@ export class RedisStore implements SharedQueueStore {
         return;
       }
       if (kind === "h" || kind === "s") {
-        // A session held solo here that another node touched: held with it now.
-        const shared = this.#link.solo.heard(kind, args[0]);
+        // A session held solo here that another node touched: held with it now. Its hash is the rest
+        // of the word, spaces and all (a client picks it; the word splits at every space).
+        const shared = this.#link.solo.heard(kind, kind === "s" ? args.join(" ") : args[0]);
         if (shared !== null) this.#bus.share(shared);
         return;
       }

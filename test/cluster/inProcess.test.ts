@@ -191,24 +191,35 @@ describe("shared queue in one process", () => {
     await resultStaysVisible(own.url, ownPrefix, "s-visible-own");
   });
 
-  it("streams on front A a join made through front B into a session A held alone (A hears of it and catches up)", async () => {
-    const { a, b } = await cluster(300);
-    const session = "s-solo";
-    const first = await post(`${a.url}/gradio_api/queue/join`, { data: ["one"], fn_index: 0, session_hash: session });
-    assert.equal(first.status, 200, first.text);
-    assert.equal(endsOf(await readSse(`${a.url}/gradio_api/queue/data?session_hash=${session}`)).length, 1);
-    // Front A recorded the session's owner: it holds it alone, and its next join asks nothing.
-    const second = await post(`${a.url}/gradio_api/queue/join`, { data: ["two"], fn_index: 0, session_hash: session });
-    assert.equal(second.status, 200, second.text);
-    const stream = readSse(`${a.url}/gradio_api/queue/data?session_hash=${session}`);
-    await sleep(50);
-    const third = await post(`${b.url}/gradio_api/queue/join`, { data: ["three"], fn_index: 0, session_hash: session });
-    assert.equal(third.status, 200, third.text);
-    assert.deepEqual(endsOf(await stream), [
-      [second.json.event_id, true],
-      [third.json.event_id, true],
-    ]);
-  });
+  // A session hash is any string the client picks: one with spaces must reach front A whole in the word B sends.
+  for (const session of ["s-solo", "s solo, spaced"]) {
+    it(`streams on front A a join made through front B into a session A held alone (A hears of it and catches up): "${session}"`, async () => {
+      const { a, b } = await cluster(300);
+      const q = encodeURIComponent(session);
+      const first = await post(`${a.url}/gradio_api/queue/join`, { data: ["one"], fn_index: 0, session_hash: session });
+      assert.equal(first.status, 200, first.text);
+      assert.equal(endsOf(await readSse(`${a.url}/gradio_api/queue/data?session_hash=${q}`)).length, 1);
+      // Front A recorded the session's owner: it holds it alone, and its next join asks nothing.
+      const second = await post(`${a.url}/gradio_api/queue/join`, {
+        data: ["two"],
+        fn_index: 0,
+        session_hash: session,
+      });
+      assert.equal(second.status, 200, second.text);
+      const stream = readSse(`${a.url}/gradio_api/queue/data?session_hash=${q}`);
+      await sleep(50);
+      const third = await post(`${b.url}/gradio_api/queue/join`, {
+        data: ["three"],
+        fn_index: 0,
+        session_hash: session,
+      });
+      assert.equal(third.status, 200, third.text);
+      assert.deepEqual(endsOf(await stream), [
+        [second.json.event_id, true],
+        [third.json.event_id, true],
+      ]);
+    });
+  }
 
   it("serves the real @gradio/client through a front with no local workers", async () => {
     const { a } = await cluster();

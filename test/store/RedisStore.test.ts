@@ -218,6 +218,37 @@ describe("RedisStore specifics", () => {
     }
   });
 
+  // Nothing of it pending: the word "s" alone tells A, whatever characters the session's hash holds.
+  for (const sessionHash of ["T", "T with spaces"]) {
+    it(`stops holding a session alone when another node joins it after its events ended: "${sessionHash}"`, async () => {
+      const keyPrefix = testPrefix();
+      const [a, b] = await Promise.all([makeRedisStore({ keyPrefix }), makeRedisStore({ keyPrefix })]);
+      try {
+        const shared: string[] = [];
+        a.bus.onShared((h) => shared.push(h));
+        const owner = { user: null, key: "k", address: null, keyed: true };
+        const recorded = (a.sessionOwners() as RedisSessionOwners).claimWithAdmission(
+          sessionHash,
+          owner,
+          () => undefined,
+        );
+        await a.enqueue(makeJob({ eventId: "first", sessionHash }), null);
+        assert.equal(await recorded, owner);
+        const claim = await a.claim(claimRequest({ default: 1 }));
+        a.bus.endedHere(
+          { type: "completed", eventId: "first", sessionHash, output: [], durationMs: 1, averageDurationMs: null },
+          true,
+        );
+        await a.release("default", claim ?? undefined);
+        assert.deepEqual(await a.bus.pendingEvents(sessionHash), []);
+        await b.enqueue(makeJob({ eventId: "second", sessionHash }), null);
+        await until(async () => shared.includes(sessionHash), "A shares the session once B joined it");
+      } finally {
+        await Promise.all([a.close(), b.close()]);
+      }
+    });
+  }
+
   it("wakes the other processes on a join to an empty pool, on a join that goes ahead of others and on a release with work waiting; never on its own, nor on a join behind the others", async () => {
     const keyPrefix = testPrefix();
     const [a, b] = await Promise.all([makeRedisStore({ keyPrefix }), makeRedisStore({ keyPrefix })]);
