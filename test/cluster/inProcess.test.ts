@@ -192,7 +192,7 @@ describe("shared queue in one process", () => {
   });
 
   // A session hash is any string the client picks: one with spaces must reach front A whole in the word B sends.
-  for (const session of ["s-solo", "s solo, spaced"]) {
+  for (const session of ["s-solo", "s solo, spaced", 's ☕ "ünï" %20']) {
     it(`streams on front A a join made through front B into a session A held alone (A hears of it and catches up): "${session}"`, async () => {
       const { a, b } = await cluster(300);
       const q = encodeURIComponent(session);

@@ -219,7 +219,7 @@ describe("RedisStore specifics", () => {
   });
 
   // Nothing of it pending: the word "s" alone tells A, whatever characters the session's hash holds.
-  for (const sessionHash of ["T", "T with spaces"]) {
+  for (const sessionHash of ["T", "T with spaces", 'T ☕ ünï"code"']) {
     it(`stops holding a session alone when another node joins it after its events ended: "${sessionHash}"`, async () => {
       const keyPrefix = testPrefix();
       const [a, b] = await Promise.all([makeRedisStore({ keyPrefix }), makeRedisStore({ keyPrefix })]);
