@@ -10,7 +10,8 @@
  *
  *   node --conditions=usher-source --import tsx bench/frontCpu.ts --baseline=DIR [--users=50] \
  *     [--pattern=fresh] [--rounds=12] [--round-ms=3000] [--generators=2] [--fronts=1] \
- *     [--baseline-fronts=N] [--baseline-split] [--redis-cpu=CORES | --url=redis://127.0.0.1:6379]
+ *     [--baseline-fronts=N] [--baseline-split] [--redis-cpu=CORES | --url=redis://127.0.0.1:6379] \
+ *     [--orders=both|baseline-first|usher-first]
  *
  * `--baseline-split` gives each of the baseline's fronts a queue of its own (a key prefix each, 8
  * slots each): the same processes and load with nothing shared, so that against `--baseline=.`
@@ -23,9 +24,12 @@
  * Why rounds and the median of their ratios: on a 2 vCPU VM a Redis front's CPU per prediction
  * moves by a third from one 3 s round to the next (128 to 400 µs seen, where the in-memory process
  * moves 74 to 95), with the batches the kernel's timing makes; one `scaleout` reading cannot tell
- * a change of 5%. Run it several times too: each run's two processes keep a bias of their own
- * (their rounds' ratios cluster, 0.89 in one run and 1.02 in the next for the same pair), which
- * only fresh processes average out. `BENCH_NODE_ARGS` reaches both fronts; `BENCH_NODE_ARGS_BASELINE`, when set,
+ * a change of 5%. Each run's two processes keep a bias of their own too (their rounds' ratios
+ * cluster, 0.89 in one run and 1.02 in the next for the same pair), and the one started second
+ * tends to read cheaper: a change with no effect read 0.89–0.96× started second and 1.05–1.07×
+ * started first (2026-12-07). So by default (`--orders=both`) it runs twice on fresh processes,
+ * each side starting first once, and prints the geometric mean of the two runs' ratios, in which
+ * that bias cancels; `--orders=baseline-first` (or `usher-first`) makes one run. `BENCH_NODE_ARGS` reaches both fronts; `BENCH_NODE_ARGS_BASELINE`, when set,
  * the baseline's instead (a V8 flag against none, with the same code on both sides).
  */
 import { spawnSync } from "node:child_process";
@@ -51,6 +55,14 @@ const fronts = Number(argValue("fronts", "1"));
 const baselineFronts = Number(argValue("baseline-fronts", String(fronts)));
 const baselineSplit = process.argv.includes("--baseline-split");
 const redisCpu = argValue("redis-cpu", "");
+/** Which side starts first in each run: the process started second reads a few % cheaper (see the file comment). */
+const orders: Side["name"][] = (() => {
+  const v = argValue("orders", "both");
+  if (v === "both") return ["baseline", "usher"];
+  if (v === "baseline-first") return ["baseline"];
+  if (v === "usher-first") return ["usher"];
+  throw new TypeError(`--orders takes both, baseline-first or usher-first, got ${v}`);
+})();
 const capped = redisCpu === "" ? null : await startCappedRedis(Number(redisCpu));
 const url = capped?.url ?? argValue("url", "redis://127.0.0.1:6379");
 
@@ -136,44 +148,78 @@ async function round(side: Side, meter: RedisMeter): Promise<void> {
   side.cmds.push(redis.calls / done);
 }
 
-const sides: Side[] = [];
+/** The medians of one run's round ratios, usher over baseline. */
+interface RunRatios {
+  readonly cpu: number;
+  readonly perS: number;
+  readonly redis: number;
+}
+
+/** The median of the rounds' ratios of `pick` between the sides, and its line. */
+function ratioLine(what: string, a: Side, b: Side, pick: (s: Side) => number[]): { value: number; line: string } {
+  const base = pick(a);
+  const ratios = pick(b).map((x, i) => x / (base[i] ?? Number.NaN));
+  const value = median(ratios);
+  return {
+    value,
+    line: `usher / baseline, ${what}: ${value.toFixed(3)} (median of ${ratios.length} rounds: ${ratios.map((x) => x.toFixed(2)).join(" ")})`,
+  };
+}
+
+/**
+ * One run: both sides started (the one named by `first` first), warmed, then `rounds` alternating
+ * rounds; prints each side's figures and the ratios, stops both and deletes their keys.
+ */
+async function run(first: Side["name"], meter: RedisMeter): Promise<RunRatios> {
+  const sides: Side[] = [];
+  try {
+    const order: Side["name"][] = first === "baseline" ? ["baseline", "usher"] : ["usher", "baseline"];
+    for (const name of order) sides.push(await startSide(name, name === "baseline" ? baseline : "."));
+    for (const s of sides) await s.loop.round(0, 2000);
+    for (let r = 0; r < rounds; r++) for (const s of r % 2 === 0 ? sides : [...sides].reverse()) await round(s, meter);
+    const a = sides.find((s) => s.name === "baseline") as Side;
+    const b = sides.find((s) => s.name === "usher") as Side;
+    console.log(`-- ${first} started first`);
+    for (const s of [a, b]) {
+      const cpu = s.cpuUs.map((x) => x.toFixed(0)).join(" ");
+      console.log(
+        `${s.name.padEnd(8)} ${s.set.processes.length} front(s), ${fresh ? "fresh" : "kept"} ${users} users: ` +
+          `${median(s.cpuUs).toFixed(1)} µs CPU/prediction ` +
+          `(rounds: ${cpu}), ${median(s.perS).toFixed(0)}/s; Redis ${median(s.redisUs).toFixed(1)} µs CPU/prediction, ` +
+          `${median(s.scriptUs).toFixed(1)} µs in scripts, ${median(s.batches).toFixed(2)} script calls, ` +
+          `${median(s.cmds).toFixed(1)} commands`,
+      );
+    }
+    const cpu = ratioLine("CPU per prediction", a, b, (s) => s.cpuUs);
+    const perS = ratioLine("throughput", a, b, (s) => s.perS);
+    const redis = ratioLine("Redis CPU per prediction", a, b, (s) => s.redisUs);
+    console.log(cpu.line);
+    console.log(perS.line + (capped === null ? "" : `; Redis held to ${capped.cores} of a core`));
+    console.log(redis.line);
+    return { cpu: cpu.value, perS: perS.value, redis: redis.value };
+  } finally {
+    for (const s of sides) {
+      s.loop.close();
+      await s.stop();
+      await deleteRedisKeys(url, s.prefix);
+    }
+  }
+}
+
 const meter = new RedisMeter(url);
 try {
-  sides.push(await startSide("baseline", baseline), await startSide("usher", "."));
-  for (const s of sides) await s.loop.round(0, 2000);
-  for (let r = 0; r < rounds; r++) for (const s of r % 2 === 0 ? sides : [...sides].reverse()) await round(s, meter);
-  for (const s of sides) {
-    const cpu = s.cpuUs.map((x) => x.toFixed(0)).join(" ");
+  const runs: RunRatios[] = [];
+  for (const first of orders) runs.push(await run(first, meter));
+  if (runs.length > 1) {
+    // Each start order's bias cancels in the geometric mean of the two runs' ratios.
+    const mean = (pick: (r: RunRatios) => number): string =>
+      Math.exp(runs.reduce((sum, r) => sum + Math.log(pick(r)), 0) / runs.length).toFixed(3);
     console.log(
-      `${s.name.padEnd(8)} ${s.set.processes.length} front(s), ${fresh ? "fresh" : "kept"} ${users} users: ` +
-        `${median(s.cpuUs).toFixed(1)} µs CPU/prediction ` +
-        `(rounds: ${cpu}), ${median(s.perS).toFixed(0)}/s; Redis ${median(s.redisUs).toFixed(1)} µs CPU/prediction, ` +
-        `${median(s.scriptUs).toFixed(1)} µs in scripts, ${median(s.batches).toFixed(2)} script calls, ` +
-        `${median(s.cmds).toFixed(1)} commands`,
+      `both orders (geometric mean of the runs' ratios): CPU per prediction ${mean((r) => r.cpu)}, ` +
+        `throughput ${mean((r) => r.perS)}, Redis CPU per prediction ${mean((r) => r.redis)}`,
     );
   }
-  const [a, b] = sides as [Side, Side];
-  const ratios = b.cpuUs.map((x, i) => x / (a.cpuUs[i] ?? Number.NaN));
-  console.log(
-    `usher / baseline, CPU per prediction: ${median(ratios).toFixed(3)} (median of ${ratios.length} rounds: ` +
-      `${ratios.map((x) => x.toFixed(2)).join(" ")})`,
-  );
-  const perS = b.perS.map((x, i) => x / (a.perS[i] ?? Number.NaN));
-  console.log(
-    `usher / baseline, throughput: ${median(perS).toFixed(3)} (rounds: ${perS.map((x) => x.toFixed(2)).join(" ")})` +
-      (capped === null ? "" : `; Redis held to ${capped.cores} of a core`),
-  );
-  const redisRatios = b.redisUs.map((x, i) => x / (a.redisUs[i] ?? Number.NaN));
-  console.log(
-    `usher / baseline, Redis CPU per prediction: ${median(redisRatios).toFixed(3)} (rounds: ` +
-      `${redisRatios.map((x) => x.toFixed(2)).join(" ")})`,
-  );
 } finally {
   meter.close();
-  for (const s of sides) {
-    s.loop.close();
-    await s.stop();
-    await deleteRedisKeys(url, s.prefix);
-  }
   await capped?.stop();
 }
