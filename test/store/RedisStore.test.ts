@@ -196,17 +196,25 @@ describe("RedisStore specifics", () => {
     }
   });
 
-  it("holds a session alone from the join that recorded its owner until another node joins it", async () => {
+  /**
+   * Two stores on one queue; A admits an event of `sessionHash` with its owner (so holds it solo).
+   * `shared`: the sessions A has heard are held elsewhere too.
+   */
+  async function soloOnA(sessionHash: string, eventId?: string) {
     const keyPrefix = testPrefix();
     const [a, b] = await Promise.all([makeRedisStore({ keyPrefix }), makeRedisStore({ keyPrefix })]);
+    const shared: string[] = [];
+    a.bus.onShared((h) => shared.push(h));
+    const owner = { user: null, key: "k", address: null, keyed: true };
+    const recorded = (a.sessionOwners() as RedisSessionOwners).claimWithAdmission(sessionHash, owner, () => undefined);
+    await a.enqueue(makeJob({ sessionHash, ...(eventId === undefined ? {} : { eventId }) }), null);
+    assert.equal(await recorded, owner);
+    return { a, b, shared };
+  }
+
+  it("holds a session alone from the join that recorded its owner until another node joins it", async () => {
+    const { a, b, shared } = await soloOnA("S");
     try {
-      const shared: string[] = [];
-      a.bus.onShared((sessionHash) => shared.push(sessionHash));
-      const owner = { user: null, key: "k", address: null, keyed: true };
-      const owners = a.sessionOwners() as RedisSessionOwners;
-      const recorded = owners.claimWithAdmission("S", owner, () => undefined);
-      await a.enqueue(makeJob({ sessionHash: "S" }), null);
-      assert.equal(await recorded, owner);
       // Its own other event pending does not make the session look held elsewhere.
       await a.enqueue(makeJob({ sessionHash: "S" }), null);
       assert.equal(shared.length, 0);
@@ -221,19 +229,8 @@ describe("RedisStore specifics", () => {
   // Nothing of it pending: the word "s" alone tells A, whatever characters the session's hash holds.
   for (const sessionHash of ["T", "T with spaces", 'T ☕ ünï"code"']) {
     it(`stops holding a session alone when another node joins it after its events ended: "${sessionHash}"`, async () => {
-      const keyPrefix = testPrefix();
-      const [a, b] = await Promise.all([makeRedisStore({ keyPrefix }), makeRedisStore({ keyPrefix })]);
+      const { a, b, shared } = await soloOnA(sessionHash, "first");
       try {
-        const shared: string[] = [];
-        a.bus.onShared((h) => shared.push(h));
-        const owner = { user: null, key: "k", address: null, keyed: true };
-        const recorded = (a.sessionOwners() as RedisSessionOwners).claimWithAdmission(
-          sessionHash,
-          owner,
-          () => undefined,
-        );
-        await a.enqueue(makeJob({ eventId: "first", sessionHash }), null);
-        assert.equal(await recorded, owner);
         const claim = await a.claim(claimRequest({ default: 1 }));
         a.bus.endedHere(
           { type: "completed", eventId: "first", sessionHash, output: [], durationMs: 1, averageDurationMs: null },
