@@ -255,8 +255,9 @@ return {claim or false, saw and 1 or 0}
  * may have put it back). Each final's event leaves its session's pending set. A final delivered
  * here goes to the log (and to the nodes that adopted the session) when no reader here got it or
  * another node holds the session; another origin's final is logged and sent to that origin (with
- * the count of the session's events still pending) and to the adopters, as `publish` does, unless
- * the event had ended already. Then claims the next job for the caller.
+ * the count of the session's events still pending) and to the adopters, this node among them when
+ * it holds the session, as `publish` does, unless the event had ended already. Then claims the
+ * next job for the caller.
  * Returns {1|0 (lease still held), {eventId, logId ("" not logged), adopted (1: another node holds
  * the session), remaining (events of the session still pending)...} (finals delivered here only),
  * claim|false, saw} (saw: see try_claim).
@@ -293,7 +294,9 @@ for _ = 1, nf do
   if not lone then
     for _, m in ipairs(redis.call('SMEMBERS', pk)) do
       local a = adopter(m)
-      if not a then remaining = remaining + 1 elseif a ~= NODE and a ~= origin then adopted = 1 end
+      -- Another node that holds the session: for a final run here for another origin, this node
+      -- too (its reader gets nothing of that final but through the log and its channel).
+      if not a then remaining = remaining + 1 elseif a ~= origin and (a ~= NODE or origin ~= '') then adopted = 1 end
     end
   end
   if origin == '' then

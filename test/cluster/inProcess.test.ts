@@ -149,6 +149,31 @@ describe("shared queue in one process", () => {
     assert.ok(msgs.includes("process_starts"), JSON.stringify(msgs));
   });
 
+  it("gives a stream on front B the results of jobs B ran for front A (B holds the session and runs them: it is owed them too)", async () => {
+    const keyPrefix = testPrefix("inproc-runner-reads");
+    const store = () => redisStore({ url: REDIS_URL, keyPrefix, leaseMs: 1000 });
+    // A runs nothing: every job it admits runs on B, where the session's stream is.
+    const a = await launch(upper(200), { store: store(), localWorkers: false });
+    const b = await launch(upper(200), { store: store(), localWorkers: true });
+    const session = "s-runner-reads";
+    const first = await post(`${a.url}/gradio_api/queue/join`, { data: ["one"], fn_index: 0, session_hash: session });
+    assert.equal(first.status, 200, first.text);
+    const stream = readSse(`${b.url}/gradio_api/queue/data?session_hash=${session}`, AbortSignal.timeout(5000));
+    await waitFor(async () => (await metric(b.url, "usher_open_streams")) === 1, 5000, "the stream open on B");
+    const second = await post(`${a.url}/gradio_api/queue/join`, { data: ["two"], fn_index: 0, session_hash: session });
+    assert.equal(second.status, 200, second.text);
+    const messages = await stream;
+    assert.deepEqual(endsOf(messages), [
+      [first.json.event_id, true],
+      [second.json.event_id, true],
+    ]);
+    assert.deepEqual(
+      messages.filter((m) => m.data.msg === "process_completed").map((m) => m.data.output.data),
+      [["ONE"], ["TWO"]],
+    );
+    assert.equal(messages.at(-1)?.data.msg, "close_stream");
+  });
+
   it("keeps a session whose jobs run elsewhere its front's alone: its front tells the starts, the log empty once read", async () => {
     // 20 ms jobs outlive their claim's turn: the worker tells A each start (S) as it starts.
     const toA = await keptSessionElsewhere(20);
