@@ -16,6 +16,7 @@
  * - and the chaos did something: most jobs succeeded, and each kind of fault happened.
  */
 import assert from "node:assert/strict";
+import { prng } from "../helpers/prng.ts";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -32,18 +33,6 @@ const LEASE_MS = 3000;
 /** Most time a client may wait for its final message, ms. */
 const BOUND_MS = 30_000;
 const SEED = Number(process.env["CHAOS_SEED"] ?? Math.floor(Math.random() * 2 ** 31));
-
-/** mulberry32: a small seeded PRNG. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Outcome {
   token: string;

@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { afterEach, describe, it } from "node:test";
 import type { QueuePolicy, QueueStore, StoredJob } from "../../src/queue/QueueStore.ts";
 import { claimRequest, makeJob } from "./conformance.ts";
+import { prng } from "../helpers/prng.ts";
 
 const FAIR: QueuePolicy = { fairness: true, maxPerClient: null, priorityAgingMs: 1000 };
 const ids = (jobs: readonly StoredJob[]): string[] => jobs.map((j) => j.eventId);
@@ -19,17 +20,7 @@ async function drain(s: QueueStore): Promise<string[]> {
   return got;
 }
 
-/** A deterministic PRNG (mulberry32): a failing seed can be replayed. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { prng };
 
 /**
  * The snapshot property: in the order claims will take them, no key's k-th waiting event comes

@@ -1,0 +1,117 @@
+/**
+ * A load balancer that is not sticky: every join and every stream of a session goes to either of
+ * two fronts at random, both running jobs (local workers), sessions side by side, some streams
+ * opened before their join. Each join must end in exactly one final, with its own result, on the
+ * stream read after it. Session hashes include the characters a client may put there (spaces,
+ * quotes, non-ASCII, `@`, `|`, `%`). The seed is printed; `NONSTICKY_SEED=<n>` replays a run's
+ * choices (not the timing).
+ */
+import assert from "node:assert/strict";
+import { setTimeout as sleep } from "node:timers/promises";
+import { it } from "node:test";
+import { Interface } from "../../src/index.ts";
+import { redisStore } from "../../src/redis.ts";
+import { launch, post } from "../helpers/launch.ts";
+import { prng } from "../helpers/prng.ts";
+import { REDIS_URL, testPrefix } from "../helpers/redis.ts";
+
+const SEED = Number(process.env["NONSTICKY_SEED"] ?? Math.floor(Math.random() * 1e6));
+const ROUNDS = 6;
+/** How long a stream may take to end once its event is joined, ms: far more than a job's 30 ms. */
+const STREAM_MS = 5000;
+const HASHES = ["plain", "with space", " lead", "trail ", "two  spaces", "ünï ☕", 'q"uote', "pct%20x", "@at", "a|b:c"];
+
+interface Streamed {
+  /** Each message's data, parsed. */
+  readonly messages: { msg?: string; event_id?: string; output?: { data?: unknown } }[];
+  /** The stream had not ended within {@link STREAM_MS}. */
+  readonly timedOut: boolean;
+}
+
+/** Reads a session's stream until it ends, or for {@link STREAM_MS} at most (what came until then). */
+async function readStream(url: string): Promise<Streamed> {
+  const abort = new AbortController();
+  const timer = setTimeout(() => abort.abort(), STREAM_MS);
+  let text = "";
+  let timedOut = false;
+  try {
+    const res = await fetch(url, { signal: abort.signal });
+    if (res.body === null) throw new Error(`no body (${res.status})`);
+    const decoder = new TextDecoder();
+    for await (const chunk of res.body) text += decoder.decode(chunk as Uint8Array, { stream: true });
+  } catch {
+    timedOut = true;
+  } finally {
+    clearTimeout(timer);
+  }
+  const messages = text
+    .split("\n\n")
+    .map((block) => block.split("\n").find((line) => line.startsWith("data: ")))
+    .filter((line) => line !== undefined)
+    .map((line) => JSON.parse(line.slice(6)) as Streamed["messages"][number]);
+  return { messages, timedOut };
+}
+
+it(`serves every session through fronts picked at random, each join one final (seed ${SEED})`, async () => {
+  console.log(`non-sticky seed ${SEED} (replay: NONSTICKY_SEED=${SEED})`);
+  const random = prng(SEED);
+  const keyPrefix = testPrefix("nonsticky");
+  const app = () =>
+    new Interface({
+      // "<word>#<ms>": upper-cases the word after waiting ms.
+      fn: async (x: string) => {
+        const ms = Number(x.split("#")[1] ?? 0);
+        if (ms > 0) await sleep(ms);
+        return x.toUpperCase();
+      },
+      inputs: "text",
+      outputs: "text",
+      apiName: "up",
+    }).queue({ concurrencyCount: 2 });
+  const fronts = [
+    await launch(app(), { store: redisStore({ url: REDIS_URL, keyPrefix, leaseMs: 2000 }), localWorkers: true }),
+    await launch(app(), { store: redisStore({ url: REDIS_URL, keyPrefix, leaseMs: 2000 }), localWorkers: true }),
+  ] as const;
+  const pick = () => (random() < 0.5 ? 0 : 1);
+  const problems: string[] = [];
+  await Promise.all(
+    HASHES.map(async (session, k) => {
+      for (let round = 0; round < ROUNDS; round++) {
+        const joinAt = pick();
+        const streamAt = pick();
+        const early = random() < 0.3;
+        const input = `s${k}r${round}#${[0, 0, 5, 30][Math.floor(random() * 4)]}`;
+        const what = `${JSON.stringify(session)} round ${round} (join on ${joinAt}, stream on ${streamAt}${early ? ", opened first" : ""})`;
+        const url = `${fronts[streamAt].url}/gradio_api/queue/data?session_hash=${encodeURIComponent(session)}`;
+        // A stream opened before the join may end at once (nothing pending yet): then it is read again.
+        const before = early ? readStream(url) : null;
+        const join = await post(`${fronts[joinAt].url}/gradio_api/queue/join`, {
+          data: [input],
+          fn_index: 0,
+          session_hash: session,
+        });
+        if (join.status !== 200) {
+          problems.push(`${what}: join ${join.status} ${join.text}`);
+          continue;
+        }
+        const eventId = String(join.json.event_id);
+        const finalsIn = (s: Streamed) =>
+          s.messages.filter((m) => m.msg === "process_completed" && m.event_id === eventId);
+        let streamed = before === null ? null : await before;
+        if (streamed !== null && (streamed.timedOut || finalsIn(streamed).length === 0)) {
+          if (streamed.timedOut) problems.push(`${what}: the stream opened first did not end`);
+          streamed = null;
+        }
+        streamed ??= await readStream(url);
+        const finals = finalsIn(streamed);
+        if (streamed.timedOut || finals.length !== 1) {
+          const seen = streamed.messages.map((m) => `${m.msg}${m.event_id === eventId ? "*" : ""}`).join(" ");
+          problems.push(`${what}: ${finals.length} finals, ${streamed.timedOut ? "not ended" : "ended"}: ${seen}`);
+        } else {
+          assert.deepEqual(finals[0]?.output?.data, [input.toUpperCase()], what);
+        }
+      }
+    }),
+  );
+  assert.deepEqual(problems, [], `seed ${SEED}`);
+});
