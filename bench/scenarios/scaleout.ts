@@ -26,7 +26,7 @@
 import type { SplitLoop } from "../load/SplitLoop.ts";
 import { envInteger } from "../load/envInteger.ts";
 import { deleteRedisKeys } from "../load/deleteRedisKeys.ts";
-import type { RunStats } from "../report/summarize.ts";
+import { median, type RunStats } from "../report/summarize.ts";
 import { checkValue, ms, pct, ratio, statsOf, times } from "./checks.ts";
 import {
   DURATION_MS,
@@ -176,19 +176,18 @@ function checksOf(points: readonly PointResult[], ns: readonly number[], crowd: 
     }
     return ratios.sort((a, b) => a - b);
   };
-  /** The median pair's ratio (the lower of two middles), or null when no pair was measured. */
-  const medianPair = (ratios: readonly number[]): number | null =>
-    ratios.length === 0 ? null : (ratios[(ratios.length - 1) >> 1] as number);
+  /** The median pair's ratio (summarize's median: the lower of two middles), or null when no pair was measured. */
+  const medianPair = (ratios: readonly number[]): number | null => (ratios.length === 0 ? null : median(ratios));
   const checks: TargetCheck[] = [];
   for (const { name: pattern } of PATTERNS) {
     const one = at(label(pattern, crowd, "1 front"));
     const ratios = pairRatios(pattern, (s) => s?.throughputPerS, "1 front", "memory");
-    const median = medianPair(ratios);
+    const throughputMedian = medianPair(ratios);
     checks.push(
       checkValue(
         `${pattern}: 1 front / memory @${crowd}`,
         "≥ 60%",
-        median,
+        throughputMedian,
         (x) => x >= 0.6,
         (x) => `${pct(x)} (median of ${ratios.map(pct).join(", ")})`,
       ),
