@@ -41,7 +41,7 @@ import { RedisMeter } from "./load/RedisMeter.ts";
 import { deleteRedisKeys } from "./load/deleteRedisKeys.ts";
 import { SplitLoop } from "./load/SplitLoop.ts";
 import { startCappedRedis } from "./load/CappedRedis.ts";
-import { median } from "./report/summarize.ts";
+import { median, roundPairs } from "./report/summarize.ts";
 import type { FrontSet } from "./scenarios/scaleoutPoint.ts";
 
 const baseline = argValue("baseline", "");
@@ -157,8 +157,7 @@ interface RunRatios {
 
 /** The median of the rounds' ratios of `pick` between the sides, and its line. */
 function ratioLine(what: string, a: Side, b: Side, pick: (s: Side) => number[]): { value: number; line: string } {
-  const base = pick(a);
-  const ratios = pick(b).map((x, i) => x / (base[i] ?? Number.NaN));
+  const ratios = roundPairs(pick(b), pick(a), (x, y) => x / y);
   const value = median(ratios);
   return {
     value,
