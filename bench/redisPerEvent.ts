@@ -46,7 +46,7 @@ const store = new RedisStore({ url, keyPrefix: prefix });
 await store.ready();
 const relay = new SessionRelay(store.bus);
 // Every session is read here, as a front's open stream would read it.
-relay.setHost({ accept: () => true, held: () => [], reading: () => true });
+relay.setHost({ accept: () => true, held: () => [], reading: () => true, left: () => undefined });
 const engine = new QueueEngine({
   // --fair: fair share on, as an app's queue has it by default (the engine's own default is FIFO).
   ...(fair ? { policy: { ...FIFO_POLICY, fairness: true } } : {}),

@@ -86,6 +86,9 @@ export class ClusterSessionHub extends SessionHub {
       },
       held: () => [...this.#held],
       reading: (sessionHash) => this.hasReader(sessionHash),
+      // Else the hub went on taking the session for one held with the others, whose messages come
+      // here: a stream here would wait for events it expects from the store's looks, for ever.
+      left: (sessionHash) => this.#letGo(sessionHash),
     });
     this.#clock = options.clock;
     this.#sweeper = every(this.#clock, SWEEP_MS, () => this.#sweep());
@@ -111,16 +114,31 @@ export class ClusterSessionHub extends SessionHub {
   }
 
   override attach(sessionHash: string, sink: Sink): boolean {
+    const known = this.knows(sessionHash);
     // Asked before attaching: attaching writes what the hub kept, and may end events here.
-    const lookElsewhere = !this.knows(sessionHash) || this.#pendingHere(sessionHash) === 0;
+    const lookElsewhere = !known || this.#pendingHere(sessionHash) === 0 || this.#onlyKept(sessionHash);
+    // A socket opened here for a session with nothing pending here, or only finals kept for it:
+    // its events may be elsewhere. The catch-up starts first, so that what the attach writes and
+    // ends is judged against the store (the session is held with the others from now on).
+    if (lookElsewhere && known) this.#catchUp(sessionHash, true);
     const tracked = new TrackedSink(sink, sessionHash, this.#host);
     if (!super.attach(sessionHash, tracked)) return false;
     this.#held.add(sessionHash);
-    // A socket opened here for a session with nothing pending here: its events may be elsewhere.
-    if (lookElsewhere) this.#catchUp(sessionHash, true);
+    if (lookElsewhere && !known) this.#catchUp(sessionHash, true);
     // Attached to a session whose events all ended already (a reconnect): the protocol says close.
     this.#checkIdle(tracked);
     return true;
+  }
+
+  /**
+   * True when every event of the session pending here has its final kept for a reader, and another
+   * front may have had events of the session since, unheard here. Those finals are old news: their
+   * releases' word on other events pending is as old as they are (the user may have joined through
+   * another front since, and read these finals there), and a front that neither holds the session
+   * solo nor with the others (in the store) is told nothing of later joins elsewhere.
+   */
+  #onlyKept(sessionHash: string): boolean {
+    return !this.#shared.has(sessionHash) && !this.#bus.heldSolo(sessionHash) && this.awaited(sessionHash) === 0;
   }
 
   override forget(sessionHash: string, eventId: string): void {
@@ -253,7 +271,7 @@ export class ClusterSessionHub extends SessionHub {
     // Finals delivered here leave the store's pending set with their release.
     await new Promise<void>((resolve) => this.#bus.whenSettled(sessionHash, resolve));
     for (let look = 0; ; look++) {
-      const pending = await this.#bus.pendingEvents(sessionHash).catch(() => [] as string[]);
+      const pending = await this.#pendingInStore(sessionHash);
       for (const id of pending) if (!this.has(sessionHash, id)) this.expect(sessionHash, id);
       if (pending.length > 0) return false;
       if (look === 1) return true;
@@ -263,8 +281,19 @@ export class ClusterSessionHub extends SessionHub {
 
   /** True when the store has pending events of the session that this front does not expect. */
   async #pendingElsewhere(sessionHash: string): Promise<boolean> {
-    const pending = await this.#bus.pendingEvents(sessionHash).catch(() => [] as string[]);
+    const pending = await this.#pendingInStore(sessionHash);
     return pending.some((id) => !this.has(sessionHash, id));
+  }
+
+  /**
+   * The session's events pending in the store, less those whose final was delivered here. The
+   * answer comes on the store's command connection, the finals on its subscriber connection: a look
+   * sent before a final's release may be answered after that final was written here. Such an event
+   * ends in the store with its release; expected again, it would hold the stream open for ever.
+   */
+  async #pendingInStore(sessionHash: string): Promise<string[]> {
+    const pending = await this.#bus.pendingEvents(sessionHash).catch(() => [] as string[]);
+    return pending.filter((id) => !this.#relay.hasEnded(sessionHash, id));
   }
 
   #noteCursor(sessionHash: string, id: string, now: boolean): void {
@@ -308,10 +337,15 @@ export class ClusterSessionHub extends SessionHub {
         this.#onSessionInUse?.(sessionHash);
         continue;
       }
-      this.#held.delete(sessionHash);
-      this.#pending.delete(sessionHash);
       // Never shared: the store has nothing of this front to let go of.
-      this.#relay.forget(sessionHash, this.#shared.delete(sessionHash));
+      this.#relay.forget(sessionHash, this.#letGo(sessionHash));
     }
+  }
+
+  /** Forgets what this front kept of a session it no longer holds; returns whether it was shared. */
+  #letGo(sessionHash: string): boolean {
+    this.#held.delete(sessionHash);
+    this.#pending.delete(sessionHash);
+    return this.#shared.delete(sessionHash);
   }
 }

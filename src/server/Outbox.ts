@@ -1,4 +1,4 @@
-import type { EngineEvent } from "../queue/index.ts";
+import { TERMINAL_TYPES, type EngineEvent } from "../queue/index.ts";
 
 /** Most log messages kept per event while its reader is away or slow; older ones are dropped. */
 export const MAX_BUFFERED_LOGS_PER_EVENT = 50;
@@ -32,6 +32,15 @@ export class Outbox {
 
   get size(): number {
     return this.live;
+  }
+
+  /** How many of these events have their terminal message kept here. */
+  finalsOf(eventIds: ReadonlySet<string>): number {
+    let n = 0;
+    for (const e of this.items) {
+      if (e !== undefined && TERMINAL_TYPES.has(e.type) && eventIds.has(e.eventId)) n++;
+    }
+    return n;
   }
 
   push(event: EngineEvent): void {

@@ -95,6 +95,12 @@ export class SessionHub {
     return this.sessions.get(sessionHash)?.pending.has(eventId) ?? false;
   }
 
+  /** The session's pending events whose final is not kept here yet: still to come. */
+  protected awaited(sessionHash: string): number {
+    const s = this.sessions.get(sessionHash);
+    return s === undefined ? 0 : s.pending.size - s.outbox.finalsOf(s.pending);
+  }
+
   /** True when the session exists (has pending events or buffered messages). */
   knows(sessionHash: string): boolean {
     return this.sessions.has(sessionHash);

@@ -33,6 +33,11 @@ export interface RelayHost {
   held(): Iterable<string>;
   /** True when a stream of the session is attached here. */
   reading(sessionHash: string): boolean;
+  /**
+   * The relay let go of a session the hub no longer holds (a message came for it), in the store
+   * too: what the hub kept of it until its sweep goes now. A later stream or join here starts anew.
+   */
+  left(sessionHash: string): void;
 }
 
 /**
@@ -120,6 +125,11 @@ export class SessionRelay implements EventBus {
    */
   noteRead(event: EngineEvent): void {
     this.#readHere.add(event);
+  }
+
+  /** True when the final of `eventId` was delivered here (and may still be recognized as a copy). */
+  hasEnded(sessionHash: string, eventId: string): boolean {
+    return this.#sessions.get(sessionHash)?.ended.has(eventId) === true;
   }
 
   /** The log id an event was delivered with, if it came through this relay. */
@@ -264,6 +274,7 @@ export class SessionRelay implements EventBus {
     if (this.#host !== null && !this.#host.accept(sessionHash, m.event.eventId)) {
       // Not held here any more (its stream ended, or is on another front): stop receiving it.
       this.forget(sessionHash);
+      this.#host.left(sessionHash);
       return;
     }
     (s.seen ??= new Set()).add(m.id);

@@ -178,16 +178,15 @@ export class RedisSessionBus implements SessionBus {
     return out;
   }
 
-  /**
-   * Whether the session still had pending events when its latest final ended in Redis (another
-   * node may have admitted them): told by the release of a final delivered here, or with a final
-   * another node ran for this origin; undefined when neither told. Read once the session's finals
-   * are settled ({@link whenSettled}).
-   */
+  /** See SessionBus: told by the release of a final delivered here, or with a final another node ran for this origin. */
   othersPending(sessionHash: string): boolean | undefined {
     const n = this.#remaining.get(sessionHash);
     this.#remaining.delete(sessionHash);
     return n === undefined ? undefined : n > 0;
+  }
+
+  heldSolo(sessionHash: string): boolean {
+    return this.#link.solo.has(sessionHash);
   }
 
   /**

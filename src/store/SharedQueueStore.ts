@@ -74,6 +74,11 @@ export interface SessionBus {
    * not say (the finals came through it from other processes: ask it, {@link pendingEvents}).
    */
   othersPending(sessionHash: string): boolean | undefined;
+  /**
+   * True when this process holds the session alone for sure: any other process that joins or
+   * adopts it says so first (see SoloSessions), so no event of it can be pending elsewhere unheard.
+   */
+  heldSolo(sessionHash: string): boolean;
   /** Sessions another process now holds too: a holder here should catch up with the store's log. */
   onShared(listener: (sessionHash: string) => void): () => void;
   /** A final delivered here was logged later under this id (read cursors move past it). */

@@ -24,6 +24,7 @@ export function soloBus(): SessionBus {
     endedHere: () => undefined,
     whenSettled: (_sessionHash: string, then: () => void) => queueMicrotask(then),
     othersPending: () => false,
+    heldSolo: () => true,
     pendingEvents: async () => [],
     isPending: async () => false,
     saveCursor: () => undefined,

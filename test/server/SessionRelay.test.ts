@@ -37,7 +37,7 @@ function setUp(): { bus: FakeBus; relay: SessionRelay; delivered: string[] } {
   const bus = new FakeBus();
   const relay = new SessionRelay(bus.asBus());
   const delivered: string[] = [];
-  relay.setHost({ accept: () => true, held: () => [], reading: () => true });
+  relay.setHost({ accept: () => true, held: () => [], reading: () => true, left: () => undefined });
   relay.connect((e) => {
     if (e.type === "completed") delivered.push(e.eventId);
   });
