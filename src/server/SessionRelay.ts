@@ -264,7 +264,10 @@ export class SessionRelay implements EventBus {
 
   /** `live`: `m` came through the node's channel, not from a catch-up's backlog. */
   #give(sessionHash: string, s: Relayed, m: SessionMessage, live = true): void {
-    if (m.event.type === "started" && s.startedHere?.has(m.event.eventId) === true) return;
+    const type = m.event.type;
+    // Told started at a catch-up: a real start that follows is a repeat, and an estimation (logged
+    // before the claim, or on its way from the origin) would put the event back in the queue.
+    if ((type === "started" || type === "estimation") && s.startedHere?.has(m.event.eventId) === true) return;
     if (TERMINAL_TYPES.has(m.event.type)) s.startedHere?.delete(m.event.eventId);
     if (m.id === LOCAL_ID) {
       if (this.#host === null || this.#host.accept(sessionHash, m.event.eventId)) this.#deliver?.(m.event);

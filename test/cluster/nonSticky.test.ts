@@ -3,7 +3,7 @@
  * three fronts at random (two running jobs with local workers, one running none; a worker process
  * besides), sessions side by side. 30% of events are cancelled through a random front, and 30% of
  * streams open just before their join. Each join must end in exactly one final, with its own
- * result, on the stream read after it. Session hashes include the characters a client may put there
+ * result, on the stream read after it, and no estimation may follow its start. Session hashes include the characters a client may put there
  * (spaces, quotes, non-ASCII, `@`, `|`, `%`). The seed is printed; `NONSTICKY_SEED=<n>` replays a
  * run's choices (not the timing).
  *
@@ -129,6 +129,12 @@ it(`serves every session through fronts picked at random, each join one final (s
         if (streamed.timedOut || finals.length !== 1) {
           const seen = streamed.messages.map((m) => `${m.msg}${m.event_id === eventId ? "*" : ""}`).join(" ");
           problems.push(`${what}: ${finals.length} finals, ${streamed.timedOut ? "not ended" : "ended"}: ${seen}`);
+        } else if (
+          streamed.messages
+            .filter((m) => m.event_id === eventId)
+            .some((m, i, all) => m.msg === "estimation" && all.slice(0, i).some((b) => b.msg === "process_starts"))
+        ) {
+          problems.push(`${what}: an estimation after the start: ${streamed.messages.map((m) => m.msg).join(" ")}`);
         } else if (finals[0]?.success !== false || cancelAt === null) {
           assert.deepEqual(finals[0]?.output?.data, [input.toUpperCase()], what);
         }

@@ -84,3 +84,25 @@ test("a final read from a backlog stays remembered: its live copy may still be o
   bus.message("S", { id: "2-0", event: final("F") });
   assert.deepEqual(delivered, ["F"]);
 });
+
+test("an event told started at a catch-up gets no estimation after it, from the backlog or live", async () => {
+  const bus = new FakeBus();
+  const relay = new SessionRelay(bus.asBus());
+  relay.setHost({ accept: () => true, held: () => [], reading: () => true, left: () => undefined });
+  const delivered: string[] = [];
+  relay.connect((e) => delivered.push(`${e.type} ${e.eventId}`));
+  const estimation = (eventId: string): EngineEvent => ({
+    type: "estimation",
+    eventId,
+    sessionHash: "S",
+    rank: 0,
+    queueSize: 1,
+    rankEtaMs: null,
+  });
+  // E runs (claimed), its start went to its origin alone; the log holds its estimation from before.
+  bus.nextAdopt = Promise.resolve({ pending: ["E"], running: ["E"], backlog: [{ id: "1-0", event: estimation("E") }] });
+  await relay.adopt("S", () => true, true);
+  bus.message("S", { id: "", event: estimation("E") });
+  bus.message("S", { id: "2-0", event: final("E") });
+  assert.deepEqual(delivered, ["started E", "completed E"]);
+});
