@@ -160,9 +160,19 @@ export class ClusterSessionHub extends SessionHub {
 
   override async adopt(sessionHash: string): Promise<boolean> {
     this.#adopting.add(sessionHash);
+    const wasShared = this.#shared.has(sessionHash);
     this.#shared.add(sessionHash);
     try {
-      return await this.#relay.adopt(sessionHash, (ids) => this.#expectAll(sessionHash, ids), true);
+      const prepare = (ids: ReadonlySet<string>, joined: boolean): boolean => {
+        const known = this.#expectAll(sessionHash, ids);
+        // Held with the others only if the store took this front among the session's holders
+        // (it found something): else nothing of the session comes here through the store, and a
+        // stream here would wait, on the store's looks, for events it never hears of. (Known all
+        // the same: a join here meanwhile, held here alone.)
+        if (!(known && joined) && !wasShared) this.#shared.delete(sessionHash);
+        return known;
+      };
+      return await this.#relay.adopt(sessionHash, prepare, true);
     } finally {
       this.#adopting.delete(sessionHash);
     }

@@ -55,8 +55,8 @@ interface Relayed {
   finals: Map<string, string> | null;
   /** Log entries that left the log during a catch-up: forgotten once its backlog is delivered. */
   gone: string[];
-  /** Events whose start this relay made up at a catch-up (a later real one is dropped). */
-  startedHere: Set<string> | null;
+  /** Events told started through this relay, made up or real, until their final (see #inOrder). */
+  started: Set<string> | null;
   /** Live messages held back while a catch-up reads the log, or null. */
   held: SessionMessage[] | null;
 }
@@ -140,19 +140,21 @@ export class SessionRelay implements EventBus {
   /**
    * Reads a session's unread messages from the store and delivers them, with the live ones that
    * arrive meanwhile, in order. `prepare` gets the ids of the events to expect (pending or in the
-   * backlog) before anything is delivered, and answers whether the session is held here now.
+   * backlog) before anything is delivered, and whether the store took this process among the
+   * session's holders (it does when it found something, or with `hold`: then the session's
+   * messages come here), and answers whether the session is held here now.
    * `fresh`: a new reader, so nothing of the session counts as delivered. `hold`: this process
    * holds the session from now on even if it has nothing to read yet.
    */
   async adopt(
     sessionHash: string,
-    prepare: (eventIds: ReadonlySet<string>) => boolean,
+    prepare: (eventIds: ReadonlySet<string>, joined: boolean) => boolean,
     fresh: boolean,
     hold = false,
   ): Promise<boolean> {
     let s = this.#sessions.get(sessionHash);
     if (s === undefined) {
-      s = { seen: null, ended: new Set(), finals: null, gone: [], startedHere: null, held: [] };
+      s = { seen: null, ended: new Set(), finals: null, gone: [], started: null, held: [] };
       this.#sessions.set(sessionHash, s);
     } else {
       // Events that ended here stay ended: the hub keeps their finals for a returning reader.
@@ -173,7 +175,7 @@ export class SessionRelay implements EventBus {
     // dropped; it may still be pending in the store, its final's release on the way).
     const ids = new Set(found.pending.filter((id) => !s.ended.has(id)));
     for (const m of found.backlog) if (!s.ended.has(m.event.eventId)) ids.add(m.event.eventId);
-    if (!prepare(ids)) {
+    if (!prepare(ids, hold || found.pending.length > 0 || found.backlog.length > 0)) {
       if (this.#sessions.get(sessionHash) === s) this.#sessions.delete(sessionHash);
       return false;
     }
@@ -195,8 +197,8 @@ export class SessionRelay implements EventBus {
     if (found.running.length === 0 && ran.length === 0) return;
     const told = new Set(found.backlog.filter((m) => m.event.type === "started").map((m) => m.event.eventId));
     for (const eventId of [...found.running, ...ran]) {
-      if (told.has(eventId) || s.ended.has(eventId) || s.startedHere?.has(eventId) === true) continue;
-      (s.startedHere ??= new Set()).add(eventId);
+      if (told.has(eventId) || s.ended.has(eventId) || s.started?.has(eventId) === true) continue;
+      (s.started ??= new Set()).add(eventId);
       if (this.#host === null || this.#host.accept(sessionHash, eventId)) {
         this.#deliver?.({ type: "started", eventId, sessionHash, etaMs: null });
       }
@@ -233,15 +235,17 @@ export class SessionRelay implements EventBus {
       this.#relayed(h).ended.add(event.eventId);
       this.#bus.endedHere(event, read);
     }
-    const s = this.#sessions.get(h);
+    // The start of an event run elsewhere is remembered: its outputs come from its runner (#inOrder).
+    const s = event.type === "started" && !this.#bus.runsHere(event.eventId) ? this.#relayed(h) : this.#sessions.get(h);
     if (s?.held != null) s.held.push({ id: LOCAL_ID, event });
+    else if (s !== undefined && !this.#inOrder(h, s, event, false)) return;
     else if (this.#host === null || this.#host.accept(h, event.eventId)) this.#deliver?.(event);
   }
 
   #relayed(sessionHash: string): Relayed {
     let s = this.#sessions.get(sessionHash);
     if (s === undefined) {
-      s = { seen: null, ended: new Set(), finals: null, gone: [], startedHere: null, held: null };
+      s = { seen: null, ended: new Set(), finals: null, gone: [], started: null, held: null };
       this.#sessions.set(sessionHash, s);
     }
     return s;
@@ -264,12 +268,8 @@ export class SessionRelay implements EventBus {
 
   /** `live`: `m` came through the node's channel, not from a catch-up's backlog. */
   #give(sessionHash: string, s: Relayed, m: SessionMessage, live = true): void {
-    const type = m.event.type;
-    // Told started at a catch-up: a real start that follows is a repeat, and an estimation (logged
-    // before the claim, or on its way from the origin) would put the event back in the queue.
-    if ((type === "started" || type === "estimation") && s.startedHere?.has(m.event.eventId) === true) return;
-    if (TERMINAL_TYPES.has(m.event.type)) s.startedHere?.delete(m.event.eventId);
     if (m.id === LOCAL_ID) {
+      if (!this.#inOrder(sessionHash, s, m.event, false)) return;
       if (this.#host === null || this.#host.accept(sessionHash, m.event.eventId)) this.#deliver?.(m.event);
       return;
     }
@@ -281,12 +281,41 @@ export class SessionRelay implements EventBus {
       return;
     }
     (s.seen ??= new Set()).add(m.id);
+    if (!this.#inOrder(sessionHash, s, m.event, true)) return;
     if (TERMINAL_TYPES.has(m.event.type)) {
       s.ended.add(m.event.eventId);
       if (live) (s.finals ??= new Map()).set(m.id, m.event.eventId);
     }
     this.#ids.set(m.event, m.id);
     this.#deliver?.(m.event);
+  }
+
+  /**
+   * Keeps each event's start first, and once. In a session held by several processes the start
+   * comes from the event's origin and its outputs from its runner, both through the store, each
+   * on its own way: an output may come first. Then the start is told here before it (with no ETA),
+   * and the real one is dropped when it comes, as is any estimation after a start (logged before
+   * the claim, or on its way from the origin, it would put the event back in the queue).
+   * `logged`: the message came through the session's log; else it came in-process (a job run here
+   * tells its own start first) or from a runner to its origin alone (which tells the start first,
+   * RedisSessionBus.onRanElsewhere, unless it still takes the session for one held with others and
+   * sends it through the store). Returns false when the message is dropped.
+   */
+  #inOrder(sessionHash: string, s: Relayed, event: EngineEvent, logged: boolean): boolean {
+    const { type, eventId } = event;
+    // Nothing follows a final (a cancelled event's runner may still send what it had on the way).
+    if (s.ended.has(eventId) && !TERMINAL_TYPES.has(type)) return false;
+    if (type === "started" || type === "estimation") {
+      if (s.started?.has(eventId) === true) return false;
+      if (type === "started") (s.started ??= new Set()).add(eventId);
+    } else if (TERMINAL_TYPES.has(type)) s.started?.delete(eventId);
+    else if ((logged || !this.#bus.runsHere(eventId)) && s.started?.has(eventId) !== true) {
+      (s.started ??= new Set()).add(eventId);
+      if (this.#host === null || this.#host.accept(sessionHash, eventId)) {
+        this.#deliver?.({ type: "started", eventId, sessionHash, etaMs: null });
+      }
+    }
+    return true;
   }
 
   /** After a lost connection: live messages may have been missed, so read every held session's log again. */

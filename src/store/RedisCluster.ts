@@ -49,9 +49,9 @@ export class RedisCluster implements QueueCluster {
         for (const l of this.#leftListeners) l(ids, kind === "S");
       });
     }
-    // A final of an event admitted here, run elsewhere: it left the queue and, unless cancelled
-    // (a waiting event removed elsewhere is told by an L too), started there (QuietStarts.ts).
-    bus.onEndedElsewhere((event) => {
+    // An output or a final of an event admitted here, run elsewhere: it left the queue and, unless
+    // cancelled (a waiting event removed elsewhere is told by an L too), started there (QuietStarts.ts).
+    bus.onRanElsewhere((event) => {
       for (const l of this.#leftListeners) l([event.eventId], event.type !== "cancelled");
     });
     link.onNodeMessage("C", (body) => {

@@ -52,7 +52,7 @@ export class RedisSessionBus implements SessionBus {
   readonly #unsettled = new Map<string, { count: number; waiters: (() => void)[] }>();
   readonly #loggedListeners = new Set<(event: EngineEvent, id: string) => void>();
   readonly #unloggedListeners = new Set<(event: EngineEvent) => void>();
-  readonly #endedElsewhereListeners = new Set<(event: EngineEvent) => void>();
+  readonly #ranElsewhereListeners = new Set<(event: EngineEvent) => void>();
 
   constructor(link: RedisLink) {
     this.#link = link;
@@ -66,11 +66,11 @@ export class RedisSessionBus implements SessionBus {
       const event = JSON.parse(body.slice(nl + 1)) as EngineEvent;
       // A final another node ran for this origin says what is still pending (see othersPending).
       if (remaining !== undefined) this.#remaining.set(sessionHash, remaining);
-      // An event admitted here that ended elsewhere (run or removed there): nothing more of it here.
-      // Its start, if no S told it (a quiet claim whose job ended in its turn), goes out first (delivered here).
-      if (TERMINAL_TYPES.has(event.type) && this.#local.has(event.eventId)) {
-        for (const l of this.#endedElsewhereListeners) l(event);
-        this.#local.delete(event.eventId);
+      // An event admitted here whose output or final came from elsewhere: its start, if no S told it yet (a quiet
+      // claim's leaves at the end of its turn, after what it yielded then), goes first. After a final, nothing more.
+      if (this.#local.has(event.eventId) && event.type !== "estimation" && event.type !== "started") {
+        for (const l of this.#ranElsewhereListeners) l(event);
+        if (TERMINAL_TYPES.has(event.type)) this.#local.delete(event.eventId);
       }
       for (const l of this.#listeners) l(sessionHash, { id, event });
     });
@@ -101,12 +101,9 @@ export class RedisSessionBus implements SessionBus {
     return listen(this.#unloggedListeners, listener);
   }
 
-  /**
-   * Listens to finals of events admitted here that reached this node from another (run or removed
-   * there), before they are delivered: a quiet claim told no start of them (see QuietStarts).
-   */
-  onEndedElsewhere(listener: (event: EngineEvent) => void): () => void {
-    return listen(this.#endedElsewhereListeners, listener);
+  /** Listens to outputs and finals of events admitted here, from other nodes, before delivery (see QuietStarts). */
+  onRanElsewhere(listener: (event: EngineEvent) => void): () => void {
+    return listen(this.#ranElsewhereListeners, listener);
   }
 
   /** Events admitted through this node that have not ended as far as it knows (diagnostics, tests). */
@@ -183,6 +180,10 @@ export class RedisSessionBus implements SessionBus {
     const n = this.#remaining.get(sessionHash);
     this.#remaining.delete(sessionHash);
     return n === undefined ? undefined : n > 0;
+  }
+
+  runsHere(eventId: string): boolean {
+    return this.#running.has(eventId);
   }
 
   heldSolo(sessionHash: string): boolean {

@@ -20,6 +20,7 @@ import type { FileStore } from "./FileStore.ts";
 import {
   clientKeyOf,
   FIFO_POLICY,
+  TERMINAL_TYPES,
   type Claim,
   type ClaimRequest,
   type EnqueueResult,
@@ -87,7 +88,9 @@ export class RedisStore implements SharedQueueStore {
     this.cluster.onLeft((ids) => {
       for (const id of ids) this.#admitted.forget(id);
     });
-    this.#bus.onEndedElsewhere((event) => this.#released.endedElsewhere(event.eventId));
+    this.#bus.onRanElsewhere((event) => {
+      if (TERMINAL_TYPES.has(event.type)) this.#released.endedElsewhere(event.eventId);
+    });
     this.#link.onWake((from, kind, args) => {
       if (from === this.#link.nodeId) return;
       if (kind === "d") {

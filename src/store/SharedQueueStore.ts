@@ -60,6 +60,8 @@ export interface SessionBus {
    * the event's final with {@link endedHere}.
    */
   deliversHere(event: EngineEvent): boolean;
+  /** True when this process runs the event (claimed it): its messages leave from here, in order. */
+  runsHere(eventId: string): boolean;
   /** A final delivered here by the relay (see {@link deliversHere}); `read`: a reader here got it. */
   endedHere(event: EngineEvent, read: boolean): void;
   /**

@@ -21,6 +21,7 @@ export function soloBus(): SessionBus {
     heldElsewhere: async () => false,
     forgetRead: () => undefined,
     deliversHere: () => true,
+    runsHere: () => true,
     endedHere: () => undefined,
     whenSettled: (_sessionHash: string, then: () => void) => queueMicrotask(then),
     othersPending: () => false,

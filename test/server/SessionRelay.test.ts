@@ -25,6 +25,7 @@ class FakeBus {
       leave: () => undefined,
       forgetRead: () => undefined,
       deliversHere: () => false,
+      runsHere: () => false,
       endedHere: () => undefined,
     } as unknown as SessionBus;
   }
@@ -105,4 +106,17 @@ test("an event told started at a catch-up gets no estimation after it, from the 
   bus.message("S", { id: "", event: estimation("E") });
   bus.message("S", { id: "2-0", event: final("E") });
   assert.deepEqual(delivered, ["started E", "completed E"]);
+});
+
+test("nothing of an event is delivered after its final, from its runner to its origin alone either", async () => {
+  const { bus, relay } = setUp();
+  const delivered: string[] = [];
+  relay.connect((e) => delivered.push(`${e.type} ${e.eventId}`));
+  bus.message("S", { id: "1-0", event: { ...final("E"), type: "cancelled" } as EngineEvent });
+  // The job ran on elsewhere until the cancel reached it: its last output goes to the origin unlogged.
+  bus.message("S", {
+    id: "",
+    event: { type: "generating", eventId: "E", sessionHash: "S", output: null } as EngineEvent,
+  });
+  assert.deepEqual(delivered, ["cancelled E"]);
 });

@@ -224,3 +224,34 @@ test("a session the relay let go of is no longer taken here for one held with th
     hub.close();
   }
 });
+
+test("a stream's adoption that found nothing in the store, the session known here by a join meanwhile, is not held with the others", async () => {
+  const clock = new ManualClock();
+  const adopts: boolean[] = [];
+  let hub: ClusterSessionHub | null = null;
+  const bus = {
+    ...soloBus(),
+    heldSolo: () => false,
+    adopt: async (_sessionHash: string, hold = false) => {
+      // The user's join lands here while the store is asked: it finds nothing, and does not take this front.
+      if (adopts.push(hold) === 1) hub?.expect(H, "e1");
+      return { pending: hold ? ["e9"] : [], running: [], backlog: [] };
+    },
+    // e9 was joined through another front: the release of e1 says so, and a look would list it.
+    othersPending: () => true,
+    pendingEvents: async () => ["e9"],
+  } as SessionBus;
+  hub = clusterHub(clock, bus);
+  try {
+    assert.equal(await hub.adopt(H), true);
+    const stream = new CuttableSink();
+    assert.equal(hub.attach(H, stream), true);
+    hub.deliver(completed("e1"));
+    await clock.advance(100);
+    assert.equal(stream.finished, false, "the stream waits for e9");
+    // Caught up, with the store taking this front among the holders: e9's messages come here.
+    assert.deepEqual(adopts, [false, true]);
+  } finally {
+    hub.close();
+  }
+});
