@@ -34,20 +34,36 @@ export function soloBus(): SessionBus {
 
 /**
  * A Redis front's session hub over `bus` (by default {@link soloBus}): an engine that cancels
- * nothing, a 100 ms grace, and `options` on top.
+ * nothing, a 100 ms grace, and `options` on top. Its relay is not connected: see {@link relayedHub}.
  */
 export function clusterHub(
   clock: Clock,
   bus: SessionBus = soloBus(),
   options: Partial<SessionHubOptions> = {},
 ): ClusterSessionHub {
-  return new ClusterSessionHub({
+  return relayedHub(clock, bus, options, false).hub;
+}
+
+/**
+ * {@link clusterHub} with its relay, connected unless `connect` is false: the store's messages
+ * reach the hub through the relay, as on a front.
+ */
+export function relayedHub(
+  clock: Clock,
+  bus: SessionBus,
+  options: Partial<SessionHubOptions> = {},
+  connect = true,
+): { hub: ClusterSessionHub; relay: SessionRelay } {
+  const relay = new SessionRelay(bus);
+  const hub = new ClusterSessionHub({
     clock,
     engine: { cancelSession: async () => 1 },
     sessionGraceMs: 100,
     heartbeatMs: 15_000,
     ...options,
     bus,
-    relay: new SessionRelay(bus),
+    relay,
   });
+  if (connect) relay.connect(hub.deliver);
+  return { hub, relay };
 }

@@ -12,11 +12,10 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { EngineEvent } from "../../src/queue/index.ts";
 import { ClusterSessionHub } from "../../src/server/ClusterSessionHub.ts";
-import { SessionRelay } from "../../src/server/SessionRelay.ts";
 import type { SessionBus, SessionMessage } from "../../src/store/index.ts";
 import { ManualClock } from "../../src/testing/ManualClock.ts";
 import { CuttableSink } from "../helpers/CuttableSink.ts";
-import { clusterHub, soloBus } from "../helpers/soloBus.ts";
+import { clusterHub, relayedHub, soloBus } from "../helpers/soloBus.ts";
 
 /** A bus whose pending looks the test answers, one by one, and whose messages the test sends. */
 function lookingBus() {
@@ -43,31 +42,29 @@ const completed = (eventId: string): EngineEvent => ({
   averageDurationMs: 1,
 });
 
-test("a look answered after a final it still lists as pending does not hold the stream open", async () => {
+/**
+ * A stream opened through this front for a session joined through another (caught up, shared),
+ * its event e1 ended: the first look found nothing pending, the second is out, unanswered.
+ */
+async function secondLookOut() {
   const clock = new ManualClock();
   const { bus, looks, send } = lookingBus();
-  const relay = new SessionRelay(bus);
-  const hub = new ClusterSessionHub({
-    clock,
-    engine: { cancelSession: async () => 1 },
-    sessionGraceMs: 100,
-    heartbeatMs: 15_000,
-    bus,
-    relay,
-  });
-  relay.connect(hub.deliver);
+  const { hub } = relayedHub(clock, bus);
+  assert.equal(await hub.adopt(H), true);
+  const stream = new CuttableSink();
+  assert.equal(hub.attach(H, stream), true);
+  send("1-0", completed("e1"));
+  await clock.advance(0);
+  assert.equal(looks.length, 1);
+  looks.shift()?.([]);
+  await clock.advance(25);
+  assert.equal(looks.length, 1);
+  return { clock, hub, looks, send, stream };
+}
+
+test("a look answered after a final it still lists as pending does not hold the stream open", async () => {
+  const { clock, hub, looks, send, stream } = await secondLookOut();
   try {
-    // A stream opened through this front for a session joined through another: caught up, shared.
-    assert.equal(await hub.adopt(H), true);
-    const stream = new CuttableSink();
-    assert.equal(hub.attach(H, stream), true);
-    send("1-0", completed("e1"));
-    await clock.advance(0);
-    // Its event ended: the first look finds nothing pending, the second goes out 25 ms later.
-    assert.equal(looks.length, 1);
-    looks.shift()?.([]);
-    await clock.advance(25);
-    assert.equal(looks.length, 1);
     // Meanwhile a join through another front, run at once: its messages come before the answer.
     send("2-0", started("e2"));
     send("2-1", completed("e2"));
@@ -92,26 +89,8 @@ test("a look answered after a final it still lists as pending does not hold the 
 });
 
 test("a look that lists an event the stream has not had yet keeps it open until that event ends", async () => {
-  const clock = new ManualClock();
-  const { bus, looks, send } = lookingBus();
-  const relay = new SessionRelay(bus);
-  const hub = new ClusterSessionHub({
-    clock,
-    engine: { cancelSession: async () => 1 },
-    sessionGraceMs: 100,
-    heartbeatMs: 15_000,
-    bus,
-    relay,
-  });
-  relay.connect(hub.deliver);
+  const { clock, hub, looks, send, stream } = await secondLookOut();
   try {
-    assert.equal(await hub.adopt(H), true);
-    const stream = new CuttableSink();
-    assert.equal(hub.attach(H, stream), true);
-    send("1-0", completed("e1"));
-    await clock.advance(0);
-    looks.shift()?.([]);
-    await clock.advance(25);
     // Joined through another front just after the first look, nothing of it here yet.
     looks.shift()?.(["e3"]);
     await clock.advance(1000);
@@ -182,16 +161,7 @@ test("a session the relay let go of is no longer taken here for one held with th
     pendingEvents: async () => storePending,
     othersPending: () => storePending.length > 0,
   } as SessionBus;
-  const relay = new SessionRelay(bus);
-  const hub = new ClusterSessionHub({
-    clock,
-    engine: { cancelSession: async () => 1 },
-    sessionGraceMs: 100,
-    heartbeatMs: 15_000,
-    bus,
-    relay,
-  });
-  relay.connect(hub.deliver);
+  const { hub } = relayedHub(clock, bus);
   const send = (id: string, event: EngineEvent) => onMessage(event.sessionHash, { id, event });
   try {
     // Read here, joined elsewhere: held with the others; the stream ends with e1.

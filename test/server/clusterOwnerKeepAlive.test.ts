@@ -6,13 +6,11 @@
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { ClusterSessionHub } from "../../src/server/ClusterSessionHub.ts";
-import { SessionRelay } from "../../src/server/SessionRelay.ts";
 import type { EngineEvent } from "../../src/queue/index.ts";
 import type { SessionBus } from "../../src/store/index.ts";
 import { ManualClock } from "../../src/testing/ManualClock.ts";
 import { CuttableSink } from "../helpers/CuttableSink.ts";
-import { clusterHub, soloBus } from "../helpers/soloBus.ts";
+import { clusterHub, relayedHub, soloBus } from "../helpers/soloBus.ts";
 
 test("the cluster hub's sweep names the sessions still in use here, not those that ended", async () => {
   const clock = new ManualClock();
@@ -65,20 +63,6 @@ function releasingBus(logged = false): { bus: SessionBus; forget: (sessionHash: 
     },
   } as SessionBus;
   return { bus, forget: (h, id) => forgotten(h, id) };
-}
-
-function relayedHub(clock: ManualClock, bus: SessionBus): { hub: ClusterSessionHub; relay: SessionRelay } {
-  const relay = new SessionRelay(bus);
-  const hub = new ClusterSessionHub({
-    clock,
-    engine: { cancelSession: async () => 1 },
-    sessionGraceMs: 100,
-    heartbeatMs: 15_000,
-    bus,
-    relay,
-  });
-  relay.connect(hub.deliver);
-  return { hub, relay };
 }
 
 const completed = (sessionHash: string, eventId: string): EngineEvent => ({
